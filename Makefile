@@ -1,0 +1,34 @@
+# Two commands do everything: `make report` and `make test`.
+# Only Python 3.11+ and pip are needed; the virtual environment lives in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= data/sample/calibrate.yaml
+PYTEST_ARGS ?=
+
+.PHONY: report test venv sample bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/calibrate run --config $(CONFIG)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+sample: $(STAMP)
+	$(BIN)/calibrate sample data/sample
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench,scale]"
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) reports/*/ reports/.*.partial-* .pytest_cache

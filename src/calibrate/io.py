@@ -1,0 +1,193 @@
+"""Read any supported source into a DataFrame of raw values, remembering where each row came from.
+
+Supported sources (the kind is taken from the file's ending, or from the keys of a mapping):
+
+* ``.csv`` / ``.txt``: UTF-8 (with or without BOM), or the GBK/GB18030 that Chinese Excel writes;
+* ``.xlsx`` / ``.xlsm`` (optionally ``{path: x.xlsx, sheet: 2024}``);
+* ``.parquet``;
+* ``.duckdb`` / ``.db`` with a table: ``{path: hr.duckdb, table: performance}`` (DuckDB, embedded);
+* any SQLAlchemy URL: ``{url: "postgresql://...", table: performance}`` or ``{url: ..., query: "SELECT ..."}``.
+
+Rows keep their position so that validation can say "performance.csv row 17": for
+files with a header, row numbers count the header as row 1, as a spreadsheet does;
+for Parquet and SQL they count records from 1.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from calibrate.errors import DataSourceError
+
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Where a table came from: the label used in messages, the first data row's number, a content hash."""
+
+    label: str
+    kind: str
+    first_row: int
+    sha256: str
+    location: str
+
+    def row_number(self, position: int) -> int:
+        """Row number (as the user sees it) of the record at 0-based ``position``."""
+        return self.first_row + position
+
+
+@dataclass(frozen=True)
+class RawTable:
+    frame: pd.DataFrame
+    info: SourceInfo
+
+
+def read_source(spec: str | Path | dict[str, Any], *, base_dir: str | Path = ".") -> RawTable:
+    """Read one source. Values keep the types the source gives (CSV cells stay text)."""
+    if isinstance(spec, dict):
+        return _read_mapping(spec, Path(base_dir))
+    return _read_file(_resolve(spec, Path(base_dir)), {})
+
+
+def _resolve(path: str | Path, base_dir: Path) -> Path:
+    path = Path(path)
+    return path if path.is_absolute() else base_dir / path
+
+
+def _read_mapping(spec: dict[str, Any], base_dir: Path) -> RawTable:
+    allowed = {"path", "sheet", "table", "query", "url", "encoding", "separator"}
+    unknown = set(spec) - allowed
+    if unknown:
+        raise DataSourceError(f"data source {spec}: unknown key(s) {', '.join(sorted(unknown))} "
+                              f"(allowed: {', '.join(sorted(allowed))})")
+    if "url" in spec:
+        return _read_sqlalchemy(spec)
+    if "path" not in spec:
+        raise DataSourceError(f"data source {spec}: give a 'path' or a SQLAlchemy 'url'")
+    path = _resolve(spec["path"], base_dir)
+    if path.suffix.lower() in (".duckdb", ".db"):
+        return _read_duckdb(path, spec)
+    return _read_file(path, spec)
+
+
+def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
+    if not path.exists():
+        raise DataSourceError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    digest = _file_sha256(path)
+    if suffix in (".csv", ".txt", ".tsv"):
+        frame = _read_csv(path, options)
+        return RawTable(frame, SourceInfo(path.name, "csv", 2, digest, str(path)))
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        sheet = options.get("sheet", 0)
+        try:
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
+        except ValueError as exc:
+            raise DataSourceError(f"{path.name}: cannot read sheet {sheet!r} ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for damaged files
+            raise DataSourceError(f"{path.name}: not a readable Excel workbook ({exc})") from None
+        label = path.name if sheet == 0 else f"{path.name} [sheet {sheet}]"
+        return RawTable(_clean_columns(frame), SourceInfo(label, "xlsx", 2, digest, str(path)))
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001
+            raise DataSourceError(f"{path.name}: not a readable Parquet file ({exc})") from None
+        return RawTable(_clean_columns(frame), SourceInfo(path.name, "parquet", 1, digest, str(path)))
+    if suffix in (".duckdb", ".db"):
+        raise DataSourceError(f"{path.name}: a database file needs a table, e.g. {{path: {path.name}, table: performance}}")
+    raise DataSourceError(f"{path.name}: unsupported file type '{suffix}' (use .csv, .xlsx, .parquet or a database)")
+
+
+def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
+    encodings = (options["encoding"],) if "encoding" in options else CSV_ENCODINGS
+    sep = options.get("separator", "\t" if path.suffix.lower() == ".tsv" else ",")
+    last_error: Exception | None = None
+    for encoding in encodings:
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=sep)
+            return _clean_columns(frame)
+        except UnicodeDecodeError as exc:
+            last_error = exc
+        except pd.errors.ParserError as exc:
+            raise DataSourceError(f"{path.name}: not a well-formed CSV file ({exc})") from None
+        except pd.errors.EmptyDataError:
+            raise DataSourceError(f"{path.name}: the file is empty") from None
+    raise DataSourceError(
+        f"{path.name}: cannot decode the text as {' or '.join(encodings)} "
+        f"(byte {getattr(last_error, 'start', '?')}); save it as UTF-8 or GBK, or set 'encoding' in the config")
+
+
+def _read_duckdb(path: Path, spec: dict[str, Any]) -> RawTable:
+    import duckdb
+
+    if not path.exists():
+        raise DataSourceError(f"{path}: database file not found")
+    query = _query(spec, path.name)
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            frame = con.execute(query).df()
+    except duckdb.Error as exc:
+        raise DataSourceError(f"{path.name}: {query!r} failed ({exc})") from None
+    label = f"{path.name}:{spec.get('table', 'query')}"
+    return RawTable(_clean_columns(frame), SourceInfo(label, "duckdb", 1, _frame_sha256(frame), str(path)))
+
+
+def _read_sqlalchemy(spec: dict[str, Any]) -> RawTable:
+    import sqlalchemy
+
+    url = spec["url"]
+    query = _query(spec, url)
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as con:
+            frame = pd.read_sql(sqlalchemy.text(query), con)
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - drivers raise their own types
+        raise DataSourceError(f"{_safe_url(url)}: {query!r} failed ({exc})") from None
+    label = f"{_safe_url(url)}:{spec.get('table', 'query')}"
+    return RawTable(_clean_columns(frame), SourceInfo(label, "sql", 1, _frame_sha256(frame), _safe_url(url)))
+
+
+def _query(spec: dict[str, Any], where: str) -> str:
+    if "query" in spec:
+        return str(spec["query"])
+    if "table" in spec:
+        table = str(spec["table"])
+        if not table.replace("_", "").replace(".", "").isalnum():
+            raise DataSourceError(f"{where}: table name {table!r} may hold only letters, digits, '_' and '.'")
+        return f"SELECT * FROM {table}"
+    raise DataSourceError(f"{where}: give a 'table' or a 'query'")
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages and the manifest."""
+    try:
+        import sqlalchemy
+
+        return sqlalchemy.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001
+        return url.split("@")[-1]
+
+
+def _clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    return frame.reset_index(drop=True)
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _frame_sha256(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(frame.to_csv(index=False).encode("utf-8")).hexdigest()

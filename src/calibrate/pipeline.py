@@ -1,0 +1,170 @@
+"""The annual run: validate, compute each step's artifacts, execute its notebook, publish the run folder.
+
+A step is a plain function that reads the dataset (and earlier artifacts) and
+writes artifacts into the run folder; its notebook only reads those artifacts and
+draws them. So every statistic lives in the package and the notebooks stay thin.
+
+>>> result = run("data/sample/calibrate.yaml")       # doctest: +SKIP
+>>> result.folder                                      # doctest: +SKIP
+PosixPath('reports/sample')
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from calibrate import artifacts
+from calibrate.config import RunConfig, load_config
+from calibrate.dataset import Dataset, load_dataset
+from calibrate.errors import CalibrateError, NotebookFailed
+from calibrate.indicators import indicator_set_text
+from calibrate.panel import indicator_panel
+from calibrate.quality import coverage_by_quarter, data_summary, indicator_summary, rater_counts, table_overview
+from calibrate.report import atomic_run_folder, execute_notebook, git_revision, package_versions, render_html
+
+
+@dataclass
+class RunContext:
+    """What a step may use: the config, the validated data, the folder it writes into."""
+
+    config: RunConfig
+    dataset: Dataset
+    folder: Path
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, relative: str) -> Path:
+        return self.folder / relative
+
+    def panel(self):
+        if "panel" not in self.cache:
+            self.cache["panel"] = indicator_panel(self.dataset)
+        return self.cache["panel"]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    notebook: str
+    title_zh: str
+    title_en: str
+    compute: Callable[[RunContext], list[Path]]
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+def data_quality_step(ctx: RunContext) -> list[Path]:
+    ds, lang = ctx.dataset, ctx.config.lang
+    panel = ctx.panel()
+    return [
+        artifacts.write_csv(ds.report.to_frame(), ctx.path("data/validation.csv")),
+        artifacts.write_csv(table_overview(ds), ctx.path("data/tables.csv")),
+        artifacts.write_csv(coverage_by_quarter(ds), ctx.path("data/coverage.csv")),
+        artifacts.write_csv(rater_counts(ds), ctx.path("data/raters.csv")),
+        artifacts.write_csv(indicator_summary(panel, ds.indicator_set, lang), ctx.path("data/indicators.csv")),
+        artifacts.write_parquet(panel, ctx.path("data/panel.parquet")),
+        artifacts.write_json(data_summary(ds), ctx.path("data/summary.json")),
+    ]
+
+
+def _copy_indicator_set(ctx: RunContext) -> Path:
+    path = ctx.path("indicator_set.yaml")
+    path.write_text(indicator_set_text(ctx.config.indicator_set_path()), encoding="utf-8")
+    return path
+
+
+STEPS: dict[str, Step] = {}
+
+
+def register_step(step: Step) -> None:
+    STEPS[step.notebook] = step
+
+
+register_step(Step("data_quality", "01_data_quality", "数据质量", "Data quality", data_quality_step))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    folder: Path
+    manifest: dict[str, Any]
+    reports: list[Path]
+
+
+def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
+        echo: Callable[[str], None] | None = print) -> RunResult:
+    """Validate the data and produce the run folder ``<output>/<run_name>/``; atomic, see :mod:`calibrate.report`."""
+    if not isinstance(config, RunConfig):
+        config = load_config(config)
+    say = echo or (lambda _msg: None)
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    dataset = load_dataset(config)            # raises before anything is written
+    timings["load_and_validate"] = round(time.perf_counter() - t0, 3)
+    say(f"validated {sum(dataset.report.rows.values())} rows from {len(dataset.sources)} sources "
+        f"({timings['load_and_validate']:.1f} s)")
+    names = notebooks or list(config.report["notebooks"] or STEPS)
+    unknown = [n for n in names if n not in STEPS]
+    if unknown:
+        raise CalibrateError(f"unknown report step(s) {', '.join(unknown)}; available: {', '.join(STEPS)}")
+    final = config.run_folder()
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    reports: list[Path] = []
+    try:
+        with atomic_run_folder(final) as folder:
+            ctx = RunContext(config, dataset, folder)
+            _copy_indicator_set(ctx)
+            for k, name in enumerate(names, start=1):
+                step = STEPS[name]
+                t0 = time.perf_counter()
+                written = step.compute(ctx)
+                t1 = time.perf_counter()
+                nb = execute_notebook(name, _parameters(config, folder), folder,
+                                      timeout=int(config.report.get("timeout", 900)))
+                html = render_html(nb, folder / f"{name}.html", title=step.title(config.lang),
+                                   stamp=_stamp_text(config.lang, stamp))
+                t2 = time.perf_counter()
+                timings[name] = {"compute": round(t1 - t0, 3), "notebook": round(t2 - t1, 3),
+                                 "artifacts": len(written)}
+                reports.append(final / html.name)
+                say(f"[{k}/{len(names)}] {step.title(config.lang)}: computed in {t1 - t0:.1f} s, "
+                    f"notebook in {t2 - t1:.1f} s")
+            timings["total"] = round(time.perf_counter() - started, 3)
+            manifest = _manifest(config, dataset, folder, timings, stamp)
+            artifacts.write_json(manifest, folder / "manifest.json")
+    except NotebookFailed as exc:
+        failed = final.parent / f"{final.name}.failed"
+        raise NotebookFailed(str(exc).replace("{failed}", str(failed))) from None
+    say(f"run folder ready: {final}")
+    return RunResult(final, manifest, reports)
+
+
+def _parameters(config: RunConfig, folder: Path) -> dict[str, Any]:
+    return {"run_dir": str(folder.resolve()), "lang": config.lang, "seed": config.seed,
+            "pseudonymise": config.pseudonymise}
+
+
+def _stamp_text(lang: str, stamp: str) -> str:
+    return f"生成时间 {stamp}" if lang == "zh" else f"Generated {stamp}"
+
+
+def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, stamp: str) -> dict[str, Any]:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".ipynb", ".html"))
+    return {
+        "run_name": config.run_name,
+        "created": stamp,
+        "config_file": str(config.path) if config.path else None,
+        "config": config.raw,
+        "seed": config.seed,
+        "indicator_set": dataset.indicator_set.name,
+        "data": {name: {"source": info.label, "location": info.location, "kind": info.kind,
+                        "sha256": info.sha256, "rows": dataset.report.rows.get(name)}
+                 for name, info in dataset.sources.items()},
+        "artifacts": {str(p.relative_to(folder)): artifacts.sha256_of(p) for p in files},
+        "packages": package_versions(),
+        "git": git_revision(),
+        "timings_seconds": timings,
+    }

@@ -1,0 +1,392 @@
+"""What each input table must hold, and the validation that reports every problem at once.
+
+Each problem names the source, the row (as the user counts it) and the column.
+Validation turns raw tables into typed ones; nothing downstream runs while a
+problem remains.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from calibrate.errors import Problem
+from calibrate.indicators import IndicatorSet
+from calibrate.io import RawTable
+from calibrate.periods import QUARTER, is_period_label, quarter_index, quarter_of_date, quarters_in
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column's rule. ``kind``: text, int, float, date, quarter, period, judgment."""
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    low: float | None = None
+    high: float | None = None
+    hint: str = ""
+
+    def range_text(self) -> str:
+        if self.hint:
+            return self.hint
+        if self.low is not None and self.high is not None:
+            return f"{_fmt(self.low)}-{_fmt(self.high)}"
+        if self.low is not None:
+            return f"at least {_fmt(self.low)}"
+        return f"at most {_fmt(self.high)}"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+TABLES: dict[str, list[Column]] = {
+    "managers": [
+        Column("manager_id", "text"),
+        Column("name", "text", required=False, nullable=True),
+        Column("region", "text"),
+        Column("level", "text", required=False, nullable=True),
+        Column("hire_date", "date"),
+        Column("leave_date", "date", required=False, nullable=True),
+    ],
+    "performance": [
+        Column("manager_id", "text"),
+        Column("period", "quarter"),
+        Column("revenue_target", "float", low=0, hint="a positive amount"),
+        Column("revenue", "float", low=0),
+        Column("profit", "float", required=False),
+        Column("new_customers", "int", required=False, low=0),
+        Column("new_customer_target", "int", required=False, nullable=True, low=0),
+        Column("new_customer_revenue", "float", required=False, low=0),
+        Column("customers_start", "int", required=False, low=0),
+        Column("customers_lost", "int", required=False, low=0),
+        Column("key_customers", "int", required=False, low=0),
+        Column("key_customers_lost", "int", required=False, low=0),
+    ],
+    "survey": [
+        Column("manager_id", "text"),
+        Column("period", "period"),
+        Column("customer_id", "text", required=False, nullable=True),
+        Column("recommend", "int", nullable=True, low=0, high=10, hint="0-10 (NPS scale)"),
+        Column("satisfaction", "int", required=False, nullable=True, low=1, high=5, hint="1-5 (Likert)"),
+    ],
+    "reviews": [
+        Column("manager_id", "text"),
+        Column("period", "period"),
+        Column("rater_id", "text"),
+        Column("rater_role", "text", required=False, nullable=True),
+        Column("criterion", "text"),
+        Column("score", "float", low=1, high=5, hint="1-5 (360 rating scale)"),
+    ],
+    "ahp_judgments": [
+        Column("expert", "text"),
+        Column("row", "text"),
+        Column("col", "text"),
+        Column("value", "judgment", low=1 / 9, high=9, hint="1/9-9 (Saaty scale)"),
+    ],
+    "last_year_weights": [
+        Column("indicator", "text"),
+        Column("weight", "float", low=0, high=1),
+    ],
+}
+OPTIONAL_TABLES = ("survey", "reviews", "ahp_judgments", "last_year_weights")
+# pairs (part, whole): the part may not exceed the whole
+PART_OF = {"performance": [("customers_lost", "customers_start"), ("key_customers_lost", "key_customers")]}
+
+
+@dataclass
+class ValidationReport:
+    """All problems (which stop a run) and warnings (which do not), plus the typed tables."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [{"severity": "problem", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
+                for p in self.problems]
+        rows += [{"severity": "warning", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
+                 for p in self.warnings]
+        return pd.DataFrame(rows, columns=["severity", "source", "row", "column", "message"])
+
+    def text(self, limit: int = 200) -> str:
+        lines = [f"{sum(self.rows.values())} rows in {len(self.rows)} tables: "
+                 f"{len(self.problems)} problem(s), {len(self.warnings)} warning(s)"]
+        for label, items in (("PROBLEM", self.problems), ("warning", self.warnings)):
+            for p in items[:limit]:
+                lines.append(f"  {label}: {p}")
+            if len(items) > limit:
+                lines.append(f"  ... {len(items) - limit} more {label.lower()}s")
+        return "\n".join(lines)
+
+
+def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet) -> ValidationReport:
+    """Check types, ranges, duplicates, unknown managers and missing periods; all problems together."""
+    report = ValidationReport()
+    for name in ("managers", "performance"):
+        if name not in raw:
+            report.problems.append(Problem("config", None, None, f"no '{name}' data source is configured"))
+    if report.problems:
+        return report
+    needed = _needed_columns(indicator_set)
+    rates = _rate_columns(indicator_set)
+    for name, table in raw.items():
+        schema = list(TABLES[name])
+        for column in needed.get(name, []):
+            if column not in {c.name for c in schema}:
+                # a column an indicator reads that the schema does not know: a number; rates in [0, 1]
+                is_rate = column in rates or column.endswith("_rate")
+                schema.append(Column(column, "float", low=0 if is_rate else None, high=1 if is_rate else None))
+        required = {c.name for c in schema if c.required} | set(needed.get(name, []))
+        report.tables[name] = _check_table(table, schema, required, report)
+        report.rows[name] = len(table.frame)
+    if report.problems:
+        return report  # cross-table checks need well-typed tables
+    _check_managers(raw["managers"], report)
+    _check_performance(raw, report)
+    for name in ("survey", "reviews"):
+        if name in raw:
+            _check_known_managers(raw[name], report, name)
+    if "reviews" in raw:
+        _check_reviews(raw["reviews"], indicator_set, report)
+    if "ahp_judgments" in raw:
+        _check_judgments(raw["ahp_judgments"], indicator_set, report)
+    if "last_year_weights" in raw:
+        _check_last_weights(raw["last_year_weights"], indicator_set, report)
+    return report
+
+
+def _needed_columns(indicator_set: IndicatorSet) -> dict[str, list[str]]:
+    needed: dict[str, list[str]] = {}
+    for ind in indicator_set.indicators:
+        table = ind.source
+        cols = [] if table == "reviews" else list(ind.compute_args)
+        needed.setdefault(table, [])
+        needed[table] += [c for c in cols if c not in needed[table]]
+    return needed
+
+
+def _rate_columns(indicator_set: IndicatorSet) -> set[str]:
+    """Columns used as they are by indicators whose unit is a rate (shares in [0, 1])."""
+    return {i.compute_args[0] for i in indicator_set.indicators if i.compute_kind == "column" and i.unit == "rate"}
+
+
+def _check_table(table: RawTable, schema: list[Column], required: set[str], report: ValidationReport) -> pd.DataFrame:
+    frame, info = table.frame, table.info
+    missing = [c for c in schema if c.name in required and c.name not in frame.columns]
+    for c in missing:
+        report.problems.append(Problem(info.label, None, c.name, f"required column '{c.name}' is missing "
+                                       f"(columns found: {', '.join(map(str, frame.columns))})"))
+    out = pd.DataFrame(index=frame.index)
+    for c in schema:
+        if c.name not in frame.columns:
+            continue
+        out[c.name] = _check_column(frame[c.name], c, info, report)
+    extra = [c for c in frame.columns if c not in out.columns]
+    for c in extra:
+        out[c] = frame[c]
+    return out
+
+
+def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -> pd.Series:
+    text = raw.astype("string").str.strip()
+    empty = raw.isna() | (text == "")
+    if not col.nullable:
+        for pos in np.flatnonzero(empty.to_numpy()):
+            report.problems.append(Problem(info.label, info.row_number(pos), col.name, "value is missing"))
+    present = ~empty
+    if col.kind == "text":
+        return text.where(present)
+    if col.kind in ("quarter", "period"):
+        pattern_ok = text.fillna("").map(lambda s: bool(QUARTER.match(s)) if col.kind == "quarter" else is_period_label(s))
+        bad = present & ~pattern_ok.astype(bool)
+        expected = "a quarter such as 2024Q3" if col.kind == "quarter" else "a period such as 2024Q3, 2024H1 or 2024"
+        for pos in np.flatnonzero(bad.to_numpy()):
+            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
+                                           f"{raw.iloc[pos]!r} is not {expected}"))
+        return text.str.upper().str.replace(" ", "", regex=False).where(present)
+    if col.kind == "date":
+        values = pd.to_datetime(text.where(present), errors="coerce", format="mixed")
+        bad = present & values.isna()
+        for pos in np.flatnonzero(bad.to_numpy()):
+            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
+                                           f"{raw.iloc[pos]!r} is not a date (use YYYY-MM-DD)"))
+        return values
+    if col.kind == "judgment":
+        values = text.map(_parse_judgment, na_action="ignore").astype(float)
+    else:
+        values = pd.to_numeric(text.where(present), errors="coerce").astype(float)
+    bad_type = present & values.isna()
+    noun = "a whole number" if col.kind == "int" else "a number"
+    for pos in np.flatnonzero(bad_type.to_numpy()):
+        report.problems.append(Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]!r} is not {noun}"))
+    ok = present & values.notna()
+    if col.kind == "int":
+        frac = ok & (np.abs(values - np.round(values)) > 1e-9)
+        for pos in np.flatnonzero(frac.to_numpy()):
+            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
+                                           f"{raw.iloc[pos]} is not a whole number"))
+    tol = 1e-9
+    out_of_range = ok & (((values < col.low - tol) if col.low is not None else False)
+                         | ((values > col.high + tol) if col.high is not None else False))
+    for pos in np.flatnonzero(np.asarray(out_of_range)):
+        report.problems.append(Problem(info.label, info.row_number(pos), col.name,
+                                       f"{raw.iloc[pos]} is outside {col.range_text()}"))
+    return values
+
+
+def _parse_judgment(text: str) -> float:
+    try:
+        return float(Fraction(text.replace(" ", "")))
+    except (ValueError, ZeroDivisionError):
+        return np.nan
+
+
+def _check_managers(table: RawTable, report: ValidationReport) -> None:
+    m, info = report.tables["managers"], table.info
+    for pos in np.flatnonzero(m["manager_id"].duplicated(keep="first").to_numpy()):
+        first = int(np.flatnonzero((m["manager_id"] == m["manager_id"].iloc[pos]).to_numpy())[0])
+        report.problems.append(Problem(info.label, info.row_number(pos), "manager_id",
+                                       f"manager {m['manager_id'].iloc[pos]} appears again "
+                                       f"(first at row {info.row_number(first)})"))
+    if "leave_date" in m:
+        bad = m["leave_date"].notna() & (m["leave_date"] < m["hire_date"])
+        for pos in np.flatnonzero(bad.to_numpy()):
+            report.problems.append(Problem(info.label, info.row_number(pos), "leave_date",
+                                           "leave date is before the hire date"))
+
+
+def _check_known_managers(table: RawTable, report: ValidationReport, name: str) -> None:
+    frame = report.tables[name]
+    known = set(report.tables["managers"]["manager_id"])
+    unknown = ~frame["manager_id"].isin(known)
+    positions = np.flatnonzero(unknown.to_numpy())
+    for pos in positions[:20]:
+        report.problems.append(Problem(table.info.label, table.info.row_number(pos), "manager_id",
+                                       f"manager {frame['manager_id'].iloc[pos]} is not in the managers table"))
+    if len(positions) > 20:
+        report.problems.append(Problem(table.info.label, None, "manager_id",
+                                       f"{len(positions) - 20} more rows name managers not in the managers table"))
+
+
+def _check_performance(raw: dict[str, RawTable], report: ValidationReport) -> None:
+    table = raw["performance"]
+    info, p = table.info, report.tables["performance"]
+    _check_known_managers(table, report, "performance")
+    key = p["manager_id"] + "|" + p["period"]
+    for pos in np.flatnonzero(key.duplicated(keep="first").to_numpy()):
+        first = int(np.flatnonzero((key == key.iloc[pos]).to_numpy())[0])
+        report.problems.append(Problem(info.label, info.row_number(pos), "period",
+                                       f"second row for manager {p['manager_id'].iloc[pos]} in {p['period'].iloc[pos]} "
+                                       f"(first at row {info.row_number(first)})"))
+    for part, whole in PART_OF["performance"]:
+        if part in p and whole in p:
+            bad = p[part] > p[whole]
+            for pos in np.flatnonzero(bad.to_numpy()):
+                report.problems.append(Problem(info.label, info.row_number(pos), part,
+                                               f"{p[part].iloc[pos]:g} exceeds {whole} ({p[whole].iloc[pos]:g})"))
+    _check_periods(table, report)
+
+
+def _check_periods(table: RawTable, report: ValidationReport) -> None:
+    """Each employed manager has a row for every quarter of the panel, none outside their employment."""
+    info, p, m = table.info, report.tables["performance"], report.tables["managers"]
+    if p.empty:
+        report.problems.append(Problem(info.label, None, None, "the table has no rows"))
+        return
+    q = quarter_index(p["period"])
+    first, last = int(q.min()), int(q.max())
+    managers = m.drop_duplicates("manager_id").set_index("manager_id")
+    hire_q = managers["hire_date"].map(lambda d: quarter_index([quarter_of_date(d)])[0])
+    leave_q = (managers["leave_date"].map(lambda d: quarter_index([quarter_of_date(d)])[0] if pd.notna(d) else last)
+               if "leave_date" in managers else pd.Series(last, index=managers.index))
+    present = pd.DataFrame({"manager_id": p["manager_id"].to_numpy(), "q": q})
+    seen = present.groupby("manager_id")["q"].apply(set)
+    for manager_id, quarters in seen.items():
+        if manager_id not in managers.index:
+            continue
+        lo, hi = max(first, int(hire_q[manager_id])), min(last, int(leave_q[manager_id]))
+        missing = [i for i in range(lo, hi + 1) if i not in quarters]
+        if missing:
+            labels = ", ".join(f"{i // 4}Q{i % 4 + 1}" for i in missing[:6]) + (" ..." if len(missing) > 6 else "")
+            report.problems.append(Problem(info.label, None, "period",
+                                           f"manager {manager_id} has no row for {labels} "
+                                           f"(employed {managers.at[manager_id, 'hire_date'].date()} onwards)"))
+    before = present["q"].to_numpy() < present["manager_id"].map(hire_q).to_numpy()
+    for pos in np.flatnonzero(before):
+        report.problems.append(Problem(info.label, info.row_number(pos), "period",
+                                       f"{p['period'].iloc[pos]} is before manager {p['manager_id'].iloc[pos]}'s hire date"))
+    silent = sorted(set(managers.index) - set(seen.index))
+    active = [i for i in silent if int(leave_q[i]) >= first and int(hire_q[i]) <= last]
+    if active:
+        report.warnings.append(Problem(info.label, None, "manager_id",
+                                       f"{len(active)} employed manager(s) have no performance rows: "
+                                       f"{', '.join(active[:10])}{' ...' if len(active) > 10 else ''}"))
+
+
+def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
+    r, info = report.tables["reviews"], table.info
+    wanted = {ind.compute_args[0] for ind in indicator_set.indicators if ind.compute_kind == "review"}
+    missing = wanted - set(r["criterion"].dropna())
+    for criterion in sorted(missing):
+        report.problems.append(Problem(info.label, None, "criterion",
+                                       f"no ratings for criterion '{criterion}', which indicator set "
+                                       f"'{indicator_set.name}' uses"))
+    key = r["manager_id"] + "|" + r["period"] + "|" + r["rater_id"] + "|" + r["criterion"]
+    for pos in np.flatnonzero(key.duplicated(keep="first").to_numpy())[:20]:
+        report.problems.append(Problem(info.label, info.row_number(pos), "rater_id",
+                                       f"rater {r['rater_id'].iloc[pos]} rated manager {r['manager_id'].iloc[pos]} on "
+                                       f"{r['criterion'].iloc[pos]} twice in {r['period'].iloc[pos]}"))
+
+
+def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
+    j, info = report.tables["ahp_judgments"], table.info
+    known = set(indicator_set.ids)
+    for column in ("row", "col"):
+        for pos in np.flatnonzero((~j[column].isin(known)).to_numpy()):
+            report.warnings.append(Problem(info.label, info.row_number(pos), column,
+                                           f"'{j[column].iloc[pos]}' is not an indicator of '{indicator_set.name}'; "
+                                           "the judgment is ignored"))
+    same = j["row"] == j["col"]
+    for pos in np.flatnonzero(same.to_numpy()):
+        report.problems.append(Problem(info.label, info.row_number(pos), "col",
+                                       "an indicator is compared with itself"))
+    pair = j["expert"] + "|" + j[["row", "col"]].apply(lambda r: "|".join(sorted(r)), axis=1)
+    for pos in np.flatnonzero(pair.duplicated(keep="first").to_numpy()):
+        report.problems.append(Problem(info.label, info.row_number(pos), "value",
+                                       f"expert {j['expert'].iloc[pos]} judged {j['row'].iloc[pos]} vs "
+                                       f"{j['col'].iloc[pos]} twice"))
+
+
+def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
+    w, info = report.tables["last_year_weights"], table.info
+    total = float(w["weight"].sum())
+    if abs(total - 1) > 0.005:
+        report.problems.append(Problem(info.label, None, "weight", f"weights sum to {total:.4f}, not 1"))
+    for pos in np.flatnonzero(w["indicator"].duplicated().to_numpy()):
+        report.problems.append(Problem(info.label, info.row_number(pos), "indicator",
+                                       f"indicator {w['indicator'].iloc[pos]} appears twice"))
+    dropped = sorted(set(w["indicator"]) - set(indicator_set.ids))
+    if dropped:
+        report.warnings.append(Problem(info.label, None, "indicator",
+                                       f"last year's indicator(s) not in this year's set: {', '.join(dropped)}"))
+    new = [i for i in indicator_set.ids if i not in set(w["indicator"])]
+    if new:
+        report.warnings.append(Problem(info.label, None, "indicator",
+                                       f"new indicator(s) without a weight last year (taken as 0): {', '.join(new)}"))
+
+
+def expand_to_quarters(frame: pd.DataFrame, period_column: str = "period") -> pd.DataFrame:
+    """Repeat rows of half-year or year periods once per quarter they cover (column ``quarter``)."""
+    quarters = frame[period_column].map(quarters_in)
+    out = frame.assign(quarter=quarters).explode("quarter")
+    return out.reset_index(drop=True)

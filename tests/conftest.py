@@ -1,0 +1,32 @@
+"""Shared fixtures: a small synthetic company written to a temporary folder."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from calibrate.sample import SampleSpec, write_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = SampleSpec(n_managers=40, n_quarters=8, truth_replications=20)
+
+
+@pytest.fixture(scope="session")
+def small_company_master(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("small_company")
+    write_sample(folder, SMALL, seed=7)
+    return folder
+
+
+@pytest.fixture
+def small_company(small_company_master, tmp_path) -> Path:
+    """A fresh copy per test, safe to damage."""
+    folder = tmp_path / "company"
+    shutil.copytree(small_company_master, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_config() -> Path:
+    return ROOT / "data" / "sample" / "calibrate.yaml"

@@ -1,0 +1,92 @@
+"""The run end to end: papermill executes the notebook, HTML without code, manifest, atomic folders."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+
+import calibrate.pipeline as pipeline
+import calibrate.report as report
+from calibrate.config import load_config
+from calibrate.errors import NotebookFailed, ValidationError
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.notebook
+
+
+def _config(folder, tmp_path, **over):
+    return load_config(folder / "calibrate.yaml", {"output": str(tmp_path / "reports"), **over})
+
+
+@pytest.fixture(scope="module")
+def first_run(small_company_master, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    cfg = load_config(small_company_master / "calibrate.yaml", {"output": str(out / "reports"), "lang": "en"})
+    return pipeline.run(cfg, notebooks=["01_data_quality"], echo=None)
+
+
+def test_run_folder_has_html_manifest_and_artifacts(first_run):
+    folder = first_run.folder
+    assert (folder / "01_data_quality.html").exists()
+    assert (folder / "notebooks" / "01_data_quality.ipynb").exists()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 7
+    assert set(manifest["data"]) == {"managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights"}
+    assert len(manifest["data"]["performance"]["sha256"]) == 64
+    assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]
+    assert "revision" in manifest["git"]
+    assert manifest["timings_seconds"]["01_data_quality"]["notebook"] > 0
+    assert "data/panel.parquet" in manifest["artifacts"]
+
+
+def test_html_hides_code_and_loads_nothing_from_the_network(first_run):
+    html = (first_run.folder / "01_data_quality.html").read_text(encoding="utf-8")
+    assert "Data quality report" in html
+    assert "plotting.use_theme" not in html            # code cells are hidden
+    assert "data:image/png;base64" in html              # charts are embedded
+    assert 'src="http' not in html and "cdn.jsdelivr" not in html
+
+
+def test_executed_notebook_got_the_parameters(first_run):
+    nb = nbformat.read(str(first_run.folder / "notebooks" / "01_data_quality.ipynb"), as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "lang = \"en\"" in injected[0].source
+
+
+def test_invalid_data_writes_nothing(small_company, tmp_path):
+    perf = pd.read_csv(small_company / "performance.csv", dtype=str)
+    perf.loc[0, "revenue"] = "lots"
+    perf.to_csv(small_company / "performance.csv", index=False)
+    with pytest.raises(ValidationError):
+        pipeline.run(_config(small_company, tmp_path), notebooks=["01_data_quality"], echo=None)
+    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+
+
+def test_failing_notebook_keeps_last_good_report(small_company, tmp_path, monkeypatch):
+    cfg = _config(small_company, tmp_path)
+    good = pipeline.run(cfg, notebooks=["01_data_quality"], echo=None).folder
+    before = (good / "manifest.json").read_bytes()
+    nb_dir = tmp_path / "nbs"
+    shutil.copytree(ROOT / "notebooks", nb_dir)
+    broken = nbformat.read(str(nb_dir / "01_data_quality.ipynb"), as_version=4)
+    broken.cells.append(nbformat.v4.new_code_cell("raise ValueError('the board changed the plan')"))
+    nbformat.write(broken, str(nb_dir / "01_data_quality.ipynb"))
+    monkeypatch.setattr(report, "notebooks_folder", lambda: nb_dir)
+    with pytest.raises(NotebookFailed) as info:
+        pipeline.run(cfg, notebooks=["01_data_quality"], echo=None)
+    message = str(info.value)
+    assert "notebook 01_data_quality failed in cell" in message
+    assert "ValueError: the board changed the plan" in message
+    assert (good / "manifest.json").read_bytes() == before            # the last good run is untouched
+    failed = tmp_path / "reports" / "sample.failed" / "notebooks" / "01_data_quality.ipynb"
+    assert failed.exists() and str(failed.parent.parent) in message   # kept for inspection
+    assert not [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")]  # no half-written folders
+
+
+def test_same_config_gives_byte_identical_artifacts(small_company_master, tmp_path):
+    a = pipeline.run(_config(small_company_master, tmp_path / "a"), notebooks=["01_data_quality"], echo=None)
+    b = pipeline.run(_config(small_company_master, tmp_path / "b"), notebooks=["01_data_quality"], echo=None)
+    assert a.manifest["artifacts"] == b.manifest["artifacts"]
