@@ -122,7 +122,7 @@ def _register_optional_commands() -> None:
     """Commands that live beside their modules (weights, targets, scoring) register on import."""
     import importlib
 
-    for module in ("calibrate.weights.cli", "calibrate.targets.cli", "calibrate.scoring_cli"):
+    for module in ("calibrate.weights.cli", "calibrate.targets.cli", "calibrate.scoring.cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -85,6 +85,22 @@ def register_step(step: Step) -> None:
 
 register_step(Step("data_quality", "01_data_quality", "数据质量", "Data quality", data_quality_step))
 
+# Steps that live beside their methods register themselves when imported; a missing module is skipped.
+STEP_MODULES = ("calibrate.weights.step", "calibrate.targets.step", "calibrate.scoring.step", "calibrate.summary")
+
+
+def available_steps() -> dict[str, Step]:
+    """Every registered step, in notebook order."""
+    import importlib
+
+    for module in STEP_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module and not module.startswith(str(exc.name) + "."):
+                raise
+    return dict(sorted(STEPS.items()))
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -106,10 +122,11 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     timings["load_and_validate"] = round(time.perf_counter() - t0, 3)
     say(f"validated {sum(dataset.report.rows.values())} rows from {len(dataset.sources)} sources "
         f"({timings['load_and_validate']:.1f} s)")
-    names = notebooks or list(config.report["notebooks"] or STEPS)
-    unknown = [n for n in names if n not in STEPS]
+    steps = available_steps()
+    names = notebooks or list(config.report["notebooks"] or steps)
+    unknown = [n for n in names if n not in steps]
     if unknown:
-        raise CalibrateError(f"unknown report step(s) {', '.join(unknown)}; available: {', '.join(STEPS)}")
+        raise CalibrateError(f"unknown report step(s) {', '.join(unknown)}; available: {', '.join(steps)}")
     final = config.run_folder()
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     reports: list[Path] = []
@@ -118,7 +135,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
             ctx = RunContext(config, dataset, folder)
             _copy_indicator_set(ctx)
             for k, name in enumerate(names, start=1):
-                step = STEPS[name]
+                step = steps[name]
                 t0 = time.perf_counter()
                 written = step.compute(ctx)
                 t1 = time.perf_counter()
