@@ -1,0 +1,447 @@
+"""Monte Carlo engine: attainment of targets and bonus cost over scenarios.
+
+Streams (why results never depend on chunk size or worker count)
+-----------------------------------------------------------------
+The seed becomes a root ``np.random.SeedSequence``. Every draw comes from a
+child stream whose key is fixed by *what* it draws, never by how the work is cut:
+
+* ``(0, r)``  region ``r``'s shocks, one per scenario, in scenario order
+  (``r`` indexes the model's sorted region labels);
+* ``(1, b)``  the manager noise of block ``b`` = managers ``1024*b ... 1024*b+1023``
+  in model order, manager by manager, each manager's scenarios in order;
+* ``(2, b)``  the growth-uncertainty draws of block ``b`` (Student-t models only;
+  with normal noise it is folded into the noise variance, see :mod:`.model`).
+
+Key ``(k, j)`` is exactly the child that ``root.spawn(k + 1)[k].spawn(j + 1)[j]``
+would give (``SeedSequence`` spawning appends the child's number to the key),
+built directly so that no stream needs the others. Each stream feeds a PCG64
+``Generator``. Work is cut into chunks of whole blocks (``chunk_managers`` is
+rounded up to a multiple of 1,024) and each block into tiles of a fixed number
+of managers that depends only on the scenario count; per-scenario totals are
+added block by block in block order. Every floating-point operation is
+therefore the same whatever ``chunk_managers`` or ``workers`` are.
+
+Memory: a worker holds a few tiles of about 1 MiB (``tile rows x scenarios``
+float32) plus the per-manager results; the full scenarios x managers matrix is
+never built. Region shocks are kept as a regions x scenarios float32 table
+(generated per block instead when that table would pass 256 MiB).
+
+Precision: draws and per-draw arithmetic are float32 (about 7 significant
+digits, far finer than the Monte Carlo error); sums are accumulated in float64.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from calibrate.errors import ConfigError
+from calibrate.targets.model import PerformanceModel, align_targets
+from calibrate.targets.payout import BonusCost, PayoutCurve
+
+BLOCK_MANAGERS = 1024
+"""Managers per random stream; fixed so results do not depend on chunking."""
+
+_TILE_ELEMENTS = 1 << 18          # float32 tile of ~1 MiB: stays in the L2 cache
+_SHOCK_TABLE_LIMIT = 1 << 26      # 256 MiB of float32 region shocks
+_LOG_CLIP = 80.0                  # exp(80) ~ 5.5e34 stays finite in float32 (log-t tails)
+_REGION, _NOISE, _GROWTH = 0, 1, 2
+
+Seed = int | np.random.SeedSequence
+
+
+# ---------------------------------------------------------------------------- streams
+def root_seed(seed: Seed) -> np.random.SeedSequence:
+    """The run's root ``SeedSequence`` from a non-negative int or a SeedSequence."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0:
+        return np.random.SeedSequence(int(seed))
+    raise ConfigError(f"The random seed must be a whole number of 0 or more (or a numpy SeedSequence); got {seed!r}.")
+
+
+def stream(root: np.random.SeedSequence, kind: int, index: int) -> np.random.Generator:
+    """Generator for child ``(kind, index)`` of ``root`` (see the module docstring)."""
+    child = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (kind, index),
+                                   pool_size=root.pool_size)
+    return np.random.Generator(np.random.PCG64(child))
+
+
+def _tile_rows(scenarios: int) -> int:
+    rows = max(1, _TILE_ELEMENTS // scenarios)
+    return min(BLOCK_MANAGERS, 1 << (rows.bit_length() - 1))   # a power of two dividing the block
+
+
+def _check_run(scenarios: int, chunk_managers: int | None, workers: int) -> None:
+    if not isinstance(scenarios, (int, np.integer)) or isinstance(scenarios, bool) or scenarios < 1:
+        raise ConfigError(f"The number of scenarios must be a whole number of at least 1; got {scenarios!r}.")
+    if chunk_managers is not None and (not isinstance(chunk_managers, (int, np.integer)) or chunk_managers < 1):
+        raise ConfigError(f"chunk_managers must be a whole number of at least 1; got {chunk_managers!r}.")
+    if not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ConfigError(f"workers must be a whole number of at least 1; got {workers!r}.")
+
+
+# ---------------------------------------------------------------------------- noise
+class _Noise:
+    """Draws x = log(Y / median) tile by tile, identically for any chunking."""
+
+    def __init__(self, model: PerformanceModel, scenarios: int, root: np.random.SeedSequence):
+        self.scenarios = scenarios
+        self.root = root
+        self.df = model.df
+        if model.df is None:     # growth uncertainty folds into the normal variance
+            self.scale = np.sqrt(model.sigma ** 2 + model.growth_uncertainty ** 2).astype(np.float32)
+            self.growth = None
+        else:
+            self.scale = (model.sigma * model.noise_scale).astype(np.float32)
+            self.growth = (model.growth_uncertainty.astype(np.float32)
+                           if np.any(model.growth_uncertainty > 0) else None)
+        self.codes = model.region_code
+        self.region_sd = model.region_sigma_by_region.astype(np.float32)
+        self.has_shocks = bool(np.any(self.region_sd > 0))
+        self.table = None
+        if self.has_shocks and self.region_sd.size * scenarios <= _SHOCK_TABLE_LIMIT:
+            self.table = np.stack([self._region(r) for r in range(self.region_sd.size)])
+
+    def _region(self, r: int) -> np.ndarray:
+        shocks = stream(self.root, _REGION, r).standard_normal(self.scenarios, dtype=np.float32)
+        shocks *= self.region_sd[r]
+        return shocks
+
+    def block(self, b: int, stop: int) -> Iterator[tuple[int, int, np.ndarray]]:
+        """Yield ``(start, stop, x)`` tiles of block ``b`` (x: rows x scenarios float32,
+        valid until the next tile)."""
+        start = b * BLOCK_MANAGERS
+        rows = _tile_rows(self.scenarios)
+        noise = stream(self.root, _NOISE, b)
+        growth = stream(self.root, _GROWTH, b) if self.growth is not None else None
+        x_buf = np.empty((rows, self.scenarios), np.float32)
+        tmp_buf = np.empty_like(x_buf)
+        local: dict[int, np.ndarray] = {}
+        for t0 in range(start, stop, rows):
+            t1 = min(t0 + rows, stop)
+            x, tmp = x_buf[: t1 - t0], tmp_buf[: t1 - t0]
+            if self.df is None:
+                noise.standard_normal(out=x, dtype=np.float32)
+            else:
+                x[...] = noise.standard_t(self.df, size=x.shape)
+            x *= self.scale[t0:t1, None]
+            if growth is not None:
+                growth.standard_normal(out=tmp, dtype=np.float32)
+                tmp *= self.growth[t0:t1, None]
+                x += tmp
+            if self.has_shocks:
+                codes = self.codes[t0:t1]
+                if self.table is None:
+                    for r in np.unique(codes):
+                        if int(r) not in local:
+                            local[int(r)] = self._region(int(r))
+                    table = local
+                else:
+                    table = self.table
+                if np.all(codes == codes[0]):
+                    x += table[int(codes[0])]
+                elif self.table is not None:
+                    np.take(self.table, codes, axis=0, out=tmp)
+                    x += tmp
+                else:
+                    for k, r in enumerate(codes):
+                        x[k] += table[int(r)]
+            yield t0, t1, x
+
+
+def _blocks(n: int) -> int:
+    return -(-n // BLOCK_MANAGERS)
+
+
+def _chunks(n: int, chunk_managers: int) -> list[range]:
+    per = -(-chunk_managers // BLOCK_MANAGERS)          # whole blocks per chunk
+    nb = _blocks(n)
+    return [range(b, min(b + per, nb)) for b in range(0, nb, per)]
+
+
+def _block_stop(b: int, n: int) -> int:
+    return min(n, (b + 1) * BLOCK_MANAGERS)
+
+
+# ---------------------------------------------------------------------------- results
+@dataclass(frozen=True, eq=False)
+class AttainmentResult:
+    """Monte Carlo attainment of targets.
+
+    Per manager: ``probability`` = P(Y >= T) in [0, 1], ``expected_ratio`` =
+    E[Y / T], ``ratio_quantiles`` (managers x levels) of Y / T at
+    ``quantile_levels`` (empirical, linear interpolation on the log scale).
+    Under Student-t noise E[Y / T] is infinite in theory (log-t results have no
+    mean): the simulated average is then unstable, prefer the median.
+    Per scenario: ``hits`` = number of managers reaching target (int64). Team
+    share figures are derived from ``hits``. ``bonus`` is set when a payout
+    curve was given.
+    """
+
+    manager_id: np.ndarray
+    region: np.ndarray
+    target: np.ndarray
+    probability: np.ndarray
+    expected_ratio: np.ndarray
+    quantile_levels: tuple[float, ...]
+    ratio_quantiles: np.ndarray
+    hits: np.ndarray
+    scenarios: int
+    bonus: BonusCost | None = None
+
+    @property
+    def probability_se(self) -> np.ndarray:
+        """Monte Carlo standard error of ``probability``."""
+        return np.sqrt(self.probability * (1 - self.probability) / self.scenarios)
+
+    @property
+    def share(self) -> np.ndarray:
+        """Share of managers reaching target in each scenario, in [0, 1]."""
+        return self.hits / self.manager_id.size
+
+    @property
+    def share_mean(self) -> float:
+        """Expected share reaching target (= mean of the per-manager probabilities)."""
+        return float(self.hits.sum() / (self.manager_id.size * self.scenarios))
+
+    def share_quantile(self, q: float | Sequence[float]) -> Any:
+        """Quantile(s) of the per-scenario share reaching target; q in [0, 1]."""
+        return np.quantile(self.share, q)
+
+    @property
+    def share_sd(self) -> float:
+        """Spread of the share across scenarios (region shocks widen it)."""
+        return float(self.share.std())
+
+    @property
+    def independent_share_sd(self) -> float:
+        """The spread the share would have if managers were independent (Poisson-binomial)."""
+        p = self.probability
+        return float(np.sqrt(np.sum(p * (1 - p))) / p.size)
+
+    def team_summary(self) -> pd.Series:
+        """Managers, scenarios, expected share, P5/P50/P95 of the share, its spread
+        against the independent-managers spread, and bonus cost when present."""
+        p5, p50, p95 = self.share_quantile([0.05, 0.5, 0.95])
+        out = {"managers": int(self.manager_id.size), "scenarios": int(self.scenarios),
+               "expected_share": self.share_mean, "share_p5": float(p5), "share_p50": float(p50),
+               "share_p95": float(p95), "share_sd": self.share_sd,
+               "independent_share_sd": self.independent_share_sd}
+        if self.bonus is not None:
+            out.update({f"bonus_{k}": v for k, v in self.bonus.summary().items() if k != "scenarios"})
+        return pd.Series(out)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per manager: target, probability (and its standard error),
+        expected attainment, attainment quantiles (``attainment_p10`` ...) and
+        expected bonus when present."""
+        frame = pd.DataFrame({"manager_id": self.manager_id, "region": self.region, "target": self.target,
+                              "probability": self.probability, "probability_se": self.probability_se,
+                              "expected_attainment": self.expected_ratio})
+        for k, q in enumerate(self.quantile_levels):
+            frame[f"attainment_p{100 * q:g}"] = self.ratio_quantiles[:, k]
+        if self.bonus is not None:
+            frame["expected_bonus"] = self.bonus.expected_bonus
+        return frame
+
+
+@dataclass
+class _Accumulators:
+    hits_m: np.ndarray
+    ratio_sum: np.ndarray
+    log_q: np.ndarray
+    coef_sum: np.ndarray | None
+
+
+# ---------------------------------------------------------------------------- engine
+def attainment(model: PerformanceModel, targets: Any, *, scenarios: int = 10_000, seed: Seed = 0,
+               chunk_managers: int = 20_480, quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+               payout: PayoutCurve | None = None, bonus_base: Any = None, workers: int = 1,
+               progress: bool = False) -> AttainmentResult:
+    """Monte Carlo attainment of ``targets`` under ``model``; identical for any
+    ``chunk_managers`` and ``workers``.
+
+    targets
+        Per-manager targets in currency units (> 0): a Series indexed by
+        manager_id, a DataFrame with ``manager_id`` and ``target`` columns, or an
+        array in model order.
+    scenarios
+        Number of simulated periods (Monte Carlo error of a probability p is
+        ``sqrt(p (1 - p) / scenarios)``).
+    seed
+        Non-negative int or ``SeedSequence``; the same seed gives bit-identical results.
+    chunk_managers
+        Managers per unit of work (rounded up to a multiple of 1,024); affects
+        memory and progress updates, never results.
+    quantiles
+        Levels in [0, 1] of the attainment-ratio quantiles per manager; ``()``
+        skips the per-manager sort (the costliest step after drawing).
+    payout, bonus_base
+        With a :class:`PayoutCurve` and target bonuses (currency units, >= 0),
+        the total bonus cost of every scenario is accumulated in the same pass.
+    workers
+        Threads (numpy releases the GIL while drawing and computing).
+    progress
+        Show a tqdm progress bar over managers.
+    """
+    target = align_targets(model, targets)
+    log_targets = np.log(target)
+    base = None
+    if payout is not None:
+        if bonus_base is None:
+            raise ConfigError("A payout curve needs bonus_base: the target bonus of each manager in currency units.")
+        base = align_targets(model, bonus_base, name="bonus_base", allow_zero=True)
+    elif bonus_base is not None:
+        raise ConfigError("bonus_base was given without a payout curve; pass payout=PayoutCurve(...) as well.")
+    levels = tuple(float(q) for q in quantiles)
+    if any(not 0 <= q <= 1 for q in levels):
+        raise ConfigError(f"Quantile levels must lie between 0 and 1; got {list(quantiles)}.")
+    _check_run(scenarios, chunk_managers, workers)
+    scenarios = int(scenarios)
+    acc, hits, bonus_total = _run(model, log_targets, scenarios=scenarios, seed=seed, chunk_managers=chunk_managers,
+                                  levels=levels, payout=payout, bonus_base=base, workers=workers, progress=progress)
+    offset = model.log_median - log_targets
+    bonus = None
+    if payout is not None:
+        bonus = BonusCost(model.manager_id, model.region, base, acc.coef_sum / scenarios, bonus_total)
+    return AttainmentResult(
+        manager_id=model.manager_id, region=model.region, target=target,
+        probability=acc.hits_m / scenarios, expected_ratio=acc.ratio_sum / scenarios,
+        quantile_levels=levels, ratio_quantiles=np.exp(acc.log_q + offset[:, None]),
+        hits=hits, scenarios=scenarios, bonus=bonus)
+
+
+def outcome_quantiles(model: PerformanceModel, levels: Sequence[float], *, scenarios: int = 10_000,
+                      seed: Seed = 0, chunk_managers: int = 20_480, workers: int = 1,
+                      progress: bool = False, log: bool = False) -> np.ndarray:
+    """Empirical quantiles of each manager's result Y (managers x levels, currency
+    units; natural logs of them with ``log=True``) from the same draws as
+    :func:`attainment` with the same seed."""
+    levels = tuple(float(q) for q in levels)
+    if any(not 0 <= q <= 1 for q in levels):
+        raise ConfigError(f"Quantile levels must lie between 0 and 1; got {list(levels)}.")
+    _check_run(scenarios, chunk_managers, workers)
+    acc, _, _ = _run(model, model.log_median, scenarios=int(scenarios), seed=seed, chunk_managers=chunk_managers,
+                     levels=levels, payout=None, bonus_base=None, workers=workers, progress=progress,
+                     need_mean=False)
+    log_q = acc.log_q
+    log_q += model.log_median[:, None]
+    return log_q if log else np.exp(log_q, out=log_q)
+
+
+def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, seed: Seed, chunk_managers: int,
+         levels: tuple[float, ...], payout: PayoutCurve | None, bonus_base: np.ndarray | None, workers: int,
+         progress: bool, need_mean: bool = True) -> tuple[_Accumulators, np.ndarray, np.ndarray | None]:
+    n = model.n_managers
+    noise = _Noise(model, scenarios, root_seed(seed))
+    offset = (model.log_median - log_targets).astype(np.float32)   # log(median / target)
+    threshold = -offset                                             # hit when x >= -offset
+    base32 = None if bonus_base is None else bonus_base.astype(np.float32)
+    # paid when log(Y / T) >= log(threshold), i.e. x >= log(threshold) - offset (from float64 logs)
+    paid_from = None if payout is None else (np.log(payout.threshold) - (model.log_median - log_targets)
+                                             if payout.threshold > 0 else np.full(n, -np.inf)).astype(np.float32)
+    pos = np.array(levels) * (scenarios - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, scenarios - 1)
+    frac = pos - lo
+    acc = _Accumulators(hits_m=np.zeros(n, np.int64), ratio_sum=np.zeros(n), log_q=np.zeros((n, len(levels))),
+                        coef_sum=None if payout is None else np.zeros(n))
+    clip = model.df is not None
+
+    def run_chunk(blocks: range) -> tuple[np.ndarray, list[np.ndarray]]:
+        hits_s = np.zeros(scenarios, np.int64)
+        bonus_blocks = []
+        rows = _tile_rows(scenarios)
+        ratio = np.empty((rows, scenarios), np.float32)
+        coef = np.empty_like(ratio) if payout is not None else None
+        scratch = np.empty_like(ratio) if payout is not None else None
+        hit = np.empty((rows, scenarios), bool)
+        paid = np.empty((rows, scenarios), bool) if payout is not None else None
+        for b in blocks:
+            bonus_s = np.zeros(scenarios) if payout is not None else None
+            for t0, t1, x in noise.block(b, _block_stop(b, n)):
+                h = t1 - t0
+                hv = hit[:h]
+                np.greater_equal(x, threshold[t0:t1, None], out=hv)
+                acc.hits_m[t0:t1] = np.count_nonzero(hv, axis=1)
+                hits_s += hv.sum(axis=0)
+                if need_mean or payout is not None:
+                    rv = ratio[:h]
+                    np.add(x, offset[t0:t1, None], out=rv)
+                    if clip:
+                        np.minimum(rv, np.float32(_LOG_CLIP), out=rv)
+                    np.exp(rv, out=rv)                              # attainment Y / T
+                    acc.ratio_sum[t0:t1] = rv.sum(axis=1, dtype=np.float64)
+                    if payout is not None:
+                        pv = np.greater_equal(x, paid_from[t0:t1, None], out=paid[:h])
+                        cv = payout.coefficient_into(rv, coef[:h], scratch[:h], paid=pv)
+                        acc.coef_sum[t0:t1] = cv.sum(axis=1, dtype=np.float64)
+                        cv *= base32[t0:t1, None]
+                        bonus_s += cv.sum(axis=0, dtype=np.float64)
+                if levels:
+                    x.sort(axis=1)
+                    acc.log_q[t0:t1] = x[:, lo] + frac * (x[:, hi].astype(np.float64) - x[:, lo])
+            if bonus_s is not None:
+                bonus_blocks.append(bonus_s)
+        return hits_s, bonus_blocks
+
+    hits = np.zeros(scenarios, np.int64)
+    bonus_total = np.zeros(scenarios) if payout is not None else None
+    chunks = _chunks(n, chunk_managers)
+    with tqdm(total=n, unit="manager", desc="Monte Carlo", disable=not progress) as bar:
+        executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        try:
+            results = executor.map(run_chunk, chunks) if executor else map(run_chunk, chunks)
+            for blocks, (hits_s, bonus_blocks) in zip(chunks, results):
+                hits += hits_s
+                for bonus_s in bonus_blocks:                 # block order: bit-identical totals
+                    bonus_total += bonus_s
+                bar.update(_block_stop(blocks[-1], n) - blocks[0] * BLOCK_MANAGERS)
+        finally:
+            if executor:
+                executor.shutdown(cancel_futures=True)
+    return acc, hits, bonus_total
+
+
+# ---------------------------------------------------------------------------- streaming
+@dataclass(frozen=True, eq=False)
+class SimulatedChunk:
+    """Simulated results of managers ``start ... stop - 1`` (model order):
+    ``outcomes`` is (managers x scenarios) float32 in currency units."""
+
+    start: int
+    stop: int
+    manager_id: np.ndarray
+    outcomes: np.ndarray
+
+
+def simulate(model: PerformanceModel, *, scenarios: int = 10_000, seed: Seed = 0,
+             chunk_managers: int | None = None, progress: bool = False) -> Iterator[SimulatedChunk]:
+    """Stream the simulated results chunk by chunk, for analyses the engine does
+    not cover. The draws are those of :func:`attainment` with the same seed.
+
+    Each chunk holds ``chunk_managers`` (rounded up to a multiple of 1,024;
+    default: as many as fit in about 256 MiB) managers x ``scenarios`` float32.
+    """
+    _check_run(scenarios, chunk_managers, 1)
+    scenarios = int(scenarios)
+    if chunk_managers is None:
+        chunk_managers = max(1, (1 << 26) // scenarios)
+    n = model.n_managers
+    noise = _Noise(model, scenarios, root_seed(seed))
+    for blocks in tqdm(_chunks(n, chunk_managers), unit="chunk", desc="Simulating", disable=not progress):
+        start, stop = blocks[0] * BLOCK_MANAGERS, _block_stop(blocks[-1], n)
+        out = np.empty((stop - start, scenarios), np.float32)
+        for b in blocks:
+            for t0, t1, x in noise.block(b, _block_stop(b, n)):
+                view = out[t0 - start:t1 - start]
+                np.add(x, model.log_median[t0:t1, None].astype(np.float32), out=view)
+                np.minimum(view, np.float32(88.0), out=view)
+                np.exp(view, out=view)
+        yield SimulatedChunk(start, stop, model.manager_id[start:stop], out)
