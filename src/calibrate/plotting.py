@@ -7,8 +7,11 @@ the ``cvttf-notosanscjk-regular`` package, so charts need nothing from the syste
 """
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
+
+import pandas as pd
 
 import matplotlib.pyplot as plt
 import seaborn as sns
@@ -39,10 +42,27 @@ def use_theme(lang: str = "zh") -> None:
     sns.set_theme(style="whitegrid", palette=PALETTE, font=family[0],
                   rc={"font.family": "sans-serif", "font.sans-serif": family, "axes.unicode_minus": False,
                       "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (8, 4),
-                      "axes.titleweight": "bold", "svg.hashsalt": "calibrate"})
+                      "svg.hashsalt": "calibrate"})
     plt.rcParams["axes.unicode_minus"] = False
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)   # no bold CJK face: not worth a warning
 
 
 def text(lang: str, zh: str, en: str) -> str:
     """Pick the label for the report language."""
     return zh if lang == "zh" else en
+
+
+def table(frame: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()):
+    """A table for a report: no index column, fixed decimals, chosen columns as percentages.
+
+    Returns an IPython HTML object; the markup is deterministic (no random ids).
+    """
+    from IPython.display import HTML
+
+    shown = frame.copy()
+    for column in percent:
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}%")
+    html = shown.to_html(index=False, float_format=lambda v: f"{v:,.{digits}f}", na_rep="", border=0,
+                         classes="dataframe calibrate-table", escape=True)
+    return HTML(html)
