@@ -77,11 +77,13 @@ def _tile_rows(scenarios: int) -> int:
     return min(BLOCK_MANAGERS, 1 << (rows.bit_length() - 1))   # a power of two dividing the block
 
 
-def _check_run(scenarios: int, chunk_managers: int | None, workers: int) -> None:
+def _check_run(scenarios: int, chunk_managers: int | None, workers: Any) -> None:
     if not isinstance(scenarios, (int, np.integer)) or isinstance(scenarios, bool) or scenarios < 1:
         raise ConfigError(f"The number of scenarios must be a whole number of at least 1; got {scenarios!r}.")
     if chunk_managers is not None and (not isinstance(chunk_managers, (int, np.integer)) or chunk_managers < 1):
         raise ConfigError(f"chunk_managers must be a whole number of at least 1; got {chunk_managers!r}.")
+    if hasattr(workers, "map") and not isinstance(workers, (int, np.integer)):
+        return                                   # an executor: concurrent.futures or a Dask client's
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ConfigError(f"workers must be a whole number of at least 1; got {workers!r}.")
 
@@ -354,7 +356,13 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
                         coef_sum=None if payout is None else np.zeros(n))
     clip = model.df is not None
 
-    def run_chunk(blocks: range) -> tuple[np.ndarray, list[np.ndarray]]:
+    def run_chunk(blocks: range) -> tuple[int, _Accumulators, np.ndarray, list[np.ndarray]]:
+        # Self-contained: returns its managers' results instead of writing shared state, so a chunk
+        # can run in a thread, another process or a Dask worker and give the same numbers.
+        start, stop = blocks[0] * BLOCK_MANAGERS, _block_stop(blocks[-1], n)
+        part = _Accumulators(hits_m=np.zeros(stop - start, np.int64), ratio_sum=np.zeros(stop - start),
+                             log_q=np.zeros((stop - start, len(levels))),
+                             coef_sum=None if payout is None else np.zeros(stop - start))
         hits_s = np.zeros(scenarios, np.int64)
         bonus_blocks = []
         rows = _tile_rows(scenarios)
@@ -367,9 +375,10 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
             bonus_s = np.zeros(scenarios) if payout is not None else None
             for t0, t1, x in noise.block(b, _block_stop(b, n)):
                 h = t1 - t0
+                u0, u1 = t0 - start, t1 - start
                 hv = hit[:h]
                 np.greater_equal(x, threshold[t0:t1, None], out=hv)
-                acc.hits_m[t0:t1] = np.count_nonzero(hv, axis=1)
+                part.hits_m[u0:u1] = np.count_nonzero(hv, axis=1)
                 hits_s += hv.sum(axis=0)
                 if need_mean or payout is not None:
                     rv = ratio[:h]
@@ -377,34 +386,41 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
                     if clip:
                         np.minimum(rv, np.float32(_LOG_CLIP), out=rv)
                     np.exp(rv, out=rv)                              # attainment Y / T
-                    acc.ratio_sum[t0:t1] = rv.sum(axis=1, dtype=np.float64)
+                    part.ratio_sum[u0:u1] = rv.sum(axis=1, dtype=np.float64)
                     if payout is not None:
                         pv = np.greater_equal(x, paid_from[t0:t1, None], out=paid[:h])
                         cv = payout.coefficient_into(rv, coef[:h], scratch[:h], paid=pv)
-                        acc.coef_sum[t0:t1] = cv.sum(axis=1, dtype=np.float64)
+                        part.coef_sum[u0:u1] = cv.sum(axis=1, dtype=np.float64)
                         cv *= base32[t0:t1, None]
                         bonus_s += cv.sum(axis=0, dtype=np.float64)
                 if levels:
                     x.sort(axis=1)
-                    acc.log_q[t0:t1] = x[:, lo] + frac * (x[:, hi].astype(np.float64) - x[:, lo])
+                    part.log_q[u0:u1] = x[:, lo] + frac * (x[:, hi].astype(np.float64) - x[:, lo])
             if bonus_s is not None:
                 bonus_blocks.append(bonus_s)
-        return hits_s, bonus_blocks
+        return start, part, hits_s, bonus_blocks
 
     hits = np.zeros(scenarios, np.int64)
     bonus_total = np.zeros(scenarios) if payout is not None else None
     chunks = _chunks(n, chunk_managers)
     with tqdm(total=n, unit="manager", desc="Monte Carlo", disable=not progress) as bar:
-        executor = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
+        own = isinstance(workers, (int, np.integer))
+        executor = ThreadPoolExecutor(max_workers=int(workers)) if own and workers > 1 else (None if own else workers)
         try:
             results = executor.map(run_chunk, chunks) if executor else map(run_chunk, chunks)
-            for blocks, (hits_s, bonus_blocks) in zip(chunks, results):
+            for start, part, hits_s, bonus_blocks in results:
+                stop = start + part.hits_m.size
+                acc.hits_m[start:stop] = part.hits_m
+                acc.ratio_sum[start:stop] = part.ratio_sum
+                acc.log_q[start:stop] = part.log_q
+                if part.coef_sum is not None:
+                    acc.coef_sum[start:stop] = part.coef_sum
                 hits += hits_s
                 for bonus_s in bonus_blocks:                 # block order: bit-identical totals
                     bonus_total += bonus_s
-                bar.update(_block_stop(blocks[-1], n) - blocks[0] * BLOCK_MANAGERS)
+                bar.update(stop - start)
         finally:
-            if executor:
+            if executor is not None and own:
                 executor.shutdown(cancel_futures=True)
     return acc, hits, bonus_total
 
