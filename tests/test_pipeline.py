@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import nbformat
@@ -90,3 +91,12 @@ def test_same_config_gives_byte_identical_artifacts(small_company_master, tmp_pa
     a = pipeline.run(_config(small_company_master, tmp_path / "a"), notebooks=["01_data_quality"], echo=None)
     b = pipeline.run(_config(small_company_master, tmp_path / "b"), notebooks=["01_data_quality"], echo=None)
     assert a.manifest["artifacts"] == b.manifest["artifacts"]
+    for path in a.folder.rglob("*"):
+        if path.is_file() and path.suffix not in (".ipynb", ".html", ".json"):
+            assert path.read_bytes() == (b.folder / path.relative_to(a.folder)).read_bytes(), path
+    # the HTML differs in nothing but the time stamp, stated once
+    html_a = (a.folder / "01_data_quality.html").read_text(encoding="utf-8")
+    html_b = (b.folder / "01_data_quality.html").read_text(encoding="utf-8")
+    stamp = re.compile(r"生成时间 \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    assert len(stamp.findall(html_a)) == 1
+    assert stamp.sub("", html_a) == stamp.sub("", html_b)

@@ -72,6 +72,8 @@ def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | Non
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
+    for k, cell in enumerate(nb.cells):          # papermill gives cells random ids: make the HTML reproducible
+        cell["id"] = f"cell-{k}"
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
