@@ -26,6 +26,9 @@ DEFAULT_WEIGHTS = {
     "baseline": "critic",
     "max_change": 0.05,
     "bootstrap": 1000,
+    "evidence_shares": {"revenue_growth": 0.5, "retention": 0.5},
+    "controls": ["period", "tenure"],
+    "ci_level": 0.90,
 }
 DEFAULT_TARGETS = {
     "scenarios": 10000,
@@ -36,7 +39,24 @@ DEFAULT_TARGETS = {
     "ramp_first_year_share": None,
     "heavy_tails": True,
 }
-DEFAULT_SCORING = {"min_responses": 5, "forced_distribution": {"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05}}
+DEFAULT_SCORING = {  # read and checked by calibrate.scoring.settings (see its docstring for each key)
+    "min_responses": 5,
+    "forced_distribution": {"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05},
+    "year": None,
+    "grading": "forced",
+    "grade_bands": {"A": 90, "B": 75, "C": 60, "D": 45, "E": 0},
+    "rules": {"revenue_attainment": {"rule": "ratio", "target": 1.0, "cap": 1.2},
+              "satisfaction": {"rule": "threshold", "threshold": 0.8, "floor": 0.4}},
+    "default_rule": {"rule": "zscore"},
+    "compare_within": ["period"],
+    "likert_weights": {1: 0, 2: 25, 3: 50, 4: 75, 5: 100},
+    "reviews": {"min_raters": 5, "max_raters": 8, "trim": True, "correct_leniency": True, "min_ratees": 3},
+    "improvement": {"low_grades": ["D", "E"], "consecutive": 2},
+    "bonus_from": "grade",
+    "grade_coefficients": {"A": 1.5, "B": 1.2, "C": 1.0, "D": 0.6, "E": 0.0},
+    "score_coefficients": [[40, 0.5], [60, 1.0], [80, 1.5]],
+    "stability": {"draws": 500, "spread": 0.2, "ranges": None, "boundary_probability": 0.2},
+}
 DEFAULT_REPORT = {"notebooks": None,  # None: every step, in order
                   "timeout": 900}
 

@@ -1,0 +1,46 @@
+"""``calibrate score``: score the managers of a run config and print the grade distribution.
+
+Writes the scoring artifacts (see :mod:`calibrate.scoring.outputs`) into ``--out``
+(default ``<output>/<run_name>-scoring``), leaving published run folders alone.
+Weights: ``--weights FILE``, else ``<output>/<run_name>/weights/proposal.csv`` from
+the last run, else the indicator set's defaults.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from calibrate.cli import _config_arg, _load, subcommand
+
+
+def _score_args(p: argparse.ArgumentParser) -> None:
+    _config_arg(p)
+    p.add_argument("--lang", choices=["zh", "en"], help="label language (overrides the config)")
+    p.add_argument("--run-name", dest="run_name", help="run name (overrides the config)")
+    p.add_argument("--output", help="folder that holds run folders (overrides the config)")
+    p.add_argument("--seed", type=int, help="random seed for the weight draws (overrides the config)")
+    p.add_argument("--weights", help="CSV with columns indicator, weight (default: the last run's proposal)")
+    p.add_argument("--out", help="folder for the scoring files (default: <output>/<run_name>-scoring)")
+
+
+@subcommand("score", "score managers: composite scores, grades, bonus coefficients and their stability", _score_args)
+def _cmd_score(args: argparse.Namespace) -> int:
+    from calibrate.dataset import load_dataset
+    from calibrate.pipeline import RunContext
+    from calibrate.scoring.outputs import write_scorecard
+    from calibrate.scoring.step import score_run
+
+    config = _load(args)
+    out = Path(args.out) if args.out else config.output / f"{config.run_name}-scoring"
+    ctx = RunContext(config, load_dataset(config), config.run_folder())
+    card, source = score_run(ctx, args.weights)
+    write_scorecard(card, out, ctx.dataset.indicator_set, weights_source=source, salt=config.salt, lang=config.lang)
+    table = card.distribution()
+    print(f"{card.year} ({', '.join(card.periods)}): {int(card.annual['score'].notna().sum())} managers scored "
+          f"with weights from {source}")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.1%}"))
+    print(f"improvement plans: {int(card.annual['improvement_plan'].sum())}; "
+          f"on a grade boundary: {int(card.annual['on_boundary'].sum())}; "
+          f"bonus total: {card.annual['bonus'].sum():,.1f}")
+    print(f"scoring files written to {out}")
+    return 0

@@ -1,0 +1,109 @@
+"""Scoring artifacts: which weights to score with, and the files written under ``scoring/``.
+
+Files (all deterministic for the same data, config and seed):
+
+=========================  ===================================================================
+``scores.csv``              one row per manager: annual score, points per indicator (the
+                            breakdown), rank, grade, bonus, improvement-plan and stability columns
+``grades.csv``              the compact list: manager, score, rank, grade, coefficient, bonus
+``quarterly.csv``           composite, breakdown and grade per manager and quarter
+``points.csv``              points (0-100) per manager, quarter and indicator
+``stability.csv``           per manager: probability the grade changes, grade and rank ranges
+``stability_draws.csv``     per weight draw: Spearman, Kendall, share keeping their grade
+``comparisons.csv``         agreement between the weights used and the alternatives
+``weights.csv``             the weights used, their source and the 5-95% range of the draws
+``grade_distribution.csv``  managers per grade against the target shares
+``customer.csv``            NPS with interval, satisfaction measures, per manager and quarter
+``reviews360.csv``          360 scores per manager, half-year and criterion with flags
+``rater_effects.csv``       estimated leniency per rater
+``summary.json``            headline figures for the report and the executive summary
+=========================  ===================================================================
+
+Tables carry a ``pseudonym`` column next to ``manager_id`` (salted with the run's
+privacy salt) so that reports can show pseudonyms without knowing the salt.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from calibrate import artifacts
+from calibrate.errors import DataSourceError
+from calibrate.indicators import IndicatorSet
+from calibrate.privacy import pseudonym
+from calibrate.scoring.composite import InvalidWeights, check_weights
+from calibrate.scoring.scorecard import Scorecard
+
+PROPOSAL = Path("weights") / "proposal.csv"
+WEIGHT_COLUMNS = ("weight", "proposed_weight", "proposed")
+
+
+def read_weights(path: str | Path, indicator_set: IndicatorSet) -> pd.Series:
+    """Weights from a CSV with columns ``indicator`` and ``weight`` (or ``proposed_weight``), checked
+    against the indicator set."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataSourceError(f"cannot read the weights file {path}: {exc}") from None
+    column = next((c for c in WEIGHT_COLUMNS if c in frame.columns), None)
+    if "indicator" not in frame.columns or column is None:
+        raise InvalidWeights(f"{path.name}: needs columns 'indicator' and 'weight'; it has {', '.join(frame.columns)}")
+    try:
+        return check_weights(frame.set_index("indicator")[column].astype(float), list(indicator_set.ids))
+    except InvalidWeights as exc:
+        raise InvalidWeights(f"{path.name}: {exc}") from None
+
+
+def resolve_weights(run_folder: Path, indicator_set: IndicatorSet, given: str | Path | None = None
+                    ) -> tuple[pd.Series, str]:
+    """The weights to score with and where they came from: a given file, else the run's
+    ``weights/proposal.csv`` (written by the weights step), else the indicator set's defaults."""
+    if given is not None:
+        return read_weights(given, indicator_set), str(given)
+    proposal = Path(run_folder) / PROPOSAL
+    if proposal.exists():
+        return read_weights(proposal, indicator_set), str(PROPOSAL)
+    return indicator_set.default_weights(), "indicator_set_default"
+
+
+def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, *, weights_source: str,
+                    salt: str = "calibrate", lang: str = "en") -> list[Path]:
+    """Write the scoring artifacts into ``folder`` (usually ``<run>/scoring``)."""
+    folder = Path(folder)
+
+    def named(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.reset_index() if "manager_id" not in frame.columns else frame.copy()
+        out.insert(out.columns.get_loc("manager_id") + 1, "pseudonym",
+                   out["manager_id"].map(lambda m: pseudonym(str(m), salt)))
+        return out
+
+    annual = card.annual
+    quarterly = card.quarterly.scores.join(card.period_grades.set_index(["manager_id", "period"])["grade"])
+    ranges = card.stability.weights.quantile([0.05, 0.95]).T
+    weights = indicator_set.to_frame(lang)[["indicator", "label", "dimension", "dimension_label"]].assign(
+        weight=card.weights.to_numpy(), draw_p5=ranges[0.05].to_numpy(), draw_p95=ranges[0.95].to_numpy(),
+        source=weights_source,
+        rule=[card.rules[i].describe(indicator_set[i].direction) for i in indicator_set.ids])
+    grades = annual[["manager_id", "score", "rank", "grade", "coefficient", "bonus", "improvement_plan",
+                     "on_boundary"]]
+    written = [
+        artifacts.write_csv(named(annual), folder / "scores.csv"),
+        artifacts.write_csv(named(grades), folder / "grades.csv"),
+        artifacts.write_csv(named(quarterly.reset_index()), folder / "quarterly.csv"),
+        artifacts.write_csv(named(card.points.reset_index()), folder / "points.csv"),
+        artifacts.write_csv(named(card.stability.managers), folder / "stability.csv"),
+        artifacts.write_csv(card.stability.draws, folder / "stability_draws.csv"),
+        artifacts.write_csv(card.comparisons, folder / "comparisons.csv"),
+        artifacts.write_csv(weights, folder / "weights.csv"),
+        artifacts.write_csv(card.distribution(), folder / "grade_distribution.csv"),
+    ]
+    if card.customer is not None:
+        written.append(artifacts.write_csv(named(card.customer), folder / "customer.csv"))
+    if card.reviews is not None:
+        written.append(artifacts.write_csv(named(card.reviews.scores), folder / "reviews360.csv"))
+        written.append(artifacts.write_csv(card.reviews.rater_effects, folder / "rater_effects.csv"))
+    written.append(artifacts.write_json({**card.summary(), "weights_source": weights_source},
+                                        folder / "summary.json"))
+    return written
