@@ -1,0 +1,337 @@
+"""The run step ``03_targets``: the target plan and its backtest as artifacts, and what its notebook draws.
+
+Artifacts under ``targets/`` (manager IDs are real; a ``pseudonym`` column,
+salted with the run's privacy salt, lets reports hide them):
+
+=========================== ==========================================================
+plans.csv                   one row per plan: target total, expected share reaching
+                            target and its P5/P50/P95, bonus cost P50/P90/P99; the
+                            ``data_targets`` row is the backtest year's real targets
+calibrated_targets.csv      per manager: every plan's target and hit probability
+manager_probabilities.csv   per plan and manager: probability, attainment quantiles, bonus
+regions.csv                 per region: targets and expected shares per plan
+share_distribution.csv      per plan: frequency of each number of managers on target
+bonus_distribution.csv      per plan: quantiles of the total bonus cost
+payout_curve.csv            the payout curve on an attainment grid
+model.csv / ramp.csv        the fitted model per manager; the new-hire ramp
+summary.json                settings, team-level estimates, headline numbers
+backtest.json               Brier score, shares predicted against realised (or why not run)
+reliability.csv             predicted probability bins against observed frequency
+backtest_managers.csv       per manager of the backtest year: target, actual, probability
+=========================== ==========================================================
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from calibrate import artifacts
+from calibrate.config import RunConfig
+from calibrate.dataset import Dataset
+from calibrate.periods import quarter_from_index, quarter_index
+from calibrate.pipeline import RunContext, Step, register_step
+from calibrate.plotting import text
+from calibrate.privacy import pseudonym
+from calibrate.targets.backtest import BacktestResult, backtest
+from calibrate.targets.fit import InsufficientHistory
+from calibrate.targets.plan import (PLANS, TargetPlan, TargetSettings, bonus_distribution, plan_label, plan_row,
+                                    share_distribution, target_plan)
+
+FOLDER = "targets"
+
+
+# ---------------------------------------------------------------------------- compute
+def review_year(config: RunConfig, ds: Dataset) -> tuple[int, str]:
+    """(review year, last quarter used): the config's ``year`` (default the data's last
+    year); history after that year is ignored. The plan is for the year after."""
+    last = int(quarter_index(ds.performance["period"].astype(str)).max())
+    year = int(config.year) if config.year else last // 4
+    return year, quarter_from_index(min(last, year * 4 + 3))
+
+
+def compute_targets(config: RunConfig, ds: Dataset,
+                    settings: TargetSettings | None = None) -> tuple[TargetPlan, BacktestResult | None, str | None]:
+    """The plan for the year after the review year and the backtest of the review year.
+
+    Returns (plan, backtest or None, the reason the backtest could not run or None).
+    Every Monte Carlo run uses ``config.seed``."""
+    settings = settings or TargetSettings.from_config(config.targets)
+    year, through = review_year(config, ds)
+    plan = target_plan(ds, settings=settings, seed=config.seed, through=through)
+    perf = ds.performance[quarter_index(ds.performance["period"].astype(str)) <= quarter_index([through])[0]]
+    try:
+        bt = backtest(perf, ds.managers, year=year, scenarios=settings.scenarios, seed=config.seed,
+                      heavy_tails=settings.heavy_tails, ramp_first_year_share=settings.ramp_first_year_share,
+                      payout=settings.payout, bonus_base=settings.bonus_base)
+    except InsufficientHistory as exc:
+        return plan, None, str(exc)
+    return plan, bt, None
+
+
+def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: Path, *, salt: str = "calibrate",
+                           backtest_reason: str | None = None) -> list[Path]:
+    """Write the artifacts listed in the module docstring into ``folder``; returns their paths."""
+    folder = Path(folder)
+    results = dict(plan.results)
+    rows = [plan_row(name, r, year=plan.year, median_total=float(plan.fit.model.median.sum()),
+                     last_year=plan.fit.to_frame()["last_year_actual"].to_numpy(dtype=float))
+            for name, r in results.items()]
+    for row in rows:
+        row["realised_share"] = np.nan
+    if bt is not None:
+        row = plan_row("data_targets", bt.attainment, year=bt.year, median_total=float(bt.fit.model.median.sum()))
+        row["realised_share"] = bt.realised_share
+        rows.append(row)
+        results["data_targets"] = bt.attainment
+    plans = pd.DataFrame(rows)
+
+    def with_pseudonym(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        out.insert(out.columns.get_loc("manager_id") + 1, "pseudonym",
+                   [pseudonym(str(m), salt) for m in out["manager_id"]])
+        return out
+
+    if bt is not None:
+        bt_json = bt.summary()
+        reliability = bt.reliability
+        bt_managers = with_pseudonym(bt.managers)
+    else:
+        bt_json = {"available": False, "reason": backtest_reason or "not run"}
+        reliability = pd.DataFrame(columns=["bin", "lower", "upper", "managers", "mean_predicted", "observed",
+                                            "observed_low", "observed_high"])
+        bt_managers = pd.DataFrame(columns=["manager_id", "pseudonym", "region", "target", "actual", "attainment",
+                                            "hit", "probability"])
+    ramp = plan.fit.ramp.to_frame()
+    return [
+        artifacts.write_csv(plans, folder / "plans.csv"),
+        artifacts.write_csv(with_pseudonym(plan.managers), folder / "calibrated_targets.csv"),
+        artifacts.write_csv(with_pseudonym(plan.probabilities()), folder / "manager_probabilities.csv"),
+        artifacts.write_csv(plan.regions(), folder / "regions.csv"),
+        artifacts.write_csv(share_distribution(results), folder / "share_distribution.csv"),
+        artifacts.write_csv(bonus_distribution(results), folder / "bonus_distribution.csv"),
+        artifacts.write_csv(plan.payout_curve(), folder / "payout_curve.csv"),
+        artifacts.write_csv(with_pseudonym(plan.fit.to_frame()), folder / "model.csv"),
+        artifacts.write_csv(ramp, folder / "ramp.csv"),
+        artifacts.write_json(plan.summary(), folder / "summary.json"),
+        artifacts.write_json(bt_json, folder / "backtest.json"),
+        artifacts.write_csv(reliability, folder / "reliability.csv"),
+        artifacts.write_csv(bt_managers, folder / "backtest_managers.csv"),
+    ]
+
+
+def targets_step(ctx: RunContext) -> list[Path]:
+    """Compute the plan and backtest with the run's config and write them under ``targets/``."""
+    plan, bt, reason = compute_targets(ctx.config, ctx.dataset)
+    return write_target_artifacts(plan, bt, ctx.path(FOLDER), salt=ctx.config.salt, backtest_reason=reason)
+
+
+register_step(Step("targets", "03_targets", "目标难度与奖金成本", "Target difficulty and bonus cost", targets_step))
+
+
+# ---------------------------------------------------------------------------- tables for reports
+def plans_table(plans: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """The plan table formatted for a report: labels, percentages, rounded money."""
+    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    pct = lambda v: "" if pd.isna(v) else f"{100 * v:.1f}%"  # noqa: E731
+    money = lambda v: "" if pd.isna(v) else f"{v:,.0f}"  # noqa: E731
+    return pd.DataFrame({
+        t("方案", "Plan"): [plan_label(p, lang) for p in plans["plan"]],
+        t("年度", "Year"): plans["year"].astype(int),
+        t("目标合计", "Target total"): plans["target_total"].map(money),
+        t("较去年实际", "vs last year"): plans["growth_vs_last_year"].map(lambda v: "" if pd.isna(v) else f"{100 * v:+.1f}%"),
+        t("预期达标比例", "Expected share on target"): plans["expected_share"].map(pct),
+        t("达标比例 P5–P95", "Share P5–P95"): [f"{pct(a)} – {pct(b)}" for a, b in zip(plans["share_p5"], plans["share_p95"])],
+        t("实际达标比例", "Realised share"): plans.get("realised_share", pd.Series(np.nan, index=plans.index)).map(pct),
+        t("奖金 P50", "Bonus P50"): plans["bonus_p50"].map(money),
+        t("奖金 P90", "Bonus P90"): plans["bonus_p90"].map(money),
+        t("奖金 P99", "Bonus P99"): plans["bonus_p99"].map(money),
+    })
+
+
+def regions_table(regions: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """Targets and expected shares per region, formatted."""
+    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    out = pd.DataFrame({t("区域", "Region"): regions["region"], t("人数", "Managers"): regions["managers"],
+                        t("新人", "New hires"): regions["new_hires"],
+                        t("去年实际", "Last year"): regions["last_year_actual"].round(0),
+                        t("预测中位数", "Median forecast"): regions["median"].round(0)})
+    for plan in PLANS:
+        if f"{plan}_target" in regions:
+            out[f"{plan_label(plan, lang)}: " + t("目标", "target")] = regions[f"{plan}_target"].round(0)
+            out[f"{plan_label(plan, lang)}: " + t("达标比例", "share")] = (100 * regions[f"{plan}_share"]).round(1)
+    return out
+
+
+def managers_table(calibrated: pd.DataFrame, lang: str = "en", *, pseudonymise: bool = True, n: int = 8,
+                   plan: str = "current") -> pd.DataFrame:
+    """The ``n`` managers least and most likely to reach the ``plan`` target, with their
+    equal-difficulty and allocated targets; pseudonymised IDs when asked (names never shown)."""
+    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    frame = calibrated.sort_values([f"{plan}_probability", "manager_id"])
+    frame = pd.concat([frame.head(n), frame.tail(n)]) if len(frame) > 2 * n else frame
+    ids = frame["pseudonym"] if pseudonymise else frame["manager_id"]
+    out = pd.DataFrame({t("客户经理", "Manager"): ids.to_numpy(), t("区域", "Region"): frame["region"].to_numpy(),
+                        t("去年实际", "Last year"): frame["last_year_actual"].round(0).to_numpy(),
+                        t("当前方案目标", "Current target"): frame[f"{plan}_target"].round(0).to_numpy(),
+                        t("达标概率", "Probability"): (100 * frame[f"{plan}_probability"]).round(1).to_numpy()})
+    for other in ("equal_difficulty", "allocated"):
+        if f"{other}_target" in frame:
+            out[plan_label(other, lang)] = frame[f"{other}_target"].round(0).to_numpy()
+    return out
+
+
+# ---------------------------------------------------------------------------- charts
+def plot_share_distribution(distribution: pd.DataFrame, plans: pd.DataFrame, lang: str = "en", ax: Any = None):
+    """Probability of each share of managers reaching target, one line per plan, with the
+    expected share marked (and the realised share of the backtest year)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    for k, (name, d) in enumerate(distribution.groupby("plan", sort=False)):
+        color = f"C{k}"
+        binned = d.groupby(np.floor(100 * d["share"]))["probability"].sum()     # 1-point bins of the share
+        ax.plot(binned.index + 0.5, binned.to_numpy(), color=color, drawstyle="steps-mid",
+                label=plan_label(name, lang))
+        row = plans[plans["plan"] == name]
+        if len(row):
+            ax.axvline(100 * float(row["expected_share"].iloc[0]), color=color, linestyle=":", linewidth=1)
+            realised = row["realised_share"].iloc[0] if "realised_share" in row else np.nan
+            if pd.notna(realised):
+                ax.axvline(100 * float(realised), color=color, linestyle="-", linewidth=2, alpha=0.6,
+                           label=text(lang, "回测年实际达标比例", "realised share, backtest year"))
+    ax.set_xlabel(text(lang, "达标客户经理比例（%）", "managers reaching target (%)"))
+    ax.set_ylabel(text(lang, "情景概率（每 1 个百分点）", "probability per 1-point bin"))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_probability_histogram(calibrated: pd.DataFrame, lang: str = "en", probability: float | None = None,
+                               ax: Any = None):
+    """Histogram of the managers' hit probabilities under the current plan and one growth
+    rate for all; the equal-difficulty probability is the dashed line."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    bins = np.linspace(0, 1, 21)
+    for k, plan in enumerate(("current", "uniform_growth")):
+        if f"{plan}_probability" in calibrated:
+            ax.hist(calibrated[f"{plan}_probability"], bins=bins, alpha=0.55, color=f"C{k}",
+                    label=plan_label(plan, lang))
+    if probability is not None:
+        ax.axvline(probability, color="black", linestyle="--", linewidth=1.5,
+                   label=plan_label("equal_difficulty", lang))
+    ax.set_xlabel(text(lang, "达标概率", "probability of reaching target"))
+    ax.set_ylabel(text(lang, "客户经理人数", "managers"))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_payout_and_cost(curve: pd.DataFrame, bonus: pd.DataFrame, plans: pd.DataFrame, lang: str = "en"):
+    """Left: the payout curve (coefficient by attainment). Right: the distribution of the
+    total bonus cost per plan (cumulative), with the target bonus pool."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.plot(100 * curve["attainment"], curve["coefficient"], color="C0", linewidth=2)
+    left.axvline(100, color="#7f7f7f", linestyle=":", linewidth=1)
+    left.set_xlabel(text(lang, "目标完成率（%）", "attainment (%)"))
+    left.set_ylabel(text(lang, "奖金系数", "bonus coefficient"))
+    left.set_title(text(lang, "奖金曲线", "Payout curve"))
+    for k, (name, d) in enumerate(bonus.groupby("plan", sort=False)):
+        right.plot(d["cost"], d["level"], color=f"C{k}", label=plan_label(name, lang))
+    pool = plans.loc[plans["plan"] != "data_targets", "bonus_target_pool"]
+    if len(pool):
+        right.axvline(float(pool.iloc[0]), color="black", linestyle="--", linewidth=1,
+                      label=text(lang, "目标奖金池", "target bonus pool"))
+    right.set_xlabel(text(lang, "奖金总成本", "total bonus cost"))
+    right.set_ylabel(text(lang, "累计概率", "cumulative probability"))
+    right.set_title(text(lang, "奖金成本分布", "Bonus cost distribution"))
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(reliability: pd.DataFrame, lang: str = "en", ax: Any = None):
+    """Reliability diagram: observed share reaching target (95% Wilson interval) against the
+    mean predicted probability per bin, point size by managers; the diagonal is perfect."""
+    import matplotlib.pyplot as plt
+
+    t = reliability[reliability["managers"] > 0]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], color="#7f7f7f", linestyle="--", linewidth=1,
+            label=text(lang, "完全校准", "perfectly calibrated"))
+    ax.errorbar(t["mean_predicted"], t["observed"],
+                yerr=[t["observed"] - t["observed_low"], t["observed_high"] - t["observed"]],
+                fmt="none", ecolor="C0", alpha=0.5, capsize=3)
+    ax.scatter(t["mean_predicted"], t["observed"], s=20 + 4 * t["managers"], color="C0", zorder=3,
+               label=text(lang, "各概率区间（点大小 = 人数）", "bins (size = managers)"))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(text(lang, "预测达标概率", "predicted probability of reaching target"))
+    ax.set_ylabel(text(lang, "实际达标比例", "observed share reaching target"))
+    ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def plot_ramp(ramp: pd.DataFrame, lang: str = "en", ax: Any = None):
+    """New hires' revenue as a share of a veteran's by tenure quarter: observed ratios and the curve used."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(ramp["tenure_quarter"], 100 * ramp["share"], color="C0", label=text(lang, "采用的曲线", "curve used"))
+    seen = ramp[ramp["observations"] > 0]
+    if len(seen):
+        ax.scatter(seen["tenure_quarter"], 100 * seen["observed_share"], s=10 + seen["observations"], color="C1",
+                   zorder=3, label=text(lang, "数据（点大小 = 观测数）", "data (size = observations)"))
+    ax.set_ylim(0, 110)
+    ax.set_xlabel(text(lang, "入职季度数（0 = 第一个季度）", "tenure quarter (0 = first)"))
+    ax.set_ylabel(text(lang, "相对老员工收入（%）", "revenue vs veterans (%)"))
+    ax.legend(fontsize=8)
+    return ax
+
+
+def model_table(fit: dict[str, Any], lang: str = "en") -> pd.DataFrame:
+    """The team-level estimates of the performance model (``summary.json["fit"]``) as a two-column table."""
+    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    df = fit.get("annual_df")
+    rows = [
+        (t("历史数据", "History used"), f"{fit['first_quarter']} – {fit['last_quarter']}"),
+        (t("季节因子 Q1–Q4", "Seasonal factors Q1–Q4"),
+         " / ".join(f"{100 * np.expm1(v):+.1f}%" for v in fit["season"].values())),
+        (t("团队平均年增长（对数）", "Team mean annual growth (log)"), f"{100 * fit['growth_mean']:.1f}%"),
+        (t("经理间增长差异（标准差）", "Spread of growth between managers (sd)"), f"{100 * fit['growth_between_sd']:.1f}%"),
+        (t("平均收缩系数（向团队均值）", "Mean shrinkage toward the team mean"), f"{fit['mean_shrinkage']:.2f}"),
+        (t("个人季度波动（标准差）", "Own quarterly noise (sd)"), f"{100 * fit['quarterly_sd']:.1f}%"),
+        (t("区域季度冲击（标准差）", "Regional quarterly shock (sd)"), f"{100 * fit['region_sd_quarterly']:.1f}%"),
+        (t("年度尾部（t 自由度）", "Annual tails (t degrees of freedom)"),
+         t("正态", "normal") if df is None else f"{df:.1f}"),
+        (t("新人第一年产出（相对老员工）", "New hires' first year (share of a veteran)"),
+         f"{100 * fit['ramp_first_year_share']:.0f}% ({fit['ramp_source']})"),
+    ]
+    return pd.DataFrame(rows, columns=[t("项目", "Estimate"), t("数值", "Value")])
+
+
+def backtest_table(bt: dict[str, Any], lang: str = "en") -> pd.DataFrame:
+    """Backtest scores (``backtest.json``) as a two-column table."""
+    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    rows = [
+        (t("回测年度", "Year predicted"), str(bt["year"])),
+        (t("拟合所用历史", "History used for the fit"), f"{bt['fit_first_quarter']} – {bt['fit_last_quarter']}"),
+        (t("客户经理人数", "Managers"), str(bt["managers"])),
+        (t("预测达标比例（P5–P95）", "Predicted share on target (P5–P95)"),
+         f"{100 * bt['expected_share']:.1f}% ({100 * bt['share_p5']:.1f}% – {100 * bt['share_p95']:.1f}%)"),
+        (t("实际达标比例", "Realised share on target"), f"{100 * bt['realised_share']:.1f}%"),
+        (t("Brier 分数（越低越好）", "Brier score (lower is better)"), f"{bt['brier']:.3f}"),
+        (t("Brier 技能分（对比只用总体达标率）", "Brier skill vs the overall rate"), f"{bt['brier_skill']:.2f}"),
+        (t("达标者的平均预测概率", "Mean predicted probability, managers who hit"), f"{bt['mean_probability_hit']:.2f}"),
+        (t("未达标者的平均预测概率", "Mean predicted probability, managers who missed"),
+         f"{bt['mean_probability_missed']:.2f}"),
+    ]
+    return pd.DataFrame(rows, columns=[t("项目", "Measure"), t("数值", "Value")])
