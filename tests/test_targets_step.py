@@ -85,7 +85,7 @@ def test_calibrated_plans_hit_their_difficulty(plan):
     # allocation keeps the company total and gives everyone the same probability
     assert m["allocated_target"].sum() == pytest.approx(m["current_target"].sum(), rel=1e-9)
     assert np.all(np.abs(m["allocated_probability"] - plan.allocation_probability) < 0.035)
-    assert plans.loc["current", "bonus_target_pool"] == pytest.approx(30.0 * len(m))
+    assert plans.loc["current", "bonus_target_pool"] == pytest.approx(5.0 * len(m))   # config targets.bonus_base
     for name in plans.index:
         r = plans.loc[name]
         assert r["share_p5"] <= r["share_p50"] <= r["share_p95"] and r["bonus_p50"] <= r["bonus_p90"] <= r["bonus_p99"]

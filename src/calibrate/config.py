@@ -34,7 +34,7 @@ DEFAULT_TARGETS = {
     "scenarios": 10000,
     "probability": 0.7,
     "company_growth": 0.10,
-    "bonus_base": 30.0,
+    "bonus_base": 5.0,               # target bonus per manager, in the revenue unit (sample: 10k CNY)
     "payout": {"threshold": 0.8, "points": [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]], "cap": 1.5},
     "ramp_first_year_share": None,
     "heavy_tails": True,

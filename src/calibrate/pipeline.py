@@ -51,6 +51,7 @@ class Step:
     title_zh: str
     title_en: str
     compute: Callable[[RunContext], list[Path]]
+    html: str | None = None          # the report's file name without .html (default: the notebook's)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
@@ -141,7 +142,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
                 t1 = time.perf_counter()
                 nb = execute_notebook(name, _parameters(config, folder), folder,
                                       timeout=int(config.report.get("timeout", 900)))
-                html = render_html(nb, folder / f"{name}.html", title=step.title(config.lang),
+                html = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
                                    stamp=_stamp_text(config.lang, stamp))
                 t2 = time.perf_counter()
                 timings[name] = {"compute": round(t1 - t0, 3), "notebook": round(t2 - t1, 3),
