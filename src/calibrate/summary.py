@@ -72,7 +72,7 @@ def _weights_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
                                f"{r.weight:.0%}); the evidence asks for a larger move, to be phased over years."))
     if (folder / "ahp.csv").exists():
         ahp = pd.read_csv(folder / "ahp.csv")
-        experts = ahp[ahp["expert"].astype(str).str.upper() != "AIJ"] if "expert" in ahp else ahp
+        experts = ahp[~ahp["expert"].astype(str).str.contains("aggregate|AIJ", case=False)] if "expert" in ahp else ahp
         for r in experts.itertuples():
             if float(r.consistency_ratio) >= CR_LIMIT:
                 worst = str(getattr(r, "worst_pair", "") or "")

@@ -1,0 +1,400 @@
+"""The one-call weight proposal: every method, the blend within the rules, bootstrap intervals.
+
+>>> ds = load_dataset("data/sample/calibrate.yaml")                          # doctest: +SKIP
+>>> result = propose_weights(ds, bootstrap=200, seed=1)                      # doctest: +SKIP
+>>> result.to_frame()                                                        # doctest: +SKIP
+
+Sources of weights
+------------------
+* ``evidence``: what predicts next quarter's revenue growth and retention
+  (:mod:`.regression`: LMG importance, wrong-sign effects zeroed), blended with
+  ``evidence_shares``;
+* ``ahp``: the experts' pairwise judgments, aggregated over the panel (AIJ,
+  geometric mean of the judgments; :mod:`.ahp`);
+* ``baseline``: a data-only method (``critic``, ``entropy`` or ``equal``;
+  :mod:`.baselines`) computed on each manager's mean indicator values over the
+  latest :data:`PROFILE_QUARTERS` quarters.
+
+The proposal is the closest admissible weight vector to
+``shares.evidence * evidence + shares.ahp * ahp + shares.baseline * baseline``
+(:mod:`.blend`); its intervals come from :mod:`.uncertainty`.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from calibrate.errors import CalibrateError, ConfigError
+from calibrate.indicators import IndicatorSet
+from calibrate.weights.ahp import AHPPanelResult, ahp_panel
+from calibrate.weights.baselines import BaselineWeights, critic_weights, entropy_weights, equal_weights
+from calibrate.weights.blend import BlendResult, blend, weight_constraints
+from calibrate.weights.regression import (
+    CONTROLS,
+    DEFAULT_CONTROLS,
+    EvidenceImportance,
+    RegressionSuite,
+    evidence_importance,
+    outcome_regressions,
+)
+from calibrate.weights.uncertainty import BootstrapResult, bootstrap_inputs, bootstrap_weights, single_thread
+
+__all__ = ["PROFILE_QUARTERS", "WeightSettings", "WeightProposal", "manager_profile", "propose_weights",
+           "propose_from_config", "last_year_series", "METHOD_COLUMNS"]
+
+#: Baselines (entropy, CRITIC) use each manager's mean over the latest quarters.
+PROFILE_QUARTERS = 4
+#: Columns of the side-by-side methods table, in order.
+METHOD_COLUMNS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention", "evidence", "proposal",
+                  "last_year")
+_SHARE_KEYS = ("evidence", "ahp", "baseline")
+_METHOD_NAMES = ("regression", "ahp", "entropy", "critic", "equal")
+_SOURCE_LABELS = {"performance": ("业绩系统", "performance system"), "survey": ("客户调研", "customer survey"),
+                  "reviews": ("360 评估", "360 review")}
+_PERIOD_LABELS = {"quarter": ("季度", "quarterly"), "half_year": ("半年", "half-yearly"), "year": ("年度", "yearly")}
+
+
+@dataclass(frozen=True)
+class WeightSettings:
+    """The ``weights`` section of a run config, checked.
+
+    ``shares``: weight of each source in the blend (``evidence``, ``ahp``,
+    ``baseline``; non-negative, summing to 1). ``evidence_shares``: weight of
+    each outcome in the evidence (``revenue_growth``, ``retention``).
+    ``baseline``: ``critic``, ``entropy`` or ``equal``. ``max_change``: largest
+    change of a weight from last year (0.05 = 5 points; ``None``: no cap).
+    ``controls``: regression controls (see :mod:`.regression`). ``bootstrap``:
+    resamples (0 = none). ``ci_level``: interval level in (0, 1).
+    ``methods``: which methods to compute and show.
+    """
+
+    shares: Mapping[str, float] = field(default_factory=lambda: {"evidence": 0.5, "ahp": 0.3, "baseline": 0.2})
+    evidence_shares: Mapping[str, float] = field(
+        default_factory=lambda: {"revenue_growth": 0.5, "retention": 0.5})
+    baseline: str = "critic"
+    max_change: float | None = 0.05
+    controls: tuple[str, ...] = DEFAULT_CONTROLS
+    bootstrap: int = 1000
+    ci_level: float = 0.90
+    methods: tuple[str, ...] = ("regression", "ahp", "entropy", "critic")
+
+    def __post_init__(self) -> None:
+        problems = []
+        unknown = [k for k in self.shares if k not in _SHARE_KEYS]
+        if unknown:
+            problems.append(f"weights.shares: unknown source(s) {', '.join(unknown)} (use {', '.join(_SHARE_KEYS)})")
+        values = {k: self.shares.get(k, 0) for k in _SHARE_KEYS}
+        if any(not isinstance(v, (int, float)) or not v >= 0 for v in values.values()):
+            problems.append(f"weights.shares must be numbers >= 0, got {dict(self.shares)}")
+        elif abs(sum(values.values()) - 1) > 1e-6:
+            problems.append(f"weights.shares must add up to 1; they add up to {sum(values.values()):.4f} "
+                            f"({', '.join(f'{k} {v:g}' for k, v in values.items())})")
+        if self.baseline not in ("critic", "entropy", "equal"):
+            problems.append(f"weights.baseline must be critic, entropy or equal, got {self.baseline!r}")
+        bad_methods = [m for m in self.methods if m not in _METHOD_NAMES]
+        if bad_methods:
+            problems.append(f"weights.methods: unknown method(s) {', '.join(bad_methods)} "
+                            f"(use {', '.join(_METHOD_NAMES)})")
+        if values.get("evidence", 0) > 0 and "regression" not in self.methods:
+            problems.append("weights.shares.evidence is above 0 but 'regression' is not in weights.methods")
+        if values.get("ahp", 0) > 0 and "ahp" not in self.methods:
+            problems.append("weights.shares.ahp is above 0 but 'ahp' is not in weights.methods")
+        if values.get("baseline", 0) > 0 and self.baseline != "equal" and self.baseline not in self.methods:
+            problems.append(f"weights.baseline is {self.baseline} but it is not in weights.methods")
+        if self.max_change is not None and (not isinstance(self.max_change, (int, float))
+                                            or not 0 <= self.max_change <= 1):
+            problems.append(f"weights.max_change must be a share between 0 and 1 (0.05 = 5 points) or null, "
+                            f"got {self.max_change!r}")
+        if not isinstance(self.bootstrap, int) or self.bootstrap < 0 or self.bootstrap == 1:
+            problems.append(f"weights.bootstrap must be 0 (no intervals) or a whole number of resamples >= 2, "
+                            f"got {self.bootstrap!r}")
+        if not isinstance(self.ci_level, (int, float)) or not 0 < self.ci_level < 1:
+            problems.append(f"weights.ci_level must be between 0 and 1 (e.g. 0.9), got {self.ci_level!r}")
+        bad_controls = [c for c in self.controls if c not in CONTROLS]
+        if bad_controls:
+            problems.append(f"weights.controls: unknown control(s) {', '.join(bad_controls)} "
+                            f"(use {', '.join(CONTROLS)})")
+        if problems:
+            raise ConfigError("\n".join(problems))
+
+    @classmethod
+    def from_config(cls, section: Mapping) -> "WeightSettings":
+        """From a config's ``weights`` dict (as merged with the defaults by :func:`calibrate.config.load_config`)."""
+        s = dict(section)
+        shares = s.get("shares") or {}
+        if not isinstance(shares, Mapping):
+            raise ConfigError("weights.shares must map evidence, ahp and baseline to shares, e.g. "
+                              "{evidence: 0.5, ahp: 0.3, baseline: 0.2}")
+        ev = s.get("evidence_shares") or {"revenue_growth": 0.5, "retention": 0.5}
+        if not isinstance(ev, Mapping):
+            raise ConfigError("weights.evidence_shares must map revenue_growth and retention to shares")
+        controls = s.get("controls", list(DEFAULT_CONTROLS))
+        controls = [controls] if isinstance(controls, str) else list(controls or [])
+        return cls(shares=dict(shares), evidence_shares=dict(ev), baseline=str(s.get("baseline", "critic")),
+                   max_change=s.get("max_change", 0.05), controls=tuple(str(c) for c in controls),
+                   bootstrap=s.get("bootstrap", 1000), ci_level=s.get("ci_level", 0.90),
+                   methods=tuple(str(m) for m in (s.get("methods") or ())))
+
+
+def manager_profile(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
+                    quarters: int = PROFILE_QUARTERS) -> pd.DataFrame:
+    """Each manager's mean indicator values over the latest ``quarters`` quarters of the panel.
+
+    One row per manager (index ``manager_id``) with every indicator present;
+    managers missing an indicator in all those quarters are left out.
+    """
+    ids = list(indicator_set.ids)
+    frame = panel.reset_index()
+    periods = sorted(frame["period"].astype(str).unique(), key=lambda q: (q[:4], q[-1]))[-quarters:]
+    recent = frame[frame["period"].astype(str).isin(periods)]
+    profile = recent.groupby(recent["manager_id"].astype(str))[ids].mean()
+    return profile.dropna()
+
+
+def last_year_series(table: pd.DataFrame | None, indicator_set: IndicatorSet) -> tuple[pd.Series | None, list[str]]:
+    """Last year's weights as a Series over this year's indicators (new ones at 0), with notes."""
+    if table is None:
+        return None, ["no last-year weights were given, so there is no change cap and no comparison"]
+    s = pd.Series(table["weight"].to_numpy(dtype=float), index=table["indicator"].astype(str))
+    notes = []
+    dropped = [i for i in s.index if i not in indicator_set.ids]
+    if dropped:
+        notes.append(f"last year's indicator(s) {', '.join(dropped)} are not in this year's set "
+                     f"(their weight {s[dropped].sum():.2f} goes to the others)")
+    new = [i for i in indicator_set.ids if i not in s.index]
+    if new:
+        notes.append(f"indicator(s) {', '.join(new)} are new this year (last year 0)")
+    return s.reindex(list(indicator_set.ids)).fillna(0.0).rename("last_year"), notes
+
+
+@dataclass(frozen=True)
+class WeightProposal:
+    """Everything behind a weight proposal, and the proposal itself.
+
+    ``weights`` sum to 1; ``bootstrap`` is None when ``settings.bootstrap`` is 0.
+    """
+
+    indicator_set: IndicatorSet
+    settings: WeightSettings
+    blend: BlendResult
+    evidence: EvidenceImportance | None
+    regressions: RegressionSuite | None
+    ahp: AHPPanelResult | None
+    baselines: Mapping[str, BaselineWeights]
+    bootstrap: BootstrapResult | None
+    profile: pd.DataFrame
+    warnings: tuple[str, ...]
+    seed: int
+    warning_sources: tuple[str, ...] = ()
+    """Parallel to ``warnings``: regression, evidence, ahp, last_year or bootstrap."""
+
+    def warnings_frame(self) -> pd.DataFrame:
+        """Every warning with the part of the analysis it comes from (columns ``source``, ``message``)."""
+        sources = list(self.warning_sources) + ["other"] * (len(self.warnings) - len(self.warning_sources))
+        return pd.DataFrame({"source": sources, "message": list(self.warnings)}, columns=["source", "message"])
+
+    @property
+    def weights(self) -> pd.Series:
+        return self.blend.weights
+
+    def sources(self) -> dict[str, pd.Series]:
+        """Every method's weights over the indicators (a method not computed is absent)."""
+        out: dict[str, pd.Series] = {}
+        for name, b in self.baselines.items():
+            out[name] = b.weights
+        if self.ahp is not None:
+            out["ahp"] = self.ahp.aij.priorities.rename("ahp")
+        if self.evidence is not None:
+            t = self.evidence.table
+            out["lmg_revenue"] = t["lmg_revenue"]
+            out["lmg_retention"] = t["lmg_retention"]
+            out["evidence"] = t["evidence"]
+        return out
+
+    def methods_frame(self) -> pd.DataFrame:
+        """Every method's weights side by side with the proposal and last year's weights."""
+        ids = list(self.indicator_set.ids)
+        frame = pd.DataFrame(index=pd.Index(ids, name="indicator"))
+        sources = self.sources()
+        for col in METHOD_COLUMNS:
+            if col == "proposal":
+                frame[col] = self.weights.reindex(ids).to_numpy()
+            elif col == "last_year":
+                frame[col] = self.blend.last_year.reindex(ids).to_numpy()
+            elif col in sources:
+                frame[col] = sources[col].reindex(ids).to_numpy(dtype=float)
+        return frame.reset_index()
+
+    def regression_frame(self) -> pd.DataFrame:
+        """Every model's coefficients (see :meth:`RegressionResult.to_frame`) with bootstrap intervals
+        ``boot_low``/``boot_high`` for the growth OLS and retention GLM when bootstrapped."""
+        if self.regressions is None:
+            return pd.DataFrame()
+        frame = self.regressions.to_frame()
+        frame["boot_low"] = np.nan
+        frame["boot_high"] = np.nan
+        if self.bootstrap is not None:
+            ci = self.bootstrap.coefficient_frame().set_index(["model", "indicator"])
+            keys = pd.MultiIndex.from_arrays([frame["model"], frame["indicator"]])
+            frame["boot_low"] = ci["ci_low"].reindex(keys).to_numpy()
+            frame["boot_high"] = ci["ci_high"].reindex(keys).to_numpy()
+        return frame
+
+    def to_frame(self, lang: str = "en") -> pd.DataFrame:
+        """The proposal table: indicator, label, dimension, weight, ci_low, ci_high, last_year, change,
+        data_source, review_period, binding (plus localised dimension, source and period labels)."""
+        iset = self.indicator_set
+        ids = list(iset.ids)
+        lo = hi = pd.Series(np.nan, index=ids)
+        if self.bootstrap is not None and "proposal" in self.bootstrap.draws:
+            ci = self.bootstrap.interval("proposal").reindex(ids)
+            lo, hi = ci["ci_low"], ci["ci_high"]
+        b = self.blend
+        zh = lang == "zh"
+        return pd.DataFrame({
+            "indicator": ids,
+            "label": [iset[i].label(lang) for i in ids],
+            "dimension": [iset[i].dimension for i in ids],
+            "weight": b.weights.reindex(ids).to_numpy(),
+            "ci_low": lo.to_numpy(dtype=float),
+            "ci_high": hi.to_numpy(dtype=float),
+            "last_year": b.last_year.reindex(ids).to_numpy(),
+            "change": b.change.reindex(ids).to_numpy(),
+            "data_source": [iset[i].source for i in ids],
+            "review_period": [iset[i].review_period for i in ids],
+            "binding": b.binding.reindex(ids).to_numpy(),
+            "dimension_label": [iset.dimension(iset[i].dimension).label(lang) for i in ids],
+            "data_source_label": [_SOURCE_LABELS.get(iset[i].source, (iset[i].source,) * 2)[0 if zh else 1]
+                                  for i in ids],
+            "review_period_label": [_PERIOD_LABELS.get(iset[i].review_period, (iset[i].review_period,) * 2)
+                                    [0 if zh else 1] for i in ids],
+        })
+
+    def summary(self) -> str:
+        frame = self.to_frame()
+        lines = [f"weight proposal for {self.indicator_set.name} ({len(frame)} indicators); shares "
+                 + ", ".join(f"{k} {v:g}" for k, v in self.settings.shares.items())
+                 + f"; baseline {self.settings.baseline}; max change "
+                 + ("none" if self.settings.max_change is None else f"{self.settings.max_change:g}")]
+        width = max(len(i) for i in frame["indicator"])
+        for _, r in frame.iterrows():
+            ci = "" if np.isnan(r["ci_low"]) else f"  [{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
+            lines.append(f"  {r['indicator']:<{width}}  {r['weight']:.3f}{ci}  last year {r['last_year']:.3f} "
+                         f"({r['change']:+.3f}){'  ' + r['binding'] if r['binding'] else ''}")
+        lines += [f"  ! {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
+                    evidence_shares: Mapping[str, float] | None = None, baseline: str = "critic",
+                    max_change: float | None = 0.05, controls: Sequence[str] = DEFAULT_CONTROLS,
+                    bootstrap: int = 1000, seed: int = 0, level: float = 0.90,
+                    methods: Sequence[str] = ("regression", "ahp", "entropy", "critic"),
+                    mixed: bool = True, panel: pd.DataFrame | None = None, lang: str = "en") -> WeightProposal:
+    """Run every weight method on a :class:`~calibrate.dataset.Dataset`, blend them and bootstrap the result.
+
+    ``shares`` default to ``{"evidence": 0.5, "ahp": 0.3, "baseline": 0.2}``.
+    ``mixed=False`` skips the (slower) mixed model, which only serves as a
+    diagnostic. ``panel`` reuses an already built indicator panel.
+    ``lang`` only affects dimension names in error messages.
+    """
+    settings = WeightSettings(shares=dict(shares or {"evidence": 0.5, "ahp": 0.3, "baseline": 0.2}),
+                              evidence_shares=dict(evidence_shares or {"revenue_growth": 0.5, "retention": 0.5}),
+                              baseline=baseline, max_change=max_change, controls=tuple(controls),
+                              bootstrap=int(bootstrap), ci_level=level, methods=tuple(methods))
+    return _propose(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang)
+
+
+def propose_from_config(ds, config, *, panel: pd.DataFrame | None = None, bootstrap: int | None = None,
+                        mixed: bool = True) -> WeightProposal:
+    """The proposal a run config asks for (its ``weights`` section, ``seed`` and ``lang``)."""
+    settings = WeightSettings.from_config(config.weights)
+    if bootstrap is not None:
+        settings = WeightSettings(**{**settings.__dict__, "bootstrap": int(bootstrap)})
+    return _propose(ds, settings, seed=config.seed, mixed=mixed, panel=panel, lang=config.lang)
+
+
+def _propose(ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None,
+             lang: str) -> WeightProposal:
+    with single_thread():
+        return _propose_inner(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang)
+
+
+def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None,
+                   lang: str) -> WeightProposal:
+    from calibrate.panel import indicator_panel
+
+    iset = ds.indicator_set
+    ids = list(iset.ids)
+    panel = indicator_panel(ds) if panel is None else panel
+    notes: list[str] = []
+    kinds: list[str] = []
+
+    def note(kind: str, messages) -> None:
+        for m in messages:
+            notes.append(m)
+            kinds.append(kind)
+
+    last, last_notes = last_year_series(ds.last_year_weights, iset)
+    note("last_year", last_notes)
+    constraints = weight_constraints(iset, last, max_change=settings.max_change, lang=lang)
+    constraints.check_feasible()            # before any expensive work
+
+    profile = manager_profile(panel, iset)
+    baselines: dict[str, BaselineWeights] = {"equal": equal_weights(ids)}
+    directions = iset.directions()
+    for name, func in (("entropy", entropy_weights), ("critic", critic_weights)):
+        if name in settings.methods or settings.baseline == name:
+            baselines[name] = func(profile, ids, directions, source=f"managers' mean indicators "
+                                                                   f"(latest {PROFILE_QUARTERS} quarters)")
+
+    suite = evidence = None
+    if "regression" in settings.methods:
+        suite = outcome_regressions(panel, iset, controls=settings.controls, level=settings.ci_level, mixed=mixed)
+        evidence = evidence_importance(suite, settings.evidence_shares)
+        note("regression", suite.warnings)
+        note("evidence", evidence.warnings)
+
+    panel_result = None
+    matrices = None
+    if "ahp" in settings.methods:
+        if ds.ahp_judgments is None:
+            if settings.shares.get("ahp", 0) > 0:
+                raise CalibrateError("weights.shares.ahp is above 0 but there are no AHP judgments: add "
+                                     "'ahp_judgments' under 'data' in the config, or set weights.shares.ahp to 0")
+            note("ahp", ["no AHP judgments were given; the AHP method is skipped"])
+        else:
+            panel_result = ahp_panel(ds.ahp_judgments, items=ids)
+            matrices = {name: r.matrix for name, r in panel_result.experts.items()}
+            bad = [name for name, r in panel_result.experts.items() if not r.consistent]
+            for name in bad:
+                r = panel_result.experts[name]
+                note("ahp", [f"AHP expert {name}: consistency ratio {r.consistency_ratio:.3f} is above "
+                             f"{r.threshold:g}; revisit {r.worst_judgment}"])
+
+    sources: dict[str, pd.Series] = {}
+    if evidence is not None:
+        sources["evidence"] = evidence.evidence
+    if panel_result is not None:
+        sources["ahp"] = panel_result.aij.priorities
+    sources["baseline"] = baselines[settings.baseline].weights
+    result = blend(sources, {k: settings.shares.get(k, 0.0) for k in _SHARE_KEYS}, constraints)
+
+    boot = None
+    if settings.bootstrap and suite is not None:
+        inputs = bootstrap_inputs(suite, profile, matrices)
+        boot = bootstrap_weights(inputs, resamples=settings.bootstrap, seed=seed, level=settings.ci_level,
+                                 evidence_shares=settings.evidence_shares,
+                                 shares={k: settings.shares.get(k, 0.0) for k in _SHARE_KEYS},
+                                 baseline=settings.baseline, constraints=constraints)
+        if boot.failed:
+            note("bootstrap", [f"{boot.failed} of {boot.resamples} bootstrap resamples could not be computed (too "
+                               f"few distinct managers) and are left out of the intervals"])
+    elif settings.bootstrap:
+        note("bootstrap", ["bootstrap intervals need the regression method; none were computed"])
+    return WeightProposal(indicator_set=iset, settings=settings, blend=result, evidence=evidence,
+                          regressions=suite, ahp=panel_result, baselines=baselines, bootstrap=boot,
+                          profile=profile, warnings=tuple(notes), seed=seed, warning_sources=tuple(kinds))

@@ -1,0 +1,740 @@
+"""Outcome regressions: which indicators predict next quarter's revenue growth and customer retention.
+
+The panel (:func:`calibrate.panel.indicator_panel`) already aligns each
+indicator measured in quarter t with the outcome from t to t+1, so every
+model here regresses a *later* outcome on *earlier* indicators.
+
+Models
+------
+* ``growth_ols``: next-quarter log revenue growth on the indicators (natural
+  units) plus controls, OLS with standard errors clustered by manager (each
+  manager's quarters are not independent).
+* ``growth_mixed``: the same with a random intercept per manager
+  (statsmodels ``MixedLM``, REML): each manager's own growth rate is modelled,
+  so an indicator that only reflects *who* the manager is (not what they do)
+  loses its apparent effect.
+* ``retention_glm``: binomial GLM (logit link) of customers kept out of
+  customers at the start of the next quarter, clustered by manager.
+
+Controls (``weights.controls``): ``period`` (a dummy per quarter: seasonality
+and company-wide shocks), ``region_period`` (a dummy per region and quarter,
+replaces ``period``), ``tenure`` (a dummy for each of a new hire's first
+:data:`RAMP_QUARTERS` quarters: ramp-up growth), ``level`` (a dummy per job
+level). Controls enter every model; the tables report the indicators only.
+
+Elasticities
+------------
+The outcome is already in logs (growth = change of log revenue), so
+``d log revenue_{t+1} / d log x = beta * x``. We report this *elasticity at
+the mean* of the linear model, with each indicator measured from the bottom of
+its scale: NPS (unit ``points``, -100 to 100) is shifted to ``NPS + 100``
+(0-200) so that its elasticity is defined for negative scores and does not
+flip sign around NPS = 0; every other indicator is measured from 0. For
+retention the elasticity is ``beta * (1 - mean retention) * mean(x - floor)``,
+the relative change in the retention rate per relative change of the
+indicator (logit model at the mean). A log-log regression on shifted scales
+was not used because rates such as churn are often exactly 0.
+
+Evidence importance
+-------------------
+* Revenue growth: exact LMG shares (Shapley decomposition of R^2, see
+  :mod:`calibrate.weights.importance`) of the indicators' R^2 *beyond the
+  controls* (both outcome and indicators are residualised on the controls
+  first, Frisch-Waugh), on standardised indicators.
+* Retention: LMG applied to the retention GLM's linear predictor (the
+  indicators' part of the log-odds of keeping a customer, weighted by
+  customers at start): each indicator's share of the variance of the
+  predicted log-odds. This keeps the logit model's coefficients (a linear
+  probability model compresses the differences between strong predictors)
+  and, like LMG, splits what correlated indicators explain jointly. With
+  uncorrelated indicators the shares are the squared standardised logit
+  coefficients, normalised.
+* An indicator whose effect points the wrong way (e.g. higher NPS predicting
+  lower growth, or higher churn predicting higher retention) gets zero evidence
+  weight and a warning: a weight must reward the right direction.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from calibrate.errors import CalibrateError
+from calibrate.indicators import IndicatorSet
+from calibrate.weights.importance import lmg_from_corr
+
+__all__ = [
+    "CONTROLS", "DEFAULT_CONTROLS", "RAMP_QUARTERS", "SIGNIFICANCE", "OUTCOMES",
+    "Design", "RegressionResult", "RegressionSuite", "EvidenceImportance",
+    "design_matrix", "fit_growth_ols", "fit_growth_mixed", "fit_retention_glm", "outcome_regressions",
+    "evidence_importance", "partial_moments", "growth_lmg", "retention_lmg", "scale_floor",
+    "per_manager_cross_products",
+]
+
+CONTROLS = ("period", "region_period", "tenure", "level")
+DEFAULT_CONTROLS = ("period", "tenure")
+#: New hires' first quarters get their own dummy (ramp-up); later quarters share the reference level.
+RAMP_QUARTERS = 8
+#: Effects not distinguishable from zero at this level are flagged.
+SIGNIFICANCE = 0.10
+#: Outcome name -> panel column.
+OUTCOMES = {"revenue_growth": "next_revenue_growth", "retention": "next_retention"}
+_OUTCOME_TEXT = {"revenue_growth": "next-quarter revenue growth", "retention": "next-quarter customer retention"}
+
+
+def scale_floor(unit: str) -> float:
+    """The bottom of an indicator's scale, from which elasticities measure it (NPS: -100, else 0)."""
+    return -100.0 if unit == "points" else 0.0
+
+
+# --------------------------------------------------------------------------- design
+
+
+@dataclass(frozen=True)
+class Design:
+    """The numbers one outcome model is fitted on.
+
+    ``x`` holds the indicators in natural units (n x p), ``d`` the control
+    dummies (n x c; they always span a constant), ``y`` the outcome
+    (log growth, or the retention rate in [0, 1]), ``weights`` the row weights
+    (1 for growth, customers at start for retention), ``groups`` the
+    position of each row's manager in ``managers``. ``direction`` is +1 for
+    higher-is-better and -1 for lower-is-better indicators; ``floor`` the
+    bottom of each scale (see :func:`scale_floor`).
+    """
+
+    outcome: str
+    indicators: tuple[str, ...]
+    direction: np.ndarray
+    floor: np.ndarray
+    controls: tuple[str, ...]
+    control_names: tuple[str, ...]
+    x: np.ndarray
+    d: np.ndarray
+    y: np.ndarray
+    weights: np.ndarray
+    trials: np.ndarray | None
+    kept: np.ndarray | None
+    groups: np.ndarray
+    managers: tuple[str, ...]
+    index: pd.MultiIndex
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def p(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def exog(self) -> np.ndarray:
+        return np.column_stack([self.x, self.d])
+
+    @property
+    def n_managers(self) -> int:
+        return int(len(np.unique(self.groups)))
+
+    def gram_by_manager(self) -> np.ndarray:
+        """Per manager, the weighted cross-products ``Z' W Z`` of ``Z = [x, d, y]``: shape (managers, k, k).
+
+        Sums of these over a resample of managers give that resample's
+        regression without touching the rows again (see :mod:`.uncertainty`).
+        """
+        return per_manager_cross_products(np.column_stack([self.x, self.d, self.y]), self.weights, self.groups,
+                                          len(self.managers))
+
+
+def per_manager_cross_products(z: np.ndarray, weights: np.ndarray, groups: np.ndarray, managers: int) -> np.ndarray:
+    """``sum over manager i's rows of w * z z'``, shape (managers, k, k); managers without rows get zeros."""
+    k = z.shape[1]
+    out = np.zeros((managers, k, k))
+    order = np.argsort(groups, kind="stable")
+    bounds = np.searchsorted(groups[order], np.arange(managers + 1))
+    for i in range(managers):
+        rows = order[bounds[i]:bounds[i + 1]]
+        if len(rows):
+            zi = z[rows]
+            out[i] = (zi * weights[rows, None]).T @ zi
+    return out
+
+
+def design_matrix(panel: pd.DataFrame, indicator_set: IndicatorSet, outcome: str, *,
+                  controls: Sequence[str] = DEFAULT_CONTROLS,
+                  managers: Sequence[str] | None = None) -> Design:
+    """Rows of ``panel`` with every indicator and the outcome present, as a :class:`Design`.
+
+    ``outcome`` is ``"revenue_growth"`` or ``"retention"``. ``managers`` fixes
+    the manager order (default: every manager in the panel, sorted), so that
+    designs of different outcomes share one manager index for the bootstrap.
+    """
+    if outcome not in OUTCOMES:
+        raise CalibrateError(f"unknown outcome '{outcome}'; use one of {', '.join(OUTCOMES)}")
+    controls = _check_controls(controls)
+    ids = list(indicator_set.ids)
+    frame = panel.reset_index()
+    needed = ["manager_id", "period", *ids, OUTCOMES[outcome]]
+    if outcome == "retention":
+        needed += ["next_customers_kept", "next_customers_start"]
+    if "tenure" in controls:
+        needed.append("tenure_quarters")
+    if "region_period" in controls:
+        needed.append("region")
+    if "level" in controls:
+        needed.append("level")
+    absent = [c for c in needed if c not in frame.columns]
+    if absent:
+        raise CalibrateError(f"the indicator panel has no column(s) {', '.join(absent)}; "
+                             f"build it with calibrate.panel.indicator_panel")
+    keep = frame[ids + [OUTCOMES[outcome]]].notna().all(axis=1)
+    if outcome == "retention":
+        keep &= frame["next_customers_start"] > 0
+    rows = frame.loc[keep].reset_index(drop=True)
+    all_managers = sorted(frame["manager_id"].astype(str).unique()) if managers is None else [str(m) for m in managers]
+    position = {m: k for k, m in enumerate(all_managers)}
+    unknown = sorted(set(rows["manager_id"].astype(str)) - set(position))
+    if unknown:
+        raise CalibrateError(f"managers {', '.join(unknown[:5])} are not in the given manager list")
+    d, names = _controls(rows, controls)
+    p = len(ids)
+    if len(rows) < p + d.shape[1] + 2:
+        raise CalibrateError(
+            f"only {len(rows)} manager-quarters have all {p} indicators and the next quarter's "
+            f"{_OUTCOME_TEXT[outcome]}; the {outcome} model needs at least {p + d.shape[1] + 2}. "
+            f"Add more quarters or managers, or use fewer controls (weights.controls)")
+    x = rows[ids].to_numpy(dtype=float)
+    constant = [ids[j] for j in range(p) if np.ptp(x[:, j]) == 0]
+    if constant:
+        raise CalibrateError(f"indicator(s) {', '.join(constant)} have the same value for every manager and "
+                             f"quarter used in the {outcome} model, so their effect cannot be estimated; "
+                             f"check the data or leave them out of the indicator set")
+    kept = trials = None
+    weights = np.ones(len(rows))
+    y = rows[OUTCOMES[outcome]].to_numpy(dtype=float)
+    if outcome == "retention":
+        trials = rows["next_customers_start"].to_numpy(dtype=float)
+        kept = rows["next_customers_kept"].to_numpy(dtype=float)
+        weights = trials
+    return Design(
+        outcome=outcome, indicators=tuple(ids),
+        direction=np.array([1.0 if indicator_set[i].higher_is_better else -1.0 for i in ids]),
+        floor=np.array([scale_floor(indicator_set[i].unit) for i in ids]),
+        controls=tuple(controls), control_names=tuple(names),
+        x=x, d=d, y=y, weights=weights, trials=trials, kept=kept,
+        groups=rows["manager_id"].astype(str).map(position).to_numpy(dtype=np.int64),
+        managers=tuple(all_managers),
+        index=pd.MultiIndex.from_arrays([rows["manager_id"].astype(str), rows["period"].astype(str)],
+                                        names=["manager_id", "period"]),
+    )
+
+
+def _check_controls(controls: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(controls, str):
+        controls = [controls]
+    controls = tuple(str(c) for c in controls)
+    unknown = [c for c in controls if c not in CONTROLS]
+    if unknown:
+        raise CalibrateError(f"weights.controls: unknown control(s) {', '.join(unknown)}; choose from "
+                             f"{', '.join(CONTROLS)}")
+    if "region_period" in controls:
+        controls = tuple(c for c in controls if c != "period")
+    return controls
+
+
+def _controls(rows: pd.DataFrame, controls: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
+    """Dummy columns spanning a constant: the first categorical control keeps all its levels."""
+    blocks, names = [], []
+    first = True
+    for c in controls:
+        if c == "period":
+            codes = rows["period"].astype(str)
+        elif c == "region_period":
+            codes = rows["region"].astype(str) + ":" + rows["period"].astype(str)
+        elif c == "level":
+            codes = rows["level"].astype(str)
+        else:  # tenure
+            t = np.clip(rows["tenure_quarters"].to_numpy(dtype=float), 0, RAMP_QUARTERS)
+            codes = pd.Series(np.where(t >= RAMP_QUARTERS, f"tenure>={RAMP_QUARTERS}",
+                                       [f"tenure={int(v)}" for v in t]), index=rows.index)
+        levels = sorted(codes.unique())
+        if c == "tenure":               # the reference level is the settled one
+            levels = [f"tenure>={RAMP_QUARTERS}"] + [v for v in levels if v != f"tenure>={RAMP_QUARTERS}"]
+        use = levels if first else levels[1:]
+        for v in use:
+            blocks.append((codes == v).to_numpy(dtype=float))
+            names.append(f"{c}[{v}]")
+        first = False
+    if first:                           # no categorical control: an intercept
+        blocks.append(np.ones(len(rows)))
+        names.append("intercept")
+    return np.column_stack(blocks), names
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class RegressionResult:
+    """One outcome model: the indicators' coefficients, their uncertainty and diagnostics.
+
+    ``coefficients`` is indexed by indicator with columns ``coef`` (per natural
+    unit of the indicator: per NPS point, per share point of satisfaction as a
+    rate 0-1, per Likert point), ``se`` (clustered by manager for OLS and GLM,
+    model-based for the mixed model), ``ci_low``/``ci_high`` (``level``
+    Wald interval), ``p_value``, ``std_coef`` (per standard deviation of the
+    indicator), ``aligned`` (``coef`` times +1/-1 by the indicator's
+    direction: positive = the better the indicator, the better the outcome),
+    ``elasticity`` with its interval (see the module docstring) and, after a
+    bootstrap, ``boot_low``/``boot_high``. ``vif`` is each indicator's variance
+    inflation factor, ``1 / (1 - R^2)`` of the indicator on the other
+    indicators and the controls (above 5: strongly overlapping indicators).
+    ``residuals`` has ``manager_id``, ``period``, ``fitted`` and ``residual``
+    (Pearson residuals for the GLM).
+    """
+
+    model: str
+    outcome: str
+    level: float
+    coefficients: pd.DataFrame
+    n: int
+    n_managers: int
+    r_squared: float
+    r_squared_kind: str
+    vif: pd.Series
+    residuals: pd.DataFrame
+    warnings: tuple[str, ...]
+    controls: tuple[str, ...]
+    extra: Mapping[str, float] = field(default_factory=dict)
+    params: np.ndarray | None = field(default=None, repr=False)
+    """Every estimated coefficient, controls included (the GLM bootstrap starts from them)."""
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per indicator with ``model`` and ``outcome`` columns (tidy, for CSV and reports)."""
+        frame = self.coefficients.reset_index(names="indicator")
+        frame.insert(0, "outcome", self.outcome)
+        frame.insert(0, "model", self.model)
+        frame["vif"] = self.vif.reindex(self.coefficients.index).to_numpy()
+        return frame
+
+    def fit_frame(self) -> pd.DataFrame:
+        """One row of fit statistics: n, managers, R^2 (or its analogue), controls, extras."""
+        row = {"model": self.model, "outcome": self.outcome, "n": self.n, "managers": self.n_managers,
+               "r_squared": self.r_squared, "r_squared_kind": self.r_squared_kind,
+               "controls": "+".join(self.controls), "level": self.level}
+        row.update({k: float(v) for k, v in self.extra.items()})
+        return pd.DataFrame([row])
+
+    def summary(self) -> str:
+        lines = [f"{self.model}: {_OUTCOME_TEXT.get(self.outcome, self.outcome)}; n = {self.n} manager-quarters, "
+                 f"{self.n_managers} managers; {self.r_squared_kind} = {self.r_squared:.3f}; "
+                 f"controls: {', '.join(self.controls) or 'none'}"]
+        c = self.coefficients
+        width = max(len(i) for i in c.index)
+        pct = f"{self.level:.0%}"
+        lines.append(f"  {'indicator':<{width}}  {'coef':>10}  {'se':>9}  {pct + ' CI':>23}  {'p':>6}  "
+                     f"{'per SD':>8}  VIF")
+        for ind, row in c.iterrows():
+            lines.append(f"  {ind:<{width}}  {row['coef']:>10.4g}  {row['se']:>9.3g}  "
+                         f"[{row['ci_low']:>9.4g}, {row['ci_high']:>9.4g}]  {row['p_value']:>6.3f}  "
+                         f"{row['std_coef']:>8.4f}  {self.vif.get(ind, np.nan):.2f}")
+        lines += [f"  ! {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _coefficient_table(design: Design, params: np.ndarray, bse: np.ndarray, level: float, *,
+                       elasticity_factor: float = 1.0) -> pd.DataFrame:
+    p = design.p
+    b, se = params[:p], bse[:p]
+    z = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pval = 2 * stats.norm.sf(np.abs(b / se))
+    sd = design.x.std(axis=0, ddof=1)
+    at = (design.x - design.floor).mean(axis=0) * elasticity_factor
+    return pd.DataFrame({
+        "coef": b, "se": se, "ci_low": b - z * se, "ci_high": b + z * se, "p_value": pval,
+        "std_coef": b * sd, "aligned": b * design.direction,
+        "elasticity": b * at, "elasticity_low": (b - z * se) * at, "elasticity_high": (b + z * se) * at,
+    }, index=pd.Index(design.indicators, name="indicator"))
+
+
+def _vif(design: Design) -> pd.Series:
+    """``VIF_j = 1 / (1 - R^2_j)``, R^2_j of indicator j on the other indicators and the controls.
+
+    Equals (total centred sum of squares of x_j) / (its residual sum of squares
+    given everything else), the latter ``1 / [S_xx^-1]_jj`` with ``S_xx`` the
+    indicators' cross-products after partialling out the controls (Frisch-Waugh).
+    """
+    s = partial_moments(_gram(design), design.p)[: design.p, : design.p]
+    w = design.weights
+    centred = design.x - np.average(design.x, axis=0, weights=w)
+    tss = (w[:, None] * centred ** 2).sum(axis=0)
+    return pd.Series(tss * np.diag(np.linalg.inv(s)), index=pd.Index(design.indicators, name="indicator"),
+                     name="vif")
+
+
+def _gram(design: Design) -> np.ndarray:
+    z = np.column_stack([design.x, design.d, design.y])
+    return (z * design.weights[:, None]).T @ z
+
+
+def _sign_warnings(model: str, design: Design, table: pd.DataFrame) -> list[str]:
+    out = []
+    what = _OUTCOME_TEXT[design.outcome]
+    for ind, row in table.iterrows():
+        better = "lower" if design.direction[design.indicators.index(ind)] < 0 else "higher"
+        if row["aligned"] <= 0:
+            out.append(f"{ind}: in the {model} model a {better} {ind} goes with LOWER {what} "
+                       f"(a negative effect in the rewarded direction; coefficient {row['coef']:.3g}, "
+                       f"p = {row['p_value']:.2f}); it gets no evidence weight")
+        elif row["p_value"] > SIGNIFICANCE:
+            out.append(f"{ind}: in the {model} model its effect on {what} is not distinguishable from zero at "
+                       f"{SIGNIFICANCE:.0%} (p = {row['p_value']:.2f})")
+    return out
+
+
+def _residual_frame(design: Design, fitted: np.ndarray, resid: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"manager_id": design.index.get_level_values(0), "period": design.index.get_level_values(1),
+                         "fitted": np.asarray(fitted, dtype=float), "residual": np.asarray(resid, dtype=float)})
+
+
+# --------------------------------------------------------------------------- models
+
+
+def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
+    """OLS of next-quarter log revenue growth on the indicators and controls, SEs clustered by manager."""
+    import statsmodels.api as sm
+
+    _check_level(level)
+    res = sm.OLS(design.y, design.exog).fit(cov_type="cluster", cov_kwds={"groups": design.groups})
+    table = _coefficient_table(design, res.params, res.bse, level)
+    return RegressionResult(
+        model="growth_ols", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
+        n_managers=design.n_managers, r_squared=float(res.rsquared), r_squared_kind="R²", vif=_vif(design),
+        residuals=_residual_frame(design, res.fittedvalues, res.resid),
+        warnings=tuple(_sign_warnings("growth_ols", design, table)), controls=design.controls,
+        extra={"r_squared_indicators": _partial_r2(design)}, params=np.asarray(res.params, dtype=float))
+
+
+def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult:
+    """Linear mixed model of next-quarter growth with a random intercept per manager (REML)."""
+    import statsmodels.api as sm
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    _check_level(level)
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # statsmodels' boundary/convergence chatter: checked below
+        model = sm.MixedLM(design.y, design.exog, groups=design.groups)
+        start = MixedLMParams.from_components(fe_params=np.zeros(model.k_fe),
+                                              cov_re=np.array([[_variance_ratio_start(design)]]))
+        res = model.fit(reml=True, start_params=start)
+    k = design.exog.shape[1]
+    params = np.asarray(res.fe_params)
+    bse = np.asarray(res.bse)[:k]
+    table = _coefficient_table(design, params, bse, level)
+    var_manager = float(np.asarray(res.cov_re)[0, 0])
+    var_resid = float(res.scale)
+    fitted = np.asarray(res.fittedvalues)
+    r2_marginal = _marginal_r2(design.exog @ params, var_manager, var_resid)
+    if not res.converged:
+        notes.append("growth_mixed: the mixed model did not converge; read its coefficients with care")
+    elif var_manager <= 1e-6 * var_resid:
+        notes.append("growth_mixed: managers' own growth levels do not differ beyond noise (manager variance "
+                     "about 0), so the mixed model equals the pooled one")
+    return RegressionResult(
+        model="growth_mixed", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
+        n_managers=design.n_managers, r_squared=r2_marginal, r_squared_kind="marginal R²", vif=_vif(design),
+        residuals=_residual_frame(design, fitted, design.y - fitted),
+        warnings=tuple(notes), controls=design.controls,
+        extra={"manager_sd": float(np.sqrt(max(var_manager, 0.0))), "residual_sd": float(np.sqrt(var_resid)),
+               "icc": var_manager / (var_manager + var_resid) if var_manager + var_resid > 0 else np.nan,
+               "converged": float(bool(res.converged))})
+
+
+def _variance_ratio_start(design: Design) -> float:
+    """One-way ANOVA estimate of var(manager intercept) / var(residual) from OLS residuals.
+
+    Only a starting value for MixedLM's optimiser (whose default start, a ratio
+    of 1, is far from typical ratios of 0.01-0.1 and costs many slow
+    iterations); the REML fit itself is statsmodels'.
+    """
+    beta, *_ = np.linalg.lstsq(design.exog, design.y, rcond=None)
+    e = design.y - design.exog @ beta
+    groups, inverse, sizes = np.unique(design.groups, return_inverse=True, return_counts=True)
+    n, g = len(e), len(groups)
+    if g < 2 or n <= g:
+        return 0.1
+    means = np.bincount(inverse, weights=e) / sizes
+    msw = float(((e - means[inverse]) ** 2).sum() / (n - g))
+    msb = float((sizes * (means - e.mean()) ** 2).sum() / (g - 1))
+    n0 = (n - (sizes ** 2).sum() / n) / (g - 1)
+    ratio = (msb - msw) / n0 / msw if msw > 0 else 0.1
+    return float(np.clip(ratio, 0.01, 10.0))
+
+
+def fit_retention_glm(design: Design, *, level: float = 0.90) -> RegressionResult:
+    """Binomial GLM (logit) of customers kept out of customers at start, SEs clustered by manager."""
+    import statsmodels.api as sm
+
+    _check_level(level)
+    if design.trials is None:
+        raise CalibrateError("the retention model needs a retention design (design_matrix(..., 'retention'))")
+    endog = np.column_stack([design.kept, design.trials - design.kept])
+    model = sm.GLM(endog, design.exog, family=sm.families.Binomial())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = model.fit(cov_type="cluster", cov_kwds={"groups": design.groups})
+    mu = np.asarray(res.fittedvalues)
+    p_bar = float(np.average(design.y, weights=design.trials))
+    table = _coefficient_table(design, res.params, res.bse, level, elasticity_factor=1 - p_bar)
+    deviance_explained = 1 - float(res.deviance) / float(res.null_deviance) if res.null_deviance > 0 else np.nan
+    pearson = (design.kept - design.trials * mu) / np.sqrt(design.trials * mu * (1 - mu))
+    return RegressionResult(
+        model="retention_glm", outcome="retention", level=level, coefficients=table, n=design.n,
+        n_managers=design.n_managers, r_squared=deviance_explained, r_squared_kind="deviance explained",
+        vif=_vif(design), residuals=_residual_frame(design, mu, pearson),
+        warnings=tuple(_sign_warnings("retention_glm", design, table)), controls=design.controls,
+        extra={"mean_retention": p_bar, "customers": float(design.trials.sum())},
+        params=np.asarray(res.params, dtype=float))
+
+
+def _partial_r2(design: Design) -> float:
+    s = partial_moments(_gram(design), design.p)
+    sxx, sxy, syy = s[:-1, :-1], s[:-1, -1], s[-1, -1]
+    return float(sxy @ np.linalg.solve(sxx, sxy) / syy)
+
+
+def _marginal_r2(fixed: np.ndarray, var_manager: float, var_resid: float) -> float:
+    """Nakagawa & Schielzeth (2013) marginal R^2: variance of the fixed part over the total."""
+    v = float(np.var(fixed))
+    return v / (v + max(var_manager, 0.0) + var_resid)
+
+
+def _check_level(level: float) -> None:
+    if not (0 < level < 1):
+        raise CalibrateError(f"the interval level must be between 0 and 1 (e.g. 0.90), got {level}")
+
+
+# --------------------------------------------------------------------------- the suite
+
+
+@dataclass(frozen=True)
+class RegressionSuite:
+    """Every outcome model of one panel, their designs and the combined warnings."""
+
+    growth: Design
+    retention: Design
+    growth_ols: RegressionResult
+    retention_glm: RegressionResult
+    growth_mixed: RegressionResult | None
+    warnings: tuple[str, ...]
+
+    @property
+    def results(self) -> tuple[RegressionResult, ...]:
+        return tuple(r for r in (self.growth_ols, self.growth_mixed, self.retention_glm) if r is not None)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Coefficients of every model, one row per (model, indicator)."""
+        return pd.concat([r.to_frame() for r in self.results], ignore_index=True)
+
+    def fit_frame(self) -> pd.DataFrame:
+        return pd.concat([r.fit_frame() for r in self.results], ignore_index=True)
+
+    def vif_frame(self) -> pd.DataFrame:
+        """VIF per indicator and model (wide: one column per model)."""
+        return pd.DataFrame({r.model: r.vif for r in self.results}).reset_index(names="indicator")
+
+    def residuals_frame(self) -> pd.DataFrame:
+        return pd.concat([r.residuals.assign(model=r.model) for r in self.results], ignore_index=True)
+
+    def summary(self) -> str:
+        return "\n\n".join(r.summary() for r in self.results)
+
+
+def outcome_regressions(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
+                        controls: Sequence[str] = DEFAULT_CONTROLS, level: float = 0.90,
+                        mixed: bool = True) -> RegressionSuite:
+    """Fit the growth OLS, the growth mixed model (unless ``mixed=False``) and the retention GLM.
+
+    Examples
+    --------
+    >>> ds = load_dataset("data/sample/calibrate.yaml")               # doctest: +SKIP
+    >>> suite = outcome_regressions(indicator_panel(ds), ds.indicator_set)   # doctest: +SKIP
+    >>> print(suite.growth_ols.summary())                             # doctest: +SKIP
+    """
+    managers = sorted(panel.index.get_level_values("manager_id").astype(str).unique()) \
+        if "manager_id" in (panel.index.names or []) else None
+    growth = design_matrix(panel, indicator_set, "revenue_growth", controls=controls, managers=managers)
+    retention = design_matrix(panel, indicator_set, "retention", controls=controls, managers=growth.managers)
+    ols = fit_growth_ols(growth, level=level)
+    glm = fit_retention_glm(retention, level=level)
+    mix = fit_growth_mixed(growth, level=level) if mixed else None
+    notes = list(ols.warnings) + list(glm.warnings)
+    if mix is not None:
+        notes += list(mix.warnings)
+        for ind in growth.indicators:
+            a, b = ols.coefficients.loc[ind], mix.coefficients.loc[ind]
+            if a["aligned"] > 0 and a["p_value"] <= SIGNIFICANCE and b["p_value"] > SIGNIFICANCE:
+                notes.append(f"{ind}: predicts growth in the pooled model (p = {a['p_value']:.3f}) but not once each "
+                             f"manager's own growth level is modelled (mixed model p = {b['p_value']:.2f}); its "
+                             f"apparent effect may reflect who the manager is rather than what the indicator measures")
+    return RegressionSuite(growth=growth, retention=retention, growth_ols=ols, retention_glm=glm,
+                           growth_mixed=mix, warnings=tuple(notes))
+
+
+# --------------------------------------------------------------------------- evidence -> importance
+
+
+def partial_moments(gram: np.ndarray, p: int) -> np.ndarray:
+    """Covariance (cross-products) of ``[x, y]`` after partialling out the controls.
+
+    ``gram`` is ``Z' W Z`` for ``Z = [x (p columns), d (controls), y]``, or a
+    stack of them (..., k, k). Returns ``S = G_zz - G_zd G_dd^+ G_dz`` for
+    ``z = [x, y]`` (shape (..., p + 1, p + 1)); the Moore-Penrose inverse
+    keeps a resample that lacks some control level (an all-zero dummy) valid.
+    """
+    gram = np.asarray(gram, dtype=float)
+    k = gram.shape[-1]
+    zi = np.r_[np.arange(p), k - 1]
+    di = np.arange(p, k - 1)
+    g_zz = gram[..., zi[:, None], zi[None, :]]
+    g_zd = gram[..., zi[:, None], di[None, :]]
+    g_dd = gram[..., di[:, None], di[None, :]]
+    return g_zz - g_zd @ np.linalg.pinv(g_dd, hermitian=True) @ np.swapaxes(g_zd, -1, -2)
+
+
+def _corr(s: np.ndarray) -> np.ndarray:
+    sd = np.sqrt(np.clip(np.diag(s), 0, None))
+    return s / np.outer(sd, sd)
+
+
+def growth_lmg(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """LMG shares (R^2 units) and OLS coefficients from partialled moments ``S`` of ``[x, y]``."""
+    p = s.shape[0] - 1
+    beta = np.linalg.solve(s[:p, :p], s[:p, p])
+    c = _corr(s)
+    return lmg_from_corr(c[:p, :p], c[:p, p]), beta
+
+
+def retention_lmg(sxx: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """LMG shares (summing to 1) of the variance of the linear predictor ``x beta``.
+
+    ``sxx``: partialled (weighted) cross-products of the indicators; ``beta``:
+    their logit coefficients. The outcome of this decomposition is the
+    predictor itself, so the full-model R^2 is 1.
+    """
+    cov_xe = sxx @ beta
+    var_e = float(beta @ cov_xe)
+    p = len(beta)
+    if not var_e > 0:
+        return np.full(p, np.nan)
+    sd = np.sqrt(np.diag(sxx))
+    r_xy = np.clip(cov_xe / (sd * np.sqrt(var_e)), -1.0, 1.0)
+    r_xx = sxx / np.outer(sd, sd)
+    np.fill_diagonal(r_xx, 1.0)
+    # the predictor is an exact combination of the indicators: R^2 = 1 up to round-off
+    scale = float(r_xy @ np.linalg.solve(r_xx, r_xy))
+    if scale > 1:
+        r_xy = r_xy / np.sqrt(scale)
+    return lmg_from_corr(r_xx, r_xy)
+
+
+def _keep_right_sign(shares: np.ndarray, aligned: np.ndarray) -> np.ndarray:
+    """Zero the shares of wrong-sign effects and renormalise (NaN everywhere when nothing is left)."""
+    out = np.where(aligned > 0, np.clip(shares, 0, None), 0.0)
+    total = out.sum()
+    return out / total if total > 0 else np.full_like(out, np.nan)
+
+
+def _combine(parts: Mapping[str, np.ndarray], shares: Mapping[str, float]) -> np.ndarray:
+    avail = {k: v for k, v in parts.items() if shares.get(k, 0) > 0 and np.all(np.isfinite(v))}
+    total = sum(shares[k] for k in avail)
+    if not avail or total <= 0:
+        return np.full(len(next(iter(parts.values()))), np.nan)
+    return sum(shares[k] / total * v for k, v in avail.items())
+
+
+@dataclass(frozen=True)
+class EvidenceImportance:
+    """Per-indicator importance for each outcome and their blend (each column sums to 1).
+
+    ``lmg_revenue``/``lmg_retention`` are the raw LMG shares (normalised to
+    sum 1); ``revenue``/``retention`` the same after zeroing wrong-sign
+    effects; ``evidence`` the blend with ``shares`` (``revenue_growth``,
+    ``retention``). ``r_squared_revenue`` is the indicators' R^2 beyond the
+    controls.
+    """
+
+    table: pd.DataFrame
+    shares: Mapping[str, float]
+    r_squared_revenue: float
+    warnings: tuple[str, ...]
+
+    @property
+    def evidence(self) -> pd.Series:
+        return self.table["evidence"].rename("evidence")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per indicator: lmg_revenue, lmg_retention, revenue, retention, evidence (shares of 1)."""
+        return self.table.reset_index(names="indicator")
+
+    def summary(self) -> str:
+        t = self.table
+        width = max(len(i) for i in t.index)
+        lines = [f"evidence importance (revenue growth {self.shares['revenue_growth']:g}, retention "
+                 f"{self.shares['retention']:g}); indicators' R^2 for growth beyond controls "
+                 f"{self.r_squared_revenue:.3f}",
+                 f"  {'indicator':<{width}}  revenue  retention  evidence"]
+        for ind, row in t.iterrows():
+            lines.append(f"  {ind:<{width}}  {row['revenue']:7.1%}  {row['retention']:9.1%}  {row['evidence']:8.1%}")
+        lines += [f"  ! {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def evidence_importance(suite: RegressionSuite,
+                        shares: Mapping[str, float] | None = None) -> EvidenceImportance:
+    """Turn the regressions into evidence weights (see the module docstring).
+
+    ``shares`` weigh the two outcomes (default 0.5 each); an outcome whose
+    every effect has the wrong sign drops out and the other takes its share.
+    """
+    shares = _evidence_shares(shares)
+    g, r = suite.growth, suite.retention
+    raw_rev, beta = growth_lmg(partial_moments(_gram(g), g.p))
+    r2 = float(raw_rev.sum())
+    beta_ret = suite.retention_glm.coefficients["coef"].to_numpy()
+    raw_ret = retention_lmg(partial_moments(_gram(r), r.p)[:-1, :-1], beta_ret)
+    rev = _keep_right_sign(raw_rev, beta * g.direction)
+    ret = _keep_right_sign(raw_ret, beta_ret * r.direction)
+    notes = []
+    for name, v in (("revenue_growth", rev), ("retention", ret)):
+        if not np.all(np.isfinite(v)) and shares[name] > 0:
+            notes.append(f"no indicator predicts better {_OUTCOME_TEXT[name]}; that outcome gives no evidence weight")
+    evidence = _combine({"revenue_growth": rev, "retention": ret}, shares)
+    if not np.all(np.isfinite(evidence)):
+        raise CalibrateError("no indicator predicts better revenue growth or retention in the right direction, so "
+                             "there is no evidence to weight by; set weights.shares.evidence to 0")
+    table = pd.DataFrame({
+        "lmg_revenue": raw_rev / raw_rev.sum() if raw_rev.sum() > 0 else raw_rev,
+        "lmg_retention": raw_ret,
+        "revenue": rev, "retention": ret, "evidence": evidence,
+    }, index=pd.Index(g.indicators, name="indicator"))
+    return EvidenceImportance(table=table, shares=dict(shares), r_squared_revenue=r2, warnings=tuple(notes))
+
+
+def _evidence_shares(shares: Mapping[str, float] | None) -> dict[str, float]:
+    if shares is None:
+        return {"revenue_growth": 0.5, "retention": 0.5}
+    unknown = [k for k in shares if k not in OUTCOMES]
+    if unknown:
+        raise CalibrateError(f"weights.evidence_shares: unknown outcome(s) {', '.join(unknown)}; use "
+                             f"{', '.join(OUTCOMES)}")
+    out = {k: float(shares.get(k, 0.0)) for k in OUTCOMES}
+    if any(not (v >= 0) for v in out.values()) or abs(sum(out.values()) - 1) > 1e-6:
+        raise CalibrateError(f"weights.evidence_shares must be non-negative and add up to 1, got "
+                             f"{', '.join(f'{k} {v:g}' for k, v in out.items())}")
+    return out

@@ -1,0 +1,260 @@
+"""The weights step of a run: compute the proposal, write its artifacts, and draw them for notebook 02_weights.
+
+Artifacts (under ``weights/`` in the run folder; CSV/JSON byte-identical for
+the same config and data):
+
+=====================  ==========================================================
+``proposal.csv``       indicator, label, dimension, weight, ci_low, ci_high,
+                       last_year, change, data_source, review_period, binding
+                       (+ localised dimension, source and period labels)
+``blend.csv``          target, each source's contribution, adjustment, binding
+``methods.csv``        every method's weights side by side, with last year's
+``methods_ci.csv``     bootstrap mean, SD and percentile interval per method
+``regressions.csv``    coefficients of every model with Wald and bootstrap CIs
+``regression_fit.csv`` n, managers, R^2 (or its analogue), controls per model
+``ahp.csv``            per expert (and the AIJ aggregate): CR, flag, worst judgment
+``ahp_priorities.csv`` every expert's priorities and the aggregates
+``diagnostics.csv``    VIF per indicator and model
+``warnings.csv``       every warning (source, message)
+``residuals.parquet``  fitted values and residuals per model (pseudonymised IDs)
+``summary.json``       settings, sizes, seed, bootstrap count
+``weights.xlsx``       the tables formatted for HR (see :mod:`.excel`)
+=====================  ==========================================================
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibrate import artifacts
+from calibrate.pipeline import RunContext, Step, register_step
+from calibrate.plotting import text
+from calibrate.weights.excel import header, localise, localise_codes, write_weights_workbook
+from calibrate.weights.proposal import WeightProposal, propose_from_config
+
+__all__ = ["weights_step", "write_weight_artifacts", "ahp_frame", "display_table",
+           "plot_methods", "plot_proposal", "plot_ahp_consistency", "plot_residuals", "plot_effects",
+           "MODEL_LABELS"]
+
+MODEL_LABELS = {"growth_ols": ("收入增长（OLS，按经理聚类）", "Revenue growth (OLS, clustered by manager)"),
+                "growth_mixed": ("收入增长（经理随机截距混合模型）", "Revenue growth (mixed model, manager intercept)"),
+                "retention_glm": ("客户留存（二项 GLM）", "Customer retention (binomial GLM)")}
+_METHOD_ORDER = ("last_year", "equal", "entropy", "critic", "ahp", "evidence", "proposal")
+
+
+def weights_step(ctx: RunContext) -> list[Path]:
+    """Compute the proposal from the run config and write every artifact under ``weights/``."""
+    cfg = ctx.config
+    result = propose_from_config(ctx.dataset, cfg, panel=ctx.panel())
+    ctx.cache["weights"] = result
+    return write_weight_artifacts(result, ctx.path("weights"), lang=cfg.lang, pseudonymise=cfg.pseudonymise,
+                                  salt=cfg.salt)
+
+
+def ahp_frame(result: WeightProposal) -> pd.DataFrame:
+    """Per expert and for the AIJ aggregate: weight, CR, consistent, the judgment to revisit first."""
+    if result.ahp is None:
+        return pd.DataFrame(columns=["expert", "weight", "consistency_ratio", "consistent", "worst_pair",
+                                     "worst_value", "consistent_value", "suggested_value"])
+    frame = result.ahp.consistency_frame()
+    aij = result.ahp.aij
+    worst = aij.worst_judgment
+    frame.loc[len(frame)] = {"expert": "aggregate (AIJ)", "weight": 1.0, "consistency_ratio": aij.consistency_ratio,
+                             "consistent": aij.consistent, "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
+                             "worst_value": worst.value if worst else np.nan,
+                             "consistent_value": worst.consistent_value if worst else np.nan,
+                             "suggested_value": worst.suggested_value if worst else np.nan}
+    return frame
+
+
+def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = "zh", pseudonymise: bool = True,
+                           salt: str = "calibrate") -> list[Path]:
+    """Write the weights artifacts (see the module docstring) into ``folder``; returns the paths."""
+    from calibrate.privacy import pseudonymise as pseudo
+
+    folder = Path(folder)
+    proposal = result.to_frame(lang)
+    labels = proposal.set_index("indicator")["label"]
+    methods = result.methods_frame()
+    methods.insert(1, "label", methods["indicator"].map(labels))
+    blend = result.blend.to_frame()
+    blend.insert(1, "label", blend["indicator"].map(labels))
+    regressions = result.regression_frame()
+    fit = result.regressions.fit_frame() if result.regressions is not None else pd.DataFrame()
+    diagnostics = result.regressions.vif_frame() if result.regressions is not None else pd.DataFrame()
+    residuals = result.regressions.residuals_frame() if result.regressions is not None else pd.DataFrame(
+        columns=["manager_id", "period", "fitted", "residual", "model"])
+    if pseudonymise and len(residuals):
+        residuals = pseudo(residuals, salt=salt)
+    ahp = ahp_frame(result)
+    ahp_priorities = result.ahp.to_frame() if result.ahp is not None else pd.DataFrame()
+    warn = result.warnings_frame()
+    methods_ci = result.bootstrap.to_frame() if result.bootstrap is not None else pd.DataFrame(
+        columns=["method", "indicator", "boot_mean", "boot_sd", "ci_low", "ci_high", "resamples"])
+    paths = [
+        artifacts.write_csv(proposal, folder / "proposal.csv"),
+        artifacts.write_csv(blend, folder / "blend.csv"),
+        artifacts.write_csv(methods, folder / "methods.csv"),
+        artifacts.write_csv(methods_ci, folder / "methods_ci.csv"),
+        artifacts.write_csv(regressions, folder / "regressions.csv"),
+        artifacts.write_csv(fit, folder / "regression_fit.csv"),
+        artifacts.write_csv(ahp, folder / "ahp.csv"),
+        artifacts.write_csv(ahp_priorities, folder / "ahp_priorities.csv"),
+        artifacts.write_csv(diagnostics, folder / "diagnostics.csv"),
+        artifacts.write_csv(warn, folder / "warnings.csv"),
+        artifacts.write_parquet(residuals.reset_index(drop=True), folder / "residuals.parquet"),
+        artifacts.write_json(_summary(result), folder / "summary.json"),
+    ]
+    tables = {"proposal": proposal[["indicator", "label", "dimension_label", "weight", "ci_low", "ci_high",
+                                    "last_year", "change", "data_source_label", "review_period_label", "binding"]],
+              "blend": blend, "methods": methods, "regressions": regressions, "fit": fit, "ahp": ahp,
+              "diagnostics": diagnostics, "warnings": warn}
+    paths.append(write_weights_workbook(tables, folder / "weights.xlsx", lang=lang))
+    return paths
+
+
+def _summary(result: WeightProposal) -> dict:
+    s = result.settings
+    out = {
+        "indicator_set": result.indicator_set.name,
+        "indicators": list(result.indicator_set.ids),
+        "shares": dict(s.shares), "evidence_shares": dict(s.evidence_shares), "baseline": s.baseline,
+        "max_change": s.max_change, "controls": list(s.controls), "methods": list(s.methods),
+        "ci_level": s.ci_level, "seed": result.seed,
+        "bootstrap": {"resamples": result.bootstrap.resamples if result.bootstrap else 0,
+                      "failed": result.bootstrap.failed if result.bootstrap else 0},
+        "profile_managers": int(len(result.profile)),
+        "distance_to_target": round(result.blend.distance, 10),
+        "binding": {k: v for k, v in result.blend.binding.items() if v},
+        "warnings": len(result.warnings),
+    }
+    if result.regressions is not None:
+        out["models"] = {r.model: {"n": r.n, "managers": r.n_managers, "r_squared": round(r.r_squared, 10),
+                                   "r_squared_kind": r.r_squared_kind} for r in result.regressions.results}
+        out["r_squared_indicators_revenue"] = round(result.evidence.r_squared_revenue, 10)
+    if result.ahp is not None:
+        out["ahp"] = {"experts": len(result.ahp.experts),
+                      "inconsistent": [e for e, r in result.ahp.experts.items() if not r.consistent],
+                      "aggregate_cr": round(result.ahp.aij.consistency_ratio, 10)}
+    return out
+
+
+# --------------------------------------------------------------------------- notebook helpers
+
+
+def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = (), digits: int = 4,
+                  drop: tuple[str, ...] = ()):
+    """A styled table for the report: localised headers, percentages, rounded numbers, no index."""
+    frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+    fmt = {}
+    for c in frame.columns:
+        if c in percent:
+            fmt[header(c, lang)] = "{:.1%}"
+        elif pd.api.types.is_float_dtype(frame[c]):
+            fmt[header(c, lang)] = "{:." + str(digits) + "g}"
+    return localise(localise_codes(frame, lang), lang).style.format(fmt, na_rep="–").hide(axis="index")
+
+
+def plot_methods(methods: pd.DataFrame, lang: str, *, columns: tuple[str, ...] = _METHOD_ORDER):
+    """Grouped bars: each method's weight per indicator, last year's first and the proposal last."""
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in columns if c in methods.columns]
+    labels = methods["label"] if "label" in methods else methods["indicator"]
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    n = len(cols)
+    width = 0.8 / n
+    x = np.arange(len(methods))
+    for k, c in enumerate(cols):
+        style = {"edgecolor": "black", "linewidth": 1.2} if c == "proposal" else {}
+        ax.bar(x + (k - (n - 1) / 2) * width, methods[c].to_numpy(dtype=float), width, label=header(c, lang), **style)
+    top = float(np.nanmax(methods[cols].to_numpy(dtype=float)))
+    ax.set_ylim(0, top * 1.3)                       # room for the legend above the bars
+    ax.set_xticks(x, labels, rotation=30, ha="right")
+    ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylabel(text(lang, "权重", "Weight"))
+    ax.set_title(text(lang, "各方法的权重与去年对比", "Weights by method, with last year's"))
+    ax.legend(ncol=min(n, 4), fontsize=9, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_proposal(proposal: pd.DataFrame, lang: str):
+    """Proposed weights with their bootstrap interval, and last year's weight as a marker."""
+    import matplotlib.pyplot as plt
+
+    frame = proposal.iloc[::-1]
+    y = np.arange(len(frame))
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(frame) + 1.2))
+    ax.barh(y, frame["weight"], color="#1f4e79", alpha=0.85, label=text(lang, "建议权重", "Proposed weight"))
+    if frame["ci_low"].notna().any():
+        err = np.vstack([frame["weight"] - frame["ci_low"], frame["ci_high"] - frame["weight"]])
+        ax.errorbar(frame["weight"], y, xerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=3,
+                    label=text(lang, "自助法区间", "Bootstrap interval"))
+    ax.scatter(frame["last_year"], y, marker="D", color="#c0504d", zorder=3, label=text(lang, "去年", "Last year"))
+    ax.set_yticks(y, frame["label"])
+    ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title(text(lang, "建议权重（含区间）", "Proposed weights with intervals"))
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ahp_consistency(ahp: pd.DataFrame, lang: str, threshold: float = 0.1):
+    """Each expert's consistency ratio against Saaty's 0.1 threshold."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    colors = ["#9bbb59" if ok else "#c0504d" for ok in ahp["consistent"].astype(bool)]
+    names = [text(lang, "汇总 (AIJ)", "aggregate (AIJ)") if e == "aggregate (AIJ)" else e for e in ahp["expert"]]
+    ax.bar(names, ahp["consistency_ratio"], color=colors)
+    ax.axhline(threshold, color="black", linestyle="--", linewidth=1)
+    ax.text(len(names) - 0.5, threshold, f" CR = {threshold:g}", va="bottom", ha="right", fontsize=9)
+    ax.set_ylabel(text(lang, "一致性比率 CR", "Consistency ratio"))
+    ax.set_title(text(lang, "专家判断的一致性", "Consistency of the experts' judgments"))
+    fig.tight_layout()
+    return fig
+
+
+def plot_residuals(residuals: pd.DataFrame, lang: str):
+    """Residuals against fitted values, one panel per model (Pearson residuals for the GLM)."""
+    import matplotlib.pyplot as plt
+
+    models = [m for m in MODEL_LABELS if m in set(residuals["model"])]
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False)
+    for ax, m in zip(axes[0], models):
+        part = residuals[residuals["model"] == m]
+        ax.scatter(part["fitted"], part["residual"], s=4, alpha=0.35, color="#1f4e79")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_title(MODEL_LABELS[m][0 if lang == "zh" else 1], fontsize=10)
+        ax.set_xlabel(text(lang, "拟合值", "Fitted"))
+        ax.set_ylabel(text(lang, "残差", "Residual"))
+    fig.tight_layout()
+    return fig
+
+
+def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
+    """Standardised effects (per SD of each indicator) with their intervals, one panel per model."""
+    import matplotlib.pyplot as plt
+
+    models = [m for m in MODEL_LABELS if m in set(regressions["model"])]
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 0.4 * labels.size + 1.5),
+                             squeeze=False, sharey=True)
+    for ax, m in zip(axes[0], models):
+        part = regressions[regressions["model"] == m].set_index("indicator").reindex(labels.index)
+        sd_ratio = part["std_coef"] / part["coef"].where(part["coef"] != 0)
+        lo, hi = part["ci_low"] * sd_ratio, part["ci_high"] * sd_ratio
+        y = np.arange(len(part))[::-1]
+        ax.errorbar(part["std_coef"], y, xerr=np.vstack([part["std_coef"] - lo, hi - part["std_coef"]]),
+                    fmt="o", color="#1f4e79", ecolor="#7f7f7f", capsize=2)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(y, labels.to_numpy())
+        ax.set_title(MODEL_LABELS[m][0 if lang == "zh" else 1], fontsize=10)
+        ax.set_xlabel(text(lang, "每标准差效应", "Effect per SD"))
+    fig.tight_layout()
+    return fig
+
+
+register_step(Step("weights", "02_weights", "指标权重", "Indicator weights", weights_step))

@@ -1,0 +1,401 @@
+"""Bootstrap intervals for every weight method and for the final proposal, resampling managers.
+
+A manager's quarters are not independent of each other, so the bootstrap
+resamples *managers* with replacement (a cluster bootstrap), never rows: a
+resample is a vector of multinomial counts ``c_i`` (how often manager i was
+drawn, summing to the number of managers), and every statistic is computed
+as if each drawn manager's rows were repeated ``c_i`` times.
+
+Batched, not refitted
+---------------------
+Nothing is refitted row by row. Once, per manager, we store
+
+* the weighted cross-products ``Z_i' W_i Z_i`` of ``Z = [indicators, control
+  dummies, outcome]`` for the growth and retention designs: a resample's
+  regression moments are ``sum_i c_i Z_i' W_i Z_i`` (one matrix product for all
+  resamples), from which the OLS coefficients and the LMG correlations follow
+  after partialling out the controls;
+* the retention GLM's score ``g_i`` and information ``H_i`` at the full-sample
+  estimate: a resample's logit coefficients are the one-step Newton update
+  ``beta + (sum_i c_i H_i)^+ sum_i c_i g_i`` (exact at ``c = 1``; first-order
+  equivalent to refitting, see Davison & Hinkley 1997, section 6.2.4, "linear
+  approximation" bootstrap);
+* each manager's indicator profile for entropy and CRITIC, evaluated with
+  counts as weights (a manager drawn twice counts twice, exactly as duplicated
+  rows would).
+
+AHP: the experts are resampled with replacement too (their own multinomial
+counts), and the panel's judgments are re-aggregated (AIJ, count-weighted
+geometric mean) and re-analysed (principal eigenvector), so the interval of
+the AHP weights says how much the result depends on who sat on the panel.
+With a single expert the AHP weights are fixed.
+
+One :class:`numpy.random.Generator` per stream, both spawned from the seed
+(``SeedSequence(seed).spawn(2)``: managers, experts); all counts are drawn
+before any work, so results are identical for the same seed whatever the
+chunk size.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from calibrate.errors import CalibrateError
+from calibrate.weights.regression import (
+    RegressionSuite,
+    _combine,
+    _keep_right_sign,
+    growth_lmg,
+    partial_moments,
+    per_manager_cross_products,
+    retention_lmg,
+)
+
+__all__ = ["BootstrapInputs", "BootstrapResult", "bootstrap_inputs", "bootstrap_weights", "evaluate_resamples",
+           "draw_counts", "manager_counts", "single_thread", "entropy_batch", "critic_batch", "ahp_batch", "METHODS"]
+
+#: Methods whose weights are bootstrapped, in table order.
+METHODS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention", "evidence", "target", "proposal")
+_CHUNK = 250
+
+
+@dataclass(frozen=True)
+class BootstrapInputs:
+    """Per-manager sufficient statistics of one dataset (see the module docstring).
+
+    Arrays over managers are aligned with ``managers``; ``profile`` rows are
+    NaN for managers without a complete indicator profile (they still count
+    in the regressions when they have regression rows).
+    """
+
+    managers: tuple[str, ...]
+    indicators: tuple[str, ...]
+    direction: np.ndarray
+    growth_gram: np.ndarray
+    retention_gram: np.ndarray
+    glm_params: np.ndarray
+    glm_score: np.ndarray
+    glm_hessian: np.ndarray
+    profile: np.ndarray
+    ahp_logs: np.ndarray | None
+    experts: tuple[str, ...] = field(default=())
+
+    @property
+    def p(self) -> int:
+        return len(self.indicators)
+
+
+def bootstrap_inputs(suite: RegressionSuite, profile: pd.DataFrame,
+                     ahp_matrices: Mapping[str, pd.DataFrame] | None = None) -> BootstrapInputs:
+    """Collect the per-manager statistics from fitted regressions, the manager profile and the experts' matrices.
+
+    ``profile``: one row per manager (index ``manager_id``), one column per
+    indicator (e.g. :func:`calibrate.weights.proposal.manager_profile`).
+    ``ahp_matrices``: expert -> reciprocal judgment matrix over the indicators.
+    """
+    g, r = suite.growth, suite.retention
+    if g.managers != r.managers:
+        raise CalibrateError("the growth and retention designs must share one manager list")
+    ids = g.indicators
+    beta = suite.retention_glm.params
+    if beta is None:
+        raise CalibrateError("the retention GLM result carries no coefficients to bootstrap from")
+    exog = r.exog
+    mu = expit(exog @ beta)
+    m = len(g.managers)
+    score = np.zeros((m, exog.shape[1]))
+    np.add.at(score, r.groups, exog * (r.kept - r.trials * mu)[:, None])
+    info = per_manager_cross_products(exog, r.trials * mu * (1 - mu), r.groups, m)
+    prof = profile.reindex(list(g.managers))[list(ids)].to_numpy(dtype=float)
+    logs, experts = None, ()
+    if ahp_matrices:
+        experts = tuple(ahp_matrices)
+        logs = np.stack([np.log(ahp_matrices[e].loc[list(ids), list(ids)].to_numpy(dtype=float)) for e in experts])
+    return BootstrapInputs(managers=g.managers, indicators=ids, direction=g.direction,
+                           growth_gram=g.gram_by_manager(), retention_gram=r.gram_by_manager(),
+                           glm_params=beta, glm_score=score, glm_hessian=info, profile=prof,
+                           ahp_logs=logs, experts=experts)
+
+
+def manager_counts(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
+    """``resamples`` x ``n`` multinomial counts: how often each of n units is drawn (each row sums to n)."""
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)
+
+
+# --------------------------------------------------------------------------- batched baselines
+
+
+def _normalise_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min-max normalised values per resample (1 = best) over the drawn units, and a constant-column flag."""
+    drawn = counts[:, :, None] > 0
+    lo = np.where(drawn, values[None], np.inf).min(axis=1)
+    hi = np.where(drawn, values[None], -np.inf).max(axis=1)
+    span = hi - lo
+    constant = ~(span > 0)
+    z = (values[None] - lo[:, None, :]) / np.where(constant, 1.0, span)[:, None, :]
+    lower = direction < 0
+    z[:, :, lower] = 1.0 - z[:, :, lower]
+    z = np.where(constant[:, None, :], 0.0, z)
+    z = np.where(drawn, z, 0.0)
+    return z, constant
+
+
+def entropy_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Entropy weights for each row of ``counts`` (the method of :func:`calibrate.weights.baselines.entropy_weights`).
+
+    ``values``: units x indicators (no missing values); ``counts``: resamples x
+    units; ``direction``: +1 higher / -1 lower is better. Returns resamples x
+    indicators (rows sum to 1; NaN where every indicator is constant).
+    """
+    z, constant = _normalise_batch(values, counts, direction)
+    c = counts[:, :, None].astype(float)
+    m = counts.sum(axis=1).astype(float)
+    colsum = (c * z).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = z / colsum[:, None, :]
+        plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
+    entropy = -(c * plogp).sum(axis=1) / np.log(m)[:, None]
+    divergence = np.where(constant, 0.0, 1.0 - entropy)
+    total = divergence.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, divergence / total, np.nan)
+
+
+def critic_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """CRITIC weights for each row of ``counts`` (the method of :func:`calibrate.weights.baselines.critic_weights`)."""
+    z, constant = _normalise_batch(values, counts, direction)
+    c = counts[:, :, None].astype(float)
+    m = counts.sum(axis=1).astype(float)[:, None]
+    mean = (c * z).sum(axis=1) / m
+    dev = np.where(counts[:, :, None] > 0, z - mean[:, None, :], 0.0)
+    cov = np.einsum("bi,bij,bik->bjk", counts.astype(float), dev, dev) / (m[:, :, None] - 1)
+    sd = np.sqrt(np.clip(np.einsum("bjj->bj", cov), 0, None))
+    varying = ~constant
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    pair = varying[:, :, None] & varying[:, None, :]
+    conflict = np.where(pair, 1.0 - corr, 0.0).sum(axis=2)
+    information = np.where(varying, sd * conflict, 0.0)
+    total = information.sum(axis=1, keepdims=True)
+    ok = (varying.sum(axis=1, keepdims=True) >= 2) & (total > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ok, information / total, np.nan)
+
+
+def ahp_batch(logs: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """AIJ priorities for each row of expert ``counts``: principal eigenvector of the count-weighted geometric mean.
+
+    ``logs``: experts x n x n log judgment matrices. Returns resamples x n (rows sum to 1).
+    """
+    w = counts / counts.sum(axis=1, keepdims=True)
+    agg = np.exp(np.einsum("be,eij->bij", w, logs))
+    values, vectors = np.linalg.eig(agg)
+    k = np.argmax(values.real, axis=1)
+    v = np.abs(np.take_along_axis(vectors.real, k[:, None, None], axis=2)[:, :, 0])
+    return v / v.sum(axis=1, keepdims=True)
+
+
+# --------------------------------------------------------------------------- the bootstrap
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Bootstrap draws of every method's weights and of the outcome models' coefficients.
+
+    ``draws[method]`` is resamples x indicators (NaN rows for failed
+    resamples); ``coefficients[model]`` the same for ``growth_ols`` and
+    ``retention_glm``. Intervals are percentile intervals at ``level``.
+    """
+
+    indicators: tuple[str, ...]
+    resamples: int
+    seed: int
+    level: float
+    draws: Mapping[str, np.ndarray]
+    coefficients: Mapping[str, np.ndarray]
+    failed: int
+
+    def _interval_frame(self, arrays: Mapping[str, np.ndarray], key: str) -> pd.DataFrame:
+        lo_q, hi_q = 100 * (1 - self.level) / 2, 100 * (1 + self.level) / 2
+        parts = []
+        for name, a in arrays.items():
+            ok = a[np.all(np.isfinite(a), axis=1)]
+            if len(ok) == 0:
+                continue
+            parts.append(pd.DataFrame({
+                key: name, "indicator": list(self.indicators), "boot_mean": ok.mean(axis=0),
+                "boot_sd": ok.std(axis=0, ddof=1) if len(ok) > 1 else np.nan,
+                "ci_low": np.percentile(ok, lo_q, axis=0), "ci_high": np.percentile(ok, hi_q, axis=0),
+                "resamples": len(ok)}))
+        return pd.concat(parts, ignore_index=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Percentile intervals of every method's weights: method, indicator, boot_mean, boot_sd, ci_low, ci_high."""
+        return self._interval_frame(self.draws, "method")
+
+    def coefficient_frame(self) -> pd.DataFrame:
+        """Percentile intervals of the growth OLS and retention GLM coefficients (natural units)."""
+        return self._interval_frame(self.coefficients, "model")
+
+    def summary(self) -> str:
+        f = self.to_frame()
+        lines = [f"manager bootstrap: {self.resamples} resamples (seed {self.seed}, {self.failed} failed), "
+                 f"{self.level:.0%} percentile intervals"]
+        for method, part in f.groupby("method", sort=False):
+            cells = ", ".join(f"{r.indicator} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in part.itertuples())
+            lines.append(f"  {method}: {cells}")
+        return "\n".join(lines)
+
+    def interval(self, method: str) -> pd.DataFrame:
+        """``ci_low``/``ci_high`` of one method, indexed by indicator."""
+        f = self.to_frame()
+        return f[f["method"] == method].set_index("indicator")[["ci_low", "ci_high"]]
+
+
+def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_counts: np.ndarray | None = None,
+                       evidence_shares: Mapping[str, float] | None = None) -> tuple[dict, dict]:
+    """Every method's weights and the models' coefficients for given manager (and expert) counts.
+
+    ``counts``: resamples x managers (``np.ones((1, managers))`` is the full
+    sample); ``expert_counts``: resamples x experts (default: every expert once).
+    Returns ``(weights, coefficients)``: method -> resamples x indicators and
+    model -> resamples x indicators, NaN rows where a resample cannot be computed.
+    """
+    ev_shares = dict(evidence_shares or {"revenue_growth": 0.5, "retention": 0.5})
+    counts = np.atleast_2d(np.asarray(counts))
+    b_count, p = counts.shape[0], inputs.p
+    out = {m: np.full((b_count, p), np.nan) for m in METHODS if m not in ("target", "proposal")}
+    coefs = {"growth_ols": np.full((b_count, p), np.nan), "retention_glm": np.full((b_count, p), np.nan)}
+    out["equal"][:] = 1.0 / p
+    c = counts.astype(float)
+    s_growth = partial_moments(_weighted_sum(c, inputs.growth_gram), p)
+    s_ret = partial_moments(_weighted_sum(c, inputs.retention_gram), p)
+    h = _weighted_sum(c, inputs.glm_hessian)
+    sc = _weighted_sum(c, inputs.glm_score)
+    beta_glm = inputs.glm_params + np.einsum("bij,bj->bi", np.linalg.pinv(h, hermitian=True), sc)
+    has_profile = np.all(np.isfinite(inputs.profile), axis=1)
+    if has_profile.any():
+        values, sub = inputs.profile[has_profile], counts[:, has_profile]
+        out["entropy"] = entropy_batch(values, sub, inputs.direction)
+        out["critic"] = critic_batch(values, sub, inputs.direction)
+    if inputs.ahp_logs is not None:
+        e = np.ones((b_count, len(inputs.ahp_logs))) if expert_counts is None else np.atleast_2d(expert_counts)
+        out["ahp"] = ahp_batch(inputs.ahp_logs, e)
+    for k in range(b_count):
+        try:
+            raw_rev, beta = growth_lmg(s_growth[k])
+            raw_ret = retention_lmg(s_ret[k][:-1, :-1], beta_glm[k, :p])
+        except (np.linalg.LinAlgError, CalibrateError):
+            continue
+        coefs["growth_ols"][k] = beta
+        coefs["retention_glm"][k] = beta_glm[k, :p]
+        out["lmg_revenue"][k] = raw_rev / raw_rev.sum()
+        out["lmg_retention"][k] = raw_ret
+        rev = _keep_right_sign(raw_rev, beta * inputs.direction)
+        ret = _keep_right_sign(raw_ret, beta_glm[k, :p] * inputs.direction)
+        out["evidence"][k] = _combine({"revenue_growth": rev, "retention": ret}, ev_shares)
+    return out, coefs
+
+
+def _weighted_sum(counts: np.ndarray, per_manager: np.ndarray) -> np.ndarray:
+    """``sum_i counts[b, i] * per_manager[i]`` for every resample b, one row at a time.
+
+    A matrix product over all rows at once would let BLAS choose its blocking
+    from the number of rows, so the last bits of a resample's result would
+    depend on how many resamples share a chunk; row by row they do not.
+    """
+    flat = per_manager.reshape(per_manager.shape[0], -1)
+    out = np.empty((counts.shape[0], flat.shape[1]))
+    for b in range(counts.shape[0]):
+        out[b] = counts[b] @ flat
+    return out.reshape((counts.shape[0],) + per_manager.shape[1:])
+
+
+def draw_counts(seed: int, managers: int, experts: int, resamples: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The manager and expert counts of a bootstrap with ``seed`` (two streams spawned from the seed)."""
+    stream_m, stream_e = np.random.SeedSequence(seed).spawn(2)
+    counts = manager_counts(np.random.default_rng(stream_m), managers, resamples)
+    expert_counts = manager_counts(np.random.default_rng(stream_e), experts, resamples) if experts > 1 else None
+    return counts, expert_counts
+
+
+def bootstrap_weights(inputs: BootstrapInputs, *, resamples: int = 1000, seed: int = 0, level: float = 0.90,
+                      evidence_shares: Mapping[str, float] | None = None,
+                      shares: Mapping[str, float] | None = None, baseline: str = "critic",
+                      constraints=None, chunk: int = _CHUNK) -> BootstrapResult:
+    """Resample managers (and experts) ``resamples`` times and recompute every method and the proposal.
+
+    ``shares`` (``evidence``, ``ahp``, ``baseline``), ``baseline`` and
+    ``constraints`` (:class:`~calibrate.weights.blend.WeightConstraints`)
+    describe the blend exactly as for the point estimate; without
+    ``constraints`` only the methods (not ``target``/``proposal``) are drawn.
+    ``chunk`` bounds memory only: the results do not depend on it.
+    """
+    from calibrate.weights.blend import _solve, linear_form
+
+    if int(resamples) < 2:
+        raise CalibrateError(f"weights.bootstrap must be at least 2 resamples (1000 recommended), got {resamples}")
+    if not (0 < level < 1):
+        raise CalibrateError(f"the interval level must be between 0 and 1, got {level}")
+    if baseline not in ("equal", "entropy", "critic"):
+        raise CalibrateError(f"weights.baseline must be equal, entropy or critic, got {baseline!r}")
+    resamples = int(resamples)
+    n_experts = len(inputs.experts) if inputs.ahp_logs is not None else 0
+    counts, expert_counts = draw_counts(seed, len(inputs.managers), n_experts, resamples)
+    if constraints is not None:
+        constraints.check_feasible()
+    with single_thread():
+        return _bootstrap(inputs, counts, expert_counts, seed=seed, level=level, evidence_shares=evidence_shares,
+                          shares=shares, baseline=baseline, constraints=constraints, chunk=chunk,
+                          solve=_solve, form=None if constraints is None else linear_form(constraints))
+
+
+def single_thread():
+    """Many tiny matrix operations: BLAS threads only add overhead (and contend on shared machines)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:                  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(1)
+
+
+def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, shares, baseline, constraints,
+               chunk, solve, form) -> BootstrapResult:
+    resamples = counts.shape[0]
+    p = inputs.p
+    out = {m: np.full((resamples, p), np.nan) for m in METHODS}
+    coefs = {"growth_ols": np.full((resamples, p), np.nan), "retention_glm": np.full((resamples, p), np.nan)}
+    for start in range(0, resamples, max(int(chunk), 1)):
+        sl = slice(start, min(start + max(int(chunk), 1), resamples))
+        part, part_coefs = evaluate_resamples(inputs, counts[sl],
+                                              expert_counts=None if expert_counts is None else expert_counts[sl],
+                                              evidence_shares=evidence_shares)
+        for m, v in part.items():
+            out[m][sl] = v
+        for m, v in part_coefs.items():
+            coefs[m][sl] = v
+    if constraints is not None and shares is not None:
+        used = {s: float(v) for s, v in shares.items() if float(v) > 0}
+        source_of = {"evidence": "evidence", "ahp": "ahp", "baseline": baseline}
+        for b in range(resamples):
+            target = np.sum([v * out[source_of[s]][b] for s, v in used.items()], axis=0)
+            if not np.all(np.isfinite(target)):
+                continue
+            out["target"][b] = target
+            out["proposal"][b] = solve(target, constraints, form)
+    else:
+        out.pop("target")
+        out.pop("proposal")
+    failed = int((~np.all(np.isfinite(out["lmg_revenue"]), axis=1)).sum())
+    if inputs.ahp_logs is None:
+        out.pop("ahp")
+    if not np.all(np.isfinite(inputs.profile), axis=1).any():
+        out.pop("entropy")
+        out.pop("critic")
+    return BootstrapResult(indicators=inputs.indicators, resamples=resamples, seed=seed, level=level,
+                           draws=out, coefficients=coefs, failed=failed)
