@@ -16,7 +16,7 @@ from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--force-device-scale-factor=1"]
+         "--hide-scrollbars", "--force-device-scale-factor=1", "--virtual-time-budget=10000", "--run-all-compositor-stages-before-draw"]
 
 
 def screenshot(html: Path, png: Path, width: int = 1280, height: int = 1000) -> Path:

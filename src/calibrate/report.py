@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from calibrate.errors import CalibrateError, NotebookFailed
+from calibrate.webfont import embed_cjk_font
 
 NOTEBOOK_DIR = "notebooks"
 PACKAGES = ("calibrate", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "matplotlib", "seaborn",
@@ -95,43 +96,6 @@ def _offline(html: str) -> str:
     html = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", html)
     html = re.sub(r'<link[^>]+href="https?://[^"]+"[^>]*>', "", html)
     return html
-
-
-CJK_FONT_FAMILY = "CalibrateCJK"
-
-
-def embed_cjk_font(page: str) -> str:
-    """Embed the bundled Noto Sans CJK font, cut down to the characters the page uses.
-
-    Readers need no Chinese font of their own and the page still opens offline; the
-    subset of a few hundred glyphs adds about 100-300 KB. Deterministic: the font's
-    timestamp is not renewed.
-    """
-    chars = {ch for ch in page if ord(ch) > 0x2E7F}
-    from calibrate.plotting import cjk_font_path
-
-    path = cjk_font_path()
-    if not chars or path is None:
-        return page
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-    import io
-
-    font = TTFont(path, recalcTimestamp=False)
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.recalc_timestamp = False
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
-    subsetter.subset(font)
-    buffer = io.BytesIO()
-    font.save(buffer)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    style = (f"<style>@font-face {{font-family: '{CJK_FONT_FAMILY}'; src: url(data:font/otf;base64,{data}) "
-             f"format('opentype');}}\nbody, .jp-Notebook, .cal-summary, table {{font-family: system-ui, -apple-system, "
-             f"'Segoe UI', Roboto, 'Helvetica Neue', Arial, '{CJK_FONT_FAMILY}', sans-serif !important;}}</style>")
-    return page.replace("</head>", style + "\n</head>", 1)
 
 
 def git_revision(folder: Path | None = None) -> dict[str, Any]:
