@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 import shutil
 
 import nbformat
@@ -87,16 +88,75 @@ def test_failing_notebook_keeps_last_good_report(small_company, tmp_path, monkey
     assert not [p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".")]  # no half-written folders
 
 
-def test_same_config_gives_byte_identical_artifacts(small_company_master, tmp_path):
-    a = pipeline.run(_config(small_company_master, tmp_path / "a"), notebooks=["01_data_quality"], echo=None)
-    b = pipeline.run(_config(small_company_master, tmp_path / "b"), notebooks=["01_data_quality"], echo=None)
+SMALL_SETTINGS = {"weights": {"bootstrap": 40}, "targets": {"scenarios": 2000},
+                  "scoring": {"stability": {"draws": 40, "spread": 0.2, "ranges": None, "boundary_probability": 0.2}}}
+
+
+@pytest.fixture(scope="module")
+def full_runs(small_company_master, tmp_path_factory):
+    """The whole run (every step and notebook), twice, in English; and once in Chinese."""
+    out = tmp_path_factory.mktemp("full")
+    runs = {}
+    for name, lang in (("a", "en"), ("b", "en"), ("zh", "zh")):
+        cfg = load_config(small_company_master / "calibrate.yaml",
+                          {"output": str(out / name), "lang": lang, **SMALL_SETTINGS})
+        runs[name] = pipeline.run(cfg, echo=None)
+    return runs
+
+
+def test_full_run_has_every_report(full_runs):
+    folder = full_runs["a"].folder
+    for name in ("01_data_quality", "02_weights", "03_targets", "05_scoring", "executive_summary"):
+        assert (folder / f"{name}.html").exists(), name
+    assert (folder / "weights" / "weights.xlsx").exists()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["steps_run"] == ["01_data_quality", "02_weights", "03_targets", "05_scoring",
+                                     "90_executive_summary"]
+    page = (folder / "executive_summary.html").read_text(encoding="utf-8")
+    assert "Proposed indicator weights" in page and "Target difficulty and bonus cost" in page
+
+
+def test_chinese_run_has_chinese_pages_and_the_embedded_font(full_runs):
+    page = (full_runs["zh"].folder / "executive_summary.html").read_text(encoding="utf-8")
+    assert "建议指标权重" in page and "风险提示" in page
+    assert "font/ttf;base64" in page                      # Chinese text renders without system fonts
+
+
+def test_reports_show_no_names_or_real_ids(full_runs, small_company_master):
+    managers = pd.read_csv(small_company_master / "managers.csv")
+    for html in full_runs["a"].folder.glob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        leaked = [m for m in managers["manager_id"] if re.search(rf"\b{m}\b", text)]
+        assert not leaked, (html.name, leaked[:3])
+        assert not [n for n in managers["name"] if n in text], html.name
+
+
+def test_same_config_gives_byte_identical_artifacts(full_runs):
+    a, b = full_runs["a"], full_runs["b"]
     assert a.manifest["artifacts"] == b.manifest["artifacts"]
-    for path in a.folder.rglob("*"):
-        if path.is_file() and path.suffix not in (".ipynb", ".html", ".json"):
-            assert path.read_bytes() == (b.folder / path.relative_to(a.folder)).read_bytes(), path
+    files = [p for p in a.folder.rglob("*") if p.is_file() and p.suffix not in (".ipynb", ".html", ".json")]
+    assert any(p.name == "weights.xlsx" for p in files) and len(files) > 30
+    for path in files:
+        assert path.read_bytes() == (b.folder / path.relative_to(a.folder)).read_bytes(), path
+    for path in a.folder.glob("**/summary.json"):
+        assert path.read_bytes() == (b.folder / path.relative_to(a.folder)).read_bytes(), path
     # the HTML differs in nothing but the time stamp, stated once
-    html_a = (a.folder / "01_data_quality.html").read_text(encoding="utf-8")
-    html_b = (b.folder / "01_data_quality.html").read_text(encoding="utf-8")
-    stamp = re.compile(r"生成时间 \d{4}-\d\d-\d\d \d\d:\d\d UTC")
-    assert len(stamp.findall(html_a)) == 1
-    assert stamp.sub("", html_a) == stamp.sub("", html_b)
+    stamp = re.compile(r"Generated \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    for html in a.folder.glob("*.html"):
+        text_a = html.read_text(encoding="utf-8")
+        text_b = (b.folder / html.name).read_text(encoding="utf-8")
+        assert len(stamp.findall(text_a)) == 1, html.name
+        assert stamp.sub("", text_a) == stamp.sub("", text_b), html.name
+
+
+def test_rerunning_one_step_keeps_the_others(full_runs, tmp_path):
+    import shutil as sh
+    src = full_runs["b"].folder
+    copy = tmp_path / "reports" / src.name
+    sh.copytree(src, copy)
+    cfg = load_config(Path(full_runs["b"].manifest["config_file"]), {"output": str(tmp_path / "reports"),
+                                                                       "lang": "en", **SMALL_SETTINGS})
+    result = pipeline.run(cfg, notebooks=["90_executive_summary"], echo=None)
+    assert (result.folder / "weights" / "proposal.csv").read_bytes() == (src / "weights" / "proposal.csv").read_bytes()
+    assert result.manifest["steps_run"] == ["90_executive_summary"]
+    assert "Proposed indicator weights" in (result.folder / "executive_summary.html").read_text(encoding="utf-8")

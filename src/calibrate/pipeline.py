@@ -132,7 +132,8 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     reports: list[Path] = []
     try:
-        with atomic_run_folder(final) as folder:
+        # re-running some steps keeps the other steps' results from the last good run
+        with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder:
             ctx = RunContext(config, dataset, folder)
             _copy_indicator_set(ctx)
             for k, name in enumerate(names, start=1):
@@ -177,6 +178,7 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
         "config_file": str(config.path) if config.path else None,
         "config": config.raw,
         "seed": config.seed,
+        "steps_run": [k for k in timings if k not in ("load_and_validate", "total")],
         "indicator_set": dataset.indicator_set.name,
         "data": {name: {"source": info.label, "location": info.location, "kind": info.kind,
                         "sha256": info.sha256, "rows": dataset.report.rows.get(name)}

@@ -83,12 +83,23 @@ def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | Non
     nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     body = _offline(body)
+    body = _stable_styler_ids(body)
     if stamp:
         body = body.replace("</body>", f'<footer style="color:#777;font-size:12px;margin:2em 4em">{stamp}</footer>\n</body>', 1)
     body = embed_cjk_font(body)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")
     return html_path
+
+
+def _stable_styler_ids(html: str) -> str:
+    """pandas Styler tables carry a random id (``T_8f3a1``): number them in order of appearance instead."""
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match) -> str:
+        return names.setdefault(match.group(0), f"T_t{len(names)}")
+
+    return re.sub(r"\bT_[0-9a-f]{5}(?=[_\"\s ])", rename, html)
 
 
 def _offline(html: str) -> str:
@@ -123,12 +134,19 @@ def package_versions() -> dict[str, str | None]:
 
 
 @contextmanager
-def atomic_run_folder(final: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces ``final``, on failure it becomes ``final.failed``."""
+def atomic_run_folder(final: Path, *, start_from_previous: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces ``final``, on failure it becomes ``final.failed``.
+
+    With ``start_from_previous`` the temporary folder starts as a copy of the last
+    good ``final`` (for re-running some steps and keeping the others' results).
+    """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.parent / f".{final.name}.partial-{os.getpid()}-{time.time_ns()}"
-    tmp.mkdir()
+    if start_from_previous and final.is_dir():
+        shutil.copytree(final, tmp)
+    else:
+        tmp.mkdir()
     try:
         yield tmp
     except BaseException:
