@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 
 report: $(STAMP)
 	$(BIN)/calibrate run --config $(CONFIG)
+	$(BIN)/calibrate run --config $(CONFIG) --lang en --run-name sample_en
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -27,7 +28,7 @@ sample: $(STAMP)
 	$(BIN)/calibrate sample data/sample
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench,scale]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

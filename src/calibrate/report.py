@@ -55,12 +55,27 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
                             progress_bar=False, log_output=False, execution_timeout=timeout,
-                            cwd=str(source.parent.parent))
+                            cwd=str(source.parent.parent), kernel_manager_class=_local_kernel_manager())
     except PapermillExecutionError as exc:
         raise NotebookFailed(
             f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: {_strip_ansi(exc.evalue)}\n"
             f"the executed notebook is kept at {{failed}}/notebooks/{name}.ipynb") from None
     return target
+
+
+def _local_kernel_manager():
+    """Kernels talk over Unix sockets on this machine (not TCP): nothing listens on the network."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    if os.name != "posix":
+        return AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
+    return LocalKernelManager
 
 
 def _strip_ansi(text: str) -> str:
