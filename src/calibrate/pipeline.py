@@ -103,6 +103,10 @@ def available_steps() -> dict[str, Step]:
     return dict(sorted(STEPS.items()))
 
 
+def _progress(message: str) -> None:
+    print(message, flush=True)
+
+
 @dataclass(frozen=True)
 class RunResult:
     folder: Path
@@ -111,11 +115,11 @@ class RunResult:
 
 
 def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
-        echo: Callable[[str], None] | None = print) -> RunResult:
+        echo: Callable[[str], None] | None = _progress) -> RunResult:
     """Validate the data and produce the run folder ``<output>/<run_name>/``; atomic, see :mod:`calibrate.report`."""
     if not isinstance(config, RunConfig):
         config = load_config(config)
-    say = echo or (lambda _msg: None)
+    say = echo or (lambda _message: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -138,6 +142,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
             _copy_indicator_set(ctx)
             for k, name in enumerate(names, start=1):
                 step = steps[name]
+                say(f"[{k}/{len(names)}] {step.title(config.lang)} ...")
                 t0 = time.perf_counter()
                 written = step.compute(ctx)
                 t1 = time.perf_counter()
@@ -149,7 +154,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
                 timings[name] = {"compute": round(t1 - t0, 3), "notebook": round(t2 - t1, 3),
                                  "artifacts": len(written)}
                 reports.append(final / html.name)
-                say(f"[{k}/{len(names)}] {step.title(config.lang)}: computed in {t1 - t0:.1f} s, "
+                say(f"      {step.title(config.lang)}: computed in {t1 - t0:.1f} s, "
                     f"notebook in {t2 - t1:.1f} s")
             timings["total"] = round(time.perf_counter() - started, 3)
             manifest = _manifest(config, dataset, folder, timings, stamp)
