@@ -22,7 +22,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from calibrate.errors import InfeasibleConstraints
 from calibrate.scoring.composite import InvalidWeights, check_weights, composite_matrix
@@ -95,16 +95,26 @@ def sample_weights(weights: pd.Series, ranges: pd.DataFrame, *, draws: int = 500
 
 def annual_composites(points: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
     """Annual composite per manager (rows) and weighting (columns): the mean over the manager's
-    periods with a composite. ``points`` is indexed by (manager_id, period), one column per indicator."""
-    composite = composite_matrix(points.to_numpy(dtype=float), np.atleast_2d(weights))   # draws x rows
+    periods with a composite. ``points`` is indexed by (manager_id, period), one column per indicator.
+
+    Weightings are taken in batches so that memory stays near 160 MB whatever the company's size.
+    """
+    values = points.to_numpy(dtype=float)
+    weights = np.atleast_2d(weights)
     codes, managers = pd.factorize(points.index.get_level_values("manager_id"), sort=True)
-    onehot = np.zeros((len(managers), len(codes)))
-    onehot[codes, np.arange(len(codes))] = 1.0
-    have = ~np.isnan(composite)
-    total = np.where(have, composite, 0.0) @ onehot.T
-    count = have.astype(float) @ onehot.T
-    annual = np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
-    return pd.DataFrame(annual.T, index=pd.Index(managers, name="manager_id"))
+    # rows -> managers as a sparse indicator matrix: memory grows with rows, not managers x rows
+    onehot = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)),
+                               shape=(len(codes), len(managers))).T.tocsr()
+    batch = max(1, int(2e7 // max(len(codes), 1)))
+    annual = np.empty((len(managers), len(weights)))
+    for start in range(0, len(weights), batch):
+        composite = composite_matrix(values, weights[start:start + batch])          # draws x rows
+        have = ~np.isnan(composite)
+        total = onehot @ np.where(have, composite, 0.0).T                          # managers x draws
+        count = onehot @ have.T.astype(float)
+        annual[:, start:start + batch] = np.divide(total, count, out=np.full(total.shape, np.nan),
+                                                   where=count > 0)
+    return pd.DataFrame(annual, index=pd.Index(managers, name="manager_id"))
 
 
 def grade_stability(points: pd.DataFrame, scores: pd.Series, grades: pd.Series, draws: pd.DataFrame,

@@ -124,7 +124,7 @@ def bootstrap_inputs(suite: RegressionSuite, profile: pd.DataFrame,
 
 def manager_counts(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
     """``resamples`` x ``n`` multinomial counts: how often each of n units is drawn (each row sums to n)."""
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples)
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.int32)   # int32: half the memory
 
 
 # --------------------------------------------------------------------------- batched baselines
@@ -368,6 +368,8 @@ def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, s
                chunk, solve, form) -> BootstrapResult:
     resamples = counts.shape[0]
     p = inputs.p
+    # the batched baselines hold chunk x managers x indicators arrays: keep each near 120 MB
+    chunk = min(int(chunk), max(1, int(1.5e7 // max(counts.shape[1] * p, 1))))
     out = {m: np.full((resamples, p), np.nan) for m in METHODS}
     coefs = {"growth_ols": np.full((resamples, p), np.nan), "retention_glm": np.full((resamples, p), np.nan)}
     for start in range(0, resamples, max(int(chunk), 1)):
