@@ -123,6 +123,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats of calibrate.lmg")
     parser.add_argument("--da-corr", action="store_true",
                         help="also run dominance-analysis on the correlation matrix (data_format=1)")
+    parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._child:
@@ -140,6 +141,7 @@ def main() -> None:
               f"{'dominance-analysis':>26} {'ratio':>10} {'max |diff|':>11}")
     print(header)
     print("-" * len(header))
+    results = []
     for p in sizes:
         frame, names = make_data(p)
         best, median, ours = time_calibrate(frame, names, args.repeats)
@@ -162,8 +164,14 @@ def main() -> None:
                     else f"{'':>3} {'':>10} {'':>15} {'':>9}")
             print(f"{lead} {da_text:>26} {ratio:>10} {diff_text:>11}" + (f"   [{label}]" if len(modes) > 1 else ""),
                   flush=True)
+            results.append({"p": p, "mode": mode, "calibrate_best_s": best, "calibrate_median_s": median,
+                            "dominance_analysis_s": seconds, "ratio": None if seconds is None else seconds / best,
+                            "max_abs_diff": None if seconds is None else diff, "note": note})
     print("\nratio = dominance-analysis time / calibrate best time; max |diff| compares the LMG "
           "shares (R^2 units) with dominance-analysis 'Total Dominance'.")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"benchmark": "lmg", "rows": ROWS, "seed": SEED, "timeout": args.timeout,
+                                               "results": results}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -81,6 +81,7 @@ def main() -> None:
     parser.add_argument("--managers", type=int, default=100_000)
     parser.add_argument("--scenarios", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--child", choices=["attainment", "payout"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -118,6 +119,10 @@ def main() -> None:
               f"  peak RSS (process) {rss_gb:8.3f} GB  (goal < 2 GB)\n"
               f"  peak traced arrays {traced_mb:8.1f} MB")
     print("\nall goals met" if ok else "\nGOAL MISSED")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"benchmark": "simulation", "managers": args.managers,
+                                               "scenarios": args.scenarios, "workers": args.workers, "raw": raw,
+                                               "runs": runs, "goals_met": bool(ok)}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,10 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
 def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
     encodings = (options["encoding"],) if "encoding" in options else CSV_ENCODINGS
     sep = options.get("separator", "\t" if path.suffix.lower() == ".tsv" else ",")
+    if str(options.get("encoding", "utf-8")).lower().replace("_", "-") in UTF8_NAMES:
+        fast = _read_plain_csv_arrow(path, sep)
+        if fast is not None:
+            return _clean_columns(fast)
     last_error: Exception | None = None
     for encoding in encodings:
         try:
@@ -121,6 +125,51 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
     raise DataSourceError(
         f"{path.name}: cannot decode the text as {' or '.join(encodings)} "
         f"(byte {getattr(last_error, 'start', '?')}); save it as UTF-8 or GBK, or set 'encoding' in the config")
+
+
+UTF8_NAMES = ("utf-8", "utf8", "utf-8-sig")
+
+
+def _read_plain_csv_arrow(path: Path, sep: str) -> pd.DataFrame | None:
+    """The table pandas' reader gives for a *plain* CSV, read with Arrow's parser (several times faster).
+
+    Plain: valid UTF-8 (a BOM is fine), a one-character separator, no quote
+    character anywhere, distinct non-empty header names, and every row with as many
+    fields as the header. Those are the files on which both readers agree cell for
+    cell (all cells as text, empty cells missing). Returns None for any other file,
+    which then goes through pandas as before, with its messages.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if len(sep) != 1 or sep in "\r\n" or _has_quote(path):
+        return None
+    try:
+        with path.open("rb") as fh:
+            header = fh.readline().decode("utf-8-sig")
+    except (UnicodeDecodeError, OSError):
+        return None
+    names = header.rstrip("\r\n").split(sep)
+    if not header.strip() or "" in names or len(set(names)) != len(names):
+        return None
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
+                                                 null_values=[""], strings_can_be_null=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+    return pd.DataFrame({name: pd.array(table.column(k), dtype="str") for k, name in enumerate(names)})
+
+
+def _has_quote(path: Path) -> bool:
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b'"' in block:
+                return True
+    return False
 
 
 def _read_duckdb(path: Path, spec: dict[str, Any]) -> RawTable:

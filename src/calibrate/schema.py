@@ -15,7 +15,7 @@ import pandas as pd
 from calibrate.errors import Problem
 from calibrate.indicators import IndicatorSet
 from calibrate.io import RawTable
-from calibrate.periods import QUARTER, is_period_label, quarter_index, quarter_of_date, quarters_in
+from calibrate.periods import QUARTER, is_period_label, quarter_index, quarters_in
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,14 @@ def _check_table(table: RawTable, schema: list[Column], required: set[str], repo
     return out
 
 
+def _is_plain_numeric(raw: pd.Series) -> bool:
+    """Whole or real numbers stored as numbers (Parquet, SQL): not text, True/False or complex numbers."""
+    return pd.api.types.is_integer_dtype(raw.dtype) or pd.api.types.is_float_dtype(raw.dtype)
+
+
 def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -> pd.Series:
+    if col.kind in ("int", "float") and _is_plain_numeric(raw):
+        return _check_numbers(raw, raw.astype(float), col, info, report)
     text = raw.astype("string").str.strip()
     empty = raw.isna() | (text == "")
     if not col.nullable:
@@ -207,15 +214,20 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
     if col.kind == "text":
         return text.where(present)
     if col.kind in ("quarter", "period"):
-        pattern_ok = text.fillna("").map(lambda s: bool(QUARTER.match(s)) if col.kind == "quarter" else is_period_label(s))
-        bad = present & ~pattern_ok.astype(bool)
+        # a column of periods holds a handful of labels: test and normalise each distinct label once
+        codes, distinct = pd.factorize(text)
+        test = (lambda v: bool(QUARTER.match(v))) if col.kind == "quarter" else is_period_label
+        pattern_ok = np.array([test(v) for v in distinct] + [False], dtype=bool)[codes]
+        bad = present & ~pattern_ok
         expected = "a quarter such as 2024Q3" if col.kind == "quarter" else "a period such as 2024Q3, 2024H1 or 2024"
         for pos in np.flatnonzero(bad.to_numpy()):
             report.problems.append(Problem(info.label, info.row_number(pos), col.name,
                                            f"{raw.iloc[pos]!r} is not {expected}"))
-        return text.str.upper().str.replace(" ", "", regex=False).where(present)
+        labels = pd.Series(distinct, dtype=text.dtype).str.upper().str.replace(" ", "", regex=False)
+        normalised = pd.Series(labels.array.take(codes, allow_fill=True), index=text.index, name=text.name)
+        return normalised.where(present)
     if col.kind == "date":
-        values = pd.to_datetime(text.where(present), errors="coerce", format="mixed")
+        values = _to_datetime_distinct(text.where(present))
         bad = present & values.isna()
         for pos in np.flatnonzero(bad.to_numpy()):
             report.problems.append(Problem(info.label, info.row_number(pos), col.name,
@@ -224,12 +236,27 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
     if col.kind == "judgment":
         values = text.map(_parse_judgment, na_action="ignore").astype(float)
     else:
-        values = pd.to_numeric(text.where(present), errors="coerce").astype(float)
+        values = _to_numeric_distinct(text.where(present))
     bad_type = present & values.isna()
     noun = "a whole number" if col.kind == "int" else "a number"
     for pos in np.flatnonzero(bad_type.to_numpy()):
         report.problems.append(Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]!r} is not {noun}"))
-    ok = present & values.notna()
+    return _check_numbers(raw, values, col, info, report, present & values.notna())
+
+
+def _check_numbers(raw: pd.Series, values: pd.Series, col: Column, info, report: ValidationReport,
+                   ok: pd.Series | None = None) -> pd.Series:
+    """Missing values, whole numbers and the range of a numeric column; ``values`` are the numbers as floats.
+
+    Called directly for columns that arrive as numbers (no text to parse: a number is
+    never 'not a number', and a blank is NaN); ``ok`` marks the values to check.
+    """
+    if ok is None:
+        missing = values.isna()
+        if not col.nullable:
+            for pos in np.flatnonzero(missing.to_numpy()):
+                report.problems.append(Problem(info.label, info.row_number(pos), col.name, "value is missing"))
+        ok = ~missing
     if col.kind == "int":
         frac = ok & (np.abs(values - np.round(values)) > 1e-9)
         for pos in np.flatnonzero(frac.to_numpy()):
@@ -244,6 +271,27 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
     return values
 
 
+def _to_numeric_distinct(text: pd.Series) -> pd.Series:
+    """``pd.to_numeric(text, errors="coerce").astype(float)``, parsing each distinct text once when values repeat
+    (scores 1-5, counts)."""
+    codes, distinct = pd.factorize(text)
+    if len(distinct) == 0 or len(distinct) > len(text) // 2:
+        return pd.to_numeric(text, errors="coerce").astype(float)
+    parsed = pd.to_numeric(pd.Series(distinct, dtype=text.dtype), errors="coerce").astype(float).to_numpy()
+    return pd.Series(np.append(parsed, np.nan)[codes], index=text.index, name=text.name)
+
+
+def _to_datetime_distinct(text: pd.Series) -> pd.Series:
+    """``pd.to_datetime(text, errors="coerce", format="mixed")``, parsing each distinct value once."""
+    codes, distinct = pd.factorize(text)
+    if len(distinct) == 0 or len(distinct) > len(text) // 2:
+        return pd.to_datetime(text, errors="coerce", format="mixed")
+    parsed = pd.to_datetime(pd.Series(distinct), errors="coerce", format="mixed")
+    values = parsed.to_numpy()
+    missing = np.array([np.datetime64("NaT")], dtype=values.dtype)
+    return pd.Series(np.concatenate([values, missing])[codes], index=text.index, name=text.name)
+
+
 def _parse_judgment(text: str) -> float:
     try:
         return float(Fraction(text.replace(" ", "")))
@@ -251,10 +299,21 @@ def _parse_judgment(text: str) -> float:
         return np.nan
 
 
+def _first_positions(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """For rows that repeat an earlier row's values in ``columns``: their positions and the first such row's."""
+    codes = [pd.factorize(c)[0] for c in columns]
+    key = codes[0].astype(np.int64)
+    for c in codes[1:]:
+        key = key * (int(c.max()) + 2) + c + 1
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    first_of_row = first[inverse.ravel()]
+    repeated = np.flatnonzero(first_of_row != np.arange(len(key)))
+    return repeated, first_of_row[repeated]
+
+
 def _check_managers(table: RawTable, report: ValidationReport) -> None:
     m, info = report.tables["managers"], table.info
-    for pos in np.flatnonzero(m["manager_id"].duplicated(keep="first").to_numpy()):
-        first = int(np.flatnonzero((m["manager_id"] == m["manager_id"].iloc[pos]).to_numpy())[0])
+    for pos, first in zip(*_first_positions(m["manager_id"])):
         report.problems.append(Problem(info.label, info.row_number(pos), "manager_id",
                                        f"manager {m['manager_id'].iloc[pos]} appears again "
                                        f"(first at row {info.row_number(first)})"))
@@ -267,7 +326,7 @@ def _check_managers(table: RawTable, report: ValidationReport) -> None:
 
 def _check_known_managers(table: RawTable, report: ValidationReport, name: str) -> None:
     frame = report.tables[name]
-    known = set(report.tables["managers"]["manager_id"])
+    known = report.tables["managers"]["manager_id"].dropna().unique()
     unknown = ~frame["manager_id"].isin(known)
     positions = np.flatnonzero(unknown.to_numpy())
     for pos in positions[:20]:
@@ -282,9 +341,8 @@ def _check_performance(raw: dict[str, RawTable], report: ValidationReport) -> No
     table = raw["performance"]
     info, p = table.info, report.tables["performance"]
     _check_known_managers(table, report, "performance")
-    key = p["manager_id"] + "|" + p["period"]
-    for pos in np.flatnonzero(key.duplicated(keep="first").to_numpy()):
-        first = int(np.flatnonzero((key == key.iloc[pos]).to_numpy())[0])
+    # a period is a quarter such as 2024Q3 here, so (manager, period) pairs are the 'manager|period' keys
+    for pos, first in zip(*_first_positions(p["manager_id"], p["period"])):
         report.problems.append(Problem(info.label, info.row_number(pos), "period",
                                        f"second row for manager {p['manager_id'].iloc[pos]} in {p['period'].iloc[pos]} "
                                        f"(first at row {info.row_number(first)})"))
@@ -303,17 +361,29 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
     if p.empty:
         report.problems.append(Problem(info.label, None, None, "the table has no rows"))
         return
-    q = quarter_index(p["period"])
+    codes, labels = pd.factorize(p["period"])
+    q = quarter_index(list(labels))[codes]       # each distinct label parsed once
     first, last = int(q.min()), int(q.max())
     managers = m.drop_duplicates("manager_id").set_index("manager_id")
-    hire_q = managers["hire_date"].map(lambda d: quarter_index([quarter_of_date(d)])[0])
-    leave_q = (managers["leave_date"].map(lambda d: quarter_index([quarter_of_date(d)])[0] if pd.notna(d) else last)
+    hire_q = _quarter_of_dates(managers["hire_date"], last)
+    leave_q = (_quarter_of_dates(managers["leave_date"], last)
                if "leave_date" in managers else pd.Series(last, index=managers.index))
     present = pd.DataFrame({"manager_id": p["manager_id"].to_numpy(), "q": q})
-    seen = present.groupby("manager_id")["q"].apply(set)
-    for manager_id, quarters in seen.items():
-        if manager_id not in managers.index:
-            continue
+    seen = present.groupby("manager_id")["q"]
+    # managers whose rows do not cover every quarter they were employed in (counted, not listed, for speed)
+    pairs = present.drop_duplicates()
+    lo = np.maximum(first, pairs["manager_id"].map(hire_q).to_numpy(dtype=float))
+    hi = np.minimum(last, pairs["manager_id"].map(leave_q).to_numpy(dtype=float))
+    covered = pairs[(pairs["q"] >= lo) & (pairs["q"] <= hi)].groupby("manager_id").size()
+    seen_ids = seen.size().index
+    known = seen_ids[seen_ids.isin(managers.index)]
+    span = np.maximum(0, np.minimum(last, leave_q.reindex(known).to_numpy())
+                      - np.maximum(first, hire_q.reindex(known).to_numpy()) + 1)
+    short = known[covered.reindex(known, fill_value=0).to_numpy() < span]
+    short_rows = present[present["manager_id"].isin(short)]
+    quarters_of = short_rows.groupby("manager_id")["q"].apply(set) if len(short_rows) else {}
+    for manager_id in short:
+        quarters = quarters_of[manager_id]
         lo, hi = max(first, int(hire_q[manager_id])), min(last, int(leave_q[manager_id]))
         missing = [i for i in range(lo, hi + 1) if i not in quarters]
         if missing:
@@ -325,7 +395,7 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
     for pos in np.flatnonzero(before):
         report.problems.append(Problem(info.label, info.row_number(pos), "period",
                                        f"{p['period'].iloc[pos]} is before manager {p['manager_id'].iloc[pos]}'s hire date"))
-    silent = sorted(set(managers.index) - set(seen.index))
+    silent = sorted(set(managers.index) - set(seen_ids))
     active = [i for i in silent if int(leave_q[i]) >= first and int(hire_q[i]) <= last]
     if active:
         report.warnings.append(Problem(info.label, None, "manager_id",
@@ -333,16 +403,28 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
                                        f"{', '.join(active[:10])}{' ...' if len(active) > 10 else ''}"))
 
 
+def _quarter_of_dates(dates: pd.Series, default: int) -> pd.Series:
+    """Quarter index (year * 4 + quarter - 1) of each date; ``default`` where there is no date."""
+    dates = pd.to_datetime(dates)
+    index = dates.dt.year * 4 + (dates.dt.month - 1) // 3
+    return index.fillna(default).astype(np.int64)
+
+
 def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
     r, info = report.tables["reviews"], table.info
     wanted = {ind.compute_args[0] for ind in indicator_set.indicators if ind.compute_kind == "review"}
-    missing = wanted - set(r["criterion"].dropna())
+    missing = wanted - set(r["criterion"].dropna().unique())
     for criterion in sorted(missing):
         report.problems.append(Problem(info.label, None, "criterion",
                                        f"no ratings for criterion '{criterion}', which indicator set "
                                        f"'{indicator_set.name}' uses"))
-    key = r["manager_id"] + "|" + r["period"] + "|" + r["rater_id"] + "|" + r["criterion"]
-    for pos in np.flatnonzero(key.duplicated(keep="first").to_numpy())[:20]:
+    columns = ["manager_id", "period", "rater_id", "criterion"]
+    if any(r[c].str.contains("|", regex=False).any() for c in columns):
+        # a '|' inside a value: keep the historical 'a|b|c|d' key, under which two rows can collide
+        repeated = r["manager_id"] + "|" + r["period"] + "|" + r["rater_id"] + "|" + r["criterion"]
+    else:
+        repeated = r[columns]
+    for pos in np.flatnonzero(repeated.duplicated(keep="first").to_numpy())[:20]:
         report.problems.append(Problem(info.label, info.row_number(pos), "rater_id",
                                        f"rater {r['rater_id'].iloc[pos]} rated manager {r['manager_id'].iloc[pos]} on "
                                        f"{r['criterion'].iloc[pos]} twice in {r['period'].iloc[pos]}"))
@@ -360,7 +442,9 @@ def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: Valid
     for pos in np.flatnonzero(same.to_numpy()):
         report.problems.append(Problem(info.label, info.row_number(pos), "col",
                                        "an indicator is compared with itself"))
-    pair = j["expert"] + "|" + j[["row", "col"]].apply(lambda r: "|".join(sorted(r)), axis=1)
+    row_first = (j["row"] <= j["col"]).to_numpy(dtype=bool)
+    low, high = j["row"].where(row_first, j["col"]), j["col"].where(row_first, j["row"])
+    pair = j["expert"] + "|" + low + "|" + high
     for pos in np.flatnonzero(pair.duplicated(keep="first").to_numpy()):
         report.problems.append(Problem(info.label, info.row_number(pos), "value",
                                        f"expert {j['expert'].iloc[pos]} judged {j['row'].iloc[pos]} vs "
@@ -387,6 +471,25 @@ def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: Va
 
 def expand_to_quarters(frame: pd.DataFrame, period_column: str = "period") -> pd.DataFrame:
     """Repeat rows of half-year or year periods once per quarter they cover (column ``quarter``)."""
+    labels = frame[period_column]
+    if frame.empty or "quarter" in frame.columns or labels.isna().any():
+        return _expand_rows(frame, period_column)
+    # expand one row per distinct label (a handful), then repeat rows: the same table without a
+    # Python call per row (a survey has ~20 rows per manager and quarter)
+    codes, distinct = pd.factorize(labels)
+    firsts = np.unique(codes, return_index=True)[1]
+    small = _expand_rows(frame.iloc[firsts][[period_column]].reset_index(drop=True), period_column)
+    per_label = np.bincount(pd.factorize(small[period_column])[0], minlength=len(distinct))
+    start = np.cumsum(per_label) - per_label
+    repeat = per_label[codes]
+    rows = np.repeat(np.arange(len(frame)), repeat)
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    out = frame.take(rows).reset_index(drop=True)
+    out["quarter"] = small["quarter"].array.take(start[codes[rows]] + within)
+    return out
+
+
+def _expand_rows(frame: pd.DataFrame, period_column: str) -> pd.DataFrame:
     quarters = frame[period_column].map(quarters_in)
     out = frame.assign(quarter=quarters).explode("quarter")
     return out.reset_index(drop=True)
