@@ -17,7 +17,7 @@ from calibrate.customer import nps_table, satisfaction_table
 from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError
 from calibrate.indicators import Indicator, IndicatorSet
-from calibrate.periods import quarter_index, quarter_of_date
+from calibrate.periods import quarter_index
 from calibrate.schema import expand_to_quarters
 
 KEY = ["manager_id", "period"]
@@ -33,7 +33,7 @@ def indicator_panel(ds: Dataset, indicator_set: IndicatorSet | None = None, *, o
     base["region"] = base["manager_id"].map(managers["region"])
     if "level" in managers:
         base["level"] = base["manager_id"].map(managers["level"])
-    hire_q = managers["hire_date"].map(lambda d: quarter_index([quarter_of_date(d)])[0])
+    hire_q = managers["hire_date"].dt.year * 4 + (managers["hire_date"].dt.month - 1) // 3
     base["tenure_quarters"] = quarter_index(base["period"]) - base["manager_id"].map(hire_q).to_numpy()
     for ind in iset.indicators:
         base[ind.id] = _indicator_values(ind, ds, perf).to_numpy()
