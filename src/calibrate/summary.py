@@ -73,15 +73,19 @@ def _weights_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
     if (folder / "ahp.csv").exists():
         ahp = pd.read_csv(folder / "ahp.csv")
         experts = ahp[~ahp["expert"].astype(str).str.contains("aggregate|AIJ", case=False)] if "expert" in ahp else ahp
+        labels = dict(zip(proposal["indicator"], proposal["label"]))
         for r in experts.itertuples():
             if float(r.consistency_ratio) >= CR_LIMIT:
-                worst = str(getattr(r, "worst_pair", "") or "")
+                a, _, b = str(getattr(r, "worst_pair", "") or "").partition("/")
+                pair = f"{labels.get(a, a)} : {labels.get(b, b)} = {_saaty(r.worst_value)}"
+                hint = _saaty(r.suggested_value)
                 risks.append(_risk("weights", "high",
                                    f"专家 {r.expert} 的两两比较不一致（CR {r.consistency_ratio:.2f} ≥ {CR_LIMIT:.2f}），"
-                                   f"最需复核的判断：{worst}。已纳入汇总，建议请其复核后重算。",
+                                   f"最需复核的判断：{pair}（与其余判断一致的值约为 {hint}）。已纳入汇总，建议请其复核后重算。",
                                    f"Expert {r.expert}'s pairwise judgments are inconsistent (CR "
                                    f"{r.consistency_ratio:.2f} >= {CR_LIMIT:.2f}); the judgment to revisit first: "
-                                   f"{worst}. Ask the expert to review it and rerun."))
+                                   f"{pair} (the other judgments imply about {hint}). Ask the expert to review it "
+                                   "and rerun."))
     if (folder / "warnings.csv").exists():
         warnings = pd.read_csv(folder / "warnings.csv")
         weak = warnings[warnings["message"].str.contains("not distinguishable|negative", case=False, na=False)]
@@ -140,6 +144,12 @@ def _scoring_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
     return {"grades": s.get("grades", []), "improvement_plans": s.get("improvement_plans"),
             "managers_scored": s.get("managers_scored"), "bonus_total": s.get("bonus_total"),
             "same_grade_mean": stability.get("same_grade_mean"), "spearman_mean": stability.get("spearman_mean")}
+
+
+def _saaty(value: Any) -> str:
+    """A judgment as an expert writes it: 3, 1/3."""
+    v = float(value)
+    return f"{v:g}" if v >= 1 else f"1/{1 / v:g}"
 
 
 def _num(value: Any) -> float | None:
