@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError, Problem, ValidationError
+from calibrate.weights._checks import numeric_column, require_columns
 
 __all__ = ["BaselineWeights", "equal_weights", "entropy_weights", "critic_weights"]
 
@@ -166,26 +167,13 @@ def _normalised(data: pd.DataFrame, columns: Sequence[str],
         raise CalibrateError(f"indicator column(s) {', '.join(dup)} are listed twice")
     direction = _directions(names, directions)
 
+    require_columns(data, names, source)
     problems: list[Problem] = []
-    for c in names:
-        if c not in data.columns:
-            problems.append(Problem(source, None, c, "column not found"))
-    if problems:
-        raise ValidationError(problems)
     values = np.empty((len(data), len(names)))
     for k, c in enumerate(names):
-        col = data[c]
-        if pd.api.types.is_bool_dtype(col):
-            col = col.astype(float)
-        elif not pd.api.types.is_numeric_dtype(col):
-            converted = pd.to_numeric(col, errors="coerce")
-            bad = col[converted.isna() & col.notna()]
-            if len(bad):
-                examples = ", ".join(f"{v!r} (index {i})" for i, v in list(bad.items())[:3])
-                problems.append(Problem(source, None, c, f"is not numeric: {examples}"))
-                continue
-            col = converted
-        col = col.astype(float)
+        col = numeric_column(data[c], c, source, problems)
+        if col is None:
+            continue
         missing = col.isna()
         if missing.any():
             where = list(col.index[missing])

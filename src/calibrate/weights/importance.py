@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError, Problem, ValidationError
+from calibrate.weights._checks import numeric_column, require_columns
 
 __all__ = [
     "MAX_LMG_PREDICTORS",
@@ -337,27 +338,13 @@ def _correlations(data: pd.DataFrame, outcome: str, names: list[str], *,
     if missing not in ("raise", "drop"):
         raise CalibrateError(f"missing must be 'raise' or 'drop', got {missing!r}")
     columns = [outcome, *names]
+    require_columns(data, columns, source)
     problems: list[Problem] = []
-    absent = [c for c in columns if c not in data.columns]
-    for c in absent:
-        problems.append(Problem(source, None, c, "column not found"))
-    if problems:
-        raise ValidationError(problems)
-
     frame = pd.DataFrame(index=data.index)
     for c in columns:
-        col = data[c]
-        if pd.api.types.is_bool_dtype(col):
-            col = col.astype(float)
-        elif not pd.api.types.is_numeric_dtype(col):
-            converted = pd.to_numeric(col, errors="coerce")
-            bad = col[converted.isna() & col.notna()]
-            if len(bad):
-                examples = ", ".join(f"{v!r} (index {i})" for i, v in list(bad.items())[:3])
-                problems.append(Problem(source, None, c, f"is not numeric: {examples}"))
-                continue
-            col = converted
-        frame[c] = col.astype(float)
+        col = numeric_column(data[c], c, source, problems)
+        if col is not None:
+            frame[c] = col
     if problems:
         raise ValidationError(problems)
 
