@@ -153,3 +153,21 @@ def test_cli_validate_prints_problems_and_exits_1(small_company, capsys):
 def test_cli_validate_clean_data_exits_0(small_company, capsys):
     assert main(["validate", "--config", str(small_company / "calibrate.yaml")]) == 0
     assert "0 problem(s), 0 warning(s)" in capsys.readouterr().out
+
+
+def test_cross_table_problems_are_reported_beside_bad_cells(small_company):
+    """A bad cell does not hide a duplicate row, a missing quarter or an unknown manager elsewhere."""
+    perf = pd.read_csv(small_company / "performance.csv", dtype=str)
+    veteran = perf.manager_id.value_counts().idxmax()
+    perf = perf.drop(perf[(perf.manager_id == veteran) & (perf.period == "2024Q2")].index)
+    perf = pd.concat([perf, perf.iloc[[3]]], ignore_index=True)
+    perf.loc[0, "revenue"] = "abc"
+    perf.loc[1, "period"] = "2023-13"
+    perf.to_csv(small_company / "performance.csv", index=False)
+    _edit_csv(small_company / "reviews_360.csv", lambda f: f.assign(manager_id=f.manager_id.where(f.index != 0, "M9999")))
+    msgs = _messages(small_company)
+    assert "performance.csv row 2, column revenue: 'abc' is not a number" in msgs
+    assert "performance.csv row 3, column period: '2023-13' is not a quarter such as 2024Q3" in msgs
+    assert any(m.startswith(f"performance.csv row {len(perf) + 1}, column period: second row for manager") for m in msgs)
+    assert any(f"manager {veteran} has no row for" in m and "2024Q2" in m for m in msgs)
+    assert "reviews_360.csv row 2, column manager_id: manager M9999 is not in the managers table" in msgs

@@ -149,8 +149,8 @@ def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet) -> Va
         required = {c.name for c in schema if c.required} | set(needed.get(name, []))
         report.tables[name] = _check_table(table, schema, required, report)
         report.rows[name] = len(table.frame)
-    if report.problems:
-        return report  # cross-table checks need well-typed tables
+    if any(p.row is None and "required column" in p.message for p in report.problems):
+        return report  # cross-table checks need their columns; bad cells are skipped by each check
     _check_managers(raw["managers"], report)
     _check_performance(raw, report)
     for name in ("survey", "reviews"):
@@ -327,7 +327,7 @@ def _check_managers(table: RawTable, report: ValidationReport) -> None:
 def _check_known_managers(table: RawTable, report: ValidationReport, name: str) -> None:
     frame = report.tables[name]
     known = report.tables["managers"]["manager_id"].dropna().unique()
-    unknown = ~frame["manager_id"].isin(known)
+    unknown = frame["manager_id"].notna() & ~frame["manager_id"].isin(known)
     positions = np.flatnonzero(unknown.to_numpy())
     for pos in positions[:20]:
         report.problems.append(Problem(table.info.label, table.info.row_number(pos), "manager_id",
@@ -361,6 +361,11 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
     if p.empty:
         report.problems.append(Problem(info.label, None, None, "the table has no rows"))
         return
+    # rows and managers with a bad key or date were reported already: check the others
+    p = p[p["manager_id"].notna() & p["period"].fillna("").str.match(QUARTER.pattern)]
+    m = m[m["manager_id"].notna() & m["hire_date"].notna()]
+    if p.empty:
+        return
     codes, labels = pd.factorize(p["period"])
     q = quarter_index(list(labels))[codes]       # each distinct label parsed once
     first, last = int(q.min()), int(q.max())
@@ -391,10 +396,11 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
             report.problems.append(Problem(info.label, None, "period",
                                            f"manager {manager_id} has no row for {labels} "
                                            f"(employed {managers.at[manager_id, 'hire_date'].date()} onwards)"))
-    before = present["q"].to_numpy() < present["manager_id"].map(hire_q).to_numpy()
-    for pos in np.flatnonzero(before):
+    before = present["q"].to_numpy() < present["manager_id"].map(hire_q).to_numpy(dtype=float)
+    for k in np.flatnonzero(before):
+        pos = int(p.index[k])                      # the row's position in the source
         report.problems.append(Problem(info.label, info.row_number(pos), "period",
-                                       f"{p['period'].iloc[pos]} is before manager {p['manager_id'].iloc[pos]}'s hire date"))
+                                       f"{p['period'].iloc[k]} is before manager {p['manager_id'].iloc[k]}'s hire date"))
     silent = sorted(set(managers.index) - set(seen_ids))
     active = [i for i in silent if int(leave_q[i]) >= first and int(hire_q[i]) <= last]
     if active:
