@@ -22,11 +22,11 @@ from calibrate.weights.ahp import (
     reciprocal_matrix,
 )
 
-# /work/shared/reference/ahp_drinks.json: relative consumption of drinks in the
-# United States, Saaty's classic AHP validation example. Source: T. L. Saaty,
-# The Analytic Hierarchy Process (1980), reproduced in the AHPy project
-# (github PhilipGriffith/ahpy), which prints the published values.
-DRINKS_FILE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ahp_drinks.json"
+# tests/reference/ahp_drinks.json (a copy of the project's shared/reference/ahp_drinks.json): relative
+# consumption of drinks in the United States, Saaty's classic AHP validation example. Source: T. L. Saaty,
+# The Analytic Hierarchy Process (1980), reproduced in the AHPy project (github PhilipGriffith/ahpy),
+# which prints the published values.
+DRINKS_FILE = Path(__file__).resolve().parent / "reference" / "ahp_drinks.json"
 
 
 @pytest.fixture(scope="module")
