@@ -42,12 +42,17 @@ def _load(args: argparse.Namespace):
     return load_config(_config_path(args), overrides)
 
 
-def _run_args(p: argparse.ArgumentParser) -> None:
+def override_args(p: argparse.ArgumentParser) -> None:
+    """--config and the settings a command may override: --lang, --run-name, --output, --seed."""
     _config_arg(p)
     p.add_argument("--lang", choices=["zh", "en"], help="report language (overrides the config)")
     p.add_argument("--run-name", dest="run_name", help="run folder name (overrides the config)")
     p.add_argument("--output", help="folder that holds run folders (overrides the config)")
     p.add_argument("--seed", type=int, help="random seed (overrides the config)")
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    override_args(p)
     p.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these steps, e.g. 01_data_quality")
 
 

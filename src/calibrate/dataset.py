@@ -56,9 +56,13 @@ def load_dataset(config: RunConfig | str | Path) -> Dataset:
     """Read, validate and type the data of a run; raises ValidationError listing every problem."""
     if not isinstance(config, RunConfig):
         config = load_config(config)
-    indicator_set = load_indicator_set(config.indicator_set_path())
-    raw = read_sources(config)
-    report = validate_tables(raw, indicator_set)
+    return build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
+
+
+def build_dataset(raw: dict[str, RawTable], indicator_set: IndicatorSet,
+                  check_with: IndicatorSet | None = None) -> Dataset:
+    """Validate raw tables (against ``check_with`` when given, e.g. the union of several sets) and type them."""
+    report = validate_tables(raw, check_with or indicator_set)
     if not report.ok:
         raise ValidationError(report.problems)
     t = report.tables

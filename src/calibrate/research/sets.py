@@ -19,11 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from calibrate.config import RunConfig, load_config
-from calibrate.dataset import Dataset, read_sources
+from calibrate.dataset import Dataset, build_dataset, read_sources
 from calibrate.errors import CalibrateError, ConfigError, ValidationError
 from calibrate.indicators import Dimension, Indicator, IndicatorSet, load_indicator_set
 from calibrate.panel import OUTCOMES, indicator_panel
-from calibrate.schema import validate_tables
 
 __all__ = ["load_sets", "load_dataset_for_sets", "set_panels"]
 
@@ -75,16 +74,7 @@ def load_dataset_for_sets(config: RunConfig | str | Path, sets: SetsLike) -> Dat
         config = load_config(config)
     own = load_indicator_set(config.indicator_set_path())
     compared = load_sets(sets)
-    union = _union([own, *compared.values()])
-    raw = read_sources(config)
-    report = validate_tables(raw, union)
-    if not report.ok:
-        raise ValidationError(report.problems)
-    t = report.tables
-    return Dataset(indicator_set=own, managers=t["managers"], performance=t["performance"],
-                   survey=t.get("survey"), reviews=t.get("reviews"), ahp_judgments=t.get("ahp_judgments"),
-                   last_year_weights=t.get("last_year_weights"),
-                   sources={k: v.info for k, v in raw.items()}, report=report)
+    return build_dataset(read_sources(config), own, check_with=_union([own, *compared.values()]))
 
 
 def set_panels(data: Dataset | pd.DataFrame, sets: Mapping[str, IndicatorSet]) -> dict[str, pd.DataFrame]:

@@ -10,15 +10,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from calibrate.cli import _config_arg, _load, subcommand
+from calibrate.cli import _load, override_args, subcommand
 
 
 def _score_args(p: argparse.ArgumentParser) -> None:
-    _config_arg(p)
-    p.add_argument("--lang", choices=["zh", "en"], help="label language (overrides the config)")
-    p.add_argument("--run-name", dest="run_name", help="run name (overrides the config)")
-    p.add_argument("--output", help="folder that holds run folders (overrides the config)")
-    p.add_argument("--seed", type=int, help="random seed for the weight draws (overrides the config)")
+    override_args(p)
     p.add_argument("--weights", help="CSV with columns indicator, weight (default: the last run's proposal)")
     p.add_argument("--out", help="folder for the scoring files (default: <output>/<run_name>-scoring)")
 
