@@ -7,7 +7,6 @@ untouched and keeps what it produced, failed notebook included, in
 """
 from __future__ import annotations
 
-import base64
 import importlib.metadata
 import os
 import platform
@@ -180,9 +179,3 @@ def atomic_run_folder(final: Path, *, start_from_previous: bool = False) -> Iter
     stale = final.parent / f"{final.name}.failed"
     if stale.exists():
         shutil.rmtree(stale, ignore_errors=True)
-
-
-def embed_png(path: Path) -> str:
-    """An <img> tag with the PNG inlined, for hand-written HTML."""
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}"/>'
