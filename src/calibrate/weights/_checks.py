@@ -1,9 +1,16 @@
-"""Input checks shared by the weight methods: columns present and numeric, problems named by column."""
+"""Input checks shared by the weight methods: names listed once, columns present and numeric."""
 from __future__ import annotations
 
 import pandas as pd
 
-from calibrate.errors import Problem, ValidationError
+from calibrate.errors import CalibrateError, Problem, ValidationError
+
+
+def reject_duplicates(names: list[str], noun: str) -> None:
+    """Raise CalibrateError naming every entry of ``names`` listed more than once (``noun``: what they are)."""
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise CalibrateError(f"{noun}(s) {', '.join(dup)} are listed twice")
 
 
 def require_columns(data: pd.DataFrame, columns: list[str], source: str) -> None:

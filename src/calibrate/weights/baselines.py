@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError, Problem, ValidationError
-from calibrate.weights._checks import numeric_column, require_columns
+from calibrate.weights._checks import numeric_column, reject_duplicates, require_columns
 
 __all__ = ["BaselineWeights", "equal_weights", "entropy_weights", "critic_weights"]
 
@@ -74,9 +74,7 @@ def equal_weights(indicators: Iterable[str]) -> BaselineWeights:
     ids = [str(i) for i in ids]
     if not ids:
         raise CalibrateError("equal weights need at least one indicator")
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise CalibrateError(f"indicator(s) {', '.join(dup)} are listed twice")
+    reject_duplicates(ids, "indicator")
     index = pd.Index(ids, name="indicator")
     weights = pd.Series(1.0 / len(ids), index=index, name="weight")
     return BaselineWeights(method="equal", weights=weights, details=pd.DataFrame(index=index), n=0)
@@ -162,9 +160,7 @@ def _normalised(data: pd.DataFrame, columns: Sequence[str],
     names = [str(c) for c in ([columns] if isinstance(columns, str) else columns)]
     if not names:
         raise CalibrateError("weights need at least one indicator column")
-    dup = sorted({c for c in names if names.count(c) > 1})
-    if dup:
-        raise CalibrateError(f"indicator column(s) {', '.join(dup)} are listed twice")
+    reject_duplicates(names, "indicator column")
     direction = _directions(names, directions)
 
     require_columns(data, names, source)

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError, Problem, ValidationError
-from calibrate.weights._checks import numeric_column, require_columns
+from calibrate.weights._checks import numeric_column, reject_duplicates, require_columns
 
 __all__ = [
     "MAX_LMG_PREDICTORS",
@@ -323,9 +323,7 @@ def _predictor_list(predictors: Sequence[str], outcome: str) -> list[str]:
     names = [str(p) for p in predictors]
     if not names:
         raise CalibrateError("relative importance needs at least one predictor column")
-    dup = sorted({p for p in names if names.count(p) > 1})
-    if dup:
-        raise CalibrateError(f"predictor(s) {', '.join(dup)} are listed twice")
+    reject_duplicates(names, "predictor")
     if outcome in names:
         raise CalibrateError(f"{outcome} is both the outcome and a predictor")
     return names
