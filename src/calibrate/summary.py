@@ -16,18 +16,12 @@ import pandas as pd
 from calibrate import artifacts
 from calibrate.pipeline import RunContext, Step, register_step
 from calibrate.plotting import text
+from calibrate.targets.plan import PLAN_TITLES
 
 CR_LIMIT = 0.10
 HARD_TARGET_SHARE = 0.5        # fewer than half expected to hit: a plan few can hit
 EASY_TARGET_SHARE = 0.9        # more than 90%: no stretch left
 LOW_PROBABILITY = 0.2          # a manager with less than 20% chance faces a target few could hit
-PLAN_LABELS = {
-    "current": ("现行方案（去年实际 + 公司增长）", "Current plan (last year + company growth)"),
-    "equal_difficulty": ("等难度目标", "Equal-difficulty targets"),
-    "uniform_growth": ("统一增长率", "One growth rate for all"),
-    "allocated": ("公司目标按等难度分解", "Company goal allocated at equal difficulty"),
-    "data_targets": ("本年实际目标（回测）", "This year's actual targets (backtest)"),
-}
 
 
 def build_summary(folder: Path, lang: str = "zh") -> dict[str, Any]:
@@ -101,7 +95,7 @@ def _targets_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
     plans = pd.read_csv(folder / "plans.csv")
     rows = []
     for r in plans.itertuples():
-        zh, en = PLAN_LABELS.get(r.plan, (r.plan, r.plan))
+        zh, en = PLAN_TITLES.get(r.plan, (r.plan, r.plan))
         rows.append({"plan": r.plan, "label": zh if lang == "zh" else en, "year": int(r.year),
                      "target_total": float(r.target_total), "growth": _num(getattr(r, "growth_vs_last_year", None)),
                      "expected_share": float(r.expected_share), "share_p5": float(r.share_p5),

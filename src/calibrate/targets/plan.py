@@ -50,6 +50,14 @@ PLAN_LABELS = {
     "allocated": ("公司目标等概率分解", "Company goal allocated at equal difficulty"),
     "data_targets": ("实际下达目标（回测年）", "Targets actually set (backtest year)"),
 }
+# the same plans as the executive summary names them (a sentence a reader needs no report to understand)
+PLAN_TITLES = {
+    "current": ("现行方案（去年实际 + 公司增长）", "Current plan (last year + company growth)"),
+    "equal_difficulty": ("等难度目标", "Equal-difficulty targets"),
+    "uniform_growth": ("统一增长率", "One growth rate for all"),
+    "allocated": ("公司目标按等难度分解", "Company goal allocated at equal difficulty"),
+    "data_targets": ("本年实际目标（回测）", "This year's actual targets (backtest)"),
+}
 _QUANTILES = (0.1, 0.5, 0.9)
 _BONUS_LEVELS = np.round(np.linspace(0.005, 0.995, 199), 3)
 
