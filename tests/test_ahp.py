@@ -375,3 +375,16 @@ def test_aij_equals_aip_for_consistent_experts(panel):
     result = ahp_panel(frames)
     assert result.aij.priorities.to_numpy() == pytest.approx(result.aip.to_numpy(), rel=1e-9)
     assert result.aij.consistency_ratio == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ties_in_the_worst_judgment_follow_the_documented_rule_not_float_noise():
+    """In a 3x3 matrix every judgment deviates equally; noise of 1e-15 either way must not change the answer."""
+    from calibrate.weights.ahp import _worst_index
+
+    strength = np.log(np.array([3.0, 5.0, 2.0]))
+    for noise in ([0, 0, 0], [1e-15, 0, 0], [0, 0, 1e-15], [-1e-15, 1e-15, 0]):
+        errors = np.full(3, 0.1) + np.array(noise)
+        assert _worst_index(errors, strength) == 1          # the strongest judgment, 5
+    assert _worst_index(np.array([0.1, 0.1, 0.1]), np.log([2.0, 2.0, 2.0])) == 0   # then item order
+    assert _worst_index(np.array([0.1, 0.3, 0.1]), strength) == 1 and \
+        _worst_index(np.array([0.1, 0.1, 0.3]), strength) == 2

@@ -375,12 +375,30 @@ def _most_inconsistent(matrix: pd.DataFrame, w: np.ndarray) -> WorstJudgment | N
         return None
     iu, ju = np.triu_indices(n, k=1)
     log_err = np.abs(np.log(a[iu, ju] * w[ju] / w[iu]))
-    k = int(np.argmax(log_err))
+    k = _worst_index(log_err, np.abs(np.log(a[iu, ju])))
     i, j = int(iu[k]), int(ju[k])
     consistent = float(w[i] / w[j])
     return WorstJudgment(row=str(matrix.index[i]), col=str(matrix.columns[j]), value=float(a[i, j]),
                          consistent_value=consistent, suggested_value=_nearest_scale(consistent),
                          log_error=float(log_err[k]))
+
+
+TIE_TOLERANCE = 1e-9
+
+
+def _worst_index(log_err: np.ndarray, strength: np.ndarray) -> int:
+    """The judgment that deviates most, ties broken by a rule that does not depend on the BLAS.
+
+    Deviations within ``TIE_TOLERANCE`` (relative) of the largest count as equal; in a
+    3x3 matrix, for instance, all three judgments deviate equally by construction.
+    Among equal ones the strongest judgment (largest ``|log a_ij|``, the one furthest
+    from "equally important") is named, then the first in item order (row, then column).
+    """
+    top = float(log_err.max())
+    tied = np.flatnonzero(log_err >= top - TIE_TOLERANCE * max(top, 1.0))
+    strongest = strength[tied].max()
+    tied = tied[strength[tied] >= strongest - TIE_TOLERANCE * max(strongest, 1.0)]
+    return int(tied[0])
 
 
 def _nearest_scale(x: float) -> float:
