@@ -38,7 +38,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from calibrate.errors import ConfigError
 from calibrate.targets.model import PerformanceModel, align_targets
@@ -403,7 +402,7 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
     hits = np.zeros(scenarios, np.int64)
     bonus_total = np.zeros(scenarios) if payout is not None else None
     chunks = _chunks(n, chunk_managers)
-    with tqdm(total=n, unit="manager", desc="Monte Carlo", disable=not progress) as bar:
+    with _progress_bar(progress, total=n, unit="manager", desc="Monte Carlo") as bar:
         own = isinstance(workers, (int, np.integer))
         executor = ThreadPoolExecutor(max_workers=int(workers)) if own and workers > 1 else (None if own else workers)
         try:
@@ -451,13 +450,40 @@ def simulate(model: PerformanceModel, *, scenarios: int = 10_000, seed: Seed = 0
         chunk_managers = max(1, (1 << 26) // scenarios)
     n = model.n_managers
     noise = _Noise(model, scenarios, root_seed(seed))
-    for blocks in tqdm(_chunks(n, chunk_managers), unit="chunk", desc="Simulating", disable=not progress):
-        start, stop = blocks[0] * BLOCK_MANAGERS, _block_stop(blocks[-1], n)
-        out = np.empty((stop - start, scenarios), np.float32)
-        for b in blocks:
-            for t0, t1, x in noise.block(b, _block_stop(b, n)):
-                view = out[t0 - start:t1 - start]
-                np.add(x, model.log_median[t0:t1, None].astype(np.float32), out=view)
-                np.minimum(view, np.float32(88.0), out=view)
-                np.exp(view, out=view)
-        yield SimulatedChunk(start, stop, model.manager_id[start:stop], out)
+    chunks = list(_chunks(n, chunk_managers))
+    with _progress_bar(progress, total=len(chunks), unit="chunk", desc="Simulating") as bar:
+        for blocks in chunks:
+            start, stop = blocks[0] * BLOCK_MANAGERS, _block_stop(blocks[-1], n)
+            out = np.empty((stop - start, scenarios), np.float32)
+            for b in blocks:
+                for t0, t1, x in noise.block(b, _block_stop(b, n)):
+                    view = out[t0 - start:t1 - start]
+                    np.add(x, model.log_median[t0:t1, None].astype(np.float32), out=view)
+                    np.minimum(view, np.float32(88.0), out=view)
+                    np.exp(view, out=view)
+            bar.update(1)
+            yield SimulatedChunk(start, stop, model.manager_id[start:stop], out)
+
+
+def _progress_bar(show: bool, **kwargs: Any):
+    """A terminal progress bar (stderr) when asked for, else a silent stand-in.
+
+    tqdm is imported only here: ``tqdm.auto`` warns at import inside a Jupyter
+    kernel without ipywidgets, and that warning used to open every report.
+    """
+    if show:
+        from tqdm.std import tqdm
+
+        return tqdm(**kwargs)
+    return _NoBar()
+
+
+class _NoBar:
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, n: int = 1) -> None:
+        return None
