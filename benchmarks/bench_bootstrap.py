@@ -35,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from calibrate.dataset import load_dataset  # noqa: E402
+from calibrate.loading import load_dataset  # noqa: E402
 from calibrate.panel import indicator_panel  # noqa: E402
 from calibrate.weights.ahp import ahp_panel  # noqa: E402
 from calibrate.weights.blend import weight_constraints  # noqa: E402

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import yaml
 
-    from calibrate.config import DEFAULT_SCORING
+    from calibrate.scoring.settings import DEFAULT_SCORING
 
     overrides: dict = {}
     if args.quick:

@@ -145,8 +145,9 @@ def run_child(folder: str, run_dir: str, overrides: dict, notebooks: bool, after
     import yaml
 
     from calibrate.config import load_config
-    from calibrate.dataset import load_dataset
-    from calibrate.pipeline import RunContext, _copy_indicator_set, _parameters, available_steps
+    from calibrate.loading import load_dataset
+    from calibrate.pipeline import available_steps, notebook_parameters as _parameters
+    from calibrate.steps.base import RunContext, copy_indicator_set as _copy_indicator_set
     from calibrate.report import execute_notebook
 
     config_path = Path(folder) / "calibrate.yaml"
@@ -340,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         run_child(folder, run_dir, json.loads(overrides), notebooks == "1", after, float(max_gb) * 2**30, args._out)
         return 0
 
-    from calibrate.config import DEFAULT_SCORING
+    from calibrate.scoring.settings import DEFAULT_SCORING
 
     sizes = sorted(int(s) for s in args.sizes.split(",") if s)
     overrides = {"weights": {"bootstrap": args.bootstrap}, "targets": {"scenarios": args.scenarios},

@@ -34,7 +34,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from calibrate.dataset import load_dataset  # noqa: E402
+from calibrate.loading import load_dataset  # noqa: E402
 from calibrate.panel import indicator_panel  # noqa: E402
 from calibrate.sample import SampleSpec, write_sample  # noqa: E402
 from calibrate.weights.proposal import manager_profile  # noqa: E402

@@ -1,7 +1,6 @@
 """Every loader reads the same company into the same typed tables."""
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import duckdb
@@ -10,7 +9,7 @@ import pytest
 import yaml
 
 from calibrate.config import load_config
-from calibrate.dataset import load_dataset
+from calibrate.loading import load_dataset
 from calibrate.errors import DataSourceError
 from calibrate.io import read_source
 from calibrate.panel import indicator_panel

@@ -7,7 +7,8 @@ from scipy import integrate, stats
 
 from calibrate.errors import ConfigError
 from calibrate.targets.model import PerformanceModel
-from calibrate.targets.payout import PayoutCurve, bonus_cost
+from calibrate.targets.payout import PayoutCurve
+from calibrate.targets.simulation import bonus_cost
 from calibrate.targets.simulation import attainment
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import calibrate.pipeline as pipeline
-import calibrate.report as report
+import calibrate.report.execute as report
 from calibrate.config import load_config
 from calibrate.errors import NotebookFailed, ValidationError
 from tests.conftest import ROOT

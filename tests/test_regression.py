@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.dataset import load_dataset
+from calibrate.loading import load_dataset
 from calibrate.errors import CalibrateError
 from calibrate.panel import indicator_panel
 from calibrate.weights.regression import (

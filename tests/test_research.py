@@ -10,12 +10,12 @@ import pytest
 
 matplotlib.use("Agg")
 
-from calibrate.dataset import load_dataset  # noqa: E402
+from calibrate.loading import load_dataset, load_dataset_for_sets  # noqa: E402
 from calibrate.errors import CalibrateError, ConfigError, ValidationError  # noqa: E402
 from calibrate.indicators import indicator_set_text, load_indicator_set, parse_indicator_set  # noqa: E402
 from calibrate.plotting import use_theme  # noqa: E402
 from calibrate.research import (compare_indicator_sets, differences_table, indicator_redundancy,  # noqa: E402
-                                load_dataset_for_sets, load_sets, plot_comparison,
+                                load_sets, plot_comparison,
                                 rank_stability_over_periods, report_table, weights_table)
 
 ROOT = Path(__file__).resolve().parents[1]

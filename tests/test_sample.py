@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import statsmodels.formula.api as smf
 
-from calibrate.dataset import load_dataset
+from calibrate.loading import load_dataset
 from calibrate.panel import indicator_panel
 from calibrate.sample import SampleSpec, generate_company, write_sample
 from tests.conftest import SMALL

@@ -10,7 +10,7 @@ import statsmodels.formula.api as smf
 import yaml
 
 from calibrate import sample as sample_module
-from calibrate.dataset import load_dataset, validate
+from calibrate.loading import load_dataset, validate
 from calibrate.errors import ConfigError
 from calibrate.indicators import load_indicator_set
 from calibrate.io import _read_plain_csv_arrow, read_source

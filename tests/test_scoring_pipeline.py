@@ -8,10 +8,10 @@ import pytest
 import calibrate.pipeline as pipeline
 from calibrate.cli import main
 from calibrate.config import load_config
-from calibrate.dataset import load_dataset
-from calibrate.pipeline import RunContext
-from calibrate.scoring import Grading, InvalidWeights, ScoringSettings, build_scorecard, write_scorecard
-from calibrate.scoring.step import score_run, scoring_step
+from calibrate.loading import load_dataset
+from calibrate.steps.base import RunContext
+from calibrate.scoring import Grading, InvalidWeights, ScoringSettings, build_scorecard
+from calibrate.steps.scoring import score_run, scoring_step
 
 PROPOSAL = {"revenue_attainment": 0.30, "profit_margin": 0.15, "new_customer_contribution": 0.10, "nps": 0.12,
             "satisfaction": 0.08, "key_customer_churn": 0.08, "solution_innovation": 0.09, "collaboration": 0.08}

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.dataset import load_dataset
+from calibrate.loading import load_dataset
 from calibrate.scoring import aggregate_reviews, trimmed_mean
 from calibrate.scoring.reviews360 import InvalidReviews
 

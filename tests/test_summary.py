@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from calibrate import artifacts
-from calibrate.summary import build_summary, render_summary
+from calibrate.steps.summary import build_summary, render_summary
 
 
 def _run_folder(tmp_path, current_share=0.42):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.dataset import load_dataset
+from calibrate.loading import load_dataset
 from calibrate.errors import CalibrateError
 from calibrate.panel import indicator_panel
 from calibrate.weights.ahp import aggregate_judgments, ahp_panel, ahp_priorities

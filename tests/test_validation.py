@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from calibrate.cli import main
-from calibrate.dataset import load_dataset, validate
+from calibrate.loading import load_dataset, validate
 from calibrate.errors import ValidationError
 
 

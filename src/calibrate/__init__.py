@@ -17,8 +17,9 @@ from calibrate.errors import (  # noqa: F401
 # The public API, imported on first use so that `import calibrate` and the CLI stay fast.
 _API = {
     "load_config": "calibrate.config",
-    "load_dataset": "calibrate.dataset",
-    "validate": "calibrate.dataset",
+    "load_dataset": "calibrate.loading",
+    "validate": "calibrate.loading",
+    "load_dataset_for_sets": "calibrate.loading",
     "load_indicator_set": "calibrate.indicators",
     "indicator_panel": "calibrate.panel",
     "generate_company": "calibrate.sample",

@@ -30,33 +30,6 @@ DEFAULT_WEIGHTS = {
     "controls": ["period", "tenure"],
     "ci_level": 0.90,
 }
-DEFAULT_TARGETS = {
-    "scenarios": 10000,
-    "probability": 0.7,
-    "company_growth": 0.10,
-    "bonus_base": 5.0,               # target bonus per manager, in the revenue unit (sample: 10k CNY)
-    "payout": {"threshold": 0.8, "points": [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]], "cap": 1.5},
-    "ramp_first_year_share": None,
-    "heavy_tails": True,
-}
-DEFAULT_SCORING = {  # read and checked by calibrate.scoring.settings (see its docstring for each key)
-    "min_responses": 5,
-    "forced_distribution": {"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05},
-    "year": None,
-    "grading": "forced",
-    "grade_bands": {"A": 90, "B": 75, "C": 60, "D": 45, "E": 0},
-    "rules": {"revenue_attainment": {"rule": "ratio", "target": 1.0, "cap": 1.2},
-              "satisfaction": {"rule": "threshold", "threshold": 0.8, "floor": 0.4}},
-    "default_rule": {"rule": "zscore"},
-    "compare_within": ["period"],
-    "likert_weights": {1: 0, 2: 25, 3: 50, 4: 75, 5: 100},
-    "reviews": {"min_raters": 5, "max_raters": 8, "trim": True, "correct_leniency": True, "min_ratees": 3},
-    "improvement": {"low_grades": ["D", "E"], "consecutive": 2},
-    "bonus_from": "grade",
-    "grade_coefficients": {"A": 1.5, "B": 1.2, "C": 1.0, "D": 0.6, "E": 0.0},
-    "score_coefficients": [[40, 0.5], [60, 1.0], [80, 1.5]],
-    "stability": {"draws": 500, "spread": 0.2, "ranges": None, "boundary_probability": 0.2},
-}
 DEFAULT_REPORT = {"notebooks": None,  # None: every step, in order
                   "timeout": 900}
 
@@ -73,8 +46,8 @@ class RunConfig:
     pseudonymise: bool = True
     salt: str = "calibrate"
     weights: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    targets: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
-    scoring: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SCORING))
+    targets: dict[str, Any] = field(default_factory=dict)
+    scoring: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_REPORT))
     scheduler: str | None = None
     path: Path | None = None
@@ -128,6 +101,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
     for k in privacy:
         if k not in _PRIVACY_KEYS:
             errors.append(f"{where}: privacy: unknown key '{k}' (allowed: {', '.join(sorted(_PRIVACY_KEYS))})")
+    from calibrate.scoring.settings import DEFAULT_SCORING
+    from calibrate.targets.plan import DEFAULT_TARGETS
+
     sections = {}
     for name, default in (("weights", DEFAULT_WEIGHTS), ("targets", DEFAULT_TARGETS),
                           ("scoring", DEFAULT_SCORING), ("report", DEFAULT_REPORT)):

@@ -11,7 +11,6 @@ or the mean answer (``mean_likert``).
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 PROMOTER, DETRACTOR = 9, 6

@@ -11,96 +11,24 @@ PosixPath('reports/sample')
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 from calibrate import artifacts
 from calibrate.config import RunConfig, load_config
-from calibrate.dataset import Dataset, load_dataset
+from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError, NotebookFailed
-from calibrate.indicators import indicator_set_text
-from calibrate.panel import indicator_panel
-from calibrate.quality import coverage_by_quarter, data_summary, indicator_summary, rater_counts, table_overview
+from calibrate.loading import load_dataset
 from calibrate.report import atomic_run_folder, execute_notebook, git_revision, package_versions, render_html
-
-
-@dataclass
-class RunContext:
-    """What a step may use: the config, the validated data, the folder it writes into."""
-
-    config: RunConfig
-    dataset: Dataset
-    folder: Path
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    def path(self, relative: str) -> Path:
-        return self.folder / relative
-
-    def panel(self):
-        if "panel" not in self.cache:
-            self.cache["panel"] = indicator_panel(self.dataset)
-        return self.cache["panel"]
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    notebook: str
-    title_zh: str
-    title_en: str
-    compute: Callable[[RunContext], list[Path]]
-    html: str | None = None          # the report's file name without .html (default: the notebook's)
-
-    def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
-
-
-def data_quality_step(ctx: RunContext) -> list[Path]:
-    ds, lang = ctx.dataset, ctx.config.lang
-    panel = ctx.panel()
-    return [
-        artifacts.write_csv(ds.report.to_frame(), ctx.path("data/validation.csv")),
-        artifacts.write_csv(table_overview(ds), ctx.path("data/tables.csv")),
-        artifacts.write_csv(coverage_by_quarter(ds), ctx.path("data/coverage.csv")),
-        artifacts.write_csv(rater_counts(ds), ctx.path("data/raters.csv")),
-        artifacts.write_csv(indicator_summary(panel, ds.indicator_set, lang), ctx.path("data/indicators.csv")),
-        artifacts.write_parquet(panel, ctx.path("data/panel.parquet")),
-        artifacts.write_json(data_summary(ds), ctx.path("data/summary.json")),
-    ]
-
-
-def _copy_indicator_set(ctx: RunContext) -> Path:
-    path = ctx.path("indicator_set.yaml")
-    path.write_text(indicator_set_text(ctx.config.indicator_set_path()), encoding="utf-8")
-    return path
-
-
-STEPS: dict[str, Step] = {}
-
-
-def register_step(step: Step) -> None:
-    STEPS[step.notebook] = step
-
-
-register_step(Step("data_quality", "01_data_quality", "数据质量", "Data quality", data_quality_step))
-
-# Steps that live beside their methods register themselves when imported; a missing module is skipped.
-STEP_MODULES = ("calibrate.weights.step", "calibrate.targets.step", "calibrate.scoring.step", "calibrate.summary")
+from calibrate.steps import all_steps
+from calibrate.steps.base import RunContext, Step, copy_indicator_set
 
 
 def available_steps() -> dict[str, Step]:
-    """Every registered step, in notebook order."""
-    import importlib
-
-    for module in STEP_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module and not module.startswith(str(exc.name) + "."):
-                raise
-    return dict(sorted(STEPS.items()))
+    """Every step, in notebook order (see :mod:`calibrate.steps`)."""
+    return all_steps()
 
 
 def _progress(message: str) -> None:
@@ -139,14 +67,14 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
         # re-running some steps keeps the other steps' results from the last good run
         with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder:
             ctx = RunContext(config, dataset, folder)
-            _copy_indicator_set(ctx)
+            copy_indicator_set(ctx)
             for k, name in enumerate(names, start=1):
                 step = steps[name]
                 say(f"[{k}/{len(names)}] {step.title(config.lang)} ...")
                 t0 = time.perf_counter()
                 written = step.compute(ctx)
                 t1 = time.perf_counter()
-                nb = execute_notebook(name, _parameters(config, folder), folder,
+                nb = execute_notebook(name, notebook_parameters(config, folder), folder,
                                       timeout=int(config.report.get("timeout", 900)))
                 html = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
                                    stamp=_stamp_text(config.lang, stamp))
@@ -166,7 +94,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     return RunResult(final, manifest, reports)
 
 
-def _parameters(config: RunConfig, folder: Path) -> dict[str, Any]:
+def notebook_parameters(config: RunConfig, folder: Path) -> dict[str, Any]:
     return {"run_dir": str(folder.resolve()), "lang": config.lang, "seed": config.seed,
             "pseudonymise": config.pseudonymise}
 

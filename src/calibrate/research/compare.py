@@ -172,7 +172,7 @@ def compare_indicator_sets(data: Dataset | pd.DataFrame,
     """Compare indicator sets on the same managers, quarters, folds and bootstrap resamples.
 
     ``data``: a :class:`Dataset` (each set's indicators are computed from it;
-    use :func:`calibrate.research.load_dataset_for_sets` when a set reads a new
+    use :func:`calibrate.load_dataset_for_sets` when a set reads a new
     column) or a ready panel holding every indicator id. ``sets``: name -> set,
     or a list of template names / YAML paths. ``weights``: one of
     :data:`WEIGHTINGS` or a callable (see the module docstring). ``outcomes``:

@@ -3,7 +3,7 @@
 A new indicator needs no code: add a column to ``performance.csv`` (or any
 configured performance source), describe it in an indicator-set YAML
 (``compute: {column: cross_sell_rate}`` or ``compute: {ratio: [pipeline, revenue]}``)
-and list that YAML among the sets to compare. :func:`load_dataset_for_sets`
+and list that YAML among the sets to compare. :func:`calibrate.loading.load_dataset_for_sets`
 validates the columns every compared set reads (numbers; rates within 0-1), so
 a bad value is reported with its file, row and column like any other input.
 
@@ -18,13 +18,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from calibrate.config import RunConfig, load_config
-from calibrate.dataset import Dataset, build_dataset, read_sources
-from calibrate.errors import CalibrateError, ConfigError, ValidationError
+from calibrate.dataset import Dataset
+from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import Dimension, Indicator, IndicatorSet, load_indicator_set
 from calibrate.panel import OUTCOMES, indicator_panel
 
-__all__ = ["load_sets", "load_dataset_for_sets", "set_panels"]
+__all__ = ["load_sets", "set_panels", "union_of"]
 
 SetsLike = Mapping[str, "IndicatorSet | str | Path"] | Iterable["IndicatorSet | str | Path"]
 
@@ -61,22 +60,6 @@ def load_sets(sets: SetsLike) -> dict[str, IndicatorSet]:
     return out
 
 
-def load_dataset_for_sets(config: RunConfig | str | Path, sets: SetsLike) -> Dataset:
-    """Load a run's data, validating every column that any of ``sets`` reads.
-
-    Like :func:`calibrate.dataset.load_dataset`, but an indicator that only a
-    compared set uses (a new column in performance.csv) is checked too: it must
-    be present, numeric, and within 0-1 when its unit is a rate. Raises
-    :class:`ValidationError` listing every problem. The returned dataset's own
-    ``indicator_set`` is the config's.
-    """
-    if not isinstance(config, RunConfig):
-        config = load_config(config)
-    own = load_indicator_set(config.indicator_set_path())
-    compared = load_sets(sets)
-    return build_dataset(read_sources(config), own, check_with=_union([own, *compared.values()]))
-
-
 def set_panels(data: Dataset | pd.DataFrame, sets: Mapping[str, IndicatorSet]) -> dict[str, pd.DataFrame]:
     """One indicator panel per set (rows manager x quarter, as :func:`calibrate.panel.indicator_panel`).
 
@@ -94,7 +77,7 @@ def set_panels(data: Dataset | pd.DataFrame, sets: Mapping[str, IndicatorSet]) -
             except (ValueError, TypeError) as exc:
                 raise CalibrateError(
                     f"indicator set '{name}': a column it reads holds values that are not numbers ({exc}); "
-                    f"load the data with calibrate.research.load_dataset_for_sets(config, sets) to see "
+                    f"load the data with calibrate.load_dataset_for_sets(config, sets) to see "
                     f"the file, row and column") from None
         return out
     if isinstance(data, pd.DataFrame):
@@ -106,7 +89,7 @@ def set_panels(data: Dataset | pd.DataFrame, sets: Mapping[str, IndicatorSet]) -
             raise CalibrateError(f"the panel has no column for indicator(s) {', '.join(missing)}; pass the "
                                  f"Dataset instead so that each set's indicators are computed from the data")
         return {name: data for name in sets}
-    raise CalibrateError(f"expected a Dataset (calibrate.dataset.load_dataset) or an indicator panel, "
+    raise CalibrateError(f"expected a Dataset (calibrate.loading.load_dataset) or an indicator panel, "
                          f"got {type(data).__name__}")
 
 
@@ -133,7 +116,7 @@ def _check_available(ds: Dataset, name: str, iset: IndicatorSet) -> None:
         raise CalibrateError("\n".join(problems))
 
 
-def _union(sets: list[IndicatorSet]) -> IndicatorSet:
+def union_of(sets: list[IndicatorSet]) -> IndicatorSet:
     """One set holding every distinct computation of the given sets (used only to validate the data)."""
     seen: dict[tuple, Indicator] = {}
     for s in sets:

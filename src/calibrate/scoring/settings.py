@@ -1,6 +1,6 @@
 """The ``scoring`` section of a run config, checked once and turned into typed settings.
 
-Keys (defaults in :data:`calibrate.config.DEFAULT_SCORING`):
+Keys (defaults in :data:`DEFAULT_SCORING` below):
 
 ``min_responses``
     Fewest survey answers (per manager and quarter) for NPS and satisfaction to be
@@ -44,9 +44,28 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from calibrate.config import DEFAULT_SCORING
 from calibrate.errors import ConfigError
 from calibrate.indicators import IndicatorSet
+
+#: The ``scoring`` section of a run config: every key and its default (checked by :class:`ScoringSettings`).
+DEFAULT_SCORING = {  # read and checked by calibrate.scoring.settings (see its docstring for each key)
+    "min_responses": 5,
+    "forced_distribution": {"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05},
+    "year": None,
+    "grading": "forced",
+    "grade_bands": {"A": 90, "B": 75, "C": 60, "D": 45, "E": 0},
+    "rules": {"revenue_attainment": {"rule": "ratio", "target": 1.0, "cap": 1.2},
+              "satisfaction": {"rule": "threshold", "threshold": 0.8, "floor": 0.4}},
+    "default_rule": {"rule": "zscore"},
+    "compare_within": ["period"],
+    "likert_weights": {1: 0, 2: 25, 3: 50, 4: 75, 5: 100},
+    "reviews": {"min_raters": 5, "max_raters": 8, "trim": True, "correct_leniency": True, "min_ratees": 3},
+    "improvement": {"low_grades": ["D", "E"], "consecutive": 2},
+    "bonus_from": "grade",
+    "grade_coefficients": {"A": 1.5, "B": 1.2, "C": 1.0, "D": 0.6, "E": 0.0},
+    "score_coefficients": [[40, 0.5], [60, 1.0], [80, 1.5]],
+    "stability": {"draws": 500, "spread": 0.2, "ranges": None, "boundary_probability": 0.2},
+}
 
 GRADINGS = ("forced", "bands")
 BONUS_SOURCES = ("grade", "score")

@@ -7,13 +7,12 @@ coefficient; a manager's bonus is ``bonus_base * coefficient`` where
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from calibrate.errors import ConfigError
-from calibrate.targets.model import ArrayLike, PerformanceModel
+from calibrate.targets.model import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -185,21 +184,3 @@ class BonusCost:
         return pd.DataFrame({"manager_id": self.manager_id, "region": self.region,
                              "bonus_base": self.bonus_base, "expected_coefficient": self.expected_coefficient,
                              "expected_bonus": self.expected_bonus})
-
-
-def bonus_cost(model: PerformanceModel, targets: Any, curve: PayoutCurve, bonus_base: Any, *,
-               scenarios: int = 10_000, seed: int | np.random.SeedSequence = 0,
-               chunk_managers: int = 20_480, workers: int = 1, progress: bool = False) -> BonusCost:
-    """Distribution of the total bonus cost when the model's results meet ``targets``.
-
-    ``bonus_base``: target bonus per manager in currency units (Series by
-    manager_id, array in model order, or one number for all), 0 or more.
-    Uses the same draws as :func:`calibrate.targets.simulation.attainment` with
-    the same seed, so cost and attainment figures describe the same scenarios.
-    """
-    from calibrate.targets.simulation import attainment
-
-    result = attainment(model, targets, scenarios=scenarios, seed=seed, chunk_managers=chunk_managers,
-                        quantiles=(), payout=curve, bonus_base=bonus_base, workers=workers, progress=progress)
-    assert result.bonus is not None
-    return result.bonus

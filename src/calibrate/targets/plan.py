@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibrate.config import DEFAULT_TARGETS
 from calibrate.dataset import Dataset
 from calibrate.errors import ConfigError, InfeasibleConstraints
 from calibrate.targets.calibration import (allocate_goal, ramp_targets, targets_for_probability,
@@ -60,6 +59,17 @@ PLAN_TITLES = {
 }
 _QUANTILES = (0.1, 0.5, 0.9)
 _BONUS_LEVELS = np.round(np.linspace(0.005, 0.995, 199), 3)
+
+#: The ``targets`` section of a run config: every key and its default (checked by :class:`TargetSettings`).
+DEFAULT_TARGETS = {
+    "scenarios": 10000,
+    "probability": 0.7,
+    "company_growth": 0.10,
+    "bonus_base": 5.0,               # target bonus per manager, in the revenue unit (sample: 10k CNY)
+    "payout": {"threshold": 0.8, "points": [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]], "cap": 1.5},
+    "ramp_first_year_share": None,
+    "heavy_tails": True,
+}
 
 
 def plan_label(plan: str, lang: str = "en") -> str:

@@ -465,6 +465,22 @@ def simulate(model: PerformanceModel, *, scenarios: int = 10_000, seed: Seed = 0
             yield SimulatedChunk(start, stop, model.manager_id[start:stop], out)
 
 
+def bonus_cost(model: PerformanceModel, targets: Any, curve: PayoutCurve, bonus_base: Any, *,
+               scenarios: int = 10_000, seed: int | np.random.SeedSequence = 0,
+               chunk_managers: int = 20_480, workers: int = 1, progress: bool = False) -> BonusCost:
+    """Distribution of the total bonus cost when the model's results meet ``targets``.
+
+    ``bonus_base``: target bonus per manager in currency units (Series by
+    manager_id, array in model order, or one number for all), 0 or more.
+    Uses the same draws as :func:`calibrate.targets.simulation.attainment` with
+    the same seed, so cost and attainment figures describe the same scenarios.
+    """
+    result = attainment(model, targets, scenarios=scenarios, seed=seed, chunk_managers=chunk_managers,
+                        quantiles=(), payout=curve, bonus_base=bonus_base, workers=workers, progress=progress)
+    assert result.bonus is not None
+    return result.bonus
+
+
 def _progress_bar(show: bool, **kwargs: Any):
     """A terminal progress bar (stderr) when asked for, else a silent stand-in.
 

@@ -1,6 +1,6 @@
 """Indicator weights from evidence: outcome regressions, relative importance, AHP, baselines, blend, bootstrap.
 
->>> from calibrate.dataset import load_dataset                     # doctest: +SKIP
+>>> from calibrate.loading import load_dataset                     # doctest: +SKIP
 >>> from calibrate.weights import propose_weights                  # doctest: +SKIP
 >>> result = propose_weights(load_dataset("data/sample/calibrate.yaml"), bootstrap=200, seed=1)  # doctest: +SKIP
 >>> result.to_frame()                                              # doctest: +SKIP

@@ -10,23 +10,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from calibrate.cli import _load, override_args, subcommand
+from calibrate.cli.options import load, override_args
+
+NAME = "score"
+HELP = "score managers: composite scores, grades, bonus coefficients and their stability"
 
 
-def _score_args(p: argparse.ArgumentParser) -> None:
+def configure(p: argparse.ArgumentParser) -> None:
     override_args(p)
     p.add_argument("--weights", help="CSV with columns indicator, weight (default: the last run's proposal)")
     p.add_argument("--out", help="folder for the scoring files (default: <output>/<run_name>-scoring)")
 
 
-@subcommand("score", "score managers: composite scores, grades, bonus coefficients and their stability", _score_args)
-def _cmd_score(args: argparse.Namespace) -> int:
-    from calibrate.dataset import load_dataset
-    from calibrate.pipeline import RunContext
-    from calibrate.scoring.outputs import write_scorecard
-    from calibrate.scoring.step import score_run
+def execute(args: argparse.Namespace) -> int:
+    from calibrate.loading import load_dataset
+    from calibrate.steps.base import RunContext
+    from calibrate.steps.scoring import score_run, write_scorecard
 
-    config = _load(args)
+    config = load(args)
     out = Path(args.out) if args.out else config.output / f"{config.run_name}-scoring"
     ctx = RunContext(config, load_dataset(config), config.run_folder())
     card, source = score_run(ctx, args.weights)

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from calibrate import artifacts
-from calibrate.pipeline import RunContext, Step, register_step
+from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
-from calibrate.weights.excel import header, localise, localise_codes, write_weights_workbook
+from calibrate.steps.weights_workbook import header, localise, localise_codes, write_weights_workbook
 from calibrate.weights.proposal import WeightProposal, propose_from_config
 
 __all__ = ["weights_step", "write_weight_artifacts", "ahp_frame", "display_table",
@@ -257,4 +257,4 @@ def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
     return fig
 
 
-register_step(Step("weights", "02_weights", "指标权重", "Indicator weights", weights_step))
+STEP = Step("weights", "02_weights", "指标权重", "Indicator weights", weights_step)

@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from calibrate.cli import _config_arg, _config_path, subcommand
+from calibrate.cli.options import config_arg, config_path
+
+NAME = "weights"
+HELP = "propose indicator weights from the evidence, experts and last year's weights"
 
 
-def _configure(p: argparse.ArgumentParser) -> None:
-    _config_arg(p)
+def configure(p: argparse.ArgumentParser) -> None:
+    config_arg(p)
     p.add_argument("--bootstrap", type=int, help="bootstrap resamples (overrides weights.bootstrap; 0 = none)")
     p.add_argument("--output", help="folder to write into (default: <output>/<run_name>-weights)")
     p.add_argument("--lang", choices=["zh", "en"], help="language of labels and headers (overrides the config)")
@@ -23,17 +26,17 @@ def _configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", action="store_true", help="also execute the 02_weights notebook and write its HTML")
 
 
-@subcommand("weights", "propose indicator weights from the evidence, experts and last year's weights", _configure)
-def _cmd_weights(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace) -> int:
     from calibrate.config import load_config
-    from calibrate.dataset import load_dataset
+    from calibrate.loading import load_dataset
     from calibrate.errors import CalibrateError
-    from calibrate.pipeline import RunContext, _copy_indicator_set, _parameters
+    from calibrate.pipeline import notebook_parameters
+    from calibrate.steps.base import RunContext, copy_indicator_set
     from calibrate.report import atomic_run_folder, execute_notebook, render_html
-    from calibrate.weights.excel import localise, localise_codes
-    from calibrate.weights.step import weights_step
+    from calibrate.steps.weights_workbook import localise, localise_codes
+    from calibrate.steps.weights import weights_step
 
-    config = load_config(_config_path(args), {"lang": args.lang, "seed": args.seed})
+    config = load_config(config_path(args), {"lang": args.lang, "seed": args.seed})
     if args.bootstrap is not None:
         if args.bootstrap < 0:
             raise CalibrateError(f"--bootstrap must be 0 or more resamples, got {args.bootstrap}")
@@ -42,10 +45,10 @@ def _cmd_weights(args: argparse.Namespace) -> int:
     dataset = load_dataset(config)
     with atomic_run_folder(out) as folder:
         ctx = RunContext(config, dataset, folder)
-        _copy_indicator_set(ctx)
+        copy_indicator_set(ctx)
         weights_step(ctx)
         if args.report:
-            nb = execute_notebook("02_weights", _parameters(config, folder), folder,
+            nb = execute_notebook("02_weights", notebook_parameters(config, folder), folder,
                                   timeout=int(config.report.get("timeout", 900)))
             render_html(nb, folder / "02_weights.html", title="指标权重" if config.lang == "zh" else "Indicator weights")
         result = ctx.cache["weights"]

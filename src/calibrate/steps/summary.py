@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from calibrate import artifacts
-from calibrate.pipeline import RunContext, Step, register_step
+from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
 from calibrate.targets.plan import PLAN_TITLES
 
@@ -282,5 +282,5 @@ def _table(head: list[str], body: list[str]) -> str:
             + "".join(body) + "</tbody></table>")
 
 
-register_step(Step("executive_summary", "90_executive_summary", "执行摘要", "Executive summary", summary_step,
-                   html="executive_summary"))
+STEP = Step("executive_summary", "90_executive_summary", "执行摘要", "Executive summary", summary_step,
+                   html="executive_summary")

@@ -1,4 +1,4 @@
-"""Scoring artifacts: which weights to score with, and the files written under ``scoring/``.
+"""The scoring step (report ``05_scoring``) and its artifacts: which weights to score with, and the files written under ``scoring/``.
 
 Files (all deterministic for the same data, config and seed):
 
@@ -34,6 +34,7 @@ from calibrate.indicators import IndicatorSet
 from calibrate.privacy import pseudonym
 from calibrate.scoring.composite import InvalidWeights, check_weights
 from calibrate.scoring.scorecard import Scorecard
+from calibrate.steps.base import RunContext, Step
 
 PROPOSAL = Path("weights") / "proposal.csv"
 WEIGHT_COLUMNS = ("weight", "proposed_weight", "proposed")
@@ -107,3 +108,25 @@ def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, 
     written.append(artifacts.write_json({**card.summary(), "weights_source": weights_source},
                                         folder / "summary.json"))
     return written
+
+
+def score_run(ctx: RunContext, weights_file: str | Path | None = None) -> tuple[Scorecard, str]:
+    """The scorecard of a run and where its weights came from (see :func:`resolve_weights`)."""
+    from calibrate.scoring.scorecard import build_scorecard
+    from calibrate.scoring.settings import ScoringSettings
+
+    config, ds = ctx.config, ctx.dataset
+    settings = ScoringSettings.from_section(config.scoring, ds.indicator_set)
+    weights, source = resolve_weights(ctx.folder, ds.indicator_set, weights_file)
+    card = build_scorecard(ds, settings, weights, year=config.year or None, seed=config.seed,
+                           bonus_base=float(config.targets["bonus_base"]), panel=ctx.panel())
+    return card, source
+
+
+def scoring_step(ctx: RunContext) -> list[Path]:
+    card, source = score_run(ctx)
+    return write_scorecard(card, ctx.path("scoring"), ctx.dataset.indicator_set, weights_source=source,
+                           salt=ctx.config.salt, lang=ctx.config.lang)
+
+
+STEP = Step("scoring", "05_scoring", "客户经理评分与评级", "Manager scores and grades", scoring_step)

@@ -11,13 +11,14 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-import pandas as pd
+from calibrate.cli.options import config_arg, load
 
-from calibrate.cli import _config_arg, _load, subcommand
+NAME = "simulate"
+HELP = "simulate next year's target plans: share reaching target and bonus cost"
 
 
-def _simulate_args(p: argparse.ArgumentParser) -> None:
-    _config_arg(p)
+def configure(p: argparse.ArgumentParser) -> None:
+    config_arg(p)
     p.add_argument("--scenarios", type=int, help="Monte Carlo scenarios (overrides targets.scenarios)")
     p.add_argument("--probability", type=float,
                    help="difficulty of calibrated targets: chance of reaching them, e.g. 0.7 (overrides targets.probability)")
@@ -26,13 +27,14 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="folder for the artifacts (default: <output>/<run_name>-simulate)")
 
 
-@subcommand("simulate", "simulate next year's target plans: share reaching target and bonus cost", _simulate_args)
-def _cmd_simulate(args: argparse.Namespace) -> int:
-    from calibrate.dataset import load_dataset
-    from calibrate.targets.plan import TargetSettings
-    from calibrate.targets.step import compute_targets, plans_table, write_target_artifacts
+def execute(args: argparse.Namespace) -> int:
+    import pandas as pd
 
-    config = _load(args)
+    from calibrate.loading import load_dataset
+    from calibrate.targets.plan import TargetSettings
+    from calibrate.steps.targets import compute_targets, plans_table, write_target_artifacts
+
+    config = load(args)
     settings = TargetSettings.from_config(config.targets, scenarios=args.scenarios, probability=args.probability)
     config = dataclasses.replace(config, targets={**config.targets, "scenarios": settings.scenarios,
                                                   "probability": settings.probability})

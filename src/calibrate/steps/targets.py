@@ -32,7 +32,7 @@ from calibrate import artifacts
 from calibrate.config import RunConfig
 from calibrate.dataset import Dataset
 from calibrate.periods import quarter_from_index, quarter_index
-from calibrate.pipeline import RunContext, Step, register_step
+from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
 from calibrate.privacy import pseudonym
 from calibrate.targets.backtest import BacktestResult, backtest
@@ -128,7 +128,7 @@ def targets_step(ctx: RunContext) -> list[Path]:
     return write_target_artifacts(plan, bt, ctx.path(FOLDER), salt=ctx.config.salt, backtest_reason=reason)
 
 
-register_step(Step("targets", "03_targets", "目标难度与奖金成本", "Target difficulty and bonus cost", targets_step))
+STEP = Step("targets", "03_targets", "目标难度与奖金成本", "Target difficulty and bonus cost", targets_step)
 
 
 # ---------------------------------------------------------------------------- tables for reports

@@ -1,0 +1,21 @@
+"""``calibrate run``: validate the data and produce the whole run folder of reports."""
+from __future__ import annotations
+
+import argparse
+
+from calibrate.cli.options import load, override_args
+
+NAME = "run"
+HELP = "validate the data and produce the whole run folder of reports"
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    override_args(p)
+    p.add_argument("--only", nargs="+", metavar="NOTEBOOK", help="run only these steps, e.g. 01_data_quality")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from calibrate.pipeline import run
+
+    run(load(args), notebooks=args.only)
+    return 0

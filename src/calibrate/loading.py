@@ -1,0 +1,71 @@
+"""Load a run's data from its config: read every source, validate them together, type them (application layer).
+
+>>> ds = load_dataset("data/sample/calibrate.yaml")          # doctest: +SKIP
+>>> ds.performance.shape                                      # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from calibrate.config import RunConfig, load_config
+from calibrate.dataset import Dataset, build_dataset
+from calibrate.errors import DataSourceError
+from calibrate.indicators import load_indicator_set
+from calibrate.io import RawTable, read_source
+from calibrate.schema import ValidationReport, validate_tables
+
+if TYPE_CHECKING:
+    from calibrate.research.sets import SetsLike
+
+
+def read_sources(config: RunConfig) -> dict[str, RawTable]:
+    """Read every configured source; a source that cannot be read stops here with its name."""
+    raw = {}
+    for name, spec in config.data.items():
+        raw[name] = read_source(spec, base_dir=config.base_dir)
+    return raw
+
+
+def validate(config: RunConfig | str | Path) -> ValidationReport:
+    """Read and validate the configured data; the report lists every problem (nothing is raised for bad rows)."""
+    if not isinstance(config, RunConfig):
+        config = load_config(config)
+    indicator_set = load_indicator_set(config.indicator_set_path())
+    return validate_tables(read_sources(config), indicator_set)
+
+
+def load_dataset(config: RunConfig | str | Path) -> Dataset:
+    """Read, validate and type the data of a run; raises ValidationError listing every problem."""
+    if not isinstance(config, RunConfig):
+        config = load_config(config)
+    return build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
+
+
+def sample_config_path() -> Path:
+    """The sample company's run config in a source checkout (``data/sample/calibrate.yaml``)."""
+    here = Path(__file__).resolve()
+    for parent in (Path.cwd(), *here.parents):
+        candidate = parent / "data" / "sample" / "calibrate.yaml"
+        if candidate.exists():
+            return candidate
+    raise DataSourceError("the sample config data/sample/calibrate.yaml was not found: run from the project "
+                          "folder, give --config, or create it with 'calibrate sample data/sample'")
+
+
+def load_dataset_for_sets(config: RunConfig | str | Path, sets: SetsLike) -> Dataset:
+    """Load a run's data, validating every column that any of ``sets`` reads.
+
+    Like :func:`calibrate.loading.load_dataset`, but an indicator that only a
+    compared set uses (a new column in performance.csv) is checked too: it must
+    be present, numeric, and within 0-1 when its unit is a rate. Raises
+    :class:`ValidationError` listing every problem. The returned dataset's own
+    ``indicator_set`` is the config's.
+    """
+    if not isinstance(config, RunConfig):
+        config = load_config(config)
+    own = load_indicator_set(config.indicator_set_path())
+    from calibrate.research.sets import load_sets, union_of
+
+    compared = load_sets(sets)
+    return build_dataset(read_sources(config), own, check_with=union_of([own, *compared.values()]))

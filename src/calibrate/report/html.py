@@ -1,0 +1,49 @@
+"""Render an executed notebook to HTML: no code, no prompts, images embedded, nothing fetched from the network."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from calibrate.report.webfont import embed_cjk_font
+
+
+def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | None = None) -> Path:
+    """HTML without code cells or prompts, images embedded, no script or style fetched from the network."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    for k, cell in enumerate(nb.cells):          # papermill gives cells random ids: make the HTML reproducible
+        cell["id"] = f"cell-{k}"
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = _offline(body)
+    body = _stable_styler_ids(body)
+    if stamp:
+        body = body.replace("</body>", f'<footer style="color:#777;font-size:12px;margin:2em 4em">{stamp}</footer>\n</body>', 1)
+    body = embed_cjk_font(body)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(body, encoding="utf-8")
+    return html_path
+
+
+def _stable_styler_ids(html: str) -> str:
+    """pandas Styler tables carry a random id (``T_8f3a1``): number them in order of appearance instead."""
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match) -> str:
+        return names.setdefault(match.group(0), f"T_t{len(names)}")
+
+    return re.sub(r"\bT_[0-9a-f]{5}(?=[_\"\s ])", rename, html)
+
+
+def _offline(html: str) -> str:
+    """Drop scripts loaded from the network (MathJax, require.js): the reports hold no math or widgets."""
+    html = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", html)
+    html = re.sub(r'<link[^>]+href="https?://[^"]+"[^>]*>', "", html)
+    return html

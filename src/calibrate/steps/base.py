@@ -1,0 +1,56 @@
+"""What every step of a run is: a declared name, notebook and titles, and a compute function.
+
+A step reads the validated dataset (and earlier steps' artifacts) and writes its
+own artifacts into the run folder; its notebook only reads those artifacts and
+draws them, so every statistic lives in the package.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from calibrate.config import RunConfig
+from calibrate.dataset import Dataset
+
+
+@dataclass
+class RunContext:
+    """What a step may use: the config, the validated data, the folder it writes into."""
+
+    config: RunConfig
+    dataset: Dataset
+    folder: Path
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def path(self, relative: str) -> Path:
+        return self.folder / relative
+
+    def panel(self):
+        if "panel" not in self.cache:
+            from calibrate.panel import indicator_panel
+
+            self.cache["panel"] = indicator_panel(self.dataset)
+        return self.cache["panel"]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    notebook: str
+    title_zh: str
+    title_en: str
+    compute: Callable[[RunContext], list[Path]]
+    html: str | None = None          # the report's file name without .html (default: the notebook's)
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+
+def copy_indicator_set(ctx: RunContext) -> Path:
+    """The run folder keeps the indicator set it was computed with (``indicator_set.yaml``)."""
+    from calibrate.indicators import indicator_set_text
+
+    path = ctx.path("indicator_set.yaml")
+    path.write_text(indicator_set_text(ctx.config.indicator_set_path()), encoding="utf-8")
+    return path
