@@ -43,8 +43,10 @@ def executor_for(scheduler: str | None) -> Iterator[Any]:
         workers = int(text.split(":", 1)[1]) if ":" in text else (os.cpu_count() or 1)
         if workers < 1:
             raise ConfigError(f"scheduler {text!r}: the number of workers must be at least 1")
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+        # loopback only; the scheduler's HTTP server takes a free port (":0"), so that runs at the
+        # same time never contend for Dask's default 8787 (None still means the default port)
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             yield client.get_executor()
         return
     if "://" not in text:

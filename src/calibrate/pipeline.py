@@ -19,6 +19,7 @@ from typing import Any, Callable
 from calibrate import artifacts
 from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset
+from calibrate.distributed import executor_for
 from calibrate.errors import CalibrateError, NotebookFailed
 from calibrate.loading import load_dataset
 from calibrate.report import atomic_run_folder, execute_notebook, git_revision, package_versions, render_html
@@ -65,8 +66,11 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     reports: list[Path] = []
     try:
         # re-running some steps keeps the other steps' results from the last good run
-        with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder:
-            ctx = RunContext(config, dataset, folder)
+        with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder, \
+                executor_for(config.scheduler) as executor:
+            if config.scheduler:
+                say(f"heavy work runs on the Dask scheduler {_scheduler_label(config.scheduler)}")
+            ctx = RunContext(config, dataset, folder, executor=executor)
             copy_indicator_set(ctx)
             for k, name in enumerate(names, start=1):
                 step = steps[name]
@@ -92,6 +96,15 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
         raise NotebookFailed(str(exc).replace("{failed}", str(failed))) from None
     say(f"run folder ready: {final}")
     return RunResult(final, manifest, reports)
+
+
+def _scheduler_label(scheduler: str) -> str:
+    """The scheduler as it may be printed: an address without user or password."""
+    text = str(scheduler)
+    if "@" in text and "://" in text:
+        scheme, rest = text.split("://", 1)
+        return f"{scheme}://{rest.rsplit('@', 1)[1]}"
+    return text
 
 
 def notebook_parameters(config: RunConfig, folder: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def load(args: argparse.Namespace):
     """The run config named by --config, with the command line's overrides applied."""
     from calibrate.config import load_config
 
-    overrides = {k: getattr(args, k, None) for k in ("lang", "run_name", "seed")}
+    overrides = {k: getattr(args, k, None) for k in ("lang", "run_name", "seed", "scheduler")}
     if getattr(args, "output", None):
         overrides["output"] = args.output
     return load_config(config_path(args), overrides)

@@ -18,7 +18,7 @@ spawn_key=(5,))``, so scoring does not depend on what other steps draw.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -144,8 +144,11 @@ def _customer_table(survey: pd.DataFrame, iset: IndicatorSet, settings: ScoringS
 
 def build_scorecard(ds: Dataset, settings: ScoringSettings, weights: pd.Series | None = None, *,
                     year: int | None = None, seed: int = 0, bonus_base: float | pd.Series = 30.0,
-                    panel: pd.DataFrame | None = None) -> Scorecard:
-    """Score every manager for the year (see the module notes). ``weights`` default to the indicator set's."""
+                    panel: pd.DataFrame | None = None, executor: Any = None) -> Scorecard:
+    """Score every manager for the year (see the module notes). ``weights`` default to the indicator set's.
+
+    ``executor`` (see :mod:`calibrate.distributed`) computes the grade-stability draws elsewhere,
+    with the same result."""
     iset = ds.indicator_set
     weights = check_weights(weights if weights is not None else iset.default_weights(), list(iset.ids))
     values, customer, reviews = scoring_inputs(ds, settings, panel)
@@ -180,7 +183,7 @@ def build_scorecard(ds: Dataset, settings: ScoringSettings, weights: pd.Series |
     draws = sample_weights(weights, weight_ranges(weights, settings.stability), draws=settings.stability.draws,
                            seed=rng, dimension_of=iset.dimension_of(), bands=iset.bands())
     stability = grade_stability(points, annual["score"], annual["grade"], draws, grading,
-                                boundary_probability=settings.stability.boundary_probability)
+                                boundary_probability=settings.stability.boundary_probability, executor=executor)
     annual = annual.join(stability.managers.set_index("manager_id")[["p_grade_change", "distance_to_cut", "on_boundary"]])
     comparisons = compare_weightings(points, _alternatives(ds, weights), grading)
     return Scorecard(year=the_year, periods=periods, weights=weights, rules=rules, grading=grading, points=points,

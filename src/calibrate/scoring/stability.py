@@ -18,7 +18,7 @@ managers keeping their grade.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from scipy import sparse, stats
 from calibrate.errors import InfeasibleConstraints
 from calibrate.scoring.composite import InvalidWeights, check_weights, composite_matrix
 from calibrate.scoring.grades import Grading, distance_to_cut
+from calibrate.threads import one_blas_thread
 
 MAX_ROUNDS = 50
 
@@ -93,11 +94,14 @@ def sample_weights(weights: pd.Series, ranges: pd.DataFrame, *, draws: int = 500
     return pd.DataFrame(out, columns=weights.index).rename_axis("draw")
 
 
-def annual_composites(points: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
+def annual_composites(points: pd.DataFrame, weights: np.ndarray, *, executor: Any = None) -> pd.DataFrame:
     """Annual composite per manager (rows) and weighting (columns): the mean over the manager's
     periods with a composite. ``points`` is indexed by (manager_id, period), one column per indicator.
 
     Weightings are taken in batches so that memory stays near 160 MB whatever the company's size.
+    ``executor`` (anything with ``map``, e.g. a Dask client's executor; see
+    :mod:`calibrate.distributed`) computes the batches elsewhere; each batch is a
+    pure function of its weightings, so the result is the same as in this process.
     """
     values = points.to_numpy(dtype=float)
     weights = np.atleast_2d(weights)
@@ -106,19 +110,27 @@ def annual_composites(points: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame
     onehot = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)),
                                shape=(len(codes), len(managers))).T.tocsr()
     batch = max(1, int(2e7 // max(len(codes), 1)))
-    annual = np.empty((len(managers), len(weights)))
-    for start in range(0, len(weights), batch):
-        composite = composite_matrix(values, weights[start:start + batch])          # draws x rows
-        have = ~np.isnan(composite)
-        total = onehot @ np.where(have, composite, 0.0).T                          # managers x draws
-        count = onehot @ have.T.astype(float)
-        annual[:, start:start + batch] = np.divide(total, count, out=np.full(total.shape, np.nan),
-                                                   where=count > 0)
+    batches = [(values, onehot, weights[start:start + batch]) for start in range(0, len(weights), batch)]
+    parts = list(executor.map(_annual_batch, batches)) if executor is not None else [_annual_batch(b) for b in batches]
+    annual = np.concatenate(parts, axis=1) if parts else np.empty((len(managers), 0))
     return pd.DataFrame(annual, index=pd.Index(managers, name="manager_id"))
 
 
+def _annual_batch(task: tuple[np.ndarray, Any, np.ndarray]) -> np.ndarray:
+    """Annual composites (managers x weightings) of one batch of weightings, on one BLAS thread so that
+    a Dask worker and this process add in the same order."""
+    values, onehot, weights = task
+    with one_blas_thread():
+        composite = composite_matrix(values, weights)                              # draws x rows
+    have = ~np.isnan(composite)
+    total = onehot @ np.where(have, composite, 0.0).T                              # managers x draws
+    count = onehot @ have.T.astype(float)
+    return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
+
+
 def grade_stability(points: pd.DataFrame, scores: pd.Series, grades: pd.Series, draws: pd.DataFrame,
-                    grading: Grading, *, boundary_probability: float = 0.2) -> StabilityResult:
+                    grading: Grading, *, boundary_probability: float = 0.2,
+                    executor: Any = None) -> StabilityResult:
     """Grade and rank stability of each manager under the weightings in ``draws``.
 
     ``points``: indicator points of the periods scored (indexed manager_id, period);
@@ -126,7 +138,7 @@ def grade_stability(points: pd.DataFrame, scores: pd.Series, grades: pd.Series, 
     weights (as published); ``draws``: weightings (draws x indicators).
     """
     w = _weight_matrix(draws, list(points.columns))
-    annual = annual_composites(points, w)
+    annual = annual_composites(points, w, executor=executor)
     graded = scores.dropna().index.intersection(annual.index).sort_values()
     annual = annual.loc[graded].to_numpy()
     if np.isnan(annual).any():

@@ -16,12 +16,15 @@ from calibrate.dataset import Dataset
 
 @dataclass
 class RunContext:
-    """What a step may use: the config, the validated data, the folder it writes into."""
+    """What a step may use: the config, the validated data, the folder it writes into, and the
+    executor for heavy work (None: this process; a Dask client's executor when the config's
+    ``scheduler`` names one, see :mod:`calibrate.distributed`)."""
 
     config: RunConfig
     dataset: Dataset
     folder: Path
     cache: dict[str, Any] = field(default_factory=dict)
+    executor: Any = None
 
     def path(self, relative: str) -> Path:
         return self.folder / relative

@@ -119,7 +119,8 @@ def score_run(ctx: RunContext, weights_file: str | Path | None = None) -> tuple[
     settings = ScoringSettings.from_section(config.scoring, ds.indicator_set)
     weights, source = resolve_weights(ctx.folder, ds.indicator_set, weights_file)
     card = build_scorecard(ds, settings, weights, year=config.year or None, seed=config.seed,
-                           bonus_base=float(config.targets["bonus_base"]), panel=ctx.panel())
+                           bonus_base=float(config.targets["bonus_base"]), panel=ctx.panel(),
+                           executor=ctx.executor)
     return card, source
 
 

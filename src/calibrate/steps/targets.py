@@ -52,20 +52,21 @@ def review_year(config: RunConfig, ds: Dataset) -> tuple[int, str]:
     return year, quarter_from_index(min(last, year * 4 + 3))
 
 
-def compute_targets(config: RunConfig, ds: Dataset,
-                    settings: TargetSettings | None = None) -> tuple[TargetPlan, BacktestResult | None, str | None]:
+def compute_targets(config: RunConfig, ds: Dataset, settings: TargetSettings | None = None, *,
+                    executor: Any = None) -> tuple[TargetPlan, BacktestResult | None, str | None]:
     """The plan for the year after the review year and the backtest of the review year.
 
     Returns (plan, backtest or None, the reason the backtest could not run or None).
     Every Monte Carlo run uses ``config.seed``."""
     settings = settings or TargetSettings.from_config(config.targets)
     year, through = review_year(config, ds)
-    plan = target_plan(ds, settings=settings, seed=config.seed, through=through)
+    workers = executor if executor is not None else 1
+    plan = target_plan(ds, settings=settings, seed=config.seed, through=through, workers=workers)
     perf = ds.performance[quarter_index(ds.performance["period"].astype(str)) <= quarter_index([through])[0]]
     try:
         bt = backtest(perf, ds.managers, year=year, scenarios=settings.scenarios, seed=config.seed,
                       heavy_tails=settings.heavy_tails, ramp_first_year_share=settings.ramp_first_year_share,
-                      payout=settings.payout, bonus_base=settings.bonus_base)
+                      payout=settings.payout, bonus_base=settings.bonus_base, workers=workers)
     except InsufficientHistory as exc:
         return plan, None, str(exc)
     return plan, bt, None
@@ -124,7 +125,7 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
 
 def targets_step(ctx: RunContext) -> list[Path]:
     """Compute the plan and backtest with the run's config and write them under ``targets/``."""
-    plan, bt, reason = compute_targets(ctx.config, ctx.dataset)
+    plan, bt, reason = compute_targets(ctx.config, ctx.dataset, executor=ctx.executor)
     return write_target_artifacts(plan, bt, ctx.path(FOLDER), salt=ctx.config.salt, backtest_reason=reason)
 
 

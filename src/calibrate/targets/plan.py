@@ -338,7 +338,7 @@ def plan_row(name: str, result: AttainmentResult, *, year: int, median_total: fl
 
 def target_plan(data: Dataset, *, settings: TargetSettings | Mapping[str, Any] | None = None,
                 seed: int = 0, through: str | None = None, fit: PerformanceFit | None = None,
-                **overrides: Any) -> TargetPlan:
+                workers: Any = 1, **overrides: Any) -> TargetPlan:
     """Fit the performance model and compute next year's plans (see the module docstring).
 
     settings
@@ -351,6 +351,9 @@ def target_plan(data: Dataset, *, settings: TargetSettings | Mapping[str, Any] |
         Last quarter of history used (default: the last in the data).
     fit
         A ready :class:`PerformanceFit` (skips fitting).
+    workers
+        Threads, or an executor (a Dask client's, see :mod:`calibrate.distributed`) that
+        runs the Monte Carlo chunks; the results do not depend on it.
     """
     if not isinstance(settings, TargetSettings):
         settings = TargetSettings.from_config(settings, **overrides)
@@ -380,7 +383,8 @@ def target_plan(data: Dataset, *, settings: TargetSettings | Mapping[str, Any] |
     except InfeasibleConstraints as exc:
         notes.append(f"The company goal could not be allocated at equal difficulty: {exc}")
 
-    results = {name: attainment(model, t, quantiles=_QUANTILES, payout=s.payout, bonus_base=s.bonus_base, **run)
+    results = {name: attainment(model, t, quantiles=_QUANTILES, payout=s.payout, bonus_base=s.bonus_base,
+                                workers=workers, **run)
                for name, t in targets.items()}
     managers = table[["manager_id", "region", "level", "tenure_quarters", "new_hire", "last_year_actual",
                       "ramp_share", "median"]].copy()
