@@ -197,7 +197,7 @@ PER_MANAGER = ("default", "through_2024Q4")        # per-manager columns kept fo
 
 
 def _stage_fingerprint(fit, case: str) -> dict:
-    summary = fit.summary()
+    summary = fit.to_dict()
     columns = STAGE_COLUMNS if case in PER_MANAGER else []
     return {"summary": {k: v for k, v in summary.items() if k != "season"},
             "season": [float(x) for x in fit.season],

@@ -72,6 +72,7 @@ from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import IndicatorSet
 from calibrate.research.metrics import indicator_redundancy, rank_stability_over_periods, spearman
 from calibrate.research.sets import SetsLike, load_sets, outcome_columns, set_panels
+from calibrate.results import Summary, frame_summary
 from calibrate.weights.baselines import critic_weights, entropy_weights
 from calibrate.weights.importance import relative_weights
 
@@ -93,9 +94,10 @@ class ComparisonResult:
     and its bootstrap mean, sd and 2.5%/97.5% quantiles. ``predictions``: every test-fold
     prediction (set, outcome, model, manager_id, period, fold, observed,
     baseline, predicted), for paired comparisons. ``settings``: the arguments.
+    ``per_set``: one row per set (what :meth:`to_frame` returns).
     """
 
-    summary: pd.DataFrame
+    per_set: pd.DataFrame
     validity: pd.DataFrame
     weights: pd.DataFrame
     predictions: pd.DataFrame = field(repr=False)
@@ -104,7 +106,7 @@ class ComparisonResult:
 
     @property
     def sets(self) -> list[str]:
-        return list(self.summary["set"])
+        return list(self.per_set["set"])
 
     @property
     def outcomes(self) -> list[str]:
@@ -112,7 +114,7 @@ class ComparisonResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per set: validity per outcome and model, stability and redundancy figures."""
-        return self.summary.copy()
+        return self.per_set.copy()
 
     def label(self, set_name: str, lang: str = "en") -> str:
         """The set's label in ``lang`` (``zh`` or ``en``)."""
@@ -163,6 +165,13 @@ class ComparisonResult:
         return pd.DataFrame(rows, columns=["set", "reference", "outcome", "model", "r2", "r2_reference",
                                            "delta_r2", "se", "z"])
 
+    def summary(self) -> Summary:
+        """One row per set (:meth:`to_frame`)."""
+        return frame_summary("indicator sets compared", self.to_frame(), values=dict(self.settings))
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 def compare_indicator_sets(data: Dataset | pd.DataFrame,
                            sets: Mapping[str, IndicatorSet] | SetsLike, *,
@@ -205,7 +214,7 @@ def compare_indicator_sets(data: Dataset | pd.DataFrame,
     settings = {"weights": _weighting_name(weighting), "outcomes": list(outcomes), "folds": folds,
                 "bootstrap": bootstrap, "seed": seed, "managers": design.n_managers, "rows": len(first)}
     return ComparisonResult(
-        summary=pd.DataFrame([p["summary"] for p in parts]),
+        per_set=pd.DataFrame([p["summary"] for p in parts]),
         validity=pd.concat([p["validity"] for p in parts], ignore_index=True),
         weights=pd.concat([p["weights"] for p in parts], ignore_index=True),
         predictions=pd.concat([p["predictions"] for p in parts], ignore_index=True),

@@ -99,6 +99,7 @@ from scipy import optimize, special, stats
 from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError, ConfigError, Problem, ValidationError
 from calibrate.periods import parse_quarter, quarter_from_index, quarter_index, quarter_of_date
+from calibrate.results import Summary
 from calibrate.targets.calibration import ramp_share
 from calibrate.targets.model import PerformanceModel, id_list
 
@@ -151,6 +152,16 @@ class RampEstimate:
             out["observed_share"] = np.nan
         out["observations"] = out["observations"].fillna(0).astype(int)
         return out
+
+    def summary(self) -> Summary:
+        """Source, first-year share and the curve's parameters."""
+        return Summary.from_values("new-hire ramp", {"source": self.source,
+                                                     "first_year_share": float(self.first_year_share),
+                                                     "amplitude": self.amplitude, "scale": self.scale,
+                                                     "new_hires": int(self.new_hires)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def _ramp_from_data(y: np.ndarray, tenure: np.ndarray, region: np.ndarray, level: np.ndarray,
@@ -424,7 +435,7 @@ class PerformanceFit:
         growth_uncertainty, region_sigma and median (next year's median revenue)."""
         return self.managers.copy()
 
-    def summary(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The team-level estimates as plain numbers (for JSON and reports)."""
         return {
             "year": self.year, "first_quarter": self.first_quarter, "last_quarter": self.last_quarter,
@@ -443,6 +454,13 @@ class PerformanceFit:
             "median_total": float(self.model.median.sum()),
             "notes": list(self.notes),
         }
+
+    def summary(self) -> Summary:
+        """The team-level estimates (:meth:`to_dict`) as a table, the fallbacks as notes."""
+        return Summary.from_values(f"performance model for {self.year}", self.to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 # ---------------------------------------------------------------------------- the fit
