@@ -116,7 +116,7 @@ def test_circular_judgments_are_flagged_inconsistent():
     assert not result.consistent
     assert result.consistency_ratio > 1.0
     assert result.priorities.to_numpy() == pytest.approx([1 / 3] * 3)
-    assert "NOT consistent" in result.summary()
+    assert "NOT consistent" in str(result.summary())
 
 
 def test_summary_and_frame_report_the_figures():
@@ -127,7 +127,7 @@ def test_summary_and_frame_report_the_figures():
     assert list(frame.columns) == ["expert", "item", "priority", "rank"]
     assert frame.set_index("item")["rank"].to_dict() == {"revenue": 1, "nps": 2, "churn": 3}
     assert frame["priority"].sum() == pytest.approx(1.0)
-    text = result.summary()
+    text = str(result.summary())
     assert "expert E1" in text and "CR = 0.003" in text and "RI(3) = 0.58" in text
     assert "revenue/churn = 5" in text
 

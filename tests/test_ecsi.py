@@ -185,7 +185,7 @@ def test_bootstrap_intervals_are_plausible_for_mobi(mobi):
     assert first["std_error"] == pytest.approx(0.047, abs=0.015)
     loads = fit.to_frame("outer").set_index("indicator")
     assert (loads.drop(index=["CUSL2", "CUSCO"])["loading_lower"] > 0.3).all()  # aligned: no sign flips
-    assert "95% percentile intervals" in fit.summary()
+    assert "95% percentile intervals" in str(fit.summary())
 
 
 def test_sign_alignment_undoes_a_flipped_latent_variable():

@@ -126,7 +126,10 @@ def test_sample_company_ramp_season_and_region_shocks_match_the_truth(sample_con
     np.testing.assert_allclose(fit.season.to_numpy(), truth["spec"]["season"], atol=0.02)
     full = fit_performance_model(perf, managers)
     np.testing.assert_allclose(full.season.to_numpy(), truth["spec"]["season"], atol=0.013)
-    assert full.year == 2026 and full.ramp.first_year_share == pytest.approx(truth["ramp"]["first_year_mean"], abs=0.02)
+    # the error of the full-history ramp over samples of seeds 1-6 and both versions of data/sample: -0.026 to
+    # +0.001 (mean -0.011, sd 0.009); this sample's is -0.021 (was -0.009 before rater leniency was added), so
+    # the bound is 0.03 (was 0.02, which seed 2 broke as well)
+    assert full.year == 2026 and full.ramp.first_year_share == pytest.approx(truth["ramp"]["first_year_mean"], abs=0.03)
     assert fit.region_sd_quarterly == pytest.approx(truth["spec"]["region_sd"], abs=0.01)
     t = fit.to_frame()
     # managers with a short history lean more on the team mean
@@ -181,3 +184,40 @@ def test_bad_input_is_explained(small_company_master):
         fit_performance_model(perf, managers, year=2024)
     with pytest.raises(ConfigError, match="needs the managers table"):
         fit_performance_model(perf)
+
+
+# fit_performance_model runs in named stages (panel, ramp, seasonality, raw growth, region shocks and noise, tails,
+# growth shrinkage, current level, next year). tests/reference/fit_sample_stages.json holds the fit of the one
+# 236-line function it replaced, on data/sample (written once with that function; the staged fit matched it to
+# the last digit). Regenerating data/sample means regenerating this file from a fit you have checked.
+STAGE_CASES = {"default": {}, "normal": {"heavy_tails": False}, "through_2024Q4": {"through": "2024Q4"},
+               "ramp_override": {"ramp_first_year_share": 0.6}, "short": {"through": "2023Q3"}}
+STAGE_COLUMNS = ["growth_se", "growth", "base", "mu", "sigma", "growth_uncertainty"]
+PER_MANAGER = ("default", "through_2024Q4")        # per-manager columns kept for these cases (file size)
+
+
+def _stage_fingerprint(fit, case: str) -> dict:
+    summary = fit.to_dict()
+    columns = STAGE_COLUMNS if case in PER_MANAGER else []
+    return {"summary": {k: v for k, v in summary.items() if k != "season"},
+            "season": [float(x) for x in fit.season],
+            "manager_id": fit.managers["manager_id"].tolist(),
+            **{c: fit.managers[c].astype(float).tolist() for c in columns}}
+
+
+@pytest.mark.parametrize("case", sorted(STAGE_CASES))
+def test_staged_fit_equals_the_single_function_fit_on_the_sample(sample_config, case):
+    from calibrate.loading import load_dataset
+    expected = json.loads((ROOT / "tests" / "reference" / "fit_sample_stages.json").read_text())[case]
+    fit = fit_performance_model(load_dataset(sample_config), **STAGE_CASES[case])
+    got = json.loads(json.dumps(_stage_fingerprint(fit, case)))
+    assert got["manager_id"] == expected["manager_id"]
+    assert got["summary"].pop("notes") == expected["summary"].pop("notes")
+    for key, value in expected["summary"].items():
+        if isinstance(value, float):
+            assert got["summary"][key] == pytest.approx(value, rel=1e-12, abs=1e-15), key
+        else:
+            assert got["summary"][key] == value, key
+    for column in ["season", *(STAGE_COLUMNS if case in PER_MANAGER else [])]:
+        np.testing.assert_allclose(np.array(got[column], dtype=float), np.array(expected[column], dtype=float),
+                                   rtol=1e-12, atol=1e-15, err_msg=column)

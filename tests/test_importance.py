@@ -217,7 +217,7 @@ def test_result_frame_and_summary():
                                    "outcome", "r_squared", "n"]
     assert frame.set_index("predictor")["rank"].to_dict() == {
         "Education": 1, "Examination": 2, "Infant.Mortality": 3, "Catholic": 4, "Agriculture": 5}
-    assert "R^2 = 0.7067 (n = 47)" in result.summary()
+    assert "R^2 = 0.7067 (n = 47)" in str(result.summary())
 
 
 # --------------------------------------------------------------------------- bad input

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import statsmodels.formula.api as smf
 
 from calibrate.loading import load_dataset
@@ -64,3 +65,30 @@ def test_regression_on_sample_recovers_true_retention_effects(sample_config):
     for name, effect in truth["spec"]["churn_effects"].items():
         # kept = not lost, so the sign flips; within 3 standard errors
         assert abs(fit.params[name] + effect) < 3 * fit.bse[name], name
+
+
+def test_leniency_correction_recovers_the_raters_true_leniency(sample_config):
+    """Each sample rater has a lasting leniency (truth_raters.csv); the 360 correction of
+    calibrate.scoring.reviews360 estimates it and brings the scores nearer the leniency-free means."""
+    from calibrate.scoring.reviews360 import aggregate_reviews
+    folder = sample_config.parent
+    truth = pd.read_csv(folder / "truth_raters.csv").set_index("rater_id")["leniency"]
+    reviews = pd.read_csv(folder / "reviews_360.csv")
+    result = aggregate_reviews(reviews, trim=False)
+    effects = result.rater_effects.set_index("rater_id")
+    rated = effects.index[effects["n_ratees"] >= 3]
+    true = truth[rated] - np.average(truth[rated], weights=effects.loc[rated, "n_ratings"])   # centred as estimated
+    assert np.corrcoef(effects.loc[rated, "leniency"], true)[0, 1] > 0.8
+    assert abs(result.leniency_sd - json.loads((folder / "truth.json").read_text())["rater_leniency"]["sd"]) < 0.1
+    # per review: mean true leniency of its raters (what an uncorrected mean carries) vs error left after correction
+    reviews = reviews.assign(true=truth[reviews["rater_id"]].to_numpy() - np.average(
+        truth[rated], weights=effects.loc[rated, "n_ratings"]),
+        estimated=effects["leniency"].reindex(reviews["rater_id"]).to_numpy())
+    per_review = reviews.groupby(["manager_id", "period", "criterion"])[["true", "estimated"]].mean()
+    uncorrected_rmse = np.sqrt(np.mean(per_review["true"] ** 2))
+    corrected_rmse = np.sqrt(np.mean((per_review["true"] - per_review["estimated"]) ** 2))
+    assert corrected_rmse < 0.6 * uncorrected_rmse, (corrected_rmse, uncorrected_rmse)
+    scores = result.scores.set_index(["manager_id", "period", "criterion"])
+    free = scores["raw_mean"] - per_review["true"].reindex(scores.index)     # the leniency-free mean of each review
+    assert (np.sqrt(np.mean((scores["score"] - free) ** 2))
+            < np.sqrt(np.mean((scores["raw_mean"] - free) ** 2)))

@@ -9,13 +9,13 @@ import pytest
 import statsmodels.formula.api as smf
 import yaml
 
-from calibrate import sample as sample_module
 from calibrate.loading import load_dataset, validate
+from calibrate.sample import spec as sample_spec
 from calibrate.errors import ConfigError
 from calibrate.indicators import load_indicator_set
 from calibrate.io import _read_plain_csv_arrow, read_source
 from calibrate.panel import indicator_panel
-from calibrate.sample import (EXTRA_PATTERN, SampleSpec, choose_without_replacement, generate_company,
+from calibrate.sample import (EXTRA_PATTERN, SampleSpec, choose_without_replacement, generate_company, weighted_choice,
                               write_csv_fast, write_sample)
 from calibrate.schema import _expand_rows, _to_datetime_distinct, _to_numeric_distinct, expand_to_quarters
 
@@ -30,35 +30,53 @@ def extra_company(tmp_path_factory):
 
 # --------------------------------------------------------------------------- rater draws
 
-def _loop(rng, pools, sizes):
-    return np.concatenate([rng.choice(int(p), size=int(r), replace=False) for p, r in zip(pools, sizes)])
+def _floyd(u, pool, size):
+    """Floyd's algorithm for one unit, item by item, from the doubles u (the reference for the vectorised one)."""
+    kept = []
+    for step, j in enumerate(range(pool - size, pool)):
+        t = min(int(u[step] * (j + 1)), j)
+        kept.append(j if t in kept else t)
+    return kept
 
 
 @pytest.mark.parametrize("pools", [
-    np.array([9, 12, 150, 300, 90, 100]),                   # the sample's pools: no draw is ever rejected
-    np.array([3_000_000_000, 3_500_000_000, 4_000_000_000]),  # a third of Lemire draws rejected: the replay path
+    np.array([9, 12, 150, 300, 90, 100]),                   # the sample's pools
+    np.array([3_000_000_000, 3_500_000_000, 4_000_000_000]),  # huge pools
     np.array([40_000, 48_000, 10_001]),                     # pools of a 100,000-manager company
 ])
-@pytest.mark.parametrize("buffered", [False, True])
-def test_choose_without_replacement_is_numpys_choice_loop(pools, buffered):
-    """Same raters, and the generator left in the same state, as rng.choice unit by unit."""
+def test_choose_without_replacement_is_floyd_on_our_own_uniform_stream(pools):
+    """Each unit's raters are Floyd's algorithm on its own doubles from rng.random; nothing else is drawn."""
     units = np.resize(pools, 400)
     sizes = np.random.default_rng(1).integers(1, 9, len(units))
     a, b = np.random.default_rng(5), np.random.default_rng(5)
-    if buffered:                           # leave half of a 64-bit draw in the generator's 32-bit buffer
-        a.integers(0, 7), b.integers(0, 7)
-        assert a.bit_generator.state["has_uint32"] == 1
-    expected, got = _loop(a, units, sizes), choose_without_replacement(b, units, sizes)
+    got = choose_without_replacement(b, units, sizes)
+    u = a.random(int(sizes.sum()))
+    starts = np.cumsum(sizes) - sizes
+    expected = np.concatenate([_floyd(u[s:s + r], int(p), int(r)) for s, p, r in zip(starts, units, sizes)])
     np.testing.assert_array_equal(got, expected)
-    assert a.bit_generator.state == b.bit_generator.state
-    assert a.standard_normal() == b.standard_normal()
+    assert a.bit_generator.state == b.bit_generator.state          # the stream moved by exactly sum(sizes) doubles
 
 
-def test_choose_without_replacement_falls_back_where_numpy_changes_algorithm():
-    pools, sizes = np.array([5, 20_000, 7]), np.array([5, 800, 3])     # a full pool; a large sample of a large pool
-    a, b = np.random.default_rng(3), np.random.default_rng(3)
-    np.testing.assert_array_equal(choose_without_replacement(b, pools, sizes), _loop(a, pools, sizes))
-    assert a.bit_generator.state == b.bit_generator.state
+def test_choose_without_replacement_gives_every_subset_alike():
+    """Pool 5, two items: each of the 10 pairs within 4 standard errors of 1/10 over 20,000 units; a full pool works."""
+    sizes = np.full(20_000, 2)
+    picked = choose_without_replacement(np.random.default_rng(11), np.full(20_000, 5), sizes).reshape(-1, 2)
+    assert (picked[:, 0] != picked[:, 1]).all() and picked.min() == 0 and picked.max() == 4
+    pair = np.sort(picked, axis=1) @ np.array([5, 1])
+    counts = np.bincount(pair, minlength=25)[[a * 5 + b for a in range(5) for b in range(a + 1, 5)]]
+    se = np.sqrt(20_000 * 0.1 * 0.9)
+    assert np.all(np.abs(counts - 2_000) < 4 * se), counts
+    full = choose_without_replacement(np.random.default_rng(3), [5, 7], [5, 7])
+    assert sorted(full[:5]) == list(range(5)) and sorted(full[5:]) == list(range(7))
+
+
+def test_weighted_choice_is_the_inverse_cdf_of_uniform_doubles():
+    shares = [0.30, 0.22, 0.20, 0.15, 0.13]
+    a, b = np.random.default_rng(9), np.random.default_rng(9)
+    got = weighted_choice(a, shares, 50_000)
+    expected = np.searchsorted(np.cumsum(shares) / np.sum(shares), b.random(50_000), side="right")
+    np.testing.assert_array_equal(got, expected)
+    assert np.abs(np.bincount(got) / 50_000 - shares).max() < 0.01
 
 
 # --------------------------------------------------------------------------- CSV writing
@@ -173,8 +191,8 @@ def test_truth_resimulation_in_blocks_estimates_the_same_probabilities(monkeypat
     the same hit probabilities as the single pass, and is fixed by the seed."""
     spec = SampleSpec(n_managers=40, n_quarters=8, truth_replications=300)
     single = generate_company(spec, seed=5).truth_managers["final_year_p_hit"]
-    monkeypatch.setattr(sample_module, "TRUTH_SINGLE_PASS", 1_000)
-    monkeypatch.setattr(sample_module, "TRUTH_BLOCK_UNITS", 400)     # blocks of 10 replications
+    monkeypatch.setattr(sample_spec, "TRUTH_SINGLE_PASS", 1_000)
+    monkeypatch.setattr(sample_spec, "TRUTH_BLOCK_UNITS", 400)     # blocks of 10 replications
     blocked = generate_company(spec, seed=5).truth_managers["final_year_p_hit"]
     again = generate_company(spec, seed=5).truth_managers["final_year_p_hit"]
     pd.testing.assert_series_equal(blocked, again)

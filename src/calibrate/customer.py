@@ -6,7 +6,7 @@ Satisfaction is the share answering 4 or 5 on the 1-5 scale (``share_satisfied``
 or the mean answer (``mean_likert``).
 
 >>> s = pd.DataFrame({"manager_id": ["A"] * 4, "period": ["2024Q1"] * 4, "recommend": [10, 9, 6, 8]})
->>> nps_table(s).loc[0, "nps"]
+>>> float(nps_table(s).loc[0, "nps"])
 25.0
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ cannot add up to 1 are reported with the file and the place in it.
 >>> s = load_indicator_set("key_account_director")
 >>> s.ids[:3]
 ('revenue_attainment', 'new_customer_contribution', 'profit_margin')
->>> round(sum(s.default_weights().values), 6)
+>>> round(float(sum(s.default_weights().values)), 6)
 1.0
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``calibrate score``: score the managers of a run config and print the grade distribution.
 
-Writes the scoring artifacts (see :mod:`calibrate.scoring.outputs`) into ``--out``
+Writes the scoring artifacts (see :mod:`calibrate.steps.scoring`) into ``--out``
 (default ``<output>/<run_name>-scoring``), leaving published run folders alone.
 Weights: ``--weights FILE``, else ``<output>/<run_name>/weights/proposal.csv`` from
 the last run, else the indicator set's defaults.

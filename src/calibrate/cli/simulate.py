@@ -2,7 +2,7 @@
 
     calibrate simulate --config data/sample/calibrate.yaml --scenarios 20000 --probability 0.75
 
-writes the ``targets/`` artifacts (see :mod:`calibrate.targets.step`) into
+writes the ``targets/`` artifacts (see :mod:`calibrate.steps.targets`) into
 ``--out`` (default ``<output>/<run_name>-simulate``) and prints the plan table.
 """
 from __future__ import annotations

@@ -8,6 +8,7 @@ import pandas as pd
 
 from calibrate.errors import CalibrateError
 from calibrate.pls.spec import PathModel
+from calibrate.results import Summary, frame_summary
 
 Table = Literal["paths", "outer", "cross_loadings", "scores", "r_squared", "total_effects", "reliability"]
 TABLES: tuple[str, ...] = ("paths", "outer", "cross_loadings", "scores", "r_squared", "total_effects",
@@ -38,6 +39,15 @@ class PLSBootstrap:
         loads = self.loadings.rename(columns={"lv": "source", "indicator": "target"}).assign(parameter="loading")
         return pd.concat([paths, loads], ignore_index=True)[["parameter", "source", "target", "estimate",
                                                              "boot_mean", "std_error", "lower", "upper"]]
+
+    def summary(self) -> Summary:
+        """Paths and loadings with their bootstrap intervals."""
+        return frame_summary(f"PLS bootstrap ({self.n_boot} resamples)", self.to_frame(),
+                             values={"n_boot": int(self.n_boot), "failed": int(self.n_failed),
+                                     "not_converged": int(self.n_not_converged), "level": float(self.level)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,18 @@ class PLSResult:
             lines += ["", f"Bootstrap: {b.n_boot} resamples (seed {b.seed}), {b.level:.0%} percentile intervals, "
                           f"{b.n_failed} resample(s) could not be fitted, {b.n_not_converged} did not converge"]
         return "\n".join(lines)
+
+    # results-object methods: summary() is a Summary; the text report is summary_text() (and str(summary()))
+    summary_text = summary
+
+    def summary(self) -> Summary:
+        """Path coefficients; str() gives the full text report."""
+        return frame_summary("PLS path model", self.to_frame("paths"), text=self.summary_text(),
+                             values={"n_obs": int(self.n_obs), "iterations": int(self.iterations),
+                                     "converged": bool(self.converged)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def _fmt(x: float) -> str:

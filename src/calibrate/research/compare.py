@@ -8,8 +8,9 @@ What is measured, for each set
   missing value counts as average (z = 0), and the z-scores are added up with
   the set's weights (sum 1).
 * **Predictive validity** (out of sample). Managers are split into ``folds``
-  groups with scikit-learn's ``GroupKFold`` (grouped by manager, so a manager's
-  quarters are never both in the training and in the test part). On the
+  groups by :func:`grouped_folds` (grouped by manager, so a manager's quarters
+  are never both in the training and in the test part; the same folds with any
+  scikit-learn version, fixed by ``seed``). On the
   training managers a linear model with a quarter effect predicts the
   next-quarter outcome: ``y = quarter effect + b * composite`` (one dummy per
   quarter, so season and company-wide shocks do not count as prediction); it is
@@ -65,13 +66,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold
 
 from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import IndicatorSet
 from calibrate.research.metrics import indicator_redundancy, rank_stability_over_periods, spearman
 from calibrate.research.sets import SetsLike, load_sets, outcome_columns, set_panels
+from calibrate.results import Summary, frame_summary
 from calibrate.weights.baselines import critic_weights, entropy_weights
 from calibrate.weights.importance import relative_weights
 
@@ -93,9 +94,10 @@ class ComparisonResult:
     and its bootstrap mean, sd and 2.5%/97.5% quantiles. ``predictions``: every test-fold
     prediction (set, outcome, model, manager_id, period, fold, observed,
     baseline, predicted), for paired comparisons. ``settings``: the arguments.
+    ``per_set``: one row per set (what :meth:`to_frame` returns).
     """
 
-    summary: pd.DataFrame
+    per_set: pd.DataFrame
     validity: pd.DataFrame
     weights: pd.DataFrame
     predictions: pd.DataFrame = field(repr=False)
@@ -104,7 +106,7 @@ class ComparisonResult:
 
     @property
     def sets(self) -> list[str]:
-        return list(self.summary["set"])
+        return list(self.per_set["set"])
 
     @property
     def outcomes(self) -> list[str]:
@@ -112,7 +114,7 @@ class ComparisonResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per set: validity per outcome and model, stability and redundancy figures."""
-        return self.summary.copy()
+        return self.per_set.copy()
 
     def label(self, set_name: str, lang: str = "en") -> str:
         """The set's label in ``lang`` (``zh`` or ``en``)."""
@@ -163,6 +165,13 @@ class ComparisonResult:
         return pd.DataFrame(rows, columns=["set", "reference", "outcome", "model", "r2", "r2_reference",
                                            "delta_r2", "se", "z"])
 
+    def summary(self) -> Summary:
+        """One row per set (:meth:`to_frame`)."""
+        return frame_summary("indicator sets compared", self.to_frame(), values=dict(self.settings))
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 def compare_indicator_sets(data: Dataset | pd.DataFrame,
                            sets: Mapping[str, IndicatorSet] | SetsLike, *,
@@ -205,7 +214,7 @@ def compare_indicator_sets(data: Dataset | pd.DataFrame,
     settings = {"weights": _weighting_name(weighting), "outcomes": list(outcomes), "folds": folds,
                 "bootstrap": bootstrap, "seed": seed, "managers": design.n_managers, "rows": len(first)}
     return ComparisonResult(
-        summary=pd.DataFrame([p["summary"] for p in parts]),
+        per_set=pd.DataFrame([p["summary"] for p in parts]),
         validity=pd.concat([p["validity"] for p in parts], ignore_index=True),
         weights=pd.concat([p["weights"] for p in parts], ignore_index=True),
         predictions=pd.concat([p["predictions"] for p in parts], ignore_index=True),
@@ -235,9 +244,7 @@ class _Design:
                                      f"the comparison needs at least 10 (two or more consecutive quarters per "
                                      f"manager; retention needs customers_start and customers_lost), or leave "
                                      f"{o} out of 'outcomes'")
-        self.fold = np.empty(len(panel), dtype=int)
-        for k, (_, test) in enumerate(_group_folds(folds, seed).split(np.zeros(len(panel)), groups=self.manager)):
-            self.fold[test] = k
+        self.fold = grouped_folds(self.manager, folds, seed)
         self.folds = folds
         self.rows_of = [np.flatnonzero(self.manager == m) for m in range(self.n_managers)]
         rng = np.random.default_rng(np.random.SeedSequence(seed))
@@ -251,23 +258,29 @@ class _Design:
         return rows, groups
 
 
-class _PermutedGroupKFold:
-    """GroupKFold of scikit-learn < 1.6 (no ``shuffle``): groups relabelled in a seeded random order."""
+def grouped_folds(groups: np.ndarray, folds: int, seed: int) -> np.ndarray:
+    """Fold number (0 .. folds - 1) of each row; all rows of a group (manager) share one fold.
 
-    def __init__(self, folds: int, seed: int):
-        self.folds, self.seed = folds, seed
+    Our own rule, so the folds do not change with the scikit-learn version: the
+    groups are taken in a random order fixed by ``seed`` (``SeedSequence(seed)``'s
+    first child stream, one ``random`` double per group, ties by group code) and
+    each goes to the fold with the fewest rows so far (ties: the lowest fold
+    number). Fold sizes in rows then differ by at most the largest group.
 
-    def split(self, x: np.ndarray, groups: np.ndarray):
-        order = np.random.default_rng(self.seed).permutation(groups.max() + 1)
-        return GroupKFold(n_splits=self.folds).split(x, groups=order[groups])
-
-
-def _group_folds(folds: int, seed: int):
-    """scikit-learn's GroupKFold with the groups (managers) shuffled by ``seed``."""
-    try:
-        return GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    except TypeError:
-        return _PermutedGroupKFold(folds, seed)
+    >>> grouped_folds(np.array([0, 0, 1, 2, 2, 2, 3]), folds=2, seed=0).tolist()
+    [1, 1, 1, 0, 0, 0, 0]
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    sizes = np.bincount(groups)
+    keys = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0]).random(len(sizes))
+    rows_in = np.zeros(folds, dtype=np.int64)
+    fold_of_group = np.full(len(sizes), -1, dtype=np.int64)
+    for g in np.argsort(keys, kind="stable"):
+        if sizes[g]:
+            k = int(np.argmin(rows_in))
+            fold_of_group[g] = k
+            rows_in[k] += sizes[g]
+    return fold_of_group[groups]
 
 
 @dataclass(frozen=True)

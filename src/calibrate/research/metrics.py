@@ -30,6 +30,7 @@ from scipy.stats import rankdata
 
 from calibrate.errors import CalibrateError
 from calibrate.periods import quarter_index
+from calibrate.results import Summary, frame_summary
 
 __all__ = ["RedundancyResult", "indicator_redundancy", "rank_stability_over_periods", "spearman"]
 
@@ -85,6 +86,14 @@ class RedundancyResult:
         return pd.DataFrame({"indicator": list(c.index), "vif": self.vif.to_numpy(),
                              "most_correlated_with": most.to_numpy(),
                              "abs_corr": c.max(axis=1).to_numpy(), "n": self.n})
+
+    def summary(self) -> Summary:
+        """VIF and the most correlated other indicator per indicator."""
+        return frame_summary("indicator redundancy", self.to_frame(),
+                             values={"n": int(self.n), "max_vif": self.max_vif, "max_abs_corr": self.max_abs_corr})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def indicator_redundancy(frame: pd.DataFrame, columns: Sequence[str]) -> RedundancyResult:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError
+from calibrate.results import Summary, frame_summary
 
 CONTRIBUTION_PREFIX = "points_"
 
@@ -46,6 +47,16 @@ class CompositeResult:
 
     def to_frame(self) -> pd.DataFrame:
         return self.scores.reset_index()
+
+    def summary(self) -> Summary:
+        """The weights and the composite's spread."""
+        c = self.composite
+        return frame_summary("composite score", self.weights.rename_axis("indicator").reset_index(name="weight"),
+                             values={"rows": int(len(c)), "composite_mean": float(c.mean()),
+                                     "composite_sd": float(c.std())})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def check_weights(weights: pd.Series, indicators: list[str] | tuple[str, ...]) -> pd.Series:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError
+from calibrate.results import Summary
 from calibrate.schema import expand_to_quarters
 
 UNIT = ["manager_id", "period", "criterion"]
@@ -73,12 +74,19 @@ class ReviewScores:
         expanded = expand_to_quarters(rows, "period")
         return expanded.groupby(["manager_id", "quarter"])[column].mean().rename_axis(["manager_id", "period"])
 
-    def summary(self) -> dict:
+    def to_dict(self) -> dict:
         flags = self.scores["flag"].value_counts()
         return {"reviews": int(len(self.scores)), "raters": int(len(self.rater_effects)),
                 "too_few_raters": int(flags.get(TOO_FEW, 0)), "too_many_raters": int(flags.get(TOO_MANY, 0)),
                 "leniency_sd": self.leniency_sd, "residual_sd": self.residual_sd,
                 "iterations": self.iterations, "converged": self.converged}
+
+    def summary(self) -> Summary:
+        """Reviews, raters, flags and the leniency estimates (:meth:`to_dict`) as a table."""
+        return Summary.from_values("360 reviews", self.to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def trimmed_mean(ratings: pd.Series | np.ndarray) -> float:

@@ -27,6 +27,7 @@ from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
 from calibrate.panel import indicator_panel
+from calibrate.results import Summary
 from calibrate.schema import expand_to_quarters
 from calibrate.scoring.composite import CompositeResult, check_weights, composite_scores, period_means
 from calibrate.scoring.customer_measures import nps_interval, satisfaction_scores
@@ -64,7 +65,7 @@ class Scorecard:
     def distribution(self) -> pd.DataFrame:
         return grade_distribution(self.annual["grade"].dropna(), self.grading)
 
-    def summary(self) -> dict:
+    def to_dict(self) -> dict:
         a = self.annual
         return {
             "year": self.year, "periods": list(self.periods), "managers_scored": int(a["score"].notna().sum()),
@@ -72,12 +73,19 @@ class Scorecard:
             "score_mean": float(a["score"].mean()), "score_sd": float(a["score"].std()),
             "improvement_plans": int(a["improvement_plan"].sum()), "bonus_total": float(a["bonus"].sum()),
             "weights": {k: float(v) for k, v in self.weights.items()},
-            "stability": self.stability.summary(),
-            "reviews": self.reviews.summary() if self.reviews is not None else None,
+            "stability": self.stability.to_dict(),
+            "reviews": self.reviews.to_dict() if self.reviews is not None else None,
             "insufficient_survey_measures": {} if self.customer is None else {
                 c[:-len("_status")]: int((self.customer[c] == "insufficient").sum())
                 for c in self.customer.columns if c.endswith("_status")},
         }
+
+    def summary(self) -> Summary:
+        """The scorecard's figures (:meth:`to_dict`) as a table."""
+        return Summary.from_values(f"scorecard {self.year}", self.to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def scoring_year(quarters: list[str], wanted: int | None, explicit: bool) -> int:

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from calibrate.errors import InfeasibleConstraints
+from calibrate.results import Summary
 from calibrate.scoring.composite import InvalidWeights, check_weights, composite_matrix
 from calibrate.scoring.grades import Grading, distance_to_cut
 from calibrate.threads import one_blas_thread
@@ -46,7 +47,7 @@ class StabilityResult:
     def to_frame(self) -> pd.DataFrame:
         return self.managers.copy()
 
-    def summary(self) -> dict:
+    def to_dict(self) -> dict:
         m, d = self.managers, self.draws
         return {"draws": int(len(d)), "managers": int(len(m)),
                 "expected_share_changing_grade": float(m["p_grade_change"].mean()),
@@ -56,6 +57,13 @@ class StabilityResult:
                 "kendall_mean": float(d["kendall"].mean()), "kendall_p5": float(d["kendall"].quantile(0.05)),
                 "same_grade_mean": float(d["same_grade"].mean()),
                 "boundary_probability": self.boundary_probability}
+
+    def summary(self) -> Summary:
+        """Grade stability figures (:meth:`to_dict`) as a table."""
+        return Summary.from_values("grade stability", self.to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def sample_weights(weights: pd.Series, ranges: pd.DataFrame, *, draws: int = 500,

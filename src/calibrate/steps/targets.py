@@ -96,7 +96,7 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
         return out
 
     if bt is not None:
-        bt_json = bt.summary()
+        bt_json = bt.to_dict()
         reliability = bt.reliability
         bt_managers = with_pseudonym(bt.managers)
     else:
@@ -116,7 +116,7 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
         artifacts.write_csv(plan.payout_curve(), folder / "payout_curve.csv"),
         artifacts.write_csv(with_pseudonym(plan.fit.to_frame()), folder / "model.csv"),
         artifacts.write_csv(ramp, folder / "ramp.csv"),
-        artifacts.write_json(plan.summary(), folder / "summary.json"),
+        artifacts.write_json(plan.to_dict(), folder / "summary.json"),
         artifacts.write_json(bt_json, folder / "backtest.json"),
         artifacts.write_csv(reliability, folder / "reliability.csv"),
         artifacts.write_csv(bt_managers, folder / "backtest_managers.csv"),

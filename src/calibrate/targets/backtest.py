@@ -32,6 +32,7 @@ from scipy import stats
 from calibrate.dataset import Dataset
 from calibrate.errors import ConfigError
 from calibrate.periods import quarter_index
+from calibrate.results import Summary
 from calibrate.targets.fit import InsufficientHistory, PerformanceFit, fit_performance_model
 from calibrate.targets.payout import PayoutCurve
 from calibrate.targets.simulation import AttainmentResult, Seed, attainment
@@ -138,7 +139,7 @@ class BacktestResult:
     def to_frame(self) -> pd.DataFrame:
         return self.managers.copy()
 
-    def summary(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Plain numbers for backtest.json."""
         p5, p50, p95 = (float(v) for v in self.attainment.share_quantile([0.05, 0.5, 0.95]))
         return {
@@ -153,8 +154,15 @@ class BacktestResult:
             "median_total": float(self.fit.model.median.sum()),
             "mean_probability_hit": float(self.managers.loc[self.managers["hit"], "probability"].mean()),
             "mean_probability_missed": float(self.managers.loc[~self.managers["hit"], "probability"].mean()),
-            "fit": self.fit.summary(),
+            "fit": self.fit.to_dict(),
         }
+
+    def summary(self) -> Summary:
+        """The backtest figures (:meth:`to_dict`) as a table."""
+        return Summary.from_values(f"backtest of {self.year}", self.to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def backtest_year(data: Dataset | pd.DataFrame) -> int:

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import optimize, special
 
 from calibrate.errors import ConfigError, InfeasibleConstraints
+from calibrate.results import Summary
 from calibrate.targets.model import PerformanceModel, align_targets
 from calibrate.targets.simulation import Seed, outcome_quantiles
 
@@ -88,6 +89,15 @@ class UniformGrowth:
         """manager_id, region, reference, target, probability."""
         return pd.DataFrame({"manager_id": self.manager_id, "region": self.region, "reference": self.reference,
                              "target": self.target, "probability": self.probability})
+
+    def summary(self) -> Summary:
+        """The uniform growth and the expected share hitting target."""
+        return Summary.from_values("uniform growth", {"growth": float(self.growth),
+                                                      "expected_share": float(self.expected_share),
+                                                      "managers": int(len(self.manager_id))})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def uniform_growth_for_probability(model: PerformanceModel, p: float, reference: Any, *, method: Method = "auto",

@@ -99,6 +99,7 @@ from scipy import optimize, special, stats
 from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError, ConfigError, Problem, ValidationError
 from calibrate.periods import parse_quarter, quarter_from_index, quarter_index, quarter_of_date
+from calibrate.results import Summary
 from calibrate.targets.calibration import ramp_share
 from calibrate.targets.model import PerformanceModel, id_list
 
@@ -151,6 +152,16 @@ class RampEstimate:
             out["observed_share"] = np.nan
         out["observations"] = out["observations"].fillna(0).astype(int)
         return out
+
+    def summary(self) -> Summary:
+        """Source, first-year share and the curve's parameters."""
+        return Summary.from_values("new-hire ramp", {"source": self.source,
+                                                     "first_year_share": float(self.first_year_share),
+                                                     "amplitude": self.amplitude, "scale": self.scale,
+                                                     "new_hires": int(self.new_hires)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def _ramp_from_data(y: np.ndarray, tenure: np.ndarray, region: np.ndarray, level: np.ndarray,
@@ -424,7 +435,7 @@ class PerformanceFit:
         growth_uncertainty, region_sigma and median (next year's median revenue)."""
         return self.managers.copy()
 
-    def summary(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """The team-level estimates as plain numbers (for JSON and reports)."""
         return {
             "year": self.year, "first_quarter": self.first_quarter, "last_quarter": self.last_quarter,
@@ -443,6 +454,13 @@ class PerformanceFit:
             "median_total": float(self.model.median.sum()),
             "notes": list(self.notes),
         }
+
+    def summary(self) -> Summary:
+        """The team-level estimates (:meth:`to_dict`) as a table, the fallbacks as notes."""
+        return Summary.from_values(f"performance model for {self.year}", self.to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 # ---------------------------------------------------------------------------- the fit
@@ -480,6 +498,43 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     if ramp_first_year_share is not None and not 0 < float(ramp_first_year_share) <= 1:
         raise ConfigError(f"targets: ramp_first_year_share must be above 0 and at most 1 (a share of a "
                           f"veteran's revenue, e.g. 0.5); got {ramp_first_year_share}.")
+    notes: list[str] = []
+    panel = _panel(perf, mgr, through, year, manager_ids, notes)
+    ramp, y_deramped = _ramp_stage(panel, ramp_window, min_new_hires, ramp_first_year_share, notes)
+    season, season_estimated, z, dz, pair = _seasonality_stage(panel, y_deramped, notes)
+    drift = _raw_growth(panel, z, dz, pair)
+    shocks = _region_shocks_and_noise(panel, drift, dz, pair)
+    tails = _tails_stage(shocks, pair, heavy_tails)
+    growth = _growth_shrinkage(drift, shocks, tails)
+    level_now, level_var = _current_level(panel, z, drift, shocks, tails, growth, ramp_window, notes)
+    return _next_year(panel, ramp, season, season_estimated, drift, shocks, tails, growth, level_now, level_var,
+                      heavy_tails, ramp_window, notes)
+
+
+# ---------------------------------------------------------------------------- the fit, stage by stage
+@dataclass(frozen=True)
+class _Panel:
+    """Managers x quarters matrices of the history used (rows ``ids``; columns quarters ``first..last``)."""
+
+    ids: pd.Index
+    chosen: list
+    first: int
+    last: int
+    n_q: int
+    horizon_idx: np.ndarray
+    plan_year: int
+    y: np.ndarray                 # log revenue (NaN where missing or not positive)
+    raw_rev: np.ndarray           # revenue
+    region: np.ndarray
+    level: np.ndarray
+    hires: np.ndarray             # hire quarter index per manager
+    tenure: np.ndarray            # tenure quarters per manager and column
+    quarter_of_col: np.ndarray    # calendar quarter 1-4 of each column
+
+
+def _panel(perf: pd.DataFrame, mgr: pd.DataFrame, through: str | None, year: int | None,
+           manager_ids: Sequence[str] | None, notes: list[str]) -> _Panel:
+    """Stage 1: the history up to ``through``, the plan year, the managers to plan for, the matrices."""
     quarters = quarter_index(perf["period"])
     last = quarters.max() if through is None else _quarter(through, "through")
     keep = quarters <= last
@@ -498,9 +553,6 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     if horizon_idx[0] <= last:
         raise ConfigError(f"The plan year {plan_year} must come after the last quarter used "
                           f"({quarter_from_index(last)}).")
-    notes: list[str] = []
-
-    # ----- managers and matrices
     mgr = mgr.set_index("manager_id")
     hire_q = np.array([quarter_index([quarter_of_date(d)])[0] for d in mgr["hire_date"]])
     hire_of = pd.Series(hire_q, index=mgr.index)
@@ -543,28 +595,55 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     hires = hire_of.reindex(ids).to_numpy()
     tenure = (np.arange(first, last + 1)[None, :] - hires[:, None]).astype(float)
     quarter_of_col = (np.arange(first, last + 1) % 4) + 1
+    return _Panel(ids=ids, chosen=chosen, first=first, last=last, n_q=n_q, horizon_idx=horizon_idx,
+                  plan_year=plan_year, y=y, raw_rev=raw_rev, region=region, level=level, hires=hires,
+                  tenure=tenure, quarter_of_col=quarter_of_col)
 
-    # ----- ramp and seasonality
-    ramp = _ramp_from_data(y, tenure, region, level, ramp_window, min_new_hires, ramp_first_year_share)
+
+def _ramp_stage(panel: _Panel, ramp_window: int, min_new_hires: int, ramp_first_year_share: float | None,
+                notes: list[str]) -> tuple[RampEstimate, np.ndarray]:
+    """Stage 2, ramp of new hires: the learning curve, and log revenue with the ramp taken out."""
+    ramp = _ramp_from_data(panel.y, panel.tenure, panel.region, panel.level, ramp_window, min_new_hires,
+                           ramp_first_year_share)
     if ramp.source == "default":
         notes.append(f"Only {ramp.new_hires} managers were seen in their first year (fewer than {min_new_hires}): "
                      "the new-hire ramp uses the default of 50% of a veteran in year one, 100% from quarter 8.")
-    log_ramp = np.log(ramp.share(tenure))
-    y_deramped = y - log_ramp
-    dz = np.full_like(y, np.nan)
+    log_ramp = np.log(ramp.share(panel.tenure))
+    return ramp, panel.y - log_ramp
+
+
+def _seasonality_stage(panel: _Panel, y_deramped: np.ndarray,
+                       notes: list[str]) -> tuple[pd.Series, bool, np.ndarray, np.ndarray, np.ndarray]:
+    """Stage 3, seasonality: the factors, de-seasonalised ``z``, its changes ``dz`` and where they exist."""
+    dz = np.full_like(y_deramped, np.nan)
     dz[:, 1:] = y_deramped[:, 1:] - y_deramped[:, :-1]
     pair = np.isfinite(dz)
-    season_arr = _season_from_changes(dz, pair, quarter_of_col)
+    season_arr = _season_from_changes(dz, pair, panel.quarter_of_col)
     season_estimated = season_arr is not None
     if season_arr is None:
         season_arr = np.zeros(4)
         notes.append("Seasonality could not be estimated (it needs every quarter-to-quarter change at least once, "
                      "i.e. five consecutive quarters): no seasonal factors were applied.")
     season = pd.Series(season_arr, index=pd.Index([1, 2, 3, 4], name="quarter"), name="log_factor")
-    z = y_deramped - season_arr[quarter_of_col - 1][None, :]
+    z = y_deramped - season_arr[panel.quarter_of_col - 1][None, :]
     dz[:, 1:] = z[:, 1:] - z[:, :-1]
+    return season, season_estimated, z, dz, pair
 
-    # ----- raw growth and residuals
+
+@dataclass(frozen=True)
+class _Drift:
+    """Each manager's raw quarterly drift and where its history lies."""
+
+    n_obs: np.ndarray
+    last_col: np.ndarray
+    span: np.ndarray
+    drift_raw: np.ndarray
+    n_changes: np.ndarray
+
+
+def _raw_growth(panel: _Panel, z: np.ndarray, dz: np.ndarray, pair: np.ndarray) -> _Drift:
+    """Stage 4: raw drift ``(z_last - z_first) / span`` per manager."""
+    n, n_q = z.shape
     obs = np.isfinite(z)
     n_obs = obs.sum(axis=1)
     first_col = np.where(n_obs > 0, np.argmax(obs, axis=1), -1)
@@ -575,14 +654,31 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     z_last = np.where(n_obs > 0, z[rows, np.maximum(last_col, 0)], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         drift_raw = np.where(span > 0, (z_last - z_first) / np.where(span > 0, span, 1), np.nan)
-    n_changes = pair.sum(axis=1)
-    resid = np.where(pair, dz - np.nan_to_num(drift_raw)[:, None], np.nan)
-    var_region, region_part = _region_variance(resid, pair, region, n_changes)
+    return _Drift(n_obs=n_obs, last_col=last_col, span=span, drift_raw=drift_raw, n_changes=pair.sum(axis=1))
+
+
+@dataclass(frozen=True)
+class _Shocks:
+    """Region shock variance and the manager's own noise: permanent and transient parts."""
+
+    var_region: float
+    e: np.ndarray                 # residual changes with the region part removed
+    e0: np.ndarray                # the same, 0 where there is no change
+    gamma0: float
+    var_eps: float
+    var_eta: float
+    permanent_share: float
+
+
+def _region_shocks_and_noise(panel: _Panel, drift: _Drift, dz: np.ndarray, pair: np.ndarray) -> _Shocks:
+    """Stage 5, region shocks and idiosyncratic noise by moments of the growth residuals."""
+    resid = np.where(pair, dz - np.nan_to_num(drift.drift_raw)[:, None], np.nan)
+    var_region, region_part = _region_variance(resid, pair, panel.region, drift.n_changes)
     mi, ti = np.nonzero(pair)
     e = np.full_like(resid, np.nan)
     e[mi, ti] = resid[mi, ti] - region_part
     e0 = np.where(pair, e, 0.0)
-    gamma0, gamma1 = _local_level_moments(e0, pair, n_changes)
+    gamma0, gamma1 = _local_level_moments(e0, pair, drift.n_changes)
     if gamma0 <= 0:
         raise InsufficientHistory("Revenue does not vary between quarters, so its uncertainty cannot be "
                                   "estimated; check the performance table.")
@@ -590,38 +686,76 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     if 2 * var_eps > 0.9 * gamma0:
         var_eps = 0.45 * gamma0
     var_eta = gamma0 - 2 * var_eps
-    permanent_share = var_eta / gamma0
+    return _Shocks(var_region=var_region, e=e, e0=e0, gamma0=gamma0, var_eps=var_eps, var_eta=var_eta,
+                   permanent_share=var_eta / gamma0)
 
-    # ----- tails and per-manager noise
-    pooled_sd = np.sqrt(gamma0)
+
+@dataclass(frozen=True)
+class _Tails:
+    """Quarterly Student-t degrees of freedom and the per-manager shrunk noise variances."""
+
+    pooled_sd: float
+    q_df: float | None
+    var_i: np.ndarray
+    prior_df: float
+    var_eta_i: np.ndarray
+    var_eps_i: np.ndarray
+
+
+def _tails_stage(shocks: _Shocks, pair: np.ndarray, heavy_tails: bool) -> _Tails:
+    """Stage 6, tails and per-manager noise."""
+    pooled_sd = np.sqrt(shocks.gamma0)
     q_df = None
     kurt = 0.0
     if heavy_tails:
-        q_df = _t_degrees_of_freedom(e[pair] / pooled_sd)
+        q_df = _t_degrees_of_freedom(shocks.e[pair] / pooled_sd)
         if q_df is not None:
             kurt = 6.0 / (q_df - 4) if q_df > 4 else 6.0
     # the tail is measured on residuals scaled by the pooled sd: scaling by each manager's own
     # (few-quarter) estimate would hide the tails it is meant to find
-    var_i, _, prior_df = _shrunk_variances(e0, pair, kurt)
-    var_eta_i = permanent_share * var_i
-    var_eps_i = (1 - permanent_share) * var_i / 2
+    var_i, _, prior_df = _shrunk_variances(shocks.e0, pair, kurt)
+    return _Tails(pooled_sd=pooled_sd, q_df=q_df, var_i=var_i, prior_df=prior_df,
+                  var_eta_i=shocks.permanent_share * var_i, var_eps_i=(1 - shocks.permanent_share) * var_i / 2)
 
-    # ----- growth with shrinkage (quarterly drift units, reported annual)
+
+@dataclass(frozen=True)
+class _Growth:
+    """Growth with empirical-Bayes shrinkage (quarterly drift units)."""
+
+    has_growth: np.ndarray
+    se2: np.ndarray
+    drift_mean: float
+    tau2: float
+    shrink: np.ndarray
+    drift_post: np.ndarray
+    drift_post_var: np.ndarray
+
+
+def _growth_shrinkage(drift: _Drift, shocks: _Shocks, tails: _Tails) -> _Growth:
+    """Stage 7, growth with shrinkage toward the DerSimonian-Laird team mean."""
+    span = drift.span
     has_growth = span > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        se2 = np.where(has_growth, ((var_eta_i + var_region) * span + 2 * var_eps_i) / np.where(has_growth, span, 1) ** 2,
-                       np.nan)
-    drift_mean, tau2 = _dersimonian_laird(drift_raw[has_growth], se2[has_growth])
+        se2 = np.where(has_growth, ((tails.var_eta_i + shocks.var_region) * span + 2 * tails.var_eps_i)
+                       / np.where(has_growth, span, 1) ** 2, np.nan)
+    drift_mean, tau2 = _dersimonian_laird(drift.drift_raw[has_growth], se2[has_growth])
     shrink = np.where(has_growth, se2 / (se2 + tau2) if tau2 > 0 else 1.0, 1.0)
-    drift_post = np.where(has_growth, drift_mean + (1 - shrink) * (np.nan_to_num(drift_raw) - drift_mean), drift_mean)
+    drift_post = np.where(has_growth, drift_mean + (1 - shrink) * (np.nan_to_num(drift.drift_raw) - drift_mean),
+                          drift_mean)
     drift_post_var = np.where(has_growth, (1 - shrink) * np.nan_to_num(se2), tau2)
+    return _Growth(has_growth=has_growth, se2=se2, drift_mean=drift_mean, tau2=tau2, shrink=shrink,
+                   drift_post=drift_post, drift_post_var=drift_post_var)
 
-    # ----- current level by the local-level Kalman filter
-    level_now, level_var = _kalman_level(z, drift_post, var_eta_i + var_region, var_eps_i)
-    t_last = np.where(n_obs > 0, first + last_col, last)
+
+def _current_level(panel: _Panel, z: np.ndarray, drift: _Drift, shocks: _Shocks, tails: _Tails, growth: _Growth,
+                   ramp_window: int, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 8, current level by the local-level Kalman filter; managers without history get the veterans'."""
+    level_now, level_var = _kalman_level(z, growth.drift_post, tails.var_eta_i + shocks.var_region, tails.var_eps_i)
+    last, level, n_obs = panel.last, panel.level, drift.n_obs
+    t_last = np.where(n_obs > 0, panel.first + drift.last_col, last)
     no_history = n_obs == 0
     if no_history.any():
-        veteran = (n_obs > 0) & (t_last == last) & (hires <= last - ramp_window)
+        veteran = (n_obs > 0) & (t_last == last) & (panel.hires <= last - ramp_window)
         if not veteran.any():
             veteran = (n_obs > 0) & (t_last == last)
         for lv in np.unique(level[no_history]):
@@ -633,8 +767,17 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
             level_var[sel] = level_now[ref].var(ddof=1) if ref.sum() > 1 else 0.0
         notes.append(f"{int(no_history.sum())} managers have no revenue history yet: they start from the "
                      "average veteran level of their job level, with the team's growth.")
+    return level_now, level_var
 
-    # ----- next year's annual model
+
+def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_estimated: bool, drift: _Drift,
+               shocks: _Shocks, tails: _Tails, growth: _Growth, level_now: np.ndarray, level_var: np.ndarray,
+               heavy_tails: bool, ramp_window: int, notes: list[str]) -> PerformanceFit:
+    """Stage 9: next year's annual model, the per-manager table and the result."""
+    horizon_idx, hires, first, last, n_q = panel.horizon_idx, panel.hires, panel.first, panel.last, panel.n_q
+    season_arr = season.to_numpy()
+    var_eta_i, var_eps_i, drift_post = tails.var_eta_i, tails.var_eps_i, growth.drift_post
+    t_last = np.where(drift.n_obs > 0, first + drift.last_col, last)
     h = (horizon_idx[None, :] - t_last[:, None]).astype(float)                  # quarters ahead (>= 1)
     tenure_h = horizon_idx[None, :] - hires[:, None]
     log_parts = level_now[:, None] + season_arr[horizon_idx % 4][None, :] + np.log(ramp.share(tenure_h))
@@ -647,41 +790,43 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     perm_load = np.sum(c ** 2, axis=1)
     trans_load = np.sum(w ** 2, axis=1)
     sigma = np.sqrt(var_eta_i * perm_load + var_eps_i * trans_load)
-    growth_unc = np.sqrt(drift_post_var * np.sum(w * h, axis=1) ** 2 + level_var)
-    region_sigma = float(np.sqrt(var_region * perm_load.mean()))
+    growth_unc = np.sqrt(growth.drift_post_var * np.sum(w * h, axis=1) ** 2 + level_var)
+    region_sigma = float(np.sqrt(shocks.var_region * perm_load.mean()))
     a_df = None
-    if q_df is not None:
+    if tails.q_df is not None:
         c_mean, w_mean = c.mean(axis=0), w.mean(axis=0)
-        loadings = np.concatenate([np.sqrt(var_eta) * c_mean, np.sqrt(var_eps) * w_mean])
-        a_df = annual_degrees_of_freedom(q_df, loadings[loadings > 0])
+        loadings = np.concatenate([np.sqrt(shocks.var_eta) * c_mean, np.sqrt(shocks.var_eps) * w_mean])
+        a_df = annual_degrees_of_freedom(tails.q_df, loadings[loadings > 0])
 
-    keep_rows = ids.get_indexer(pd.Index(chosen))
+    ids, region, raw_rev = panel.ids, panel.region, panel.raw_rev
+    keep_rows = ids.get_indexer(pd.Index(panel.chosen))
     model = PerformanceModel(ids[keep_rows], region[keep_rows], base[keep_rows], mu[keep_rows], sigma[keep_rows],
                              region_sigma, a_df, growth_uncertainty=growth_unc[keep_rows])
     last_year_cols = np.arange(n_q)[(np.arange(first, last + 1) // 4) == (last // 4)]
     last_year_actual = (np.nansum(raw_rev[:, last_year_cols], axis=1)
-                        if last_year_cols.size == 4 else np.full(n, np.nan))
+                        if last_year_cols.size == 4 else np.full(ids.size, np.nan))
     complete = np.isfinite(raw_rev[:, last_year_cols]).sum(axis=1) == 4
     last_year_actual = np.where(complete, last_year_actual, np.nan)
     tenure_start = horizon_idx[0] - hires
     table = pd.DataFrame({
-        "manager_id": ids.to_numpy(dtype=object), "region": region, "level": level,
+        "manager_id": ids.to_numpy(dtype=object), "region": region, "level": panel.level,
         "tenure_quarters": tenure_start, "new_hire": tenure_start < ramp_window,
-        "quarters_observed": n_obs, "last_year_actual": last_year_actual,
-        "growth_raw": 4 * drift_raw, "growth_se": 4 * np.sqrt(se2), "shrinkage": np.where(has_growth, shrink, 1.0),
-        "growth": 4 * drift_post, "growth_sd": 4 * np.sqrt(drift_post_var),
-        "sigma_quarterly": np.sqrt(var_i), "ramp_share": np.mean(ramp.share(tenure_h), axis=1),
+        "quarters_observed": drift.n_obs, "last_year_actual": last_year_actual,
+        "growth_raw": 4 * drift.drift_raw, "growth_se": 4 * np.sqrt(growth.se2),
+        "shrinkage": np.where(growth.has_growth, growth.shrink, 1.0),
+        "growth": 4 * drift_post, "growth_sd": 4 * np.sqrt(growth.drift_post_var),
+        "sigma_quarterly": np.sqrt(tails.var_i), "ramp_share": np.mean(ramp.share(tenure_h), axis=1),
     }).iloc[keep_rows].reset_index(drop=True)
     table = table.merge(model.to_frame().drop(columns=["region"]), on="manager_id", how="left")
     if heavy_tails and a_df is None:
         notes.append("The residuals show no heavy tails worth modelling (or too few to tell): normal noise is used.")
     return PerformanceFit(
-        model=model, year=plan_year, horizon=tuple(quarter_from_index(int(q)) for q in horizon_idx),
+        model=model, year=panel.plan_year, horizon=tuple(quarter_from_index(int(q)) for q in horizon_idx),
         first_quarter=quarter_from_index(first), last_quarter=quarter_from_index(last), season=season,
-        season_estimated=season_estimated, ramp=ramp, growth_mean=float(4 * drift_mean),
-        growth_between_sd=float(4 * np.sqrt(tau2)), quarterly_sd=float(pooled_sd),
-        permanent_share=float(permanent_share), region_sd_quarterly=float(np.sqrt(var_region)),
-        quarterly_df=q_df, annual_df=a_df, prior_df=float(prior_df), managers=table, notes=tuple(notes))
+        season_estimated=season_estimated, ramp=ramp, growth_mean=float(4 * growth.drift_mean),
+        growth_between_sd=float(4 * np.sqrt(growth.tau2)), quarterly_sd=float(tails.pooled_sd),
+        permanent_share=float(shocks.permanent_share), region_sd_quarterly=float(np.sqrt(shocks.var_region)),
+        quarterly_df=tails.q_df, annual_df=a_df, prior_df=float(tails.prior_df), managers=table, notes=tuple(notes))
 
 
 def _dersimonian_laird(estimate: np.ndarray, se2: np.ndarray) -> tuple[float, float]:

@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from calibrate.errors import ConfigError, Problem, ValidationError
+from calibrate.results import Summary
 
 ArrayLike = Any  # sequences, numpy arrays and pandas Series are all accepted
 
@@ -303,6 +304,16 @@ class PerformanceModel:
         if self.df is not None and np.any(self.sigma > 0):
             return np.where(self.sigma > 0, np.inf, np.exp(self.log_median - log_t + self.normal_sd ** 2 / 2))
         return np.exp(self.log_median - log_t + self.log_sd ** 2 / 2)
+
+    def summary(self) -> Summary:
+        """Managers, regions, total median and the noise settings."""
+        return Summary.from_values("performance model", {
+            "managers": int(self.n_managers), "regions": len(self.regions),
+            "median_total": float(np.sum(self.median)), "df": self.df,
+            "mean_log_sd": float(np.mean(self.log_sd))})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def align_targets(model: PerformanceModel, values: Any, *, name: str = "targets",

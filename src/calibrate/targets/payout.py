@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import ConfigError
+from calibrate.results import Summary, frame_summary
 from calibrate.targets.model import ArrayLike
 
 
@@ -132,6 +133,13 @@ class PayoutCurve:
         """The breakpoints as a table (attainment, coefficient)."""
         return pd.DataFrame(self.points, columns=["attainment", "coefficient"])
 
+    def summary(self) -> Summary:
+        """The breakpoints (attainment, coefficient)."""
+        return frame_summary("payout curve", self.to_frame(), values={"slope_above": self.slope_above})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 @dataclass(frozen=True, eq=False)
 class BonusCost:
@@ -173,7 +181,7 @@ class BonusCost:
     def p99(self) -> float:
         return self.quantile(0.99)
 
-    def summary(self) -> pd.Series:
+    def to_series(self) -> pd.Series:
         """Target bonus pool, mean and P50/P90/P99 of the total cost."""
         return pd.Series({"target_pool": float(self.bonus_base.sum()), "mean": self.mean,
                           "p50": self.p50, "p90": self.p90, "p99": self.p99,
@@ -184,3 +192,11 @@ class BonusCost:
         return pd.DataFrame({"manager_id": self.manager_id, "region": self.region,
                              "bonus_base": self.bonus_base, "expected_coefficient": self.expected_coefficient,
                              "expected_bonus": self.expected_bonus})
+
+    def summary(self) -> Summary:
+        """Target pool, mean and P50/P90/P99 of the total cost (reads like :meth:`to_series`)."""
+        return Summary.from_values("bonus cost", self.to_series().to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+

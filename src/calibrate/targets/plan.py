@@ -35,6 +35,7 @@ import pandas as pd
 
 from calibrate.dataset import Dataset
 from calibrate.errors import ConfigError, InfeasibleConstraints
+from calibrate.results import Summary
 from calibrate.targets.calibration import (allocate_goal, ramp_targets, targets_for_probability,
                                            uniform_growth_for_probability)
 from calibrate.targets.fit import RAMP_WINDOW, PerformanceFit, fit_performance_model
@@ -285,13 +286,20 @@ class TargetPlan:
         coef = self.settings.payout.coefficient(grid)
         return pd.DataFrame({"attainment": grid, "coefficient": coef, "bonus": coef * self.settings.bonus_base})
 
-    def summary(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         """Settings, the fit's team-level estimates and the headline numbers (plain values for JSON)."""
         return {"year": self.year, "seed": self.seed, "settings": self.settings.to_dict(),
                 "company_goal": self.company_goal, "uniform_growth": self.uniform_growth,
                 "allocation_probability": self.allocation_probability,
                 "last_year_total": float(self.managers["last_year_actual"].sum()),
-                "fit": self.fit.summary(), "notes": list(self.notes)}
+                "fit": self.fit.to_dict(), "notes": list(self.notes)}
+
+    def summary(self) -> Summary:
+        """Settings, the fit's estimates and the headline numbers (:meth:`to_dict`) as a table."""
+        return Summary.from_values(f"target plan for {self.year}", self.to_dict())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def share_distribution(results: Mapping[str, AttainmentResult]) -> pd.DataFrame:

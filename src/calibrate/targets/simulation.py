@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import ConfigError
+from calibrate.results import Summary
 from calibrate.targets.model import PerformanceModel, align_targets
 from calibrate.targets.payout import BonusCost, PayoutCurve
 
@@ -250,6 +251,14 @@ class AttainmentResult:
         if self.bonus is not None:
             frame["expected_bonus"] = self.bonus.expected_bonus
         return frame
+
+    def summary(self) -> Summary:
+        """The team figures of :meth:`team_summary` as a table."""
+        return Summary.from_values("attainment", {k: (v.item() if hasattr(v, "item") else v)
+                                                  for k, v in self.team_summary().items()})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 @dataclass

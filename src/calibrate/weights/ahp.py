@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import InvalidJudgments
+from calibrate.results import Summary, frame_summary
 
 __all__ = [
     "SAATY_RANDOM_INDEX",
@@ -152,6 +153,21 @@ class AHPResult:
             lines.append(f"most inconsistent judgment: {self.worst_judgment}")
         return "\n".join(lines)
 
+    # results-object methods: summary() is a Summary; the text report is summary_text() (and str(summary()))
+    summary_text = summary
+
+    def summary(self) -> Summary:
+        """Priorities (largest first) with lambda_max, CI, RI, CR and the verdict."""
+        table = self.priorities.sort_values(ascending=False).rename_axis("item").reset_index(name="priority")
+        values = {"items": int(len(self.priorities)), "lambda_max": float(self.lambda_max),
+                  "consistency_index": float(self.consistency_index), "random_index": float(self.random_index),
+                  "consistency_ratio": float(self.consistency_ratio), "consistent": bool(self.consistent)}
+        who = f"expert {self.expert}: " if self.expert is not None else ""
+        return frame_summary(f"{who}AHP priorities", table, text=self.summary_text(), values=values)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 @dataclass(frozen=True)
 class AHPPanelResult:
@@ -206,6 +222,15 @@ class AHPPanelResult:
                 "suggested_value": worst.suggested_value if worst else np.nan,
             })
         return pd.DataFrame(rows)
+
+    def summary(self) -> Summary:
+        """The panel's weights per item (to_frame) and each expert's consistency ratio as notes."""
+        notes = [f"{r.expert}: CR {r.consistency_ratio:.3f}" for r in self.consistency_frame().itertuples()
+                 if hasattr(r, "expert") and hasattr(r, "consistency_ratio")]
+        return frame_summary(f"AHP panel of {len(self.experts)} experts", self.to_frame(), notes=notes)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 # --------------------------------------------------------------------------- public API

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError, Problem, ValidationError
+from calibrate.results import Summary, frame_summary
 from calibrate.weights._checks import numeric_column, reject_duplicates, require_columns
 
 __all__ = ["BaselineWeights", "equal_weights", "entropy_weights", "critic_weights"]
@@ -66,6 +67,14 @@ class BaselineWeights:
         frame = frame.reset_index(names="indicator")
         frame["method"] = self.method
         return frame
+
+    def summary(self) -> Summary:
+        """Weights per indicator and the method's details."""
+        return frame_summary(f"{self.method} weights (n = {self.n})", self.to_frame(),
+                             values={"method": self.method, "n": int(self.n)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def equal_weights(indicators: Iterable[str]) -> BaselineWeights:

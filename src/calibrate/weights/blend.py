@@ -37,6 +37,7 @@ from scipy.optimize import minimize
 
 from calibrate.errors import CalibrateError, InfeasibleConstraints
 from calibrate.indicators import IndicatorSet
+from calibrate.results import Summary, frame_summary
 
 __all__ = ["WeightConstraints", "BlendResult", "weight_constraints", "blend_target", "closest_weights",
            "binding_constraints", "blend"]
@@ -309,13 +310,21 @@ class BlendResult:
         frame["binding"] = self.binding.to_numpy()
         return frame
 
-    def summary(self) -> str:
+    def summary_text(self) -> str:
         lines = [f"proposal ({len(self.weights)} indicators), distance to target {self.distance:.4f}"]
         width = max(len(i) for i in self.weights.index)
         for ind in self.weights.index:
             lines.append(f"  {ind:<{width}}  {self.weights[ind]:.4f}  (target {self.target[ind]:.4f}, last year "
                          f"{self.last_year[ind]:.4f}){'  [' + self.binding[ind] + ']' if self.binding[ind] else ''}")
         return "\n".join(lines)
+
+    def summary(self) -> Summary:
+        """Blended weights per indicator; str() gives the text form."""
+        return frame_summary("weight blend", self.to_frame(), text=self.summary_text(),
+                             values={"distance": float(self.distance)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def closest_weights(target: pd.Series, constraints: WeightConstraints) -> np.ndarray:

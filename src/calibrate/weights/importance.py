@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError, Problem, ValidationError
+from calibrate.results import Summary, frame_summary
 from calibrate.weights._checks import numeric_column, reject_duplicates, require_columns
 
 __all__ = [
@@ -99,7 +100,7 @@ class ImportanceResult:
             "n": self.n,
         })
 
-    def summary(self) -> str:
+    def summary_text(self) -> str:
         label = {"lmg": "LMG (Shapley value of R^2)",
                  "relative_weights": "Johnson's relative weights"}.get(self.method, self.method)
         lines = [f"{label} for {self.outcome}: R^2 = {self.r_squared:.4f} (n = {self.n})"]
@@ -107,6 +108,14 @@ class ImportanceResult:
         for name in self.raw.sort_values(ascending=False).index:
             lines.append(f"  {str(name):<{width}}  {self.raw[name]:.4f}  ({self.normalised[name]:6.1%})")
         return "\n".join(lines)
+
+    def summary(self) -> Summary:
+        """Raw and normalised importance per predictor; str() gives the text form."""
+        return frame_summary(f"{self.method} for {self.outcome}", self.to_frame(), text=self.summary_text(),
+                             values={"r_squared": float(self.r_squared), "n": int(self.n)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 # --------------------------------------------------------------------------- DataFrame API

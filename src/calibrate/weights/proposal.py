@@ -29,6 +29,7 @@ import pandas as pd
 
 from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import IndicatorSet
+from calibrate.results import Summary, frame_summary
 from calibrate.weights.ahp import AHPPanelResult, ahp_panel
 from calibrate.weights.baselines import BaselineWeights, critic_weights, entropy_weights, equal_weights
 from calibrate.weights.blend import BlendResult, blend, weight_constraints
@@ -273,7 +274,7 @@ class WeightProposal:
                                     [0 if zh else 1] for i in ids],
         })
 
-    def summary(self) -> str:
+    def summary_text(self) -> str:
         frame = self.to_frame()
         lines = [f"weight proposal for {self.indicator_set.name} ({len(frame)} indicators); shares "
                  + ", ".join(f"{k} {v:g}" for k, v in self.settings.shares.items())
@@ -286,6 +287,14 @@ class WeightProposal:
                          f"({r['change']:+.3f}){'  ' + r['binding'] if r['binding'] else ''}")
         lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
+
+    def summary(self) -> Summary:
+        """The proposed weights per indicator; str() gives the text form."""
+        return frame_summary(f"weight proposal for {self.indicator_set.name}", self.to_frame(),
+                             notes=list(self.warnings), text=self.summary_text())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def propose_weights(ds, *, shares: Mapping[str, float] | None = None,

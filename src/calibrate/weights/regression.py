@@ -65,6 +65,7 @@ from scipy import stats
 
 from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
+from calibrate.results import Summary, frame_summary
 from calibrate.weights.importance import lmg_from_corr
 
 __all__ = [
@@ -344,6 +345,19 @@ class RegressionResult:
         lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
+    # results-object methods: summary() is a Summary; the text table is summary_text() (and str(summary()))
+    summary_text = summary
+
+    def summary(self) -> Summary:
+        """Coefficients with intervals; str() gives the text table."""
+        values = {"model": self.model, "outcome": self.outcome, "n": int(self.n), "managers": int(self.n_managers),
+                  self.r_squared_kind: float(self.r_squared)}
+        return frame_summary(f"{self.model}: {self.outcome}", self.to_frame(), notes=list(self.warnings),
+                             text=self.summary_text(), values=values)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
 
 def _coefficient_table(design: Design, params: np.ndarray, bse: np.ndarray, level: float, *,
                        elasticity_factor: float = 1.0) -> pd.DataFrame:
@@ -551,8 +565,17 @@ class RegressionSuite:
     def residuals_frame(self) -> pd.DataFrame:
         return pd.concat([r.residuals.assign(model=r.model) for r in self.results], ignore_index=True)
 
-    def summary(self) -> str:
-        return "\n\n".join(r.summary() for r in self.results)
+    # results-object methods: summary() is a Summary; the text of every model is summary_text()
+    def summary_text(self) -> str:
+        return "\n\n".join(r.summary_text() for r in self.results)
+
+    def summary(self) -> Summary:
+        """One row per fitted model (to_frame's fit figures); str() gives every model's text table."""
+        return frame_summary("outcome regressions", self.fit_frame(), notes=list(self.warnings),
+                             text=self.summary_text())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def outcome_regressions(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
@@ -693,6 +716,17 @@ class EvidenceImportance:
             lines.append(f"  {ind:<{width}}  {row['revenue']:7.1%}  {row['retention']:9.1%}  {row['evidence']:8.1%}")
         lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
+
+    # results-object methods: summary() is a Summary; the text table is summary_text() (and str(summary()))
+    summary_text = summary
+
+    def summary(self) -> Summary:
+        """Evidence weights per indicator; str() gives the text table."""
+        return frame_summary("evidence importance", self.to_frame(), notes=list(self.warnings),
+                             text=self.summary_text(), values={"r_squared_revenue": float(self.r_squared_revenue)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def evidence_importance(suite: RegressionSuite,

@@ -46,6 +46,7 @@ import pandas as pd
 from scipy.special import expit
 
 from calibrate.errors import CalibrateError
+from calibrate.results import Summary, frame_summary
 from calibrate.weights.regression import (
     RegressionSuite,
     _combine,
@@ -242,7 +243,7 @@ class BootstrapResult:
         """Percentile intervals of the growth OLS and retention GLM coefficients (natural units)."""
         return self._interval_frame(self.coefficients, "model")
 
-    def summary(self) -> str:
+    def summary_text(self) -> str:
         f = self.to_frame()
         lines = [f"manager bootstrap: {self.resamples} resamples (seed {self.seed}, {self.failed} failed), "
                  f"{self.level:.0%} percentile intervals"]
@@ -255,6 +256,16 @@ class BootstrapResult:
         """``ci_low``/``ci_high`` of one method, indexed by indicator."""
         f = self.to_frame()
         return f[f["method"] == method].set_index("indicator")[["ci_low", "ci_high"]]
+
+    def summary(self) -> Summary:
+        """Percentile intervals per method and indicator; str() gives the text form."""
+        return frame_summary(f"manager bootstrap ({self.resamples} resamples)", self.to_frame(),
+                             text=self.summary_text(),
+                             values={"resamples": int(self.resamples), "failed": int(self.failed),
+                                     "level": float(self.level)})
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
 
 def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_counts: np.ndarray | None = None,
