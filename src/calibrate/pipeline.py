@@ -22,7 +22,8 @@ from calibrate.dataset import Dataset
 from calibrate.distributed import executor_for
 from calibrate.errors import CalibrateError, NotebookFailed
 from calibrate.loading import load_dataset
-from calibrate.report import atomic_run_folder, execute_notebook, git_revision, package_versions, render_html
+from calibrate.report import (atomic_run_folder, execute_notebook, git_revision, kernel_session, package_versions,
+                              render_html)
 from calibrate.steps import all_steps
 from calibrate.steps.base import RunContext, Step, copy_indicator_set
 
@@ -67,7 +68,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     try:
         # re-running some steps keeps the other steps' results from the last good run
         with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder, \
-                executor_for(config.scheduler) as executor:
+                executor_for(config.scheduler) as executor, kernel_session() as kernel:
             if config.scheduler:
                 say(f"heavy work runs on the Dask scheduler {_scheduler_label(config.scheduler)}")
             ctx = RunContext(config, dataset, folder, executor=executor)
@@ -79,7 +80,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
                 written = step.compute(ctx)
                 t1 = time.perf_counter()
                 nb = execute_notebook(name, notebook_parameters(config, folder), folder,
-                                      timeout=int(config.report.get("timeout", 900)))
+                                      timeout=int(config.report.get("timeout", 900)), kernel=kernel)
                 html = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
                                    stamp=_stamp_text(config.lang, stamp))
                 t2 = time.perf_counter()
