@@ -11,14 +11,14 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from calibrate.dataset import load_dataset
 from calibrate.errors import InvalidJudgments
 from calibrate.sample import SampleSpec, write_sample
 from calibrate.weights import propose_weights
 from calibrate.weights.ahp import RANDOM_INDEX_TABLES, ahp_panel, ahp_priorities, random_index
-from calibrate.weights.ahp_hierarchy import ahp_hierarchy, indicator_hierarchy
+from calibrate.weights.ahp_hierarchy import HierarchicalAHPResult, ahp_hierarchy
+from calibrate.weights.step import write_weight_artifacts
 
 
 def _long(pairs: dict, expert: str | None = None, parent: str | None = None) -> pd.DataFrame:
@@ -241,50 +241,31 @@ def test_hierarchy_errors_name_the_entry_and_the_groups():
 # --------------------------------------------------------------------------- the weights proposal
 
 
-def _hierarchical_judgments(iset, experts: int, seed: int) -> pd.DataFrame:
-    """Each expert judges the dimensions and the indicators within each dimension around the set's default
-    weights (log-normal noise, rounded to Saaty's integer scale or its reciprocal)."""
-    rng = np.random.default_rng(seed)
-    tree = indicator_hierarchy(iset)
-    w = iset.default_weights()
-    dim_w = w.groupby(iset.dimension_of()).sum()
-    rows = []
-    for e in range(experts):
-        for parent, children in tree.items():
-            share = dim_w if parent == "goal" else w
-            for i in range(len(children)):
-                for j in range(i + 1, len(children)):
-                    ratio = np.exp(np.log(share[children[i]] / share[children[j]]) + rng.normal(0, 0.2))
-                    v = float(np.clip(np.round(ratio), 1, 9)) if ratio >= 1 else 1 / float(
-                        np.clip(np.round(1 / ratio), 1, 9))
-                    rows.append({"expert": f"E{e + 1}", "row": children[i], "col": children[j], "value": v})
-    return pd.DataFrame(rows)
-
-
 def test_twenty_indicator_company_gets_hierarchical_ahp_weights(tmp_path):
-    """The 20-indicator scale company (8 + 12 extra) gets AHP weights from hierarchical judgments loaded
-    through its config; a flat matrix of 20 would exceed every 1980 random index."""
+    """The 20-indicator scale company (8 + 12 extra indicators) comes with hierarchical judgments and gets
+    AHP weights through its config, the weights artifacts included; a flat matrix of 20 would exceed the
+    1980 random index."""
     paths = write_sample(tmp_path, SampleSpec(n_managers=40, n_quarters=8, truth_replications=2,
                                               extra_indicators=12), seed=7)
     ds = load_dataset(paths["config"])
-    judgments = _hierarchical_judgments(ds.indicator_set, experts=3, seed=1)
-    judgments.to_csv(tmp_path / "ahp_judgments.csv", index=False)
-    config = yaml.safe_load(paths["config"].read_text(encoding="utf-8"))
-    config["data"]["ahp_judgments"] = "ahp_judgments.csv"
-    paths["config"].write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    ds = load_dataset(paths["config"])
     assert ds.report.ok and not ds.report.warnings
-    result = propose_weights(ds, shares={"evidence": 0.5, "ahp": 0.3, "baseline": 0.2}, bootstrap=20,
-                             mixed=False, seed=3)
+    result = propose_weights(ds, bootstrap=20, mixed=False, seed=3)
+    assert isinstance(result.ahp, HierarchicalAHPResult)
     ahp = result.methods_frame().set_index("indicator")["ahp"]
     assert len(ahp) == 20 and ahp.notna().all() and ahp.sum() == pytest.approx(1.0)
-    # the panel's weights follow the default weights the judgments were drawn around
-    default = ds.indicator_set.default_weights().reindex(ahp.index)
-    assert np.corrcoef(ahp, default)[0, 1] > 0.9
+    # the panel's weights follow the anchor (last year's weights) the generator drew the judgments around
+    anchor = ds.indicator_set.default_weights().reindex(ahp.index)
+    assert np.corrcoef(np.log(ahp), np.log(anchor))[0, 1] > 0.8
     frame = result.ahp.to_frame()
     assert set(frame["parent"]) == {"goal", "results", "customer_value", "strategic_behaviour"}
     assert frame.groupby("parent")["local_priority"].sum().to_numpy() == pytest.approx(np.ones(4))
     assert "proposal" in result.bootstrap.draws and np.isfinite(result.bootstrap.draws["ahp"]).all()
+    with pytest.raises(InvalidJudgments, match=r"20 items cannot be compared in one AHP matrix"):
+        flat = ds.ahp_judgments[ds.ahp_judgments["row"].isin(ds.indicator_set.ids)]
+        ahp_panel(flat, items=list(ds.indicator_set.ids))
+    write_weight_artifacts(result, tmp_path / "weights", pseudonymise=False)
+    checks = pd.read_csv(tmp_path / "weights" / "ahp.csv")
+    assert list(checks["expert"]) == ["E1", "E2", "E3", "E4", "E5", "aggregate (AIJ)"]
 
 
 def test_flat_sample_judgments_still_go_through_the_flat_panel(sample_config):
