@@ -80,7 +80,6 @@ from calibrate.weights.ahp_input import (  # noqa: F401  (re-exported: the publi
     _expert_weights,
     _fmt_scale,
     _raise_if,
-    _who,
     judgment_groups,
     reciprocal_matrix,
 )

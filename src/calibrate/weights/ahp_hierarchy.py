@@ -62,8 +62,10 @@ def indicator_hierarchy(indicator_set) -> dict[str, tuple[str, ...]]:
 
 
 def is_hierarchical(judgments: pd.DataFrame, hierarchy: Mapping[str, Sequence[str]]) -> bool:
-    """True when the judgments have a ``parent`` column or compare any inner node (e.g. a dimension)."""
-    if "parent" in judgments.columns:
+    """True when the judgments name a ``parent`` (a non-blank ``parent`` column) or compare an inner node
+    (e.g. a dimension)."""
+    if "parent" in judgments.columns and judgments["parent"].notna().any() and (
+            judgments["parent"].dropna().astype(str).str.strip() != "").any():
         return True
     inner = {str(p) for p in hierarchy} - {ROOT}
     names = set(judgments["row"].astype(str).str.strip()) | set(judgments["col"].astype(str).str.strip())
@@ -362,7 +364,7 @@ def _prepare(judgments: pd.DataFrame, structure, root: str) -> pd.DataFrame:
     parents, problems = [], []
     for pos, (r, c, p) in enumerate(zip(frame["row"], frame["col"], given)):
         label = f"entry {pos + 1} ({r}/{c})"
-        if p is not None and not (isinstance(p, float) and np.isnan(p)) and str(p).strip():
+        if p is not None and not pd.isna(p) and str(p).strip():
             p = str(p).strip()
             if p not in structure:
                 problems.append(f"{label}: parent '{p}' is not a group of the hierarchy "
