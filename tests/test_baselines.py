@@ -1,7 +1,9 @@
 """Tests for calibrate.weights.baselines: equal, entropy and CRITIC weights."""
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -225,3 +227,28 @@ def test_lower_is_better_equals_negating_the_column(values):
     # Flipping every column leaves CRITIC unchanged (all correlations keep their sign).
     everything = {n: "lower" for n in names}
     assert critic_weights(df, names, everything).weights.to_numpy() == pytest.approx(base, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- entropy, column-sum normalisation
+
+SUM_REFERENCE = Path(__file__).resolve().parent / "reference" / "entropy_sum_normalised.json"
+
+
+@pytest.mark.parametrize("case", json.loads(SUM_REFERENCE.read_text(encoding="utf-8"))["cases"],
+                         ids=["xu2004", "zavadskas_podvezko2016"])
+def test_entropy_sum_normalisation_reproduces_published_worked_examples(case):
+    """tests/reference/entropy_sum_normalised.json: Xu (2004) weights 0.4630, 0.3992, 0.1378, 0.0000 and
+    Zavadskas & Podvezko (2016) weights 0.1146, 0.1981, 0.4185, 0.2689 (4 decimals), with normalise='sum'."""
+    frame = pd.DataFrame(case["matrix"], columns=case["columns"])
+    result = entropy_weights(frame, case["columns"], case.get("directions"), normalise="sum")
+    assert result.weights.round(4).tolist() == pytest.approx(case["published_weights_4dp"], abs=1e-12)
+    # the default min-max normalisation gives other weights on the same data
+    assert not np.allclose(entropy_weights(frame, case["columns"]).weights, result.weights, atol=1e-3)
+
+
+def test_entropy_sum_normalisation_rejects_negative_values_and_unknown_options():
+    df = pd.DataFrame({"a": [1.0, -2.0, 3.0], "b": [1.0, 2.0, 4.0]})
+    with pytest.raises(CalibrateError, match=r"normalise='sum' needs values >= 0; column\(s\) a have negative"):
+        entropy_weights(df, ["a", "b"], normalise="sum")
+    with pytest.raises(CalibrateError, match=r"entropy normalise must be 'minmax' or 'sum', got 'zscore'"):
+        entropy_weights(df, ["a", "b"], normalise="zscore")

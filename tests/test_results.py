@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import pkgutil
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +15,16 @@ from calibrate.results import Summary
 
 REFERENCE = Path(__file__).parent / "reference"
 HTML_LIMIT = 20_000          # characters: a summary, never whole arrays (a 400-manager table is far larger)
-METHOD_MODULES = ["weights.ahp", "weights.regression", "weights.uncertainty", "weights.baselines", "weights.proposal",
-                  "weights.importance", "weights.blend", "targets.model", "targets.simulation", "targets.calibration",
-                  "targets.payout", "targets.fit", "targets.backtest", "targets.plan", "scoring.stability",
-                  "scoring.reviews360", "scoring.scorecard", "scoring.composite", "pls.result", "research.compare",
-                  "research.metrics"]
+METHOD_PACKAGES = ("weights", "targets", "scoring", "pls", "research")
+# every module of the method packages: a new result type is covered the day it is written
+METHOD_MODULES = sorted(f"{package}.{info.name}" for package in METHOD_PACKAGES
+                        for info in pkgutil.iter_modules(importlib.import_module(f"calibrate.{package}").__path__))
 # public dataclasses of those modules that are settings, inputs or parts of a result, not results
 NOT_RESULTS = {"WorstJudgment", "Design", "BootstrapInputs", "WeightSettings", "WeightConstraints",
-               "TargetSettings", "SimulatedChunk"}
+               "TargetSettings", "SimulatedChunk",
+               "HierarchyAggregate", "ExpertHierarchy",             # parts of HierarchicalAHPResult
+               "Grading", "Rule", "Block", "PathModel",             # specifications a method takes
+               "OuterSolution", "BootstrapDraws", "InnerEstimates"}  # PLS internals, parts of PLSResult
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,7 @@ def results(small_company_master) -> dict[str, object]:
     from calibrate.targets.payout import PayoutCurve
     from calibrate.targets.simulation import attainment, bonus_cost
     from calibrate.weights import propose_weights
+    from calibrate.weights.ahp_hierarchy import ahp_hierarchy
     from calibrate.weights.importance import lmg
 
     ds = load_dataset(small_company_master / "calibrate.yaml")
@@ -73,6 +77,10 @@ def results(small_company_master) -> dict[str, object]:
         "RedundancyResult": indicator_redundancy(panel, ids),
     }
     out["PLSBootstrap"] = out["PLSResult"].bootstrap
+    judgments = pd.DataFrame({"expert": "E1", "row": ["g1", "a", "a", "b", "x"], "col": ["g2", "b", "c", "c", "y"],
+                              "value": [2, 3, 5, 2, 2]})
+    out["HierarchicalAHPResult"] = ahp_hierarchy(judgments, {"goal": ["g1", "g2"], "g1": ["a", "b", "c"],
+                                                             "g2": ["x", "y"]})
     if points is not None:
         out["CompositeResult"] = composite_scores(points.select_dtypes("number").fillna(0.0)[ids],
                                                   pd.Series(1 / len(ids), index=ids))

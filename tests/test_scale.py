@@ -117,7 +117,7 @@ def test_indicator_set_of_twenty_is_valid_and_weights_hold_the_bands(extra_compa
     folder, paths = extra_company
     assert paths["indicator_set"].name == "indicator_set_20.yaml"
     config = yaml.safe_load(paths["config"].read_text(encoding="utf-8"))
-    assert config["indicator_set"] == "indicator_set_20.yaml" and "ahp_judgments" not in config["data"]
+    assert config["indicator_set"] == "indicator_set_20.yaml" and config["data"]["ahp_judgments"] == "ahp_judgments.csv"
     iset = load_indicator_set(paths["indicator_set"])
     assert len(iset) == 20 and iset.ids[:8] == load_indicator_set("account_manager").ids
     assert iset.ids[8:] == tuple(f"kpi_{k:02d}" for k in range(1, 13))
@@ -165,7 +165,8 @@ def test_extra_indicators_draw_from_their_own_stream():
     for column in ("customers_start", "customers_lost", "new_customers", "key_customers_lost"):
         pd.testing.assert_series_equal(plain["performance"][column], extra["performance"][column])
     assert not np.allclose(plain["performance"]["revenue"].iloc[-40:], extra["performance"]["revenue"].iloc[-40:])
-    assert "ahp_judgments" not in extra and "ahp_judgments" in plain
+    # the extra company's AHP judgments are hierarchical (dimensions, then indicators within each dimension)
+    assert {"results", "customer_value"} <= set(extra["ahp_judgments"]["row"]) and "ahp_judgments" in plain
 
 
 def test_regression_recovers_the_extra_indicators_effects():

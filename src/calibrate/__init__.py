@@ -28,6 +28,7 @@ _API = {
     "run": "calibrate.pipeline",
     "propose_weights": "calibrate.weights",
     "ahp_priorities": "calibrate.weights",
+    "ahp_hierarchy": "calibrate.weights",
     "lmg": "calibrate.weights",
     "fit_performance_model": "calibrate.targets",
     "target_plan": "calibrate.targets",

@@ -87,6 +87,7 @@ TABLES: dict[str, list[Column]] = {
         Column("row", "text"),
         Column("col", "text"),
         Column("value", "judgment", low=1 / 9, high=9, hint="1/9-9 (Saaty scale)"),
+        Column("parent", "text", required=False, nullable=True),   # hierarchical AHP: the group judged
     ],
     "last_year_weights": [
         Column("indicator", "text"),
@@ -438,12 +439,12 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
 
 def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
     j, info = report.tables["ahp_judgments"], table.info
-    known = set(indicator_set.ids)
+    known = set(indicator_set.ids) | {d.id for d in indicator_set.dimensions}   # dimensions: hierarchical AHP
     for column in ("row", "col"):
         for pos in np.flatnonzero((~j[column].isin(known)).to_numpy()):
             report.warnings.append(Problem(info.label, info.row_number(pos), column,
-                                           f"'{j[column].iloc[pos]}' is not an indicator of '{indicator_set.name}'; "
-                                           "the judgment is ignored"))
+                                           f"'{j[column].iloc[pos]}' is not an indicator or dimension of "
+                                           f"'{indicator_set.name}'; the judgment is ignored"))
     same = j["row"] == j["col"]
     for pos in np.flatnonzero(same.to_numpy()):
         report.problems.append(Problem(info.label, info.row_number(pos), "col",

@@ -15,9 +15,9 @@ from calibrate.sample.indicator_set import extra_indicator_set, extra_indicator_
 from calibrate.sample.model import SampleCompany, generate_company
 from calibrate.sample.spec import EXTRA_PATTERN, EXTRA_SHARE, KPI_MEAN, KPI_SD, REGIONS, SampleSpec
 from calibrate.sample.truth import write_truth
-from calibrate.sample.writer import EXTRA_WEIGHTS_SECTION, SAMPLE_CONFIG, write_csv_fast, write_sample
+from calibrate.sample.writer import SAMPLE_CONFIG, write_csv_fast, write_sample
 
-__all__ = ["EXTRA_PATTERN", "EXTRA_SHARE", "EXTRA_WEIGHTS_SECTION", "KPI_MEAN", "KPI_SD", "REGIONS", "SAMPLE_CONFIG",
+__all__ = ["EXTRA_PATTERN", "EXTRA_SHARE", "KPI_MEAN", "KPI_SD", "REGIONS", "SAMPLE_CONFIG",
            "SampleCompany", "SampleSpec", "choose_without_replacement", "extra_indicator_set",
            "extra_indicator_set_dict", "extra_indicator_set_yaml", "generate_company", "weighted_choice",
            "write_csv_fast", "write_sample", "write_truth"]

@@ -105,9 +105,10 @@ def generate_company(spec: SampleSpec = SampleSpec(), seed: int = 2025) -> Sampl
     template = extra_indicator_set(spec) if extra is not None else load_indicator_set("account_manager")
     last_weights = template.default_weights()
     if extra is None:
-        # AHP compares every pair in one matrix, which Saaty's consistency index allows for at most 15 items:
-        # a company with extra indicators has no AHP judgments (its config leaves AHP out of the weights)
         tables["ahp_judgments"] = _ahp_judgments(list(template.ids), last_weights.to_numpy(), spec.experts, rng_ahp)
+    else:
+        # one AHP matrix holds at most 15 items (Saaty's random index): the larger set is judged as a hierarchy
+        tables["ahp_judgments"] = _ahp_hierarchical_judgments(template, last_weights, spec.experts, rng_ahp)
     tables["last_year_weights"] = pd.DataFrame({"indicator": last_weights.index, "weight": last_weights.to_numpy()})
     truth, truth_managers, truth_raters = company_truth(spec, sim, run, traits, quarters, rng_truth, seed,
                                    extra.truth if extra else None)
@@ -459,4 +460,32 @@ def _ahp_judgments(items: list[str], anchor: np.ndarray, experts: int, rng: np.r
                 ratio = np.log(w[i] / w[j]) * 1.8 + rng.normal(0, noise)   # experts exaggerate differences
                 k = int(np.argmin(np.abs(np.log(SAATY) - ratio)))
                 rows.append({"expert": f"E{e + 1}", "row": items[i], "col": items[j], "value": SAATY_TEXT[k]})
+    return pd.DataFrame(rows)
+
+
+def _ahp_hierarchical_judgments(template: IndicatorSet, anchor: pd.Series, experts: int,
+                                rng: np.random.Generator) -> pd.DataFrame:
+    """Hierarchical judgments (dimensions, then the indicators within each dimension), drawn as in
+    :func:`_ahp_judgments`: each expert perturbs the anchor weights, judges each pair of a group with noise
+    and exaggeration; the last expert is inconsistent."""
+    dimension_of = template.dimension_of()
+    groups: dict[str, list[str]] = {"goal": []}
+    for ident in template.ids:
+        d = str(dimension_of[ident])
+        if d not in groups:
+            groups["goal"].append(d)
+            groups[d] = []
+        groups[d].append(str(ident))
+    rows = []
+    for e in range(experts):
+        noise = 0.8 if e == experts - 1 else 0.12
+        w = anchor.reindex(list(template.ids)).to_numpy() * np.exp(rng.normal(0, 0.25, len(template)))
+        share = pd.Series(w, index=list(template.ids))
+        share = pd.concat([share, share.groupby(dimension_of).sum()])
+        for items in groups.values():
+            for i in range(len(items)):
+                for j in range(i + 1, len(items)):
+                    ratio = np.log(share[items[i]] / share[items[j]]) * 1.8 + rng.normal(0, noise)
+                    k = int(np.argmin(np.abs(np.log(SAATY) - ratio)))
+                    rows.append({"expert": f"E{e + 1}", "row": items[i], "col": items[j], "value": SAATY_TEXT[k]})
     return pd.DataFrame(rows)

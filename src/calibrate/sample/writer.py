@@ -37,9 +37,8 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
     settings = {"indicator_set": "account_manager", "ahp_line": "  ahp_judgments: ahp_judgments.csv\n",
                 "weights_section": ""}
     if spec.extra_indicators:
-        settings = {"indicator_set": f"indicator_set_{len(company.indicator_set)}.yaml", "ahp_line": "",
-                    "weights_section": EXTRA_WEIGHTS_SECTION}
-        del paths["ahp_judgments"]
+        settings = {"indicator_set": f"indicator_set_{len(company.indicator_set)}.yaml",
+                    "ahp_line": "  ahp_judgments: ahp_judgments.csv\n", "weights_section": ""}
         paths["indicator_set"] = folder / settings["indicator_set"]
         paths["indicator_set"].write_text(extra_indicator_set_yaml(spec), encoding="utf-8")
     write_csv_fast(t["managers"], paths["managers"])
@@ -153,9 +152,3 @@ output: reports
 privacy:
   pseudonymise: true
 {weights_section}"""
-EXTRA_WEIGHTS_SECTION = """\
-# No AHP: one AHP matrix holds at most 15 items (Saaty's random index), and this set has more.
-weights:
-  methods: [regression, entropy, critic]
-  shares: {evidence: 0.6, ahp: 0.0, baseline: 0.4}
-"""

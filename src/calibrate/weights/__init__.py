@@ -8,12 +8,20 @@
 from __future__ import annotations
 
 from calibrate.weights.ahp import (  # noqa: F401
+    RANDOM_INDEX_TABLES,
     AHPPanelResult,
     AHPResult,
     aggregate_judgments,
     aggregate_priorities,
     ahp_panel,
     ahp_priorities,
+    random_index,
+    reciprocal_matrix,
+)
+from calibrate.weights.ahp_hierarchy import (  # noqa: F401
+    HierarchicalAHPResult,
+    ahp_hierarchy,
+    indicator_hierarchy,
 )
 from calibrate.weights.baselines import BaselineWeights, critic_weights, entropy_weights, equal_weights  # noqa: F401
 from calibrate.weights.blend import (  # noqa: F401

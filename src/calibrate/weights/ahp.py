@@ -1,26 +1,66 @@
 """Analytic Hierarchy Process (AHP): priorities from pairwise judgments.
 
-An expert compares every pair of items (indicators, dimensions) on Saaty's
-1-9 scale: ``row`` is ``value`` times as important as ``col`` (1 = equal,
+An expert compares pairs of items (indicators, dimensions) on Saaty's 1-9
+scale: ``row`` is ``value`` times as important as ``col`` (1 = equal,
 3 = moderately, 5 = strongly, 7 = very strongly, 9 = extremely more
-important; 1/3 ... 1/9 the other way round). From the reciprocal judgment
-matrix ``A`` the priorities are its principal right eigenvector (Saaty 1980),
-normalised to sum to 1, and the consistency ratio says how far the judgments
-contradict each other.
+important; 1/3 ... 1/9 the other way round). Input parsing and validation
+live in :mod:`calibrate.weights.ahp_input`; this module holds the mathematics.
+Hierarchies (dimensions, then indicators) are in :mod:`.ahp_hierarchy`.
 
+Prioritisation (``method``)
+---------------------------
+* ``"eigenvector"`` (default): the principal right eigenvector of the
+  reciprocal matrix ``A`` (Saaty 1980), normalised to sum to 1.
+* ``"geometric_mean"``: the row geometric mean, normalised (Crawford &
+  Williams 1985); the logarithmic least squares solution.
+
+Incomplete matrices
+-------------------
+Experts may leave pairs out. As long as the given judgments link every item
+(directly or through chains), priorities are defined:
+
+* eigenvector: Harker's method (Harker 1987, "Incomplete pairwise
+  comparisons in the analytic hierarchy process", Mathematical Modelling 9(11),
+  837-848): the principal eigenvector of ``B`` with ``b_ij = a_ij`` for given
+  pairs, 0 for missing ones and ``b_ii = 1 + (missing pairs in row i)``;
+* geometric mean: logarithmic least squares for incomplete matrices
+  (Bozóki, Fülöp & Rónyai 2010, "On optimal completion of incomplete pairwise
+  comparison matrices", Mathematical and Computer Modelling 52, 318-333):
+  ``log w`` solves the Laplacian system of the judgment graph.
+
+In both cases the missing pair (i, j) is implied as ``w_i / w_j``
+(:attr:`AHPResult.implied`), and the consistency ratio is that of the
+completed matrix (for Harker's method its lambda_max is the Perron root of
+``B``). When the judgments fall into unlinked groups, :class:`InvalidJudgments`
+names the expert and the groups.
+
+Consistency
+-----------
+``CI = (lambda_max - n) / (n - 1)`` with ``lambda_max`` the principal
+eigenvalue of the (completed) matrix, whatever the prioritisation method;
+``CR = CI / RI(n)``. The random index table is an option (``ri_table``):
+
+* ``"saaty1980"`` (default): T. L. Saaty, The Analytic Hierarchy Process,
+  McGraw-Hill 1980; n <= 15;
+* ``"saaty2005"``: T. L. Saaty, Theory and Applications of the Analytic
+  Network Process, RWS Publications 2005, p. 31 (AHPy's ``random_index='saaty'``);
+  n <= 15;
+* ``"donegan_dodd"``: H. A. Donegan & F. J. Dodd, "A note on Saaty's random
+  indexes", Mathematical and Computer Modelling 15(10), 1991, 135-137 (AHPy's
+  default ``'dd'``); tabulated for n = 3..20 and 25, 30, ..., 100, linear in
+  between.
+
+Published CRs differ mainly by the table used.
+
+Panels
+------
 Panels of experts are combined either by aggregating individual judgments
-(AIJ: element-wise geometric mean of the matrices, which keeps them
-reciprocal) or by aggregating individual priorities (AIP: geometric mean of
-the priority vectors, renormalised); see Forman & Peniwati (1998),
+(AIJ: element-wise weighted geometric mean of the matrices, which keeps them
+reciprocal; over the experts who judged a pair when matrices are incomplete)
+or by aggregating individual priorities (AIP: weighted geometric mean of the
+priority vectors, renormalised); see Forman & Peniwati (1998),
 "Aggregating individual judgments and priorities with the AHP",
 European Journal of Operational Research 108(1), 165-169.
-
-Input formats
--------------
-*Long* judgments: a DataFrame with columns ``row``, ``col``, ``value`` holding
-each unordered pair exactly once (usually the upper triangle), optionally an
-``expert`` column for a panel. *Square*: a DataFrame whose index and columns
-are the same items, with 1 on the diagonal and ``A[j, i] = 1 / A[i, j]``.
 """
 from __future__ import annotations
 
@@ -34,13 +74,26 @@ import pandas as pd
 
 from calibrate.errors import InvalidJudgments
 from calibrate.results import Summary, frame_summary
+from calibrate.weights.ahp_input import (  # noqa: F401  (re-exported: the public input names)
+    SAATY_SCALE,
+    _expert_matrices,
+    _exactly_reciprocal,
+    _expert_weights,
+    _fmt_scale,
+    _raise_if,
+    judgment_groups,
+    reciprocal_matrix,
+)
 
 __all__ = [
     "SAATY_RANDOM_INDEX",
+    "RANDOM_INDEX_TABLES",
     "SAATY_SCALE",
+    "METHODS",
     "AHPResult",
     "AHPPanelResult",
     "WorstJudgment",
+    "random_index",
     "reciprocal_matrix",
     "ahp_priorities",
     "aggregate_judgments",
@@ -59,18 +112,45 @@ SAATY_RANDOM_INDEX: Mapping[int, float] = MappingProxyType({
     9: 1.45, 10: 1.49, 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59,
 })
 
-#: The 17 values of Saaty's scale, 1/9 ... 1 ... 9.
-SAATY_SCALE: tuple[float, ...] = tuple([1 / k for k in range(9, 1, -1)] + list(range(1, 10)))
+#: The published random-index tables (see the module docstring for the sources).
+RANDOM_INDEX_TABLES: Mapping[str, Mapping[int, float]] = MappingProxyType({
+    "saaty1980": SAATY_RANDOM_INDEX,
+    "saaty2005": MappingProxyType({
+        1: 0.0, 2: 0.0, 3: 0.52, 4: 0.89, 5: 1.11, 6: 1.25, 7: 1.35, 8: 1.40, 9: 1.45,
+        10: 1.49, 11: 1.52, 12: 1.54, 13: 1.56, 14: 1.58, 15: 1.59}),
+    "donegan_dodd": MappingProxyType({
+        1: 0.0, 2: 0.0, 3: 0.4914, 4: 0.8286, 5: 1.0591, 6: 1.1797, 7: 1.2519, 8: 1.3171,
+        9: 1.3733, 10: 1.4055, 11: 1.4213, 12: 1.4497, 13: 1.4643, 14: 1.4822, 15: 1.4969,
+        16: 1.5078, 17: 1.5153, 18: 1.5262, 19: 1.5313, 20: 1.5371, 25: 1.5619, 30: 1.5772,
+        40: 1.5976, 50: 1.6102, 60: 1.6178, 70: 1.6237, 80: 1.6277, 90: 1.6213, 100: 1.6339}),
+})
+#: Prioritisation methods.
+METHODS = ("eigenvector", "geometric_mean")
+_METHOD_LABELS = {"eigenvector": "principal eigenvector", "geometric_mean": "row geometric mean"}
 
-# Relative tolerances. On the scale (1%): 0.11 typed for 1/9 is accepted, 9.5 or
-# 0.1 are not. Reciprocal (5%, also the diagonal): a square matrix with 0.33 or
-# 0.13 typed for 1/3 or 1/8 is accepted and then made exactly reciprocal.
-_SCALE_TOLERANCE = 0.01
-_SCALE_MIN = (1 / 9) * (1 - _SCALE_TOLERANCE)
-_SCALE_MAX = 9 * (1 + _SCALE_TOLERANCE)
-_RECIPROCAL_TOLERANCE = 0.05
-_LONG_COLUMNS = ("row", "col", "value")
-_MAX_LISTED = 10
+
+def random_index(n: int, table: str = "saaty1980") -> float:
+    """RI(n) from a published table (``saaty1980``, ``saaty2005`` or ``donegan_dodd``).
+
+    Between tabulated sizes of the Donegan-Dodd table (20 < n < 100) the value is
+    interpolated linearly. Raises :class:`InvalidJudgments` beyond a table's range.
+    """
+    if table not in RANDOM_INDEX_TABLES:
+        raise InvalidJudgments(f"ri_table must be one of {', '.join(RANDOM_INDEX_TABLES)}, got {table!r}")
+    values = RANDOM_INDEX_TABLES[table]
+    if n in values:
+        return float(values[n])
+    largest = max(values)
+    if n > largest:
+        hint = (" Split the items into a hierarchy (dimensions, then the indicators within each "
+                "dimension).")
+        raise InvalidJudgments(
+            f"{n} items cannot be compared in one AHP matrix: the random index {table} (needed for "
+            f"the consistency ratio) is published for at most {largest}.{hint}")
+    sizes = sorted(values)
+    lo = max(s for s in sizes if s < n)
+    hi = min(s for s in sizes if s > n)
+    return float(values[lo] + (values[hi] - values[lo]) * (n - lo) / (hi - lo))
 
 
 # --------------------------------------------------------------------------- results
@@ -109,6 +189,8 @@ class AHPResult:
     ``priorities`` sum to 1 (shares, in [0, 1]); ``consistency_ratio`` is
     ``CI / RI(n)`` (0 for n <= 2, where every reciprocal matrix is consistent);
     ``consistent`` is ``consistency_ratio < threshold`` (Saaty's 0.1 by default).
+    ``matrix`` is the completed matrix (missing pairs filled with their implied
+    values, listed in ``implied``: columns ``row``, ``col``, ``implied_value``).
     """
 
     priorities: pd.Series
@@ -121,10 +203,18 @@ class AHPResult:
     worst_judgment: WorstJudgment | None
     matrix: pd.DataFrame
     expert: str | None = None
+    method: str = "eigenvector"
+    ri_table: str = "saaty1980"
+    implied: pd.DataFrame | None = None
 
     @property
     def items(self) -> tuple[str, ...]:
         return tuple(self.priorities.index)
+
+    @property
+    def complete(self) -> bool:
+        """True when every pair had a judgment."""
+        return self.implied is None or len(self.implied) == 0
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item: ``item``, ``priority`` (sums to 1), ``rank`` (1 = most important)."""
@@ -141,7 +231,7 @@ class AHPResult:
         """A short plain-text report: priorities, lambda_max, CI, CR and the worst judgment."""
         who = f"expert {self.expert}: " if self.expert is not None else ""
         n = len(self.priorities)
-        lines = [f"{who}AHP priorities ({n} items, principal eigenvector)"]
+        lines = [f"{who}AHP priorities ({n} items, {_METHOD_LABELS.get(self.method, self.method)})"]
         width = max(len(str(i)) for i in self.priorities.index)
         for item, value in self.priorities.sort_values(ascending=False).items():
             lines.append(f"  {str(item):<{width}}  {value:.4f}")
@@ -151,6 +241,9 @@ class AHPResult:
         lines.append(f"{verdict} (threshold CR < {self.threshold:g})")
         if self.worst_judgment is not None:
             lines.append(f"most inconsistent judgment: {self.worst_judgment}")
+        if not self.complete:
+            implied = ", ".join(f"{r.row}/{r.col} = {r.implied_value:.3g}" for r in self.implied.itertuples())
+            lines.append(f"missing pairs, implied by the other judgments: {implied}")
         return "\n".join(lines)
 
     # results-object methods: summary() is a Summary; the text report is summary_text() (and str(summary()))
@@ -236,48 +329,18 @@ class AHPPanelResult:
 # --------------------------------------------------------------------------- public API
 
 
-def reciprocal_matrix(judgments: pd.DataFrame, items: Sequence[str] | None = None, *,
-                      expert: str | None = None) -> pd.DataFrame:
-    """Validate pairwise judgments and return the full reciprocal matrix.
-
-    ``judgments`` is either long (columns ``row``, ``col``, ``value``: "row is
-    value times as important as col", each unordered pair exactly once) or
-    square (index = columns = items). ``items`` fixes the order and the
-    expected set of items; by default they are taken in order of appearance.
-    ``expert`` only labels error messages.
-
-    Values must be positive and on Saaty's 1/9-9 scale (1% tolerance, so 0.11
-    stands for 1/9); a square matrix must have 1 on its diagonal and be
-    reciprocal to 1% (it is then made exactly reciprocal with
-    ``sqrt(a_ij / a_ji)``). Raises :class:`InvalidJudgments` listing every
-    problem: off-scale or non-positive values, non-reciprocal cells, missing,
-    duplicate or self pairs, and unknown items.
-    """
-    if not isinstance(judgments, pd.DataFrame):
-        raise InvalidJudgments(f"{_who(expert)}judgments must be a table (DataFrame), "
-                               f"got {type(judgments).__name__}")
-    if _is_square(judgments):
-        matrix, problems = _square_to_matrix(judgments, items, expert)
-    else:
-        matrix, problems = _long_to_matrix(judgments, items, expert)
-    _raise_if(problems)
-    if len(matrix) > max(SAATY_RANDOM_INDEX):
-        raise InvalidJudgments(
-            f"{_who(expert)}{len(matrix)} items cannot be compared in one AHP matrix: Saaty's "
-            f"random index (needed for the consistency ratio) is published for at most "
-            f"{max(SAATY_RANDOM_INDEX)}. Split the items into a hierarchy (dimensions, then the "
-            f"indicators within each dimension).")
-    return matrix
-
-
 def ahp_priorities(judgments: pd.DataFrame, items: Sequence[str] | None = None, *,
-                   expert: str | None = None, threshold: float = 0.1) -> AHPResult:
+                   expert: str | None = None, threshold: float = 0.1, method: str = "eigenvector",
+                   ri_table: str = "saaty1980") -> AHPResult:
     """Priorities from one expert's pairwise judgments (Saaty 1-9 scale).
 
-    Returns the principal-eigenvector priorities (summing to 1), ``lambda_max``,
-    the consistency index ``CI = (lambda_max - n) / (n - 1)``, the consistency
-    ratio ``CR = CI / RI(n)`` (Saaty 1980 random index), whether
-    ``CR < threshold`` and the judgment that most breaks consistency.
+    Returns the priorities (summing to 1; ``method`` ``"eigenvector"`` or
+    ``"geometric_mean"``), ``lambda_max``, the consistency index
+    ``CI = (lambda_max - n) / (n - 1)``, the consistency ratio ``CR = CI / RI(n)``
+    (``ri_table``: ``saaty1980`` by default, ``saaty2005`` or ``donegan_dodd``),
+    whether ``CR < threshold`` and the judgment that most breaks consistency.
+    Long judgments may leave pairs out (see the module docstring); their
+    implied values are in ``result.implied``.
 
     Examples
     --------
@@ -288,11 +351,12 @@ def ahp_priorities(judgments: pd.DataFrame, items: Sequence[str] | None = None, 
     {'revenue': 0.648, 'nps': 0.23, 'churn': 0.122}
     >>> round(result.consistency_ratio, 3)
     0.003
+    >>> ahp_priorities(long.iloc[:2]).implied.round(3).to_dict("records")
+    [{'row': 'nps', 'col': 'churn', 'implied_value': 1.667}]
     """
-    if not (0 < threshold < 1):
-        raise InvalidJudgments(f"the consistency threshold must be between 0 and 1, got {threshold}")
-    matrix = reciprocal_matrix(judgments, items, expert=expert)
-    return _analyse(matrix, expert=expert, threshold=threshold)
+    _check_options(threshold, method, ri_table)
+    matrix = reciprocal_matrix(judgments, items, expert=expert, allow_missing=True)
+    return _analyse(matrix, expert=expert, threshold=threshold, method=method, ri_table=ri_table)
 
 
 def aggregate_judgments(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
@@ -303,17 +367,14 @@ def aggregate_judgments(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
     ``frames`` maps expert id -> that expert's judgments (long or square), or is
     one long DataFrame with an ``expert`` column. Each cell of the result is the
     weighted geometric mean ``exp(sum_k v_k log a_ij^(k) / sum_k v_k)`` over
-    experts ``k`` with weights ``v_k`` (equal by default; any positive numbers,
-    e.g. years of experience). Because ``log a_ji = -log a_ij`` for every
-    expert, the aggregate is exactly reciprocal.
+    the experts ``k`` who judged the pair, with weights ``v_k`` (equal by
+    default; any positive numbers, e.g. years of experience). Because
+    ``log a_ji = -log a_ij`` for every expert, the aggregate is exactly
+    reciprocal. A pair nobody judged stays NaN (an incomplete matrix).
     """
-    matrices = _expert_matrices(frames, items)
+    matrices = _expert_matrices(frames, items, allow_missing=True)
     v = _expert_weights(list(matrices), weights)
-    first = next(iter(matrices.values()))
-    logs = np.stack([np.log(m.to_numpy()) for m in matrices.values()])
-    agg = np.exp(np.tensordot(v.to_numpy(), logs, axes=1))
-    agg = _exactly_reciprocal(agg)
-    return pd.DataFrame(agg, index=first.index.copy(), columns=first.columns.copy())
+    return _aggregate_matrices(matrices, v)
 
 
 def aggregate_priorities(results: Mapping[str, AHPResult] | Sequence[AHPResult], *,
@@ -346,18 +407,42 @@ def aggregate_priorities(results: Mapping[str, AHPResult] | Sequence[AHPResult],
 def ahp_panel(judgments: pd.DataFrame | Mapping[str, pd.DataFrame],
               items: Sequence[str] | None = None, *,
               weights: Mapping[str, float] | pd.Series | None = None,
-              threshold: float = 0.1) -> AHPPanelResult:
+              threshold: float = 0.1, method: str = "eigenvector",
+              ri_table: str = "saaty1980") -> AHPPanelResult:
     """Analyse a panel: every expert's priorities and CR, plus AIJ and AIP aggregates.
 
     ``judgments`` is one long DataFrame with columns ``expert``, ``row``,
     ``col``, ``value`` (or a mapping expert -> judgments). Problems in any
     expert's judgments are reported together, each prefixed with the expert.
+    ``method`` and ``ri_table`` as in :func:`ahp_priorities`.
     """
-    matrices = _expert_matrices(judgments, items)
+    _check_options(threshold, method, ri_table)
+    matrices = _expert_matrices(judgments, items, allow_missing=True)
+    return panel_from_matrices(matrices, weights=weights, threshold=threshold, method=method,
+                               ri_table=ri_table)
+
+
+def panel_from_matrices(matrices: Mapping[str, pd.DataFrame], *,
+                        weights: Mapping[str, float] | pd.Series | None = None, threshold: float = 0.1,
+                        method: str = "eigenvector", ri_table: str = "saaty1980",
+                        label: str | None = None) -> AHPPanelResult:
+    """:func:`ahp_panel` on already validated (possibly incomplete) matrices over the same items.
+
+    ``label`` (e.g. the parent in a hierarchy) prefixes the panel's error messages.
+    """
     v = _expert_weights(list(matrices), weights)
-    experts = {name: _analyse(m, expert=name, threshold=threshold) for name, m in matrices.items()}
-    aij_matrix = aggregate_judgments(matrices, weights=v)
-    aij = _analyse(aij_matrix, expert=None, threshold=threshold)
+    problems: list[str] = []
+    experts = {}
+    for name, m in matrices.items():
+        try:
+            experts[name] = _analyse(m, expert=name, threshold=threshold, method=method, ri_table=ri_table,
+                                     label=label)
+        except InvalidJudgments as exc:
+            problems.extend(getattr(exc, "problems", [str(exc)]))
+    _raise_if(problems)
+    aij_matrix = _aggregate_matrices(matrices, v)
+    aij = _analyse(aij_matrix, expert=None, threshold=threshold, method=method, ri_table=ri_table,
+                   label=label, who="the panel's aggregate judgments")
     aip = aggregate_priorities(experts, weights=v)
     return AHPPanelResult(experts=MappingProxyType(experts), aij=aij, aip=aip,
                           expert_weights=v.rename("weight"))
@@ -366,19 +451,66 @@ def ahp_panel(judgments: pd.DataFrame | Mapping[str, pd.DataFrame],
 # --------------------------------------------------------------------------- core numerics
 
 
-def _analyse(matrix: pd.DataFrame, *, expert: str | None, threshold: float) -> AHPResult:
+def _check_options(threshold: float, method: str, ri_table: str) -> None:
+    if not (0 < threshold < 1):
+        raise InvalidJudgments(f"the consistency threshold must be between 0 and 1, got {threshold}")
+    if method not in METHODS:
+        raise InvalidJudgments(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    if ri_table not in RANDOM_INDEX_TABLES:
+        raise InvalidJudgments(f"ri_table must be one of {', '.join(RANDOM_INDEX_TABLES)}, got {ri_table!r}")
+
+
+def _aggregate_matrices(matrices: Mapping[str, pd.DataFrame], v: pd.Series) -> pd.DataFrame:
+    first = next(iter(matrices.values()))
+    logs = np.stack([np.log(m.to_numpy(dtype=float)) for m in matrices.values()])
+    given = np.isfinite(logs)
+    wv = v.reindex(list(matrices)).to_numpy()[:, None, None] * given
+    total = wv.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agg = np.exp((np.where(given, logs, 0.0) * wv).sum(axis=0) / total)
+    agg[total == 0] = np.nan
+    agg = _exactly_reciprocal(agg)
+    return pd.DataFrame(agg, index=first.index.copy(), columns=first.columns.copy())
+
+
+def _analyse(matrix: pd.DataFrame, *, expert: str | None, threshold: float, method: str = "eigenvector",
+             ri_table: str = "saaty1980", label: str | None = None, who: str | None = None) -> AHPResult:
     a = matrix.to_numpy(dtype=float)
     n = a.shape[0]
-    w, lambda_max = _principal_eigenvector(a)
-    ri = SAATY_RANDOM_INDEX[n]
+    ri = random_index(n, ri_table) if n > 0 else 0.0
+    missing = ~np.isfinite(a)
+    if missing.any():
+        groups = judgment_groups(matrix)
+        if len(groups) > 1:
+            where = f"{label}: " if label else ""
+            whom = who or (f"expert {expert}" if expert is not None else "the judgments")
+            listed = "; ".join("{" + ", ".join(g) + "}" for g in groups)
+            raise InvalidJudgments(
+                f"{where}{whom} do not link all items: the groups {listed} are not compared with each "
+                f"other, directly or through other items; add a judgment between each pair of groups")
+    if method == "eigenvector":
+        w = _harker_eigenvector(a) if missing.any() else _principal_eigenvector(a)[0]
+    else:
+        w = _log_least_squares(a)
+    completed = a.copy()
+    if missing.any():
+        ratio = w[:, None] / w[None, :]
+        completed[missing] = ratio[missing]
+    lambda_max = _principal_eigenvector(completed)[1]
     ci = (lambda_max - n) / (n - 1) if n > 1 else 0.0
     ci = max(ci, 0.0) if abs(ci) < 1e-12 else ci     # round-off on consistent matrices
     cr = ci / ri if ri > 0 else 0.0
+    full = pd.DataFrame(completed, index=matrix.index.copy(), columns=matrix.columns.copy())
+    iu, ju = np.triu_indices(n, k=1)
+    gaps = missing[iu, ju]
+    implied = pd.DataFrame({"row": [str(matrix.index[i]) for i in iu[gaps]],
+                            "col": [str(matrix.columns[j]) for j in ju[gaps]],
+                            "implied_value": completed[iu[gaps], ju[gaps]]})
     priorities = pd.Series(w, index=matrix.index.copy(), name="priority")
     return AHPResult(priorities=priorities, lambda_max=lambda_max, consistency_index=ci,
                      random_index=ri, consistency_ratio=cr, consistent=bool(cr < threshold),
-                     threshold=threshold, worst_judgment=_most_inconsistent(matrix, w),
-                     matrix=matrix, expert=expert)
+                     threshold=threshold, worst_judgment=_most_inconsistent(full, w, ~missing),
+                     matrix=full, expert=expert, method=method, ri_table=ri_table, implied=implied)
 
 
 def _principal_eigenvector(a: np.ndarray) -> tuple[np.ndarray, float]:
@@ -393,12 +525,44 @@ def _principal_eigenvector(a: np.ndarray) -> tuple[np.ndarray, float]:
     return w, lambda_max
 
 
-def _most_inconsistent(matrix: pd.DataFrame, w: np.ndarray) -> WorstJudgment | None:
+def _harker_eigenvector(a: np.ndarray) -> np.ndarray:
+    """Harker (1987): Perron vector of the matrix with missing cells 0 and 1 + (missing in row) on the diagonal."""
+    missing = ~np.isfinite(a)
+    b = np.where(missing, 0.0, a)
+    b[np.diag_indices_from(b)] = 1.0 + missing.sum(axis=1)
+    return _principal_eigenvector(b)[0]
+
+
+def _log_least_squares(a: np.ndarray) -> np.ndarray:
+    """Minimise sum over given pairs of (log a_ij - y_i + y_j)^2; w = exp(y) normalised.
+
+    The normal equations are ``L y = r`` with ``L`` the Laplacian of the judgment
+    graph and ``r_i = sum_j log a_ij`` over the given pairs of row i (Bozóki,
+    Fülöp & Rónyai 2010, Theorem 4); on a complete matrix this is the row
+    geometric mean. ``y`` is fixed by ``sum y = 0`` (the graph is connected).
+    """
+    n = a.shape[0]
+    known = np.isfinite(a)
+    np.fill_diagonal(known, False)
+    logs = np.where(known, np.log(np.where(known, a, 1.0)), 0.0)
+    lap = np.diag(known.sum(axis=1).astype(float)) - known.astype(float)
+    r = logs.sum(axis=1)
+    y = np.linalg.solve(lap + np.ones((n, n)) / n, r) if n > 1 else np.zeros(1)
+    w = np.exp(y - y.max())
+    return w / w.sum()
+
+
+def _most_inconsistent(matrix: pd.DataFrame, w: np.ndarray, given: np.ndarray | None = None) -> WorstJudgment | None:
     a = matrix.to_numpy(dtype=float)
     n = a.shape[0]
     if n < 3:
         return None
     iu, ju = np.triu_indices(n, k=1)
+    if given is not None:
+        keep = given[iu, ju]
+        iu, ju = iu[keep], ju[keep]
+        if len(iu) == 0:
+            return None
     log_err = np.abs(np.log(a[iu, ju] * w[ju] / w[iu]))
     k = _worst_index(log_err, np.abs(np.log(a[iu, ju])))
     i, j = int(iu[k]), int(ju[k])
@@ -429,249 +593,3 @@ def _worst_index(log_err: np.ndarray, strength: np.ndarray) -> int:
 def _nearest_scale(x: float) -> float:
     scale = np.asarray(SAATY_SCALE)
     return float(scale[np.argmin(np.abs(np.log(scale) - math.log(x)))])
-
-
-def _exactly_reciprocal(a: np.ndarray) -> np.ndarray:
-    """``sqrt(a_ij / a_ji)``: exactly reciprocal, unchanged where ``a`` already is."""
-    out = np.sqrt(a / a.T)
-    np.fill_diagonal(out, 1.0)
-    return out
-
-
-# --------------------------------------------------------------------------- input parsing
-
-
-def _is_square(frame: pd.DataFrame) -> bool:
-    if set(_LONG_COLUMNS) <= set(map(str, frame.columns)):
-        return False
-    return frame.shape[0] == frame.shape[1] and set(map(str, frame.index)) == set(map(str, frame.columns))
-
-
-def _long_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
-                    expert: str | None) -> tuple[pd.DataFrame, list[str]]:
-    who = _who(expert)
-    missing_cols = [c for c in _LONG_COLUMNS if c not in frame.columns]
-    if missing_cols:
-        raise InvalidJudgments(
-            f"{who}judgments need the columns row, col and value (long format) or a square "
-            f"table whose row and column labels are the same items; missing column(s): "
-            f"{', '.join(missing_cols)}")
-    rows = frame["row"].astype(str).str.strip().tolist()
-    cols = frame["col"].astype(str).str.strip().tolist()
-    values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
-    raw_values = frame["value"].tolist()
-
-    problems: list[str] = []
-    if items is None:
-        order: list[str] = []
-        for name in (x for pair in zip(rows, cols) for x in pair):
-            if name not in order:
-                order.append(name)
-    else:
-        order = [str(i) for i in items]
-        _check_items(order, who, problems)
-        known = set(order)
-        unknown = sorted({x for x in rows + cols if x not in known})
-        for name in unknown:
-            pairs = [f"{r}/{c}" for r, c in zip(rows, cols) if name in (r, c)]
-            problems.append(f"{who}judgment {pairs[0]} names an unknown item '{name}'; the items "
-                            f"are {', '.join(order)}")
-        if problems:
-            return pd.DataFrame(), problems
-
-    index = {name: k for k, name in enumerate(order)}
-    n = len(order)
-    a = np.ones((n, n))
-    seen: dict[frozenset, tuple[str, str, int]] = {}
-    for pos, (r, c, v, raw) in enumerate(zip(rows, cols, values, raw_values)):
-        label = f"{who}judgment {r}/{c}"
-        if r == c:
-            if not (np.isfinite(v) and abs(v - 1) <= _RECIPROCAL_TOLERANCE):
-                problems.append(f"{label} = {raw} compares an item with itself; leave it out "
-                                f"(an item is always 1 times as important as itself)")
-            continue
-        key = frozenset((r, c))
-        if key in seen:
-            pr, pc, ppos = seen[key]
-            problems.append(f"{label} is given twice (entries {ppos + 1} and {pos + 1}, the "
-                            f"first as {pr}/{pc}); give each pair once")
-            continue
-        seen[key] = (r, c, pos)
-        problem = _value_problem(label, v, raw)
-        if problem:
-            problems.append(problem)
-            continue
-        a[index[r], index[c]] = v
-        a[index[c], index[r]] = 1.0 / v
-
-    missing = [f"{order[i]}/{order[j]}" for i in range(n) for j in range(i + 1, n)
-               if frozenset((order[i], order[j])) not in seen]
-    if missing and n > 1:
-        shown = ", ".join(missing[:_MAX_LISTED])
-        more = f" and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
-        problems.append(f"{who}{len(missing)} of {n * (n - 1) // 2} pairs have no judgment: "
-                        f"{shown}{more}; every pair of items needs one")
-    if n == 0:
-        problems.append(f"{who}no judgments were given")
-    return pd.DataFrame(a, index=pd.Index(order, name="row"), columns=pd.Index(order, name="col")), problems
-
-
-def _square_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
-                      expert: str | None) -> tuple[pd.DataFrame, list[str]]:
-    who = _who(expert)
-    problems: list[str] = []
-    frame = frame.copy()
-    frame.index = frame.index.map(lambda x: str(x).strip())
-    frame.columns = frame.columns.map(lambda x: str(x).strip())
-    if frame.index.has_duplicates:
-        dup = sorted(set(frame.index[frame.index.duplicated()]))
-        return pd.DataFrame(), [f"{who}item(s) {', '.join(dup)} appear twice in the matrix"]
-    order = list(frame.index) if items is None else [str(i) for i in items]
-    if items is not None:
-        _check_items(order, who, problems)
-        unknown = sorted(set(frame.index) - set(order))
-        absent = [i for i in order if i not in set(frame.index)]
-        for name in unknown:
-            problems.append(f"{who}the matrix names an unknown item '{name}'; the items are "
-                            f"{', '.join(order)}")
-        for name in absent:
-            problems.append(f"{who}item '{name}' has no row or column in the matrix; every pair "
-                            f"of items needs a judgment")
-        if problems:
-            return pd.DataFrame(), problems
-    sub = frame.loc[order, order]
-    raw = sub.to_numpy(dtype=object)
-    a = sub.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    n = len(order)
-    for i in range(n):
-        v = a[i, i]
-        if not (np.isfinite(v) and abs(v - 1) <= _RECIPROCAL_TOLERANCE):
-            problems.append(f"{who}diagonal cell {order[i]}/{order[i]} = {raw[i, i]} must be 1 "
-                            f"(an item is always 1 times as important as itself)")
-    for i in range(n):
-        for j in range(i + 1, n):
-            bad = False
-            for (r, c) in ((i, j), (j, i)):
-                problem = _value_problem(f"{who}judgment {order[r]}/{order[c]}", a[r, c], raw[r, c])
-                if problem:
-                    problems.append(problem)
-                    bad = True
-            if not bad and abs(a[i, j] * a[j, i] - 1) > _RECIPROCAL_TOLERANCE:
-                problems.append(
-                    f"{who}judgments {order[i]}/{order[j]} = {_fmt_scale(a[i, j])} and "
-                    f"{order[j]}/{order[i]} = {_fmt_scale(a[j, i])} are not reciprocal: if "
-                    f"{order[i]} is {_fmt_scale(a[i, j])} times as important as {order[j]}, then "
-                    f"{order[j]}/{order[i]} must be {_fmt_scale(1 / a[i, j])}")
-    if problems:
-        return pd.DataFrame(), problems
-    a = _exactly_reciprocal(a)
-    return pd.DataFrame(a, index=pd.Index(order, name="row"), columns=pd.Index(order, name="col")), problems
-
-
-def _value_problem(label: str, v: float, raw: object) -> str | None:
-    if not np.isfinite(v):
-        return f"{label} = {raw!r} is missing or not a number; use a value from 1/9 to 9"
-    if v <= 0:
-        return (f"{label} = {_fmt_scale(v)} is not positive; judgments are ratios from 1/9 to 9 "
-                f"(use 1/3, not -3, for 'moderately less important')")
-    if not (_SCALE_MIN <= v <= _SCALE_MAX):
-        return f"{label} = {_fmt_scale(v)} is off Saaty's 1/9-9 scale"
-    return None
-
-
-def _check_items(order: list[str], who: str, problems: list[str]) -> None:
-    seen = set()
-    for name in order:
-        if name in seen:
-            problems.append(f"{who}item '{name}' is listed twice in items")
-        seen.add(name)
-
-
-def _expert_matrices(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
-                     items: Sequence[str] | None) -> dict[str, pd.DataFrame]:
-    if isinstance(frames, pd.DataFrame):
-        if "expert" not in frames.columns:
-            raise InvalidJudgments("panel judgments need an 'expert' column (or pass a mapping "
-                                   "expert -> judgments)")
-        if frames["expert"].isna().any():
-            bad = [k + 1 for k, x in enumerate(frames["expert"].isna()) if x][:_MAX_LISTED]
-            raise InvalidJudgments(f"panel judgments: entries {bad} have no expert id")
-        groups = {str(name): g.drop(columns="expert")
-                  for name, g in frames.groupby(frames["expert"].astype(str), sort=False)}
-    else:
-        groups = {str(name): g for name, g in frames.items()}
-    if not groups:
-        raise InvalidJudgments("no expert judgments were given")
-    if items is None:
-        first = next(iter(groups.values()))
-        if _is_square(first):
-            items = [str(i).strip() for i in first.index]
-        elif all(c in first.columns for c in _LONG_COLUMNS):
-            items = []
-            for g in groups.values():
-                for name in (x for pair in zip(g["row"].astype(str).str.strip(),
-                                               g["col"].astype(str).str.strip()) for x in pair):
-                    if name not in items:
-                        items.append(name)
-    matrices: dict[str, pd.DataFrame] = {}
-    problems: list[str] = []
-    for name, g in groups.items():
-        try:
-            matrices[name] = reciprocal_matrix(g, items, expert=name)
-        except InvalidJudgments as exc:
-            problems.extend(getattr(exc, "problems", [str(exc)]))
-    _raise_if(problems)
-    return matrices
-
-
-def _expert_weights(names: list[str], weights: Mapping[str, float] | pd.Series | None) -> pd.Series:
-    if weights is None:
-        return pd.Series(1.0 / len(names), index=names, name="weight")
-    weights = pd.Series(weights, dtype=float) if not isinstance(weights, pd.Series) else weights.astype(float)
-    weights.index = weights.index.map(str)
-    missing = [n for n in names if n not in weights.index]
-    unknown = [n for n in weights.index if n not in names]
-    problems = []
-    if missing:
-        problems.append(f"expert weights are missing for: {', '.join(missing)}")
-    if unknown:
-        problems.append(f"expert weights name unknown experts: {', '.join(unknown)}")
-    bad = [f"{n} = {weights[n]}" for n in names if n in weights.index
-           and not (np.isfinite(weights[n]) and weights[n] > 0)]
-    if bad:
-        problems.append(f"expert weights must be positive numbers: {', '.join(bad)}")
-    _raise_if(problems)
-    v = weights.reindex(names)
-    return (v / v.sum()).rename("weight")
-
-
-def _raise_if(problems: list[str]) -> None:
-    if not problems:
-        return
-    if len(problems) == 1:
-        exc = InvalidJudgments(problems[0])
-    else:
-        shown = problems[:50]
-        lines = [f"{len(problems)} problems in the pairwise judgments:"] + [f"  - {p}" for p in shown]
-        if len(problems) > 50:
-            lines.append(f"  ... and {len(problems) - 50} more")
-        exc = InvalidJudgments("\n".join(lines))
-    exc.problems = list(problems)   # type: ignore[attr-defined]
-    raise exc
-
-
-def _who(expert: str | None) -> str:
-    return f"expert {expert}: " if expert is not None else ""
-
-
-def _fmt_scale(v: float) -> str:
-    """12 -> '12', 0.3333 -> '1/3', 0.4 -> '0.4'."""
-    if not np.isfinite(v):
-        return str(v)
-    if v > 0 and v < 1:
-        inv = 1 / v
-        if abs(inv - round(inv)) < 1e-6:
-            return f"1/{int(round(inv))}"
-    if abs(v - round(v)) < 1e-9:
-        return str(int(round(v)))
-    return f"{v:.4g}"

@@ -6,6 +6,9 @@ importance and AHP weights against.
 
 Normalisation (shared by entropy and CRITIC)
 --------------------------------------------
+(Entropy also offers ``normalise="sum"``: shares of the column sum on the raw
+values, see :func:`entropy_weights`.)
+
 Each indicator column x_j over the m managers is min-max normalised so that
 1 is best: ``z_ij = (x_ij - min_j) / (max_j - min_j)`` when higher is better,
 ``z_ij = (max_j - x_ij) / (max_j - min_j)`` when lower is better (e.g. churn).
@@ -91,7 +94,7 @@ def equal_weights(indicators: Iterable[str]) -> BaselineWeights:
 
 def entropy_weights(data: pd.DataFrame, columns: Sequence[str],
                     directions: Mapping[str, str] | pd.Series | None = None, *,
-                    source: str = "data") -> BaselineWeights:
+                    source: str = "data", normalise: str = "minmax") -> BaselineWeights:
     """Shannon entropy weights of the indicator ``columns`` (one row per manager).
 
     ``directions`` maps column -> ``"higher"`` or ``"lower"`` (is better);
@@ -101,13 +104,26 @@ def entropy_weights(data: pd.DataFrame, columns: Sequence[str],
     Missing or non-numeric values raise a :class:`ValidationError` naming the
     column. Formula: see the module docstring.
 
+    ``normalise``: ``"minmax"`` (default; the module docstring) or ``"sum"``:
+    ``p_ij = x_ij / sum_i x_ij`` on the values as given, as in many published
+    worked examples (e.g. Xu 2004, EJOR 156(2), 530-532; Zavadskas & Podvezko
+    2016, IJITDM 15(2), 267-283). Values must then be >= 0, and ``directions``
+    are not used: the entropy of the shares measures how unevenly a column is
+    spread whichever way is better (those papers apply it to cost criteria
+    unchanged).
+
     Examples
     --------
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4], "b": [10, 10, 10, 20], "c": [5, 1, 5, 1]})
     >>> entropy_weights(df, ["a", "b", "c"]).weights.round(4).to_dict()
     {'a': 0.1527, 'b': 0.5648, 'c': 0.2824}
     """
-    z, constant, names = _normalised(data, columns, directions, source=source)
+    if normalise not in ("minmax", "sum"):
+        raise CalibrateError(f"entropy normalise must be 'minmax' or 'sum', got {normalise!r}")
+    if normalise == "sum":
+        z, constant, names = _sum_shares(data, columns, directions, source=source)
+    else:
+        z, constant, names = _normalised(data, columns, directions, source=source)
     m = z.shape[0]
     entropy = np.ones(len(names))
     for j in np.flatnonzero(~constant):
@@ -164,6 +180,40 @@ def _normalised(data: pd.DataFrame, columns: Sequence[str],
                 directions: Mapping[str, str] | pd.Series | None, *,
                 source: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Min-max normalise ``columns`` to [0, 1] with 1 = best; flag constant columns."""
+    values, names, direction = _checked_values(data, columns, directions, source=source)
+    lo, hi = values.min(axis=0), values.max(axis=0)
+    span = hi - lo
+    constant = ~(span > 0)
+    if constant.all():
+        raise CalibrateError(f"{source}: every indicator ({', '.join(names)}) has the same value "
+                             f"for all managers, so data-driven weights are undefined")
+    safe = np.where(constant, 1.0, span)
+    z = (values - lo) / safe
+    lower = np.array([direction[c] == "lower" for c in names])
+    z[:, lower] = 1.0 - z[:, lower]
+    z[:, constant] = 0.0
+    return z, constant, names
+
+
+def _sum_shares(data: pd.DataFrame, columns: Sequence[str],
+                directions: Mapping[str, str] | pd.Series | None, *,
+                source: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """The raw values (>= 0) for column-sum shares; constant columns flagged (their entropy is 1)."""
+    values, names, _ = _checked_values(data, columns, directions, source=source)
+    negative = [c for k, c in enumerate(names) if (values[:, k] < 0).any()]
+    if negative:
+        raise CalibrateError(f"{source}: entropy with normalise='sum' needs values >= 0; column(s) "
+                             f"{', '.join(negative)} have negative values (use normalise='minmax')")
+    constant = ~(values.max(axis=0) > values.min(axis=0))
+    if constant.all():
+        raise CalibrateError(f"{source}: every indicator ({', '.join(names)}) has the same value "
+                             f"for all managers, so data-driven weights are undefined")
+    return values, constant, names
+
+
+def _checked_values(data: pd.DataFrame, columns: Sequence[str],
+                    directions: Mapping[str, str] | pd.Series | None, *,
+                    source: str) -> tuple[np.ndarray, list[str], dict[str, str]]:
     if not isinstance(data, pd.DataFrame):
         raise CalibrateError(f"{source} must be a table (DataFrame), got {type(data).__name__}")
     names = [str(c) for c in ([columns] if isinstance(columns, str) else columns)]
@@ -197,19 +247,7 @@ def _normalised(data: pd.DataFrame, columns: Sequence[str],
     if len(data) < 2:
         raise CalibrateError(f"{source}: weights from data need at least 2 rows (managers), "
                              f"got {len(data)}")
-
-    lo, hi = values.min(axis=0), values.max(axis=0)
-    span = hi - lo
-    constant = ~(span > 0)
-    if constant.all():
-        raise CalibrateError(f"{source}: every indicator ({', '.join(names)}) has the same value "
-                             f"for all managers, so data-driven weights are undefined")
-    safe = np.where(constant, 1.0, span)
-    z = (values - lo) / safe
-    lower = np.array([direction[c] == "lower" for c in names])
-    z[:, lower] = 1.0 - z[:, lower]
-    z[:, constant] = 0.0
-    return z, constant, names
+    return values, names, direction
 
 
 def _directions(names: list[str], directions: Mapping[str, str] | pd.Series | None) -> dict[str, str]:

@@ -10,7 +10,11 @@ Sources of weights
   (:mod:`.regression`: LMG importance, wrong-sign effects zeroed), blended with
   ``evidence_shares``;
 * ``ahp``: the experts' pairwise judgments, aggregated over the panel (AIJ,
-  geometric mean of the judgments; :mod:`.ahp`);
+  geometric mean of the judgments; :mod:`.ahp`). Judgments that compare
+  dimensions (or carry a ``parent`` column) are hierarchical: dimensions, then
+  indicators within each dimension, global priorities as the weights
+  (:mod:`.ahp_hierarchy`), so sets of any size get AHP weights; the flat format
+  (every pair of indicators in one matrix) works as before for up to 15;
 * ``baseline``: a data-only method (``critic``, ``entropy`` or ``equal``;
   :mod:`.baselines`) computed on each manager's mean indicator values over the
   latest :data:`PROFILE_QUARTERS` quarters.
@@ -31,6 +35,12 @@ from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import IndicatorSet
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.ahp import AHPPanelResult, ahp_panel
+from calibrate.weights.ahp_hierarchy import (
+    HierarchicalAHPResult,
+    ahp_hierarchy,
+    indicator_hierarchy,
+    is_hierarchical,
+)
 from calibrate.weights.baselines import BaselineWeights, critic_weights, entropy_weights, equal_weights
 from calibrate.weights.blend import BlendResult, blend, weight_constraints
 from calibrate.weights.regression import (
@@ -183,7 +193,7 @@ class WeightProposal:
     blend: BlendResult
     evidence: EvidenceImportance | None
     regressions: RegressionSuite | None
-    ahp: AHPPanelResult | None
+    ahp: AHPPanelResult | HierarchicalAHPResult | None
     baselines: Mapping[str, BaselineWeights]
     bootstrap: BootstrapResult | None
     profile: pd.DataFrame
@@ -376,13 +386,7 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
                                      "'ahp_judgments' under 'data' in the config, or set weights.shares.ahp to 0")
             note("ahp", ["no AHP judgments were given; the AHP method is skipped"])
         else:
-            panel_result = ahp_panel(ds.ahp_judgments, items=ids)
-            matrices = {name: r.matrix for name, r in panel_result.experts.items()}
-            bad = [name for name, r in panel_result.experts.items() if not r.consistent]
-            for name in bad:
-                r = panel_result.experts[name]
-                note("ahp", [f"AHP expert {name}: consistency ratio {r.consistency_ratio:.3f} is above "
-                             f"{r.threshold:g}; revisit {r.worst_judgment}"])
+            panel_result, matrices = _ahp(ds.ahp_judgments, iset, note)
 
     sources: dict[str, pd.Series] = {}
     if evidence is not None:
@@ -407,3 +411,37 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
     return WeightProposal(indicator_set=iset, settings=settings, blend=result, evidence=evidence,
                           regressions=suite, ahp=panel_result, baselines=baselines, bootstrap=boot,
                           profile=profile, warnings=tuple(notes), seed=seed, warning_sources=tuple(kinds))
+
+
+def _ahp(judgments: pd.DataFrame, iset: IndicatorSet, note) -> tuple[AHPPanelResult | HierarchicalAHPResult,
+                                                                    dict[str, pd.DataFrame] | None]:
+    """The AHP panel (flat or hierarchical, as the judgments are) and each expert's matrix for the bootstrap.
+
+    In a hierarchy an expert's bootstrap matrix is ``g_i / g_j`` of the expert's own global priorities
+    (experts who judged every group only), so resampling experts moves the AHP weights as in the flat case.
+    """
+    ids = list(iset.ids)
+    hierarchy = indicator_hierarchy(iset)
+    if not is_hierarchical(judgments, hierarchy):
+        result = ahp_panel(judgments, items=ids)
+        for name, r in result.experts.items():
+            if not r.consistent:
+                note("ahp", [f"AHP expert {name}: consistency ratio {r.consistency_ratio:.3f} is above "
+                             f"{r.threshold:g}; revisit {r.worst_judgment}"])
+        for name, r in result.experts.items():
+            if not r.complete:
+                note("ahp", [f"AHP expert {name} left {len(r.implied)} pair(s) out; they are implied by the "
+                             f"other judgments"])
+        return result, {name: r.matrix for name, r in result.experts.items()}
+    result = ahp_hierarchy(judgments, hierarchy)
+    for name, e in result.experts.items():
+        if not e.consistent:
+            note("ahp", [f"AHP expert {name}: consistency ratio {e.consistency_ratio:.3f} in {e.worst_matrix} is "
+                         f"above {result.aij.threshold:g}; revisit {e.worst_judgment}"])
+    full = {name: e.global_priorities.reindex(ids).to_numpy() for name, e in result.experts.items()
+            if e.global_priorities is not None}
+    if not full:
+        note("ahp", ["no AHP expert judged every group of the hierarchy, so the bootstrap keeps the AHP weights "
+                     "fixed"])
+        full = {"aggregate": result.aij.priorities.reindex(ids).to_numpy()}
+    return result, {name: pd.DataFrame(g[:, None] / g[None, :], index=ids, columns=ids) for name, g in full.items()}
