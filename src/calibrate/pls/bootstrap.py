@@ -2,7 +2,7 @@
 
 Rows are resampled with replacement from one ``numpy.random.Generator`` built
 from ``seed`` (all resamples are drawn up front, so results depend only on the
-seed). Each resample is standardized and refitted from scratch. Because PLS
+seed). Each resample is standardized (or centred, ``scaled=False``) and refitted from scratch. Because PLS
 fixes an LV only up to its sign, every resample is *sign-aligned* to the full
 sample at construct level: LV ``j`` is flipped when its loadings point against
 the full-sample loadings (negative sum of products), and its loadings and the
@@ -16,7 +16,7 @@ import numpy as np
 
 from calibrate.errors import CalibrateError
 from calibrate.pls.algorithm import Design, Scheme, solve_outer_weights
-from calibrate.pls.data import is_constant, standardize
+from calibrate.pls.data import is_constant, prepare
 from calibrate.pls.estimates import cross_loadings, inner_estimates, own_loadings
 
 Seed = int | np.random.SeedSequence | np.random.Generator
@@ -33,7 +33,7 @@ class BootstrapDraws:
 
 
 def draw_resamples(x: np.ndarray, design: Design, full_loadings: np.ndarray, *, n_boot: int, seed: Seed,
-                   scheme: Scheme, tol: float, max_iter: int) -> BootstrapDraws:
+                   scheme: Scheme, tol: float, max_iter: int, scaled: bool = True) -> BootstrapDraws:
     """Refit the model on ``n_boot`` row resamples of the raw indicator matrix ``x``."""
     if n_boot < 2:
         raise CalibrateError(f"bootstrap needs at least 2 resamples, got {n_boot}")
@@ -45,7 +45,7 @@ def draw_resamples(x: np.ndarray, design: Design, full_loadings: np.ndarray, *, 
         if is_constant(xb).any():
             failed += 1
             continue
-        zb = standardize(xb)
+        zb = prepare(xb, scaled)
         try:
             sol = solve_outer_weights(zb, design, scheme=scheme, tol=tol, max_iter=max_iter)
             inner = inner_estimates(sol.scores, design.adjacency)
