@@ -12,6 +12,7 @@ from calibrate.scoring.customer_measures import (InvalidAnswers, customer_rates,
 from calibrate.scoring.grades import (Grading, bonus_coefficients, bonus_table, distance_to_cut, grade_distribution,
                                       grading_from, improvement_flags)
 from calibrate.scoring.normalise import Rule, apply_rule, attainment_ratio, indicator_rules, parse_rule, score_indicators
+from calibrate.scoring.ramp import ramp_allowance, ramp_shares
 from calibrate.scoring.outputs import read_weights, resolve_weights, write_scorecard
 from calibrate.scoring.reviews360 import InvalidReviews, ReviewScores, aggregate_reviews, trimmed_mean
 from calibrate.scoring.scorecard import Scorecard, build_scorecard, scoring_inputs, scoring_year
@@ -25,6 +26,7 @@ __all__ = [
     "Grading", "bonus_coefficients", "bonus_table", "distance_to_cut", "grade_distribution", "grading_from",
     "improvement_flags",
     "Rule", "apply_rule", "attainment_ratio", "indicator_rules", "parse_rule", "score_indicators",
+    "ramp_allowance", "ramp_shares",
     "read_weights", "resolve_weights", "write_scorecard",
     "InvalidReviews", "ReviewScores", "aggregate_reviews", "trimmed_mean",
     "Scorecard", "build_scorecard", "scoring_inputs", "scoring_year",
