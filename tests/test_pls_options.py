@@ -7,6 +7,9 @@ Published references, stored in tests/reference/ with their sources inside:
   344 rows with answers missing (coded -99), and seminr's path estimates of the
   extended model fitted with ``missing = mean_replacement`` (seminr fixture
   ``tests/fixtures/V_3_6_0/missing_cases_paths.csv``).
+- ``russa.csv`` + ``plspm_russa_missing.json``: R plspm's ``russa`` data (Russett
+  1964) with three answers removed and R plspm's inner summary (R², block
+  communality, mean redundancy) from its available-case (pairwise) algorithm.
 - ``satisfaction.csv`` + ``plspm_satisfaction_unscaled.json``: R plspm's
   ``satisfaction`` data (Sanchez 2013, *PLS Path Modeling with R*) and R plspm's
   estimates with ``scaled = FALSE`` (fixtures of GoogleCloudPlatform/plspm-python).
@@ -82,7 +85,7 @@ def test_missing_answers_are_refused_by_default_with_the_row_and_the_option(corp
         fit_pls(data, _model(ref), source="corp_rep.csv")
     assert ("corp_rep.csv row 179, column cusa: value is missing; fill it, drop the row, or fit with "
             "missing='mean'") in str(err.value)
-    with pytest.raises(CalibrateError, match="missing='drop' is not one of error, mean"):
+    with pytest.raises(CalibrateError, match="missing='drop' is not one of error, mean, pairwise"):
         fit_pls(data, _model(ref), missing="drop")
 
 
@@ -99,6 +102,60 @@ def test_mean_replacement_leaves_complete_data_unchanged(satisfaction):
     b = fit_pls(data, _model(ref), missing="mean")
     pd.testing.assert_frame_equal(a.outer, b.outer)
     assert b.n_imputed == 0
+
+
+# --- pairwise (available-case): R plspm on russa with missing answers ---------------------------------
+
+@pytest.fixture(scope="module")
+def russa() -> tuple[pd.DataFrame, dict]:
+    ref = json.loads((REFERENCE / "plspm_russa_missing.json").read_text())
+    data = pd.read_csv(REFERENCE / "russa.csv", index_col="country")
+    for country, column in ref["removed_cells"]:
+        data.loc[country, column] = np.nan
+    return data, ref
+
+
+def test_pairwise_reproduces_r_plspm_with_missing_answers(russa):
+    # R plspm (nonmetric algorithm, all "num", centroid, tol 1e-7) -> russa.missing.inner_summary.csv.
+    # plspm stops when the summed squared change of the scores is below 1e-7, so its printed
+    # figures agree with the converged ones to about 1e-6.
+    data, ref = russa
+    fit = fit_pls(data, _model(ref), scheme="centroid", missing="pairwise")
+    assert fit.converged and fit.n_imputed == 3 and fit.missing == "pairwise"
+    assert "3 cell(s) left out (pairwise" in fit.summary()
+    communality = (fit.outer["loading"] ** 2).groupby(fit.outer["lv"]).mean()
+    published = ref["inner_summary"]
+    assert fit.r_squared["POLINS"] == pytest.approx(published["POLINS"]["r_squared"], abs=1e-6)
+    for lv in ("AGRI", "IND", "POLINS"):
+        assert communality[lv] == pytest.approx(published[lv]["block_communality"], abs=1e-6), lv
+    assert communality["POLINS"] * fit.r_squared["POLINS"] == pytest.approx(
+        published["POLINS"]["mean_redundancy"], abs=1e-6)
+    # mean replacement is a different estimator: it misses plspm's figure
+    filled = fit_pls(data, _model(ref), scheme="centroid", missing="mean")
+    assert abs(filled.r_squared["POLINS"] - published["POLINS"]["r_squared"]) > 3e-3
+
+
+def test_pairwise_equals_the_usual_fit_on_complete_answers(satisfaction):
+    data, ref = satisfaction
+    a = fit_pls(data, _model(ref), scheme="centroid")
+    b = fit_pls(data, _model(ref), scheme="centroid", missing="pairwise")
+    np.testing.assert_allclose(b.outer["weight"], a.outer["weight"], atol=1e-8)
+    np.testing.assert_allclose(b.outer["loading"], a.outer["loading"], atol=1e-9)
+    np.testing.assert_allclose(b.paths["coefficient"], a.paths["coefficient"], atol=1e-9)
+    pd.testing.assert_frame_equal(a.reliability, b.reliability, atol=1e-9)
+
+
+def test_pairwise_bootstrap_and_refusals(russa, corp_rep):
+    data, ref = russa
+    fit = fit_pls(data, _model(ref), missing="pairwise", n_boot=40, seed=2)
+    assert fit.bootstrap.n_failed < 40 and np.isfinite(fit.bootstrap.paths["std_error"]).all()
+    gaps = data.copy()
+    gaps.loc["Belgium", ["gnpr", "labo"]] = np.nan
+    with pytest.raises(CalibrateError, match=r"row\(s\) 5 answer no indicator of block 'IND'"):
+        fit_pls(gaps, _model(ref), missing="pairwise")
+    corp, corp_ref = corp_rep
+    with pytest.raises(CalibrateError, match="formative \\(mode B\\) and has missing answers"):
+        fit_pls(corp.assign(qual_1=corp["qual_1"].where(corp.index != 3)), _model(corp_ref), missing="pairwise")
 
 
 # --- scaled = FALSE: R plspm on the satisfaction data -------------------------------------------------

@@ -1,6 +1,7 @@
 """Fit a PLS path model to a table of survey answers."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -9,6 +10,8 @@ import pandas as pd
 from calibrate.errors import CalibrateError
 from calibrate.pls.algorithm import (DEFAULT_MAX_ITER, DEFAULT_SCHEME, DEFAULT_TOL, Design, Scheme,
                                      check_scheme, solve_outer_weights)
+from calibrate.pls.available import (check_answered, pairwise_correlations, prepare_available, solve_available,
+                                     weights_on_standard_scale)
 from calibrate.pls.bootstrap import BootstrapDraws, Seed, draw_resamples, percentile_interval
 from calibrate.pls.data import indicator_matrix, prepare, replace_by_means
 from calibrate.pls.estimates import cross_loadings, inner_estimates, own_loadings
@@ -16,8 +19,8 @@ from calibrate.pls.reliability import average_variance_extracted, composite_reli
 from calibrate.pls.result import PLSBootstrap, PLSResult
 from calibrate.pls.spec import PathModel
 
-Missing = Literal["error", "mean"]
-MISSING: tuple[str, ...] = ("error", "mean")
+Missing = Literal["error", "mean", "pairwise"]
+MISSING: tuple[str, ...] = ("error", "mean", "pairwise")
 
 
 def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SCHEME,
@@ -44,10 +47,15 @@ def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SC
     model needs complete answers and every gap is reported with its row) or
     ``"mean"``, each gap replaced by its column's mean over the answered
     rows (seminr's default ``mean_replacement``; SmartPLS "mean
-    replacement"; Hair et al. 2017, *A Primer on PLS-SEM*, 2nd ed.). The
-    default stays ``"error"`` so that gaps are never filled silently; the
-    result's ``missing`` and ``n_imputed`` say what was done. Bootstrap
-    resamples are drawn from the filled table.
+    replacement"; Hair et al. 2017, *A Primer on PLS-SEM*, 2nd ed.), or
+    ``"pairwise"``: nothing is filled, every weight, score and correlation
+    uses the answers that exist (R plspm's available-case algorithm, see
+    :mod:`calibrate.pls.available`; mode-A blocks only where gaps are).
+    The default stays ``"error"`` so that gaps are never handled silently;
+    the result's ``missing`` and ``n_imputed`` say what was done (cells
+    filled by ``"mean"``; cells left out by ``"pairwise"``). Bootstrap
+    resamples are drawn from the filled table (``"mean"``) or with their gaps
+    (``"pairwise"``).
 
     Examples
     --------
@@ -67,20 +75,29 @@ def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SC
     if missing not in MISSING:
         raise CalibrateError(f"missing={missing!r} is not one of {', '.join(MISSING)}")
     x = indicator_matrix(data, model, source=source, allow_missing=missing != "error")
-    x, n_imputed = replace_by_means(x)
     design = Design.of(model)
-    _check_formative_blocks(x, model, design)
-    z = prepare(x, scaled)
     scheme = check_scheme(scheme)
-    sol = solve_outer_weights(z, design, scheme=scheme, tol=tol, max_iter=max_iter)
-    cross = cross_loadings(z, sol.scores)
+    pairwise = missing == "pairwise"
+    if pairwise:
+        n_imputed = int(np.isnan(x).sum())
+        check_answered(x, design, [b.name for b in model.blocks])
+        z = prepare_available(x, scaled)
+        sol = solve_available(z, design, scheme=scheme, tol=tol, max_iter=max_iter)
+        sol = replace(sol, weights=weights_on_standard_scale(sol.weights, x, design, scaled))
+        cross = pairwise_correlations(z, sol.scores)
+    else:
+        x, n_imputed = replace_by_means(x)
+        _check_formative_blocks(x, model, design)
+        z = prepare(x, scaled)
+        sol = solve_outer_weights(z, design, scheme=scheme, tol=tol, max_iter=max_iter)
+        cross = cross_loadings(z, sol.scores)
     inner = inner_estimates(sol.scores, design.adjacency)
     lvs, cols = list(model.latent_variables), list(model.indicators)
     loadings = own_loadings(cross, design.columns)
     boot = None
     if n_boot:
         draws = draw_resamples(x, design, loadings, n_boot=n_boot, seed=seed, scheme=scheme, tol=tol,
-                               max_iter=max_iter, scaled=scaled)
+                               max_iter=max_iter, scaled=scaled, pairwise=pairwise)
         boot = _bootstrap_tables(model, inner.paths, loadings, draws, n_boot, level, seed)
     return PLSResult(
         model=model, scheme=scheme, tol=tol, max_iter=max_iter, iterations=sol.iterations,

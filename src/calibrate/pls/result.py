@@ -51,7 +51,8 @@ class PLSResult:
     ``reliability`` (lv, mode, indicators, cronbach_alpha,
     composite_reliability, ave). ``bootstrap`` is set when resampling was asked for.
     ``scaled`` says whether indicators were standardized (else centred only),
-    ``missing`` how gaps were handled and ``n_imputed`` how many cells were filled.
+    ``missing`` how gaps were handled and ``n_imputed`` how many cells were
+    filled (``"mean"``) or left out (``"pairwise"``).
     """
 
     model: PathModel
@@ -105,7 +106,9 @@ class PLSResult:
                  f"indicators, {self.n_obs} observations",
                  f"Inner weighting: {self.scheme}; {'standardized' if self.scaled else 'centred (unscaled)'} "
                  f"data; tolerance {self.tol:g}; {state}"]
-        if self.n_imputed:
+        if self.n_imputed and self.missing == "pairwise":
+            lines.append(f"Missing answers: {self.n_imputed} cell(s) left out (pairwise, available-case estimation)")
+        elif self.n_imputed:
             lines.append(f"Missing answers: {self.n_imputed} cell(s) replaced by their column mean")
         lines.append("")
         paths = self.to_frame("paths")
