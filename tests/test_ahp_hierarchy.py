@@ -17,10 +17,7 @@ from calibrate.weights import propose_weights
 from calibrate.weights.ahp import RANDOM_INDEX_TABLES, ahp_panel, ahp_priorities, random_index
 from calibrate.weights.ahp_hierarchy import HierarchicalAHPResult, ahp_hierarchy
 
-try:                                   # the weights step moves to calibrate.steps.weights (layering)
-    from calibrate.steps.weights import write_weight_artifacts
-except ImportError:                    # pragma: no cover - before that move
-    from calibrate.weights.step import write_weight_artifacts
+from calibrate.steps.weights import write_weight_artifacts
 
 
 def _long(pairs: dict, expert: str | None = None, parent: str | None = None) -> pd.DataFrame:

@@ -47,6 +47,7 @@ def results(small_company_master) -> dict[str, object]:
     from calibrate.weights import propose_weights
     from calibrate.weights.ahp_hierarchy import ahp_hierarchy
     from calibrate.weights.importance import lmg
+    from calibrate.weights.outcome_models import outcome_regression
 
     ds = load_dataset(small_company_master / "calibrate.yaml")
     proposal = propose_weights(ds, bootstrap=10, seed=1, mixed=False)
@@ -77,6 +78,7 @@ def results(small_company_master) -> dict[str, object]:
         "RedundancyResult": indicator_redundancy(panel, ids),
     }
     out["PLSBootstrap"] = out["PLSResult"].bootstrap
+    out["OutcomeFit"] = outcome_regression(panel, "next_revenue_growth", ["nps", "satisfaction"], cluster="manager_id")
     judgments = pd.DataFrame({"expert": "E1", "row": ["g1", "a", "a", "b", "x"], "col": ["g2", "b", "c", "c", "y"],
                               "value": [2, 3, 5, 2, 2]})
     out["HierarchicalAHPResult"] = ahp_hierarchy(judgments, {"goal": ["g1", "g2"], "g1": ["a", "b", "c"],

@@ -19,7 +19,7 @@ def _survey(recommend, satisfaction=None, manager="A"):
 def test_nps_and_its_interval_by_hand():
     # 5 promoters (10, 9, 9, 10, 9), 3 detractors (6, 3, 5), 2 passives of 10 answers, one blank left out.
     s = _survey([10, 9, 9, 8, 7, 6, 3, 10, 5, 9, np.nan])
-    row = nps_interval(s, min_responses=5).iloc[0]
+    row = nps_interval(s, min_responses=5, method="wald").iloc[0]
     assert row["n_responses"] == 10 and row["promoters"] == 5 and row["detractors"] == 3
     assert row["nps"] == pytest.approx(20.0)
     # var = (0.5 + 0.3 - 0.2^2) / 10 = 0.076; se = 100 sqrt(0.076) = 27.5681 points
@@ -32,8 +32,8 @@ def test_nps_and_its_interval_by_hand():
 
 def test_nps_interval_is_clipped_to_the_scale_and_level_changes_width():
     s = _survey([10, 10, 10, 10, 9, 9, 0])            # 6 promoters, 1 detractor: NPS 71.4
-    r95 = nps_interval(s, min_responses=5).iloc[0]
-    r80 = nps_interval(s, min_responses=5, confidence=0.8).iloc[0]
+    r95 = nps_interval(s, min_responses=5, method="wald").iloc[0]
+    r80 = nps_interval(s, min_responses=5, confidence=0.8, method="wald").iloc[0]
     assert r95["ci_high"] == 100.0                    # 71.4 + 1.96 x 19.2 > 100
     assert r80["ci_high"] - r80["nps"] < r95["nps"] - r95["ci_low"]
 

@@ -30,6 +30,8 @@ _API = {
     "ahp_priorities": "calibrate.weights",
     "ahp_hierarchy": "calibrate.weights",
     "lmg": "calibrate.weights",
+    "outcome_regression": "calibrate.weights.outcome_models",
+    "outcome_glm": "calibrate.weights.outcome_models",
     "fit_performance_model": "calibrate.targets",
     "target_plan": "calibrate.targets",
     "attainment": "calibrate.targets.simulation",

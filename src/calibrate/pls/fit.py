@@ -1,23 +1,32 @@
 """Fit a PLS path model to a table of survey answers."""
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError
 from calibrate.pls.algorithm import (DEFAULT_MAX_ITER, DEFAULT_SCHEME, DEFAULT_TOL, Design, Scheme,
                                      check_scheme, solve_outer_weights)
+from calibrate.pls.available import (check_answered, pairwise_correlations, prepare_available, solve_available,
+                                     weights_on_standard_scale)
 from calibrate.pls.bootstrap import BootstrapDraws, Seed, draw_resamples, percentile_interval
-from calibrate.pls.data import indicator_matrix, standardize
+from calibrate.pls.data import indicator_matrix, prepare, replace_by_means
 from calibrate.pls.estimates import cross_loadings, inner_estimates, own_loadings
 from calibrate.pls.reliability import average_variance_extracted, composite_reliability, cronbach_alpha
 from calibrate.pls.result import PLSBootstrap, PLSResult
 from calibrate.pls.spec import PathModel
 
+Missing = Literal["error", "mean", "pairwise"]
+MISSING: tuple[str, ...] = ("error", "mean", "pairwise")
+
 
 def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SCHEME,
             tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER, n_boot: int = 0,
-            seed: Seed = 0, level: float = 0.95, source: str = "data") -> PLSResult:
+            seed: Seed = 0, level: float = 0.95, source: str = "data", scaled: bool = True,
+            missing: Missing = "error") -> PLSResult:
     """Estimate a PLS path model (Lohmöller/Wold algorithm) on standardized indicators.
 
     ``scheme`` is the inner weighting scheme: ``"path"`` (default),
@@ -27,6 +36,26 @@ def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SC
     ``n_boot`` times with ``numpy.random.default_rng(seed)`` for percentile
     intervals at ``level`` (default 0.95) on paths and loadings. ``source``
     names the data in error messages (e.g. the file name).
+
+    ``scaled=True`` (default) standardizes every indicator (mean 0, sd 1), as
+    SmartPLS, seminr and R plspm do by default. ``scaled=False`` only centres
+    them, as R plspm's ``scaled = FALSE``: indicators keep their units, so in
+    mode A an item with more spread gets more weight; weights then apply to
+    the centred raw answers. Loadings, paths and R² stay correlations-based.
+
+    ``missing`` says what to do with empty answers: ``"error"`` (default; the
+    model needs complete answers and every gap is reported with its row) or
+    ``"mean"``, each gap replaced by its column's mean over the answered
+    rows (seminr's default ``mean_replacement``; SmartPLS "mean
+    replacement"; Hair et al. 2017, *A Primer on PLS-SEM*, 2nd ed.), or
+    ``"pairwise"``: nothing is filled, every weight, score and correlation
+    uses the answers that exist (R plspm's available-case algorithm, see
+    :mod:`calibrate.pls.available`; mode-A blocks only where gaps are).
+    The default stays ``"error"`` so that gaps are never handled silently;
+    the result's ``missing`` and ``n_imputed`` say what was done (cells
+    filled by ``"mean"``; cells left out by ``"pairwise"``). Bootstrap
+    resamples are drawn from the filled table (``"mean"``) or with their gaps
+    (``"pairwise"``).
 
     Examples
     --------
@@ -43,20 +72,32 @@ def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SC
         raise CalibrateError(f"need max_iter >= 1 and tol >= 0, got max_iter={max_iter}, tol={tol}")
     if n_boot and not 0 < level < 1:
         raise CalibrateError(f"confidence level must be between 0 and 1, got {level}")
-    x = indicator_matrix(data, model, source=source)
+    if missing not in MISSING:
+        raise CalibrateError(f"missing={missing!r} is not one of {', '.join(MISSING)}")
+    x = indicator_matrix(data, model, source=source, allow_missing=missing != "error")
     design = Design.of(model)
-    _check_formative_blocks(x, model, design)
-    z = standardize(x)
     scheme = check_scheme(scheme)
-    sol = solve_outer_weights(z, design, scheme=scheme, tol=tol, max_iter=max_iter)
-    cross = cross_loadings(z, sol.scores)
+    pairwise = missing == "pairwise"
+    if pairwise:
+        n_imputed = int(np.isnan(x).sum())
+        check_answered(x, design, [b.name for b in model.blocks])
+        z = prepare_available(x, scaled)
+        sol = solve_available(z, design, scheme=scheme, tol=tol, max_iter=max_iter)
+        sol = replace(sol, weights=weights_on_standard_scale(sol.weights, x, design, scaled))
+        cross = pairwise_correlations(z, sol.scores)
+    else:
+        x, n_imputed = replace_by_means(x)
+        _check_formative_blocks(x, model, design)
+        z = prepare(x, scaled)
+        sol = solve_outer_weights(z, design, scheme=scheme, tol=tol, max_iter=max_iter)
+        cross = cross_loadings(z, sol.scores)
     inner = inner_estimates(sol.scores, design.adjacency)
     lvs, cols = list(model.latent_variables), list(model.indicators)
     loadings = own_loadings(cross, design.columns)
     boot = None
     if n_boot:
         draws = draw_resamples(x, design, loadings, n_boot=n_boot, seed=seed, scheme=scheme, tol=tol,
-                               max_iter=max_iter)
+                               max_iter=max_iter, scaled=scaled, pairwise=pairwise)
         boot = _bootstrap_tables(model, inner.paths, loadings, draws, n_boot, level, seed)
     return PLSResult(
         model=model, scheme=scheme, tol=tol, max_iter=max_iter, iterations=sol.iterations,
@@ -69,7 +110,7 @@ def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SC
                             index=pd.Index(model.endogenous, name="lv"), name="r_squared"),
         total_effects=_effects_table(lvs, inner.paths, inner.total_effects),
         reliability=_reliability_table(model, z, loadings, design),
-        bootstrap=boot)
+        bootstrap=boot, scaled=scaled, missing=missing, n_imputed=n_imputed)
 
 
 def _check_formative_blocks(x: np.ndarray, model: PathModel, design: Design) -> None:

@@ -27,7 +27,11 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray, *, standardized: bool = Tru
     p = x.shape[1]
     if p < 2:
         return float("nan")
-    cov = np.corrcoef(x, rowvar=False) if standardized else np.cov(x, rowvar=False)
+    if np.isnan(x).any():                     # missing answers: pairwise-complete (co)variances
+        frame = pd.DataFrame(x)
+        cov = (frame.corr() if standardized else frame.cov()).to_numpy()
+    else:
+        cov = np.corrcoef(x, rowvar=False) if standardized else np.cov(x, rowvar=False)
     return float(p / (p - 1) * (1.0 - np.trace(cov) / cov.sum()))
 
 

@@ -60,6 +60,9 @@ class PLSResult:
     LV, in [0, 1]), ``total_effects`` (from, to, direct, indirect, total) and
     ``reliability`` (lv, mode, indicators, cronbach_alpha,
     composite_reliability, ave). ``bootstrap`` is set when resampling was asked for.
+    ``scaled`` says whether indicators were standardized (else centred only),
+    ``missing`` how gaps were handled and ``n_imputed`` how many cells were
+    filled (``"mean"``) or left out (``"pairwise"``).
     """
 
     model: PathModel
@@ -77,6 +80,9 @@ class PLSResult:
     total_effects: pd.DataFrame
     reliability: pd.DataFrame
     bootstrap: PLSBootstrap | None = None
+    scaled: bool = True
+    missing: str = "error"
+    n_imputed: int = 0
 
     def path_matrix(self) -> pd.DataFrame:
         """Path coefficients as an LV x LV matrix (row = from, column = to)."""
@@ -108,7 +114,13 @@ class PLSResult:
                  else f"NOT converged after {self.max_iter} iterations: treat the estimates with caution")
         lines = [f"PLS path model: {len(self.model.blocks)} latent variables, {len(self.model.indicators)} "
                  f"indicators, {self.n_obs} observations",
-                 f"Inner weighting: {self.scheme}; standardized data; tolerance {self.tol:g}; {state}", ""]
+                 f"Inner weighting: {self.scheme}; {'standardized' if self.scaled else 'centred (unscaled)'} "
+                 f"data; tolerance {self.tol:g}; {state}"]
+        if self.n_imputed and self.missing == "pairwise":
+            lines.append(f"Missing answers: {self.n_imputed} cell(s) left out (pairwise, available-case estimation)")
+        elif self.n_imputed:
+            lines.append(f"Missing answers: {self.n_imputed} cell(s) replaced by their column mean")
+        lines.append("")
         paths = self.to_frame("paths")
         lines += ["Path coefficients", paths.to_string(index=False, float_format=_fmt, na_rep="n/a"), ""]
         lines += ["R-squared", self.to_frame("r_squared").to_string(index=False, float_format=_fmt, na_rep="n/a"), ""]

@@ -12,6 +12,7 @@ from calibrate.scoring.customer_measures import (InvalidAnswers, customer_rates,
 from calibrate.scoring.grades import (Grading, bonus_coefficients, bonus_table, distance_to_cut, grade_distribution,
                                       grading_from, improvement_flags)
 from calibrate.scoring.normalise import Rule, apply_rule, attainment_ratio, indicator_rules, parse_rule, score_indicators
+from calibrate.scoring.ramp import ramp_allowance, ramp_shares
 from calibrate.scoring.reviews360 import InvalidReviews, ReviewScores, aggregate_reviews, trimmed_mean
 from calibrate.scoring.scorecard import Scorecard, build_scorecard, scoring_inputs, scoring_year
 from calibrate.scoring.settings import ScoringSettings, weight_ranges
@@ -24,6 +25,7 @@ __all__ = [
     "Grading", "bonus_coefficients", "bonus_table", "distance_to_cut", "grade_distribution", "grading_from",
     "improvement_flags",
     "Rule", "apply_rule", "attainment_ratio", "indicator_rules", "parse_rule", "score_indicators",
+    "ramp_allowance", "ramp_shares",
     "InvalidReviews", "ReviewScores", "aggregate_reviews", "trimmed_mean",
     "Scorecard", "build_scorecard", "scoring_inputs", "scoring_year",
     "ScoringSettings", "weight_ranges",

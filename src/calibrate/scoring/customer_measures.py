@@ -6,20 +6,20 @@ measure is reported as *insufficient* rather than as a number.
 
 NPS interval. With ``n`` answers of which shares ``p_P`` are promoters (9-10) and
 ``p_D`` detractors (0-6), NPS = 100 (p_P - p_D) is a difference of two proportions
-of one multinomial sample, so
-
-    var(NPS / 100) = (p_P + p_D - (p_P - p_D)^2) / n
-
-and the interval is the Wald interval NPS +- z * 100 * sqrt(var), clipped to
-[-100, 100]. With very few answers or all answers in one class the Wald interval
-is too narrow (zero width when everyone is a promoter): that is what the
-minimum-response rule is for.
+of one multinomial sample. :func:`nps_interval` offers the Wald interval, the
+adjusted Wald of Rocks (2016, *The American Statistician* 70(4), 365-372; the
+default: 3/4 added to promoters and detractors, 3 to ``n``) and a bootstrap
+percentile interval; see :mod:`calibrate.scoring.nps_intervals` for the formulas
+and ``benchmarks/bench_nps_coverage.py`` for their coverage. Plain Wald is too
+narrow with few answers (zero width when everyone is a promoter); the adjusted
+Wald is not. The minimum-response rule still reports very small groups as
+*insufficient* rather than as a number.
 
 >>> s = pd.DataFrame({"manager_id": ["A"] * 10, "period": ["2025Q1"] * 10,
 ...                   "recommend": [10, 9, 9, 8, 7, 6, 3, 10, 5, 9]})
->>> row = nps_interval(s, min_responses=5).iloc[0]
->>> float(row["nps"]), round(float(row["se"]), 3)
-(20.0, 27.568)
+>>> row = nps_interval(s, min_responses=5, method="wald").iloc[0]
+>>> float(row["nps"]), round(float(row["se"]), 3), row["ci_method"]
+(20.0, 27.568, 'wald')
 """
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from calibrate.customer import nps_table, satisfaction_table
 from calibrate.errors import CalibrateError
+from calibrate.scoring.nps_intervals import DEFAULT_N_BOOT, DEFAULT_NPS_METHOD, NPSMethod, check_method, nps_bounds
 
 OK, INSUFFICIENT = "ok", "insufficient"
 DEFAULT_LIKERT_WEIGHTS = {1: 0.0, 2: 25.0, 3: 50.0, 4: 75.0, 5: 100.0}
@@ -41,26 +41,35 @@ class InvalidAnswers(CalibrateError):
 
 
 def nps_interval(survey: pd.DataFrame, *, by: Sequence[str] | None = None, column: str = "recommend",
-                 min_responses: int = 5, confidence: float = 0.95) -> pd.DataFrame:
-    """NPS (points, -100..100) per group with its Wald interval and the minimum-response rule.
+                 min_responses: int = 5, confidence: float = 0.95, method: NPSMethod = DEFAULT_NPS_METHOD,
+                 n_boot: int = DEFAULT_N_BOOT, seed: int | np.random.SeedSequence = 0) -> pd.DataFrame:
+    """NPS (points, -100..100) per group with its interval and the minimum-response rule.
 
-    Columns: the ``by`` keys, ``n_responses``, ``promoters``, ``detractors``,
-    ``p_promoters``, ``p_detractors`` (shares 0-1), ``nps``, ``se`` (points),
-    ``ci_low``/``ci_high`` (points), ``status`` ('ok' or 'insufficient'). Where
-    fewer than ``min_responses`` customers answered, ``nps``, ``se`` and the
-    interval are NaN and ``status`` is 'insufficient'.
+    ``method`` is ``"adjusted_wald"`` (default; Rocks 2016), ``"wald"`` or
+    ``"bootstrap"`` (``n_boot`` trinomial resamples from ``seed``); see
+    :mod:`calibrate.scoring.nps_intervals`. Columns: the ``by`` keys,
+    ``n_responses``, ``promoters``, ``detractors``, ``p_promoters``,
+    ``p_detractors`` (shares 0-1), ``nps`` (the observed score), ``se``
+    (points), ``ci_low``/``ci_high`` (points), ``ci_method`` (the method used),
+    ``status`` ('ok' or 'insufficient'). Where fewer than ``min_responses``
+    customers answered, ``nps``, ``se`` and the interval are NaN and
+    ``status`` is 'insufficient'.
     """
     by = list(by or ["manager_id", "period"])
     _check_range(survey, column, 0, 10)
     _check_confidence(confidence)
+    method = check_method(method)
     out = nps_table(survey, by=by, column=column)
     n = out["n_responses"].astype(float)
     p_p, p_d = out["promoters"] / n, out["detractors"] / n
-    se = 100.0 * np.sqrt((p_p + p_d - (p_p - p_d) ** 2) / n)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    out = out.assign(p_promoters=p_p, p_detractors=p_d, se=se,
-                     ci_low=(out["nps"] - z * se).clip(lower=-100.0),
-                     ci_high=(out["nps"] + z * se).clip(upper=100.0))
+    low = high = se = np.full(len(out), np.nan)
+    answered = (n >= 1).to_numpy()
+    if answered.any():
+        low, high, se = (np.full(len(out), np.nan) for _ in range(3))
+        low[answered], high[answered], se[answered] = nps_bounds(
+            out["promoters"][answered], out["detractors"][answered], n[answered], method=method,
+            confidence=confidence, n_boot=n_boot, seed=seed)
+    out = out.assign(p_promoters=p_p, p_detractors=p_d, se=se, ci_low=low, ci_high=high, ci_method=method)
     return _apply_minimum(out, ["nps", "se", "ci_low", "ci_high"], min_responses)
 
 

@@ -31,6 +31,7 @@ from calibrate.results import Summary
 from calibrate.schema import expand_to_quarters
 from calibrate.scoring.composite import CompositeResult, check_weights, composite_scores, period_means
 from calibrate.scoring.customer_measures import nps_interval, satisfaction_scores
+from calibrate.scoring.nps_intervals import DEFAULT_NPS_METHOD
 from calibrate.scoring.grades import (Grading, bonus_coefficients, bonus_table, grade_distribution,
                                       grading_from, improvement_flags)
 from calibrate.scoring.normalise import Rule, indicator_rules, score_indicators
@@ -128,15 +129,18 @@ def scoring_inputs(ds: Dataset, settings: ScoringSettings, panel: pd.DataFrame |
 
 def _customer_table(survey: pd.DataFrame, iset: IndicatorSet, settings: ScoringSettings) -> pd.DataFrame:
     """Survey measures per (manager_id, period), columns prefixed by indicator id: for NPS ``<id>``
-    (points, NaN when insufficient), ``<id>_se``, ``<id>_ci_low``/``_ci_high``; for satisfaction
+    (points, NaN when insufficient), ``<id>_se``, ``<id>_ci_low``/``_ci_high`` and ``<id>_ci_method``
+    (the interval used: the adjusted Wald of Rocks 2016 unless the settings say otherwise); for satisfaction
     ``<id>_share_satisfied``, ``<id>_mean_likert``, ``<id>_weighted_likert``; for both
     ``<id>_responses`` and ``<id>_status``."""
     parts = []
     for ind in iset.indicators:
         column = ind.compute_args[0]
         if ind.compute_kind == "nps":
-            t = nps_interval(survey, column=column, min_responses=settings.min_responses)
-            t = t.set_index(["manager_id", "period"])[["n_responses", "nps", "se", "ci_low", "ci_high", "status"]]
+            t = nps_interval(survey, column=column, min_responses=settings.min_responses,
+                             method=DEFAULT_NPS_METHOD)
+            t = t.set_index(["manager_id", "period"])[["n_responses", "nps", "se", "ci_low", "ci_high", "ci_method",
+                                                        "status"]]
             t = t.rename(columns={"nps": ind.id})
         elif ind.compute_kind in ("share_satisfied", "mean_likert"):
             t = satisfaction_scores(survey, column=column, level_weights=settings.likert_weights,

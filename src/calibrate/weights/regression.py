@@ -67,6 +67,7 @@ from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.importance import lmg_from_corr
+from calibrate.weights.outcome_models import binomial_fit, ols_fit
 
 __all__ = [
     "CONTROLS", "DEFAULT_CONTROLS", "RAMP_QUARTERS", "SIGNIFICANCE", "OUTCOMES",
@@ -420,10 +421,8 @@ def _residual_frame(design: Design, fitted: np.ndarray, resid: np.ndarray) -> pd
 
 def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
     """OLS of next-quarter log revenue growth on the indicators and controls, SEs clustered by manager."""
-    import statsmodels.api as sm
-
     _check_level(level)
-    res = sm.OLS(design.y, design.exog).fit(cov_type="cluster", cov_kwds={"groups": design.groups})
+    res = ols_fit(design.y, design.exog, design.groups)
     table = _coefficient_table(design, res.params, res.bse, level)
     return RegressionResult(
         model="growth_ols", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
@@ -492,16 +491,10 @@ def _variance_ratio_start(design: Design) -> float:
 
 def fit_retention_glm(design: Design, *, level: float = 0.90) -> RegressionResult:
     """Binomial GLM (logit) of customers kept out of customers at start, SEs clustered by manager."""
-    import statsmodels.api as sm
-
     _check_level(level)
     if design.trials is None:
         raise CalibrateError("the retention model needs a retention design (design_matrix(..., 'retention'))")
-    endog = np.column_stack([design.kept, design.trials - design.kept])
-    model = sm.GLM(endog, design.exog, family=sm.families.Binomial())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = model.fit(cov_type="cluster", cov_kwds={"groups": design.groups})
+    res = binomial_fit(design.kept, design.trials, design.exog, design.groups)
     mu = np.asarray(res.fittedvalues)
     p_bar = float(np.average(design.y, weights=design.trials))
     table = _coefficient_table(design, res.params, res.bse, level, elasticity_factor=1 - p_bar)
