@@ -1,4 +1,5 @@
 """The run config is one typed model, checked when it is loaded, with a JSON Schema and a generated README table."""
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,20 @@ def test_validate_catches_a_bad_value_in_a_method_section_naming_file_and_key(sm
 
 
 def test_every_problem_is_reported_at_once(small_company):
-    cfg = _with(small_company, weights={"shares": {"evidence": 0.7, "ahp": 0.3, "baseline": 0.2}},
-                report={"timeout": -5}, privacy={"salt": "s", "pseudonymize": True}, lang="fr")
+    cfg = _with(
+        small_company,
+        weights={"shares": {"evidence": 0.7, "ahp": 0.3, "baseline": 0.2}},
+        report={"timeout": -5},
+        privacy={"salt": "s", "pseudonymize": True},
+        lang="fr",
+    )
     with pytest.raises(ConfigError) as info:
         load_config(cfg)
     lines = str(info.value).splitlines()
-    assert "calibrate.yaml: weights.shares must add up to 1; they add up to 1.2000 (evidence 0.7, ahp 0.3, " \
-           "baseline 0.2)" in lines
+    assert (
+        "calibrate.yaml: weights.shares must add up to 1; they add up to 1.2000 (evidence 0.7, ahp 0.3, "
+        "baseline 0.2)" in lines
+    )
     assert "calibrate.yaml: report.timeout: -5: Input should be greater than 0" in lines
     assert "calibrate.yaml: privacy: unknown key 'pseudonymize' (allowed: pseudonymise, salt)" in lines
     assert "calibrate.yaml: lang 'fr' must be 'zh' or 'en'" in lines
@@ -70,13 +78,17 @@ def test_schema_command_prints_the_json_schema(capsys):
     targets = schema["properties"]["targets"]
     assert targets["additionalProperties"] is False and targets["properties"]["probability"]["default"] == 0.7
     assert schema["properties"]["weights"]["properties"]["shares"]["default"] == {
-        "evidence": 0.5, "ahp": 0.3, "baseline": 0.2}
+        "evidence": 0.5,
+        "ahp": 0.3,
+        "baseline": 0.2,
+    }
     assert schema["required"] == ["data"]
 
 
 def test_readme_config_table_is_generated_from_the_model():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "config_doc.py"), "--check"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "config_doc.py"), "--check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "| `targets.probability` | `0.7` |" in readme

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 import shutil
+from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
+from tests.conftest import ROOT
 
 import calibrate.pipeline as pipeline
 import calibrate.report.execute as report
 from calibrate.config import load_config
 from calibrate.errors import NotebookFailed, ValidationError
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.notebook
 

@@ -5,6 +5,7 @@
 
 The table is generated, so the README cannot drift from the defaults and checks in the code.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,13 +33,13 @@ def rows() -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     for name, prop in schema["properties"].items():
         ref = prop.get("$ref")
-        if ref:                                              # a nested model: privacy, report, data
+        if ref:  # a nested model: privacy, report, data
             sub = defs[ref.split("/")[-1]]
             out.append((f"`{name}`", "", sub.get("description", "").splitlines()[0]))
             for key, field in sub["properties"].items():
                 default = _value(field["default"]) if "default" in field else "required"
                 out.append((f"`{name}.{key}`", default, field.get("description", "")))
-        elif prop.get("type") == "object" and "properties" in prop:   # a method section
+        elif prop.get("type") == "object" and "properties" in prop:  # a method section
             out.append((f"`{name}`", "", prop.get("description", "")))
             for key, field in prop["properties"].items():
                 out.append((f"`{name}.{key}`", _value(field["default"]), ""))
@@ -68,8 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     new = head + render() + tail
     if args.check:
         if new != text:
-            print(f"{README.name}: the config section is out of date; run python tools/config_doc.py",
-                  file=sys.stderr)
+            print(f"{README.name}: the config section is out of date; run python tools/config_doc.py", file=sys.stderr)
             return 1
         return 0
     README.write_text(new, encoding="utf-8")

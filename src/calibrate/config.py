@@ -15,6 +15,7 @@ keys, ``privacy``, ``report`` and ``data`` in the models below; the ``weights``,
 model composes. ``calibrate schema`` prints the JSON Schema; ``tools/config_doc.py``
 writes the README's config section from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,8 +67,12 @@ class DataSection(BaseModel):
 
 def _section_schema(defaults: dict[str, Any], description: str) -> dict[str, Any]:
     """JSON Schema of a method section: its keys with their defaults, no other key."""
-    return {"type": "object", "description": description, "additionalProperties": False,
-            "properties": {k: {"default": v} for k, v in sorted(defaults.items())}}
+    return {
+        "type": "object",
+        "description": description,
+        "additionalProperties": False,
+        "properties": {k: {"default": v} for k, v in sorted(defaults.items())},
+    }
 
 
 def _checked(name: str, check: Any, value: Any) -> dict[str, Any]:
@@ -99,7 +104,9 @@ class ConfigModel(BaseModel):
     sections hold only the keys given; their defaults live in the method packages)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="calibrate run config")
-    run_name: str | None = Field(None, description="the run folder <output>/<run_name>/; default: the config's folder name")
+    run_name: str | None = Field(
+        None, description="the run folder <output>/<run_name>/; default: the config's folder name"
+    )
     year: int = Field(0, description="the last year of data; weights and targets are proposed for the next one")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
     seed: int = Field(0, description="one seed for every random draw of the run")
@@ -109,12 +116,25 @@ class ConfigModel(BaseModel):
     output: str = Field("reports", description="folder of run folders, relative to where the command runs")
     privacy: PrivacySection = Field(default_factory=PrivacySection)
     scheduler: str | None = Field(None, description="Dask scheduler: local, local:N or tcp://host:port; null: no Dask")
-    weights: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_section_schema(
-        _weights_defaults(), "weight methods, blend shares, change cap, bootstrap (calibrate.weights.proposal)"))
-    targets: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_section_schema(
-        _targets_defaults(), "Monte Carlo scenarios, attainment probability, growth, payout (calibrate.targets.plan)"))
-    scoring: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_section_schema(
-        _scoring_defaults(), "scores, grades, bonus coefficients, stability (calibrate.scoring.settings)"))
+    weights: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_section_schema(
+            _weights_defaults(), "weight methods, blend shares, change cap, bootstrap (calibrate.weights.proposal)"
+        ),
+    )
+    targets: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_section_schema(
+            _targets_defaults(),
+            "Monte Carlo scenarios, attainment probability, growth, payout (calibrate.targets.plan)",
+        ),
+    )
+    scoring: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_section_schema(
+            _scoring_defaults(), "scores, grades, bonus coefficients, stability (calibrate.scoring.settings)"
+        ),
+    )
     report: ReportSection = Field(default_factory=ReportSection)
 
     @field_validator("weights", mode="before")

@@ -1,4 +1,5 @@
 """``calibrate schema``: print the JSON Schema of a run config (for YAML editors)."""
+
 from __future__ import annotations
 
 import argparse

@@ -31,8 +31,8 @@ def execute(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from calibrate.loading import load_dataset
-    from calibrate.targets.plan import TargetSettings
     from calibrate.steps.targets import compute_targets, plans_table, write_target_artifacts
+    from calibrate.targets.plan import TargetSettings
 
     config = load(args)
     settings = TargetSettings.from_config(config.targets, scenarios=args.scenarios, probability=args.probability)

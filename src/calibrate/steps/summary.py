@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from calibrate import artifacts
-from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
+from calibrate.steps.base import RunContext, Step
 from calibrate.targets.plan import PLAN_TITLES
 
 CR_LIMIT = 0.10

@@ -32,13 +32,21 @@ from calibrate import artifacts
 from calibrate.config import RunConfig
 from calibrate.dataset import Dataset
 from calibrate.periods import quarter_from_index, quarter_index
-from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
 from calibrate.privacy import pseudonym
+from calibrate.steps.base import RunContext, Step
 from calibrate.targets.backtest import BacktestResult, backtest
 from calibrate.targets.fit import InsufficientHistory
-from calibrate.targets.plan import (PLANS, TargetPlan, TargetSettings, bonus_distribution, plan_label, plan_row,
-                                    share_distribution, target_plan)
+from calibrate.targets.plan import (
+    PLANS,
+    TargetPlan,
+    TargetSettings,
+    bonus_distribution,
+    plan_label,
+    plan_row,
+    share_distribution,
+    target_plan,
+)
 
 FOLDER = "targets"
 

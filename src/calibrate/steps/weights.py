@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from calibrate import artifacts
-from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
+from calibrate.steps.base import RunContext, Step
 from calibrate.steps.weights_workbook import header, localise, localise_codes, write_weights_workbook
 from calibrate.weights.proposal import WeightProposal, propose_from_config
 

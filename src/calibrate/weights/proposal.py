@@ -132,7 +132,7 @@ class WeightSettings:
             raise ConfigError("\n".join(problems))
 
     @classmethod
-    def from_config(cls, section: Mapping) -> "WeightSettings":
+    def from_config(cls, section: Mapping) -> WeightSettings:
         """From a config's ``weights`` dict; missing keys take the defaults above (written only there)."""
         s = dict(section)
         allowed = ", ".join(sorted(f.name for f in fields(cls)))
