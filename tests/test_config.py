@@ -92,3 +92,21 @@ def test_readme_config_table_is_generated_from_the_model():
     assert done.returncode == 0, done.stderr
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "| `targets.probability` | `0.7` |" in readme
+
+
+def test_a_new_weight_setting_or_privacy_key_needs_one_field(small_company):
+    from calibrate.weights.proposal import WeightSettings
+
+    cfg = load_config(_with(small_company, privacy={"salt": "pepper"}))
+    assert cfg.privacy.salt == "pepper" == cfg.salt and cfg.model is not None and cfg.model.year == cfg.year
+    assert WeightSettings.from_config({"bootstrap": 0, "ci_level": 0.8}).to_dict() == {
+        **WeightSettings().to_dict(),
+        "bootstrap": 0,
+        "ci_level": 0.8,
+    }
+
+
+def test_schema_command_writes_a_file(tmp_path):
+    target = tmp_path / "calibrate.schema.json"
+    assert main(["schema", "--output", str(target)]) == 0
+    assert json.loads(target.read_text(encoding="utf-8"))["title"] == "calibrate run config"

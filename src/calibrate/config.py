@@ -190,6 +190,10 @@ class RunConfig:
     scheduler: str | None = None
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: The checked file as typed sections: ``config.privacy.<key>`` and ``config.model.<key>`` reach a key
+    #: added to :class:`PrivacySection` or :class:`ConfigModel` without another line here.
+    privacy: PrivacySection = field(default_factory=PrivacySection)
+    model: ConfigModel | None = field(default=None, compare=False)
 
     @property
     def base_dir(self) -> Path:
@@ -247,6 +251,8 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
         scheduler=model.scheduler,
         path=path.resolve() if path else None,
         raw=dict(raw),
+        privacy=model.privacy,
+        model=model,
     )
 
 

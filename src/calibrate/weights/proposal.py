@@ -157,16 +157,19 @@ class WeightSettings:
             kwargs["methods"] = tuple(str(m) for m in (s["methods"] or ()))
         if "baseline" in s:
             kwargs["baseline"] = str(s["baseline"])
-        for key in ("max_change", "bootstrap", "ci_level"):
-            if key in s:
-                kwargs[key] = s[key]
+        for key, value in s.items():                      # every other setting as given (checked below)
+            if key not in kwargs and key not in ("shares", "evidence_shares", "controls", "methods"):
+                kwargs[key] = value
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as a config's ``weights`` section (plain lists and dicts)."""
-        return {"shares": dict(self.shares), "evidence_shares": dict(self.evidence_shares),
-                "baseline": self.baseline, "max_change": self.max_change, "controls": list(self.controls),
-                "bootstrap": self.bootstrap, "ci_level": self.ci_level, "methods": list(self.methods)}
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = dict(value) if isinstance(value, Mapping) else list(value) if isinstance(value, tuple) \
+                else value
+        return out
 
 
 def manager_profile(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
