@@ -146,9 +146,11 @@ def run_child(folder: str, run_dir: str, overrides: dict, notebooks: bool, after
 
     from calibrate.config import load_config
     from calibrate.loading import load_dataset
-    from calibrate.pipeline import available_steps, notebook_parameters as _parameters
-    from calibrate.steps.base import RunContext, copy_indicator_set as _copy_indicator_set
+    from calibrate.pipeline import available_steps
+    from calibrate.pipeline import notebook_parameters as _parameters
     from calibrate.report import execute_notebook
+    from calibrate.steps.base import RunContext
+    from calibrate.steps.base import copy_indicator_set as _copy_indicator_set
 
     config_path = Path(folder) / "calibrate.yaml"
     written = yaml.safe_load(config_path.read_text(encoding="utf-8"))

@@ -13,11 +13,10 @@ import pytest
 from calibrate import load_dataset
 from calibrate.errors import InvalidJudgments
 from calibrate.sample import SampleSpec, write_sample
+from calibrate.steps.weights import write_weight_artifacts
 from calibrate.weights import propose_weights
 from calibrate.weights.ahp import RANDOM_INDEX_TABLES, ahp_panel, ahp_priorities, random_index
 from calibrate.weights.ahp_hierarchy import HierarchicalAHPResult, ahp_hierarchy
-
-from calibrate.steps.weights import write_weight_artifacts
 
 
 def _long(pairs: dict, expert: str | None = None, parent: str | None = None) -> pd.DataFrame:

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.conftest import ROOT
 
 from calibrate.errors import ConfigError
 from calibrate.targets.backtest import backtest, brier_decomposition, brier_score, reliability_table
 from calibrate.targets.fit import InsufficientHistory
-from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "sample"
 

@@ -6,8 +6,15 @@ import pytest
 from scipy import stats
 
 from calibrate.errors import ConfigError, InfeasibleConstraints
-from calibrate.targets.calibration import (allocate_goal, annual_growth, goal_path, ramp_share, ramp_targets,
-                                           targets_for_probability, uniform_growth_for_probability)
+from calibrate.targets.calibration import (
+    allocate_goal,
+    annual_growth,
+    goal_path,
+    ramp_share,
+    ramp_targets,
+    targets_for_probability,
+    uniform_growth_for_probability,
+)
 from calibrate.targets.model import PerformanceModel
 from calibrate.targets.simulation import attainment
 

@@ -25,8 +25,7 @@ from hypothesis import strategies as st
 
 from calibrate.ecsi import ECSI_PATHS, MOBI_BLOCKS, fit_ecsi
 from calibrate.errors import CalibrateError, ConfigError, ValidationError
-from calibrate.pls import (average_variance_extracted, composite_reliability, cronbach_alpha, fit_pls,
-                           path_model)
+from calibrate.pls import average_variance_extracted, composite_reliability, cronbach_alpha, fit_pls, path_model
 from calibrate.pls.bootstrap import align_signs
 
 REFERENCE = Path(__file__).parent / "reference"

@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import ROOT
 
 from calibrate.errors import ConfigError, ValidationError
 from calibrate.targets.fit import InsufficientHistory, annual_degrees_of_freedom, fit_performance_model
-from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "sample"
 SEASON = np.array([-0.06, 0.0, 0.01, 0.05])          # log factors Q1..Q4, mean 0

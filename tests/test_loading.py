@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from calibrate.config import load_config
-from calibrate.loading import load_dataset
 from calibrate.errors import DataSourceError
 from calibrate.io import read_source
+from calibrate.loading import load_dataset
 from calibrate.panel import indicator_panel
 
 

@@ -8,8 +8,7 @@ from scipy import integrate, stats
 from calibrate.errors import ConfigError
 from calibrate.targets.model import PerformanceModel
 from calibrate.targets.payout import PayoutCurve
-from calibrate.targets.simulation import bonus_cost
-from calibrate.targets.simulation import attainment
+from calibrate.targets.simulation import attainment, bonus_cost
 
 
 def test_standard_curve_by_hand():

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 import shutil
+from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
+from tests.conftest import ROOT
 
 import calibrate.pipeline as pipeline
 import calibrate.report.execute as report
 from calibrate.config import load_config
 from calibrate.errors import NotebookFailed, ValidationError
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.notebook
 
@@ -160,3 +160,16 @@ def test_rerunning_one_step_keeps_the_others(full_runs, tmp_path):
     assert (result.folder / "weights" / "proposal.csv").read_bytes() == (src / "weights" / "proposal.csv").read_bytes()
     assert result.manifest["steps_run"] == ["90_executive_summary"]
     assert "Proposed indicator weights" in (result.folder / "executive_summary.html").read_text(encoding="utf-8")
+
+
+def test_full_run_writes_exactly_the_declared_artifacts(full_runs):
+    from calibrate.steps import artifacts as declared
+
+    folder = full_runs["a"].folder
+    written = {p.relative_to(folder).as_posix() for sub in set(declared.FOLDERS.values())
+               for p in (folder / sub).rglob("*") if p.is_file()}
+    required = {f"{a.folder}/{a.file}" for a in declared.ARTIFACTS if not a.optional}
+    every = {f"{a.folder}/{a.file}" for a in declared.ARTIFACTS}
+    assert required <= written, sorted(required - written)
+    assert written <= every, sorted(written - every)
+    assert set(full_runs["a"].manifest["artifacts"]) >= required

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.loading import load_dataset
 from calibrate.errors import CalibrateError
+from calibrate.loading import load_dataset
 from calibrate.panel import indicator_panel
 from calibrate.weights.regression import (
     RAMP_QUARTERS,

@@ -30,9 +30,9 @@ NOT_RESULTS = {"WorstJudgment", "Design", "BootstrapInputs", "WeightSettings", "
 @pytest.fixture(scope="module")
 def results(small_company_master) -> dict[str, object]:
     """One instance of every public result type, from the small sample company (and mobi for PLS)."""
-    from calibrate.loading import load_dataset
     from calibrate.ecsi import fit_ecsi
     from calibrate.indicators import load_indicator_set
+    from calibrate.loading import load_dataset
     from calibrate.panel import indicator_panel
     from calibrate.research import compare_indicator_sets, indicator_redundancy
     from calibrate.scoring import build_scorecard

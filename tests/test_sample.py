@@ -6,11 +6,11 @@ import json
 import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
+from tests.conftest import SMALL
 
 from calibrate.loading import load_dataset
 from calibrate.panel import indicator_panel
 from calibrate.sample import SampleSpec, generate_company, write_sample
-from tests.conftest import SMALL
 
 
 def test_same_seed_same_files(tmp_path):

@@ -9,14 +9,21 @@ import pytest
 import statsmodels.formula.api as smf
 import yaml
 
-from calibrate.loading import load_dataset, validate
-from calibrate.sample import spec as sample_spec
 from calibrate.errors import ConfigError
 from calibrate.indicators import load_indicator_set
 from calibrate.io import _read_plain_csv_arrow, read_source
+from calibrate.loading import load_dataset, validate
 from calibrate.panel import indicator_panel
-from calibrate.sample import (EXTRA_PATTERN, SampleSpec, choose_without_replacement, generate_company, weighted_choice,
-                              write_csv_fast, write_sample)
+from calibrate.sample import (
+    EXTRA_PATTERN,
+    SampleSpec,
+    choose_without_replacement,
+    generate_company,
+    weighted_choice,
+    write_csv_fast,
+    write_sample,
+)
+from calibrate.sample import spec as sample_spec
 from calibrate.schema import _expand_rows, _to_datetime_distinct, _to_numeric_distinct, expand_to_quarters
 
 EXTRA = SampleSpec(n_managers=40, n_quarters=8, truth_replications=20, extra_indicators=12)

@@ -8,8 +8,15 @@ import pytest
 from calibrate.config import load_config
 from calibrate.errors import ConfigError
 from calibrate.indicators import load_indicator_set
-from calibrate.scoring import (Grading, ScoringSettings, bonus_coefficients, bonus_table, composite_scores,
-                               improvement_flags, period_means)
+from calibrate.scoring import (
+    Grading,
+    ScoringSettings,
+    bonus_coefficients,
+    bonus_table,
+    composite_scores,
+    improvement_flags,
+    period_means,
+)
 from calibrate.scoring.composite import InvalidWeights
 
 FORCED = {"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05}

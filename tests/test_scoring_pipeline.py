@@ -9,8 +9,8 @@ import calibrate.pipeline as pipeline
 from calibrate.cli import main
 from calibrate.config import load_config
 from calibrate.loading import load_dataset
-from calibrate.steps.base import RunContext
 from calibrate.scoring import Grading, InvalidWeights, ScoringSettings, build_scorecard
+from calibrate.steps.base import RunContext
 from calibrate.steps.scoring import score_run, scoring_step
 
 PROPOSAL = {"revenue_attainment": 0.30, "profit_margin": 0.15, "new_customer_contribution": 0.10, "nps": 0.12,

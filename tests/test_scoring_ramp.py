@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.loading import load_dataset
 from calibrate.errors import CalibrateError
+from calibrate.loading import load_dataset
 from calibrate.panel import indicator_panel
 from calibrate.scoring import ramp_allowance
 from calibrate.targets import fit_performance_model

@@ -11,11 +11,11 @@ import pytest
 import calibrate.pipeline as pipeline
 from calibrate.cli import main
 from calibrate.config import load_config
-from calibrate.loading import load_dataset
 from calibrate.errors import ConfigError
+from calibrate.loading import load_dataset
 from calibrate.privacy import pseudonym
-from calibrate.targets.plan import TargetSettings, payout_curve_from_config, target_plan
 from calibrate.steps.targets import compute_targets, managers_table, write_target_artifacts
+from calibrate.targets.plan import TargetSettings, payout_curve_from_config, target_plan
 
 SCENARIOS = {"targets": {"scenarios": 2000}}
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibrate.loading import load_dataset
 from calibrate.errors import CalibrateError
+from calibrate.loading import load_dataset
 from calibrate.panel import indicator_panel
 from calibrate.weights.ahp import aggregate_judgments, ahp_panel, ahp_priorities
 from calibrate.weights.baselines import critic_weights, entropy_weights

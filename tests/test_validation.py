@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from calibrate.cli import main
-from calibrate.loading import load_dataset, validate
 from calibrate.errors import ValidationError
+from calibrate.loading import load_dataset, validate
 
 
 def _edit_csv(path, edit):

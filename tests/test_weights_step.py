@@ -9,13 +9,13 @@ import pytest
 
 from calibrate import artifacts
 from calibrate.config import load_config
-from calibrate.loading import load_dataset
 from calibrate.errors import ConfigError, InfeasibleConstraints
+from calibrate.loading import load_dataset
 from calibrate.pipeline import available_steps
 from calibrate.steps.base import RunContext
+from calibrate.steps.weights import weights_step
 from calibrate.steps.weights_workbook import CREATED
 from calibrate.weights.proposal import WeightSettings, propose_from_config
-from calibrate.steps.weights import weights_step
 
 ROOT = Path(__file__).resolve().parents[1]
 PROPOSAL_COLUMNS = ["indicator", "label", "dimension", "weight", "ci_low", "ci_high", "last_year", "change",

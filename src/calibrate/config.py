@@ -1,37 +1,175 @@
 """The run configuration: one YAML file that, with the data it names, fully describes a run.
 
 Data paths are relative to the config file's folder; ``output`` is relative to the
-folder the command runs in. Every key is checked: a misspelt key is an error, not
-a silently ignored setting.
+folder the command runs in. The file is checked once, when it is loaded, by one
+typed model (:class:`ConfigModel`, pydantic v2): every key and every value, so a
+misspelt key or a value out of range is an error naming the file and the key path
+before any step runs.
+
+Where each setting is defined (its type, its default, its check): the top-level
+keys, ``privacy``, ``report`` and ``data`` in the models below; the ``weights``,
+``targets`` and ``scoring`` sections in their method packages
+(:class:`calibrate.weights.proposal.WeightSettings`,
+:class:`calibrate.targets.plan.TargetSettings` with ``DEFAULT_TARGETS``,
+:class:`calibrate.scoring.settings.ScoringSettings` with ``DEFAULT_SCORING``), which this
+model composes. ``calibrate schema`` prints the JSON Schema; ``tools/config_doc.py``
+writes the README's config section from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from calibrate.errors import ConfigError
+from calibrate.scoring.settings import DEFAULT_SCORING, ScoringSettings
+from calibrate.targets.plan import DEFAULT_TARGETS, TargetSettings
+from calibrate.weights.proposal import WeightSettings
 
 DATA_KEYS = ("managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights")
 LANGS = ("zh", "en")
-_TOP_KEYS = {"run_name", "year", "lang", "seed", "indicator_set", "data", "output", "privacy",
-             "weights", "targets", "scoring", "report", "scheduler", "description"}
-_PRIVACY_KEYS = {"pseudonymise", "salt"}
 
-DEFAULT_WEIGHTS = {
-    "methods": ["regression", "ahp", "entropy", "critic"],
-    "shares": {"evidence": 0.5, "ahp": 0.3, "baseline": 0.2},
-    "baseline": "critic",
-    "max_change": 0.05,
-    "bootstrap": 1000,
-    "evidence_shares": {"revenue_growth": 0.5, "retention": 0.5},
-    "controls": ["period", "tenure"],
-    "ci_level": 0.90,
-}
-DEFAULT_REPORT = {"notebooks": None,  # None: every step, in order
-                  "timeout": 900}
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+DataSource = str | dict[str, Any]
+
+
+class PrivacySection(BaseModel):
+    """How managers appear in reports."""
+
+    model_config = _STRICT
+    pseudonymise: bool = Field(True, description="reports show keyed pseudonyms (P-xxxxxxxx) and no names")
+    salt: str = Field("calibrate", description="salt of the pseudonyms")
+
+
+class ReportSection(BaseModel):
+    """Which notebooks run and how long each may take."""
+
+    model_config = _STRICT
+    notebooks: list[str] | None = Field(None, description="steps whose notebooks run, in order; null: every step")
+    timeout: int = Field(900, gt=0, description="seconds one notebook may run")
+
+
+class DataSection(BaseModel):
+    """One source per table: a file path, or a mapping (path/table/url/query/encoding/sheet)."""
+
+    model_config = _STRICT
+    managers: DataSource | None = None
+    performance: DataSource | None = None
+    survey: DataSource | None = None
+    reviews: DataSource | None = None
+    ahp_judgments: DataSource | None = None
+    last_year_weights: DataSource | None = None
+
+
+def _section_schema(defaults: dict[str, Any], description: str) -> dict[str, Any]:
+    """JSON Schema of a method section: its keys with their defaults, no other key."""
+    return {
+        "type": "object",
+        "description": description,
+        "additionalProperties": False,
+        "properties": {k: {"default": v} for k, v in sorted(defaults.items())},
+    }
+
+
+def _checked(name: str, check: Any, value: Any) -> dict[str, Any]:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ValueError(f"'{name}' must be a mapping of settings")
+    try:
+        check(value)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _weights_defaults() -> dict[str, Any]:
+    return WeightSettings().to_dict()
+
+
+def _targets_defaults() -> dict[str, Any]:
+    return dict(DEFAULT_TARGETS)
+
+
+def _scoring_defaults() -> dict[str, Any]:
+    return dict(DEFAULT_SCORING)
+
+
+class ConfigModel(BaseModel):
+    """A run config as written in its YAML file (the ``weights``/``targets``/``scoring``
+    sections hold only the keys given; their defaults live in the method packages)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="calibrate run config")
+    run_name: str | None = Field(
+        None, description="the run folder <output>/<run_name>/; default: the config's folder name"
+    )
+    year: int = Field(0, description="the last year of data; weights and targets are proposed for the next one")
+    lang: Literal["zh", "en"] = Field("zh", description="report language")
+    seed: int = Field(0, description="one seed for every random draw of the run")
+    indicator_set: str = Field("account_manager", description="a template name or a YAML file")
+    description: str | None = Field(None, description="free text")
+    data: DataSection = Field(description="the tables to read (paths relative to the config file)")
+    output: str = Field("reports", description="folder of run folders, relative to where the command runs")
+    privacy: PrivacySection = Field(default_factory=PrivacySection)
+    scheduler: str | None = Field(None, description="Dask scheduler: local, local:N or tcp://host:port; null: no Dask")
+    weights: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_section_schema(
+            _weights_defaults(), "weight methods, blend shares, change cap, bootstrap (calibrate.weights.proposal)"
+        ),
+    )
+    targets: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_section_schema(
+            _targets_defaults(),
+            "Monte Carlo scenarios, attainment probability, growth, payout (calibrate.targets.plan)",
+        ),
+    )
+    scoring: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra=_section_schema(
+            _scoring_defaults(), "scores, grades, bonus coefficients, stability (calibrate.scoring.settings)"
+        ),
+    )
+    report: ReportSection = Field(default_factory=ReportSection)
+
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _weights(cls, v: Any) -> dict[str, Any]:
+        return _checked("weights", WeightSettings.from_config, v)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets(cls, v: Any) -> dict[str, Any]:
+        return _checked("targets", TargetSettings.from_config, v)
+
+    @field_validator("scoring", mode="before")
+    @classmethod
+    def _scoring(cls, v: Any) -> dict[str, Any]:
+        return _checked("scoring", ScoringSettings.from_section, v)
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_given(cls, v: Any) -> Any:
+        if not isinstance(v, dict) or not v:
+            raise ValueError(f"'data' must map table names ({', '.join(DATA_KEYS)}) to files or SQL sources")
+        return v
+
+    @field_validator("run_name")
+    @classmethod
+    def _plain_name(cls, v: str | None) -> str | None:
+        if v is not None and (not v or any(ch in v for ch in "/\\:") or v.startswith(".")):
+            raise ValueError(f"run_name {v!r} must be a plain folder name")
+        return v
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a run config (for YAML editors; ``calibrate schema`` prints it)."""
+    return ConfigModel.model_json_schema()
 
 
 @dataclass(frozen=True)
@@ -45,13 +183,17 @@ class RunConfig:
     output: Path
     pseudonymise: bool = True
     salt: str = "calibrate"
-    weights: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    targets: dict[str, Any] = field(default_factory=dict)
-    scoring: dict[str, Any] = field(default_factory=dict)
-    report: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_REPORT))
+    weights: dict[str, Any] = field(default_factory=_weights_defaults)
+    targets: dict[str, Any] = field(default_factory=_targets_defaults)
+    scoring: dict[str, Any] = field(default_factory=_scoring_defaults)
+    report: dict[str, Any] = field(default_factory=lambda: ReportSection().model_dump())
     scheduler: str | None = None
     path: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: The checked file as typed sections: ``config.privacy.<key>`` and ``config.model.<key>`` reach a key
+    #: added to :class:`PrivacySection` or :class:`ConfigModel` without another line here.
+    privacy: PrivacySection = field(default_factory=PrivacySection)
+    model: ConfigModel | None = field(default=None, compare=False)
 
     @property
     def base_dir(self) -> Path:
@@ -85,59 +227,56 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
 
 
 def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
+    """Check a config mapping with :class:`ConfigModel`; every problem is reported at once."""
     where = path.name if path else "config"
-    errors = [f"{where}: unknown key '{k}' (allowed: {', '.join(sorted(_TOP_KEYS))})" for k in raw if k not in _TOP_KEYS]
-    data = raw.get("data")
-    if not isinstance(data, dict) or not data:
-        errors.append(f"{where}: 'data' must map table names ({', '.join(DATA_KEYS)}) to files or SQL sources")
-        data = {}
-    for key in data:
-        if key not in DATA_KEYS:
-            errors.append(f"{where}: data: unknown table '{key}' (allowed: {', '.join(DATA_KEYS)})")
-    lang = raw.get("lang", "zh")
-    if lang not in LANGS:
-        errors.append(f"{where}: lang '{lang}' must be 'zh' or 'en'")
-    privacy = raw.get("privacy", {}) or {}
-    for k in privacy:
-        if k not in _PRIVACY_KEYS:
-            errors.append(f"{where}: privacy: unknown key '{k}' (allowed: {', '.join(sorted(_PRIVACY_KEYS))})")
-    from calibrate.scoring.settings import DEFAULT_SCORING
-    from calibrate.targets.plan import DEFAULT_TARGETS
-
-    sections = {}
-    for name, default in (("weights", DEFAULT_WEIGHTS), ("targets", DEFAULT_TARGETS),
-                          ("scoring", DEFAULT_SCORING), ("report", DEFAULT_REPORT)):
-        given = raw.get(name, {}) or {}
-        if not isinstance(given, dict):
-            errors.append(f"{where}: '{name}' must be a mapping")
-            given = {}
-        for k in given:
-            if k not in default:
-                errors.append(f"{where}: {name}: unknown key '{k}' (allowed: {', '.join(sorted(default))})")
-        sections[name] = {**default, **given}
-    for key, kind in (("year", int), ("seed", int)):
-        if key in raw and not isinstance(raw[key], int):
-            errors.append(f"{where}: '{key}' must be a whole number, got {raw[key]!r}")
-    if errors:
-        raise ConfigError("\n".join(errors))
-    run_name = str(raw.get("run_name", path.parent.name if path else "run"))
-    if not run_name or any(ch in run_name for ch in "/\\:") or run_name.startswith("."):
-        raise ConfigError(f"{where}: run_name {run_name!r} must be a plain folder name")
+    try:
+        model = ConfigModel.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_message(where, e) for e in exc.errors())) from None
+    run_name = model.run_name or (path.parent.name if path else "run")
     return RunConfig(
         run_name=run_name,
-        year=int(raw.get("year", 0)),
-        lang=lang,
-        seed=int(raw.get("seed", 0)),
-        indicator_set=str(raw.get("indicator_set", "account_manager")),
-        data=data,
-        output=Path(raw.get("output", "reports")),
-        pseudonymise=bool(privacy.get("pseudonymise", True)),
-        salt=str(privacy.get("salt", "calibrate")),
-        weights=sections["weights"],
-        targets=sections["targets"],
-        scoring=sections["scoring"],
-        report=sections["report"],
-        scheduler=raw.get("scheduler"),
+        year=model.year,
+        lang=model.lang,
+        seed=model.seed,
+        indicator_set=model.indicator_set,
+        data=model.data.model_dump(exclude_none=True),
+        output=Path(model.output),
+        pseudonymise=model.privacy.pseudonymise,
+        salt=model.privacy.salt,
+        weights={**_weights_defaults(), **model.weights},
+        targets={**_targets_defaults(), **model.targets},
+        scoring={**_scoring_defaults(), **model.scoring},
+        report=model.report.model_dump(),
+        scheduler=model.scheduler,
         path=path.resolve() if path else None,
         raw=dict(raw),
+        privacy=model.privacy,
+        model=model,
     )
+
+
+def _message(where: str, error: Any) -> str:
+    """One line per problem: ``calibrate.yaml: targets.probability: 1.7 is not between 0 and 1``."""
+    loc = [str(part) for part in error["loc"] if not str(part).startswith(("function-", "str", "dict["))]
+    key = ".".join(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        parent = ".".join(loc[:-1])
+        allowed = _allowed(loc[:-1])
+        return f"{where}: {parent + ': ' if parent else ''}unknown key '{loc[-1]}' (allowed: {', '.join(allowed)})"
+    if kind == "value_error":
+        # the method sections' own checks already name the section and key
+        return "\n".join(f"{where}: {line}" for line in str(error["ctx"]["error"]).splitlines())
+    if kind == "missing":
+        return f"{where}: {key}: missing"
+    if kind == "literal_error" and key == "lang":
+        return f"{where}: lang {error['input']!r} must be 'zh' or 'en'"
+    return f"{where}: {key}: {error['input']!r}: {error['msg']}"
+
+
+def _allowed(loc: list[str]) -> list[str]:
+    model: Any = ConfigModel
+    for part in loc:
+        model = model.model_fields[part].annotation
+    return sorted(model.model_fields)

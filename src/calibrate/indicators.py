@@ -148,7 +148,7 @@ class IndicatorSet:
                          "band_low": d.band[0], "band_high": d.band[1]})
         return pd.DataFrame(rows)
 
-    def subset(self, ids: list[str] | tuple[str, ...]) -> "IndicatorSet":
+    def subset(self, ids: list[str] | tuple[str, ...]) -> IndicatorSet:
         """The same set restricted to some indicators (template weights dropped)."""
         unknown = [i for i in ids if i not in self.ids]
         if unknown:

@@ -11,10 +11,11 @@ PosixPath('reports/sample')
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from calibrate import artifacts
 from calibrate.config import RunConfig, load_config
@@ -22,8 +23,14 @@ from calibrate.dataset import Dataset
 from calibrate.distributed import executor_for
 from calibrate.errors import CalibrateError, NotebookFailed
 from calibrate.loading import load_dataset
-from calibrate.report import (atomic_run_folder, execute_notebook, git_revision, kernel_session, package_versions,
-                              render_html)
+from calibrate.report import (
+    atomic_run_folder,
+    execute_notebook,
+    git_revision,
+    kernel_session,
+    package_versions,
+    render_html,
+)
 from calibrate.steps import all_steps
 from calibrate.steps.base import RunContext, Step, copy_indicator_set
 
@@ -63,7 +70,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     if unknown:
         raise CalibrateError(f"unknown report step(s) {', '.join(unknown)}; available: {', '.join(steps)}")
     final = config.run_folder()
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     reports: list[Path] = []
     try:
         # re-running some steps keeps the other steps' results from the last good run

@@ -11,9 +11,8 @@ import logging
 import os
 from functools import lru_cache
 
-import pandas as pd
-
 import matplotlib.pyplot as plt
+import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 
 def pseudonym(manager_id: str, salt: str = "calibrate") -> str:
-    digest = hashlib.sha256(f"{salt}:{manager_id}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{salt}:{manager_id}".encode()).hexdigest()
     return f"P-{digest[:8]}"
 
 

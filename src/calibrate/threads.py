@@ -7,10 +7,10 @@ one thread, and Dask workers run with one thread each.
 from __future__ import annotations
 
 import contextlib
-from typing import ContextManager
+from contextlib import AbstractContextManager
 
 
-def one_blas_thread() -> ContextManager[object]:
+def one_blas_thread() -> AbstractContextManager[object]:
     """A context in which BLAS (OpenBLAS, MKL) uses one thread; a no-op without threadpoolctl."""
     try:
         from threadpoolctl import threadpool_limits

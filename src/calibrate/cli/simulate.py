@@ -31,8 +31,9 @@ def execute(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from calibrate.loading import load_dataset
-    from calibrate.targets.plan import TargetSettings
+    from calibrate.steps import artifacts as declared
     from calibrate.steps.targets import compute_targets, plans_table, write_target_artifacts
+    from calibrate.targets.plan import TargetSettings
 
     config = load(args)
     settings = TargetSettings.from_config(config.targets, scenarios=args.scenarios, probability=args.probability)
@@ -42,7 +43,7 @@ def execute(args: argparse.Namespace) -> int:
     plan, bt, reason = compute_targets(config, dataset, settings)
     folder = Path(args.out) if args.out else config.output / f"{config.run_name}-simulate"
     paths = write_target_artifacts(plan, bt, folder, salt=config.salt, backtest_reason=reason)
-    plans = pd.read_csv(folder / "plans.csv")
+    plans = declared.read_file(declared.in_folder(folder, "targets.plans"), "targets.plans")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(plans_table(plans, config.lang).to_string(index=False))
     if bt is None:

@@ -28,13 +28,13 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace) -> int:
     from calibrate.config import load_config
-    from calibrate.loading import load_dataset
     from calibrate.errors import CalibrateError
+    from calibrate.loading import load_dataset
     from calibrate.pipeline import notebook_parameters
-    from calibrate.steps.base import RunContext, copy_indicator_set
     from calibrate.report import atomic_run_folder, execute_notebook, render_html
-    from calibrate.steps.weights_workbook import localise, localise_codes
+    from calibrate.steps.base import RunContext, copy_indicator_set
     from calibrate.steps.weights import weights_step
+    from calibrate.steps.weights_workbook import localise, localise_codes
 
     config = load_config(config_path(args), {"lang": args.lang, "seed": args.seed})
     if args.bootstrap is not None:

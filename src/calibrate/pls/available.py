@@ -104,9 +104,9 @@ def weights_on_standard_scale(weights: tuple[np.ndarray, ...], x: np.ndarray, de
 def pairwise_correlations(z: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Correlation of every column of ``z`` (NaN = missing) with every score column, over rows where both exist."""
     out = np.empty((z.shape[1], scores.shape[1]))
-    for l in range(z.shape[1]):
-        ok = ~np.isnan(z[:, l])
-        out[l] = [np.corrcoef(z[ok, l], scores[ok, j])[0, 1] for j in range(scores.shape[1])]
+    for col in range(z.shape[1]):
+        ok = ~np.isnan(z[:, col])
+        out[col] = [np.corrcoef(z[ok, col], scores[ok, j])[0, 1] for j in range(scores.shape[1])]
     return out
 
 

@@ -8,10 +8,22 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError
-from calibrate.pls.algorithm import (DEFAULT_MAX_ITER, DEFAULT_SCHEME, DEFAULT_TOL, Design, Scheme,
-                                     check_scheme, solve_outer_weights)
-from calibrate.pls.available import (check_answered, pairwise_correlations, prepare_available, solve_available,
-                                     weights_on_standard_scale)
+from calibrate.pls.algorithm import (
+    DEFAULT_MAX_ITER,
+    DEFAULT_SCHEME,
+    DEFAULT_TOL,
+    Design,
+    Scheme,
+    check_scheme,
+    solve_outer_weights,
+)
+from calibrate.pls.available import (
+    check_answered,
+    pairwise_correlations,
+    prepare_available,
+    solve_available,
+    weights_on_standard_scale,
+)
 from calibrate.pls.bootstrap import BootstrapDraws, Seed, draw_resamples, percentile_interval
 from calibrate.pls.data import indicator_matrix, prepare, replace_by_means
 from calibrate.pls.estimates import cross_loadings, inner_estimates, own_loadings

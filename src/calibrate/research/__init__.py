@@ -9,12 +9,9 @@
   is a YAML entry plus a column in the performance file).
 * :func:`report_table` and :func:`plot_comparison` draw the result for a report.
 """
-from calibrate.research.charts import (differences_table, outcome_label, plot_comparison,
-                                       report_table, weights_table)
-from calibrate.research.compare import (MODELS, WEIGHTINGS, ComparisonResult,
-                                        compare_indicator_sets)
-from calibrate.research.metrics import (RedundancyResult, indicator_redundancy,
-                                        rank_stability_over_periods, spearman)
+from calibrate.research.charts import differences_table, outcome_label, plot_comparison, report_table, weights_table
+from calibrate.research.compare import MODELS, WEIGHTINGS, ComparisonResult, compare_indicator_sets
+from calibrate.research.metrics import RedundancyResult, indicator_redundancy, rank_stability_over_periods, spearman
 from calibrate.research.sets import load_sets, set_panels
 
 __all__ = [

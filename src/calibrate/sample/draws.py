@@ -24,7 +24,7 @@ afterwards is that after ``rng.random(len(result))``.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -58,8 +58,19 @@ from calibrate.indicators import IndicatorSet, load_indicator_set
 from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.sample.draws import choose_without_replacement, weighted_choice
 from calibrate.sample.indicator_set import extra_indicator_set
-from calibrate.sample.spec import (GIVEN, KPI_MEAN, KPI_PERSISTENCE, KPI_SD, REGION_SHARES, REGIONS, ROLE_SHARES, ROLES,
-                                   SATISFIED, SURNAMES, SampleSpec)
+from calibrate.sample.spec import (
+    GIVEN,
+    KPI_MEAN,
+    KPI_PERSISTENCE,
+    KPI_SD,
+    REGION_SHARES,
+    REGIONS,
+    ROLE_SHARES,
+    ROLES,
+    SATISFIED,
+    SURNAMES,
+    SampleSpec,
+)
 from calibrate.sample.truth import company_truth
 
 

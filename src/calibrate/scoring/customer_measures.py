@@ -23,7 +23,7 @@ Wald is not. The minimum-response rule still reports very small groups as
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd

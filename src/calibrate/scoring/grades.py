@@ -15,8 +15,8 @@ Managers without a score get no grade (blank).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -35,14 +35,14 @@ class Grading:
     values: tuple[float, ...]
 
     @classmethod
-    def forced(cls, shares: Mapping[str, float]) -> "Grading":
+    def forced(cls, shares: Mapping[str, float]) -> Grading:
         values = tuple(float(v) for v in shares.values())
         if not values or min(values) < 0 or abs(sum(values) - 1) > 1e-6:
             raise ConfigError(f"forced-distribution shares must be 0 or more and add up to 1; got {dict(shares)}")
         return cls("forced", tuple(shares), values)
 
     @classmethod
-    def bands(cls, bounds: Mapping[str, float]) -> "Grading":
+    def bands(cls, bounds: Mapping[str, float]) -> Grading:
         values = tuple(float(v) for v in bounds.values())
         if not values or any(a <= b for a, b in zip(values, values[1:])):
             raise ConfigError(f"grade bands are lower bounds, best grade first, falling from grade to grade; got {dict(bounds)}")

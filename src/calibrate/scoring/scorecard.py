@@ -17,8 +17,9 @@ spawn_key=(5,))``, so scoring does not depend on what other steps draw.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,10 +32,16 @@ from calibrate.results import Summary
 from calibrate.schema import expand_to_quarters
 from calibrate.scoring.composite import CompositeResult, check_weights, composite_scores, period_means
 from calibrate.scoring.customer_measures import nps_interval, satisfaction_scores
-from calibrate.scoring.nps_intervals import DEFAULT_NPS_METHOD
-from calibrate.scoring.grades import (Grading, bonus_coefficients, bonus_table, grade_distribution,
-                                      grading_from, improvement_flags)
+from calibrate.scoring.grades import (
+    Grading,
+    bonus_coefficients,
+    bonus_table,
+    grade_distribution,
+    grading_from,
+    improvement_flags,
+)
 from calibrate.scoring.normalise import Rule, indicator_rules, score_indicators
+from calibrate.scoring.nps_intervals import DEFAULT_NPS_METHOD
 from calibrate.scoring.reviews360 import ReviewScores, aggregate_reviews
 from calibrate.scoring.settings import ScoringSettings, weight_ranges
 from calibrate.scoring.stability import StabilityResult, compare_weightings, grade_stability, sample_weights

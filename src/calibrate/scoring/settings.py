@@ -39,8 +39,9 @@ Keys (defaults in :data:`DEFAULT_SCORING` below):
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -116,7 +117,7 @@ class ScoringSettings:
 
     @classmethod
     def from_section(cls, section: Mapping[str, Any] | None = None,
-                     indicator_set: IndicatorSet | None = None) -> "ScoringSettings":
+                     indicator_set: IndicatorSet | None = None) -> ScoringSettings:
         """Check a ``scoring`` section (missing keys take their defaults); every problem is reported."""
         raw = {**DEFAULT_SCORING, **dict(section or {})}
         errors: list[str] = [f"scoring: unknown key '{k}' (allowed: {', '.join(sorted(DEFAULT_SCORING))})"

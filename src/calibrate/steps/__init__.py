@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from calibrate.steps.base import Step
 
 
-def all_steps() -> dict[str, "Step"]:
+def all_steps() -> dict[str, Step]:
     """Every step, keyed by notebook name, in run order."""
     from calibrate.steps import data_quality, scoring, summary, targets, weights
 

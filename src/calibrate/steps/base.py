@@ -6,9 +6,10 @@ draws them, so every statistic lives in the package.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from calibrate.config import RunConfig
 from calibrate.dataset import Dataset

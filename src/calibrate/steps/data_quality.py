@@ -3,22 +3,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from calibrate import artifacts
 from calibrate.quality import coverage_by_quarter, data_summary, indicator_summary, rater_counts, table_overview
+from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
 
 
 def data_quality_step(ctx: RunContext) -> list[Path]:
     ds, lang = ctx.dataset, ctx.config.lang
     panel = ctx.panel()
+    folder = ctx.path(declared.FOLDERS["data"])
     return [
-        artifacts.write_csv(ds.report.to_frame(), ctx.path("data/validation.csv")),
-        artifacts.write_csv(table_overview(ds), ctx.path("data/tables.csv")),
-        artifacts.write_csv(coverage_by_quarter(ds), ctx.path("data/coverage.csv")),
-        artifacts.write_csv(rater_counts(ds), ctx.path("data/raters.csv")),
-        artifacts.write_csv(indicator_summary(panel, ds.indicator_set, lang), ctx.path("data/indicators.csv")),
-        artifacts.write_parquet(panel, ctx.path("data/panel.parquet")),
-        artifacts.write_json(data_summary(ds), ctx.path("data/summary.json")),
+        declared.write(folder, "data.validation", ds.report.to_frame()),
+        declared.write(folder, "data.tables", table_overview(ds)),
+        declared.write(folder, "data.coverage", coverage_by_quarter(ds)),
+        declared.write(folder, "data.raters", rater_counts(ds)),
+        declared.write(folder, "data.indicators", indicator_summary(panel, ds.indicator_set, lang)),
+        declared.write(folder, "data.panel", panel),
+        declared.write(folder, "data.summary", data_summary(ds)),
     ]
 
 

@@ -28,15 +28,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from calibrate import artifacts
 from calibrate.errors import DataSourceError
 from calibrate.indicators import IndicatorSet
 from calibrate.privacy import pseudonym
 from calibrate.scoring.composite import InvalidWeights, check_weights
 from calibrate.scoring.scorecard import Scorecard
+from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
 
-PROPOSAL = Path("weights") / "proposal.csv"
 WEIGHT_COLUMNS = ("weight", "proposed_weight", "proposed")
 
 
@@ -63,9 +62,9 @@ def resolve_weights(run_folder: Path, indicator_set: IndicatorSet, given: str | 
     ``weights/proposal.csv`` (written by the weights step), else the indicator set's defaults."""
     if given is not None:
         return read_weights(given, indicator_set), str(given)
-    proposal = Path(run_folder) / PROPOSAL
+    proposal = declared.path(run_folder, "weights.proposal")
     if proposal.exists():
-        return read_weights(proposal, indicator_set), str(PROPOSAL)
+        return read_weights(proposal, indicator_set), proposal.relative_to(run_folder).as_posix()
     return indicator_set.default_weights(), "indicator_set_default"
 
 
@@ -90,23 +89,22 @@ def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, 
     grades = annual[["manager_id", "score", "rank", "grade", "coefficient", "bonus", "improvement_plan",
                      "on_boundary"]]
     written = [
-        artifacts.write_csv(named(annual), folder / "scores.csv"),
-        artifacts.write_csv(named(grades), folder / "grades.csv"),
-        artifacts.write_csv(named(quarterly.reset_index()), folder / "quarterly.csv"),
-        artifacts.write_csv(named(card.points.reset_index()), folder / "points.csv"),
-        artifacts.write_csv(named(card.stability.managers), folder / "stability.csv"),
-        artifacts.write_csv(card.stability.draws, folder / "stability_draws.csv"),
-        artifacts.write_csv(card.comparisons, folder / "comparisons.csv"),
-        artifacts.write_csv(weights, folder / "weights.csv"),
-        artifacts.write_csv(card.distribution(), folder / "grade_distribution.csv"),
+        declared.write(folder, "scoring.scores", named(annual)),
+        declared.write(folder, "scoring.grades", named(grades)),
+        declared.write(folder, "scoring.quarterly", named(quarterly.reset_index())),
+        declared.write(folder, "scoring.points", named(card.points.reset_index())),
+        declared.write(folder, "scoring.stability", named(card.stability.managers)),
+        declared.write(folder, "scoring.stability_draws", card.stability.draws),
+        declared.write(folder, "scoring.comparisons", card.comparisons),
+        declared.write(folder, "scoring.weights", weights),
+        declared.write(folder, "scoring.grade_distribution", card.distribution()),
     ]
     if card.customer is not None:
-        written.append(artifacts.write_csv(named(card.customer), folder / "customer.csv"))
+        written.append(declared.write(folder, "scoring.customer", named(card.customer)))
     if card.reviews is not None:
-        written.append(artifacts.write_csv(named(card.reviews.scores), folder / "reviews360.csv"))
-        written.append(artifacts.write_csv(card.reviews.rater_effects, folder / "rater_effects.csv"))
-    written.append(artifacts.write_json({**card.summary(), "weights_source": weights_source},
-                                        folder / "summary.json"))
+        written.append(declared.write(folder, "scoring.reviews360", named(card.reviews.scores)))
+        written.append(declared.write(folder, "scoring.rater_effects", card.reviews.rater_effects))
+    written.append(declared.write(folder, "scoring.summary", {**card.summary(), "weights_source": weights_source}))
     return written
 
 

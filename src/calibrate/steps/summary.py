@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from calibrate import artifacts
-from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
+from calibrate.steps import artifacts as declared
+from calibrate.steps.base import RunContext, Step
 from calibrate.targets.plan import PLAN_TITLES
 
 CR_LIMIT = 0.10
@@ -27,14 +27,14 @@ LOW_PROBABILITY = 0.2          # a manager with less than 20% chance faces a tar
 def build_summary(folder: Path, lang: str = "zh") -> dict[str, Any]:
     """Collect the page's figures from a run folder's artifacts (plain JSON types)."""
     folder = Path(folder)
-    data = artifacts.read_json(folder / "data" / "summary.json") if (folder / "data" / "summary.json").exists() else {}
+    data = declared.read(folder, "data.summary") if declared.exists(folder, "data.summary") else {}
     out: dict[str, Any] = {"lang": lang, "data": data, "risks": []}
     weights_dir, targets_dir, scoring_dir = folder / "weights", folder / "targets", folder / "scoring"
-    if (weights_dir / "proposal.csv").exists():
+    if declared.exists(folder, "weights.proposal"):
         out["weights"] = _weights_section(weights_dir, lang, out["risks"])
-    if (targets_dir / "plans.csv").exists():
+    if declared.exists(folder, "targets.plans"):
         out["targets"] = _targets_section(targets_dir, lang, out["risks"])
-    if (scoring_dir / "summary.json").exists():
+    if declared.exists(folder, "scoring.summary"):
         out["scoring"] = _scoring_section(scoring_dir, lang, out["risks"])
     if data.get("warnings"):
         out["risks"].append(_risk("data", "low", f"数据校验有 {data['warnings']} 条提示，详见数据质量报告。",
@@ -47,7 +47,7 @@ def _risk(area: str, level: str, zh: str, en: str) -> dict[str, str]:
 
 
 def _weights_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
-    proposal = pd.read_csv(folder / "proposal.csv")
+    proposal = declared.read_file(declared.in_folder(folder, "weights.proposal"), "weights.proposal")
     rows = []
     for r in proposal.itertuples():
         rows.append({
@@ -64,8 +64,8 @@ def _weights_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
                                "证据支持更大的调整，可考虑分年逐步调整。",
                                f"'{r.label}' is held by the cap on change from last year ({r.last_year:.0%} -> "
                                f"{r.weight:.0%}); the evidence asks for a larger move, to be phased over years."))
-    if (folder / "ahp.csv").exists():
-        ahp = pd.read_csv(folder / "ahp.csv")
+    if declared.in_folder(folder, "weights.ahp").exists():
+        ahp = declared.read_file(declared.in_folder(folder, "weights.ahp"), "weights.ahp")
         experts = ahp[~ahp["expert"].astype(str).str.contains("aggregate|AIJ", case=False)] if "expert" in ahp else ahp
         labels = dict(zip(proposal["indicator"], proposal["label"]))
         for r in experts.itertuples():
@@ -80,8 +80,8 @@ def _weights_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
                                    f"{r.consistency_ratio:.2f} >= {CR_LIMIT:.2f}); the judgment to revisit first: "
                                    f"{pair} (the other judgments imply about {hint}). Ask the expert to review it "
                                    "and rerun."))
-    if (folder / "warnings.csv").exists():
-        warnings = pd.read_csv(folder / "warnings.csv")
+    if declared.in_folder(folder, "weights.warnings").exists():
+        warnings = declared.read_file(declared.in_folder(folder, "weights.warnings"), "weights.warnings")
         weak = warnings[warnings["message"].str.contains("not distinguishable|negative", case=False, na=False)]
         if len(weak):
             risks.append(_risk("weights", "low",
@@ -92,7 +92,7 @@ def _weights_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
 
 
 def _targets_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
-    plans = pd.read_csv(folder / "plans.csv")
+    plans = declared.read_file(declared.in_folder(folder, "targets.plans"), "targets.plans")
     rows = []
     for r in plans.itertuples():
         zh, en = PLAN_TITLES.get(r.plan, (r.plan, r.plan))
@@ -112,7 +112,7 @@ def _targets_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
         elif share > EASY_TARGET_SHARE:
             risks.append(_risk("targets", "medium", f"按现行方案，预计 {share:.0%} 的经理能达成目标，激励不足。",
                                f"Under the current plan {share:.0%} are expected to hit target: little stretch."))
-    probs = folder / "manager_probabilities.csv"
+    probs = declared.in_folder(folder, "targets.manager_probabilities")
     if probs.exists():
         p = pd.read_csv(probs, usecols=["plan", "probability"])
         low = p[(p["plan"] == "current") & (p["probability"] < LOW_PROBABILITY)]
@@ -121,13 +121,13 @@ def _targets_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
                                f"现行方案下有 {len(low)} 名经理达成目标的概率低于 {LOW_PROBABILITY:.0%}，其目标几乎无法完成。",
                                f"Under the current plan {len(low)} managers have less than a {LOW_PROBABILITY:.0%} "
                                "chance of hitting target: targets few could hit."))
-    backtest = folder / "backtest.json"
-    bt = artifacts.read_json(backtest) if backtest.exists() else {}
+    backtest = declared.in_folder(folder, "targets.backtest")
+    bt = declared.read_file(backtest, "targets.backtest") if backtest.exists() else {}
     return {"rows": rows, "backtest": {k: bt.get(k) for k in ("brier", "predicted_share", "realised_share") if k in bt}}
 
 
 def _scoring_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
-    s = artifacts.read_json(folder / "summary.json")
+    s = declared.read_file(declared.in_folder(folder, "scoring.summary"), "scoring.summary")
     stability = s.get("stability", {})
     on_boundary = int(stability.get("managers_on_boundary", 0))
     if on_boundary:
@@ -155,11 +155,12 @@ def summary_step(ctx: RunContext) -> list[Path]:
     summary["year"] = ctx.config.year
     summary["run_name"] = ctx.config.run_name
     summary["indicator_set"] = ctx.dataset.indicator_set.label(ctx.config.lang)
-    written = [artifacts.write_json(summary, ctx.path("summary/summary.json"))]
+    out = ctx.path(declared.FOLDERS["summary"])
+    written = [declared.write(out, "summary.page", summary)]
     if "weights" in summary:
-        written.append(artifacts.write_csv(pd.DataFrame(summary["weights"]["rows"]), ctx.path("summary/weights.csv")))
-    written.append(artifacts.write_csv(pd.DataFrame(summary["risks"], columns=["area", "level", "zh", "en"]),
-                                       ctx.path("summary/risks.csv")))
+        written.append(declared.write(out, "summary.weights", pd.DataFrame(summary["weights"]["rows"])))
+    written.append(declared.write(out, "summary.risks",
+                                  pd.DataFrame(summary["risks"], columns=["area", "level", "zh", "en"])))
     return written
 
 

@@ -28,17 +28,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibrate import artifacts
 from calibrate.config import RunConfig
 from calibrate.dataset import Dataset
 from calibrate.periods import quarter_from_index, quarter_index
-from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
 from calibrate.privacy import pseudonym
+from calibrate.steps import artifacts as declared
+from calibrate.steps.base import RunContext, Step
 from calibrate.targets.backtest import BacktestResult, backtest
 from calibrate.targets.fit import InsufficientHistory
-from calibrate.targets.plan import (PLANS, TargetPlan, TargetSettings, bonus_distribution, plan_label, plan_row,
-                                    share_distribution, target_plan)
+from calibrate.targets.plan import (
+    PLANS,
+    TargetPlan,
+    TargetSettings,
+    bonus_distribution,
+    plan_label,
+    plan_row,
+    share_distribution,
+    target_plan,
+)
 
 FOLDER = "targets"
 
@@ -107,19 +115,19 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
                                             "hit", "probability"])
     ramp = plan.fit.ramp.to_frame()
     return [
-        artifacts.write_csv(plans, folder / "plans.csv"),
-        artifacts.write_csv(with_pseudonym(plan.managers), folder / "calibrated_targets.csv"),
-        artifacts.write_csv(with_pseudonym(plan.probabilities()), folder / "manager_probabilities.csv"),
-        artifacts.write_csv(plan.regions(), folder / "regions.csv"),
-        artifacts.write_csv(share_distribution(results), folder / "share_distribution.csv"),
-        artifacts.write_csv(bonus_distribution(results), folder / "bonus_distribution.csv"),
-        artifacts.write_csv(plan.payout_curve(), folder / "payout_curve.csv"),
-        artifacts.write_csv(with_pseudonym(plan.fit.to_frame()), folder / "model.csv"),
-        artifacts.write_csv(ramp, folder / "ramp.csv"),
-        artifacts.write_json(plan.to_dict(), folder / "summary.json"),
-        artifacts.write_json(bt_json, folder / "backtest.json"),
-        artifacts.write_csv(reliability, folder / "reliability.csv"),
-        artifacts.write_csv(bt_managers, folder / "backtest_managers.csv"),
+        declared.write(folder, "targets.plans", plans),
+        declared.write(folder, "targets.calibrated_targets", with_pseudonym(plan.managers)),
+        declared.write(folder, "targets.manager_probabilities", with_pseudonym(plan.probabilities())),
+        declared.write(folder, "targets.regions", plan.regions()),
+        declared.write(folder, "targets.share_distribution", share_distribution(results)),
+        declared.write(folder, "targets.bonus_distribution", bonus_distribution(results)),
+        declared.write(folder, "targets.payout_curve", plan.payout_curve()),
+        declared.write(folder, "targets.model", with_pseudonym(plan.fit.to_frame())),
+        declared.write(folder, "targets.ramp", ramp),
+        declared.write(folder, "targets.summary", plan.to_dict()),
+        declared.write(folder, "targets.backtest", bt_json),
+        declared.write(folder, "targets.reliability", reliability),
+        declared.write(folder, "targets.backtest_managers", bt_managers),
     ]
 
 

@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibrate import artifacts
-from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
+from calibrate.steps import artifacts as declared
+from calibrate.steps.base import RunContext, Step
 from calibrate.steps.weights_workbook import header, localise, localise_codes, write_weights_workbook
 from calibrate.weights.proposal import WeightProposal, propose_from_config
 
@@ -94,24 +94,24 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
     methods_ci = result.bootstrap.to_frame() if result.bootstrap is not None else pd.DataFrame(
         columns=["method", "indicator", "boot_mean", "boot_sd", "ci_low", "ci_high", "resamples"])
     paths = [
-        artifacts.write_csv(proposal, folder / "proposal.csv"),
-        artifacts.write_csv(blend, folder / "blend.csv"),
-        artifacts.write_csv(methods, folder / "methods.csv"),
-        artifacts.write_csv(methods_ci, folder / "methods_ci.csv"),
-        artifacts.write_csv(regressions, folder / "regressions.csv"),
-        artifacts.write_csv(fit, folder / "regression_fit.csv"),
-        artifacts.write_csv(ahp, folder / "ahp.csv"),
-        artifacts.write_csv(ahp_priorities, folder / "ahp_priorities.csv"),
-        artifacts.write_csv(diagnostics, folder / "diagnostics.csv"),
-        artifacts.write_csv(warn, folder / "warnings.csv"),
-        artifacts.write_parquet(residuals.reset_index(drop=True), folder / "residuals.parquet"),
-        artifacts.write_json(_summary(result), folder / "summary.json"),
+        declared.write(folder, "weights.proposal", proposal),
+        declared.write(folder, "weights.blend", blend),
+        declared.write(folder, "weights.methods", methods),
+        declared.write(folder, "weights.methods_ci", methods_ci),
+        declared.write(folder, "weights.regressions", regressions),
+        declared.write(folder, "weights.regression_fit", fit),
+        declared.write(folder, "weights.ahp", ahp),
+        declared.write(folder, "weights.ahp_priorities", ahp_priorities),
+        declared.write(folder, "weights.diagnostics", diagnostics),
+        declared.write(folder, "weights.warnings", warn),
+        declared.write(folder, "weights.residuals", residuals.reset_index(drop=True)),
+        declared.write(folder, "weights.summary", _summary(result)),
     ]
     tables = {"proposal": proposal[["indicator", "label", "dimension_label", "weight", "ci_low", "ci_high",
                                     "last_year", "change", "data_source_label", "review_period_label", "binding"]],
               "blend": blend, "methods": methods, "regressions": regressions, "fit": fit, "ahp": ahp,
               "diagnostics": diagnostics, "warnings": warn}
-    paths.append(write_weights_workbook(tables, folder / "weights.xlsx", lang=lang))
+    paths.append(write_weights_workbook(tables, declared.in_folder(folder, "weights.workbook"), lang=lang))
     return paths
 
 

@@ -36,8 +36,12 @@ import pandas as pd
 from calibrate.dataset import Dataset
 from calibrate.errors import ConfigError, InfeasibleConstraints
 from calibrate.results import Summary
-from calibrate.targets.calibration import (allocate_goal, ramp_targets, targets_for_probability,
-                                           uniform_growth_for_probability)
+from calibrate.targets.calibration import (
+    allocate_goal,
+    ramp_targets,
+    targets_for_probability,
+    uniform_growth_for_probability,
+)
 from calibrate.targets.fit import RAMP_WINDOW, PerformanceFit, fit_performance_model
 from calibrate.targets.payout import PayoutCurve
 from calibrate.targets.simulation import AttainmentResult, attainment

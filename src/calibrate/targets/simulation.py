@@ -504,7 +504,7 @@ def _progress_bar(show: bool, **kwargs: Any):
 
 
 class _NoBar:
-    def __enter__(self) -> "_NoBar":
+    def __enter__(self) -> _NoBar:
         return self
 
     def __exit__(self, *exc: object) -> None:

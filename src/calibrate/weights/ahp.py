@@ -76,8 +76,8 @@ from calibrate.errors import InvalidJudgments
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.ahp_input import (  # noqa: F401  (re-exported: the public input names)
     SAATY_SCALE,
-    _expert_matrices,
     _exactly_reciprocal,
+    _expert_matrices,
     _expert_weights,
     _fmt_scale,
     _raise_if,

@@ -26,7 +26,8 @@ The proposal is the closest admissible weight vector to
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,6 +67,16 @@ _METHOD_NAMES = ("regression", "ahp", "entropy", "critic", "equal")
 _SOURCE_LABELS = {"performance": ("业绩系统", "performance system"), "survey": ("客户调研", "customer survey"),
                   "reviews": ("360 评估", "360 review")}
 _PERIOD_LABELS = {"quarter": ("季度", "quarterly"), "half_year": ("半年", "half-yearly"), "year": ("年度", "yearly")}
+
+
+class _Default:
+    """Marks an argument left out (where None is a meaningful value)."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = _Default()
 
 
 @dataclass(frozen=True)
@@ -132,22 +143,44 @@ class WeightSettings:
             raise ConfigError("\n".join(problems))
 
     @classmethod
-    def from_config(cls, section: Mapping) -> "WeightSettings":
-        """From a config's ``weights`` dict (as merged with the defaults by :func:`calibrate.config.load_config`)."""
+    def from_config(cls, section: Mapping) -> WeightSettings:
+        """From a config's ``weights`` dict; missing keys take the defaults above (written only there)."""
         s = dict(section)
-        shares = s.get("shares") or {}
-        if not isinstance(shares, Mapping):
-            raise ConfigError("weights.shares must map evidence, ahp and baseline to shares, e.g. "
-                              "{evidence: 0.5, ahp: 0.3, baseline: 0.2}")
-        ev = s.get("evidence_shares") or {"revenue_growth": 0.5, "retention": 0.5}
-        if not isinstance(ev, Mapping):
-            raise ConfigError("weights.evidence_shares must map revenue_growth and retention to shares")
-        controls = s.get("controls", list(DEFAULT_CONTROLS))
-        controls = [controls] if isinstance(controls, str) else list(controls or [])
-        return cls(shares=dict(shares), evidence_shares=dict(ev), baseline=str(s.get("baseline", "critic")),
-                   max_change=s.get("max_change", 0.05), controls=tuple(str(c) for c in controls),
-                   bootstrap=s.get("bootstrap", 1000), ci_level=s.get("ci_level", 0.90),
-                   methods=tuple(str(m) for m in (s.get("methods") or ())))
+        allowed = ", ".join(sorted(f.name for f in fields(cls)))
+        unknown = [f"weights: unknown key '{k}' (allowed: {allowed})" for k in s if k not in allowed.split(", ")]
+        if unknown:
+            raise ConfigError("\n".join(unknown))
+        kwargs: dict[str, Any] = {}
+        if "shares" in s:
+            if not isinstance(s["shares"], Mapping):
+                raise ConfigError("weights.shares must map evidence, ahp and baseline to shares, e.g. "
+                                  "{evidence: 0.5, ahp: 0.3, baseline: 0.2}")
+            kwargs["shares"] = dict(s["shares"])
+        if s.get("evidence_shares") is not None:
+            if not isinstance(s["evidence_shares"], Mapping):
+                raise ConfigError("weights.evidence_shares must map revenue_growth and retention to shares")
+            kwargs["evidence_shares"] = dict(s["evidence_shares"])
+        if "controls" in s:
+            controls = s["controls"]
+            controls = [controls] if isinstance(controls, str) else list(controls or [])
+            kwargs["controls"] = tuple(str(c) for c in controls)
+        if "methods" in s:
+            kwargs["methods"] = tuple(str(m) for m in (s["methods"] or ()))
+        if "baseline" in s:
+            kwargs["baseline"] = str(s["baseline"])
+        for key, value in s.items():                      # every other setting as given (checked below)
+            if key not in kwargs and key not in ("shares", "evidence_shares", "controls", "methods"):
+                kwargs[key] = value
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a config's ``weights`` section (plain lists and dicts)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = dict(value) if isinstance(value, Mapping) else list(value) if isinstance(value, tuple) \
+                else value
+        return out
 
 
 def manager_profile(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
@@ -308,22 +341,26 @@ class WeightProposal:
 
 
 def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
-                    evidence_shares: Mapping[str, float] | None = None, baseline: str = "critic",
-                    max_change: float | None = 0.05, controls: Sequence[str] = DEFAULT_CONTROLS,
-                    bootstrap: int = 1000, seed: int = 0, level: float = 0.90,
-                    methods: Sequence[str] = ("regression", "ahp", "entropy", "critic"),
+                    evidence_shares: Mapping[str, float] | None = None, baseline: str | None = None,
+                    max_change: float | None | _Default = DEFAULT, controls: Sequence[str] | None = None,
+                    bootstrap: int | None = None, seed: int = 0, level: float | None = None,
+                    methods: Sequence[str] | None = None,
                     mixed: bool = True, panel: pd.DataFrame | None = None, lang: str = "en") -> WeightProposal:
     """Run every weight method on a :class:`~calibrate.dataset.Dataset`, blend them and bootstrap the result.
 
-    ``shares`` default to ``{"evidence": 0.5, "ahp": 0.3, "baseline": 0.2}``.
+    Settings left out take the defaults of :class:`WeightSettings` (shares
+    ``{"evidence": 0.5, "ahp": 0.3, "baseline": 0.2}``, CRITIC baseline, 5-point
+    change cap, 1000 resamples, 90% intervals); ``max_change=None`` removes the cap.
     ``mixed=False`` skips the (slower) mixed model, which only serves as a
     diagnostic. ``panel`` reuses an already built indicator panel.
     ``lang`` only affects dimension names in error messages.
     """
-    settings = WeightSettings(shares=dict(shares or {"evidence": 0.5, "ahp": 0.3, "baseline": 0.2}),
-                              evidence_shares=dict(evidence_shares or {"revenue_growth": 0.5, "retention": 0.5}),
-                              baseline=baseline, max_change=max_change, controls=tuple(controls),
-                              bootstrap=int(bootstrap), ci_level=level, methods=tuple(methods))
+    given: dict[str, Any] = {"shares": shares, "evidence_shares": evidence_shares, "baseline": baseline,
+                             "controls": controls, "bootstrap": bootstrap, "ci_level": level, "methods": methods}
+    section = {k: v for k, v in given.items() if v is not None}
+    if max_change is not DEFAULT:
+        section["max_change"] = max_change
+    settings = WeightSettings.from_config(section)
     return _propose(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang)
 
 

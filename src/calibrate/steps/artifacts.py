@@ -1,0 +1,176 @@
+"""Every artifact of a run, declared once: which step writes it, where, in which format, with which columns.
+
+Steps write and later steps, notebooks and the executive summary read artifacts by
+their declared name (``"weights.proposal"``), never by a spelled-out file name:
+
+>>> path(Path("reports/sample"), "weights.proposal").as_posix()
+'reports/sample/weights/proposal.csv'
+
+``columns`` are the columns a table must have when it is written (the contract its
+readers rely on); ``optional`` artifacts are written only when the data has what
+they need (360 reviews, survey answers). The run folder layout is
+``<run>/<step folder>/<file>``; commands that run one step alone (``calibrate
+simulate``, ``calibrate score``) write the same files flat into their own folder
+(:func:`in_folder`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from calibrate import artifacts as files
+from calibrate.errors import CalibrateError
+
+FORMATS = ("csv", "parquet", "json", "xlsx")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str                       # "<step>.<what>", e.g. "weights.proposal"
+    file: str                       # file name inside the step's folder
+    columns: tuple[str, ...] = ()   # tables: columns every writer must provide
+    optional: bool = False          # written only when the data has what it needs
+    description: str = ""
+
+    @property
+    def step(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def folder(self) -> str:
+        return FOLDERS[self.step]
+
+    @property
+    def format(self) -> str:
+        return self.file.rsplit(".", 1)[1]
+
+
+#: The folder of each writing step inside the run folder.
+FOLDERS = {"data": "data", "weights": "weights", "targets": "targets", "scoring": "scoring", "summary": "summary"}
+
+_PROPOSAL_COLUMNS = ("indicator", "label", "dimension", "dimension_label", "weight", "ci_low", "ci_high",
+                     "last_year", "change", "data_source", "data_source_label", "review_period",
+                     "review_period_label", "binding")
+_PLAN_COLUMNS = ("plan", "year", "target_total", "expected_share", "share_p5", "share_p95", "bonus_p50",
+                 "bonus_p90")
+
+ARTIFACTS: tuple[Artifact, ...] = (
+    # data quality (01_data_quality)
+    Artifact("data.validation", "validation.csv", description="every validation finding"),
+    Artifact("data.tables", "tables.csv", description="what was read from each source"),
+    Artifact("data.coverage", "coverage.csv", description="coverage by quarter"),
+    Artifact("data.raters", "raters.csv", description="360 raters per manager"),
+    Artifact("data.indicators", "indicators.csv", description="indicator summaries"),
+    Artifact("data.panel", "panel.parquet", description="the indicator panel (manager x period x indicator)"),
+    Artifact("data.summary", "summary.json", description="headline counts of the data"),
+    # weights (02_weights)
+    Artifact("weights.proposal", "proposal.csv", _PROPOSAL_COLUMNS, description="the proposed weights"),
+    Artifact("weights.blend", "blend.csv", description="each source's weights and the blend"),
+    Artifact("weights.methods", "methods.csv", description="every method side by side"),
+    Artifact("weights.methods_ci", "methods_ci.csv", description="bootstrap intervals of every method"),
+    Artifact("weights.regressions", "regressions.csv", description="outcome regression coefficients"),
+    Artifact("weights.regression_fit", "regression_fit.csv", description="fit statistics of the regressions"),
+    Artifact("weights.ahp", "ahp.csv", description="AHP consistency per expert"),
+    Artifact("weights.ahp_priorities", "ahp_priorities.csv", description="AHP priorities"),
+    Artifact("weights.diagnostics", "diagnostics.csv", description="variance inflation factors"),
+    Artifact("weights.warnings", "warnings.csv", description="warnings of the proposal"),
+    Artifact("weights.residuals", "residuals.parquet", description="regression residuals (pseudonymised)"),
+    Artifact("weights.summary", "summary.json", description="settings and headline figures"),
+    Artifact("weights.workbook", "weights.xlsx", description="the proposal as an Excel workbook"),
+    # targets (03_targets)
+    Artifact("targets.plans", "plans.csv", _PLAN_COLUMNS, description="each target plan's totals, shares, cost"),
+    Artifact("targets.calibrated_targets", "calibrated_targets.csv", description="targets per manager"),
+    Artifact("targets.manager_probabilities", "manager_probabilities.csv", ("plan", "probability"),
+             description="each manager's chance of reaching each plan's target"),
+    Artifact("targets.regions", "regions.csv", description="plans by region"),
+    Artifact("targets.share_distribution", "share_distribution.csv", description="share on target, by scenario"),
+    Artifact("targets.bonus_distribution", "bonus_distribution.csv", description="bonus cost quantiles"),
+    Artifact("targets.payout_curve", "payout_curve.csv", description="the payout curve"),
+    Artifact("targets.model", "model.csv", description="the fitted performance model per manager"),
+    Artifact("targets.ramp", "ramp.csv", description="new hires' ramp-up"),
+    Artifact("targets.summary", "summary.json", description="settings and headline figures"),
+    Artifact("targets.backtest", "backtest.json", description="last year's forecast against what happened"),
+    Artifact("targets.reliability", "reliability.csv", description="reliability diagram of the backtest"),
+    Artifact("targets.backtest_managers", "backtest_managers.csv", description="backtest per manager"),
+    # scoring (05_scoring)
+    Artifact("scoring.scores", "scores.csv", description="annual scores"),
+    Artifact("scoring.grades", "grades.csv", description="grades, coefficients and bonus"),
+    Artifact("scoring.quarterly", "quarterly.csv", description="quarterly scores and grades"),
+    Artifact("scoring.points", "points.csv", description="points per indicator"),
+    Artifact("scoring.stability", "stability.csv", description="grade stability per manager"),
+    Artifact("scoring.stability_draws", "stability_draws.csv", description="weight draws"),
+    Artifact("scoring.comparisons", "comparisons.csv", description="rank agreement between weightings"),
+    Artifact("scoring.weights", "weights.csv", description="the weights scored with"),
+    Artifact("scoring.grade_distribution", "grade_distribution.csv", description="share per grade"),
+    Artifact("scoring.customer", "customer.csv", optional=True, description="customer measures (survey)"),
+    Artifact("scoring.reviews360", "reviews360.csv", optional=True, description="360 review scores"),
+    Artifact("scoring.rater_effects", "rater_effects.csv", optional=True, description="360 rater leniency"),
+    Artifact("scoring.summary", "summary.json", description="headline figures"),
+    # executive summary (90_executive_summary)
+    Artifact("summary.page", "summary.json", description="the executive summary's figures"),
+    Artifact("summary.weights", "weights.csv", optional=True, description="the summary's weights table"),
+    Artifact("summary.risks", "risks.csv", ("area", "level", "zh", "en"), description="the summary's risks"),
+)
+
+_BY_NAME = {a.name: a for a in ARTIFACTS}
+
+#: What each step and notebook reads from earlier steps (checked by the tests against ARTIFACTS).
+READS: dict[str, tuple[str, ...]] = {
+    "scoring": ("weights.proposal",),
+    "summary": ("data.summary", "weights.proposal", "weights.ahp", "weights.warnings", "targets.plans",
+                "targets.manager_probabilities", "targets.backtest", "scoring.summary"),
+}
+
+
+def declared(name: str) -> Artifact:
+    """The declaration of an artifact; an undeclared name is a programming error caught by the tests."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise CalibrateError(f"no artifact is declared as {name!r} (see calibrate.steps.artifacts)") from None
+
+
+def path(run_dir: str | Path, name: str) -> Path:
+    """Where artifact ``name`` lives in a run folder."""
+    a = declared(name)
+    return Path(run_dir) / a.folder / a.file
+
+
+def in_folder(folder: str | Path, name: str) -> Path:
+    """Where artifact ``name`` lives in a step's own folder (or a one-step command's output folder)."""
+    return Path(folder) / declared(name).file
+
+
+def write(folder: str | Path, name: str, value: Any) -> Path:
+    """Write artifact ``name`` into a step's folder in its declared format; tables must have the declared columns."""
+    a = declared(name)
+    target = in_folder(folder, name)
+    if a.format in ("csv", "parquet"):
+        missing = [c for c in a.columns if c not in value.columns]
+        if missing:
+            raise CalibrateError(f"artifact {name}: columns {', '.join(missing)} are missing")
+        return files.write_csv(value, target) if a.format == "csv" else files.write_parquet(value, target)
+    if a.format == "json":
+        return files.write_json(value, target)
+    raise CalibrateError(f"artifact {name}: {a.format} files are written by their own writer")
+
+
+def read(run_dir: str | Path, name: str) -> Any:
+    """Read artifact ``name`` from a run folder (a DataFrame for tables, plain JSON types for json)."""
+    return read_file(path(run_dir, name), name)
+
+
+def read_file(target: Path, name: str) -> Any:
+    a = declared(name)
+    if a.format == "csv":
+        return files.read_csv(target)
+    if a.format == "parquet":
+        return files.read_parquet(target)
+    if a.format == "json":
+        return files.read_json(target)
+    raise CalibrateError(f"artifact {name}: {a.format} files are not read back")
+
+
+def exists(run_dir: str | Path, name: str) -> bool:
+    return path(run_dir, name).exists()
