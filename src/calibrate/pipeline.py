@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from calibrate.report import (
     package_versions,
     render_html,
 )
+from calibrate.report.webfont import embed_cjk_font_in_pages
 from calibrate.steps import all_steps
 from calibrate.steps.base import RunContext, Step, copy_indicator_set
 
@@ -80,22 +82,38 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
                 say(f"heavy work runs on the Dask scheduler {_scheduler_label(config.scheduler)}")
             ctx = RunContext(config, dataset, folder, executor=executor)
             copy_indicator_set(ctx)
-            for k, name in enumerate(names, start=1):
-                step = steps[name]
-                say(f"[{k}/{len(names)}] {step.title(config.lang)} ...")
-                t0 = time.perf_counter()
-                written = step.compute(ctx)
-                t1 = time.perf_counter()
-                nb = execute_notebook(name, notebook_parameters(config, folder), folder,
-                                      timeout=int(config.report.get("timeout", 900)), kernel=kernel)
-                html = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
-                                   stamp=_stamp_text(config.lang, stamp))
-                t2 = time.perf_counter()
-                timings[name] = {"compute": round(t1 - t0, 3), "notebook": round(t2 - t1, 3),
-                                 "artifacts": len(written)}
-                reports.append(final / html.name)
-                say(f"      {step.title(config.lang)}: computed in {t1 - t0:.1f} s, "
-                    f"notebook in {t2 - t1:.1f} s")
+            timeout = int(config.report.get("timeout", 900))
+
+            def report(name: str, step: Step) -> tuple[Path, float]:
+                """Execute the step's notebook in the run's kernel and render its page (on the report thread)."""
+                t = time.perf_counter()
+                nb = execute_notebook(name, notebook_parameters(config, folder), folder, timeout=timeout,
+                                      kernel=kernel)
+                page = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
+                                   stamp=_stamp_text(config.lang, stamp), font=False)
+                return page, time.perf_counter() - t
+
+            # Step k's notebook runs in the kernel (another process) while step k+1 computes here: its
+            # artifacts are all written before it is queued, and notebooks run one at a time, in order.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="calibrate-report") as reporter:
+                queued: list[tuple[str, Step, Future]] = []
+                for k, name in enumerate(names, start=1):
+                    _raise_failed_report(queued)
+                    step = steps[name]
+                    say(f"[{k}/{len(names)}] {step.title(config.lang)} ...")
+                    t0 = time.perf_counter()
+                    written = step.compute(ctx)
+                    seconds = time.perf_counter() - t0
+                    timings[name] = {"compute": round(seconds, 3), "artifacts": len(written)}
+                    say(f"      {step.title(config.lang)}: computed in {seconds:.1f} s; report queued")
+                    future = reporter.submit(report, name, step)
+                    future.add_done_callback(_announce(say, step.title(config.lang)))
+                    queued.append((name, step, future))
+                for name, _step, future in queued:
+                    page, seconds = future.result()
+                    timings[name]["notebook"] = round(seconds, 3)
+                    reports.append(final / page.name)
+            embed_cjk_font_in_pages([folder / page.name for page in reports])
             timings["total"] = round(time.perf_counter() - started, 3)
             manifest = _manifest(config, dataset, folder, timings, stamp)
             artifacts.write_json(manifest, folder / "manifest.json")
@@ -104,6 +122,21 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
         raise NotebookFailed(str(exc).replace("{failed}", str(failed))) from None
     say(f"run folder ready: {final}")
     return RunResult(final, manifest, reports)
+
+
+def _announce(say: Callable[[str], None], title: str) -> Callable[[Future], None]:
+    """Say when a report is ready (called on the report thread as soon as it finishes)."""
+    def done(future: Future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            say(f"      {title}: report ready in {future.result()[1]:.1f} s")
+    return done
+
+
+def _raise_failed_report(queued: list[tuple[str, Step, Future]]) -> None:
+    """Stop computing as soon as a queued report has failed (its error, e.g. NotebookFailed, is raised)."""
+    for _name, _step, future in queued:
+        if future.done() and future.exception() is not None:
+            future.result()
 
 
 def _scheduler_label(scheduler: str) -> str:

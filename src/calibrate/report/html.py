@@ -7,8 +7,12 @@ from pathlib import Path
 from calibrate.report.webfont import embed_cjk_font
 
 
-def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | None = None) -> Path:
-    """HTML without code cells or prompts, images embedded, no script or style fetched from the network."""
+def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | None = None, font: bool = True) -> Path:
+    """HTML without code cells or prompts, images embedded, no script or style fetched from the network.
+
+    ``font=False`` leaves the CJK font out, for a run that embeds one subset in all its pages
+    (:func:`calibrate.report.webfont.embed_cjk_font_in_pages`).
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -26,7 +30,8 @@ def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | Non
     body = _stable_styler_ids(body)
     if stamp:
         body = body.replace("</body>", f'<footer style="color:#777;font-size:12px;margin:2em 4em">{stamp}</footer>\n</body>', 1)
-    body = embed_cjk_font(body)
+    if font:
+        body = embed_cjk_font(body)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")
     return html_path
