@@ -42,7 +42,7 @@ from calibrate.weights.blend import weight_constraints  # noqa: E402
 from calibrate.weights.proposal import last_year_series, manager_profile  # noqa: E402
 from calibrate.weights.regression import outcome_regressions, partial_moments  # noqa: E402
 from calibrate.weights.uncertainty import (  # noqa: E402
-    _weighted_sum,
+    _summed_matrices,
     bootstrap_inputs,
     bootstrap_weights,
     draw_counts,
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         # batched: coefficients only
         gram = inputs.growth_gram
         t0 = time.perf_counter()
-        s = partial_moments(_weighted_sum(counts[: args.batched].astype(float), gram), g.p)
+        s = partial_moments(_summed_matrices(counts[: args.batched].astype(float), gram), g.p)
         coefs = np.linalg.solve(s[:, : g.p, : g.p], s[:, : g.p, g.p][..., None])[..., 0]
         t_coef = (time.perf_counter() - t0) / args.batched
 

@@ -68,12 +68,14 @@ from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
 from calibrate.weights.importance import lmg_from_corr
 
+_PRODUCT_ELEMENTS = 1 << 21     # rows x k(k+1)/2 float64 products per piece: ~16 MB
+
 __all__ = [
     "CONTROLS", "DEFAULT_CONTROLS", "RAMP_QUARTERS", "SIGNIFICANCE", "OUTCOMES",
     "Design", "RegressionResult", "RegressionSuite", "EvidenceImportance",
     "design_matrix", "fit_growth_ols", "fit_growth_mixed", "fit_retention_glm", "outcome_regressions",
     "evidence_importance", "partial_moments", "growth_lmg", "retention_lmg", "scale_floor",
-    "per_manager_cross_products", "random_intercept_reml", "RandomInterceptFit",
+    "per_manager_cross_products", "unpack_symmetric", "random_intercept_reml", "RandomInterceptFit",
 ]
 
 CONTROLS = ("period", "region_period", "tenure", "level")
@@ -140,28 +142,57 @@ class Design:
     def n_managers(self) -> int:
         return int(len(np.unique(self.groups)))
 
-    def gram_by_manager(self) -> np.ndarray:
-        """Per manager, the weighted cross-products ``Z' W Z`` of ``Z = [x, d, y]``: shape (managers, k, k).
+    def gram_by_manager(self, *, packed: bool = False) -> np.ndarray:
+        """Per manager, the weighted cross-products ``Z' W Z`` of ``Z = [x, d, y]``: shape (managers, k, k)
+        (with ``packed=True`` only the upper triangles, see :func:`per_manager_cross_products`).
 
         Sums of these over a resample of managers give that resample's
         regression without touching the rows again (see :mod:`.uncertainty`).
         """
         return per_manager_cross_products(np.column_stack([self.x, self.d, self.y]), self.weights, self.groups,
-                                          len(self.managers))
+                                          len(self.managers), packed=packed)
 
 
-def per_manager_cross_products(z: np.ndarray, weights: np.ndarray, groups: np.ndarray, managers: int) -> np.ndarray:
-    """``sum over manager i's rows of w * z z'``, shape (managers, k, k); managers without rows get zeros."""
+def per_manager_cross_products(z: np.ndarray, weights: np.ndarray, groups: np.ndarray, managers: int, *,
+                               packed: bool = False) -> np.ndarray:
+    """``sum over manager i's rows of w * z z'``; managers without rows get zeros.
+
+    Shape (managers, k, k), or with ``packed=True`` (managers, k (k + 1) / 2):
+    the upper triangle in ``np.triu_indices(k)`` order (half the memory; see
+    :func:`unpack_symmetric`). Rows are summed in their order within each
+    manager, a fixed number of rows at a time, so the result does not depend
+    on anything but the data.
+    """
+    z = np.asarray(z, dtype=float)
     k = z.shape[1]
-    out = np.zeros((managers, k, k))
+    iu, ju = np.triu_indices(k)
+    out = np.zeros((managers, iu.size))
     order = np.argsort(groups, kind="stable")
-    bounds = np.searchsorted(groups[order], np.arange(managers + 1))
-    for i in range(managers):
-        rows = order[bounds[i]:bounds[i + 1]]
-        if len(rows):
-            zi = z[rows]
-            out[i] = (zi * weights[rows, None]).T @ zi
-    return out
+    sorted_groups = np.asarray(groups)[order]
+    bounds = np.searchsorted(sorted_groups, np.arange(managers + 1))
+    step = max(1, _PRODUCT_ELEMENTS // max(iu.size, 1))
+    lo = 0
+    while lo < managers:                               # whole managers per piece, about `step` rows
+        hi = int(np.searchsorted(bounds, bounds[lo] + step, side="right")) - 1
+        hi = min(max(hi, lo + 1), managers)
+        r0, r1 = bounds[lo], bounds[hi]
+        if r1 > r0:
+            rows = order[r0:r1]
+            zr = z[rows]
+            prod = zr[:, iu] * (zr[:, ju] * np.asarray(weights, dtype=float)[rows, None])
+            present = np.flatnonzero(bounds[lo + 1:hi + 1] > bounds[lo:hi]) + lo
+            out[present] = np.add.reduceat(prod, bounds[present] - r0, axis=0)
+        lo = hi
+    return out if packed else unpack_symmetric(out, k)
+
+
+def unpack_symmetric(packed: np.ndarray, k: int) -> np.ndarray:
+    """(..., k (k + 1) / 2) upper triangles (``np.triu_indices`` order) to (..., k, k) symmetric matrices."""
+    iu, ju = np.triu_indices(k)
+    full = np.empty(packed.shape[:-1] + (k, k))
+    full[..., iu, ju] = packed
+    full[..., ju, iu] = packed
+    return full
 
 
 def design_matrix(panel: pd.DataFrame, indicator_set: IndicatorSet, outcome: str, *,
