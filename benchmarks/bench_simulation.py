@@ -9,6 +9,17 @@ measured in this process just before and after, on the same machine in the same
 run: ``Generator.standard_normal`` in float64 (the default call) and in float32
 into a preallocated buffer (the engine's own draw call, the stricter baseline).
 Goals: throughput >= 30% of the raw float32 rate, peak memory < 2 GB.
+
+Against an ideal kernel (issue 18): :func:`ideal_kernel` does the same work as
+the engine (same draws, same hits, attainment sums and quantiles; with the
+payout curve, the bonus cost too) as one plain in-place numpy loop. It is
+timed in this process, alternating with the engine (``workers=1``), on
+``--ideal-managers`` managers, in CPU seconds (robust to other load on a
+shared machine); the ratio is ideal time / engine time, the median over
+``--repeats`` pairs. Goals: >= 0.9 for attainment, >= 0.5 with the bonus cost.
+The ideal kernel takes its quantiles by whichever of an in-place sort and a
+multi-``kth`` ``np.partition`` was faster in this run (numpy's SIMD float32
+sort usually wins at these row lengths).
 """
 from __future__ import annotations
 
@@ -217,6 +228,9 @@ def main() -> None:
     parser.add_argument("--managers", type=int, default=100_000)
     parser.add_argument("--scenarios", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--ideal-managers", type=int, default=20_000,
+                        help="managers in the engine-vs-ideal-kernel comparison (default 20,000)")
+    parser.add_argument("--repeats", type=int, default=3, help="engine/ideal pairs timed (default 3)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--child", choices=["attainment", "payout"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -254,11 +268,19 @@ def main() -> None:
               f"  vs raw float64     {ratio64:8.0%}   wall clock\n"
               f"  peak RSS (process) {rss_gb:8.3f} GB  (goal < 2 GB)\n"
               f"  peak traced arrays {traced_mb:8.1f} MB")
+    vs_ideal = against_ideal(min(args.ideal_managers, args.managers), args.scenarios, args.repeats)
+    print(f"\nagainst the ideal in-place kernel ({min(args.ideal_managers, args.managers):,} managers, CPU seconds, "
+          f"medians of {args.repeats} alternated pairs; ideal quantiles by {vs_ideal['quantile_method']})")
+    for variant, goal in (("attainment", 0.9), ("payout", 0.5)):
+        row = vs_ideal[variant]
+        ok &= row["ratio"] >= goal
+        print(f"  {labels[variant]:55s} engine {row['engine_cpu_s']:7.2f} s, ideal {row['ideal_cpu_s']:7.2f} s: "
+              f"{row['ratio']:.2f}x of ideal (goal >= {goal})")
     print("\nall goals met" if ok else "\nGOAL MISSED")
     if args.json:
         Path(args.json).write_text(json.dumps({"benchmark": "simulation", "managers": args.managers,
                                                "scenarios": args.scenarios, "workers": args.workers, "raw": raw,
-                                               "runs": runs, "goals_met": bool(ok)}, indent=2), encoding="utf-8")
+                                               "runs": runs, "vs_ideal": vs_ideal, "goals_met": bool(ok)}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

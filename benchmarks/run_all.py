@@ -43,9 +43,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 SETTINGS = {
-    "quick": {"lmg": ["--sizes", "12,14", "--da-sizes", "12,14", "--repeats", "3", "--timeout", "240"],
+    "quick": {"lmg": ["--sizes", "12,14", "--da-sizes", "12,14", "--repeats", "3", "--timeout", "240",
+                      "--plain-sizes", "16,20"],
               "bootstrap": ["--batched", "200", "--loop", "20"],
-              "simulation": ["--managers", "20000", "--scenarios", "2000"],
+              "simulation": ["--managers", "20000", "--scenarios", "2000", "--ideal-managers", "10000"],
               "run": ["--quick"],
               "scale": ["--sizes", "1000,2000,4000", "--no-notebooks", "--bootstrap", "20", "--scenarios", "500",
                         "--stability-draws", "20"]},
@@ -88,7 +89,7 @@ def lmg_rows(data: dict) -> list[dict]:
             rows.append(_row(f"LMG, {r['p']} predictors", "calibrate lmg vs dominance-analysis",
                              f"{r['calibrate_best_s']:.4f} s", f"{r['dominance_analysis_s']:.2f} s",
                              r["ratio"], "x faster", f"same shares within {r['max_abs_diff']:.0e}"))
-    return rows
+    return rows + lmg_plain_rows(data)
 
 
 def bootstrap_rows(stdout: str) -> list[dict]:
@@ -102,6 +103,13 @@ def bootstrap_rows(stdout: str) -> list[dict]:
     rows = [_row("bootstrap, coefficients", "batched vs statsmodels OLS refit, per resample",
                  f"{t_coef:.3f} ms", f"{t_loop:.3f} ms", t_loop / t_coef, "x faster",
                  f"same coefficients within {same.group(1)}" if same else "")]
+    refits = re.search(r"statsmodels OLS\+GLM refits per resample\s+([\d.]+) ms", stdout)
+    setup = re.search(r"batched, every method incl. setup per resample\s+([\d.]+) ms", stdout)
+    if refits and setup:
+        t_refits, t_setup = float(refits.group(1)), float(setup.group(1))
+        rows.append(_row("bootstrap, all methods", "every method, setup included, vs statsmodels OLS+GLM refits",
+                         f"{t_setup:.3f} ms", f"{t_refits:.3f} ms", t_refits / t_setup, "x faster",
+                         "per resample; goal >= 10x"))
     if every:
         t_every = float(every.group(1))
         rows.append(_row("bootstrap, every method", "LMG x2, GLM, entropy, CRITIC, AHP vs one OLS refit",
@@ -120,7 +128,21 @@ def simulation_rows(data: dict) -> list[dict]:
                          rate / raw["float32_wall"], "of raw (wall)",
                          f"{rate_cpu / raw['float32_cpu']:.0%} per CPU second; peak RSS "
                          f"{run['maxrss_bytes'] / 1e9:.2f} GB"))
+    for variant, run in data.get("vs_ideal", {}).items():
+        if not isinstance(run, dict):
+            continue
+        goal = 0.9 if variant == "attainment" else 0.5
+        rows.append(_row(f"simulation, {variant}", "engine vs ideal in-place numpy kernel, same work (CPU s)",
+                         f"{run['engine_cpu_s']:.2f} s", f"{run['ideal_cpu_s']:.2f} s", run["ratio"],
+                         "x of ideal", f"goal >= {goal}; median of {run['repeats']} pairs"))
     return rows
+
+
+def lmg_plain_rows(data: dict) -> list[dict]:
+    return [_row(f"LMG, {r['p']} predictors", "lmg_from_corr vs plain in-place numpy sweep (CPU s)",
+                 f"{r['calibrate_cpu_s']:.4f} s", f"{r['plain_cpu_s']:.4f} s", r["ratio"], "x the plain sweep",
+                 f"goal <= 1.1; median of {r['repeats']} pairs; same shares within {r['max_abs_diff']:.0e}")
+            for r in data.get("plain_sweep", [])]
 
 
 def run_rows(data: dict) -> list[dict]:
@@ -149,6 +171,8 @@ def _ratio_text(row: dict) -> str:
     r, unit = row["ratio"], row["unit"]
     if r is None:
         return ""
+    if unit in ("x of ideal", "x the plain sweep"):
+        return f"{r:.2f}{unit}"
     if unit == "of raw (wall)":
         return f"{r:.0%} {unit}"
     if unit == "(largest b)":
