@@ -55,8 +55,12 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
     out: dict = {"stages": {}}
     meter = PeakMemory()
     with tempfile.TemporaryDirectory(prefix="bench_weights_") as tmp:
-        config = load_config(Path(folder) / "calibrate.yaml",
-                             {"weights": {"bootstrap": resamples}, "output": tmp})
+        import yaml
+
+        config_path = Path(folder) / "calibrate.yaml"
+        written = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        config = load_config(config_path, {"weights": {**(written.get("weights") or {}), "bootstrap": resamples},
+                                           "output": tmp})
         dataset = load_dataset(config)
         panel = indicator_panel(dataset)
         out["rows"] = int(len(panel))

@@ -10,15 +10,21 @@ same data, so the ratio holds whatever else the machine is doing:
 ==============  ==========================================  ============================================
 benchmark       calibrate                                   baseline
 ==============  ==========================================  ============================================
-LMG             ``weights.importance.lmg`` (exact Shapley)  ``dominance-analysis`` package (bench_lmg.py)
-bootstrap       batched manager bootstrap, per resample     statsmodels OLS refit per resample
-                                                            (bench_bootstrap.py, when present)
-simulation      Monte Carlo engine, manager-scenarios/s     numpy's raw float32 normal draws/s
+LMG             ``weights.importance.lmg`` (exact Shapley)  ``dominance-analysis`` package (bench_lmg.py);
+                ``lmg_from_corr``                           a plain in-place numpy sweep (same script)
+bootstrap       batched manager bootstrap, per resample;    statsmodels OLS refit per resample;
+                every method with setup                     statsmodels OLS + GLM refits (bench_bootstrap.py)
+simulation      Monte Carlo engine, manager-scenarios/s;    numpy's raw float32 normal draws/s;
+                engine CPU time                             an ideal in-place kernel, same work
                                                             (bench_simulation.py)
 sample run      ``calibrate run`` on data/sample            the same number of empty notebooks
                                                             through papermill (bench_run.py)
 scale           (``--scale``) largest scaling exponent of   managers^1 (bench_scale.py)
                 any step across company sizes
+weights scale   (``--scale``) weights step at 100,000       the goals: 100 s, 4 GB (bench_weights_scale.py)
+                managers: time, peak memory
+scale model     (``--scale``) cost model's prediction at    the measured run (bench_scale_model.py)
+                a larger size
 ==============  ==========================================  ============================================
 
 A benchmark whose script is missing is listed as skipped; one that fails is
@@ -49,8 +55,12 @@ SETTINGS = {
               "simulation": ["--managers", "20000", "--scenarios", "2000", "--ideal-managers", "10000"],
               "run": ["--quick"],
               "scale": ["--sizes", "1000,2000,4000", "--no-notebooks", "--bootstrap", "20", "--scenarios", "500",
-                        "--stability-draws", "20"]},
-    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "scale": []},
+                        "--stability-draws", "20"],
+              "weights_scale": ["--managers", "10000", "--no-parts"],
+              "scale_model": ["--fit", "2000,4000,8000", "--check", "16000", "--resamples", "10",
+                              "--scenarios", "500"]},
+    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "scale": [], "weights_scale": [],
+             "scale_model": ["--fit", "20000,40000,80000", "--check", "300000"]},
 }
 
 
@@ -132,7 +142,7 @@ def simulation_rows(data: dict) -> list[dict]:
         if not isinstance(run, dict):
             continue
         goal = 0.9 if variant == "attainment" else 0.5
-        rows.append(_row(f"simulation, {variant}", "engine vs ideal in-place numpy kernel, same work (CPU s)",
+        rows.append(_row(f"simulation vs ideal, {variant}", "engine vs ideal in-place numpy kernel, same work (CPU s)",
                          f"{run['engine_cpu_s']:.2f} s", f"{run['ideal_cpu_s']:.2f} s", run["ratio"],
                          "x of ideal", f"goal >= {goal}; median of {run['repeats']} pairs"))
     return rows
@@ -160,6 +170,26 @@ def scale_rows(data: dict) -> list[dict]:
     return [_row("scale", f"time ~ managers^b over {sizes} managers",
                  f"b = {exps[worst]:.2f}" if worst else "?", "b = 1", exps.get(worst), "(largest b)",
                  f"largest: {worst}; b > {data['flag_exponent']}: {flagged}")]
+
+
+def weights_scale_rows(data: dict) -> list[dict]:
+    rows = []
+    for n, res in data["per_size"].items():
+        step = res["step"]
+        rows.append(_row(f"weights step, {int(n):,} managers", "time and peak RSS vs 100 s / 4 GB",
+                         f"{step['seconds']:.0f} s", "100 s", step["seconds"] / 100, "x the goal",
+                         f"CPU {step['cpu_seconds']:.0f} s; peak {step['peak_gb']:.2f} GB "
+                         f"(+{step['increase_gb']:.2f} GB over the loaded data)"))
+    return rows
+
+
+def scale_model_rows(data: dict) -> list[dict]:
+    check = data.get("check")
+    if not check:
+        return [_row("scale model", "cost model", "", "", None, "", "no check size given")]
+    return [_row(f"scale model, {check['managers']:,} managers", "measured vs predicted, worst step",
+                 "", "", 1 + check["largest_error"], "x (goal <= 1.25)",
+                 f"fitted on {', '.join(str(n) for n in data['sizes'])} managers")]
 
 
 def _row(name: str, what: str, ours: str, theirs: str, ratio: float | None, unit: str, note: str = "") -> dict:
@@ -200,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     plan = [("lmg", "bench_lmg.py", lmg_rows, True), ("bootstrap", "bench_bootstrap.py", bootstrap_rows, False),
             ("simulation", "bench_simulation.py", simulation_rows, True), ("run", "bench_run.py", run_rows, True)]
     if args.scale:
-        plan.append(("scale", "bench_scale.py", scale_rows, True))
+        plan += [("scale", "bench_scale.py", scale_rows, True),
+                 ("weights_scale", "bench_weights_scale.py", weights_scale_rows, True),
+                 ("scale_model", "bench_scale_model.py", scale_model_rows, True)]
     started = time.perf_counter()
     for name, script, to_rows, json_out in plan:
         data, stdout, seconds = run_bench(name, script, settings[name], logs, timeout, json_out)
