@@ -460,10 +460,11 @@ def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult
     """
     _check_level(level)
     notes: list[str] = []
-    fit = random_intercept_reml(design.exog, design.y, design.groups)
+    exog = design.exog                       # built once: it is a copy of the rows
+    fit = random_intercept_reml(exog, design.y, design.groups)
     table = _coefficient_table(design, fit.params, fit.bse, level)
     var_manager, var_resid = fit.var_group, fit.scale
-    r2_marginal = _marginal_r2(design.exog @ fit.params, var_manager, var_resid)
+    r2_marginal = _marginal_r2(exog @ fit.params, var_manager, var_resid)
     if not fit.converged:
         notes.append("growth_mixed: the mixed model did not converge; read its coefficients with care")
     elif var_manager <= 1e-6 * var_resid:
@@ -576,7 +577,8 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
         cov = np.linalg.inv(-hess[:k, :k])
     bse = np.sqrt(np.clip(np.diag(cov), 0, None))
     blup = r * w * e_sum                                     # E[u_i | y] / 1, in y units
-    fitted = exog @ beta + blup[inverse]
+    fitted = exog @ beta
+    fitted += blup[inverse]
     return RandomInterceptFit(params=beta, bse=bse, var_group=r * scale, scale=scale, ratio=r, fitted=fitted,
                               converged=converged)
 
