@@ -10,15 +10,21 @@ same data, so the ratio holds whatever else the machine is doing:
 ==============  ==========================================  ============================================
 benchmark       calibrate                                   baseline
 ==============  ==========================================  ============================================
-LMG             ``weights.importance.lmg`` (exact Shapley)  ``dominance-analysis`` package (bench_lmg.py)
-bootstrap       batched manager bootstrap, per resample     statsmodels OLS refit per resample
-                                                            (bench_bootstrap.py, when present)
-simulation      Monte Carlo engine, manager-scenarios/s     numpy's raw float32 normal draws/s
+LMG             ``weights.importance.lmg`` (exact Shapley)  ``dominance-analysis`` package (bench_lmg.py);
+                ``lmg_from_corr``                           a plain in-place numpy sweep (same script)
+bootstrap       batched manager bootstrap, per resample;    statsmodels OLS refit per resample;
+                every method with setup                     statsmodels OLS + GLM refits (bench_bootstrap.py)
+simulation      Monte Carlo engine, manager-scenarios/s;    numpy's raw float32 normal draws/s;
+                engine CPU time                             an ideal in-place kernel, same work
                                                             (bench_simulation.py)
 sample run      ``calibrate run`` on data/sample            the same number of empty notebooks
                                                             through papermill (bench_run.py)
 scale           (``--scale``) largest scaling exponent of   managers^1 (bench_scale.py)
                 any step across company sizes
+weights scale   (``--scale``) weights step at 100,000       the goals: 100 s, 4 GB (bench_weights_scale.py)
+                managers: time, peak memory
+scale model     (``--scale``) cost model's prediction at    the measured run (bench_scale_model.py)
+                a larger size
 ==============  ==========================================  ============================================
 
 A benchmark whose script is missing is listed as skipped; one that fails is
@@ -43,13 +49,18 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 SETTINGS = {
-    "quick": {"lmg": ["--sizes", "12,14", "--da-sizes", "12,14", "--repeats", "3", "--timeout", "240"],
+    "quick": {"lmg": ["--sizes", "12,14", "--da-sizes", "12,14", "--repeats", "3", "--timeout", "240",
+                      "--plain-sizes", "16,20"],
               "bootstrap": ["--batched", "200", "--loop", "20"],
-              "simulation": ["--managers", "20000", "--scenarios", "2000"],
+              "simulation": ["--managers", "20000", "--scenarios", "2000", "--ideal-managers", "10000"],
               "run": ["--quick"],
               "scale": ["--sizes", "1000,2000,4000", "--no-notebooks", "--bootstrap", "20", "--scenarios", "500",
-                        "--stability-draws", "20"]},
-    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "scale": []},
+                        "--stability-draws", "20"],
+              "weights_scale": ["--managers", "10000", "--no-parts"],
+              "scale_model": ["--fit", "2000,4000,8000", "--check", "16000", "--resamples", "10",
+                              "--scenarios", "500"]},
+    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "scale": [], "weights_scale": [],
+             "scale_model": ["--fit", "20000,40000,80000", "--check", "300000"]},
 }
 
 
@@ -88,7 +99,7 @@ def lmg_rows(data: dict) -> list[dict]:
             rows.append(_row(f"LMG, {r['p']} predictors", "calibrate lmg vs dominance-analysis",
                              f"{r['calibrate_best_s']:.4f} s", f"{r['dominance_analysis_s']:.2f} s",
                              r["ratio"], "x faster", f"same shares within {r['max_abs_diff']:.0e}"))
-    return rows
+    return rows + lmg_plain_rows(data)
 
 
 def bootstrap_rows(stdout: str) -> list[dict]:
@@ -102,6 +113,13 @@ def bootstrap_rows(stdout: str) -> list[dict]:
     rows = [_row("bootstrap, coefficients", "batched vs statsmodels OLS refit, per resample",
                  f"{t_coef:.3f} ms", f"{t_loop:.3f} ms", t_loop / t_coef, "x faster",
                  f"same coefficients within {same.group(1)}" if same else "")]
+    refits = re.search(r"statsmodels OLS\+GLM refits per resample\s+([\d.]+) ms", stdout)
+    setup = re.search(r"batched, every method incl. setup per resample\s+([\d.]+) ms", stdout)
+    if refits and setup:
+        t_refits, t_setup = float(refits.group(1)), float(setup.group(1))
+        rows.append(_row("bootstrap, all methods", "every method, setup included, vs statsmodels OLS+GLM refits",
+                         f"{t_setup:.3f} ms", f"{t_refits:.3f} ms", t_refits / t_setup, "x faster",
+                         "per resample; goal >= 10x"))
     if every:
         t_every = float(every.group(1))
         rows.append(_row("bootstrap, every method", "LMG x2, GLM, entropy, CRITIC, AHP vs one OLS refit",
@@ -120,7 +138,21 @@ def simulation_rows(data: dict) -> list[dict]:
                          rate / raw["float32_wall"], "of raw (wall)",
                          f"{rate_cpu / raw['float32_cpu']:.0%} per CPU second; peak RSS "
                          f"{run['maxrss_bytes'] / 1e9:.2f} GB"))
+    for variant, run in data.get("vs_ideal", {}).items():
+        if not isinstance(run, dict):
+            continue
+        goal = 0.9 if variant == "attainment" else 0.5
+        rows.append(_row(f"simulation vs ideal, {variant}", "engine vs ideal in-place numpy kernel, same work (CPU s)",
+                         f"{run['engine_cpu_s']:.2f} s", f"{run['ideal_cpu_s']:.2f} s", run["ratio"],
+                         "x of ideal", f"goal >= {goal}; median of {run['repeats']} pairs"))
     return rows
+
+
+def lmg_plain_rows(data: dict) -> list[dict]:
+    return [_row(f"LMG, {r['p']} predictors", "lmg_from_corr vs plain in-place numpy sweep (CPU s)",
+                 f"{r['calibrate_cpu_s']:.4f} s", f"{r['plain_cpu_s']:.4f} s", r["ratio"], "x the plain sweep",
+                 f"goal <= 1.1; median of {r['repeats']} pairs; same shares within {r['max_abs_diff']:.0e}")
+            for r in data.get("plain_sweep", [])]
 
 
 def run_rows(data: dict) -> list[dict]:
@@ -140,6 +172,26 @@ def scale_rows(data: dict) -> list[dict]:
                  f"largest: {worst}; b > {data['flag_exponent']}: {flagged}")]
 
 
+def weights_scale_rows(data: dict) -> list[dict]:
+    rows = []
+    for n, res in data["per_size"].items():
+        step = res["step"]
+        rows.append(_row(f"weights step, {int(n):,} managers", "time and peak RSS vs 100 s / 4 GB",
+                         f"{step['seconds']:.0f} s", "100 s", step["seconds"] / 100, "x the goal",
+                         f"CPU {step['cpu_seconds']:.0f} s; peak {step['peak_gb']:.2f} GB "
+                         f"(+{step['increase_gb']:.2f} GB over the loaded data)"))
+    return rows
+
+
+def scale_model_rows(data: dict) -> list[dict]:
+    check = data.get("check")
+    if not check:
+        return [_row("scale model", "cost model", "", "", None, "", "no check size given")]
+    return [_row(f"scale model, {check['managers']:,} managers", "measured vs predicted, worst step",
+                 "", "", 1 + check["largest_error"], "x (goal <= 1.25)",
+                 f"fitted on {', '.join(str(n) for n in data['sizes'])} managers")]
+
+
 def _row(name: str, what: str, ours: str, theirs: str, ratio: float | None, unit: str, note: str = "") -> dict:
     return {"benchmark": name, "comparison": what, "calibrate": ours, "baseline": theirs,
             "ratio": None if ratio is None else round(float(ratio), 3), "unit": unit, "note": note}
@@ -149,6 +201,8 @@ def _ratio_text(row: dict) -> str:
     r, unit = row["ratio"], row["unit"]
     if r is None:
         return ""
+    if unit in ("x of ideal", "x the plain sweep"):
+        return f"{r:.2f}{unit}"
     if unit == "of raw (wall)":
         return f"{r:.0%} {unit}"
     if unit == "(largest b)":
@@ -176,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     plan = [("lmg", "bench_lmg.py", lmg_rows, True), ("bootstrap", "bench_bootstrap.py", bootstrap_rows, False),
             ("simulation", "bench_simulation.py", simulation_rows, True), ("run", "bench_run.py", run_rows, True)]
     if args.scale:
-        plan.append(("scale", "bench_scale.py", scale_rows, True))
+        plan += [("scale", "bench_scale.py", scale_rows, True),
+                 ("weights_scale", "bench_weights_scale.py", weights_scale_rows, True),
+                 ("scale_model", "bench_scale_model.py", scale_model_rows, True)]
     started = time.perf_counter()
     for name, script, to_rows, json_out in plan:
         data, stdout, seconds = run_bench(name, script, settings[name], logs, timeout, json_out)

@@ -182,3 +182,47 @@ def test_too_few_rows_and_unknown_controls_are_explained(small):
     constant = panel.assign(profit_margin=0.2)
     with pytest.raises(CalibrateError, match="profit_margin have the same value"):
         design_matrix(constant, ds.indicator_set, "revenue_growth")
+
+
+def test_random_intercept_reml_matches_statsmodels_mixedlm(sample):
+    """The vectorised REML fit gives statsmodels MixedLM's estimates on the sample company's growth design:
+    fixed effects within 0.001 standard errors, standard errors within 1e-4 (relative), manager variance and
+    residual variance within 1e-3 (relative), and a restricted likelihood at least as high as MixedLM's."""
+    import warnings
+
+    import statsmodels.api as sm
+    from statsmodels.regression.mixed_linear_model import MixedLMParams
+
+    from calibrate.weights.regression import random_intercept_reml
+
+    ds, panel, _ = sample
+    d = design_matrix(panel, ds.indicator_set, "revenue_growth")
+    ours = random_intercept_reml(d.exog, d.y, d.groups)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = sm.MixedLM(d.y, d.exog, groups=d.groups)
+        ref = model.fit(reml=True)
+    k = d.exog.shape[1]
+    assert ref.converged and ours.converged
+    assert np.max(np.abs(ours.params - ref.fe_params) / ref.bse[:k]) < 1e-3
+    np.testing.assert_allclose(ours.bse, ref.bse[:k], rtol=1e-4)
+    np.testing.assert_allclose(ours.var_group, float(np.asarray(ref.cov_re)[0, 0]), rtol=1e-3)
+    np.testing.assert_allclose(ours.scale, ref.scale, rtol=1e-3)
+    np.testing.assert_allclose(ours.fitted, ref.fittedvalues, atol=1e-5)
+    profile = [model.loglike(MixedLMParams.from_components(cov_re=np.array([[r]])), profile_fe=True)
+               for r in (ours.ratio, float(np.asarray(ref.cov_re)[0, 0]) / ref.scale)]
+    assert profile[0] >= profile[1] - 1e-9
+
+
+def test_random_intercept_reml_without_manager_variance_is_ols():
+    """With no manager effect in the data the REML ratio sits at (or near) 0 and the fit is OLS."""
+    from calibrate.weights.regression import random_intercept_reml
+
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(200), 4)
+    x = np.column_stack([np.ones(800), rng.normal(size=800)])
+    y = x @ [0.5, 2.0] + rng.normal(size=800)
+    fit = random_intercept_reml(x, y, groups)
+    ols, *_ = np.linalg.lstsq(x, y, rcond=None)
+    assert fit.ratio < 0.05
+    np.testing.assert_allclose(fit.params, ols, atol=0.02)

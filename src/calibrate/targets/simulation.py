@@ -51,6 +51,7 @@ _TILE_ELEMENTS = 1 << 18          # float32 tile of ~1 MiB: stays in the L2 cach
 _SHOCK_TABLE_LIMIT = 1 << 26      # 256 MiB of float32 region shocks
 _LOG_CLIP = 80.0                  # exp(80) ~ 5.5e34 stays finite in float32 (log-t tails)
 _REGION, _NOISE, _GROWTH = 0, 1, 2
+_ROW_LOOP_SCENARIOS = 1024        # from this many scenarios, region shocks are added row by row
 
 Seed = int | np.random.SeedSequence
 
@@ -148,11 +149,11 @@ class _Noise:
                     table = self.table
                 if np.all(codes == codes[0]):
                     x += table[int(codes[0])]
-                elif self.table is not None:
-                    np.take(self.table, codes, axis=0, out=tmp)
+                elif self.table is not None and x.shape[1] < _ROW_LOOP_SCENARIOS:
+                    np.take(self.table, codes, axis=0, out=tmp)     # many short rows: one gather
                     x += tmp
                 else:
-                    for k, r in enumerate(codes):
+                    for k, r in enumerate(codes):                   # long rows: add in place, no copy
                         x[k] += table[int(r)]
             yield t0, t1, x
 
@@ -378,6 +379,7 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
         coef = np.empty_like(ratio) if payout is not None else None
         scratch = np.empty_like(ratio) if payout is not None else None
         hit = np.empty((rows, scenarios), bool)
+        tile_hits = np.empty(scenarios, np.int32)
         paid = np.empty((rows, scenarios), bool) if payout is not None else None
         for b in blocks:
             bonus_s = np.zeros(scenarios) if payout is not None else None
@@ -386,15 +388,17 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
                 u0, u1 = t0 - start, t1 - start
                 hv = hit[:h]
                 np.greater_equal(x, threshold[t0:t1, None], out=hv)
-                part.hits_m[u0:u1] = np.count_nonzero(hv, axis=1)
-                hits_s += hv.sum(axis=0)
+                u8 = hv.view(np.uint8)                              # counts without a bool -> int copy
+                np.add.reduce(u8, axis=1, dtype=np.int64, out=part.hits_m[u0:u1])
+                np.add.reduce(u8, axis=0, dtype=np.int32, out=tile_hits)
+                hits_s += tile_hits
                 if need_mean or payout is not None:
                     rv = ratio[:h]
                     np.add(x, offset[t0:t1, None], out=rv)
                     if clip:
                         np.minimum(rv, np.float32(_LOG_CLIP), out=rv)
                     np.exp(rv, out=rv)                              # attainment Y / T
-                    part.ratio_sum[u0:u1] = rv.sum(axis=1, dtype=np.float64)
+                    np.add.reduce(rv, axis=1, dtype=np.float64, out=part.ratio_sum[u0:u1])
                     if payout is not None:
                         pv = np.greater_equal(x, paid_from[t0:t1, None], out=paid[:h])
                         cv = payout.coefficient_into(rv, coef[:h], scratch[:h], paid=pv)

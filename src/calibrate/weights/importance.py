@@ -32,6 +32,7 @@ j is in the subset.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -177,6 +178,11 @@ def subset_r_squared(r_xx: np.ndarray, r_xy: np.ndarray, *,
     empty model, is 0; the last entry is the full model).
     """
     r_xx, r_xy = _check_corr(r_xx, r_xy, names)
+    return _subset_r2(r_xx, r_xy)
+
+
+def _subset_r2(r_xx: np.ndarray, r_xy: np.ndarray) -> np.ndarray:
+    """:func:`subset_r_squared` on checked correlations."""
     p = r_xy.shape[0]
     joint = np.empty((p + 1, p + 1))
     joint[:p, :p] = r_xx
@@ -189,10 +195,13 @@ def subset_r_squared(r_xx: np.ndarray, r_xy: np.ndarray, *,
     state = _sweep_steps(joint[None, :, :], head)           # (2^head, q, q)
     tail = p - head
     chunk = max(1, _SWEEP_BUDGET // max(_sweep_peak(tail), 1))
+    q = p + 1 - head
+    size = max((2 * min(chunk, 1 << head) << m) * (q - m - 1) ** 2 for m in range(tail)) if tail else 0
+    buffers = (np.empty(size), np.empty(size))              # reused by every chunk and level: no fresh pages
     resid = np.empty((1 << tail, 1 << head))               # [tail bits, head bits]
     for start in range(0, 1 << head, chunk):
         stop = min(start + chunk, 1 << head)
-        out = _sweep_steps(state[start:stop], tail)         # ((stop-start) * 2^tail, 1, 1)
+        out = _sweep_steps(state[start:stop], tail, buffers)   # ((stop-start) * 2^tail, 1, 1)
         resid[:, start:stop] = out.reshape(1 << tail, stop - start)
     r2 = 1.0 - resid.reshape(-1)
     r2[0] = 0.0
@@ -210,8 +219,7 @@ def lmg_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *,
     p = r_xy.shape[0]
     if p > MAX_LMG_PREDICTORS:
         raise CalibrateError(_too_many_message(p))
-    r2 = subset_r_squared(r_xx, r_xy, names=names)
-    return _shapley(r2, p)
+    return _shapley(_subset_r2(r_xx, r_xy), p)
 
 
 def relative_weights_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *,
@@ -232,20 +240,29 @@ def relative_weights_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *,
 # --------------------------------------------------------------------------- numerics
 
 
-def _sweep_steps(state: np.ndarray, steps: int) -> np.ndarray:
+def _sweep_steps(state: np.ndarray, steps: int,
+                 buffers: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Process the first ``steps`` variables of each residual matrix in ``state``.
 
     ``state`` has shape (n, q, q) (last variable = outcome). Each step doubles n
     (first the subsets without the variable, then those with it) and drops the
     variable: the result has shape (n * 2^steps, q - steps, q - steps) and entry
     ``parent + n * bits`` for the subset adding ``bits`` to ``parent``.
+    With ``buffers`` (two flat float64 arrays large enough for every level,
+    not holding ``state``) the levels are written into them alternately; the
+    result then lives in one of them.
     """
     for _ in range(steps):
-        rest = state[:, 1:, 1:]
-        pivot = state[:, 0, 0]
+        n, q = state.shape[0], state.shape[1]
+        shape = (2 * n, q - 1, q - 1)
+        step = np.empty(shape) if buffers is None else buffers[_ % 2][:2 * n * (q - 1) ** 2].reshape(shape)
+        rest, swept = step[:n], step[n:]
+        np.copyto(rest, state[:, 1:, 1:])
         col = state[:, 1:, 0]
-        swept = rest - (col[:, :, None] * col[:, None, :]) / pivot[:, None, None]
-        state = np.concatenate([rest, swept], axis=0)
+        np.multiply(col[:, :, None], col[:, None, :], out=swept)   # written in place: no temporaries
+        swept /= state[:, 0, 0][:, None, None]
+        np.subtract(rest, swept, out=swept)
+        state = step
     return state
 
 
@@ -254,14 +271,22 @@ def _sweep_peak(variables: int) -> int:
     return max(((1 << (m + 1)) * (variables - m) ** 2 for m in range(variables)), default=1)
 
 
-def _shapley(r2: np.ndarray, p: int) -> np.ndarray:
-    """Shapley values of the set function ``r2`` (length 2^p, bitmask-indexed)."""
+@functools.lru_cache(maxsize=8)
+def _shapley_weights(p: int) -> np.ndarray:
+    """Weight of each bitmask-indexed subset in the Shapley sum (read-only; computed once per p)."""
     sizes = np.zeros(1, dtype=np.int8)
     for _ in range(p):
         sizes = np.concatenate([sizes, sizes + 1])
     # w(s) = s! (p - s - 1)! / p! = 1 / (p * C(p - 1, s)) for a subset of size s without j.
     w = np.array([1.0 / (p * math.comb(p - 1, s)) for s in range(p)] + [0.0])
     weight = w[sizes]
+    weight.flags.writeable = False
+    return weight
+
+
+def _shapley(r2: np.ndarray, p: int) -> np.ndarray:
+    """Shapley values of the set function ``r2`` (length 2^p, bitmask-indexed)."""
+    weight = _shapley_weights(p)
     out = np.empty(p)
     for j in range(p):
         hi, lo = 1 << (p - 1 - j), 1 << j

@@ -10,7 +10,8 @@ Models
   units) plus controls, OLS with standard errors clustered by manager (each
   manager's quarters are not independent).
 * ``growth_mixed``: the same with a random intercept per manager
-  (statsmodels ``MixedLM``, REML): each manager's own growth rate is modelled,
+  (REML, :func:`random_intercept_reml`; the estimates of statsmodels
+  ``MixedLM``): each manager's own growth rate is modelled,
   so an indicator that only reflects *who* the manager is (not what they do)
   loses its apparent effect.
 * ``retention_glm``: binomial GLM (logit link) of customers kept out of
@@ -69,12 +70,14 @@ from calibrate.results import Summary, frame_summary
 from calibrate.weights.importance import lmg_from_corr
 from calibrate.weights.outcome_models import binomial_fit, ols_fit
 
+_PRODUCT_ELEMENTS = 1 << 21     # rows x k(k+1)/2 float64 products per piece: ~16 MB
+
 __all__ = [
     "CONTROLS", "DEFAULT_CONTROLS", "RAMP_QUARTERS", "SIGNIFICANCE", "OUTCOMES",
     "Design", "RegressionResult", "RegressionSuite", "EvidenceImportance",
     "design_matrix", "fit_growth_ols", "fit_growth_mixed", "fit_retention_glm", "outcome_regressions",
     "evidence_importance", "partial_moments", "growth_lmg", "retention_lmg", "scale_floor",
-    "per_manager_cross_products",
+    "per_manager_cross_products", "unpack_symmetric", "random_intercept_reml", "RandomInterceptFit",
 ]
 
 CONTROLS = ("period", "region_period", "tenure", "level")
@@ -141,28 +144,57 @@ class Design:
     def n_managers(self) -> int:
         return int(len(np.unique(self.groups)))
 
-    def gram_by_manager(self) -> np.ndarray:
-        """Per manager, the weighted cross-products ``Z' W Z`` of ``Z = [x, d, y]``: shape (managers, k, k).
+    def gram_by_manager(self, *, packed: bool = False) -> np.ndarray:
+        """Per manager, the weighted cross-products ``Z' W Z`` of ``Z = [x, d, y]``: shape (managers, k, k)
+        (with ``packed=True`` only the upper triangles, see :func:`per_manager_cross_products`).
 
         Sums of these over a resample of managers give that resample's
         regression without touching the rows again (see :mod:`.uncertainty`).
         """
         return per_manager_cross_products(np.column_stack([self.x, self.d, self.y]), self.weights, self.groups,
-                                          len(self.managers))
+                                          len(self.managers), packed=packed)
 
 
-def per_manager_cross_products(z: np.ndarray, weights: np.ndarray, groups: np.ndarray, managers: int) -> np.ndarray:
-    """``sum over manager i's rows of w * z z'``, shape (managers, k, k); managers without rows get zeros."""
+def per_manager_cross_products(z: np.ndarray, weights: np.ndarray, groups: np.ndarray, managers: int, *,
+                               packed: bool = False) -> np.ndarray:
+    """``sum over manager i's rows of w * z z'``; managers without rows get zeros.
+
+    Shape (managers, k, k), or with ``packed=True`` (managers, k (k + 1) / 2):
+    the upper triangle in ``np.triu_indices(k)`` order (half the memory; see
+    :func:`unpack_symmetric`). Rows are summed in their order within each
+    manager, a fixed number of rows at a time, so the result does not depend
+    on anything but the data.
+    """
+    z = np.asarray(z, dtype=float)
     k = z.shape[1]
-    out = np.zeros((managers, k, k))
+    iu, ju = np.triu_indices(k)
+    out = np.zeros((managers, iu.size))
     order = np.argsort(groups, kind="stable")
-    bounds = np.searchsorted(groups[order], np.arange(managers + 1))
-    for i in range(managers):
-        rows = order[bounds[i]:bounds[i + 1]]
-        if len(rows):
-            zi = z[rows]
-            out[i] = (zi * weights[rows, None]).T @ zi
-    return out
+    sorted_groups = np.asarray(groups)[order]
+    bounds = np.searchsorted(sorted_groups, np.arange(managers + 1))
+    step = max(1, _PRODUCT_ELEMENTS // max(iu.size, 1))
+    lo = 0
+    while lo < managers:                               # whole managers per piece, about `step` rows
+        hi = int(np.searchsorted(bounds, bounds[lo] + step, side="right")) - 1
+        hi = min(max(hi, lo + 1), managers)
+        r0, r1 = bounds[lo], bounds[hi]
+        if r1 > r0:
+            rows = order[r0:r1]
+            zr = z[rows]
+            prod = zr[:, iu] * (zr[:, ju] * np.asarray(weights, dtype=float)[rows, None])
+            present = np.flatnonzero(bounds[lo + 1:hi + 1] > bounds[lo:hi]) + lo
+            out[present] = np.add.reduceat(prod, bounds[present] - r0, axis=0)
+        lo = hi
+    return out if packed else unpack_symmetric(out, k)
+
+
+def unpack_symmetric(packed: np.ndarray, k: int) -> np.ndarray:
+    """(..., k (k + 1) / 2) upper triangles (``np.triu_indices`` order) to (..., k, k) symmetric matrices."""
+    iu, ju = np.triu_indices(k)
+    full = np.empty(packed.shape[:-1] + (k, k))
+    full[..., iu, ju] = packed
+    full[..., ju, iu] = packed
+    return full
 
 
 def design_matrix(panel: pd.DataFrame, indicator_set: IndicatorSet, outcome: str, *,
@@ -433,27 +465,20 @@ def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
 
 
 def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult:
-    """Linear mixed model of next-quarter growth with a random intercept per manager (REML)."""
-    import statsmodels.api as sm
-    from statsmodels.regression.mixed_linear_model import MixedLMParams
+    """Linear mixed model of next-quarter growth with a random intercept per manager (REML).
 
+    Fitted by :func:`random_intercept_reml` (the same estimates and standard
+    errors as statsmodels ``MixedLM(..., groups=managers).fit(reml=True)``,
+    from per-manager sums instead of per-manager matrices).
+    """
     _check_level(level)
     notes: list[str] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")      # statsmodels' boundary/convergence chatter: checked below
-        model = sm.MixedLM(design.y, design.exog, groups=design.groups)
-        start = MixedLMParams.from_components(fe_params=np.zeros(model.k_fe),
-                                              cov_re=np.array([[_variance_ratio_start(design)]]))
-        res = model.fit(reml=True, start_params=start)
-    k = design.exog.shape[1]
-    params = np.asarray(res.fe_params)
-    bse = np.asarray(res.bse)[:k]
-    table = _coefficient_table(design, params, bse, level)
-    var_manager = float(np.asarray(res.cov_re)[0, 0])
-    var_resid = float(res.scale)
-    fitted = np.asarray(res.fittedvalues)
-    r2_marginal = _marginal_r2(design.exog @ params, var_manager, var_resid)
-    if not res.converged:
+    exog = design.exog                       # built once: it is a copy of the rows
+    fit = random_intercept_reml(exog, design.y, design.groups)
+    table = _coefficient_table(design, fit.params, fit.bse, level)
+    var_manager, var_resid = fit.var_group, fit.scale
+    r2_marginal = _marginal_r2(exog @ fit.params, var_manager, var_resid)
+    if not fit.converged:
         notes.append("growth_mixed: the mixed model did not converge; read its coefficients with care")
     elif var_manager <= 1e-6 * var_resid:
         notes.append("growth_mixed: managers' own growth levels do not differ beyond noise (manager variance "
@@ -461,24 +486,128 @@ def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult
     return RegressionResult(
         model="growth_mixed", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
         n_managers=design.n_managers, r_squared=r2_marginal, r_squared_kind="marginal R²", vif=_vif(design),
-        residuals=_residual_frame(design, fitted, design.y - fitted),
+        residuals=_residual_frame(design, fit.fitted, design.y - fit.fitted),
         warnings=tuple(notes), controls=design.controls,
         extra={"manager_sd": float(np.sqrt(max(var_manager, 0.0))), "residual_sd": float(np.sqrt(var_resid)),
                "icc": var_manager / (var_manager + var_resid) if var_manager + var_resid > 0 else np.nan,
-               "converged": float(bool(res.converged))})
+               "converged": float(bool(fit.converged))})
 
 
-def _variance_ratio_start(design: Design) -> float:
-    """One-way ANOVA estimate of var(manager intercept) / var(residual) from OLS residuals.
+@dataclass(frozen=True, eq=False)
+class RandomInterceptFit:
+    """REML fit of ``y = X beta + u_group + e``, ``u ~ N(0, var_group)``, ``e ~ N(0, scale)``.
 
-    Only a starting value for MixedLM's optimiser (whose default start, a ratio
-    of 1, is far from typical ratios of 0.01-0.1 and costs many slow
-    iterations); the REML fit itself is statsmodels'.
+    ``params``/``bse``: fixed effects and their standard errors; ``ratio`` =
+    var_group / scale; ``fitted`` = X beta plus each group's predicted
+    intercept (BLUP), as statsmodels' ``fittedvalues``.
     """
-    beta, *_ = np.linalg.lstsq(design.exog, design.y, rcond=None)
-    e = design.y - design.exog @ beta
-    groups, inverse, sizes = np.unique(design.groups, return_inverse=True, return_counts=True)
-    n, g = len(e), len(groups)
+
+    params: np.ndarray
+    bse: np.ndarray
+    var_group: float
+    scale: float
+    ratio: float
+    fitted: np.ndarray
+    converged: bool
+
+
+def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -> RandomInterceptFit:
+    """REML fit of a random-intercept model from per-group sums, in O(rows x k) time and O(groups x k) memory.
+
+    With ``V_i = scale (I + r J)`` for a group of ``n_i`` rows, ``V_i^-1 =
+    (I - r / (1 + n_i r) J) / scale``, so every quantity of the restricted
+    likelihood (Harville 1977; Laird & Ware 1982) needs only ``X'X``,
+    ``X'y``, ``y'y`` and the per-group sums ``X_i'1``, ``y_i'1``. The
+    profiled REML log-likelihood is maximised over the variance ratio ``r``
+    by a bounded 1-D search on ``sqrt(r)``, then refined by Newton steps;
+    standard errors come from the observed Hessian of the profiled
+    likelihood in (beta, r), the convention of statsmodels ``MixedLM``
+    (Lindstrom & Bates 1988), so they agree with it to optimiser precision.
+    """
+    from scipy.optimize import minimize_scalar
+
+    exog = np.asarray(exog, dtype=float)
+    y = np.asarray(y, dtype=float)
+    _, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
+    n, k = exog.shape
+    g = sizes.size
+    nf = sizes.astype(float)
+    sx = np.zeros((g, k))
+    _group_sums(exog, inverse, g, out=sx)
+    sy = np.bincount(inverse, weights=y, minlength=g)
+    xtx, xty, yty = exog.T @ exog, exog.T @ y, float(y @ y)
+    fac = n - k
+
+    def pieces(r: float):
+        c = r / (1.0 + nf * r)
+        a = xtx - (sx * c[:, None]).T @ sx
+        b = xty - (sx * c[:, None]).T @ sy
+        chol = np.linalg.cholesky(a)
+        beta = np.linalg.solve(a, b)
+        rvr = yty - float(np.sum(c * sy * sy)) - float(b @ beta)      # r' V0^-1 r at the GLS beta
+        logdet = 2.0 * float(np.log(np.diag(chol)).sum())
+        return c, a, beta, rvr, logdet
+
+    def negloglik(s: float) -> float:
+        r = s * s
+        try:
+            _, _, _, rvr, logdet = pieces(r)
+        except np.linalg.LinAlgError:
+            return np.inf
+        if rvr <= 0:
+            return np.inf
+        return 0.5 * (float(np.log1p(nf * r).sum()) + logdet + fac * np.log(rvr))
+
+    start = np.sqrt(_anova_ratio(exog, y, inverse, sizes))
+    upper = max(10.0, 10 * start)
+    opt = minimize_scalar(negloglik, bounds=(0.0, upper), method="bounded",
+                          options={"xatol": 1e-10, "maxiter": 500})
+    s_hat = float(opt.x)
+    converged = bool(opt.success) and s_hat < upper * (1 - 1e-6)
+    if negloglik(0.0) <= opt.fun:
+        s_hat = 0.0
+    r = s_hat * s_hat
+    c, a, beta, rvr, _ = pieces(r)
+    scale = rvr / fac
+    # observed Hessian of the profiled REML log-likelihood in (beta, r) (statsmodels' MixedLM.hessian)
+    e_sum = sy - sx @ beta                                   # per-group residual sums
+    w = 1.0 / (1.0 + nf * r)                                 # V0_i^-1 1 = w_i 1
+    hess = np.empty((k + 1, k + 1))
+    hess[:k, :k] = -fac * a / rvr
+    cross = -fac * ((w * w * e_sum) @ sx) / rvr
+    hess[k, :k] = hess[:k, k] = cross
+    big_b = float(np.sum(w * w * e_sum * e_sum))
+    big_d = float(np.sum(2.0 * nf * w ** 3 * e_sum * e_sum))
+    h_re = float(np.sum(nf * nf * w * w)) / 2 - 0.5 * fac * (big_d / rvr - big_b ** 2 / rvr ** 2)
+    xtax = (sx * (w * w)[:, None]).T @ sx
+    f_mat = 2.0 * (sx * (nf * w ** 3)[:, None]).T @ sx
+    ql = np.linalg.solve(a, xtax)
+    h_re += 0.5 * (float(np.sum(ql.T * ql)) - float(np.trace(np.linalg.solve(a, f_mat))))
+    hess[k, k] = h_re
+    if r > 0:
+        cov = np.linalg.inv(-hess)[:k, :k]
+    else:                                                    # on the boundary: the fixed-effects block alone
+        cov = np.linalg.inv(-hess[:k, :k])
+    bse = np.sqrt(np.clip(np.diag(cov), 0, None))
+    blup = r * w * e_sum                                     # E[u_i | y] / 1, in y units
+    fitted = exog @ beta
+    fitted += blup[inverse]
+    return RandomInterceptFit(params=beta, bse=bse, var_group=r * scale, scale=scale, ratio=r, fitted=fitted,
+                              converged=converged)
+
+
+def _group_sums(values: np.ndarray, inverse: np.ndarray, groups: int, *, out: np.ndarray) -> np.ndarray:
+    """Per-group column sums of ``values`` (rows x k), column by column with bincount."""
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(inverse, weights=values[:, j], minlength=groups)
+    return out
+
+
+def _anova_ratio(exog: np.ndarray, y: np.ndarray, inverse: np.ndarray, sizes: np.ndarray) -> float:
+    """One-way ANOVA estimate of var(group intercept) / var(residual) from OLS residuals: the search's scale."""
+    beta, *_ = np.linalg.lstsq(exog, y, rcond=None)
+    e = y - exog @ beta
+    n, g = len(e), len(sizes)
     if g < 2 or n <= g:
         return 0.1
     means = np.bincount(inverse, weights=e) / sizes

@@ -12,8 +12,7 @@ Nothing is refitted row by row. Once, per manager, we store
 
 * the weighted cross-products ``Z_i' W_i Z_i`` of ``Z = [indicators, control
   dummies, outcome]`` for the growth and retention designs: a resample's
-  regression moments are ``sum_i c_i Z_i' W_i Z_i`` (one matrix product for all
-  resamples), from which the OLS coefficients and the LMG correlations follow
+  regression moments are ``sum_i c_i Z_i' W_i Z_i``, from which the OLS coefficients and the LMG correlations follow
   after partialling out the controls;
 * the retention GLM's score ``g_i`` and information ``H_i`` at the full-sample
   estimate: a resample's logit coefficients are the one-step Newton update
@@ -34,6 +33,14 @@ One :class:`numpy.random.Generator` per stream, both spawned from the seed
 (``SeedSequence(seed).spawn(2)``: managers, experts); all counts are drawn
 before any work, so results are identical for the same seed whatever the
 chunk size.
+
+Memory and time: the per-manager matrices are symmetric, so only their upper
+triangles are stored (``k (k + 1) / 2`` numbers per manager instead of
+``k^2``), and the resamples' sums read them in cache-sized blocks of
+managers (each block is read from memory once per chunk of resamples, not
+once per resample). Entropy and CRITIC are computed one resample at a time
+on the drawn managers only, with the counts as weights, so no
+resamples x managers x indicators array is ever built.
 """
 from __future__ import annotations
 
@@ -54,6 +61,7 @@ from calibrate.weights.regression import (
     growth_lmg,
     partial_moments,
     per_manager_cross_products,
+    unpack_symmetric,
     retention_lmg,
 )
 
@@ -63,13 +71,17 @@ __all__ = ["BootstrapInputs", "BootstrapResult", "bootstrap_inputs", "bootstrap_
 #: Methods whose weights are bootstrapped, in table order.
 METHODS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention", "evidence", "target", "proposal")
 _CHUNK = 250
+_SUM_BLOCK = 128          # managers per cache-sized block of the per-manager stacks
 
 
 @dataclass(frozen=True)
 class BootstrapInputs:
     """Per-manager sufficient statistics of one dataset (see the module docstring).
 
-    Arrays over managers are aligned with ``managers``; ``profile`` rows are
+    Arrays over managers are aligned with ``managers``; ``growth_gram``,
+    ``retention_gram`` and ``glm_hessian`` hold each manager's symmetric
+    matrix as its packed upper triangle (managers x k (k + 1) / 2, see
+    :func:`calibrate.weights.regression.unpack_symmetric`); ``profile`` rows are
     NaN for managers without a complete indicator profile (they still count
     in the regressions when they have regression rows).
     """
@@ -111,14 +123,14 @@ def bootstrap_inputs(suite: RegressionSuite, profile: pd.DataFrame,
     m = len(g.managers)
     score = np.zeros((m, exog.shape[1]))
     np.add.at(score, r.groups, exog * (r.kept - r.trials * mu)[:, None])
-    info = per_manager_cross_products(exog, r.trials * mu * (1 - mu), r.groups, m)
+    info = per_manager_cross_products(exog, r.trials * mu * (1 - mu), r.groups, m, packed=True)
     prof = profile.reindex(list(g.managers))[list(ids)].to_numpy(dtype=float)
     logs, experts = None, ()
     if ahp_matrices:
         experts = tuple(ahp_matrices)
         logs = np.stack([np.log(ahp_matrices[e].loc[list(ids), list(ids)].to_numpy(dtype=float)) for e in experts])
     return BootstrapInputs(managers=g.managers, indicators=ids, direction=g.direction,
-                           growth_gram=g.gram_by_manager(), retention_gram=r.gram_by_manager(),
+                           growth_gram=g.gram_by_manager(packed=True), retention_gram=r.gram_by_manager(packed=True),
                            glm_params=beta, glm_score=score, glm_hessian=info, profile=prof,
                            ahp_logs=logs, experts=experts)
 
@@ -131,19 +143,23 @@ def manager_counts(rng: np.random.Generator, n: int, resamples: int) -> np.ndarr
 # --------------------------------------------------------------------------- batched baselines
 
 
-def _normalise_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Min-max normalised values per resample (1 = best) over the drawn units, and a constant-column flag."""
-    drawn = counts[:, :, None] > 0
-    lo = np.where(drawn, values[None], np.inf).min(axis=1)
-    hi = np.where(drawn, values[None], -np.inf).max(axis=1)
+def _normalised_drawn(values: np.ndarray, counts: np.ndarray, direction: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One resample: min-max normalised values (1 = best) of the drawn units only, their counts as float
+    weights, and a constant-column flag (same arithmetic as :func:`calibrate.weights.baselines._normalised`)."""
+    drawn = np.flatnonzero(counts)
+    z = values[drawn]                                   # a copy: normalised in place
+    w = counts[drawn].astype(float)
+    lo, hi = z.min(axis=0), z.max(axis=0)
     span = hi - lo
     constant = ~(span > 0)
-    z = (values[None] - lo[:, None, :]) / np.where(constant, 1.0, span)[:, None, :]
+    z -= lo
+    z /= np.where(constant, 1.0, span)
     lower = direction < 0
-    z[:, :, lower] = 1.0 - z[:, :, lower]
-    z = np.where(constant[:, None, :], 0.0, z)
-    z = np.where(drawn, z, 0.0)
-    return z, constant
+    if lower.any():
+        z[:, lower] = 1.0 - z[:, lower]
+    z[:, constant] = 0.0
+    return z, w, constant
 
 
 def entropy_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -152,40 +168,45 @@ def entropy_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray)
     ``values``: units x indicators (no missing values); ``counts``: resamples x
     units; ``direction``: +1 higher / -1 lower is better. Returns resamples x
     indicators (rows sum to 1; NaN where every indicator is constant).
+    One resample at a time, on its drawn units, with the counts as weights.
     """
-    z, constant = _normalise_batch(values, counts, direction)
-    c = counts[:, :, None].astype(float)
-    m = counts.sum(axis=1).astype(float)
-    colsum = (c * z).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = z / colsum[:, None, :]
-        plogp = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
-    entropy = -(c * plogp).sum(axis=1) / np.log(m)[:, None]
-    divergence = np.where(constant, 0.0, 1.0 - entropy)
-    total = divergence.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, divergence / total, np.nan)
+    out = np.full((counts.shape[0], values.shape[1]), np.nan)
+    for b in range(counts.shape[0]):
+        z, w, constant = _normalised_drawn(values, counts[b], direction)
+        colsum = w @ z
+        z /= np.where(colsum > 0, colsum, 1.0)          # p = z / column sum (constant columns stay 0)
+        plogp = np.zeros_like(z)
+        np.log(z, out=plogp, where=z > 0)
+        plogp *= z
+        entropy = -(w @ plogp) / np.log(w.sum())
+        divergence = np.where(constant, 0.0, 1.0 - entropy)
+        total = divergence.sum()
+        if total > 0:
+            out[b] = divergence / total
+    return out
 
 
 def critic_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """CRITIC weights for each row of ``counts`` (the method of :func:`calibrate.weights.baselines.critic_weights`)."""
-    z, constant = _normalise_batch(values, counts, direction)
-    c = counts[:, :, None].astype(float)
-    m = counts.sum(axis=1).astype(float)[:, None]
-    mean = (c * z).sum(axis=1) / m
-    dev = np.where(counts[:, :, None] > 0, z - mean[:, None, :], 0.0)
-    cov = np.einsum("bi,bij,bik->bjk", counts.astype(float), dev, dev) / (m[:, :, None] - 1)
-    sd = np.sqrt(np.clip(np.einsum("bjj->bj", cov), 0, None))
-    varying = ~constant
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = cov / (sd[:, :, None] * sd[:, None, :])
-    pair = varying[:, :, None] & varying[:, None, :]
-    conflict = np.where(pair, 1.0 - corr, 0.0).sum(axis=2)
-    information = np.where(varying, sd * conflict, 0.0)
-    total = information.sum(axis=1, keepdims=True)
-    ok = (varying.sum(axis=1, keepdims=True) >= 2) & (total > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(ok, information / total, np.nan)
+    """CRITIC weights for each row of ``counts`` (the method of :func:`calibrate.weights.baselines.critic_weights`).
+
+    One resample at a time, on its drawn units, with the counts as weights."""
+    out = np.full((counts.shape[0], values.shape[1]), np.nan)
+    for b in range(counts.shape[0]):
+        z, w, constant = _normalised_drawn(values, counts[b], direction)
+        m = w.sum()
+        z -= (w @ z) / m
+        cov = (z * w[:, None]).T @ z / (m - 1)
+        sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+        varying = ~constant
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = cov / np.outer(sd, sd)
+        pair = varying[:, None] & varying[None, :]
+        conflict = np.where(pair, 1.0 - corr, 0.0).sum(axis=1)
+        information = np.where(varying, sd * conflict, 0.0)
+        total = information.sum()
+        if varying.sum() >= 2 and total > 0:
+            out[b] = information / total
+    return out
 
 
 def ahp_batch(logs: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -284,9 +305,9 @@ def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_co
     coefs = {"growth_ols": np.full((b_count, p), np.nan), "retention_glm": np.full((b_count, p), np.nan)}
     out["equal"][:] = 1.0 / p
     c = counts.astype(float)
-    s_growth = partial_moments(_weighted_sum(c, inputs.growth_gram), p)
-    s_ret = partial_moments(_weighted_sum(c, inputs.retention_gram), p)
-    h = _weighted_sum(c, inputs.glm_hessian)
+    s_growth = partial_moments(_summed_matrices(c, inputs.growth_gram), p)
+    s_ret = partial_moments(_summed_matrices(c, inputs.retention_gram), p)
+    h = _summed_matrices(c, inputs.glm_hessian)
     sc = _weighted_sum(c, inputs.glm_score)
     beta_glm = inputs.glm_params + np.einsum("bij,bj->bi", np.linalg.pinv(h, hermitian=True), sc)
     has_profile = np.all(np.isfinite(inputs.profile), axis=1)
@@ -314,17 +335,30 @@ def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_co
 
 
 def _weighted_sum(counts: np.ndarray, per_manager: np.ndarray) -> np.ndarray:
-    """``sum_i counts[b, i] * per_manager[i]`` for every resample b, one row at a time.
+    """``sum_i counts[b, i] * per_manager[i]`` for every resample b.
 
-    A matrix product over all rows at once would let BLAS choose its blocking
-    from the number of rows, so the last bits of a resample's result would
-    depend on how many resamples share a chunk; row by row they do not.
+    Managers are taken :data:`_SUM_BLOCK` at a time (a block of the stack
+    stays in the CPU cache while every resample reads it, instead of the
+    whole stack being read once per resample) and, within a block, one
+    resample at a time (a vector-matrix product whose shape never depends
+    on how many resamples share a chunk), so every resample's sum is the
+    same whatever the chunking; blocks are added in manager order.
     """
     flat = per_manager.reshape(per_manager.shape[0], -1)
-    out = np.empty((counts.shape[0], flat.shape[1]))
-    for b in range(counts.shape[0]):
-        out[b] = counts[b] @ flat
+    out = np.zeros((counts.shape[0], flat.shape[1]))
+    part = np.empty(flat.shape[1])
+    for lo in range(0, flat.shape[0], _SUM_BLOCK):
+        block, c = flat[lo:lo + _SUM_BLOCK], counts[:, lo:lo + _SUM_BLOCK]
+        for b in range(counts.shape[0]):
+            np.dot(c[b], block, out=part)
+            out[b] += part
     return out.reshape((counts.shape[0],) + per_manager.shape[1:])
+
+
+def _summed_matrices(counts: np.ndarray, packed: np.ndarray) -> np.ndarray:
+    """:func:`_weighted_sum` of packed symmetric per-manager matrices, unpacked: resamples x k x k."""
+    k = int(round((np.sqrt(8 * packed.shape[1] + 1) - 1) / 2))
+    return unpack_symmetric(_weighted_sum(counts, packed), k)
 
 
 def draw_counts(seed: int, managers: int, experts: int, resamples: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -379,8 +413,6 @@ def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, s
                chunk, solve, form) -> BootstrapResult:
     resamples = counts.shape[0]
     p = inputs.p
-    # the batched baselines hold chunk x managers x indicators arrays: keep each near 120 MB
-    chunk = min(int(chunk), max(1, int(1.5e7 // max(counts.shape[1] * p, 1))))
     out = {m: np.full((resamples, p), np.nan) for m in METHODS}
     coefs = {"growth_ols": np.full((resamples, p), np.nan), "retention_glm": np.full((resamples, p), np.nan)}
     for start in range(0, resamples, max(int(chunk), 1)):
