@@ -123,7 +123,6 @@ def _parts(meter, dataset, config, panel, resamples: int, mixedlm_managers: int)
     profile = timed("manager profile", lambda: manager_profile(panel, iset))
     inputs = timed("bootstrap inputs", lambda: bootstrap_inputs(suite, profile))
     timed(f"bootstrap ({resamples})", lambda: bootstrap_weights(inputs, resamples=resamples, seed=0))
-    del inputs
     # statsmodels MixedLM against the vectorised REML fit, on the first managers' rows
     keep = growth.groups < mixedlm_managers
     exog, y, groups = growth.exog[keep], growth.y[keep], growth.groups[keep]

@@ -201,7 +201,9 @@ def test_random_intercept_reml_matches_statsmodels_mixedlm(sample):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = sm.MixedLM(d.y, d.exog, groups=d.groups)
-        ref = model.fit(reml=True)
+        # statsmodels' default optimiser (bfgs) stops unconverged on this design (manager variance 0.00092,
+        # 1.6 standard errors off); Powell converges, to our estimates
+        ref = model.fit(reml=True, method="powell")
     k = d.exog.shape[1]
     assert ref.converged and ours.converged
     assert np.max(np.abs(ours.params - ref.fe_params) / ref.bse[:k]) < 1e-3

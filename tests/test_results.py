@@ -24,7 +24,8 @@ NOT_RESULTS = {"WorstJudgment", "Design", "BootstrapInputs", "WeightSettings", "
                "TargetSettings", "SimulatedChunk",
                "HierarchyAggregate", "ExpertHierarchy",             # parts of HierarchicalAHPResult
                "Grading", "Rule", "Block", "PathModel",             # specifications a method takes
-               "OuterSolution", "BootstrapDraws", "InnerEstimates"}  # PLS internals, parts of PLSResult
+               "OuterSolution", "BootstrapDraws", "InnerEstimates",  # PLS internals, parts of PLSResult
+               "RandomInterceptFit"}                                 # the REML solver's output, inside RegressionResult
 
 
 @pytest.fixture(scope="module")

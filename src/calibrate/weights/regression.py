@@ -56,7 +56,6 @@ Evidence importance
 """
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 

@@ -61,8 +61,8 @@ from calibrate.weights.regression import (
     growth_lmg,
     partial_moments,
     per_manager_cross_products,
-    unpack_symmetric,
     retention_lmg,
+    unpack_symmetric,
 )
 
 __all__ = ["BootstrapInputs", "BootstrapResult", "bootstrap_inputs", "bootstrap_weights", "evaluate_resamples",
