@@ -62,20 +62,22 @@ def test_bad_scheduler_setting():
 
 def _run_files(folder):
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.parts[-2] in ("targets", "scoring") and p.suffix in (".csv", ".json", ".parquet")}
+            if p.is_file() and p.parts[-2] in ("weights", "targets", "scoring")
+            and p.suffix in (".csv", ".json", ".parquet")}
 
 
 def test_calibrate_run_on_a_dask_cluster_gives_the_local_artifacts(small_company, tmp_path, capsys):
-    """`scheduler: local:2` in the config sends the Monte Carlo to a real LocalCluster of worker
-    processes; the artifacts are byte-identical to the run in this process (the stability draws on
-    the cluster are checked below, without a second report run)."""
+    """`scheduler: local:2` in the config sends the weights bootstrap and the Monte Carlo to a real
+    LocalCluster of worker processes; the artifacts are byte-identical to the run in this process (the
+    stability draws on the cluster are checked below, without a third report run)."""
     from calibrate.cli import main
 
     config = small_company / "calibrate.yaml"
-    local = ["run", "--config", str(config), "--only", "03_targets", "--output", str(tmp_path / "a")]
+    config.write_text(config.read_text(encoding="utf-8") + "weights:\n  bootstrap: 50\n", encoding="utf-8")
+    local = ["run", "--config", str(config), "--only", "02_weights", "03_targets", "--output", str(tmp_path / "a")]
     assert main(local) == 0
     config.write_text(config.read_text(encoding="utf-8") + "scheduler: local:2\n", encoding="utf-8")
-    dask = ["run", "--config", str(config), "--only", "03_targets", "--output", str(tmp_path / "b")]
+    dask = ["run", "--config", str(config), "--only", "02_weights", "03_targets", "--output", str(tmp_path / "b")]
     assert main(dask) == 0
     assert "heavy work runs on the Dask scheduler local:2" in capsys.readouterr().out
     a, b = _run_files(tmp_path / "a" / "sample"), _run_files(tmp_path / "b" / "sample")
@@ -90,6 +92,7 @@ def test_the_executor_reaches_the_engines(small_company, monkeypatch):
     from calibrate.steps.base import RunContext
     from calibrate.steps.scoring import score_run
     from calibrate.steps.targets import compute_targets
+    from calibrate.weights.proposal import propose_from_config
 
     class Counting:
         calls = 0
@@ -104,7 +107,10 @@ def test_the_executor_reaches_the_engines(small_company, monkeypatch):
     after_targets = Counting.calls
     assert after_targets >= 5                         # four plans and the backtest
     score_run(RunContext(config, ds, small_company, executor=Counting()))
-    assert Counting.calls > after_targets
+    after_scoring = Counting.calls
+    assert after_scoring > after_targets
+    propose_from_config(ds, config, bootstrap=20, mixed=False, executor=Counting())
+    assert Counting.calls == after_scoring + 1      # the bootstrap's chunks
 
 
 def test_grade_stability_draws_on_dask_equal_local(dask_executor):
@@ -122,3 +128,17 @@ def test_grade_stability_draws_on_dask_equal_local(dask_executor):
     remote = annual_composites(points, weights, executor=dask_executor)
     assert local.shape == (300, 40_000)
     assert np.array_equal(local.to_numpy(), remote.to_numpy(), equal_nan=True)
+
+
+def test_weight_bootstrap_on_dask_equals_local(dask_executor, small_company_master):
+    from calibrate.loading import load_dataset
+    from calibrate.weights.proposal import propose_weights
+
+    ds = load_dataset(small_company_master / "calibrate.yaml")
+    local = propose_weights(ds, bootstrap=60, seed=3, mixed=False)
+    remote = propose_weights(ds, bootstrap=60, seed=3, mixed=False, executor=dask_executor)
+    assert local.bootstrap.draws.keys() == remote.bootstrap.draws.keys()
+    for method, draws in local.bootstrap.draws.items():
+        assert np.array_equal(draws, remote.bootstrap.draws[method], equal_nan=True), method
+    pd_local, pd_remote = local.to_frame(), remote.to_frame()
+    assert pd_local.equals(pd_remote)

@@ -47,7 +47,7 @@ _METHOD_ORDER = ("last_year", "equal", "entropy", "critic", "ahp", "evidence", "
 def weights_step(ctx: RunContext) -> list[Path]:
     """Compute the proposal from the run config and write every artifact under ``weights/``."""
     cfg = ctx.config
-    result = propose_from_config(ctx.dataset, cfg, panel=ctx.panel())
+    result = propose_from_config(ctx.dataset, cfg, panel=ctx.panel(), executor=ctx.executor)
     ctx.cache["weights"] = result
     return write_weight_artifacts(result, ctx.path("weights"), lang=cfg.lang, pseudonymise=cfg.pseudonymise,
                                   salt=cfg.salt)

@@ -345,7 +345,8 @@ def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
                     max_change: float | None | _Default = DEFAULT, controls: Sequence[str] | None = None,
                     bootstrap: int | None = None, seed: int = 0, level: float | None = None,
                     methods: Sequence[str] | None = None,
-                    mixed: bool = True, panel: pd.DataFrame | None = None, lang: str = "en") -> WeightProposal:
+                    mixed: bool = True, panel: pd.DataFrame | None = None, lang: str = "en",
+                    executor: Any = None) -> WeightProposal:
     """Run every weight method on a :class:`~calibrate.dataset.Dataset`, blend them and bootstrap the result.
 
     Settings left out take the defaults of :class:`WeightSettings` (shares
@@ -353,7 +354,8 @@ def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
     change cap, 1000 resamples, 90% intervals); ``max_change=None`` removes the cap.
     ``mixed=False`` skips the (slower) mixed model, which only serves as a
     diagnostic. ``panel`` reuses an already built indicator panel.
-    ``lang`` only affects dimension names in error messages.
+    ``lang`` only affects dimension names in error messages. ``executor`` (see
+    :mod:`calibrate.distributed`) computes the bootstrap's chunks elsewhere, with the same result.
     """
     given: dict[str, Any] = {"shares": shares, "evidence_shares": evidence_shares, "baseline": baseline,
                              "controls": controls, "bootstrap": bootstrap, "ci_level": level, "methods": methods}
@@ -361,26 +363,26 @@ def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
     if max_change is not DEFAULT:
         section["max_change"] = max_change
     settings = WeightSettings.from_config(section)
-    return _propose(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang)
+    return _propose(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang, executor=executor)
 
 
 def propose_from_config(ds, config, *, panel: pd.DataFrame | None = None, bootstrap: int | None = None,
-                        mixed: bool = True) -> WeightProposal:
+                        mixed: bool = True, executor: Any = None) -> WeightProposal:
     """The proposal a run config asks for (its ``weights`` section, ``seed`` and ``lang``)."""
     settings = WeightSettings.from_config(config.weights)
     if bootstrap is not None:
         settings = WeightSettings(**{**settings.__dict__, "bootstrap": int(bootstrap)})
-    return _propose(ds, settings, seed=config.seed, mixed=mixed, panel=panel, lang=config.lang)
+    return _propose(ds, settings, seed=config.seed, mixed=mixed, panel=panel, lang=config.lang, executor=executor)
 
 
 def _propose(ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None,
-             lang: str) -> WeightProposal:
+             lang: str, executor: Any = None) -> WeightProposal:
     with single_thread():
-        return _propose_inner(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang)
+        return _propose_inner(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang, executor=executor)
 
 
 def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None,
-                   lang: str) -> WeightProposal:
+                   lang: str, executor: Any = None) -> WeightProposal:
     from calibrate.panel import indicator_panel
 
     iset = ds.indicator_set
@@ -439,7 +441,7 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
         boot = bootstrap_weights(inputs, resamples=settings.bootstrap, seed=seed, level=settings.ci_level,
                                  evidence_shares=settings.evidence_shares,
                                  shares={k: settings.shares.get(k, 0.0) for k in _SHARE_KEYS},
-                                 baseline=settings.baseline, constraints=constraints)
+                                 baseline=settings.baseline, constraints=constraints, executor=executor)
         if boot.failed:
             note("bootstrap", [f"{boot.failed} of {boot.resamples} bootstrap resamples could not be computed (too "
                                f"few distinct managers) and are left out of the intervals"])

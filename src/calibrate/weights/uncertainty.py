@@ -47,6 +47,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -372,14 +373,16 @@ def draw_counts(seed: int, managers: int, experts: int, resamples: int) -> tuple
 def bootstrap_weights(inputs: BootstrapInputs, *, resamples: int = 1000, seed: int = 0, level: float = 0.90,
                       evidence_shares: Mapping[str, float] | None = None,
                       shares: Mapping[str, float] | None = None, baseline: str = "critic",
-                      constraints=None, chunk: int = _CHUNK) -> BootstrapResult:
+                      constraints=None, chunk: int = _CHUNK, executor: Any = None) -> BootstrapResult:
     """Resample managers (and experts) ``resamples`` times and recompute every method and the proposal.
 
     ``shares`` (``evidence``, ``ahp``, ``baseline``), ``baseline`` and
     ``constraints`` (:class:`~calibrate.weights.blend.WeightConstraints`)
     describe the blend exactly as for the point estimate; without
     ``constraints`` only the methods (not ``target``/``proposal``) are drawn.
-    ``chunk`` bounds memory only: the results do not depend on it.
+    ``chunk`` bounds memory only: the results do not depend on it. ``executor``
+    (anything with ``map``, e.g. a Dask client's executor, see :mod:`calibrate.distributed`)
+    evaluates the chunks elsewhere, each on one BLAS thread as here, with the same result.
     """
     from calibrate.weights.blend import _solve, linear_form
 
@@ -397,7 +400,8 @@ def bootstrap_weights(inputs: BootstrapInputs, *, resamples: int = 1000, seed: i
     with single_thread():
         return _bootstrap(inputs, counts, expert_counts, seed=seed, level=level, evidence_shares=evidence_shares,
                           shares=shares, baseline=baseline, constraints=constraints, chunk=chunk,
-                          solve=_solve, form=None if constraints is None else linear_form(constraints))
+                          solve=_solve, form=None if constraints is None else linear_form(constraints),
+                          executor=executor)
 
 
 def single_thread():
@@ -409,17 +413,25 @@ def single_thread():
     return threadpool_limits(1)
 
 
+def _evaluate_chunk(task):
+    """One chunk of resamples (a pure function of its arguments, on one BLAS thread wherever it runs)."""
+    inputs, counts, expert_counts, evidence_shares = task
+    with single_thread():
+        return evaluate_resamples(inputs, counts, expert_counts=expert_counts, evidence_shares=evidence_shares)
+
+
 def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, shares, baseline, constraints,
-               chunk, solve, form) -> BootstrapResult:
+               chunk, solve, form, executor=None) -> BootstrapResult:
     resamples = counts.shape[0]
     p = inputs.p
     out = {m: np.full((resamples, p), np.nan) for m in METHODS}
     coefs = {"growth_ols": np.full((resamples, p), np.nan), "retention_glm": np.full((resamples, p), np.nan)}
-    for start in range(0, resamples, max(int(chunk), 1)):
-        sl = slice(start, min(start + max(int(chunk), 1), resamples))
-        part, part_coefs = evaluate_resamples(inputs, counts[sl],
-                                              expert_counts=None if expert_counts is None else expert_counts[sl],
-                                              evidence_shares=evidence_shares)
+    step = max(int(chunk), 1)
+    slices = [slice(start, min(start + step, resamples)) for start in range(0, resamples, step)]
+    tasks = [(inputs, counts[sl], None if expert_counts is None else expert_counts[sl], evidence_shares)
+             for sl in slices]
+    parts = executor.map(_evaluate_chunk, tasks) if executor is not None else map(_evaluate_chunk, tasks)
+    for sl, (part, part_coefs) in zip(slices, parts):
         for m, v in part.items():
             out[m][sl] = v
         for m, v in part_coefs.items():
