@@ -22,6 +22,9 @@ from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError, NotebookFailed
 from calibrate.loading import load_dataset
 from calibrate.report import atomic_run_folder, execute_notebook, git_revision, package_versions, render_html
+from calibrate.report.execute import check_clean
+from calibrate.report.folders import check_output_folder, failed_folder
+from calibrate.redact import redact_config
 from calibrate.steps import all_steps
 from calibrate.steps.base import RunContext, Step, copy_indicator_set
 
@@ -50,6 +53,8 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     say = echo or (lambda _message: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    check_output_folder(config.output)        # a read-only or full output folder: one line, before any work
+    config.pseudonym_key()                    # the key (created on first use) before any work
     t0 = time.perf_counter()
     dataset = load_dataset(config)            # raises before anything is written
     timings["load_and_validate"] = round(time.perf_counter() - t0, 3)
@@ -65,7 +70,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     reports: list[Path] = []
     try:
         # re-running some steps keeps the other steps' results from the last good run
-        with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder:
+        with atomic_run_folder(final, start_from_previous=notebooks is not None, echo=say) as folder:
             ctx = RunContext(config, dataset, folder)
             copy_indicator_set(ctx)
             for k, name in enumerate(names, start=1):
@@ -76,6 +81,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
                 t1 = time.perf_counter()
                 nb = execute_notebook(name, notebook_parameters(config, folder), folder,
                                       timeout=int(config.report.get("timeout", 900)))
+                check_clean(name, nb)
                 html = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
                                    stamp=_stamp_text(config.lang, stamp))
                 t2 = time.perf_counter()
@@ -88,7 +94,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
             manifest = _manifest(config, dataset, folder, timings, stamp)
             artifacts.write_json(manifest, folder / "manifest.json")
     except NotebookFailed as exc:
-        failed = final.parent / f"{final.name}.failed"
+        failed = failed_folder(final)
         raise NotebookFailed(str(exc).replace("{failed}", str(failed))) from None
     say(f"run folder ready: {final}")
     return RunResult(final, manifest, reports)
@@ -99,6 +105,18 @@ def notebook_parameters(config: RunConfig, folder: Path) -> dict[str, Any]:
             "pseudonymise": config.pseudonymise}
 
 
+def _relative(location: str | None, base: Path) -> str | None:
+    """A file location relative to the config's folder (never the machine's absolute path); URLs as they are."""
+    if not location or "://" in str(location):
+        return location
+    path = Path(location)
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return path.name
+
 def _stamp_text(lang: str, stamp: str) -> str:
     return f"生成时间 {stamp}" if lang == "zh" else f"Generated {stamp}"
 
@@ -108,12 +126,12 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
     return {
         "run_name": config.run_name,
         "created": stamp,
-        "config_file": str(config.path) if config.path else None,
-        "config": config.raw,
+        "config_file": config.path.name if config.path else None,
+        "config": redact_config(config.raw),
         "seed": config.seed,
         "steps_run": [k for k in timings if k not in ("load_and_validate", "total")],
         "indicator_set": dataset.indicator_set.name,
-        "data": {name: {"source": info.label, "location": info.location, "kind": info.kind,
+        "data": {name: {"source": info.label, "location": _relative(info.location, config.base_dir), "kind": info.kind,
                         "sha256": info.sha256, "rows": dataset.report.rows.get(name)}
                  for name, info in dataset.sources.items()},
         "artifacts": {str(p.relative_to(folder)): artifacts.sha256_of(p) for p in files},

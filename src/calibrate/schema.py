@@ -29,6 +29,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     hint: str = ""
+    positive: bool = False        # strictly above 0 (a target of 0 cannot be attained or divided by)
 
     def range_text(self) -> str:
         if self.hint:
@@ -38,6 +39,9 @@ class Column:
         if self.low is not None:
             return f"at least {_fmt(self.low)}"
         return f"at most {_fmt(self.high)}"
+
+
+MAX_MAGNITUDE = 1e15      # no amount, count or score of a sales team comes near this; 1e308 overflows sums
 
 
 def _fmt(x: float) -> str:
@@ -56,7 +60,7 @@ TABLES: dict[str, list[Column]] = {
     "performance": [
         Column("manager_id", "text"),
         Column("period", "quarter"),
-        Column("revenue_target", "float", low=0, hint="a positive amount"),
+        Column("revenue_target", "float", low=0, hint="a positive amount", positive=True),
         Column("revenue", "float", low=0),
         Column("profit", "float", required=False),
         Column("new_customers", "int", required=False, low=0),
@@ -129,12 +133,22 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet) -> ValidationReport:
-    """Check types, ranges, duplicates, unknown managers and missing periods; all problems together."""
+def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
+                    judged_set: IndicatorSet | None = None) -> ValidationReport:
+    """Check types, ranges, duplicates, unknown managers and missing periods; all problems together.
+
+    AHP judgments must name indicators of ``judged_set`` (default ``indicator_set``: the run's own set,
+    when ``indicator_set`` is a union of sets being compared).
+    """
     report = ValidationReport()
     for name in ("managers", "performance"):
         if name not in raw:
             report.problems.append(Problem("config", None, None, f"no '{name}' data source is configured"))
+    for ind in indicator_set.indicators:
+        if ind.source not in raw and ind.source in TABLES:
+            report.problems.append(Problem("config", None, None,
+                                           f"indicator '{ind.id}' of set '{indicator_set.name}' reads the "
+                                           f"'{ind.source}' table, but no '{ind.source}' data source is configured"))
     if report.problems:
         return report
     needed = _needed_columns(indicator_set)
@@ -159,7 +173,7 @@ def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet) -> Va
     if "reviews" in raw:
         _check_reviews(raw["reviews"], indicator_set, report)
     if "ahp_judgments" in raw:
-        _check_judgments(raw["ahp_judgments"], indicator_set, report)
+        _check_judgments(raw["ahp_judgments"], judged_set or indicator_set, report)
     if "last_year_weights" in raw:
         _check_last_weights(raw["last_year_weights"], indicator_set, report)
     return report
@@ -182,6 +196,8 @@ def _rate_columns(indicator_set: IndicatorSet) -> set[str]:
 
 def _check_table(table: RawTable, schema: list[Column], required: set[str], report: ValidationReport) -> pd.DataFrame:
     frame, info = table.frame, table.info
+    if frame.empty and len(frame.columns):
+        report.problems.append(Problem(info.label, None, None, "the table has no rows (only a header)"))
     missing = [c for c in schema if c.name in required and c.name not in frame.columns]
     for c in missing:
         report.problems.append(Problem(info.label, None, c.name, f"required column '{c.name}' is missing "
@@ -262,6 +278,17 @@ def _check_numbers(raw: pd.Series, values: pd.Series, col: Column, info, report:
         for pos in np.flatnonzero(frac.to_numpy()):
             report.problems.append(Problem(info.label, info.row_number(pos), col.name,
                                            f"{raw.iloc[pos]} is not a whole number"))
+    huge = ok & ~(np.abs(values) <= MAX_MAGNITUDE)
+    for pos in np.flatnonzero(np.asarray(huge)):
+        what = "is not a finite number" if not np.isfinite(values.iloc[pos]) else f"is larger than {MAX_MAGNITUDE:g}"
+        report.problems.append(Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]} {what}"))
+    ok = ok & ~huge
+    if col.positive:
+        zero = ok & (values <= 0)
+        for pos in np.flatnonzero(np.asarray(zero)):
+            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
+                                           f"{raw.iloc[pos]} is not {col.range_text()} (must be above 0)"))
+        ok = ok & ~zero
     tol = 1e-9
     out_of_range = ok & (((values < col.low - tol) if col.low is not None else False)
                          | ((values > col.high + tol) if col.high is not None else False))
@@ -301,6 +328,8 @@ def _parse_judgment(text: str) -> float:
 
 def _first_positions(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """For rows that repeat an earlier row's values in ``columns``: their positions and the first such row's."""
+    if len(columns[0]) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
     codes = [pd.factorize(c)[0] for c in columns]
     key = codes[0].astype(np.int64)
     for c in codes[1:]:
@@ -359,8 +388,7 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
     """Each employed manager has a row for every quarter of the panel, none outside their employment."""
     info, p, m = table.info, report.tables["performance"], report.tables["managers"]
     if p.empty:
-        report.problems.append(Problem(info.label, None, None, "the table has no rows"))
-        return
+        return                                     # reported by _check_table
     # rows and managers with a bad key or date were reported already: check the others
     p = p[p["manager_id"].notna() & p["period"].fillna("").str.match(QUARTER.pattern)]
     m = m[m["manager_id"].notna() & m["hire_date"].notna()]
@@ -441,9 +469,9 @@ def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: Valid
     known = set(indicator_set.ids)
     for column in ("row", "col"):
         for pos in np.flatnonzero((~j[column].isin(known)).to_numpy()):
-            report.warnings.append(Problem(info.label, info.row_number(pos), column,
-                                           f"'{j[column].iloc[pos]}' is not an indicator of '{indicator_set.name}'; "
-                                           "the judgment is ignored"))
+            report.problems.append(Problem(info.label, info.row_number(pos), column,
+                                           f"'{j[column].iloc[pos]}' is not an indicator of '{indicator_set.name}' "
+                                           f"(indicators: {', '.join(indicator_set.ids)})"))
     same = j["row"] == j["col"]
     for pos in np.flatnonzero(same.to_numpy()):
         report.problems.append(Problem(info.label, info.row_number(pos), "col",

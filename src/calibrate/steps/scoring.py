@@ -19,8 +19,8 @@ Files (all deterministic for the same data, config and seed):
 ``summary.json``            headline figures for the report and the executive summary
 =========================  ===================================================================
 
-Tables carry a ``pseudonym`` column next to ``manager_id`` (salted with the run's
-privacy salt) so that reports can show pseudonyms without knowing the salt.
+Tables carry a ``pseudonym`` column next to ``manager_id`` (keyed with the run's
+secret pseudonym key) so that reports can show pseudonyms without knowing the key.
 """
 from __future__ import annotations
 
@@ -70,14 +70,14 @@ def resolve_weights(run_folder: Path, indicator_set: IndicatorSet, given: str | 
 
 
 def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, *, weights_source: str,
-                    salt: str = "calibrate", lang: str = "en") -> list[Path]:
+                    key: bytes, lang: str = "en") -> list[Path]:
     """Write the scoring artifacts into ``folder`` (usually ``<run>/scoring``)."""
     folder = Path(folder)
 
     def named(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.reset_index() if "manager_id" not in frame.columns else frame.copy()
         out.insert(out.columns.get_loc("manager_id") + 1, "pseudonym",
-                   out["manager_id"].map(lambda m: pseudonym(str(m), salt)))
+                   out["manager_id"].map(lambda m: pseudonym(str(m), key)))
         return out
 
     annual = card.annual
@@ -126,7 +126,7 @@ def score_run(ctx: RunContext, weights_file: str | Path | None = None) -> tuple[
 def scoring_step(ctx: RunContext) -> list[Path]:
     card, source = score_run(ctx)
     return write_scorecard(card, ctx.path("scoring"), ctx.dataset.indicator_set, weights_source=source,
-                           salt=ctx.config.salt, lang=ctx.config.lang)
+                           key=ctx.config.pseudonym_key(), lang=ctx.config.lang)
 
 
 STEP = Step("scoring", "05_scoring", "客户经理评分与评级", "Manager scores and grades", scoring_step)

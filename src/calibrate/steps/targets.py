@@ -1,7 +1,7 @@
 """The run step ``03_targets``: the target plan and its backtest as artifacts, and what its notebook draws.
 
 Artifacts under ``targets/`` (manager IDs are real; a ``pseudonym`` column,
-salted with the run's privacy salt, lets reports hide them):
+keyed with the run's secret pseudonym key, lets reports hide them):
 
 =========================== ==========================================================
 plans.csv                   one row per plan: target total, expected share reaching
@@ -71,7 +71,7 @@ def compute_targets(config: RunConfig, ds: Dataset,
     return plan, bt, None
 
 
-def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: Path, *, salt: str = "calibrate",
+def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: Path, *, key: bytes,
                            backtest_reason: str | None = None) -> list[Path]:
     """Write the artifacts listed in the module docstring into ``folder``; returns their paths."""
     folder = Path(folder)
@@ -91,7 +91,7 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
     def with_pseudonym(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
         out.insert(out.columns.get_loc("manager_id") + 1, "pseudonym",
-                   [pseudonym(str(m), salt) for m in out["manager_id"]])
+                   [pseudonym(str(m), key) for m in out["manager_id"]])
         return out
 
     if bt is not None:
@@ -125,7 +125,7 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
 def targets_step(ctx: RunContext) -> list[Path]:
     """Compute the plan and backtest with the run's config and write them under ``targets/``."""
     plan, bt, reason = compute_targets(ctx.config, ctx.dataset)
-    return write_target_artifacts(plan, bt, ctx.path(FOLDER), salt=ctx.config.salt, backtest_reason=reason)
+    return write_target_artifacts(plan, bt, ctx.path(FOLDER), key=ctx.config.pseudonym_key(), backtest_reason=reason)
 
 
 STEP = Step("targets", "03_targets", "目标难度与奖金成本", "Target difficulty and bonus cost", targets_step)
