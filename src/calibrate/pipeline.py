@@ -102,7 +102,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
 
 def notebook_parameters(config: RunConfig, folder: Path) -> dict[str, Any]:
     return {"run_dir": str(folder.resolve()), "lang": config.lang, "seed": config.seed,
-            "pseudonymise": config.pseudonymise}
+            "pseudonymise": config.pseudonymise, "min_group_size": config.min_group_size}
 
 
 def _relative(location: str | None, base: Path) -> str | None:

@@ -90,3 +90,45 @@ def _create_key_file(key_file: Path, echo) -> None:
     message = (f"calibrate: created a new pseudonym key in {key_file} (readable only by you). Keep it secret and "
                f"keep it: the same key gives the same pseudonyms next year.")
     (echo or (lambda m: print(m, file=sys.stderr)))(message)
+
+
+def pseudonymise_text(text: str, ids, key: bytes) -> str:
+    """``text`` with every whole-word occurrence of a manager ID in ``ids`` replaced by its pseudonym.
+
+    For free text that names managers (validation messages) in a pseudonymised report.
+    """
+    import re
+
+    known = sorted({str(i) for i in ids if isinstance(i, str) and i}, key=len, reverse=True)
+    if not known or not isinstance(text, str):
+        return text
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(i) for i in known) + r")(?!\w)")
+    return pattern.sub(lambda m: pseudonym(m.group(1), key), text)
+
+
+def merge_small_groups(frame: pd.DataFrame, *, group: str, size: str, min_size: int, other: str,
+                       sums: tuple[str, ...] = (), weighted: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list]:
+    """Rows of groups with fewer than ``min_size`` members (column ``size``) merged into one row ``other``.
+
+    ``sums`` are added up, ``weighted`` averaged with the group sizes as weights. When the merged
+    row itself still has fewer than ``min_size`` members its figures are blanked (NaN), so no
+    group smaller than ``min_size`` is ever published. Returns the table and the merged groups.
+    """
+    small = frame[size] < min_size
+    if not small.any():
+        return frame.reset_index(drop=True), []
+    part = frame[small]
+    row: dict = {c: pd.NA for c in frame.columns}
+    row[group] = other
+    members = int(part[size].sum())
+    row[size] = members
+    for c in sums:
+        if c in part:
+            row[c] = part[c].sum()
+    for c in weighted:
+        if c in part:
+            row[c] = float((part[c] * part[size]).sum() / members) if members else float("nan")
+    if members < min_size:
+        row = {c: (row[c] if c == group else float("nan")) for c in frame.columns}
+    out = pd.concat([frame[~small], pd.DataFrame([row], columns=frame.columns)], ignore_index=True)
+    return out, part[group].tolist()

@@ -34,7 +34,7 @@ from calibrate.dataset import Dataset
 from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
-from calibrate.privacy import pseudonym
+from calibrate.privacy import merge_small_groups, pseudonym
 from calibrate.targets.backtest import BacktestResult, backtest
 from calibrate.targets.fit import InsufficientHistory
 from calibrate.targets.plan import (PLANS, TargetPlan, TargetSettings, bonus_distribution, plan_label, plan_row,
@@ -151,9 +151,20 @@ def plans_table(plans: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     })
 
 
-def regions_table(regions: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Targets and expected shares per region, formatted."""
+def small_group_label(lang: str, min_group: int) -> str:
+    return text(lang, f"其他（不足 {min_group} 人的区域）", f"Other (regions under {min_group} managers)")
+
+
+def regions_table(regions: pd.DataFrame, lang: str = "en", *, min_group: int = 5) -> pd.DataFrame:
+    """Targets and expected shares per region, formatted; regions with fewer than ``min_group``
+    managers are merged into one row (blank when even that row is too small), see :func:`small_groups_note`."""
     t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    sums = ("new_hires", "last_year_actual", "median") + tuple(f"{p}_target" for p in PLANS)
+    regions, merged = merge_small_groups(regions, group="region", size="managers", min_size=min_group,
+                                         other=small_group_label(lang, min_group), sums=sums,
+                                         weighted=tuple(f"{p}_share" for p in PLANS))
+    if merged:
+        regions = regions.astype({c: float for c in regions.columns if c not in ("region", "managers")})
     out = pd.DataFrame({t("区域", "Region"): regions["region"], t("人数", "Managers"): regions["managers"],
                         t("新人", "New hires"): regions["new_hires"],
                         t("去年实际", "Last year"): regions["last_year_actual"].round(0),
@@ -165,11 +176,27 @@ def regions_table(regions: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+def small_groups_note(regions: pd.DataFrame, lang: str = "en", *, min_group: int = 5) -> str:
+    """The sentence a report shows under region tables when small regions were merged ('' when none)."""
+    small = regions.loc[regions["managers"] < min_group, "region"].tolist()
+    if not small:
+        return ""
+    return text(lang, f"为保护个人隐私，不足 {min_group} 人的 {len(small)} 个区域合并显示（人数不足时不显示数值）；"
+                      f"客户经理表中不显示这些区域的名称。",
+                f"To protect individuals, {len(small)} region(s) with fewer than {min_group} managers are shown "
+                f"merged (figures hidden when even the merged group is too small), and their names are not shown "
+                f"next to individual managers.")
+
+
 def managers_table(calibrated: pd.DataFrame, lang: str = "en", *, pseudonymise: bool = True, n: int = 8,
-                   plan: str = "current") -> pd.DataFrame:
+                   plan: str = "current", min_group: int = 5) -> pd.DataFrame:
     """The ``n`` managers least and most likely to reach the ``plan`` target, with their
-    equal-difficulty and allocated targets; pseudonymised IDs when asked (names never shown)."""
+    equal-difficulty and allocated targets; pseudonymised IDs when asked (names never shown).
+    The region of a manager whose region has fewer than ``min_group`` managers is not shown."""
     t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    sizes = calibrated["region"].map(calibrated["region"].value_counts())
+    calibrated = calibrated.assign(region=calibrated["region"].where(sizes >= min_group,
+                                                                     small_group_label(lang, min_group)))
     frame = calibrated.sort_values([f"{plan}_probability", "manager_id"])
     frame = pd.concat([frame.head(n), frame.tail(n)]) if len(frame) > 2 * n else frame
     ids = frame["pseudonym"] if pseudonymise else frame["manager_id"]
