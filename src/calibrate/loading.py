@@ -40,9 +40,10 @@ def validate(config: RunConfig | str | Path) -> ValidationReport:
 def config_problems(config: RunConfig) -> list[Problem]:
     """What the steps of a run would refuse in the config given its data sources (checked before computing)."""
     problems = []
-    shares = config.weights.get("shares") or {}
-    if ("ahp" in (config.weights.get("methods") or []) and isinstance(shares, dict)
-            and (shares.get("ahp") or 0) > 0 and "ahp_judgments" not in config.data):
+    shares, methods = config.weights.get("shares"), config.weights.get("methods")
+    ahp_share = shares.get("ahp") if isinstance(shares, dict) else None
+    if (isinstance(methods, (list, tuple)) and "ahp" in methods and isinstance(ahp_share, (int, float))
+            and ahp_share > 0 and "ahp_judgments" not in config.data):
         problems.append(Problem("config", None, None,
                                 "weights.shares.ahp is above 0 but there are no AHP judgments: add 'ahp_judgments' "
                                 "under 'data' in the config, or set weights.shares.ahp to 0"))

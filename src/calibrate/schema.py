@@ -493,11 +493,11 @@ def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: Va
     for pos in np.flatnonzero(w["indicator"].duplicated().to_numpy()):
         report.problems.append(Problem(info.label, info.row_number(pos), "indicator",
                                        f"indicator {w['indicator'].iloc[pos]} appears twice"))
-    dropped = sorted(set(w["indicator"]) - set(indicator_set.ids))
+    dropped = sorted(set(w["indicator"].dropna()) - set(indicator_set.ids))
     if dropped:
         report.warnings.append(Problem(info.label, None, "indicator",
                                        f"last year's indicator(s) not in this year's set: {', '.join(dropped)}"))
-    new = [i for i in indicator_set.ids if i not in set(w["indicator"])]
+    new = [i for i in indicator_set.ids if i not in set(w["indicator"].dropna())]
     if new:
         report.warnings.append(Problem(info.label, None, "indicator",
                                        f"new indicator(s) without a weight last year (taken as 0): {', '.join(new)}"))
