@@ -121,7 +121,7 @@ def master(small_company_master) -> Path:
     return small_company_master
 
 
-@settings(max_examples=60, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=150, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(corruption, min_size=1, max_size=3))
 def test_validate_never_ends_in_a_traceback(master, ops):

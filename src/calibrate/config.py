@@ -116,6 +116,8 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
         elif not isinstance(spec, (str, dict)) or not spec:
             errors.append(f"{where}: data: {key} must be a file name or a mapping (path/url with table or query), "
                           f"got {spec!r}")
+    if "indicator_set" in raw and (not isinstance(raw["indicator_set"], str) or not raw["indicator_set"].strip()):
+        errors.append(f"{where}: 'indicator_set' must be a template name or a YAML file, got {raw['indicator_set']!r}")
     if "output" in raw and not isinstance(raw["output"], (str, Path)):
         errors.append(f"{where}: 'output' must be a folder name, got {raw['output']!r}")
     lang = raw.get("lang", "zh")

@@ -165,17 +165,23 @@ def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
         report.rows[name] = len(table.frame)
     if any(p.row is None and "required column" in p.message for p in report.problems):
         return report  # cross-table checks need their columns; bad cells are skipped by each check
-    _check_managers(raw["managers"], report)
-    _check_performance(raw, report)
-    for name in ("survey", "reviews"):
-        if name in raw:
-            _check_known_managers(raw[name], report, name)
+    checks = [lambda: _check_managers(raw["managers"], report), lambda: _check_performance(raw, report)]
+    checks += [lambda name=name: _check_known_managers(raw[name], report, name)
+               for name in ("survey", "reviews") if name in raw]
     if "reviews" in raw:
-        _check_reviews(raw["reviews"], indicator_set, report)
+        checks.append(lambda: _check_reviews(raw["reviews"], indicator_set, report))
     if "ahp_judgments" in raw:
-        _check_judgments(raw["ahp_judgments"], judged_set or indicator_set, report)
+        checks.append(lambda: _check_judgments(raw["ahp_judgments"], judged_set or indicator_set, report))
     if "last_year_weights" in raw:
-        _check_last_weights(raw["last_year_weights"], indicator_set, report)
+        checks.append(lambda: _check_last_weights(raw["last_year_weights"], indicator_set, report))
+    for check in checks:
+        try:
+            check()
+        except (TypeError, ValueError, KeyError):
+            # a cross-table check stumbled on a cell already reported as bad (blank or mistyped):
+            # the problems listed explain it; without any, the failure is a bug and is raised
+            if not report.problems:
+                raise
     return report
 
 
@@ -466,21 +472,22 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
 
 def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
     j, info = report.tables["ahp_judgments"], table.info
+    j = j[j[["expert", "row", "col"]].notna().all(axis=1)]     # blank cells were reported already
     known = set(indicator_set.ids)
     for column in ("row", "col"):
         for pos in np.flatnonzero((~j[column].isin(known)).to_numpy()):
-            report.problems.append(Problem(info.label, info.row_number(pos), column,
+            report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), column,
                                            f"'{j[column].iloc[pos]}' is not an indicator of '{indicator_set.name}' "
                                            f"(indicators: {', '.join(indicator_set.ids)})"))
     same = j["row"] == j["col"]
     for pos in np.flatnonzero(same.to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(pos), "col",
+        report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), "col",
                                        "an indicator is compared with itself"))
     row_first = (j["row"] <= j["col"]).to_numpy(dtype=bool)
     low, high = j["row"].where(row_first, j["col"]), j["col"].where(row_first, j["row"])
     pair = j["expert"] + "|" + low + "|" + high
     for pos in np.flatnonzero(pair.duplicated(keep="first").to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(pos), "value",
+        report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), "value",
                                        f"expert {j['expert'].iloc[pos]} judged {j['row'].iloc[pos]} vs "
                                        f"{j['col'].iloc[pos]} twice"))
 
