@@ -17,7 +17,7 @@ import yaml
 
 import calibrate.pipeline as pipeline
 from calibrate.config import load_config
-from calibrate.report.execute import unclean_outputs
+from calibrate.report.clean import unclean_outputs
 from tests.test_pipeline import SMALL_SETTINGS
 
 pytestmark = pytest.mark.notebook

@@ -22,8 +22,8 @@ from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError, NotebookFailed
 from calibrate.loading import load_dataset
 from calibrate.report import atomic_run_folder, execute_notebook, git_revision, package_versions, render_html
-from calibrate.report.execute import check_clean
-from calibrate.report.folders import check_output_folder, failed_folder
+from calibrate.report.clean import check_clean
+from calibrate.report.folders import check_output_folder, failed_folder, remove_stale_partials
 from calibrate.redact import redact_config
 from calibrate.steps import all_steps
 from calibrate.steps.base import RunContext, Step, copy_indicator_set
@@ -66,11 +66,12 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     if unknown:
         raise CalibrateError(f"unknown report step(s) {', '.join(unknown)}; available: {', '.join(steps)}")
     final = config.run_folder()
+    remove_stale_partials(final.parent, say)  # left by runs that were killed (their process is gone)
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     reports: list[Path] = []
     try:
         # re-running some steps keeps the other steps' results from the last good run
-        with atomic_run_folder(final, start_from_previous=notebooks is not None, echo=say) as folder:
+        with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder:
             ctx = RunContext(config, dataset, folder)
             copy_indicator_set(ctx)
             for k, name in enumerate(names, start=1):
@@ -81,9 +82,9 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
                 t1 = time.perf_counter()
                 nb = execute_notebook(name, notebook_parameters(config, folder), folder,
                                       timeout=int(config.report.get("timeout", 900)))
-                check_clean(name, nb)
                 html = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
                                    stamp=_stamp_text(config.lang, stamp))
+                check_clean(name, nb)             # no warning, stderr or error output in any report
                 t2 = time.perf_counter()
                 timings[name] = {"compute": round(t1 - t0, 3), "notebook": round(t2 - t1, 3),
                                  "artifacts": len(written)}
