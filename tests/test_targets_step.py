@@ -134,9 +134,11 @@ def test_run_step_publishes_the_report_with_pseudonymised_ids(small_company_mast
     config = load_config(small_company_master / "calibrate.yaml", {"output": str(tmp_path), **SCENARIOS})
     result = pipeline.run(config, notebooks=["03_targets"], echo=None)
     folder = result.folder
-    for name in ("plans.csv", "calibrated_targets.csv", "manager_probabilities.csv", "regions.csv", "payout_curve.csv",
-                 "backtest.json", "reliability.csv", "model.csv", "share_distribution.csv", "bonus_distribution.csv"):
+    for name in ("plans.csv", "regions.csv", "payout_curve.csv",
+                 "backtest.json", "reliability.csv", "share_distribution.csv", "bonus_distribution.csv"):
         assert (folder / "targets" / name).exists(), name
+    for name in ("calibrated_targets.csv", "manager_probabilities.csv", "model.csv", "backtest_managers.csv"):
+        assert (folder / "private" / "targets" / name).exists() and not (folder / "targets" / name).exists(), name
     html = (folder / "03_targets.html").read_text(encoding="utf-8")
     assert "2025 年目标难度与奖金成本" in html and "data:image/png;base64" in html
     assert not re.search(r"\bM00\d\d\b", html) and re.search(r"P-[0-9a-f]{8}", html)    # pseudonymised

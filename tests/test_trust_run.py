@@ -153,3 +153,15 @@ def test_the_key_is_in_no_output_and_every_notebook_is_clean(hostile):
     for notebook in folder.glob("notebooks/*.ipynb"):
         assert unclean_outputs(notebook) == [], notebook.name
     assert not (folder.parent / ".failed").exists()
+
+
+def test_files_pairing_ids_with_pseudonyms_are_only_in_private(hostile):
+    folder = hostile["result"].folder
+    pairing = []
+    for path in folder.rglob("*.csv"):
+        columns = pd.read_csv(path, nrows=0).columns
+        if "manager_id" in columns and "pseudonym" in columns:
+            pairing.append(path.relative_to(folder))
+    assert len(pairing) >= 8
+    assert all(p.parts[0] == "private" for p in pairing), [str(p) for p in pairing if p.parts[0] != "private"]
+

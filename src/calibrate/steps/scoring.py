@@ -70,9 +70,11 @@ def resolve_weights(run_folder: Path, indicator_set: IndicatorSet, given: str | 
 
 
 def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, *, weights_source: str,
-                    key: bytes, lang: str = "en") -> list[Path]:
-    """Write the scoring artifacts into ``folder`` (usually ``<run>/scoring``)."""
+                    key: bytes, lang: str = "en", private: Path | None = None) -> list[Path]:
+    """Write the scoring artifacts into ``folder`` (usually ``<run>/scoring``); the per-manager tables,
+    which pair IDs with pseudonyms, into ``private`` (in a run ``<run>/private/scoring``; default ``folder``)."""
     folder = Path(folder)
+    private = Path(private) if private is not None else folder
 
     def named(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.reset_index() if "manager_id" not in frame.columns else frame.copy()
@@ -90,20 +92,20 @@ def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, 
     grades = annual[["manager_id", "score", "rank", "grade", "coefficient", "bonus", "improvement_plan",
                      "on_boundary"]]
     written = [
-        artifacts.write_csv(named(annual), folder / "scores.csv"),
-        artifacts.write_csv(named(grades), folder / "grades.csv"),
-        artifacts.write_csv(named(quarterly.reset_index()), folder / "quarterly.csv"),
-        artifacts.write_csv(named(card.points.reset_index()), folder / "points.csv"),
-        artifacts.write_csv(named(card.stability.managers), folder / "stability.csv"),
+        artifacts.write_csv(named(annual), private / "scores.csv"),
+        artifacts.write_csv(named(grades), private / "grades.csv"),
+        artifacts.write_csv(named(quarterly.reset_index()), private / "quarterly.csv"),
+        artifacts.write_csv(named(card.points.reset_index()), private / "points.csv"),
+        artifacts.write_csv(named(card.stability.managers), private / "stability.csv"),
         artifacts.write_csv(card.stability.draws, folder / "stability_draws.csv"),
         artifacts.write_csv(card.comparisons, folder / "comparisons.csv"),
         artifacts.write_csv(weights, folder / "weights.csv"),
         artifacts.write_csv(card.distribution(), folder / "grade_distribution.csv"),
     ]
     if card.customer is not None:
-        written.append(artifacts.write_csv(named(card.customer), folder / "customer.csv"))
+        written.append(artifacts.write_csv(named(card.customer), private / "customer.csv"))
     if card.reviews is not None:
-        written.append(artifacts.write_csv(named(card.reviews.scores), folder / "reviews360.csv"))
+        written.append(artifacts.write_csv(named(card.reviews.scores), private / "reviews360.csv"))
         written.append(artifacts.write_csv(card.reviews.rater_effects, folder / "rater_effects.csv"))
     written.append(artifacts.write_json({**card.summary(), "weights_source": weights_source},
                                         folder / "summary.json"))
@@ -126,7 +128,7 @@ def score_run(ctx: RunContext, weights_file: str | Path | None = None) -> tuple[
 def scoring_step(ctx: RunContext) -> list[Path]:
     card, source = score_run(ctx)
     return write_scorecard(card, ctx.path("scoring"), ctx.dataset.indicator_set, weights_source=source,
-                           key=ctx.config.pseudonym_key(), lang=ctx.config.lang)
+                           key=ctx.config.pseudonym_key(), lang=ctx.config.lang, private=ctx.path("private/scoring"))
 
 
 STEP = Step("scoring", "05_scoring", "客户经理评分与评级", "Manager scores and grades", scoring_step)

@@ -1,23 +1,23 @@
 """The run step ``03_targets``: the target plan and its backtest as artifacts, and what its notebook draws.
 
-Artifacts under ``targets/`` (manager IDs are real; a ``pseudonym`` column,
-keyed with the run's secret pseudonym key, lets reports hide them):
+Artifacts under ``targets/``; the four per-manager files (marked *) pair real manager IDs with
+their keyed pseudonyms and so go to ``private/targets/`` in a run (see :mod:`calibrate.privacy`):
 
 =========================== ==========================================================
 plans.csv                   one row per plan: target total, expected share reaching
                             target and its P5/P50/P95, bonus cost P50/P90/P99; the
                             ``data_targets`` row is the backtest year's real targets
-calibrated_targets.csv      per manager: every plan's target and hit probability
-manager_probabilities.csv   per plan and manager: probability, attainment quantiles, bonus
+calibrated_targets.csv *    per manager: every plan's target and hit probability
+manager_probabilities.csv * per plan and manager: probability, attainment quantiles, bonus
 regions.csv                 per region: targets and expected shares per plan
 share_distribution.csv      per plan: frequency of each number of managers on target
 bonus_distribution.csv      per plan: quantiles of the total bonus cost
 payout_curve.csv            the payout curve on an attainment grid
-model.csv / ramp.csv        the fitted model per manager; the new-hire ramp
+model.csv * / ramp.csv    the fitted model per manager; the new-hire ramp
 summary.json                settings, team-level estimates, headline numbers
 backtest.json               Brier score, shares predicted against realised (or why not run)
 reliability.csv             predicted probability bins against observed frequency
-backtest_managers.csv       per manager of the backtest year: target, actual, probability
+backtest_managers.csv *     per manager of the backtest year: target, actual, probability
 =========================== ==========================================================
 """
 from __future__ import annotations
@@ -72,9 +72,11 @@ def compute_targets(config: RunConfig, ds: Dataset,
 
 
 def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: Path, *, key: bytes,
-                           backtest_reason: str | None = None) -> list[Path]:
-    """Write the artifacts listed in the module docstring into ``folder``; returns their paths."""
+                           backtest_reason: str | None = None, private: Path | None = None) -> list[Path]:
+    """Write the artifacts listed in the module docstring into ``folder`` (the per-manager ones
+    pairing IDs with pseudonyms into ``private``, default ``folder``); returns their paths."""
     folder = Path(folder)
+    private = Path(private) if private is not None else folder
     results = dict(plan.results)
     rows = [plan_row(name, r, year=plan.year, median_total=float(plan.fit.model.median.sum()),
                      last_year=plan.fit.to_frame()["last_year_actual"].to_numpy(dtype=float))
@@ -107,25 +109,26 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
     ramp = plan.fit.ramp.to_frame()
     return [
         artifacts.write_csv(plans, folder / "plans.csv"),
-        artifacts.write_csv(with_pseudonym(plan.managers), folder / "calibrated_targets.csv"),
-        artifacts.write_csv(with_pseudonym(plan.probabilities()), folder / "manager_probabilities.csv"),
+        artifacts.write_csv(with_pseudonym(plan.managers), private / "calibrated_targets.csv"),
+        artifacts.write_csv(with_pseudonym(plan.probabilities()), private / "manager_probabilities.csv"),
         artifacts.write_csv(plan.regions(), folder / "regions.csv"),
         artifacts.write_csv(share_distribution(results), folder / "share_distribution.csv"),
         artifacts.write_csv(bonus_distribution(results), folder / "bonus_distribution.csv"),
         artifacts.write_csv(plan.payout_curve(), folder / "payout_curve.csv"),
-        artifacts.write_csv(with_pseudonym(plan.fit.to_frame()), folder / "model.csv"),
+        artifacts.write_csv(with_pseudonym(plan.fit.to_frame()), private / "model.csv"),
         artifacts.write_csv(ramp, folder / "ramp.csv"),
         artifacts.write_json(plan.summary(), folder / "summary.json"),
         artifacts.write_json(bt_json, folder / "backtest.json"),
         artifacts.write_csv(reliability, folder / "reliability.csv"),
-        artifacts.write_csv(bt_managers, folder / "backtest_managers.csv"),
+        artifacts.write_csv(bt_managers, private / "backtest_managers.csv"),
     ]
 
 
 def targets_step(ctx: RunContext) -> list[Path]:
     """Compute the plan and backtest with the run's config and write them under ``targets/``."""
     plan, bt, reason = compute_targets(ctx.config, ctx.dataset)
-    return write_target_artifacts(plan, bt, ctx.path(FOLDER), key=ctx.config.pseudonym_key(), backtest_reason=reason)
+    return write_target_artifacts(plan, bt, ctx.path(FOLDER), key=ctx.config.pseudonym_key(), backtest_reason=reason,
+                                  private=ctx.path(f"private/{FOLDER}"))
 
 
 STEP = Step("targets", "03_targets", "目标难度与奖金成本", "Target difficulty and bonus cost", targets_step)
