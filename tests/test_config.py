@@ -53,7 +53,10 @@ def test_every_problem_is_reported_at_once(small_company):
         "baseline 0.2)" in lines
     )
     assert "calibrate.yaml: report.timeout: -5: Input should be greater than 0" in lines
-    assert "calibrate.yaml: privacy: unknown key 'pseudonymize' (allowed: pseudonymise, salt)" in lines
+    assert (
+        "calibrate.yaml: privacy: unknown key 'pseudonymize' (allowed: key_file, min_group_size, pseudonymise)" in lines
+    )
+    assert any(line.startswith("calibrate.yaml: privacy: 'salt' is no longer used") for line in lines)
     assert "calibrate.yaml: lang 'fr' must be 'zh' or 'en'" in lines
 
 
@@ -97,8 +100,10 @@ def test_readme_config_table_is_generated_from_the_model():
 def test_a_new_weight_setting_or_privacy_key_needs_one_field(small_company):
     from calibrate.weights.proposal import WeightSettings
 
-    cfg = load_config(_with(small_company, privacy={"salt": "pepper"}))
-    assert cfg.privacy.salt == "pepper" == cfg.salt and cfg.model is not None and cfg.model.year == cfg.year
+    cfg = load_config(_with(small_company, privacy={"min_group_size": 7}))
+    assert (
+        cfg.privacy.min_group_size == 7 == cfg.min_group_size and cfg.model is not None and cfg.model.year == cfg.year
+    )
     assert WeightSettings.from_config({"bootstrap": 0, "ci_level": 0.8}).to_dict() == {
         **WeightSettings().to_dict(),
         "bootstrap": 0,

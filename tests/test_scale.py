@@ -264,8 +264,7 @@ def test_expanding_periods_by_distinct_label_is_the_row_by_row_table():
     ("a,b\nNA,null\n", True),                                       # 'NA' stays text, as pandas reads it here
     ('a,b\n"1,5",2\n', False),                                      # quotes: pandas' reader
     ("a,b,c\n1,2\n", False),                                        # a short row: pandas' reader (fills blanks)
-    ("a,a\n1,2\n", False),                                          # repeated header names: pandas renames
-])
+])                 # repeated header names are refused (tests/test_trust.py::test_a_duplicated_column_name_is_rejected)
 def test_plain_csv_read_by_arrow_is_what_pandas_reads(tmp_path, content, fast):
     path = tmp_path / "t.csv"
     path.write_bytes(content.encode("utf-8"))

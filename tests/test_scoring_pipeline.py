@@ -28,7 +28,7 @@ def scoring_run(small_company_master, tmp_path_factory):
 def test_report_runs_and_shows_pseudonyms_only(scoring_run):
     html = (scoring_run.folder / "05_scoring.html").read_text(encoding="utf-8")
     assert "Manager scores and grades" in html and "data:image/png;base64" in html
-    scores = pd.read_csv(scoring_run.folder / "scoring/scores.csv")
+    scores = pd.read_csv(scoring_run.folder / "private/scoring/scores.csv")
     shown = [p for p in scores["pseudonym"] if p in html]
     assert shown                                                   # the breakdown and boundary tables
     assert not any(m in html for m in scores["manager_id"])       # no real ids in the report
@@ -36,7 +36,7 @@ def test_report_runs_and_shows_pseudonyms_only(scoring_run):
 
 @pytest.mark.notebook
 def test_scores_add_up_grades_follow_the_quotas_and_boundaries_match(scoring_run):
-    folder = scoring_run.folder / "scoring"
+    folder = scoring_run.folder / "private" / "scoring"        # per-manager tables pair IDs with pseudonyms
     scores = pd.read_csv(folder / "scores.csv")
     points = scores.filter(like="points_")
     assert np.allclose(points.sum(axis=1), scores["score"])      # the breakdown adds up to the score
@@ -49,7 +49,7 @@ def test_scores_add_up_grades_follow_the_quotas_and_boundaries_match(scoring_run
     assert (stability["on_boundary"] == (stability["p_grade_change"] >= 0.2)).all()
     moving = stability["p_grade_change"] > 0
     assert stability.loc[moving, "distance_to_cut"].mean() < stability.loc[~moving, "distance_to_cut"].mean()
-    weights = pd.read_csv(folder / "weights.csv")
+    weights = pd.read_csv(scoring_run.folder / "scoring" / "weights.csv")
     assert weights["source"].unique().tolist() == ["indicator_set_default"]
     assert weights["weight"].sum() == pytest.approx(1.0)
 

@@ -107,7 +107,7 @@ def test_artifacts_are_byte_identical_for_a_seed(small, tmp_path):
     written = []
     for name in ("a", "b"):
         plan, bt, reason = compute_targets(config, ds)
-        written.append(write_target_artifacts(plan, bt, tmp_path / name, salt=config.salt, backtest_reason=reason))
+        written.append(write_target_artifacts(plan, bt, tmp_path / name, key=config.pseudonym_key(), backtest_reason=reason))
     assert [p.name for p in written[0]] == [p.name for p in written[1]]
     for a, b in zip(*written):
         assert a.read_bytes() == b.read_bytes(), a.name
@@ -118,11 +118,11 @@ def test_artifacts_are_byte_identical_for_a_seed(small, tmp_path):
     assert backtest["available"] and backtest["fit_last_quarter"] == "2023Q4"
     assert plans.loc[4, "realised_share"] == pytest.approx(backtest["realised_share"])
     calibrated = pd.read_csv(tmp_path / "a" / "calibrated_targets.csv")
-    assert calibrated.loc[0, "pseudonym"] == pseudonym(calibrated.loc[0, "manager_id"], config.salt)
+    assert calibrated.loc[0, "pseudonym"] == pseudonym(calibrated.loc[0, "manager_id"], config.pseudonym_key())
 
 
 def test_managers_table_hides_ids_when_asked(plan):
-    frame = plan.managers.assign(pseudonym=[pseudonym(m) for m in plan.managers["manager_id"]])
+    frame = plan.managers.assign(pseudonym=[pseudonym(m, b"test-key-0123456789abcdef") for m in plan.managers["manager_id"]])
     hidden = managers_table(frame, "en", pseudonymise=True, n=3)
     shown = managers_table(frame, "en", pseudonymise=False, n=3)
     assert hidden["Manager"].str.startswith("P-").all() and shown["Manager"].str.startswith("M").all()
@@ -134,9 +134,11 @@ def test_run_step_publishes_the_report_with_pseudonymised_ids(small_company_mast
     config = load_config(small_company_master / "calibrate.yaml", {"output": str(tmp_path), **SCENARIOS})
     result = pipeline.run(config, notebooks=["03_targets"], echo=None)
     folder = result.folder
-    for name in ("plans.csv", "calibrated_targets.csv", "manager_probabilities.csv", "regions.csv", "payout_curve.csv",
-                 "backtest.json", "reliability.csv", "model.csv", "share_distribution.csv", "bonus_distribution.csv"):
+    for name in ("plans.csv", "regions.csv", "payout_curve.csv",
+                 "backtest.json", "reliability.csv", "share_distribution.csv", "bonus_distribution.csv"):
         assert (folder / "targets" / name).exists(), name
+    for name in ("calibrated_targets.csv", "manager_probabilities.csv", "model.csv", "backtest_managers.csv"):
+        assert (folder / "private" / "targets" / name).exists() and not (folder / "targets" / name).exists(), name
     html = (folder / "03_targets.html").read_text(encoding="utf-8")
     assert "2025 年目标难度与奖金成本" in html and "data:image/png;base64" in html
     assert not re.search(r"\bM00\d\d\b", html) and re.search(r"P-[0-9a-f]{8}", html)    # pseudonymised

@@ -43,6 +43,8 @@ def run(small_company_master, tmp_path_factory):
     text = text.replace("managers: managers.csv", f"managers: {small_company_master / 'managers.csv'}")
     for name in ("performance.csv", "survey.parquet", "reviews_360.csv", "ahp_judgments.csv", "last_year_weights.csv"):
         text = text.replace(f": {name}", f": {small_company_master / name}")
+    # the same pseudonym key as the step run above (pseudonyms are keyed; see calibrate.privacy)
+    text = text.replace("privacy:\n", f"privacy:\n  key_file: {small_company_master / '.calibrate-key'}\n")
     cfg_file.write_text(text + "weights:\n  bootstrap: 30\n", encoding="utf-8")
     return {"ctx": ctx, "paths": paths, "folder": folder, "cli_out": cli_out, "cli_config": cfg_file, "main": main}
 

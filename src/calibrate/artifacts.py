@@ -2,6 +2,11 @@
 
 Every artifact is written deterministically (fixed float format, sorted JSON keys),
 so that the same config and data give byte-identical files.
+
+CSV files are opened by people in spreadsheets, so a text cell (or column name)
+that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is written with
+a leading ``'`` (OWASP, "CSV Injection"): a spreadsheet shows it as text and never
+runs it as a formula. Numbers stay numbers: only text cells are touched.
 """
 from __future__ import annotations
 
@@ -16,8 +21,34 @@ import pandas as pd
 FLOAT_FORMAT = "%.10g"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_text(value: Any) -> Any:
+    """``'`` + text when the text could start a spreadsheet formula; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names cannot run as spreadsheet formulas."""
+    text_columns = [c for c in frame.columns
+                    if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+    needs = any(isinstance(c, str) and c.startswith(FORMULA_START) for c in frame.columns) or any(
+        frame[c].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).any() for c in text_columns)
+    if not needs:
+        return frame
+    out = frame.copy()
+    for c in text_columns:
+        out[c] = out[c].map(neutralise_text)
+    out.columns = [neutralise_text(c) for c in out.columns]
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
+    frame = neutralise_formulas(frame)
     frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     return path
 

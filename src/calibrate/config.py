@@ -18,20 +18,35 @@ writes the README's config section from it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 
 from calibrate.errors import ConfigError
 from calibrate.scoring.settings import DEFAULT_SCORING, ScoringSettings
 from calibrate.targets.plan import DEFAULT_TARGETS, TargetSettings
 from calibrate.weights.proposal import WeightSettings
+from calibrate.yamlsafe import load_yaml
 
 DATA_KEYS = ("managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights")
 LANGS = ("zh", "en")
+MAX_RUN_NAME = 100
+SALT_GONE = (
+    "privacy: 'salt' is no longer used: pseudonyms are keyed with a secret key kept outside the config "
+    "and the outputs. Remove 'salt'; the key is read from $CALIBRATE_PSEUDONYM_KEY or privacy: key_file "
+    "(default .calibrate-key beside the config)"
+)
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 DataSource = str | dict[str, Any]
@@ -41,8 +56,17 @@ class PrivacySection(BaseModel):
     """How managers appear in reports."""
 
     model_config = _STRICT
-    pseudonymise: bool = Field(True, description="reports show keyed pseudonyms (P-xxxxxxxx) and no names")
-    salt: str = Field("calibrate", description="salt of the pseudonyms")
+    pseudonymise: StrictBool = Field(
+        True, description="reports show keyed pseudonyms (P-xxxxxxxxxxxxxxxx) and no names"
+    )
+    key_file: str | None = Field(
+        None,
+        description="file holding the secret pseudonym key (created on first use); default .calibrate-key "
+        "beside the config; $CALIBRATE_PSEUDONYM_KEY wins when set; never inside the output folder",
+    )
+    min_group_size: StrictInt = Field(
+        5, ge=1, description="groups (regions) smaller than this are merged or hidden in every report table and chart"
+    )
 
 
 class ReportSection(BaseModel):
@@ -107,9 +131,9 @@ class ConfigModel(BaseModel):
     run_name: str | None = Field(
         None, description="the run folder <output>/<run_name>/; default: the config's folder name"
     )
-    year: int = Field(0, description="the last year of data; weights and targets are proposed for the next one")
+    year: StrictInt = Field(0, description="the last year of data; weights and targets are proposed for the next one")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
-    seed: int = Field(0, description="one seed for every random draw of the run")
+    seed: StrictInt = Field(0, description="one seed for every random draw of the run")
     indicator_set: str = Field("account_manager", description="a template name or a YAML file")
     description: str | None = Field(None, description="free text")
     data: DataSection = Field(description="the tables to read (paths relative to the config file)")
@@ -162,8 +186,21 @@ class ConfigModel(BaseModel):
     @field_validator("run_name")
     @classmethod
     def _plain_name(cls, v: str | None) -> str | None:
-        if v is not None and (not v or any(ch in v for ch in "/\\:") or v.startswith(".")):
-            raise ValueError(f"run_name {v!r} must be a plain folder name")
+        if v is None:
+            return v
+        if (
+            not v
+            or any(ch in v for ch in "/\\:")
+            or v.startswith(".")
+            or any(not ch.isprintable() for ch in v)
+            or v != v.strip()
+        ):
+            raise ValueError(
+                f"run_name {v!r} must be a plain folder name "
+                "(no '/', '\\', ':', leading '.', control characters or surrounding spaces)"
+            )
+        if len(v) > MAX_RUN_NAME:
+            raise ValueError(f"run_name is {len(v)} characters long; at most {MAX_RUN_NAME}")
         return v
 
 
@@ -182,7 +219,8 @@ class RunConfig:
     data: dict[str, Any]
     output: Path
     pseudonymise: bool = True
-    salt: str = "calibrate"
+    key_file: Path | None = None  # None: .calibrate-key beside the config (see calibrate.privacy)
+    min_group_size: int = 5  # groups smaller than this are not shown in reports
     weights: dict[str, Any] = field(default_factory=_weights_defaults)
     targets: dict[str, Any] = field(default_factory=_targets_defaults)
     scoring: dict[str, Any] = field(default_factory=_scoring_defaults)
@@ -210,6 +248,24 @@ class RunConfig:
     def run_folder(self) -> Path:
         return self.output / self.run_name
 
+    def pseudonym_key_file(self) -> Path:
+        from calibrate.privacy import DEFAULT_KEY_FILE
+
+        return self.key_file if self.key_file is not None else self.base_dir / DEFAULT_KEY_FILE
+
+    def pseudonym_key(self) -> bytes:
+        """The secret pseudonym key (environment or key file, created on first use); never written to outputs."""
+        from calibrate.privacy import KEY_ENV, load_key
+
+        key_file = self.pseudonym_key_file().resolve()
+        output = self.output.resolve()
+        if os.environ.get(KEY_ENV) is None and (key_file == output or output in key_file.parents):
+            raise ConfigError(
+                f"privacy: key_file {key_file} is inside the output folder {output}; "
+                f"keep the pseudonym key outside every run's output"
+            )
+        return load_key(key_file)
+
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
     """Read and check a run config; ``overrides`` replace top-level keys (e.g. from the CLI)."""
@@ -217,9 +273,10 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     if not path.exists():
         raise ConfigError(f"config file {path} not found")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path.name}: not valid YAML ({exc})") from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    raw = load_yaml(text, path.name) or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path.name}: expected a mapping of settings")
     raw.update({k: v for k, v in (overrides or {}).items() if v is not None})
@@ -229,11 +286,23 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
 def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
     """Check a config mapping with :class:`ConfigModel`; every problem is reported at once."""
     where = path.name if path else "config"
+    problems: list[str] = []
+    privacy = raw.get("privacy")
+    if isinstance(privacy, dict) and "salt" in privacy:  # the old unkeyed pseudonyms: say how to move on
+        problems.append(f"{where}: {SALT_GONE}")
+        raw = {**raw, "privacy": {k: v for k, v in privacy.items() if k != "salt"}}
     try:
         model = ConfigModel.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError("\n".join(_message(where, e) for e in exc.errors())) from None
+        problems += [m for m in (_message(where, e) for e in exc.errors()) if m]
+    if problems:
+        raise ConfigError("\n".join(problems))
     run_name = model.run_name or (path.parent.name if path else "run")
+    key_file = None
+    if model.privacy.key_file is not None:
+        key_file = Path(model.privacy.key_file).expanduser()
+        if not key_file.is_absolute():
+            key_file = (path.resolve().parent if path else Path(".").resolve()) / key_file
     return RunConfig(
         run_name=run_name,
         year=model.year,
@@ -243,7 +312,8 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
         data=model.data.model_dump(exclude_none=True),
         output=Path(model.output),
         pseudonymise=model.privacy.pseudonymise,
-        salt=model.privacy.salt,
+        key_file=key_file,
+        min_group_size=model.privacy.min_group_size,
         weights={**_weights_defaults(), **model.weights},
         targets={**_targets_defaults(), **model.targets},
         scoring={**_scoring_defaults(), **model.scoring},
@@ -272,6 +342,20 @@ def _message(where: str, error: Any) -> str:
         return f"{where}: {key}: missing"
     if kind == "literal_error" and key == "lang":
         return f"{where}: lang {error['input']!r} must be 'zh' or 'en'"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"{where}: {key} must be a whole number, got {error['input']!r}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"{where}: {key} must be true or false, got {error['input']!r}"
+    if kind == "dict_type" and loc and loc[0] == "data":
+        return ""  # the text alternative of the same source says it
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{where}: '{key}' must be a mapping of settings, got {error['input']!r}"
+    if kind == "string_type" and loc and loc[0] == "data":
+        return f"{where}: {key} must be a file name or a mapping (path/url with table or query), got {error['input']!r}"
+    if kind == "string_type" and key == "output":
+        return f"{where}: 'output' must be a folder name, got {error['input']!r}"
+    if kind == "string_type":
+        return f"{where}: '{key}' must be text (a name), got {error['input']!r}"
     return f"{where}: {key}: {error['input']!r}: {error['msg']}"
 
 

@@ -33,7 +33,7 @@ class Dataset:
 def build_dataset(raw: dict[str, RawTable], indicator_set: IndicatorSet,
                   check_with: IndicatorSet | None = None) -> Dataset:
     """Validate raw tables (against ``check_with`` when given, e.g. the union of several sets) and type them."""
-    report = validate_tables(raw, check_with or indicator_set)
+    report = validate_tables(raw, check_with or indicator_set, indicator_set)
     if not report.ok:
         raise ValidationError(report.problems)
     t = report.tables

@@ -15,6 +15,7 @@ for Parquet and SQL they count records from 1.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,18 +88,20 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
         sheet = options.get("sheet", 0)
         try:
             frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
+            header = pd.read_excel(path, sheet_name=sheet, dtype=object, header=None, nrows=1)
+            header = header.iloc[0].tolist() if len(header) else None
         except ValueError as exc:
             raise DataSourceError(f"{path.name}: cannot read sheet {sheet!r} ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for damaged files
             raise DataSourceError(f"{path.name}: not a readable Excel workbook ({exc})") from None
         label = path.name if sheet == 0 else f"{path.name} [sheet {sheet}]"
-        return RawTable(_clean_columns(frame), SourceInfo(label, "xlsx", 2, digest, str(path)))
+        return RawTable(_clean_columns(frame, label, header), SourceInfo(label, "xlsx", 2, digest, str(path)))
     if suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001
             raise DataSourceError(f"{path.name}: not a readable Parquet file ({exc})") from None
-        return RawTable(_clean_columns(frame), SourceInfo(path.name, "parquet", 1, digest, str(path)))
+        return RawTable(_clean_columns(frame, path.name), SourceInfo(path.name, "parquet", 1, digest, str(path)))
     if suffix in (".duckdb", ".db"):
         raise DataSourceError(f"{path.name}: a database file needs a table, e.g. {{path: {path.name}, table: performance}}")
     raise DataSourceError(f"{path.name}: unsupported file type '{suffix}' (use .csv, .xlsx, .parquet or a database)")
@@ -110,12 +113,14 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
     if str(options.get("encoding", "utf-8")).lower().replace("_", "-") in UTF8_NAMES:
         fast = _read_plain_csv_arrow(path, sep)
         if fast is not None:
-            return _clean_columns(fast)
+            return _clean_columns(fast, path.name)
     last_error: Exception | None = None
     for encoding in encodings:
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=sep)
-            return _clean_columns(frame)
+            header = pd.read_csv(path, dtype=str, header=None, nrows=1, keep_default_na=False, encoding=encoding,
+                                 sep=sep).iloc[0].tolist()       # the names as written (pandas renames repeats)
+            return _clean_columns(frame, path.name, header)
         except UnicodeDecodeError as exc:
             last_error = exc
         except pd.errors.ParserError as exc:
@@ -179,12 +184,13 @@ def _read_duckdb(path: Path, spec: dict[str, Any]) -> RawTable:
         raise DataSourceError(f"{path}: database file not found")
     query = _query(spec, path.name)
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        # read-only and no file access from SQL: a query cannot write (COPY ... TO) or read other files
+        with duckdb.connect(str(path), read_only=True, config={"enable_external_access": False}) as con:
             frame = con.execute(query).df()
     except duckdb.Error as exc:
         raise DataSourceError(f"{path.name}: {query!r} failed ({exc})") from None
     label = f"{path.name}:{spec.get('table', 'query')}"
-    return RawTable(_clean_columns(frame), SourceInfo(label, "duckdb", 1, _frame_sha256(frame), str(path)))
+    return RawTable(_clean_columns(frame, label), SourceInfo(label, "duckdb", 1, _frame_sha256(frame), str(path)))
 
 
 def _read_sqlalchemy(spec: dict[str, Any]) -> RawTable:
@@ -200,12 +206,21 @@ def _read_sqlalchemy(spec: dict[str, Any]) -> RawTable:
     except Exception as exc:  # noqa: BLE001 - drivers raise their own types
         raise DataSourceError(f"{_safe_url(url)}: {query!r} failed ({exc})") from None
     label = f"{_safe_url(url)}:{spec.get('table', 'query')}"
-    return RawTable(_clean_columns(frame), SourceInfo(label, "sql", 1, _frame_sha256(frame), _safe_url(url)))
+    return RawTable(_clean_columns(frame, label), SourceInfo(label, "sql", 1, _frame_sha256(frame), _safe_url(url)))
+
+
+_READ_ONLY = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 def _query(spec: dict[str, Any], where: str) -> str:
     if "query" in spec:
-        return str(spec["query"])
+        query = str(spec["query"])
+        plain = _COMMENTS.sub(" ", query).strip().rstrip(";").strip()
+        if not _READ_ONLY.match(plain) or ";" in plain:
+            raise DataSourceError(f"{where}: the query must be one SELECT (or WITH ... SELECT) statement; "
+                                  f"calibrate only reads data")
+        return query
     if "table" in spec:
         table = str(spec["table"])
         if not table.replace("_", "").replace(".", "").isalnum():
@@ -224,9 +239,18 @@ def _safe_url(url: str) -> str:
         return url.split("@")[-1]
 
 
-def _clean_columns(frame: pd.DataFrame) -> pd.DataFrame:
+def _clean_columns(frame: pd.DataFrame, label: str = "data source", header: list | None = None) -> pd.DataFrame:
+    """Column names stripped; DataSourceError when a name appears twice (as written in ``header``, if given)."""
     frame = frame.copy()
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    names = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    written = [str(c).strip().lstrip("\ufeff") for c in header] if header is not None else names
+    seen: dict[str, int] = {}
+    for k, name in enumerate(written, start=1):
+        if name in seen and name not in ("", "nan", "None"):
+            raise DataSourceError(f"{label} row 1, column {name}: the column name appears twice "
+                                  f"(columns {seen[name]} and {k}); rename or remove one")
+        seen.setdefault(name, k)
+    frame.columns = names
     return frame.reset_index(drop=True)
 
 

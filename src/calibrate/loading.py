@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset, build_dataset
-from calibrate.errors import DataSourceError
+from calibrate.errors import DataSourceError, Problem, ValidationError
 from calibrate.indicators import load_indicator_set
 from calibrate.io import RawTable, read_source
 from calibrate.schema import ValidationReport, validate_tables
@@ -32,13 +32,31 @@ def validate(config: RunConfig | str | Path) -> ValidationReport:
     if not isinstance(config, RunConfig):
         config = load_config(config)
     indicator_set = load_indicator_set(config.indicator_set_path())
-    return validate_tables(read_sources(config), indicator_set)
+    report = validate_tables(read_sources(config), indicator_set)
+    report.problems[:0] = config_problems(config)
+    return report
+
+
+def config_problems(config: RunConfig) -> list[Problem]:
+    """What the steps of a run would refuse in the config given its data sources (checked before computing)."""
+    problems = []
+    shares, methods = config.weights.get("shares"), config.weights.get("methods")
+    ahp_share = shares.get("ahp") if isinstance(shares, dict) else None
+    if (isinstance(methods, (list, tuple)) and "ahp" in methods and isinstance(ahp_share, (int, float))
+            and ahp_share > 0 and "ahp_judgments" not in config.data):
+        problems.append(Problem("config", None, None,
+                                "weights.shares.ahp is above 0 but there are no AHP judgments: add 'ahp_judgments' "
+                                "under 'data' in the config, or set weights.shares.ahp to 0"))
+    return problems
 
 
 def load_dataset(config: RunConfig | str | Path) -> Dataset:
     """Read, validate and type the data of a run; raises ValidationError listing every problem."""
     if not isinstance(config, RunConfig):
         config = load_config(config)
+    problems = config_problems(config)
+    if problems:
+        raise ValidationError(problems)
     return build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
 
 

@@ -24,6 +24,7 @@ from calibrate.dataset import Dataset
 from calibrate.distributed import executor_for
 from calibrate.errors import CalibrateError, NotebookFailed
 from calibrate.loading import load_dataset
+from calibrate.redact import redact_config
 from calibrate.report import (
     atomic_run_folder,
     execute_notebook,
@@ -32,6 +33,8 @@ from calibrate.report import (
     package_versions,
     render_html,
 )
+from calibrate.report.clean import check_clean
+from calibrate.report.folders import check_output_folder, failed_folder, remove_stale_partials
 from calibrate.report.webfont import embed_cjk_font_in_pages
 from calibrate.steps import all_steps
 from calibrate.steps.base import RunContext, Step, copy_indicator_set
@@ -61,6 +64,8 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     say = echo or (lambda _message: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    check_output_folder(config.output)        # a read-only or full output folder: one line, before any work
+    config.pseudonym_key()                    # the key (created on first use) before any work
     t0 = time.perf_counter()
     dataset = load_dataset(config)            # raises before anything is written
     timings["load_and_validate"] = round(time.perf_counter() - t0, 3)
@@ -72,6 +77,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     if unknown:
         raise CalibrateError(f"unknown report step(s) {', '.join(unknown)}; available: {', '.join(steps)}")
     final = config.run_folder()
+    remove_stale_partials(final.parent, say)  # left by runs that were killed (their process is gone)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     reports: list[Path] = []
     try:
@@ -91,6 +97,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
                                       kernel=kernel)
                 page = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
                                    stamp=_stamp_text(config.lang, stamp), font=False)
+                check_clean(name, nb)             # no warning, stderr or error output in any report
                 return page, time.perf_counter() - t
 
             # Step k's notebook runs in the kernel (another process) while step k+1 computes here: its
@@ -118,7 +125,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
             manifest = _manifest(config, dataset, folder, timings, stamp)
             artifacts.write_json(manifest, folder / "manifest.json")
     except NotebookFailed as exc:
-        failed = final.parent / f"{final.name}.failed"
+        failed = failed_folder(final)
         raise NotebookFailed(str(exc).replace("{failed}", str(failed))) from None
     say(f"run folder ready: {final}")
     return RunResult(final, manifest, reports)
@@ -150,8 +157,20 @@ def _scheduler_label(scheduler: str) -> str:
 
 def notebook_parameters(config: RunConfig, folder: Path) -> dict[str, Any]:
     return {"run_dir": str(folder.resolve()), "lang": config.lang, "seed": config.seed,
-            "pseudonymise": config.pseudonymise}
+            "pseudonymise": config.pseudonymise, "min_group_size": config.min_group_size}
 
+
+def _relative(location: str | None, base: Path) -> str | None:
+    """A file location relative to the config's folder (never the machine's absolute path); URLs as they are."""
+    if not location or "://" in str(location):
+        return location
+    path = Path(location)
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return path.name
 
 def _stamp_text(lang: str, stamp: str) -> str:
     return f"生成时间 {stamp}" if lang == "zh" else f"Generated {stamp}"
@@ -162,12 +181,12 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
     return {
         "run_name": config.run_name,
         "created": stamp,
-        "config_file": str(config.path) if config.path else None,
-        "config": config.raw,
+        "config_file": config.path.name if config.path else None,
+        "config": redact_config(config.raw),
         "seed": config.seed,
         "steps_run": [k for k in timings if k not in ("load_and_validate", "total")],
         "indicator_set": dataset.indicator_set.name,
-        "data": {name: {"source": info.label, "location": info.location, "kind": info.kind,
+        "data": {name: {"source": info.label, "location": _relative(info.location, config.base_dir), "kind": info.kind,
                         "sha256": info.sha256, "rows": dataset.report.rows.get(name)}
                  for name, info in dataset.sources.items()},
         "artifacts": {str(p.relative_to(folder)): artifacts.sha256_of(p) for p in files},

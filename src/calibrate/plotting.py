@@ -7,8 +7,10 @@ the ``cvttf-notosanscjk-regular`` package, so charts need nothing from the syste
 """
 from __future__ import annotations
 
+import html
 import logging
 import os
+import re
 from functools import lru_cache
 
 import matplotlib.pyplot as plt
@@ -49,6 +51,18 @@ def use_theme(lang: str = "zh") -> None:
 def text(lang: str, zh: str, en: str) -> str:
     """Pick the label for the report language."""
     return zh if lang == "zh" else en
+
+
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\](){}#!|~])")
+
+
+def escape(value: object) -> str:
+    """Text from data or config made inert for a Markdown or HTML report: no tag, link or emphasis is formed.
+
+    >>> escape("<b>x</b> [y](javascript:1)")
+    '&lt;b&gt;x&lt;/b&gt; \\\\[y\\\\]\\\\(javascript:1\\\\)'
+    """
+    return html.escape(_MARKDOWN_SIGNS.sub(r"\\\1", str(value)), quote=True)
 
 
 def table(frame: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()):

@@ -29,6 +29,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     hint: str = ""
+    positive: bool = False        # strictly above 0 (a target of 0 cannot be attained or divided by)
 
     def range_text(self) -> str:
         if self.hint:
@@ -38,6 +39,9 @@ class Column:
         if self.low is not None:
             return f"at least {_fmt(self.low)}"
         return f"at most {_fmt(self.high)}"
+
+
+MAX_MAGNITUDE = 1e15      # no amount, count or score of a sales team comes near this; 1e308 overflows sums
 
 
 def _fmt(x: float) -> str:
@@ -56,7 +60,7 @@ TABLES: dict[str, list[Column]] = {
     "performance": [
         Column("manager_id", "text"),
         Column("period", "quarter"),
-        Column("revenue_target", "float", low=0, hint="a positive amount"),
+        Column("revenue_target", "float", low=0, hint="a positive amount", positive=True),
         Column("revenue", "float", low=0),
         Column("profit", "float", required=False),
         Column("new_customers", "int", required=False, low=0),
@@ -130,12 +134,22 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet) -> ValidationReport:
-    """Check types, ranges, duplicates, unknown managers and missing periods; all problems together."""
+def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
+                    judged_set: IndicatorSet | None = None) -> ValidationReport:
+    """Check types, ranges, duplicates, unknown managers and missing periods; all problems together.
+
+    AHP judgments must name indicators of ``judged_set`` (default ``indicator_set``: the run's own set,
+    when ``indicator_set`` is a union of sets being compared).
+    """
     report = ValidationReport()
     for name in ("managers", "performance"):
         if name not in raw:
             report.problems.append(Problem("config", None, None, f"no '{name}' data source is configured"))
+    for ind in indicator_set.indicators:
+        if ind.source not in raw and ind.source in TABLES:
+            report.problems.append(Problem("config", None, None,
+                                           f"indicator '{ind.id}' of set '{indicator_set.name}' reads the "
+                                           f"'{ind.source}' table, but no '{ind.source}' data source is configured"))
     if report.problems:
         return report
     needed = _needed_columns(indicator_set)
@@ -152,17 +166,23 @@ def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet) -> Va
         report.rows[name] = len(table.frame)
     if any(p.row is None and "required column" in p.message for p in report.problems):
         return report  # cross-table checks need their columns; bad cells are skipped by each check
-    _check_managers(raw["managers"], report)
-    _check_performance(raw, report)
-    for name in ("survey", "reviews"):
-        if name in raw:
-            _check_known_managers(raw[name], report, name)
+    checks = [lambda: _check_managers(raw["managers"], report), lambda: _check_performance(raw, report)]
+    checks += [lambda name=name: _check_known_managers(raw[name], report, name)
+               for name in ("survey", "reviews") if name in raw]
     if "reviews" in raw:
-        _check_reviews(raw["reviews"], indicator_set, report)
+        checks.append(lambda: _check_reviews(raw["reviews"], indicator_set, report))
     if "ahp_judgments" in raw:
-        _check_judgments(raw["ahp_judgments"], indicator_set, report)
+        checks.append(lambda: _check_judgments(raw["ahp_judgments"], judged_set or indicator_set, report))
     if "last_year_weights" in raw:
-        _check_last_weights(raw["last_year_weights"], indicator_set, report)
+        checks.append(lambda: _check_last_weights(raw["last_year_weights"], indicator_set, report))
+    for check in checks:
+        try:
+            check()
+        except (TypeError, ValueError, KeyError):
+            # a cross-table check stumbled on a cell already reported as bad (blank or mistyped):
+            # the problems listed explain it; without any, the failure is a bug and is raised
+            if not report.problems:
+                raise
     return report
 
 
@@ -183,6 +203,8 @@ def _rate_columns(indicator_set: IndicatorSet) -> set[str]:
 
 def _check_table(table: RawTable, schema: list[Column], required: set[str], report: ValidationReport) -> pd.DataFrame:
     frame, info = table.frame, table.info
+    if frame.empty and len(frame.columns):
+        report.problems.append(Problem(info.label, None, None, "the table has no rows (only a header)"))
     missing = [c for c in schema if c.name in required and c.name not in frame.columns]
     for c in missing:
         report.problems.append(Problem(info.label, None, c.name, f"required column '{c.name}' is missing "
@@ -263,6 +285,17 @@ def _check_numbers(raw: pd.Series, values: pd.Series, col: Column, info, report:
         for pos in np.flatnonzero(frac.to_numpy()):
             report.problems.append(Problem(info.label, info.row_number(pos), col.name,
                                            f"{raw.iloc[pos]} is not a whole number"))
+    huge = ok & ~(np.abs(values) <= MAX_MAGNITUDE)
+    for pos in np.flatnonzero(np.asarray(huge)):
+        what = "is not a finite number" if not np.isfinite(values.iloc[pos]) else f"is larger than {MAX_MAGNITUDE:g}"
+        report.problems.append(Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]} {what}"))
+    ok = ok & ~huge
+    if col.positive:
+        zero = ok & (values <= 0)
+        for pos in np.flatnonzero(np.asarray(zero)):
+            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
+                                           f"{raw.iloc[pos]} is not {col.range_text()} (must be above 0)"))
+        ok = ok & ~zero
     tol = 1e-9
     out_of_range = ok & (((values < col.low - tol) if col.low is not None else False)
                          | ((values > col.high + tol) if col.high is not None else False))
@@ -302,6 +335,8 @@ def _parse_judgment(text: str) -> float:
 
 def _first_positions(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """For rows that repeat an earlier row's values in ``columns``: their positions and the first such row's."""
+    if len(columns[0]) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
     codes = [pd.factorize(c)[0] for c in columns]
     key = codes[0].astype(np.int64)
     for c in codes[1:]:
@@ -360,8 +395,7 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
     """Each employed manager has a row for every quarter of the panel, none outside their employment."""
     info, p, m = table.info, report.tables["performance"], report.tables["managers"]
     if p.empty:
-        report.problems.append(Problem(info.label, None, None, "the table has no rows"))
-        return
+        return                                     # reported by _check_table
     # rows and managers with a bad key or date were reported already: check the others
     p = p[p["manager_id"].notna() & p["period"].fillna("").str.match(QUARTER.pattern)]
     m = m[m["manager_id"].notna() & m["hire_date"].notna()]
@@ -439,21 +473,23 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
 
 def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
     j, info = report.tables["ahp_judgments"], table.info
+    j = j[j[["expert", "row", "col"]].notna().all(axis=1)]     # blank cells were reported already
     known = set(indicator_set.ids) | {d.id for d in indicator_set.dimensions}   # dimensions: hierarchical AHP
     for column in ("row", "col"):
         for pos in np.flatnonzero((~j[column].isin(known)).to_numpy()):
-            report.warnings.append(Problem(info.label, info.row_number(pos), column,
+            report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), column,
                                            f"'{j[column].iloc[pos]}' is not an indicator or dimension of "
-                                           f"'{indicator_set.name}'; the judgment is ignored"))
+                                           f"'{indicator_set.name}' (indicators: {', '.join(indicator_set.ids)}; "
+                                           f"dimensions: {', '.join(d.id for d in indicator_set.dimensions)})"))
     same = j["row"] == j["col"]
     for pos in np.flatnonzero(same.to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(pos), "col",
+        report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), "col",
                                        "an indicator is compared with itself"))
     row_first = (j["row"] <= j["col"]).to_numpy(dtype=bool)
     low, high = j["row"].where(row_first, j["col"]), j["col"].where(row_first, j["row"])
     pair = j["expert"] + "|" + low + "|" + high
     for pos in np.flatnonzero(pair.duplicated(keep="first").to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(pos), "value",
+        report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), "value",
                                        f"expert {j['expert'].iloc[pos]} judged {j['row'].iloc[pos]} vs "
                                        f"{j['col'].iloc[pos]} twice"))
 
@@ -466,11 +502,11 @@ def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: Va
     for pos in np.flatnonzero(w["indicator"].duplicated().to_numpy()):
         report.problems.append(Problem(info.label, info.row_number(pos), "indicator",
                                        f"indicator {w['indicator'].iloc[pos]} appears twice"))
-    dropped = sorted(set(w["indicator"]) - set(indicator_set.ids))
+    dropped = sorted(set(w["indicator"].dropna()) - set(indicator_set.ids))
     if dropped:
         report.warnings.append(Problem(info.label, None, "indicator",
                                        f"last year's indicator(s) not in this year's set: {', '.join(dropped)}"))
-    new = [i for i in indicator_set.ids if i not in set(w["indicator"])]
+    new = [i for i in indicator_set.ids if i not in set(w["indicator"].dropna())]
     if new:
         report.warnings.append(Problem(info.label, None, "indicator",
                                        f"new indicator(s) without a weight last year (taken as 0): {', '.join(new)}"))

@@ -31,7 +31,7 @@ def execute(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else config.output / f"{config.run_name}-scoring"
     ctx = RunContext(config, load_dataset(config), config.run_folder())
     card, source = score_run(ctx, args.weights)
-    write_scorecard(card, out, ctx.dataset.indicator_set, weights_source=source, salt=config.salt, lang=config.lang)
+    write_scorecard(card, out, ctx.dataset.indicator_set, weights_source=source, key=config.pseudonym_key(), lang=config.lang)
     table = card.distribution()
     print(f"{card.year} ({', '.join(card.periods)}): {int(card.annual['score'].notna().sum())} managers scored "
           f"with weights from {source}")

@@ -42,7 +42,7 @@ def execute(args: argparse.Namespace) -> int:
     dataset = load_dataset(config)
     plan, bt, reason = compute_targets(config, dataset, settings)
     folder = Path(args.out) if args.out else config.output / f"{config.run_name}-simulate"
-    paths = write_target_artifacts(plan, bt, folder, salt=config.salt, backtest_reason=reason)
+    paths = write_target_artifacts(plan, bt, folder, key=config.pseudonym_key(), backtest_reason=reason)
     plans = declared.read_file(declared.in_folder(folder, "targets.plans"), "targets.plans")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(plans_table(plans, config.lang).to_string(index=False))

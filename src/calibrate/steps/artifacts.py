@@ -32,6 +32,7 @@ class Artifact:
     columns: tuple[str, ...] = ()   # tables: columns every writer must provide
     optional: bool = False          # written only when the data has what it needs
     description: str = ""
+    private: bool = False           # pairs real manager IDs with pseudonyms: lives under <run>/private/
 
     @property
     def step(self) -> str:
@@ -45,6 +46,9 @@ class Artifact:
     def format(self) -> str:
         return self.file.rsplit(".", 1)[1]
 
+
+#: The folder inside a run that holds the files pairing real manager IDs with pseudonyms.
+PRIVATE = "private"
 
 #: The folder of each writing step inside the run folder.
 FOLDERS = {"data": "data", "weights": "weights", "targets": "targets", "scoring": "scoring", "summary": "summary"}
@@ -80,31 +84,31 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("weights.workbook", "weights.xlsx", description="the proposal as an Excel workbook"),
     # targets (03_targets)
     Artifact("targets.plans", "plans.csv", _PLAN_COLUMNS, description="each target plan's totals, shares, cost"),
-    Artifact("targets.calibrated_targets", "calibrated_targets.csv", description="targets per manager"),
+    Artifact("targets.calibrated_targets", "calibrated_targets.csv", description="targets per manager", private=True),
     Artifact("targets.manager_probabilities", "manager_probabilities.csv", ("plan", "probability"),
-             description="each manager's chance of reaching each plan's target"),
+             description="each manager's chance of reaching each plan's target", private=True),
     Artifact("targets.regions", "regions.csv", description="plans by region"),
     Artifact("targets.share_distribution", "share_distribution.csv", description="share on target, by scenario"),
     Artifact("targets.bonus_distribution", "bonus_distribution.csv", description="bonus cost quantiles"),
     Artifact("targets.payout_curve", "payout_curve.csv", description="the payout curve"),
-    Artifact("targets.model", "model.csv", description="the fitted performance model per manager"),
+    Artifact("targets.model", "model.csv", description="the fitted performance model per manager", private=True),
     Artifact("targets.ramp", "ramp.csv", description="new hires' ramp-up"),
     Artifact("targets.summary", "summary.json", description="settings and headline figures"),
     Artifact("targets.backtest", "backtest.json", description="last year's forecast against what happened"),
     Artifact("targets.reliability", "reliability.csv", description="reliability diagram of the backtest"),
-    Artifact("targets.backtest_managers", "backtest_managers.csv", description="backtest per manager"),
+    Artifact("targets.backtest_managers", "backtest_managers.csv", description="backtest per manager", private=True),
     # scoring (05_scoring)
-    Artifact("scoring.scores", "scores.csv", description="annual scores"),
-    Artifact("scoring.grades", "grades.csv", description="grades, coefficients and bonus"),
-    Artifact("scoring.quarterly", "quarterly.csv", description="quarterly scores and grades"),
-    Artifact("scoring.points", "points.csv", description="points per indicator"),
-    Artifact("scoring.stability", "stability.csv", description="grade stability per manager"),
+    Artifact("scoring.scores", "scores.csv", description="annual scores", private=True),
+    Artifact("scoring.grades", "grades.csv", description="grades, coefficients and bonus", private=True),
+    Artifact("scoring.quarterly", "quarterly.csv", description="quarterly scores and grades", private=True),
+    Artifact("scoring.points", "points.csv", description="points per indicator", private=True),
+    Artifact("scoring.stability", "stability.csv", description="grade stability per manager", private=True),
     Artifact("scoring.stability_draws", "stability_draws.csv", description="weight draws"),
     Artifact("scoring.comparisons", "comparisons.csv", description="rank agreement between weightings"),
     Artifact("scoring.weights", "weights.csv", description="the weights scored with"),
     Artifact("scoring.grade_distribution", "grade_distribution.csv", description="share per grade"),
-    Artifact("scoring.customer", "customer.csv", optional=True, description="customer measures (survey)"),
-    Artifact("scoring.reviews360", "reviews360.csv", optional=True, description="360 review scores"),
+    Artifact("scoring.customer", "customer.csv", optional=True, description="customer measures (survey)", private=True),
+    Artifact("scoring.reviews360", "reviews360.csv", optional=True, description="360 review scores", private=True),
     Artifact("scoring.rater_effects", "rater_effects.csv", optional=True, description="360 rater leniency"),
     Artifact("scoring.summary", "summary.json", description="headline figures"),
     # executive summary (90_executive_summary)
@@ -132,9 +136,9 @@ def declared(name: str) -> Artifact:
 
 
 def path(run_dir: str | Path, name: str) -> Path:
-    """Where artifact ``name`` lives in a run folder."""
+    """Where artifact ``name`` lives in a run folder (``private/<step>/`` for the private ones)."""
     a = declared(name)
-    return Path(run_dir) / a.folder / a.file
+    return Path(run_dir) / (PRIVATE if a.private else "") / a.folder / a.file
 
 
 def in_folder(folder: str | Path, name: str) -> Path:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from calibrate.privacy import pseudonymise_text
 from calibrate.quality import coverage_by_quarter, data_summary, indicator_summary, rater_counts, table_overview
 from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
@@ -13,7 +14,7 @@ def data_quality_step(ctx: RunContext) -> list[Path]:
     panel = ctx.panel()
     folder = ctx.path(declared.FOLDERS["data"])
     return [
-        declared.write(folder, "data.validation", ds.report.to_frame()),
+        declared.write(folder, "data.validation", _validation_frame(ctx)),
         declared.write(folder, "data.tables", table_overview(ds)),
         declared.write(folder, "data.coverage", coverage_by_quarter(ds)),
         declared.write(folder, "data.raters", rater_counts(ds)),
@@ -21,6 +22,15 @@ def data_quality_step(ctx: RunContext) -> list[Path]:
         declared.write(folder, "data.panel", panel),
         declared.write(folder, "data.summary", data_summary(ds)),
     ]
+
+
+def _validation_frame(ctx: RunContext):
+    """Validation findings; in a pseudonymised run the manager IDs in messages become pseudonyms."""
+    frame = ctx.dataset.report.to_frame()
+    if ctx.config.pseudonymise and len(frame):
+        ids, key = ctx.dataset.managers["manager_id"].dropna().tolist(), ctx.config.pseudonym_key()
+        frame["message"] = frame["message"].map(lambda m: pseudonymise_text(m, ids, key))
+    return frame
 
 
 STEP = Step("data_quality", "01_data_quality", "数据质量", "Data quality", data_quality_step)

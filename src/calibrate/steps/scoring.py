@@ -19,8 +19,8 @@ Files (all deterministic for the same data, config and seed):
 ``summary.json``            headline figures for the report and the executive summary
 =========================  ===================================================================
 
-Tables carry a ``pseudonym`` column next to ``manager_id`` (salted with the run's
-privacy salt) so that reports can show pseudonyms without knowing the salt.
+Tables carry a ``pseudonym`` column next to ``manager_id`` (keyed with the run's
+secret pseudonym key) so that reports can show pseudonyms without knowing the key.
 """
 from __future__ import annotations
 
@@ -69,14 +69,16 @@ def resolve_weights(run_folder: Path, indicator_set: IndicatorSet, given: str | 
 
 
 def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, *, weights_source: str,
-                    salt: str = "calibrate", lang: str = "en") -> list[Path]:
-    """Write the scoring artifacts into ``folder`` (usually ``<run>/scoring``)."""
+                    key: bytes, lang: str = "en", private: Path | None = None) -> list[Path]:
+    """Write the scoring artifacts into ``folder`` (usually ``<run>/scoring``); the per-manager tables,
+    which pair IDs with pseudonyms, into ``private`` (in a run ``<run>/private/scoring``; default ``folder``)."""
     folder = Path(folder)
+    private = Path(private) if private is not None else folder
 
     def named(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.reset_index() if "manager_id" not in frame.columns else frame.copy()
         out.insert(out.columns.get_loc("manager_id") + 1, "pseudonym",
-                   out["manager_id"].map(lambda m: pseudonym(str(m), salt)))
+                   out["manager_id"].map(lambda m: pseudonym(str(m), key)))
         return out
 
     annual = card.annual
@@ -89,20 +91,20 @@ def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, 
     grades = annual[["manager_id", "score", "rank", "grade", "coefficient", "bonus", "improvement_plan",
                      "on_boundary"]]
     written = [
-        declared.write(folder, "scoring.scores", named(annual)),
-        declared.write(folder, "scoring.grades", named(grades)),
-        declared.write(folder, "scoring.quarterly", named(quarterly.reset_index())),
-        declared.write(folder, "scoring.points", named(card.points.reset_index())),
-        declared.write(folder, "scoring.stability", named(card.stability.managers)),
+        declared.write(private, "scoring.scores", named(annual)),
+        declared.write(private, "scoring.grades", named(grades)),
+        declared.write(private, "scoring.quarterly", named(quarterly.reset_index())),
+        declared.write(private, "scoring.points", named(card.points.reset_index())),
+        declared.write(private, "scoring.stability", named(card.stability.managers)),
         declared.write(folder, "scoring.stability_draws", card.stability.draws),
         declared.write(folder, "scoring.comparisons", card.comparisons),
         declared.write(folder, "scoring.weights", weights),
         declared.write(folder, "scoring.grade_distribution", card.distribution()),
     ]
     if card.customer is not None:
-        written.append(declared.write(folder, "scoring.customer", named(card.customer)))
+        written.append(declared.write(private, "scoring.customer", named(card.customer)))
     if card.reviews is not None:
-        written.append(declared.write(folder, "scoring.reviews360", named(card.reviews.scores)))
+        written.append(declared.write(private, "scoring.reviews360", named(card.reviews.scores)))
         written.append(declared.write(folder, "scoring.rater_effects", card.reviews.rater_effects))
     written.append(declared.write(folder, "scoring.summary", {**card.summary(), "weights_source": weights_source}))
     return written
@@ -125,7 +127,7 @@ def score_run(ctx: RunContext, weights_file: str | Path | None = None) -> tuple[
 def scoring_step(ctx: RunContext) -> list[Path]:
     card, source = score_run(ctx)
     return write_scorecard(card, ctx.path("scoring"), ctx.dataset.indicator_set, weights_source=source,
-                           salt=ctx.config.salt, lang=ctx.config.lang)
+                           key=ctx.config.pseudonym_key(), lang=ctx.config.lang, private=ctx.path("private/scoring"))
 
 
 STEP = Step("scoring", "05_scoring", "客户经理评分与评级", "Manager scores and grades", scoring_step)

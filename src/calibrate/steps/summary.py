@@ -112,7 +112,7 @@ def _targets_section(folder: Path, lang: str, risks: list) -> dict[str, Any]:
         elif share > EASY_TARGET_SHARE:
             risks.append(_risk("targets", "medium", f"按现行方案，预计 {share:.0%} 的经理能达成目标，激励不足。",
                                f"Under the current plan {share:.0%} are expected to hit target: little stretch."))
-    probs = declared.in_folder(folder, "targets.manager_probabilities")
+    probs = declared.path(folder.parent, "targets.manager_probabilities")
     if probs.exists():
         p = pd.read_csv(probs, usecols=["plan", "probability"])
         low = p[(p["plan"] == "current") & (p["probability"] < LOW_PROBABILITY)]

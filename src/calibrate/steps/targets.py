@@ -1,23 +1,23 @@
 """The run step ``03_targets``: the target plan and its backtest as artifacts, and what its notebook draws.
 
-Artifacts under ``targets/`` (manager IDs are real; a ``pseudonym`` column,
-salted with the run's privacy salt, lets reports hide them):
+Artifacts under ``targets/``; the four per-manager files (marked *) pair real manager IDs with
+their keyed pseudonyms and so go to ``private/targets/`` in a run (see :mod:`calibrate.privacy`):
 
 =========================== ==========================================================
 plans.csv                   one row per plan: target total, expected share reaching
                             target and its P5/P50/P95, bonus cost P50/P90/P99; the
                             ``data_targets`` row is the backtest year's real targets
-calibrated_targets.csv      per manager: every plan's target and hit probability
-manager_probabilities.csv   per plan and manager: probability, attainment quantiles, bonus
+calibrated_targets.csv *    per manager: every plan's target and hit probability
+manager_probabilities.csv * per plan and manager: probability, attainment quantiles, bonus
 regions.csv                 per region: targets and expected shares per plan
 share_distribution.csv      per plan: frequency of each number of managers on target
 bonus_distribution.csv      per plan: quantiles of the total bonus cost
 payout_curve.csv            the payout curve on an attainment grid
-model.csv / ramp.csv        the fitted model per manager; the new-hire ramp
+model.csv * / ramp.csv    the fitted model per manager; the new-hire ramp
 summary.json                settings, team-level estimates, headline numbers
 backtest.json               Brier score, shares predicted against realised (or why not run)
 reliability.csv             predicted probability bins against observed frequency
-backtest_managers.csv       per manager of the backtest year: target, actual, probability
+backtest_managers.csv *     per manager of the backtest year: target, actual, probability
 =========================== ==========================================================
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from calibrate.config import RunConfig
 from calibrate.dataset import Dataset
 from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.plotting import text
-from calibrate.privacy import pseudonym
+from calibrate.privacy import merge_small_groups, pseudonym
 from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
 from calibrate.targets.backtest import BacktestResult, backtest
@@ -80,10 +80,12 @@ def compute_targets(config: RunConfig, ds: Dataset, settings: TargetSettings | N
     return plan, bt, None
 
 
-def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: Path, *, salt: str = "calibrate",
-                           backtest_reason: str | None = None) -> list[Path]:
-    """Write the artifacts listed in the module docstring into ``folder``; returns their paths."""
+def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: Path, *, key: bytes,
+                           backtest_reason: str | None = None, private: Path | None = None) -> list[Path]:
+    """Write the artifacts listed in the module docstring into ``folder`` (the per-manager ones
+    pairing IDs with pseudonyms into ``private``, default ``folder``); returns their paths."""
     folder = Path(folder)
+    private = Path(private) if private is not None else folder
     results = dict(plan.results)
     rows = [plan_row(name, r, year=plan.year, median_total=float(plan.fit.model.median.sum()),
                      last_year=plan.fit.to_frame()["last_year_actual"].to_numpy(dtype=float))
@@ -100,7 +102,7 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
     def with_pseudonym(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
         out.insert(out.columns.get_loc("manager_id") + 1, "pseudonym",
-                   [pseudonym(str(m), salt) for m in out["manager_id"]])
+                   [pseudonym(str(m), key) for m in out["manager_id"]])
         return out
 
     if bt is not None:
@@ -116,25 +118,26 @@ def write_target_artifacts(plan: TargetPlan, bt: BacktestResult | None, folder: 
     ramp = plan.fit.ramp.to_frame()
     return [
         declared.write(folder, "targets.plans", plans),
-        declared.write(folder, "targets.calibrated_targets", with_pseudonym(plan.managers)),
-        declared.write(folder, "targets.manager_probabilities", with_pseudonym(plan.probabilities())),
+        declared.write(private, "targets.calibrated_targets", with_pseudonym(plan.managers)),
+        declared.write(private, "targets.manager_probabilities", with_pseudonym(plan.probabilities())),
         declared.write(folder, "targets.regions", plan.regions()),
         declared.write(folder, "targets.share_distribution", share_distribution(results)),
         declared.write(folder, "targets.bonus_distribution", bonus_distribution(results)),
         declared.write(folder, "targets.payout_curve", plan.payout_curve()),
-        declared.write(folder, "targets.model", with_pseudonym(plan.fit.to_frame())),
+        declared.write(private, "targets.model", with_pseudonym(plan.fit.to_frame())),
         declared.write(folder, "targets.ramp", ramp),
         declared.write(folder, "targets.summary", plan.to_dict()),
         declared.write(folder, "targets.backtest", bt_json),
         declared.write(folder, "targets.reliability", reliability),
-        declared.write(folder, "targets.backtest_managers", bt_managers),
+        declared.write(private, "targets.backtest_managers", bt_managers),
     ]
 
 
 def targets_step(ctx: RunContext) -> list[Path]:
     """Compute the plan and backtest with the run's config and write them under ``targets/``."""
     plan, bt, reason = compute_targets(ctx.config, ctx.dataset, executor=ctx.executor)
-    return write_target_artifacts(plan, bt, ctx.path(FOLDER), salt=ctx.config.salt, backtest_reason=reason)
+    return write_target_artifacts(plan, bt, ctx.path(FOLDER), key=ctx.config.pseudonym_key(), backtest_reason=reason,
+                                  private=ctx.path(f"private/{FOLDER}"))
 
 
 STEP = Step("targets", "03_targets", "目标难度与奖金成本", "Target difficulty and bonus cost", targets_step)
@@ -160,9 +163,20 @@ def plans_table(plans: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     })
 
 
-def regions_table(regions: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
-    """Targets and expected shares per region, formatted."""
+def small_group_label(lang: str, min_group: int) -> str:
+    return text(lang, f"其他（不足 {min_group} 人的区域）", f"Other (regions under {min_group} managers)")
+
+
+def regions_table(regions: pd.DataFrame, lang: str = "en", *, min_group: int = 5) -> pd.DataFrame:
+    """Targets and expected shares per region, formatted; regions with fewer than ``min_group``
+    managers are merged into one row (blank when even that row is too small), see :func:`small_groups_note`."""
     t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    sums = ("new_hires", "last_year_actual", "median") + tuple(f"{p}_target" for p in PLANS)
+    regions, merged = merge_small_groups(regions, group="region", size="managers", min_size=min_group,
+                                         other=small_group_label(lang, min_group), sums=sums,
+                                         weighted=tuple(f"{p}_share" for p in PLANS))
+    if merged:
+        regions = regions.astype({c: float for c in regions.columns if c not in ("region", "managers")})
     out = pd.DataFrame({t("区域", "Region"): regions["region"], t("人数", "Managers"): regions["managers"],
                         t("新人", "New hires"): regions["new_hires"],
                         t("去年实际", "Last year"): regions["last_year_actual"].round(0),
@@ -174,11 +188,27 @@ def regions_table(regions: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     return out
 
 
+def small_groups_note(regions: pd.DataFrame, lang: str = "en", *, min_group: int = 5) -> str:
+    """The sentence a report shows under region tables when small regions were merged ('' when none)."""
+    small = regions.loc[regions["managers"] < min_group, "region"].tolist()
+    if not small:
+        return ""
+    return text(lang, f"为保护个人隐私，不足 {min_group} 人的 {len(small)} 个区域合并显示（人数不足时不显示数值）；"
+                      f"客户经理表中不显示这些区域的名称。",
+                f"To protect individuals, {len(small)} region(s) with fewer than {min_group} managers are shown "
+                f"merged (figures hidden when even the merged group is too small), and their names are not shown "
+                f"next to individual managers.")
+
+
 def managers_table(calibrated: pd.DataFrame, lang: str = "en", *, pseudonymise: bool = True, n: int = 8,
-                   plan: str = "current") -> pd.DataFrame:
+                   plan: str = "current", min_group: int = 5) -> pd.DataFrame:
     """The ``n`` managers least and most likely to reach the ``plan`` target, with their
-    equal-difficulty and allocated targets; pseudonymised IDs when asked (names never shown)."""
+    equal-difficulty and allocated targets; pseudonymised IDs when asked (names never shown).
+    The region of a manager whose region has fewer than ``min_group`` managers is not shown."""
     t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    sizes = calibrated["region"].map(calibrated["region"].value_counts())
+    calibrated = calibrated.assign(region=calibrated["region"].where(sizes >= min_group,
+                                                                     small_group_label(lang, min_group)))
     frame = calibrated.sort_values([f"{plan}_probability", "manager_id"])
     frame = pd.concat([frame.head(n), frame.tail(n)]) if len(frame) > 2 * n else frame
     ids = frame["pseudonym"] if pseudonymise else frame["manager_id"]

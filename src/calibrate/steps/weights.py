@@ -50,7 +50,7 @@ def weights_step(ctx: RunContext) -> list[Path]:
     result = propose_from_config(ctx.dataset, cfg, panel=ctx.panel(), executor=ctx.executor)
     ctx.cache["weights"] = result
     return write_weight_artifacts(result, ctx.path("weights"), lang=cfg.lang, pseudonymise=cfg.pseudonymise,
-                                  salt=cfg.salt)
+                                  key=cfg.pseudonym_key() if cfg.pseudonymise else None)
 
 
 def ahp_frame(result: WeightProposal) -> pd.DataFrame:
@@ -70,7 +70,7 @@ def ahp_frame(result: WeightProposal) -> pd.DataFrame:
 
 
 def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = "zh", pseudonymise: bool = True,
-                           salt: str = "calibrate") -> list[Path]:
+                           key: bytes | None = None) -> list[Path]:
     """Write the weights artifacts (see the module docstring) into ``folder``; returns the paths."""
     from calibrate.privacy import pseudonymise as pseudo
 
@@ -87,7 +87,7 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
     residuals = result.regressions.residuals_frame() if result.regressions is not None else pd.DataFrame(
         columns=["manager_id", "period", "fitted", "residual", "model"])
     if pseudonymise and len(residuals):
-        residuals = pseudo(residuals, salt=salt)
+        residuals = pseudo(residuals, key)
     ahp = ahp_frame(result)
     ahp_priorities = result.ahp.to_frame() if result.ahp is not None else pd.DataFrame()
     warn = result.warnings_frame()
@@ -154,7 +154,8 @@ def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = 
             fmt[header(c, lang)] = "{:.1%}"
         elif pd.api.types.is_float_dtype(frame[c]):
             fmt[header(c, lang)] = "{:." + str(digits) + "g}"
-    return localise(localise_codes(frame, lang), lang).style.format(fmt, na_rep="–").hide(axis="index")
+    return (localise(localise_codes(frame, lang), lang).style.format(fmt, na_rep="–", escape="html")
+            .format_index(escape="html", axis=1).hide(axis="index"))
 
 
 def plot_methods(methods: pd.DataFrame, lang: str, *, columns: tuple[str, ...] = _METHOD_ORDER):

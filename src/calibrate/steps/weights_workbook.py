@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibrate.artifacts import neutralise_text
+
 __all__ = ["CREATED", "HEADERS", "SHEETS", "CODES", "header", "localise", "localise_codes",
            "write_weights_workbook"]
 
@@ -178,7 +180,7 @@ def write_weights_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
         frame = localise_codes(frame, lang)
         columns = list(frame.columns)
         for j, col in enumerate(columns):
-            ws.write_string(0, j, header(col, lang), head)
+            ws.write_string(0, j, neutralise_text(header(col, lang)), head)
             kind = ("pct" if col in _PERCENT else "four" if col in _FOUR else "three" if col in _THREE
                     else "two" if col in _TWO else "text")
             values = frame[col].tolist()
@@ -202,7 +204,7 @@ def _write(ws, row: int, col: int, value, fmt) -> None:
     elif isinstance(value, (int, float, np.integer, np.floating)):
         ws.write_number(row, col, float(value), fmt)
     else:
-        ws.write_string(row, col, str(value))
+        ws.write_string(row, col, neutralise_text(str(value)))     # never a formula (OWASP CSV injection)
 
 
 def _shown(value, kind: str) -> str:
