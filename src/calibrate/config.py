@@ -29,6 +29,7 @@ DEFAULT_WEIGHTS = {
     "evidence_shares": {"revenue_growth": 0.5, "retention": 0.5},
     "controls": ["period", "tenure"],
     "ci_level": 0.90,
+    "weight_floor": 0.05,        # a proposed weight below this is flagged: too small to steer behaviour
 }
 DEFAULT_REPORT = {"notebooks": None,  # None: every step, in order
                   "timeout": 900}
