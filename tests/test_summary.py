@@ -62,7 +62,7 @@ def test_the_page_recommends_one_plan_beside_the_budget_line(tmp_path):
     assert (rec["plan"], rec["budget"], rec["band"]) == ("equal_difficulty", 200.0, [0.6, 0.75])
     html = render_summary(page, "en")
     assert "Recommendation: Equal-difficulty targets" in html
-    assert "Bonus budget: 200 (10k CNY) (target bonus x 40 managers)" in html
+    assert "Bonus budget: 200 × 10k CNY (target bonus x 40 managers)" in html
     assert "Bonus P99 (10k CNY)" in html and "140" in html
     assert "@media print" in html and "size:A4" in html
 

@@ -5,7 +5,7 @@ value is missing (``missing="new_hire"``) and gets the catalogue's words for it,
 or a dash.
 
 >>> percent(0.6234), percent(0.6234, 1), money(1930.4, "en"), money(1930.4, "zh")
-('62%', '62.3%', '1,930 (10k CNY)', '1,930 万元')
+('62%', '62.3%', '1,930 × 10k CNY', '1,930 万元')
 >>> number(None, missing="new_hire", lang="zh"), points(0.05, "en")
 ('新入职', '+5.0 pp')
 """
@@ -55,7 +55,7 @@ def points(change: Any, lang: str, digits: int = 1) -> str:
 
 
 def money(value: Any, lang: str, digits: int = 0, *, missing: str | None = None) -> str:
-    """An amount in the revenue's unit with the unit: ``1,930 万元`` / ``1,930 (10k CNY)``."""
+    """An amount in the revenue's unit with the unit: ``1,930 万元`` / ``1,930 × 10k CNY``."""
     if _missing(value):
         return _blank(lang, missing)
     return text("format.money", lang, value=f"{float(value):,.{digits}f}")
