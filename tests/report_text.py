@@ -15,7 +15,7 @@ NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*\.\d+\b")
 INTEGER_AS_FLOAT = re.compile(r"^-?[\d,]+\.0$")
 #: Latin words a Chinese page may hold: method names, units, statistics, ids.
 ZH_ALLOWED = {
-    "AHP", "CRITIC", "LMG", "GLM", "NPS", "CR", "VIF", "Spearman", "Kendall", "Shapley", "Brier", "Student",
+    "AHP", "AIJ", "OLS", "CRITIC", "LMG", "GLM", "NPS", "CR", "VIF", "Spearman", "Kendall", "Shapley", "Brier", "Student",
     "P50", "P90", "P99", "P5", "P95", "CNY", "UTC", "pp",
 }
 

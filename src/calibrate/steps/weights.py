@@ -31,6 +31,7 @@ import pandas as pd
 from calibrate import artifacts
 from calibrate.steps.base import RunContext, Step
 from calibrate.plotting import text
+from calibrate.messages import text as msg
 from calibrate.steps.weights_workbook import header, localise, localise_codes, write_weights_workbook
 from calibrate.weights.proposal import WeightProposal, propose_from_config
 
@@ -153,8 +154,76 @@ def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = 
         if c in percent:
             fmt[header(c, lang)] = "{:.1%}"
         elif pd.api.types.is_float_dtype(frame[c]):
-            fmt[header(c, lang)] = "{:." + str(digits) + "g}"
+            fmt[header(c, lang)] = lambda v, d=digits: _significant(v, d)
+        elif pd.api.types.is_bool_dtype(frame[c]):
+            fmt[header(c, lang)] = lambda v: msg("format.yes_word" if v else "format.no_word", lang)
     return localise(localise_codes(frame, lang), lang).style.format(fmt, na_rep="–").hide(axis="index")
+
+
+def _significant(value: float, digits: int) -> str:
+    """``digits`` significant digits without exponent notation (tiny values print as 0.0000)."""
+    if pd.isna(value):
+        return "–"
+    shown = f"{value:.{digits}g}"
+    return f"{value:.{digits}f}" if "e" in shown else shown
+
+
+def intro(summary: dict, lang: str) -> str:
+    """What the proposal blends and within which rules (``weights_report.intro*``)."""
+    from calibrate.messages import format as fmt
+
+    t = lambda key, **v: msg(f"weights_report.{key}", lang, **v)  # noqa: E731
+    shares, ev, cap, boot = summary["shares"], summary["evidence_shares"], summary["max_change"], \
+        summary["bootstrap"]["resamples"]
+    out = t("intro", evidence=fmt.percent(shares.get("evidence", 0)), revenue=fmt.percent(ev["revenue_growth"]),
+            retention=fmt.percent(ev["retention"]), ahp=fmt.percent(shares.get("ahp", 0)),
+            baseline=t(f"baseline_{summary['baseline']}"), baseline_share=fmt.percent(shares.get("baseline", 0)))
+    out += t("intro_cap", cap=fmt.percent(cap)) if cap is not None else t("intro_no_cap")
+    if boot:
+        out += t("intro_boot", level=fmt.percent(summary["ci_level"]), resamples=fmt.number(boot))
+    return out
+
+
+def fit_table(fit: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The regressions' fit (model, outcome, n, managers, R², its kind, controls) with words for codes."""
+    t = lambda key: msg(f"weights_report.{key}", lang)  # noqa: E731
+    out = fit[["model", "outcome", "n", "managers", "r_squared", "r_squared_kind", "controls"]].copy()
+    kinds = {"R²": "r2_plain", "marginal R²": "r2_marginal", "deviance explained": "r2_deviance"}
+    out["r_squared_kind"] = [t(kinds[k]) if k in kinds else k for k in out["r_squared_kind"]]
+    out["controls"] = [t("list_sep").join(t(f"control_{c}") for c in str(v).split("+")) if isinstance(v, str) and v
+                       else t("control_none") for v in out["controls"]]
+    return out
+
+
+def ahp_table(ahp: pd.DataFrame, labels: pd.Series, lang: str) -> pd.DataFrame:
+    """Per expert: weight, CR, consistent, the judgment to revisit (indicator labels, not ids)."""
+    out = ahp.copy()
+    out["expert"] = [msg("weights_report.aggregate", lang) if "aggregate" in str(e) else e for e in out["expert"]]
+    out["worst_pair"] = [" / ".join(str(labels.get(i, i)) for i in str(p).split("/")) if isinstance(p, str) else p
+                         for p in out["worst_pair"]]
+    if "consistent" in out:
+        out["consistent"] = out["consistent"].astype(bool)
+    return out
+
+
+def warnings_text(warnings: pd.DataFrame, lang: str) -> str:
+    """The method layer's warnings (written in English): listed on an English page; on a Chinese page
+    counted by the part of the analysis they come from, with where to read them."""
+    if not len(warnings):
+        return msg("weights_report.no_warnings", lang)
+    if lang == "en":
+        return "\n".join(f"- {m}" for m in warnings["message"])
+    counts = warnings.groupby("source", sort=False).size()
+    parts = msg("weights_report.list_sep", lang).join(
+        msg("weights_report.warning_count", lang, source=msg(f"weights_report.source_{s}", lang)
+            if f"weights_report.source_{s}" in _catalogue_keys(lang) else s, count=n) for s, n in counts.items())
+    return msg("weights_report.warnings_elsewhere", lang, parts=parts)
+
+
+def _catalogue_keys(lang: str) -> set[str]:
+    from calibrate.messages import catalogue
+
+    return set(catalogue(lang))
 
 
 def plot_methods(methods: pd.DataFrame, lang: str, *, columns: tuple[str, ...] = _METHOD_ORDER):
