@@ -152,3 +152,14 @@ def test_every_character_of_the_pages_has_a_glyph(language_run):
             if not ch.isspace() and ord(ch) not in cmap:
                 missing.setdefault(ch, report)
     assert missing == {}
+
+
+def test_template_floors_keep_every_indicator_steering(language_run):
+    """Templates set min_weight 5% (= weights.weight_floor): key-customer churn no longer drifts 8% -> 3%."""
+    from calibrate.config import DEFAULT_WEIGHTS
+
+    _, folder, _ = language_run
+    proposal = pd.read_csv(folder / "weights" / "proposal.csv")
+    assert proposal["weight"].min() >= DEFAULT_WEIGHTS["weight_floor"] - 1e-9
+    assert not any(r["below_floor"] for r in pd.read_json(folder / "summary" / "summary.json",
+                                                          typ="series")["weights"]["rows"])
