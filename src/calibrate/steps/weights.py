@@ -30,18 +30,22 @@ import pandas as pd
 
 from calibrate import artifacts
 from calibrate.steps.base import RunContext, Step
-from calibrate.plotting import text
 from calibrate.messages import text as msg
 from calibrate.steps.weights_workbook import header, localise, localise_codes, write_weights_workbook
 from calibrate.weights.proposal import WeightProposal, propose_from_config
 
 __all__ = ["weights_step", "write_weight_artifacts", "ahp_frame", "display_table",
            "plot_methods", "plot_proposal", "plot_ahp_consistency", "plot_residuals", "plot_effects",
-           "MODEL_LABELS"]
+           "model_label"]
 
-MODEL_LABELS = {"growth_ols": ("收入增长（OLS，按经理聚类）", "Revenue growth (OLS, clustered by manager)"),
-                "growth_mixed": ("收入增长（经理随机截距混合模型）", "Revenue growth (mixed model, manager intercept)"),
-                "retention_glm": ("客户留存（二项 GLM）", "Customer retention (binomial GLM)")}
+MODELS = ("growth_ols", "growth_mixed", "retention_glm")
+
+
+def model_label(model: str, lang: str) -> str:
+    """A regression model's title in the page language (``weights_report.model_<id>``)."""
+    key = f"weights_report.model_{model}"
+    return msg(key, lang) if key in _catalogue_keys(lang) else model
+
 _METHOD_ORDER = ("last_year", "equal", "entropy", "critic", "ahp", "evidence", "proposal")
 
 
@@ -243,8 +247,8 @@ def plot_methods(methods: pd.DataFrame, lang: str, *, columns: tuple[str, ...] =
     ax.set_ylim(0, top * 1.3)                       # room for the legend above the bars
     ax.set_xticks(x, labels, rotation=30, ha="right")
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_ylabel(text(lang, "权重", "Weight"))
-    ax.set_title(text(lang, "各方法的权重与去年对比", "Weights by method, with last year's"))
+    ax.set_ylabel(msg("weights_charts.weight", lang))
+    ax.set_title(msg("weights_charts.weights_by_method_with_last_year", lang))
     ax.legend(ncol=min(n, 4), fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
@@ -257,15 +261,15 @@ def plot_proposal(proposal: pd.DataFrame, lang: str):
     frame = proposal.iloc[::-1]
     y = np.arange(len(frame))
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(frame) + 1.2))
-    ax.barh(y, frame["weight"], color="#1f4e79", alpha=0.85, label=text(lang, "建议权重", "Proposed weight"))
+    ax.barh(y, frame["weight"], color="#1f4e79", alpha=0.85, label=msg("weights_charts.proposed_weight", lang))
     if frame["ci_low"].notna().any():
         err = np.vstack([frame["weight"] - frame["ci_low"], frame["ci_high"] - frame["weight"]])
         ax.errorbar(frame["weight"], y, xerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=3,
-                    label=text(lang, "自助法区间", "Bootstrap interval"))
-    ax.scatter(frame["last_year"], y, marker="D", color="#c0504d", zorder=3, label=text(lang, "去年", "Last year"))
+                    label=msg("weights_charts.bootstrap_interval", lang))
+    ax.scatter(frame["last_year"], y, marker="D", color="#c0504d", zorder=3, label=msg("weights_charts.last_year", lang))
     ax.set_yticks(y, frame["label"])
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(text(lang, "建议权重（含区间）", "Proposed weights with intervals"))
+    ax.set_title(msg("weights_charts.proposed_weights_with_intervals", lang))
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     fig.tight_layout()
     return fig
@@ -277,12 +281,12 @@ def plot_ahp_consistency(ahp: pd.DataFrame, lang: str, threshold: float = 0.1):
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
     colors = ["#9bbb59" if ok else "#c0504d" for ok in ahp["consistent"].astype(bool)]
-    names = [text(lang, "汇总 (AIJ)", "aggregate (AIJ)") if e == "aggregate (AIJ)" else e for e in ahp["expert"]]
+    names = [msg("weights_charts.aggregate_aij", lang) if e == "aggregate (AIJ)" else e for e in ahp["expert"]]
     ax.bar(names, ahp["consistency_ratio"], color=colors)
     ax.axhline(threshold, color="black", linestyle="--", linewidth=1)
     ax.text(len(names) - 0.5, threshold, f" CR = {threshold:g}", va="bottom", ha="right", fontsize=9)
-    ax.set_ylabel(text(lang, "一致性比率 CR", "Consistency ratio"))
-    ax.set_title(text(lang, "专家判断的一致性", "Consistency of the experts' judgments"))
+    ax.set_ylabel(msg("weights_charts.consistency_ratio", lang))
+    ax.set_title(msg("weights_charts.consistency_of_the_experts_judgments", lang))
     fig.tight_layout()
     return fig
 
@@ -291,15 +295,15 @@ def plot_residuals(residuals: pd.DataFrame, lang: str):
     """Residuals against fitted values, one panel per model (Pearson residuals for the GLM)."""
     import matplotlib.pyplot as plt
 
-    models = [m for m in MODEL_LABELS if m in set(residuals["model"])]
+    models = [m for m in MODELS if m in set(residuals["model"])]
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False)
     for ax, m in zip(axes[0], models):
         part = residuals[residuals["model"] == m]
         ax.scatter(part["fitted"], part["residual"], s=4, alpha=0.35, color="#1f4e79")
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(MODEL_LABELS[m][0 if lang == "zh" else 1], fontsize=10)
-        ax.set_xlabel(text(lang, "拟合值", "Fitted"))
-        ax.set_ylabel(text(lang, "残差", "Residual"))
+        ax.set_title(model_label(m, lang), fontsize=10)
+        ax.set_xlabel(msg("weights_charts.fitted", lang))
+        ax.set_ylabel(msg("weights_charts.residual", lang))
     fig.tight_layout()
     return fig
 
@@ -308,7 +312,7 @@ def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
     """Standardised effects (per SD of each indicator) with their intervals, one panel per model."""
     import matplotlib.pyplot as plt
 
-    models = [m for m in MODEL_LABELS if m in set(regressions["model"])]
+    models = [m for m in MODELS if m in set(regressions["model"])]
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 0.4 * labels.size + 1.5),
                              squeeze=False, sharey=True)
     for ax, m in zip(axes[0], models):
@@ -320,8 +324,8 @@ def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
                     fmt="o", color="#1f4e79", ecolor="#7f7f7f", capsize=2)
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_yticks(y, labels.to_numpy())
-        ax.set_title(MODEL_LABELS[m][0 if lang == "zh" else 1], fontsize=10)
-        ax.set_xlabel(text(lang, "每标准差效应", "Effect per SD"))
+        ax.set_title(model_label(m, lang), fontsize=10)
+        ax.set_xlabel(msg("weights_charts.effect_per_sd", lang))
     fig.tight_layout()
     return fig
 
