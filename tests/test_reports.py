@@ -1,7 +1,8 @@
 """Every report of a full run, read as its reader would: one language per page, no raw values,
 HR's workbook, CSVs Excel opens, and (where Chromium is installed) the pages in a real browser.
 
-One full pipeline run per language (session fixture) serves every test here.
+One full pipeline run per language (the session fixture ``full_runs`` of tests/conftest.py, shared
+with tests/test_pipeline.py) serves every test here.
 """
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import calibrate.pipeline as pipeline
-from calibrate.config import load_config
 from calibrate.messages import text
 from tests.report_text import problems
 
@@ -24,16 +23,12 @@ pytestmark = pytest.mark.notebook
 #: so that whoever finishes one moves it to the checked list (item 3 of issue 12, still open for these).
 NOT_YET = {("01_data_quality", "zh")}
 REPORTS = ("01_data_quality", "02_weights", "03_targets", "05_scoring", "executive_summary")
-FAST = {"weights": {"bootstrap": 40}, "targets": {"scenarios": 2000},
-        "scoring": {"stability": {"draws": 100}}}
 
 
 @pytest.fixture(scope="session", params=["zh", "en"])
-def language_run(request, small_company_master, tmp_path_factory):
-    out = tmp_path_factory.mktemp(f"reports_{request.param}")
-    cfg = load_config(small_company_master / "calibrate.yaml",
-                      {"output": str(out / "reports"), "lang": request.param, **FAST})
-    result = pipeline.run(cfg, echo=None)
+def language_run(request, full_runs, small_company_master):
+    """The shared full run (tests/conftest.py) in each language: (lang, run folder, region names)."""
+    result = full_runs["zh" if request.param == "zh" else "a"]
     regions = set(pd.read_csv(small_company_master / "managers.csv")["region"].astype(str))
     return request.param, result.folder, regions
 
