@@ -30,3 +30,23 @@ def small_company(small_company_master, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def sample_config() -> Path:
     return ROOT / "data" / "sample" / "calibrate.yaml"
+
+
+SMALL_SETTINGS = {"weights": {"bootstrap": 40}, "targets": {"scenarios": 2000},
+                  "scoring": {"stability": {"draws": 40, "spread": 0.2, "ranges": None, "boundary_probability": 0.2}}}
+
+
+@pytest.fixture(scope="session")
+def full_runs(small_company_master, tmp_path_factory):
+    """The whole run (every step and notebook), twice in English ("a", "b") and once in Chinese ("zh"),
+    shared by every test that reads a full run (test_pipeline, test_reports)."""
+    import calibrate.pipeline as pipeline
+    from calibrate.config import load_config
+
+    out = tmp_path_factory.mktemp("full")
+    runs = {}
+    for name, lang in (("a", "en"), ("b", "en"), ("zh", "zh")):
+        cfg = load_config(small_company_master / "calibrate.yaml",
+                          {"output": str(out / name), "lang": lang, **SMALL_SETTINGS})
+        runs[name] = pipeline.run(cfg, echo=None)
+    return runs

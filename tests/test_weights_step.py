@@ -123,7 +123,7 @@ def test_rules_that_cannot_hold_stop_before_any_fitting(small_company_master):
     # with a 0.1-point cap the weights stay at last year's, which already satisfy every band: feasible
     assert propose_from_config(ds, config, bootstrap=0, mixed=False).weights.sub(last).abs().max() <= 0.001 + 1e-9
     ds_bad = ds.__class__(**{**ds.__dict__, "last_year_weights": pd.DataFrame(
-        {"indicator": last.index, "weight": last.to_numpy() * [1, 1, 1, 0.5, 0.5, 0.5, 1, 1]})})
+        {"indicator": last.index, "weight": last.to_numpy() * [1, 1, 1, 0.7, 0.7, 0.7, 1, 1]})})   # each still >= min_weight
     with pytest.raises(InfeasibleConstraints, match="dimension customer_value .* needs at least 0.25"):
         propose_from_config(ds_bad, config, bootstrap=0, mixed=False)
 

@@ -51,7 +51,8 @@ class Artifact:
 PRIVATE = "private"
 
 #: The folder of each writing step inside the run folder.
-FOLDERS = {"data": "data", "weights": "weights", "targets": "targets", "scoring": "scoring", "summary": "summary"}
+FOLDERS = {"data": "data", "weights": "weights", "targets": "targets", "scoring": "scoring", "summary": "summary",
+           "run": ""}
 
 _PROPOSAL_COLUMNS = ("indicator", "label", "dimension", "dimension_label", "weight", "ci_low", "ci_high",
                      "last_year", "change", "data_source", "data_source_label", "review_period",
@@ -114,7 +115,9 @@ ARTIFACTS: tuple[Artifact, ...] = (
     # executive summary (90_executive_summary)
     Artifact("summary.page", "summary.json", description="the executive summary's figures"),
     Artifact("summary.weights", "weights.csv", optional=True, description="the summary's weights table"),
-    Artifact("summary.risks", "risks.csv", ("area", "level", "zh", "en"), description="the summary's risks"),
+    Artifact("summary.risks", "risks.csv", ("area", "level", "key", "text"), description="the summary's risks"),
+    # files for people at the top of the run folder
+    Artifact("run.hr_workbook", "hr_workbook.xlsx", description="HR's workbook: weights, scores, bonus, plans, targets"),
 )
 
 _BY_NAME = {a.name: a for a in ARTIFACTS}

@@ -30,6 +30,8 @@ import pandas as pd
 
 from calibrate.config import RunConfig
 from calibrate.dataset import Dataset
+from calibrate.messages import format as fmt
+from calibrate.messages import text as msg
 from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.plotting import text
 from calibrate.privacy import merge_small_groups, pseudonym
@@ -42,13 +44,20 @@ from calibrate.targets.plan import (
     TargetPlan,
     TargetSettings,
     bonus_distribution,
-    plan_label,
     plan_row,
     share_distribution,
     target_plan,
 )
 
 FOLDER = "targets"
+
+
+def plan_label(plan: str, lang: str = "en") -> str:
+    """A plan's short label in the report language (message ``plan_labels.<plan>``)."""
+    key = f"plan_labels.{plan}"
+    from calibrate.messages import has
+
+    return msg(key, lang) if has(key, lang) else plan
 
 
 # ---------------------------------------------------------------------------- compute
@@ -144,22 +153,30 @@ STEP = Step("targets", "03_targets", "目标难度与奖金成本", "Target diff
 
 
 # ---------------------------------------------------------------------------- tables for reports
+def notes_text(notes: list[str], lang: str, key: str = "targets_report.notes") -> str:
+    """The model's technical notes (written in English by the method layer): verbatim on an English
+    page; on a Chinese page their count and where to read them (``<key>_elsewhere``)."""
+    if lang == "en":
+        return msg(key, lang, notes=" ".join(notes))
+    return msg(f"{key}_elsewhere", lang, count=len(notes))
+
+
 def plans_table(plans: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
     """The plan table formatted for a report: labels, percentages, rounded money."""
-    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    t = lambda key, **v: msg(f"targets.{key}", lang, **v)  # noqa: E731
     pct = lambda v: "" if pd.isna(v) else f"{100 * v:.1f}%"  # noqa: E731
     money = lambda v: "" if pd.isna(v) else f"{v:,.0f}"  # noqa: E731
     return pd.DataFrame({
-        t("方案", "Plan"): [plan_label(p, lang) for p in plans["plan"]],
-        t("年度", "Year"): plans["year"].astype(int),
-        t("目标合计", "Target total"): plans["target_total"].map(money),
-        t("较去年实际", "vs last year"): plans["growth_vs_last_year"].map(lambda v: "" if pd.isna(v) else f"{100 * v:+.1f}%"),
-        t("预期达标比例", "Expected share on target"): plans["expected_share"].map(pct),
-        t("达标比例 P5–P95", "Share P5–P95"): [f"{pct(a)} – {pct(b)}" for a, b in zip(plans["share_p5"], plans["share_p95"])],
-        t("实际达标比例", "Realised share"): plans.get("realised_share", pd.Series(np.nan, index=plans.index)).map(pct),
-        t("奖金 P50", "Bonus P50"): plans["bonus_p50"].map(money),
-        t("奖金 P90", "Bonus P90"): plans["bonus_p90"].map(money),
-        t("奖金 P99", "Bonus P99"): plans["bonus_p99"].map(money),
+        t("plan"): [plan_label(p, lang) for p in plans["plan"]],
+        t("year"): plans["year"].astype(int).astype(str),
+        t("target_total"): plans["target_total"].map(money),
+        t("vs_last_year"): plans["growth_vs_last_year"].map(lambda v: "" if pd.isna(v) else f"{100 * v:+.1f}%"),
+        t("expected_share_on_target"): plans["expected_share"].map(pct),
+        t("share_p5_p95"): [f"{pct(a)} – {pct(b)}" for a, b in zip(plans["share_p5"], plans["share_p95"])],
+        t("realised_share"): plans.get("realised_share", pd.Series(np.nan, index=plans.index)).map(pct),
+        t("bonus_p50"): plans["bonus_p50"].map(money),
+        t("bonus_p90"): plans["bonus_p90"].map(money),
+        t("bonus_p99"): plans["bonus_p99"].map(money),
     })
 
 
@@ -170,21 +187,21 @@ def small_group_label(lang: str, min_group: int) -> str:
 def regions_table(regions: pd.DataFrame, lang: str = "en", *, min_group: int = 5) -> pd.DataFrame:
     """Targets and expected shares per region, formatted; regions with fewer than ``min_group``
     managers are merged into one row (blank when even that row is too small), see :func:`small_groups_note`."""
-    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    t = lambda key, **v: msg(f"targets.{key}", lang, **v)  # noqa: E731
     sums = ("new_hires", "last_year_actual", "median") + tuple(f"{p}_target" for p in PLANS)
     regions, merged = merge_small_groups(regions, group="region", size="managers", min_size=min_group,
                                          other=small_group_label(lang, min_group), sums=sums,
                                          weighted=tuple(f"{p}_share" for p in PLANS))
     if merged:
         regions = regions.astype({c: float for c in regions.columns if c not in ("region", "managers")})
-    out = pd.DataFrame({t("区域", "Region"): regions["region"], t("人数", "Managers"): regions["managers"],
-                        t("新人", "New hires"): regions["new_hires"],
-                        t("去年实际", "Last year"): regions["last_year_actual"].round(0),
-                        t("预测中位数", "Median forecast"): regions["median"].round(0)})
+    out = pd.DataFrame({t("region"): regions["region"], t("managers"): regions["managers"],
+                        t("new_hires"): regions["new_hires"],
+                        t("last_year"): regions["last_year_actual"].round(0),
+                        t("median_forecast"): regions["median"].round(0)})
     for plan in PLANS:
         if f"{plan}_target" in regions:
-            out[f"{plan_label(plan, lang)}: " + t("目标", "target")] = regions[f"{plan}_target"].round(0)
-            out[f"{plan_label(plan, lang)}: " + t("达标比例", "share")] = (100 * regions[f"{plan}_share"]).round(1)
+            out[f"{plan_label(plan, lang)}: " + t("target")] = regions[f"{plan}_target"].round(0)
+            out[f"{plan_label(plan, lang)}: " + t("share")] = regions[f"{plan}_share"].map(lambda v: fmt.percent(v, 1))
     return out
 
 
@@ -205,17 +222,17 @@ def managers_table(calibrated: pd.DataFrame, lang: str = "en", *, pseudonymise: 
     """The ``n`` managers least and most likely to reach the ``plan`` target, with their
     equal-difficulty and allocated targets; pseudonymised IDs when asked (names never shown).
     The region of a manager whose region has fewer than ``min_group`` managers is not shown."""
-    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    t = lambda key, **v: msg(f"targets.{key}", lang, **v)  # noqa: E731
     sizes = calibrated["region"].map(calibrated["region"].value_counts())
     calibrated = calibrated.assign(region=calibrated["region"].where(sizes >= min_group,
                                                                      small_group_label(lang, min_group)))
     frame = calibrated.sort_values([f"{plan}_probability", "manager_id"])
     frame = pd.concat([frame.head(n), frame.tail(n)]) if len(frame) > 2 * n else frame
     ids = frame["pseudonym"] if pseudonymise else frame["manager_id"]
-    out = pd.DataFrame({t("客户经理", "Manager"): ids.to_numpy(), t("区域", "Region"): frame["region"].to_numpy(),
-                        t("去年实际", "Last year"): frame["last_year_actual"].round(0).to_numpy(),
-                        t("当前方案目标", "Current target"): frame[f"{plan}_target"].round(0).to_numpy(),
-                        t("达标概率", "Probability"): (100 * frame[f"{plan}_probability"]).round(1).to_numpy()})
+    out = pd.DataFrame({t("manager"): ids.to_numpy(), t("region"): frame["region"].to_numpy(),
+                        t("last_year"): [fmt.number(v, lang=lang, missing="new_hire") for v in frame["last_year_actual"]],
+                        t("current_target"): frame[f"{plan}_target"].round(0).to_numpy(),
+                        t("probability"): frame[f"{plan}_probability"].to_numpy()})      # share 0-1
     for other in ("equal_difficulty", "allocated"):
         if f"{other}_target" in frame:
             out[plan_label(other, lang)] = frame[f"{other}_target"].round(0).to_numpy()
@@ -241,9 +258,9 @@ def plot_share_distribution(distribution: pd.DataFrame, plans: pd.DataFrame, lan
             realised = row["realised_share"].iloc[0] if "realised_share" in row else np.nan
             if pd.notna(realised):
                 ax.axvline(100 * float(realised), color=color, linestyle="-", linewidth=2, alpha=0.6,
-                           label=text(lang, "回测年实际达标比例", "realised share, backtest year"))
-    ax.set_xlabel(text(lang, "达标客户经理比例（%）", "managers reaching target (%)"))
-    ax.set_ylabel(text(lang, "情景概率（每 1 个百分点）", "probability per 1-point bin"))
+                           label=msg("targets.realised_share_backtest_year", lang))
+    ax.set_xlabel(msg("targets.managers_reaching_target", lang))
+    ax.set_ylabel(msg("targets.probability_per_1_point_bin", lang))
     ax.legend(fontsize=8)
     return ax
 
@@ -264,8 +281,8 @@ def plot_probability_histogram(calibrated: pd.DataFrame, lang: str = "en", proba
     if probability is not None:
         ax.axvline(probability, color="black", linestyle="--", linewidth=1.5,
                    label=plan_label("equal_difficulty", lang))
-    ax.set_xlabel(text(lang, "达标概率", "probability of reaching target"))
-    ax.set_ylabel(text(lang, "客户经理人数", "managers"))
+    ax.set_xlabel(msg("targets.probability_of_reaching_target", lang))
+    ax.set_ylabel(msg("targets.managers_3", lang))
     ax.legend(fontsize=8)
     return ax
 
@@ -278,18 +295,18 @@ def plot_payout_and_cost(curve: pd.DataFrame, bonus: pd.DataFrame, plans: pd.Dat
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     left.plot(100 * curve["attainment"], curve["coefficient"], color="C0", linewidth=2)
     left.axvline(100, color="#7f7f7f", linestyle=":", linewidth=1)
-    left.set_xlabel(text(lang, "目标完成率（%）", "attainment (%)"))
-    left.set_ylabel(text(lang, "奖金系数", "bonus coefficient"))
-    left.set_title(text(lang, "奖金曲线", "Payout curve"))
+    left.set_xlabel(msg("targets.attainment", lang))
+    left.set_ylabel(msg("targets.bonus_coefficient", lang))
+    left.set_title(msg("targets.payout_curve", lang))
     for k, (name, d) in enumerate(bonus.groupby("plan", sort=False)):
         right.plot(d["cost"], d["level"], color=f"C{k}", label=plan_label(name, lang))
     pool = plans.loc[plans["plan"] != "data_targets", "bonus_target_pool"]
     if len(pool):
         right.axvline(float(pool.iloc[0]), color="black", linestyle="--", linewidth=1,
-                      label=text(lang, "目标奖金池", "target bonus pool"))
-    right.set_xlabel(text(lang, "奖金总成本", "total bonus cost"))
-    right.set_ylabel(text(lang, "累计概率", "cumulative probability"))
-    right.set_title(text(lang, "奖金成本分布", "Bonus cost distribution"))
+                      label=msg("targets.target_bonus_pool", lang))
+    right.set_xlabel(msg("targets.total_bonus_cost", lang))
+    right.set_ylabel(msg("targets.cumulative_probability", lang))
+    right.set_title(msg("targets.bonus_cost_distribution", lang))
     right.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -304,16 +321,16 @@ def plot_reliability(reliability: pd.DataFrame, lang: str = "en", ax: Any = None
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], color="#7f7f7f", linestyle="--", linewidth=1,
-            label=text(lang, "完全校准", "perfectly calibrated"))
+            label=msg("targets.perfectly_calibrated", lang))
     ax.errorbar(t["mean_predicted"], t["observed"],
                 yerr=[t["observed"] - t["observed_low"], t["observed_high"] - t["observed"]],
                 fmt="none", ecolor="C0", alpha=0.5, capsize=3)
     ax.scatter(t["mean_predicted"], t["observed"], s=20 + 4 * t["managers"], color="C0", zorder=3,
-               label=text(lang, "各概率区间（点大小 = 人数）", "bins (size = managers)"))
+               label=msg("targets.bins_size_managers", lang))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel(text(lang, "预测达标概率", "predicted probability of reaching target"))
-    ax.set_ylabel(text(lang, "实际达标比例", "observed share reaching target"))
+    ax.set_xlabel(msg("targets.predicted_probability_of_reaching_target", lang))
+    ax.set_ylabel(msg("targets.observed_share_reaching_target", lang))
     ax.legend(loc="upper left", fontsize=8)
     return ax
 
@@ -324,53 +341,53 @@ def plot_ramp(ramp: pd.DataFrame, lang: str = "en", ax: Any = None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
-    ax.plot(ramp["tenure_quarter"], 100 * ramp["share"], color="C0", label=text(lang, "采用的曲线", "curve used"))
+    ax.plot(ramp["tenure_quarter"], 100 * ramp["share"], color="C0", label=msg("targets.curve_used", lang))
     seen = ramp[ramp["observations"] > 0]
     if len(seen):
         ax.scatter(seen["tenure_quarter"], 100 * seen["observed_share"], s=10 + seen["observations"], color="C1",
-                   zorder=3, label=text(lang, "数据（点大小 = 观测数）", "data (size = observations)"))
+                   zorder=3, label=msg("targets.data_size_observations", lang))
     ax.set_ylim(0, 110)
-    ax.set_xlabel(text(lang, "入职季度数（0 = 第一个季度）", "tenure quarter (0 = first)"))
-    ax.set_ylabel(text(lang, "相对老员工收入（%）", "revenue vs veterans (%)"))
+    ax.set_xlabel(msg("targets.tenure_quarter_0_first", lang))
+    ax.set_ylabel(msg("targets.revenue_vs_veterans", lang))
     ax.legend(fontsize=8)
     return ax
 
 
 def model_table(fit: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     """The team-level estimates of the performance model (``summary.json["fit"]``) as a two-column table."""
-    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    t = lambda key, **v: msg(f"targets.{key}", lang, **v)  # noqa: E731
     df = fit.get("annual_df")
     rows = [
-        (t("历史数据", "History used"), f"{fit['first_quarter']} – {fit['last_quarter']}"),
-        (t("季节因子 Q1–Q4", "Seasonal factors Q1–Q4"),
+        (t("history_used"), f"{fit['first_quarter']} – {fit['last_quarter']}"),
+        (t("seasonal_factors_q1_q4"),
          " / ".join(f"{100 * np.expm1(v):+.1f}%" for v in fit["season"].values())),
-        (t("团队平均年增长（对数）", "Team mean annual growth (log)"), f"{100 * fit['growth_mean']:.1f}%"),
-        (t("经理间增长差异（标准差）", "Spread of growth between managers (sd)"), f"{100 * fit['growth_between_sd']:.1f}%"),
-        (t("平均收缩系数（向团队均值）", "Mean shrinkage toward the team mean"), f"{fit['mean_shrinkage']:.2f}"),
-        (t("个人季度波动（标准差）", "Own quarterly noise (sd)"), f"{100 * fit['quarterly_sd']:.1f}%"),
-        (t("区域季度冲击（标准差）", "Regional quarterly shock (sd)"), f"{100 * fit['region_sd_quarterly']:.1f}%"),
-        (t("年度尾部（t 自由度）", "Annual tails (t degrees of freedom)"),
-         t("正态", "normal") if df is None else f"{df:.1f}"),
-        (t("新人第一年产出（相对老员工）", "New hires' first year (share of a veteran)"),
-         f"{100 * fit['ramp_first_year_share']:.0f}% ({fit['ramp_source']})"),
+        (t("team_mean_annual_growth_log"), f"{100 * fit['growth_mean']:.1f}%"),
+        (t("spread_of_growth_between_managers_sd"), f"{100 * fit['growth_between_sd']:.1f}%"),
+        (t("mean_shrinkage_toward_the_team_mean"), f"{fit['mean_shrinkage']:.2f}"),
+        (t("own_quarterly_noise_sd"), f"{100 * fit['quarterly_sd']:.1f}%"),
+        (t("regional_quarterly_shock_sd"), f"{100 * fit['region_sd_quarterly']:.1f}%"),
+        (t("annual_tails_t_degrees_of_freedom"),
+         t("normal") if df is None else f"{df:.1f}"),
+        (t("new_hires_first_year_share_of"),
+         f"{100 * fit['ramp_first_year_share']:.0f}% ({t('ramp_source_' + str(fit['ramp_source']))})"),
     ]
-    return pd.DataFrame(rows, columns=[t("项目", "Estimate"), t("数值", "Value")])
+    return pd.DataFrame(rows, columns=[t("estimate"), t("value")])
 
 
 def backtest_table(bt: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     """Backtest scores (``backtest.json``) as a two-column table."""
-    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+    t = lambda key, **v: msg(f"targets.{key}", lang, **v)  # noqa: E731
     rows = [
-        (t("回测年度", "Year predicted"), str(bt["year"])),
-        (t("拟合所用历史", "History used for the fit"), f"{bt['fit_first_quarter']} – {bt['fit_last_quarter']}"),
-        (t("客户经理人数", "Managers"), str(bt["managers"])),
-        (t("预测达标比例（P5–P95）", "Predicted share on target (P5–P95)"),
+        (t("year_predicted"), str(bt["year"])),
+        (t("history_used_for_the_fit"), f"{bt['fit_first_quarter']} – {bt['fit_last_quarter']}"),
+        (t("managers_2"), str(bt["managers"])),
+        (t("predicted_share_on_target_p5_p95"),
          f"{100 * bt['expected_share']:.1f}% ({100 * bt['share_p5']:.1f}% – {100 * bt['share_p95']:.1f}%)"),
-        (t("实际达标比例", "Realised share on target"), f"{100 * bt['realised_share']:.1f}%"),
-        (t("Brier 分数（越低越好）", "Brier score (lower is better)"), f"{bt['brier']:.3f}"),
-        (t("Brier 技能分（对比只用总体达标率）", "Brier skill vs the overall rate"), f"{bt['brier_skill']:.2f}"),
-        (t("达标者的平均预测概率", "Mean predicted probability, managers who hit"), f"{bt['mean_probability_hit']:.2f}"),
-        (t("未达标者的平均预测概率", "Mean predicted probability, managers who missed"),
+        (t("realised_share_on_target"), f"{100 * bt['realised_share']:.1f}%"),
+        (t("brier_score_lower_is_better"), f"{bt['brier']:.3f}"),
+        (t("brier_skill_vs_the_overall_rate"), f"{bt['brier_skill']:.2f}"),
+        (t("mean_predicted_probability_managers_who"), f"{bt['mean_probability_hit']:.2f}"),
+        (t("mean_predicted_probability_managers_who_2"),
          f"{bt['mean_probability_missed']:.2f}"),
     ]
-    return pd.DataFrame(rows, columns=[t("项目", "Measure"), t("数值", "Value")])
+    return pd.DataFrame(rows, columns=[t("measure"), t("value")])

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibrate.plotting import text
+from calibrate.messages import text as msg
 from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
 from calibrate.steps.weights_workbook import header, localise, localise_codes, write_weights_workbook
@@ -36,11 +36,16 @@ from calibrate.weights.proposal import WeightProposal, propose_from_config
 
 __all__ = ["weights_step", "write_weight_artifacts", "ahp_frame", "display_table",
            "plot_methods", "plot_proposal", "plot_ahp_consistency", "plot_residuals", "plot_effects",
-           "MODEL_LABELS"]
+           "model_label"]
 
-MODEL_LABELS = {"growth_ols": ("收入增长（OLS，按经理聚类）", "Revenue growth (OLS, clustered by manager)"),
-                "growth_mixed": ("收入增长（经理随机截距混合模型）", "Revenue growth (mixed model, manager intercept)"),
-                "retention_glm": ("客户留存（二项 GLM）", "Customer retention (binomial GLM)")}
+MODELS = ("growth_ols", "growth_mixed", "retention_glm")
+
+
+def model_label(model: str, lang: str) -> str:
+    """A regression model's title in the page language (``weights_report.model_<id>``)."""
+    key = f"weights_report.model_{model}"
+    return msg(key, lang) if key in _catalogue_keys(lang) else model
+
 _METHOD_ORDER = ("last_year", "equal", "entropy", "critic", "ahp", "evidence", "proposal")
 
 
@@ -153,9 +158,77 @@ def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = 
         if c in percent:
             fmt[header(c, lang)] = "{:.1%}"
         elif pd.api.types.is_float_dtype(frame[c]):
-            fmt[header(c, lang)] = "{:." + str(digits) + "g}"
+            fmt[header(c, lang)] = lambda v, d=digits: _significant(v, d)
+        elif pd.api.types.is_bool_dtype(frame[c]):
+            fmt[header(c, lang)] = lambda v: msg("format.yes_word" if v else "format.no_word", lang)
     return (localise(localise_codes(frame, lang), lang).style.format(fmt, na_rep="–", escape="html")
             .format_index(escape="html", axis=1).hide(axis="index"))
+
+
+def _significant(value: float, digits: int) -> str:
+    """``digits`` significant digits without exponent notation (tiny values print as 0.0000)."""
+    if pd.isna(value):
+        return "–"
+    shown = f"{value:.{digits}g}"
+    return f"{value:.{digits}f}" if "e" in shown else shown
+
+
+def intro(summary: dict, lang: str) -> str:
+    """What the proposal blends and within which rules (``weights_report.intro*``)."""
+    from calibrate.messages import format as fmt
+
+    t = lambda key, **v: msg(f"weights_report.{key}", lang, **v)  # noqa: E731
+    shares, ev, cap, boot = summary["shares"], summary["evidence_shares"], summary["max_change"], \
+        summary["bootstrap"]["resamples"]
+    out = t("intro", evidence=fmt.percent(shares.get("evidence", 0)), revenue=fmt.percent(ev["revenue_growth"]),
+            retention=fmt.percent(ev["retention"]), ahp=fmt.percent(shares.get("ahp", 0)),
+            baseline=t(f"baseline_{summary['baseline']}"), baseline_share=fmt.percent(shares.get("baseline", 0)))
+    out += t("intro_cap", cap=fmt.percent(cap)) if cap is not None else t("intro_no_cap")
+    if boot:
+        out += t("intro_boot", level=fmt.percent(summary["ci_level"]), resamples=fmt.number(boot))
+    return out
+
+
+def fit_table(fit: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The regressions' fit (model, outcome, n, managers, R², its kind, controls) with words for codes."""
+    t = lambda key: msg(f"weights_report.{key}", lang)  # noqa: E731
+    out = fit[["model", "outcome", "n", "managers", "r_squared", "r_squared_kind", "controls"]].copy()
+    kinds = {"R²": "r2_plain", "marginal R²": "r2_marginal", "deviance explained": "r2_deviance"}
+    out["r_squared_kind"] = [t(kinds[k]) if k in kinds else k for k in out["r_squared_kind"]]
+    out["controls"] = [t("list_sep").join(t(f"control_{c}") for c in str(v).split("+")) if isinstance(v, str) and v
+                       else t("control_none") for v in out["controls"]]
+    return out
+
+
+def ahp_table(ahp: pd.DataFrame, labels: pd.Series, lang: str) -> pd.DataFrame:
+    """Per expert: weight, CR, consistent, the judgment to revisit (indicator labels, not ids)."""
+    out = ahp.copy()
+    out["expert"] = [msg("weights_report.aggregate", lang) if "aggregate" in str(e) else e for e in out["expert"]]
+    out["worst_pair"] = [" / ".join(str(labels.get(i, i)) for i in str(p).split("/")) if isinstance(p, str) else p
+                         for p in out["worst_pair"]]
+    if "consistent" in out:
+        out["consistent"] = out["consistent"].astype(bool)
+    return out
+
+
+def warnings_text(warnings: pd.DataFrame, lang: str) -> str:
+    """The method layer's warnings (written in English): listed on an English page; on a Chinese page
+    counted by the part of the analysis they come from, with where to read them."""
+    if not len(warnings):
+        return msg("weights_report.no_warnings", lang)
+    if lang == "en":
+        return "\n".join(f"- {m}" for m in warnings["message"])
+    counts = warnings.groupby("source", sort=False).size()
+    parts = msg("weights_report.list_sep", lang).join(
+        msg("weights_report.warning_count", lang, source=msg(f"weights_report.source_{s}", lang)
+            if f"weights_report.source_{s}" in _catalogue_keys(lang) else s, count=n) for s, n in counts.items())
+    return msg("weights_report.warnings_elsewhere", lang, parts=parts)
+
+
+def _catalogue_keys(lang: str) -> set[str]:
+    from calibrate.messages import catalogue
+
+    return set(catalogue(lang))
 
 
 def plot_methods(methods: pd.DataFrame, lang: str, *, columns: tuple[str, ...] = _METHOD_ORDER):
@@ -175,8 +248,8 @@ def plot_methods(methods: pd.DataFrame, lang: str, *, columns: tuple[str, ...] =
     ax.set_ylim(0, top * 1.3)                       # room for the legend above the bars
     ax.set_xticks(x, labels, rotation=30, ha="right")
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_ylabel(text(lang, "权重", "Weight"))
-    ax.set_title(text(lang, "各方法的权重与去年对比", "Weights by method, with last year's"))
+    ax.set_ylabel(msg("weights_charts.weight", lang))
+    ax.set_title(msg("weights_charts.weights_by_method_with_last_year", lang))
     ax.legend(ncol=min(n, 4), fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
@@ -189,15 +262,15 @@ def plot_proposal(proposal: pd.DataFrame, lang: str):
     frame = proposal.iloc[::-1]
     y = np.arange(len(frame))
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(frame) + 1.2))
-    ax.barh(y, frame["weight"], color="#1f4e79", alpha=0.85, label=text(lang, "建议权重", "Proposed weight"))
+    ax.barh(y, frame["weight"], color="#1f4e79", alpha=0.85, label=msg("weights_charts.proposed_weight", lang))
     if frame["ci_low"].notna().any():
         err = np.vstack([frame["weight"] - frame["ci_low"], frame["ci_high"] - frame["weight"]])
         ax.errorbar(frame["weight"], y, xerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=3,
-                    label=text(lang, "自助法区间", "Bootstrap interval"))
-    ax.scatter(frame["last_year"], y, marker="D", color="#c0504d", zorder=3, label=text(lang, "去年", "Last year"))
+                    label=msg("weights_charts.bootstrap_interval", lang))
+    ax.scatter(frame["last_year"], y, marker="D", color="#c0504d", zorder=3, label=msg("weights_charts.last_year", lang))
     ax.set_yticks(y, frame["label"])
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_title(text(lang, "建议权重（含区间）", "Proposed weights with intervals"))
+    ax.set_title(msg("weights_charts.proposed_weights_with_intervals", lang))
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     fig.tight_layout()
     return fig
@@ -209,12 +282,12 @@ def plot_ahp_consistency(ahp: pd.DataFrame, lang: str, threshold: float = 0.1):
 
     fig, ax = plt.subplots(figsize=(7, 3.2))
     colors = ["#9bbb59" if ok else "#c0504d" for ok in ahp["consistent"].astype(bool)]
-    names = [text(lang, "汇总 (AIJ)", "aggregate (AIJ)") if e == "aggregate (AIJ)" else e for e in ahp["expert"]]
+    names = [msg("weights_charts.aggregate_aij", lang) if e == "aggregate (AIJ)" else e for e in ahp["expert"]]
     ax.bar(names, ahp["consistency_ratio"], color=colors)
     ax.axhline(threshold, color="black", linestyle="--", linewidth=1)
     ax.text(len(names) - 0.5, threshold, f" CR = {threshold:g}", va="bottom", ha="right", fontsize=9)
-    ax.set_ylabel(text(lang, "一致性比率 CR", "Consistency ratio"))
-    ax.set_title(text(lang, "专家判断的一致性", "Consistency of the experts' judgments"))
+    ax.set_ylabel(msg("weights_charts.consistency_ratio", lang))
+    ax.set_title(msg("weights_charts.consistency_of_the_experts_judgments", lang))
     fig.tight_layout()
     return fig
 
@@ -223,15 +296,15 @@ def plot_residuals(residuals: pd.DataFrame, lang: str):
     """Residuals against fitted values, one panel per model (Pearson residuals for the GLM)."""
     import matplotlib.pyplot as plt
 
-    models = [m for m in MODEL_LABELS if m in set(residuals["model"])]
+    models = [m for m in MODELS if m in set(residuals["model"])]
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 3.6), squeeze=False)
     for ax, m in zip(axes[0], models):
         part = residuals[residuals["model"] == m]
         ax.scatter(part["fitted"], part["residual"], s=4, alpha=0.35, color="#1f4e79")
         ax.axhline(0, color="black", linewidth=0.8)
-        ax.set_title(MODEL_LABELS[m][0 if lang == "zh" else 1], fontsize=10)
-        ax.set_xlabel(text(lang, "拟合值", "Fitted"))
-        ax.set_ylabel(text(lang, "残差", "Residual"))
+        ax.set_title(model_label(m, lang), fontsize=10)
+        ax.set_xlabel(msg("weights_charts.fitted", lang))
+        ax.set_ylabel(msg("weights_charts.residual", lang))
     fig.tight_layout()
     return fig
 
@@ -240,7 +313,7 @@ def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
     """Standardised effects (per SD of each indicator) with their intervals, one panel per model."""
     import matplotlib.pyplot as plt
 
-    models = [m for m in MODEL_LABELS if m in set(regressions["model"])]
+    models = [m for m in MODELS if m in set(regressions["model"])]
     fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 0.4 * labels.size + 1.5),
                              squeeze=False, sharey=True)
     for ax, m in zip(axes[0], models):
@@ -252,8 +325,8 @@ def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
                     fmt="o", color="#1f4e79", ecolor="#7f7f7f", capsize=2)
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_yticks(y, labels.to_numpy())
-        ax.set_title(MODEL_LABELS[m][0 if lang == "zh" else 1], fontsize=10)
-        ax.set_xlabel(text(lang, "每标准差效应", "Effect per SD"))
+        ax.set_title(model_label(m, lang), fontsize=10)
+        ax.set_xlabel(msg("weights_charts.effect_per_sd", lang))
     fig.tight_layout()
     return fig
 

@@ -74,6 +74,8 @@ DEFAULT_TARGETS = {
     "payout": {"threshold": 0.8, "points": [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]], "cap": 1.5},
     "ramp_first_year_share": None,
     "heavy_tails": True,
+    "healthy_band": [0.60, 0.75],    # expected share hitting target that the recommendation aims for
+    "bonus_budget": None,            # total bonus budget (revenue unit); None: bonus_base x headcount
 }
 
 

@@ -90,7 +90,8 @@ class WeightSettings:
     change of a weight from last year (0.05 = 5 points; ``None``: no cap).
     ``controls``: regression controls (see :mod:`.regression`). ``bootstrap``:
     resamples (0 = none). ``ci_level``: interval level in (0, 1).
-    ``methods``: which methods to compute and show.
+    ``methods``: which methods to compute and show. ``weight_floor``: a proposed
+    weight below this share is flagged in the reports (too small to steer behaviour).
     """
 
     shares: Mapping[str, float] = field(default_factory=lambda: {"evidence": 0.5, "ahp": 0.3, "baseline": 0.2})
@@ -102,6 +103,7 @@ class WeightSettings:
     bootstrap: int = 1000
     ci_level: float = 0.90
     methods: tuple[str, ...] = ("regression", "ahp", "entropy", "critic")
+    weight_floor: float = 0.05
 
     def __post_init__(self) -> None:
         problems = []
@@ -135,6 +137,10 @@ class WeightSettings:
                             f"got {self.bootstrap!r}")
         if not isinstance(self.ci_level, (int, float)) or not 0 < self.ci_level < 1:
             problems.append(f"weights.ci_level must be between 0 and 1 (e.g. 0.9), got {self.ci_level!r}")
+        if isinstance(self.weight_floor, bool) or not isinstance(self.weight_floor, (int, float)) \
+                or not 0 <= self.weight_floor < 1:
+            problems.append(f"weights.weight_floor must be a share between 0 and 1 (0.05 = 5%), "
+                            f"got {self.weight_floor!r}")
         bad_controls = [c for c in self.controls if c not in CONTROLS]
         if bad_controls:
             problems.append(f"weights.controls: unknown control(s) {', '.join(bad_controls)} "
