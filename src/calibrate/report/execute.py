@@ -8,17 +8,11 @@ from typing import Any
 
 from calibrate.errors import CalibrateError, NotebookFailed
 
-NOTEBOOK_DIR = "notebooks"
-
-
 def notebooks_folder() -> Path:
-    """The project's ``notebooks/`` folder (source checkout)."""
-    here = Path(__file__).resolve()
-    for parent in (Path.cwd(), *here.parents):
-        candidate = parent / NOTEBOOK_DIR
-        if (candidate / "01_data_quality.ipynb").exists():
-            return candidate
-    raise CalibrateError("the notebooks/ folder was not found: run calibrate from the project folder")
+    """The package's own notebooks (never a ``notebooks/`` folder of the current directory)."""
+    from calibrate.resources import shipped_path
+
+    return shipped_path("notebooks")
 
 
 def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, timeout: int = 900,
@@ -30,6 +24,10 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from calibrate.notebook_params import NOTEBOOK_PARAMETERS, check_parameters
+
+    if name in NOTEBOOK_PARAMETERS:
+        check_parameters(name, parameters)          # one line naming a wrong parameter, before any kernel starts
     source = (source_dir or notebooks_folder()) / f"{name}.ipynb"
     if not source.exists():
         raise CalibrateError(f"report notebook {source} not found")
@@ -38,7 +36,7 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
                             progress_bar=False, log_output=False, execution_timeout=timeout,
-                            cwd=str(source.parent.parent), kernel_manager_class=_local_kernel_manager())
+                            cwd=str(source.parent), kernel_manager_class=_local_kernel_manager())
     except PapermillExecutionError as exc:
         raise NotebookFailed(
             f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: {_strip_ansi(exc.evalue)}\n"
