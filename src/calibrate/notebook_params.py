@@ -161,7 +161,7 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[Param, ...]] = {
     "12_what_if": (
         Param("config", str, "", "run config; \"\" = the sample company shipped with the package"),
         Param("indicator", str, "revenue_attainment", "the indicator whose weight limits change"),
-        Param("min_weight", float, None, "its new lowest weight (None = unchanged)", optional=True, **_SHARE),
+        Param("min_weight", float, 0.30, "its new lowest weight (None = unchanged)", optional=True, **_SHARE),
         Param("max_weight", float, None, "its new highest weight (None = unchanged)", optional=True, **_SHARE),
         Param("probability", float, None, "new plan probability of reaching target (None = unchanged)",
               optional=True, low=0.0, high=1.0, open_low=True, open_high=True),
