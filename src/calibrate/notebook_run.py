@@ -126,40 +126,58 @@ def cache_root() -> Path:
 
 
 def computed_folder(config: RunConfig, steps: list[str]) -> Path:
-    """Compute ``steps`` (in order) for ``config`` into a kept folder; reused while config and data are unchanged."""
-    from calibrate import __version__
+    """Compute ``steps`` (the first steps of a run, in order) for ``config`` into a kept folder.
 
+    Kept while config and data are unchanged: a folder that already holds these steps (or
+    more) is reused as it is, and one holding fewer is copied and completed, so notebooks
+    opened one after the other compute each step once.
+    """
+    from calibrate import __version__
+    from calibrate.steps import all_steps
+
+    order = list(all_steps())
+    if steps != order[:len(steps)]:
+        raise CalibrateError(f"steps {', '.join(steps)} are not the first steps of a run ({', '.join(order)})")
     key = hashlib.sha256(json.dumps({"version": __version__, "config": config.raw, "path": str(config.path),
                                      "indicator_set": _file_stamp(config.indicator_set_path()),
                                      "data": {n: _file_stamp(config.base_dir / str(s)) if isinstance(s, str) else s
-                                              for n, s in config.data.items()},
-                                     "steps": steps}, sort_keys=True, default=str).encode()).hexdigest()[:20]
-    folder = cache_root() / key
-    if (folder / ".complete").exists():
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=folder.parent))
+                                              for n, s in config.data.items()}},
+                                    sort_keys=True, default=str).encode()).hexdigest()[:20]
+    root = cache_root()
+
+    def kept(n: int) -> Path:
+        return root / f"{key}-{n}"
+
+    for n in range(len(order), len(steps) - 1, -1):
+        if (kept(n) / ".complete").exists():
+            return kept(n)
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
     try:
-        _compute(config, steps, work)
+        done = next((n for n in range(len(steps) - 1, 0, -1) if (kept(n) / ".complete").exists()), 0)
+        if done:
+            shutil.copytree(kept(done), work, dirs_exist_ok=True)
+        _compute(config, steps[done:], work, indicator_set=not done)
         (work / ".complete").write_text("\n".join(steps) + "\n", encoding="utf-8")
         try:
-            os.replace(work, folder)
+            os.replace(work, kept(len(steps)))
         except OSError:                # computed meanwhile by another notebook: keep that one
-            if not (folder / ".complete").exists():
+            if not (kept(len(steps)) / ".complete").exists():
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return folder
+    return kept(len(steps))
 
 
-def _compute(config: RunConfig, steps: list[str], folder: Path) -> None:
+def _compute(config: RunConfig, steps: list[str], folder: Path, *, indicator_set: bool = True) -> None:
     from calibrate.loading import load_dataset
     from calibrate.steps import all_steps
     from calibrate.steps.base import RunContext, copy_indicator_set
 
     dataset = load_dataset(config)
     ctx = RunContext(config, dataset, folder)
-    copy_indicator_set(ctx)
+    if indicator_set:
+        copy_indicator_set(ctx)
     every = all_steps()
     for name in steps:
         every[name].compute(ctx)
