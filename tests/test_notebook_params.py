@@ -158,3 +158,30 @@ def test_ecsi_tables_follow_the_language_and_explain_blank_cells():
     frame, notes = ecsi_table(result, "paths", "en")
     assert frame.iloc[0, :2].tolist() == ["Image", "Expectation"] and notes == []
     assert not frame.isna().any().any()
+
+
+def test_the_gallery_lists_every_notebook_with_its_parameters_and_valid_commands():
+    import shlex
+
+    import yaml
+    from papermill.cli import _resolve_type
+
+    gallery = (ROOT / "notebooks" / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("`")[1]: line for line in gallery.splitlines() if line.startswith("| `")}
+    assert sorted(rows) == NOTEBOOKS
+    common = {"run_dir", "config", "lang", "seed", "pseudonymise"}
+    for name in NOTEBOOKS:
+        for p in NOTEBOOK_PARAMETERS[name]:
+            if p.name not in common or name in ("10_indicator_research", "12_what_if"):
+                assert f"`{p.name}`" in rows[name] or p.name in ("lang", "pseudonymise"), (name, p.name)
+    commands = [shlex.split(line) for line in gallery.splitlines() if line.startswith("papermill ")]
+    assert {c[1].removesuffix(".ipynb") for c in commands} == set(NOTEBOOKS) - {"01_data_quality", "90_executive_summary"}
+    for words in commands:
+        values = {}
+        for k, word in enumerate(words):
+            if word == "-p":
+                values[words[k + 1]] = _resolve_type(words[k + 2])
+            elif word == "-y":
+                values.update(yaml.safe_load(words[k + 1]))
+        assert values, words
+        check_parameters(words[1].removesuffix(".ipynb"), values)
