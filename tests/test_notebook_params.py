@@ -185,3 +185,18 @@ def test_the_gallery_lists_every_notebook_with_its_parameters_and_valid_commands
                 values.update(yaml.safe_load(words[k + 1]))
         assert values, words
         check_parameters(words[1].removesuffix(".ipynb"), values)
+
+
+def test_sets_with_the_same_label_are_told_apart():
+    import pandas as pd
+
+    from calibrate.research.compare import ComparisonResult
+
+    labels = pd.DataFrame({"set": ["account_manager", "am_2026", "key_account_director"],
+                           "label_zh": ["客户经理绩效指标", "客户经理绩效指标", "大客户总监绩效指标"],
+                           "label_en": ["Account manager", "Account manager", "Key-account director"]})
+    empty = pd.DataFrame()
+    result = ComparisonResult(summary=empty, validity=empty, weights=empty, predictions=empty, labels=labels)
+    assert [result.label(s, "en") for s in labels["set"]] == [
+        "Account manager (account_manager)", "Account manager (am_2026)", "Key-account director"]
+    assert result.label("am_2026", "zh") == "客户经理绩效指标（am_2026）"
