@@ -2,7 +2,7 @@
 
 foundation (errors, io, schema, indicators, dataset, panel, sample, privacy, ...)
     <- methods (weights, targets, scoring, pls, research, ecsi)
-    <- application (steps, report, pipeline, config, loading, messages)
+    <- application (steps, report, pipeline, config, loading, messages, notebook_params, notebook_run, whatif)
     <- entry points (cli)
 
 An import may only point to the same layer or a lower one, the module graph has no
@@ -23,7 +23,8 @@ PACKAGE = SRC / "calibrate"
 LAYERS = {
     "entry": ("calibrate.cli",),
     "application": ("calibrate.steps", "calibrate.report", "calibrate.pipeline", "calibrate.config",
-                    "calibrate.loading", "calibrate.messages"),
+                    "calibrate.loading", "calibrate.messages", "calibrate.notebook_params", "calibrate.notebook_run",
+                    "calibrate.whatif"),
     "methods": ("calibrate.weights", "calibrate.targets", "calibrate.scoring", "calibrate.pls",
                 "calibrate.research", "calibrate.ecsi"),
 }

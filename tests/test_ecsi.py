@@ -291,4 +291,4 @@ def test_notebook_runs_under_papermill(tmp_path):
     papermill.execute_notebook(str(ROOT / "notebooks" / "11_ecsi.ipynb"), str(out),
                                parameters={"bootstrap": 10, "seed": 1}, cwd=str(ROOT), progress_bar=False)
     text = out.read_text()
-    assert "Inner weighting: path" in text and "0.505" in text and "image/png" in text
+    assert "inner weighting: path" in text and "0.505" in text and "image/png" in text

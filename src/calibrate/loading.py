@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset, build_dataset
-from calibrate.errors import DataSourceError, Problem, ValidationError
+from calibrate.errors import Problem, ValidationError
 from calibrate.indicators import load_indicator_set
 from calibrate.io import RawTable, read_source
 from calibrate.schema import ValidationReport, validate_tables
@@ -61,14 +61,13 @@ def load_dataset(config: RunConfig | str | Path) -> Dataset:
 
 
 def sample_config_path() -> Path:
-    """The sample company's run config in a source checkout (``data/sample/calibrate.yaml``)."""
-    here = Path(__file__).resolve()
-    for parent in (Path.cwd(), *here.parents):
-        candidate = parent / "data" / "sample" / "calibrate.yaml"
-        if candidate.exists():
-            return candidate
-    raise DataSourceError("the sample config data/sample/calibrate.yaml was not found: run from the project "
-                          "folder, give --config, or create it with 'calibrate sample data/sample'")
+    """The run config of the sample company that ships with the package (never one of the current folder).
+
+    ``calibrate sample FOLDER`` writes the same company (with this config) into a folder of your choice.
+    """
+    from calibrate.resources import shipped_path
+
+    return shipped_path("sample_company") / "calibrate.yaml"
 
 
 def load_dataset_for_sets(config: RunConfig | str | Path, sets: SetsLike) -> Dataset:

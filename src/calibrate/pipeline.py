@@ -10,6 +10,7 @@ PosixPath('reports/sample')
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -182,6 +183,9 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
         "run_name": config.run_name,
         "created": stamp,
         "config_file": config.path.name if config.path else None,
+        # where the config is seen from the run folder (a relative path, never the machine's absolute one):
+        # notebooks opened on this run folder find the run's config through it
+        "config_from_run": (os.path.relpath(config.path, config.run_folder().resolve()) if config.path else None),
         "config": redact_config(config.raw),
         "seed": config.seed,
         "steps_run": [k for k in timings if k not in ("load_and_validate", "total")],

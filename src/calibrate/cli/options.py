@@ -7,7 +7,7 @@ from pathlib import Path
 
 def config_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", "-c", default=None,
-                   help="run config YAML (default: data/sample/calibrate.yaml)")
+                   help="run config YAML (default: the sample company shipped with the package)")
 
 
 def config_path(args: argparse.Namespace) -> Path:

@@ -12,17 +12,12 @@ from typing import Any
 
 from calibrate.errors import CalibrateError, NotebookFailed
 
-NOTEBOOK_DIR = "notebooks"
-
 
 def notebooks_folder() -> Path:
-    """The project's ``notebooks/`` folder (source checkout)."""
-    here = Path(__file__).resolve()
-    for parent in (Path.cwd(), *here.parents):
-        candidate = parent / NOTEBOOK_DIR
-        if (candidate / "01_data_quality.ipynb").exists():
-            return candidate
-    raise CalibrateError("the notebooks/ folder was not found: run calibrate from the project folder")
+    """The package's own notebooks (never a ``notebooks/`` folder of the current directory)."""
+    from calibrate.resources import shipped_path
+
+    return shipped_path("notebooks")
 
 
 @contextmanager
@@ -67,6 +62,10 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from calibrate.notebook_params import NOTEBOOK_PARAMETERS, check_parameters
+
+    if name in NOTEBOOK_PARAMETERS:
+        check_parameters(name, parameters)          # one line naming a wrong parameter, before any kernel starts
     source = (source_dir or notebooks_folder()) / f"{name}.ipynb"
     if not source.exists():
         raise CalibrateError(f"report notebook {source} not found")

@@ -117,9 +117,14 @@ class ComparisonResult:
         return self.per_set.copy()
 
     def label(self, set_name: str, lang: str = "en") -> str:
-        """The set's label in ``lang`` (``zh`` or ``en``)."""
-        row = self.labels.set_index("set").loc[set_name]
-        return str(row["label_zh"] if lang == "zh" else row["label_en"])
+        """The set's label in ``lang`` (``zh`` or ``en``); followed by the set's name in brackets when
+        another compared set has the same label, so every row and legend entry is told apart."""
+        column = "label_zh" if lang == "zh" else "label_en"
+        labels = self.labels.set_index("set")[column].astype(str)
+        label = labels.loc[set_name]
+        if (labels == label).sum() > 1:
+            return f"{label}（{set_name}）" if lang == "zh" else f"{label} ({set_name})"
+        return label
 
     def r2(self, set_name: str, outcome: str, model: str = "composite") -> float:
         """Out-of-sample R^2 of one set for one outcome."""

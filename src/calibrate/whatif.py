@@ -1,0 +1,195 @@
+"""What if one indicator's weight limits or the plan probability changed? The run, side by side with its baseline.
+
+The baseline is the run config as it is; the what-if is the same config with one
+indicator's ``min_weight``/``max_weight`` replaced (in a copy of its indicator set)
+and/or ``targets.probability`` replaced. Both are computed by the run's own steps
+(weights, targets, scoring) in kept folders (see :mod:`calibrate.notebook_run`), so
+the comparison is exactly what two runs would publish.
+
+>>> result = what_if("", indicator="nps", min_weight=0.15)     # doctest: +SKIP
+>>> result.weights                                              # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from calibrate import artifacts
+from calibrate.notebook_params import NotebookParameterError
+from calibrate.notebook_run import apply_overrides, cache_root, computed_folder, run_config, steps_up_to
+from calibrate.plotting import text
+
+_PLANS = ("current", "equal_difficulty", "uniform_growth")
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    """Baseline and what-if figures side by side (columns ``baseline``, ``what_if`` and their difference)."""
+
+    change: dict[str, Any]
+    weights: pd.DataFrame          # indicator, label, baseline, what_if, change
+    grades: pd.DataFrame           # grade, baseline, what_if (managers), baseline_share, what_if_share
+    movers: pd.DataFrame           # manager, baseline_grade, what_if_grade, baseline_score, what_if_score
+    targets: pd.DataFrame          # plan, measure, baseline, what_if, change
+    folders: dict[str, Path] = field(default_factory=dict)
+
+    def summary(self, lang: str = "en") -> str:
+        """One sentence: what changed and how many managers change grade."""
+        n = len(self.movers)
+        total = int(self.grades["baseline"].sum())
+        return text(lang, f"改动：{_describe(self.change, 'zh')}；{n} 名客户经理（共 {total} 名）等级变化。",
+                    f"Change: {_describe(self.change, 'en')}; {n} of {total} managers change grade.")
+
+
+def what_if(config: str | Path = "", *, indicator: str, min_weight: float | None = None,
+            max_weight: float | None = None, probability: float | None = None, bootstrap: int = 0,
+            scenarios: int | None = None, lang: str = "zh", pseudonymise: bool = True) -> WhatIfResult:
+    """Compute the baseline and the what-if run (weights, targets, scoring) and compare them.
+
+    ``min_weight``/``max_weight``: the indicator's new weight limits (shares of 1;
+    None keeps the set's); ``probability``: the new chance of reaching target of the
+    equal-difficulty plan (None keeps the config's). ``bootstrap`` and ``scenarios``
+    apply to both runs (0 bootstrap resamples is fastest; the proposal is the same).
+    """
+    base = run_config(config)
+    common = {"weights": {"bootstrap": int(bootstrap)}}
+    if scenarios is not None:
+        common["targets"] = {"scenarios": int(scenarios)}
+    baseline = apply_overrides(base, common, lang=lang, pseudonymise=pseudonymise)
+    changed_set = _changed_indicator_set(baseline, indicator, min_weight, max_weight)
+    sections = {k: dict(v) for k, v in common.items()}
+    if probability is not None:
+        sections.setdefault("targets", {})["probability"] = float(probability)
+    variant = apply_overrides(base, sections, lang=lang, pseudonymise=pseudonymise, indicator_set=changed_set)
+    steps = steps_up_to("05_scoring")
+    folders = {"baseline": computed_folder(baseline, steps), "what_if": computed_folder(variant, steps)}
+    change = {"indicator": indicator, "min_weight": min_weight, "max_weight": max_weight, "probability": probability}
+    return compare_runs(folders["baseline"], folders["what_if"], change=change, pseudonymise=pseudonymise)
+
+
+def compare_runs(baseline: Path, what_if: Path, *, change: dict[str, Any] | None = None,
+                 pseudonymise: bool = True) -> WhatIfResult:
+    """Compare two run folders holding the weights, targets and scoring artifacts."""
+    b_w, w_w = (artifacts.read_csv(Path(f) / "weights" / "proposal.csv") for f in (baseline, what_if))
+    weights = b_w[["indicator", "label", "weight"]].rename(columns={"weight": "baseline"}).merge(
+        w_w[["indicator", "weight"]].rename(columns={"weight": "what_if"}), on="indicator", how="left")
+    weights["change"] = weights["what_if"] - weights["baseline"]
+
+    b_s, w_s = (artifacts.read_csv(Path(f) / "scoring" / "scores.csv") for f in (baseline, what_if))
+    who = "pseudonym" if pseudonymise else "manager_id"
+    scores = b_s[[who, "grade", "score"]].merge(w_s[[who, "grade", "score"]], on=who, suffixes=("_b", "_w"))
+    movers = (scores[scores["grade_b"] != scores["grade_w"]]
+              .rename(columns={who: "manager", "grade_b": "baseline_grade", "grade_w": "what_if_grade",
+                               "score_b": "baseline_score", "score_w": "what_if_score"})
+              .sort_values(["baseline_grade", "what_if_grade", "manager"]).reset_index(drop=True))
+
+    b_g, w_g = (artifacts.read_csv(Path(f) / "scoring" / "grade_distribution.csv") for f in (baseline, what_if))
+    grades = b_g[["grade", "managers", "share"]].merge(w_g[["grade", "managers", "share"]], on="grade",
+                                                          how="outer", suffixes=("_b", "_w"))
+    grades = grades.rename(columns={"managers_b": "baseline", "managers_w": "what_if",
+                                    "share_b": "baseline_share", "share_w": "what_if_share"})
+
+    rows = []
+    b_p, w_p = (artifacts.read_csv(Path(f) / "targets" / "plans.csv").set_index("plan") for f in (baseline, what_if))
+    for plan in [p for p in _PLANS if p in b_p.index and p in w_p.index]:
+        for measure in ("expected_share", "bonus_p50", "bonus_p90"):
+            rows.append({"plan": plan, "measure": measure, "baseline": float(b_p.loc[plan, measure]),
+                         "what_if": float(w_p.loc[plan, measure])})
+    b_sum, w_sum = (artifacts.read_json(Path(f) / "scoring" / "summary.json") for f in (baseline, what_if))
+    rows.append({"plan": "scoring", "measure": "bonus_total", "baseline": float(b_sum["bonus_total"]),
+                 "what_if": float(w_sum["bonus_total"])})
+    targets = pd.DataFrame(rows)
+    targets["change"] = targets["what_if"] - targets["baseline"]
+    return WhatIfResult(change=dict(change or {}), weights=weights, grades=grades, movers=movers, targets=targets,
+                        folders={"baseline": Path(baseline), "what_if": Path(what_if)})
+
+
+def _changed_indicator_set(config, indicator: str, min_weight: float | None, max_weight: float | None) -> str | None:
+    """Path of a copy of the run's indicator set with the new limits (None when nothing changes)."""
+    from calibrate.indicators import indicator_set_text
+
+    raw = yaml.safe_load(indicator_set_text(config.indicator_set_path()))
+    ids = [i["id"] for i in raw["indicators"]]
+    if indicator not in ids:
+        raise NotebookParameterError(f"parameter 'indicator' must be one of {', '.join(ids)} (got {indicator!r})")
+    if min_weight is not None and max_weight is not None and min_weight > max_weight:
+        raise NotebookParameterError(f"parameters min_weight {min_weight:g} and max_weight {max_weight:g}: "
+                                     f"the lowest weight cannot exceed the highest")
+    if min_weight is None and max_weight is None:
+        return None
+    entry = raw["indicators"][ids.index(indicator)]
+    if min_weight is not None:
+        entry["min_weight"] = float(min_weight)
+    if max_weight is not None:
+        entry["max_weight"] = float(max_weight)
+    body = yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+    path = cache_root() / "indicator_sets" / f"{hashlib.sha256(body.encode()).hexdigest()[:16]}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(body, encoding="utf-8")
+    return str(path)
+
+
+def _describe(change: dict[str, Any], lang: str) -> str:
+    parts = []
+    low, high = change.get("min_weight"), change.get("max_weight")
+    if low is not None or high is not None:
+        band = f"[{'–' if low is None else f'{low:.0%}'}, {'–' if high is None else f'{high:.0%}'}]"
+        parts.append(text(lang, f"{change['indicator']} 权重区间 {band}", f"{change['indicator']} weight limits {band}"))
+    if change.get("probability") is not None:
+        parts.append(text(lang, f"达标概率 {change['probability']:.0%}", f"plan probability {change['probability']:.0%}"))
+    return "，".join(parts) if lang == "zh" else ", ".join(parts) or "none"
+
+
+# --------------------------------------------------------------------------- tables and the figure
+_MEASURES = {"expected_share": ("预计达标比例", "Share expected to hit target"),
+             "bonus_p50": ("奖金成本 P50", "Bonus cost P50"), "bonus_p90": ("奖金成本 P90", "Bonus cost P90"),
+             "bonus_total": ("按等级的奖金合计", "Bonus total by grade")}
+_PLAN_NAMES = {"scoring": ("评分", "Scoring")}
+
+
+def targets_table(result: WhatIfResult, lang: str = "en") -> pd.DataFrame:
+    """Share expected to hit and bonus cost per plan, baseline and what-if, with readable labels."""
+    from calibrate.targets.plan import plan_label
+
+    k = 0 if lang == "zh" else 1
+    t = result.targets
+    return pd.DataFrame({
+        text(lang, "方案", "Plan"): [_PLAN_NAMES[p][k] if p in _PLAN_NAMES else plan_label(p, lang) for p in t["plan"]],
+        text(lang, "指标", "Measure"): [_MEASURES[m][k] for m in t["measure"]],
+        text(lang, "基准", "Baseline"): t["baseline"].round(3),
+        text(lang, "假设", "What-if"): t["what_if"].round(3),
+        text(lang, "变化", "Change"): t["change"].round(3)})
+
+
+def plot_what_if(result: WhatIfResult, lang: str = "en"):
+    """Two panels: proposed weights and the grade distribution, baseline beside what-if."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [3, 2]})
+    w = result.weights.iloc[::-1]
+    y = np.arange(len(w))
+    left.barh(y + 0.2, w["baseline"], 0.4, color="#9aa5b1", label=text(lang, "基准", "Baseline"))
+    left.barh(y - 0.2, w["what_if"], 0.4, color="#1f4e79", label=text(lang, "假设", "What-if"))
+    left.set_yticks(y, w["label"])
+    left.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
+    left.set_title(text(lang, "建议权重", "Proposed weights"))
+    left.legend(frameon=False, loc="lower right")
+    g = result.grades
+    x = np.arange(len(g))
+    right.bar(x - 0.2, g["baseline"], 0.4, color="#9aa5b1", label=text(lang, "基准", "Baseline"))
+    right.bar(x + 0.2, g["what_if"], 0.4, color="#1f4e79", label=text(lang, "假设", "What-if"))
+    right.set_xticks(x, g["grade"])
+    right.set_ylabel(text(lang, "人数", "Managers"))
+    right.set_title(text(lang, f"等级分布（{len(result.movers)} 人等级变化）",
+                         f"Grades ({len(result.movers)} managers change grade)"))
+    right.legend(frameon=False)
+    fig.suptitle(result.summary(lang), fontsize=10)
+    fig.tight_layout()
+    return fig
