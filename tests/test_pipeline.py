@@ -151,10 +151,14 @@ def test_full_run_writes_exactly_the_declared_artifacts(full_runs):
     from calibrate.steps import artifacts as declared
 
     folder = full_runs["a"].folder
-    written = {p.relative_to(folder).as_posix() for sub in set(declared.FOLDERS.values())
-               for p in (folder / sub).rglob("*") if p.is_file()}
-    required = {f"{a.folder}/{a.file}" for a in declared.ARTIFACTS if not a.optional}
-    every = {f"{a.folder}/{a.file}" for a in declared.ARTIFACTS}
+    written = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+               if p.is_file() and p.suffix not in (".html", ".ipynb") and p.name not in ("manifest.json",
+                                                                                      "indicator_set.yaml")}
+    where = {a.name: declared.path(folder, a.name).relative_to(folder).as_posix() for a in declared.ARTIFACTS}
+    required = {where[a.name] for a in declared.ARTIFACTS if not a.optional}
+    every = set(where.values())
     assert required <= written, sorted(required - written)
     assert written <= every, sorted(written - every)
+    private = {where[a.name] for a in declared.ARTIFACTS if a.private}
+    assert private and all(p.startswith("private/") for p in private)
     assert set(full_runs["a"].manifest["artifacts"]) >= required
