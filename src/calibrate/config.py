@@ -14,7 +14,7 @@ import yaml
 
 from calibrate.errors import ConfigError
 
-DATA_KEYS = ("managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights")
+DATA_KEYS = ("managers", "performance", "deals", "survey", "reviews", "ahp_judgments", "last_year_weights")
 LANGS = ("zh", "en")
 _TOP_KEYS = {"run_name", "year", "lang", "seed", "indicator_set", "data", "output", "privacy",
              "weights", "targets", "scoring", "report", "scheduler", "description"}

@@ -35,10 +35,24 @@ class SourceInfo:
     first_row: int
     sha256: str
     location: str
+    #: canonical column -> the header in the source, for columns renamed by a column mapping
+    headers: tuple[tuple[str, str], ...] = ()
+    #: the source row of each record when records were regrouped (monthly rows summed to quarters)
+    rows: tuple[int, ...] | None = None
+    #: how rows were aggregated to quarters: (column, rule) pairs, and the number of rows read
+    aggregation: tuple[tuple[str, str], ...] = ()
+    rows_read: int | None = None
 
     def row_number(self, position: int) -> int:
         """Row number (as the user sees it) of the record at 0-based ``position``."""
+        if self.rows is not None:
+            return self.rows[position]
         return self.first_row + position
+
+    def header(self, column: str) -> str:
+        """``column`` as the source names it: ``营收 (revenue)`` for a mapped column, else ``column``."""
+        original = dict(self.headers).get(column)
+        return f"{original} ({column})" if original and original != column else column
 
 
 @dataclass(frozen=True)

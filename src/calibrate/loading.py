@@ -12,18 +12,34 @@ from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset, build_dataset
 from calibrate.errors import DataSourceError
 from calibrate.indicators import load_indicator_set
-from calibrate.io import RawTable, read_source
+from calibrate.io import RawTable
 from calibrate.schema import ValidationReport, validate_tables
+from calibrate.sources import read_table
 
 if TYPE_CHECKING:
     from calibrate.research.sets import SetsLike
 
 
 def read_sources(config: RunConfig) -> dict[str, RawTable]:
-    """Read every configured source; a source that cannot be read stops here with its name."""
+    """Read every configured source; a source that cannot be read stops here with its name.
+
+    Column and value mappings, periods as people write them and monthly rows are
+    handled by :mod:`calibrate.sources`; a ``deals`` export adds its derived columns
+    to the performance table (:mod:`calibrate.deals`).
+    """
     raw = {}
     for name, spec in config.data.items():
-        raw[name] = read_source(spec, base_dir=config.base_dir)
+        if name != "deals":
+            raw[name] = read_table(name, spec, base_dir=config.base_dir)
+    if "deals" in config.data:
+        from calibrate.deals import derive_performance, merge_into_performance, read_deals
+
+        deals, won = read_deals(config.data["deals"], base_dir=config.base_dir)
+        if "managers" not in raw or "performance" not in raw:
+            raise DataSourceError("a 'deals' source needs 'managers' (to match owners) and 'performance' "
+                                  "(targets per manager and quarter) under 'data' too")
+        derived = derive_performance(deals, won, raw["managers"].frame)
+        raw["performance"] = merge_into_performance(raw["performance"], derived, deals.info.label)
     return raw
 
 

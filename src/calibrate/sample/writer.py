@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from calibrate.sample.deals import deals_export
 from calibrate.sample.indicator_set import extra_indicator_set_yaml
 from calibrate.sample.model import generate_company
 from calibrate.sample.spec import SampleSpec
@@ -32,6 +33,7 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
         "reviews": folder / "reviews_360.csv",
         "ahp_judgments": folder / "ahp_judgments.csv",
         "last_year_weights": folder / "last_year_weights.csv",
+        "deals": folder / "deals.csv",
         "config": folder / "calibrate.yaml",
     }
     settings = {"indicator_set": "account_manager", "ahp_line": "  ahp_judgments: ahp_judgments.csv\n",
@@ -49,6 +51,8 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
     if "ahp_judgments" in t:
         t["ahp_judgments"].to_csv(paths["ahp_judgments"], index=False)
     t["last_year_weights"].to_csv(paths["last_year_weights"], index=False, float_format="%.4f")
+    # a CRM deals export from which the performance table's revenue, profit and new-customer columns are derived
+    deals_export(t, seed).to_csv(paths["deals"], index=False)
     paths.update(write_truth(folder, company.truth, company.truth_managers, company.truth_raters))
     paths["config"].write_text(SAMPLE_CONFIG.format(year=int(company.truth["final_year"]["year"]), seed=seed,
                                                     **settings), encoding="utf-8")
