@@ -1,10 +1,15 @@
-"""The data-quality step (report ``01_data_quality``): what was read, coverage, raters, indicator summaries."""
+"""The data-quality step (report ``01_data_quality``): what was read, coverage, raters, indicator summaries.
+
+``data/aggregation.csv`` lists how monthly or daily rows were made quarters (column, rule, rows
+read and kept); it is empty when every table came in quarters.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from calibrate import artifacts
 from calibrate.quality import coverage_by_quarter, data_summary, indicator_summary, rater_counts, table_overview
+from calibrate.sources import aggregation_frame
 from calibrate.steps.base import RunContext, Step
 
 
@@ -14,6 +19,7 @@ def data_quality_step(ctx: RunContext) -> list[Path]:
     return [
         artifacts.write_csv(ds.report.to_frame(), ctx.path("data/validation.csv")),
         artifacts.write_csv(table_overview(ds), ctx.path("data/tables.csv")),
+        artifacts.write_csv(aggregation_frame(ds.sources), ctx.path("data/aggregation.csv")),
         artifacts.write_csv(coverage_by_quarter(ds), ctx.path("data/coverage.csv")),
         artifacts.write_csv(rater_counts(ds), ctx.path("data/raters.csv")),
         artifacts.write_csv(indicator_summary(panel, ds.indicator_set, lang), ctx.path("data/indicators.csv")),
