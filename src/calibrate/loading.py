@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset, build_dataset
-from calibrate.errors import DataSourceError
+from calibrate.errors import ConfigError, DataSourceError, Problem
 from calibrate.indicators import load_indicator_set
 from calibrate.io import RawTable
+from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.schema import ValidationReport, validate_tables
 from calibrate.sources import read_table
 
@@ -48,14 +49,34 @@ def validate(config: RunConfig | str | Path) -> ValidationReport:
     if not isinstance(config, RunConfig):
         config = load_config(config)
     indicator_set = load_indicator_set(config.indicator_set_path())
-    return validate_tables(read_sources(config), indicator_set)
+    report = validate_tables(read_sources(config), indicator_set)
+    if report.ok:
+        message = year_problem(config, report.tables["performance"]["period"])
+        if message:
+            report.problems.append(Problem(config.path.name if config.path else "config", None, "year", message))
+    return report
 
 
 def load_dataset(config: RunConfig | str | Path) -> Dataset:
     """Read, validate and type the data of a run; raises ValidationError listing every problem."""
     if not isinstance(config, RunConfig):
         config = load_config(config)
-    return build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
+    ds = build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
+    message = year_problem(config, ds.performance["period"])
+    if message:
+        raise ConfigError(f"{config.path.name if config.path else 'config'}: {message}")
+    return ds
+
+
+def year_problem(config: RunConfig, periods) -> str | None:
+    """The message when the config's ``year`` has no quarter in the data (a yearly rerun whose data is not in yet)."""
+    if not config.year or len(periods) == 0:
+        return None
+    last = max(quarter_index(list(dict.fromkeys(periods))))
+    if config.year * 4 > last:
+        return (f"year {config.year} is after the data's last quarter {quarter_from_index(int(last))}: "
+                f"add {config.year}'s data, or set year to {int(last) // 4}")
+    return None
 
 
 def sample_config_path() -> Path:
