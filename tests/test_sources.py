@@ -179,3 +179,49 @@ def test_deals_and_performance_giving_the_same_column_is_an_error(small_company)
     cfg = _config(small_company, deals={"path": "deals.csv", "profile": "cn_crm", "columns": {"负责人工号": "owner"}})
     with pytest.raises(DataSourceError, match="both give revenue, profit"):
         load_dataset(cfg)
+
+
+def test_a_sheet_named_by_a_year_unquoted_in_yaml(small_company, reference):
+    perf = pd.read_csv(small_company / "performance.csv", dtype=str)
+    with pd.ExcelWriter(small_company / "hr.xlsx") as writer:
+        perf.head(3).to_excel(writer, sheet_name="2024", index=False)
+        perf.to_excel(writer, sheet_name="2025", index=False)
+    path = small_company / "calibrate.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("performance: performance.csv",
+                                                             "performance: {path: hr.xlsx, sheet: 2025}"), encoding="utf-8")
+    assert "sheet: 2025}" in path.read_text(encoding="utf-8")
+    pd.testing.assert_frame_equal(load_dataset(path).performance, reference.performance)
+
+
+def test_salesforce_opportunities_report(small_company, reference):
+    _targets_only(small_company)
+    deals = pd.read_csv(small_company / "deals.csv", dtype=str)
+    sf = pd.DataFrame({"Opportunity Owner": deals["负责人工号"], "Account Name": deals["客户名称"],
+                       "Opportunity Name": deals["商机编号"], "Amount": "CNY " + deals["成交金额"],
+                       "Close Date": deals["结单日期"], "Stage": deals["阶段"].map({"赢单": "Closed Won", "输单": "Closed Lost"}),
+                       "Gross Margin": deals["毛利"]})
+    sf.to_excel(small_company / "report.xlsx", index=False)
+    cfg = _config(small_company, performance="targets.csv",
+                  deals={"path": "report.xlsx", "profile": "salesforce_opportunities",
+                         "columns": {"Gross Margin": "profit"}})
+    got = load_dataset(cfg).performance.set_index(["manager_id", "period"]).sort_index()
+    want = reference.performance.set_index(["manager_id", "period"]).sort_index()
+    for column in DERIVED:
+        assert np.array_equal(np.round(got[column].to_numpy(float), 2), want[column].to_numpy(float)), column
+
+
+@pytest.mark.notebook
+def test_data_quality_report_shows_the_aggregation(small_company, tmp_path):
+    from calibrate.cli.app import main
+
+    perf = pd.read_csv(small_company / "performance.csv", dtype=str)
+    _monthly(perf).to_csv(small_company / "月度业绩.csv", index=False)
+    cfg = _config(small_company, performance={
+        "path": "月度业绩.csv", "columns": {**{v: k for k, v in ZH.items() if k != "period"}, "月份": "period"}})
+    assert main(["run", "--config", str(cfg), "--only", "01_data_quality", "--lang", "en",
+                 "--output", str(tmp_path / "reports")]) == 0
+    folder = next((tmp_path / "reports").iterdir())
+    shown = pd.read_csv(folder / "data" / "aggregation.csv")
+    assert ("营收 (revenue)", "sum") in set(zip(shown["column"], shown["rule"]))
+    html = (folder / "01_data_quality.html").read_text(encoding="utf-8")
+    assert "Monthly or daily rows made quarters" in html and "期初客户数 (customers_start)" in html

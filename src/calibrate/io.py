@@ -99,6 +99,8 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
         return RawTable(frame, SourceInfo(path.name, "csv", 2, digest, str(path)))
     if suffix in (".xlsx", ".xlsm", ".xls"):
         sheet = options.get("sheet", 0)
+        if isinstance(sheet, int) and not isinstance(sheet, bool):
+            sheet = _sheet_named(path, sheet)        # `sheet: 2025` unquoted in YAML: the sheet named 2025
         try:
             frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
         except ValueError as exc:
@@ -116,6 +118,19 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
     if suffix in (".duckdb", ".db"):
         raise DataSourceError(f"{path.name}: a database file needs a table, e.g. {{path: {path.name}, table: performance}}")
     raise DataSourceError(f"{path.name}: unsupported file type '{suffix}' (use .csv, .xlsx, .parquet or a database)")
+
+
+def _sheet_named(path: Path, sheet: int) -> int | str:
+    """A sheet given as a number: the sheet of that name when there is one, else the position."""
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        names = book.sheetnames
+        book.close()
+    except Exception:  # noqa: BLE001 - unreadable files are reported by the reader below
+        return sheet
+    return str(sheet) if str(sheet) in names else sheet
 
 
 def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
