@@ -20,12 +20,10 @@ SMALL = {"weights": {"bootstrap": 40}, "targets": {"scenarios": 2000},
 
 
 def _sample_tables(folder, template) -> dict[str, pd.DataFrame]:
-    ids = set(load_indicator_set(template).ids)
-    judgments = pd.read_csv(folder / "ahp_judgments.csv", dtype=str)
+    judgments = pd.read_csv(folder / ("ahp_judgments_key_account_director.csv" if template == "key_account_director"
+                                      else "ahp_judgments.csv"), dtype=str)
     weights = pd.read_csv(folder / "last_year_weights.csv")
     if template == "key_account_director":
-        # the director set is the account-manager set without satisfaction: the experts' other judgments stand
-        judgments = judgments[judgments["row"].isin(ids) & judgments["col"].isin(ids)]
         weights = load_indicator_set(template).default_weights().rename_axis("indicator").reset_index()
     return {"managers": pd.read_csv(folder / "managers.csv", dtype=str),
             "performance": pd.read_csv(folder / "performance.csv"),
@@ -111,3 +109,19 @@ def test_init_fill_validate_run(template, lang, only, small_company_master, tmp_
         assert (run_folder / f"{name}.html").exists(), name
     proposal = pd.read_csv(run_folder / "weights" / "proposal.csv")
     assert set(proposal["indicator"]) == set(load_indicator_set(template).ids)
+
+
+def test_sample_has_director_judgments(small_company):
+    from calibrate.loading import validate
+
+    path = small_company / "calibrate.yaml"
+    cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cfg["indicator_set"] = "key_account_director"
+    cfg["data"]["ahp_judgments"] = "ahp_judgments_key_account_director.csv"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    report = validate(path)
+    assert report.ok
+    assert not [p for p in report.warnings if "ahp" in p.source]
+    judged = pd.read_csv(small_company / "ahp_judgments_key_account_director.csv")
+    pairs = judged.groupby("expert").size()
+    assert (pairs == 21).all()                     # 7 items: every pair judged by every expert

@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from calibrate.indicators import load_indicator_set
 from calibrate.sample.deals import deals_export
 from calibrate.sample.indicator_set import extra_indicator_set_yaml
 from calibrate.sample.model import generate_company
@@ -50,6 +51,12 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
     write_csv_fast(t["reviews"], paths["reviews"])
     if "ahp_judgments" in t:
         t["ahp_judgments"].to_csv(paths["ahp_judgments"], index=False)
+        # the key_account_director set is this set without satisfaction: the same experts' judgments on its items
+        director = set(load_indicator_set("key_account_director").ids)
+        judged = t["ahp_judgments"]
+        paths["ahp_judgments_director"] = folder / "ahp_judgments_key_account_director.csv"
+        judged[judged["row"].isin(director) & judged["col"].isin(director)].to_csv(
+            paths["ahp_judgments_director"], index=False)
     t["last_year_weights"].to_csv(paths["last_year_weights"], index=False, float_format="%.4f")
     # a CRM deals export from which the performance table's revenue, profit and new-customer columns are derived
     deals_export(t, seed).to_csv(paths["deals"], index=False)
