@@ -85,8 +85,8 @@ def test_missing_required_column(small_company):
 
 
 def test_bad_period_label(small_company):
-    _edit_csv(small_company / "performance.csv", lambda f: f.assign(period=f.period.where(f.index != 0, "2023-03")))
-    assert "performance.csv row 2, column period: '2023-03' is not a quarter such as 2024Q3" in _messages(small_company)
+    _edit_csv(small_company / "performance.csv", lambda f: f.assign(period=f.period.where(f.index != 0, "2023-13")))
+    assert "performance.csv row 2, column period: '2023-13' is not a quarter such as 2024Q3" in _messages(small_company)
 
 
 def test_bad_date(small_company):

@@ -39,7 +39,7 @@ from calibrate.targets.plan import DEFAULT_TARGETS, TargetSettings
 from calibrate.weights.proposal import WeightSettings
 from calibrate.yamlsafe import load_yaml
 
-DATA_KEYS = ("managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights")
+DATA_KEYS = ("managers", "performance", "deals", "survey", "reviews", "ahp_judgments", "last_year_weights")
 LANGS = ("zh", "en")
 MAX_RUN_NAME = 100
 SALT_GONE = (
@@ -83,6 +83,7 @@ class DataSection(BaseModel):
     model_config = _STRICT
     managers: DataSource | None = None
     performance: DataSource | None = None
+    deals: DataSource | None = None  # one row per deal or order: revenue, profit, new customers derived
     survey: DataSource | None = None
     reviews: DataSource | None = None
     ahp_judgments: DataSource | None = None

@@ -36,10 +36,24 @@ class SourceInfo:
     first_row: int
     sha256: str
     location: str
+    #: canonical column -> the header in the source, for columns renamed by a column mapping
+    headers: tuple[tuple[str, str], ...] = ()
+    #: the source row of each record when records were regrouped (monthly rows summed to quarters)
+    rows: tuple[int, ...] | None = None
+    #: how rows were aggregated to quarters: (column, rule) pairs, and the number of rows read
+    aggregation: tuple[tuple[str, str], ...] = ()
+    rows_read: int | None = None
 
     def row_number(self, position: int) -> int:
         """Row number (as the user sees it) of the record at 0-based ``position``."""
+        if self.rows is not None:
+            return self.rows[position]
         return self.first_row + position
+
+    def header(self, column: str) -> str:
+        """``column`` as the source names it: ``营收 (revenue)`` for a mapped column, else ``column``."""
+        original = dict(self.headers).get(column)
+        return f"{original} ({column})" if original and original != column else column
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,8 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
         return RawTable(frame, SourceInfo(path.name, "csv", 2, digest, str(path)))
     if suffix in (".xlsx", ".xlsm", ".xls"):
         sheet = options.get("sheet", 0)
+        if isinstance(sheet, int) and not isinstance(sheet, bool):
+            sheet = _sheet_named(path, sheet)        # `sheet: 2025` unquoted in YAML: the sheet named 2025
         try:
             frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
             header = pd.read_excel(path, sheet_name=sheet, dtype=object, header=None, nrows=1)
@@ -105,6 +121,19 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
     if suffix in (".duckdb", ".db"):
         raise DataSourceError(f"{path.name}: a database file needs a table, e.g. {{path: {path.name}, table: performance}}")
     raise DataSourceError(f"{path.name}: unsupported file type '{suffix}' (use .csv, .xlsx, .parquet or a database)")
+
+
+def _sheet_named(path: Path, sheet: int) -> int | str:
+    """A sheet given as a number: the sheet of that name when there is one, else the position."""
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        names = book.sheetnames
+        book.close()
+    except Exception:  # noqa: BLE001 - unreadable files are reported by the reader below
+        return sheet
+    return str(sheet) if str(sheet) in names else sheet
 
 
 def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:

@@ -10,20 +10,37 @@ from typing import TYPE_CHECKING
 
 from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset, build_dataset
-from calibrate.errors import Problem, ValidationError
+from calibrate.errors import ConfigError, DataSourceError, Problem, ValidationError
 from calibrate.indicators import load_indicator_set
-from calibrate.io import RawTable, read_source
+from calibrate.io import RawTable
+from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.schema import ValidationReport, validate_tables
+from calibrate.sources import read_table
 
 if TYPE_CHECKING:
     from calibrate.research.sets import SetsLike
 
 
 def read_sources(config: RunConfig) -> dict[str, RawTable]:
-    """Read every configured source; a source that cannot be read stops here with its name."""
+    """Read every configured source; a source that cannot be read stops here with its name.
+
+    Column and value mappings, periods as people write them and monthly rows are
+    handled by :mod:`calibrate.sources`; a ``deals`` export adds its derived columns
+    to the performance table (:mod:`calibrate.deals`).
+    """
     raw = {}
     for name, spec in config.data.items():
-        raw[name] = read_source(spec, base_dir=config.base_dir)
+        if name != "deals":
+            raw[name] = read_table(name, spec, base_dir=config.base_dir)
+    if "deals" in config.data:
+        from calibrate.deals import derive_performance, merge_into_performance, read_deals
+
+        deals, won = read_deals(config.data["deals"], base_dir=config.base_dir)
+        if "managers" not in raw or "performance" not in raw:
+            raise DataSourceError("a 'deals' source needs 'managers' (to match owners) and 'performance' "
+                                  "(targets per manager and quarter) under 'data' too")
+        derived = derive_performance(deals, won, raw["managers"].frame)
+        raw["performance"] = merge_into_performance(raw["performance"], derived, deals.info.label)
     return raw
 
 
@@ -34,6 +51,10 @@ def validate(config: RunConfig | str | Path) -> ValidationReport:
     indicator_set = load_indicator_set(config.indicator_set_path())
     report = validate_tables(read_sources(config), indicator_set)
     report.problems[:0] = config_problems(config)
+    if report.ok:
+        message = year_problem(config, report.tables["performance"]["period"])
+        if message:
+            report.problems.append(Problem(config.path.name if config.path else "config", None, "year", message))
     return report
 
 
@@ -57,7 +78,22 @@ def load_dataset(config: RunConfig | str | Path) -> Dataset:
     problems = config_problems(config)
     if problems:
         raise ValidationError(problems)
-    return build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
+    ds = build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
+    message = year_problem(config, ds.performance["period"])
+    if message:
+        raise ConfigError(f"{config.path.name if config.path else 'config'}: {message}")
+    return ds
+
+
+def year_problem(config: RunConfig, periods) -> str | None:
+    """The message when the config's ``year`` has no quarter in the data (a yearly rerun whose data is not in yet)."""
+    if not config.year or len(periods) == 0:
+        return None
+    last = max(quarter_index(list(dict.fromkeys(periods))))
+    if config.year * 4 > last:
+        return (f"year {config.year} is after the data's last quarter {quarter_from_index(int(last))}: "
+                f"add {config.year}'s data, or set year to {int(last) // 4}")
+    return None
 
 
 def sample_config_path() -> Path:

@@ -2,8 +2,9 @@
 
 Indicators are computed as their indicator set says (``compute`` in the YAML):
 ratios of performance columns, NPS and satisfaction from survey answers, 360
-ratings averaged over raters. Half-year and annual values apply to each quarter
-they cover. Outcomes for the weight regressions are the *next* quarter's revenue
+ratings averaged over raters. Each indicator is measured over its review period
+(``review_period`` in the set): a half-yearly or yearly indicator once per half or
+year, holding for each quarter in it. Outcomes for the weight regressions are the *next* quarter's revenue
 growth and customer retention, so that cause precedes effect.
 
 >>> panel = indicator_panel(load_dataset("data/sample/calibrate.yaml"))   # doctest: +SKIP
@@ -17,7 +18,7 @@ from calibrate.customer import nps_table, satisfaction_table
 from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError
 from calibrate.indicators import Indicator, IndicatorSet
-from calibrate.periods import quarter_index
+from calibrate.periods import half_of_quarter, quarter_index
 from calibrate.schema import expand_to_quarters
 
 KEY = ["manager_id", "period"]
@@ -43,29 +44,68 @@ def indicator_panel(ds: Dataset, indicator_set: IndicatorSet | None = None, *, o
 
 
 def _indicator_values(ind: Indicator, ds: Dataset, perf: pd.DataFrame) -> pd.Series:
+    """The indicator per performance row, measured over its review period.
+
+    A quarterly indicator is measured in each quarter. A half-yearly or yearly one is
+    measured once over the whole half or year (a ratio of the period's sums, NPS or
+    satisfaction from all of the period's answers, the mean of its 360 ratings, the
+    mean of a column) and that value holds for each quarter in it: a yearly profit
+    margin is the year's profit over the year's revenue, not four noisy quarters.
+    """
     kind, args = ind.compute_kind, ind.compute_args
-    if kind == "column":
-        return perf[args[0]].astype(float)
-    if kind == "ratio":
-        num, den = perf[args[0]].astype(float), perf[args[1]].astype(float)
+    window = _window_labels(perf["period"], ind.review_period)
+    if kind in ("column", "ratio"):
+        if ind.review_period == "quarter":
+            if kind == "column":
+                return perf[args[0]].astype(float)
+            num, den = perf[args[0]].astype(float), perf[args[1]].astype(float)
+            return (num / den.where(den > 0)).astype(float)
+        keys = [perf["manager_id"], window]
+        if kind == "column":
+            return perf[args[0]].astype(float).groupby(keys).transform("mean")
+        num = perf[args[0]].astype(float).groupby(keys).transform("sum")
+        den = perf[args[1]].astype(float).groupby(keys).transform("sum")
         return (num / den.where(den > 0)).astype(float)
     if kind in ("nps", "share_satisfied", "mean_likert"):
         if ds.survey is None:
             raise CalibrateError(f"indicator {ind.id} needs survey data: add 'survey' under 'data' in the config")
-        survey = _quarterly(ds.survey)
+        survey = _in_windows(ds.survey, ind.review_period)
         if kind == "nps":
-            table = nps_table(survey, by=["manager_id", "quarter"], column=args[0]).rename(columns={"nps": "value"})
+            table = nps_table(survey, by=["manager_id", "window"], column=args[0]).rename(columns={"nps": "value"})
         else:
-            table = satisfaction_table(survey, by=["manager_id", "quarter"], column=args[0])
+            table = satisfaction_table(survey, by=["manager_id", "window"], column=args[0])
             table = table.rename(columns={kind: "value"})
-        return _lookup(perf, table)
+        return _lookup(perf, table, window)
     if kind == "review":
         if ds.reviews is None:
             raise CalibrateError(f"indicator {ind.id} needs 360 reviews: add 'reviews' under 'data' in the config")
-        reviews = ds.reviews[ds.reviews["criterion"] == args[0]]
-        table = (reviews.groupby(["manager_id", "period"])["score"].mean().rename("value").reset_index())
-        return _lookup(perf, _quarterly(table))
+        reviews = _in_windows(ds.reviews[ds.reviews["criterion"] == args[0]], ind.review_period)
+        table = reviews.groupby(["manager_id", "window"])["score"].mean().rename("value").reset_index()
+        return _lookup(perf, table, window)
     raise CalibrateError(f"indicator {ind.id}: compute kind {kind} is not supported")
+
+
+def _window_labels(quarters: pd.Series, review_period: str) -> pd.Series:
+    """Each quarter's review window: the quarter itself, its half-year (``2024H2``) or its year (``2024``)."""
+    if review_period == "half_year":
+        codes, distinct = pd.factorize(quarters)
+        return pd.Series(np.array([half_of_quarter(q) for q in distinct] + [None], dtype=object)[codes],
+                         index=quarters.index)
+    if review_period == "year":
+        return quarters.astype(str).str[:4]
+    return quarters
+
+
+def _in_windows(frame: pd.DataFrame, review_period: str) -> pd.DataFrame:
+    """Rows with the review window(s) they fall in (column ``window``); a row counts once per window.
+
+    Half-year and year rows are first spread over their quarters (as before), then each
+    row is kept once per window it touches, so pooling a year does not count a yearly
+    answer four times.
+    """
+    quarterly = _quarterly(frame.assign(_row=np.arange(len(frame))))
+    quarterly["window"] = _window_labels(quarterly["quarter"], review_period).to_numpy()
+    return quarterly.drop_duplicates(["_row", "window"])
 
 
 def _quarterly(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,10 +113,9 @@ def _quarterly(frame: pd.DataFrame) -> pd.DataFrame:
     return expand_to_quarters(frame, "period")
 
 
-def _lookup(perf: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
-    quarter_col = "quarter" if "quarter" in table else "period"
-    values = table.groupby(["manager_id", quarter_col])["value"].mean()
-    keys = pd.MultiIndex.from_arrays([perf["manager_id"], perf["period"]])
+def _lookup(perf: pd.DataFrame, table: pd.DataFrame, window: pd.Series) -> pd.Series:
+    values = table.groupby(["manager_id", "window"])["value"].mean()
+    keys = pd.MultiIndex.from_arrays([perf["manager_id"], window])
     return pd.Series(values.reindex(keys).to_numpy(), index=perf.index, dtype=float)
 
 

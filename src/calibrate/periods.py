@@ -71,3 +71,84 @@ def quarters_in(label: str) -> list[str]:
     if m := YEAR.match(text):
         return [quarter_label(int(m.group(1)), q) for q in (1, 2, 3, 4)]
     raise ValueError(f"not a period label: {label!r}")
+
+
+# ---- periods as people write them -------------------------------------------------------------
+# quarters: 2024Q3, 2024-Q3, 2024 Q3, 2024年第3季度, 2024年3季度, 2024年Q3, 2024年第三季度
+_ZH_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
+_LOOSE_QUARTER = re.compile(r"^(\d{4})\s*(?:年\s*)?[-_/]?\s*(?:第\s*)?(?:[Qq]\s*([1-4])|([1-4一二三四])\s*季度?)$")
+_LOOSE_HALF = re.compile(r"^(\d{4})\s*(?:年\s*)?[-_/]?\s*(?:[Hh]([12])|([上下])半年)$")
+_LOOSE_YEAR = re.compile(r"^(\d{4})\s*年?(?:度)?$")
+# months: 2024-03, 2024/3, 2024.3, 202403, 2024年3月
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]\s*|年\s*)?(\d{1,2})\s*月?$")
+# dates: 2024-03-15, 2024/3/15, 2024.3.15, 2024年3月15日 (a time of day after it is ignored)
+_DATE = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+
+
+def read_period(value: object) -> tuple[str, str] | None:
+    """A period as people write it -> ``(kind, label)``; None when it is not one.
+
+    ``kind`` is ``quarter``, ``half``, ``year``, ``month`` or ``day``; ``label`` is
+    the canonical quarter/half/year label (``2024Q3``, ``2024H1``, ``2024``), and for
+    months and days the quarter they fall in.
+
+    >>> read_period("2024年第3季度"), read_period("2024/3"), read_period("2024年3月15日")
+    (('quarter', '2024Q3'), ('month', '2024Q1'), ('day', '2024Q1'))
+    >>> read_period("2024上半年"), read_period("2024年"), read_period("2024-13")
+    (('half', '2024H1'), ('year', '2024'), None)
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (pd.Timestamp,)) or hasattr(value, "year") and hasattr(value, "month"):
+        try:
+            return "day", quarter_label(int(value.year), (int(value.month) - 1) // 3 + 1)
+        except (TypeError, ValueError):
+            return None
+    text = str(value).strip()
+    if m := _LOOSE_QUARTER.match(text):
+        q = m.group(2) or m.group(3)
+        return "quarter", quarter_label(int(m.group(1)), _ZH_DIGITS.get(q) or int(q))
+    if m := _LOOSE_HALF.match(text):
+        half = m.group(2) or ("1" if m.group(3) == "上" else "2")
+        return "half", f"{int(m.group(1))}H{half}"
+    if m := _LOOSE_YEAR.match(text):
+        return "year", m.group(1)
+    if m := _DATE.match(text):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return "day", quarter_label(year, (month - 1) // 3 + 1)
+        return None
+    if m := _MONTH.match(text):
+        year, month = int(m.group(1)), int(m.group(2))
+        if 1 <= month <= 12:
+            return "month", quarter_label(year, (month - 1) // 3 + 1)
+    return None
+
+
+def period_start(value: object) -> pd.Timestamp | None:
+    """The first day a period as people write it covers (a date is its own day); None when unreadable.
+
+    Orders the months or days inside a quarter (for the ``first`` and ``last`` rules).
+
+    >>> str(period_start("2024年3月").date()), str(period_start("2024/3/15").date())
+    ('2024-03-01', '2024-03-15')
+    """
+    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
+        return pd.Timestamp(int(value.year), int(value.month), int(value.day))
+    text = str(value).strip()
+    if m := _DATE.match(text):
+        try:
+            return pd.Timestamp(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    if m := _MONTH.match(text):
+        if 1 <= int(m.group(2)) <= 12:
+            return pd.Timestamp(int(m.group(1)), int(m.group(2)), 1)
+    read = read_period(text)
+    if read is None:
+        return None
+    kind, label = read
+    year = int(label[:4])
+    month = {"quarter": lambda: (int(label[-1]) - 1) * 3 + 1, "half": lambda: 1 if label.endswith("1") else 7}.get(
+        kind, lambda: 1)()
+    return pd.Timestamp(year, month, 1)

@@ -6,6 +6,7 @@ problem remains.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -139,8 +140,22 @@ def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
     """Check types, ranges, duplicates, unknown managers and missing periods; all problems together.
 
     AHP judgments must name indicators of ``judged_set`` (default ``indicator_set``: the run's own set,
-    when ``indicator_set`` is a union of sets being compared).
+    when ``indicator_set`` is a union of sets being compared). A column renamed by a column mapping is
+    named as the source names it, with calibrate's name beside it: ``业绩.xlsx row 5, column 营收 (revenue): ...``.
     """
+    report = _validate_tables(raw, indicator_set, judged_set)
+    headers = {t.info.label: t.info for t in raw.values() if t.info.headers}
+    if headers:
+        def named(p: Problem) -> Problem:
+            info = headers.get(p.source)
+            return dataclasses.replace(p, column=info.header(p.column)) if info and p.column else p
+        report.problems[:] = [named(p) for p in report.problems]
+        report.warnings[:] = [named(p) for p in report.warnings]
+    return report
+
+
+def _validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
+                     judged_set: IndicatorSet | None = None) -> ValidationReport:
     report = ValidationReport()
     for name in ("managers", "performance"):
         if name not in raw:

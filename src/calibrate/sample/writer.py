@@ -8,6 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from calibrate.indicators import load_indicator_set
+from calibrate.sample.deals import deals_export
 from calibrate.sample.indicator_set import extra_indicator_set_yaml
 from calibrate.sample.model import generate_company
 from calibrate.sample.spec import SampleSpec
@@ -32,6 +34,7 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
         "reviews": folder / "reviews_360.csv",
         "ahp_judgments": folder / "ahp_judgments.csv",
         "last_year_weights": folder / "last_year_weights.csv",
+        "deals": folder / "deals.csv",
         "config": folder / "calibrate.yaml",
     }
     settings = {"indicator_set": "account_manager", "ahp_line": "  ahp_judgments: ahp_judgments.csv\n",
@@ -47,7 +50,15 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
     write_csv_fast(t["reviews"], paths["reviews"])
     if "ahp_judgments" in t:
         t["ahp_judgments"].to_csv(paths["ahp_judgments"], index=False)
+        # the key_account_director set is this set without satisfaction: the same experts' judgments on its items
+        director = set(load_indicator_set("key_account_director").ids)
+        judged = t["ahp_judgments"]
+        paths["ahp_judgments_director"] = folder / "ahp_judgments_key_account_director.csv"
+        judged[judged["row"].isin(director) & judged["col"].isin(director)].to_csv(
+            paths["ahp_judgments_director"], index=False)
     t["last_year_weights"].to_csv(paths["last_year_weights"], index=False, float_format="%.4f")
+    # a CRM deals export from which the performance table's revenue, profit and new-customer columns are derived
+    deals_export(t, seed).to_csv(paths["deals"], index=False)
     paths.update(write_truth(folder, company.truth, company.truth_managers, company.truth_raters))
     paths["config"].write_text(SAMPLE_CONFIG.format(year=int(company.truth["final_year"]["year"]), seed=seed,
                                                     **settings), encoding="utf-8")

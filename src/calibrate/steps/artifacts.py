@@ -69,6 +69,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("data.indicators", "indicators.csv", description="indicator summaries"),
     Artifact("data.panel", "panel.parquet", description="the indicator panel (manager x period x indicator)"),
     Artifact("data.summary", "summary.json", description="headline counts of the data"),
+    Artifact("data.aggregation", "aggregation.csv", description="how monthly or daily rows became quarters"),
     # weights (02_weights)
     Artifact("weights.proposal", "proposal.csv", _PROPOSAL_COLUMNS, description="the proposed weights"),
     Artifact("weights.blend", "blend.csv", description="each source's weights and the blend"),

@@ -1,10 +1,15 @@
-"""The data-quality step (report ``01_data_quality``): what was read, coverage, raters, indicator summaries."""
+"""The data-quality step (report ``01_data_quality``): what was read, coverage, raters, indicator summaries.
+
+``data/aggregation.csv`` lists how monthly or daily rows were made quarters (column, rule, rows
+read and kept); it is empty when every table came in quarters.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from calibrate.privacy import pseudonymise_text
 from calibrate.quality import coverage_by_quarter, data_summary, indicator_summary, rater_counts, table_overview
+from calibrate.sources import aggregation_frame
 from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
 
@@ -16,6 +21,7 @@ def data_quality_step(ctx: RunContext) -> list[Path]:
     return [
         declared.write(folder, "data.validation", _validation_frame(ctx)),
         declared.write(folder, "data.tables", table_overview(ds)),
+        declared.write(folder, "data.aggregation", aggregation_frame(ds.sources)),
         declared.write(folder, "data.coverage", coverage_by_quarter(ds)),
         declared.write(folder, "data.raters", rater_counts(ds)),
         declared.write(folder, "data.indicators", indicator_summary(panel, ds.indicator_set, lang)),
