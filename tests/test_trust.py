@@ -72,6 +72,7 @@ def test_pseudonyms_do_not_collide_among_a_million_managers():
 
 def test_key_file_is_created_once_private_and_announced(small_company, capsys, monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
+    (small_company / ".calibrate-key").unlink(missing_ok=True)      # copied from a company already run
     config = load_config(small_company / "calibrate.yaml")
     key = config.pseudonym_key()
     path = small_company / ".calibrate-key"
