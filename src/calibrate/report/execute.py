@@ -74,6 +74,7 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
             return execute_notebook(name, parameters, out_dir, timeout=timeout, source_dir=source_dir, kernel=own)
     target = out_dir / "notebooks" / f"{name}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
+    fresh_namespace(kernel)
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
                             progress_bar=False, log_output=False, execution_timeout=timeout, km=kernel)
@@ -82,6 +83,24 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
             f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: {_strip_ansi(exc.evalue)}\n"
             f"the executed notebook is kept at {{failed}}/notebooks/{name}.ipynb") from None
     return target
+
+
+def fresh_namespace(kernel: Any, timeout: int = 60) -> None:
+    """Empty the kernel's namespace, so each notebook of a run starts as in a new kernel.
+
+    Modules already imported stay in ``sys.modules`` (that is the time a shared kernel
+    saves); variables of the previous notebook do not leak into the next one.
+    """
+    client = kernel.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=timeout)
+        reply = client.execute_interactive("get_ipython().run_line_magic('reset', '-f')", store_history=False,
+                                           timeout=timeout, output_hook=lambda _msg: None)
+        if reply["content"].get("status") != "ok":
+            raise CalibrateError(f"the report kernel could not be reset: {reply['content'].get('evalue', '')}")
+    finally:
+        client.stop_channels()
 
 
 def _strip_ansi(text: str) -> str:
