@@ -40,7 +40,7 @@ def test_run_folder_has_html_manifest_and_artifacts(first_run):
     assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]
     assert "revision" in manifest["git"]
     assert manifest["timings_seconds"]["01_data_quality"]["notebook"] > 0
-    assert "data/panel.parquet" in manifest["artifacts"]
+    assert "private/data/panel.parquet" in manifest["artifacts"]
 
 
 def test_html_hides_code_and_loads_nothing_from_the_network(first_run):

@@ -67,7 +67,8 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("data.coverage", "coverage.csv", description="coverage by quarter"),
     Artifact("data.raters", "raters.csv", description="360 raters per manager"),
     Artifact("data.indicators", "indicators.csv", description="indicator summaries"),
-    Artifact("data.panel", "panel.parquet", description="the indicator panel (manager x period x indicator)"),
+    Artifact("data.panel", "panel.parquet", description="the indicator panel (manager x period x indicator)",
+             private=True),
     Artifact("data.summary", "summary.json", description="headline counts of the data"),
     Artifact("data.aggregation", "aggregation.csv", description="how monthly or daily rows became quarters"),
     # weights (02_weights)

@@ -25,7 +25,7 @@ def data_quality_step(ctx: RunContext) -> list[Path]:
         declared.write(folder, "data.coverage", coverage_by_quarter(ds)),
         declared.write(folder, "data.raters", rater_counts(ds)),
         declared.write(folder, "data.indicators", indicator_summary(panel, ds.indicator_set, lang)),
-        declared.write(folder, "data.panel", panel),
+        declared.write(declared.path(ctx.folder, "data.panel").parent, "data.panel", panel),   # real IDs: private/
         declared.write(folder, "data.summary", data_summary(ds)),
     ]
 
