@@ -17,7 +17,7 @@ from calibrate.errors import ConfigError
 DATA_KEYS = ("managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights")
 LANGS = ("zh", "en")
 _TOP_KEYS = {"run_name", "year", "lang", "seed", "indicator_set", "data", "output", "privacy",
-             "weights", "targets", "scoring", "report", "scheduler", "description"}
+             "weights", "targets", "scoring", "report", "scheduler", "description", "previous_run"}
 _PRIVACY_KEYS = {"pseudonymise", "salt"}
 
 DEFAULT_WEIGHTS = {

@@ -134,4 +134,11 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
         "packages": package_versions(),
         "git": git_revision(),
         "timings_seconds": timings,
+        "previous_run": _previous_run_lineage(config),      # issue 16: the previous run's folder and its hash
     }
+
+
+def _previous_run_lineage(config: RunConfig) -> dict[str, Any] | None:
+    from calibrate.steps.cycle import lineage
+
+    return lineage(config)

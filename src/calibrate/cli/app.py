@@ -1,4 +1,4 @@
-"""Command line: ``calibrate run | validate | sample | weights | simulate | score``.
+"""Command line: ``calibrate run | validate | sample | weights | simulate | score | review | runs``.
 
 Errors a user can fix (bad data, bad config) are printed without a traceback and
 the command exits with status 1; ``--debug`` shows the traceback.
@@ -14,10 +14,10 @@ import argparse
 import sys
 
 from calibrate import __version__
-from calibrate.cli import run, sample, score, simulate, validate, weights
+from calibrate.cli import review, run, runs, sample, score, simulate, validate, weights
 from calibrate.errors import CalibrateError, ValidationError
 
-COMMANDS = (run, validate, sample, weights, simulate, score)
+COMMANDS = (run, validate, sample, weights, simulate, score, review, runs)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,6 +36,10 @@ def build_summary(folder: Path, lang: str = "zh") -> dict[str, Any]:
         out["targets"] = _targets_section(targets_dir, lang, out["risks"])
     if (scoring_dir / "summary.json").exists():
         out["scoring"] = _scoring_section(scoring_dir, lang, out["risks"])
+    # last year's forecast against what happened (issue 16): the sentence from cycle/forecast_check.json
+    check = folder / "cycle" / "forecast_check.json"
+    if check.exists() and artifacts.read_json(check).get("available"):
+        out["last_year_forecast"] = artifacts.read_json(check)["sentence"]
     if data.get("warnings"):
         out["risks"].append(_risk("data", "low", f"数据校验有 {data['warnings']} 条提示，详见数据质量报告。",
                                   f"Data validation raised {data['warnings']} warning(s): see the data quality report."))
@@ -256,6 +260,8 @@ def render_summary(summary: dict[str, Any], lang: str = "zh") -> str:
                 f"回测：模型预测 {bt['year']} 年 {bt['expected_share']:.0%} 的经理达成目标，实际为 {bt['realised_share']:.0%}。",
                 f"Backtest: the model predicted {bt['expected_share']:.0%} hitting {bt['year']} targets; "
                 f"{bt['realised_share']:.0%} did.")) + "</div>")
+    if summary.get("last_year_forecast"):          # issue 16: last year's forecast against what happened
+        parts.append("<div class='note'>" + e(summary["last_year_forecast"][lang]) + "</div>")
     if scoring and scoring.get("grades"):
         parts.append(f"<h2>{e(t('等级分布', 'Grade distribution'))}</h2>")
         grades = "　".join(f"{g['grade']} {g['managers']}" for g in scoring["grades"])
