@@ -74,4 +74,5 @@ def list_runs(reports: Path) -> pd.DataFrame:
             and ((p / "manifest.json").exists() or p.name.endswith(".failed") or ".partial-" in p.name
                  or (p / "notebooks").is_dir())]
     frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame["year"] = pd.array(pd.to_numeric(frame["year"], errors="coerce"), dtype="Int64")
     return frame.sort_values(["run", "status"], kind="stable").reset_index(drop=True)
