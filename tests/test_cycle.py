@@ -14,7 +14,9 @@ import pytest
 
 from calibrate import pipeline
 from calibrate.cli.app import main
-from calibrate.config import parse_config
+from calibrate.config import load_config, parse_config
+from calibrate.loading import load_dataset
+from calibrate.steps.quarterly_review import year_scorecard
 from calibrate.errors import CalibrateError, ConfigError
 from calibrate.steps.cycle import folder_sha256, lineage
 from calibrate.targets.forecast_check import forecast_check
@@ -136,6 +138,17 @@ def test_calibrate_review_cli(tmp_path, capsys):
     changes = pd.read_csv(out / "review" / "changes.csv", dtype={"manager_id": str})
     fell = managers[(managers["previous_probability"] >= 0.5) & (managers["probability"] < 0.5)]
     assert sorted(fell["manager_id"]) == sorted(changes.loc[changes["movement"] == "fell", "manager_id"])
+    # who newly meets the improvement-plan rule (two low quarters in a row, low = D or E): low in 2025Q2 and
+    # 2025Q3 and not already low in both 2025Q1 and 2025Q2, read from the year's quarterly grades
+    cfg = load_config(SAMPLE / "calibrate.yaml")
+    card, settings = year_scorecard(cfg, load_dataset(cfg), 2025)
+    assert settings.consecutive == 2 and set(settings.low_grades) == {"D", "E"}
+    low = card.period_grades.assign(low=lambda f: f["grade"].isin(["D", "E"])).pivot(
+        index="manager_id", columns="period", values="low").fillna(False).astype(bool)
+    expected = low.index[low["2025Q2"] & low["2025Q3"] & ~(low["2025Q1"] & low["2025Q2"])]
+    listed = pd.read_csv(out / "review" / "improvement_plans.csv", dtype={"manager_id": str})["manager_id"]
+    assert sorted(listed) == sorted(expected) and len(listed) > 0
+    assert f"{len(listed)} managers newly meet the improvement-plan rule" in printed
     assert main(["review", "--config", str(SAMPLE / "calibrate.yaml"), "--quarter", "2026Q1"]) == 1
     assert "no actuals for 2026Q1" in capsys.readouterr().err
 
@@ -168,3 +181,4 @@ def test_quarterly_review_notebook_runs_as_shipped(tmp_path):
                                parameters={"lang": "en", "scenarios": 300}, cwd=str(ROOT), progress_bar=False)
     text = out.read_text(encoding="utf-8")
     assert "Quarterly review after 2025Q2" in text and "Traceback" not in text
+    assert "Mid-year re-weighting (what-if)" in text and "Scored piecewise" in text

@@ -42,5 +42,7 @@ def execute(args: argparse.Namespace) -> int:
         print(team_table(summary, config.lang).to_string(index=False))
     print(f"{summary['fell']} managers fell from likely to unlikely (cut {review.cut:.0%}) since "
           f"{summary['last_review']['through']}, {summary['rose']} rose")
+    if summary["improvement_plan_new"] is not None:
+        print(f"{summary['improvement_plan_new']} managers newly meet the improvement-plan rule")
     print(f"{len(paths)} files written to {folder / 'review'}")
     return 0

@@ -4,7 +4,8 @@ For each manager: the year-to-date attainment and the probability of reaching th
 annual target given the quarters realised so far
 (:func:`calibrate.targets.review.review_forecast`); who has fallen from likely to
 unlikely since the last review (the review after the quarter before; for a Q1
-review, the start-of-year forecast); the team's expected year-end share on target
+review, the start-of-year forecast); who newly meets the improvement-plan rule
+(``scoring.improvement``); the team's expected year-end share on target
 and bonus cost, updated. Settings (scenarios, payout curve, target bonus, heavy
 tails) come from the run config's ``targets`` section; the seed from the config.
 
@@ -14,6 +15,8 @@ Artifacts under ``review/`` of the output folder:
 summary.json     team figures at this review and at the last one
 managers.csv     per manager: YTD actual, target and attainment, probability
 changes.csv      managers whose probability crossed the likely/unlikely cut
+improvement_     managers who newly meet the improvement-plan rule
+plans.csv
 ================ ==========================================================
 """
 from __future__ import annotations
@@ -43,16 +46,20 @@ class QuarterlyReview:
     previous: Any
     changes: pd.DataFrame
     cut: float
+    improvement: pd.DataFrame | None = None
+    scorecard: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"cut": self.cut, "fell": int((self.changes["movement"] == "fell").sum()),
+                "improvement_plan_new": None if self.improvement is None else int(len(self.improvement)),
                 "rose": int((self.changes["movement"] == "rose").sum()),
                 "review": self.current.to_dict(), "last_review": self.previous.to_dict()}
 
 
 def compute_review(config: RunConfig, dataset: Dataset, quarter: str, *, scenarios: int | None = None,
-                   cut: float = 0.5) -> QuarterlyReview:
-    """The review after ``quarter`` (e.g. ``"2025Q2"``) of the data's performance table."""
+                   cut: float = 0.5, improvement: bool = True) -> QuarterlyReview:
+    """The review after ``quarter`` (e.g. ``"2025Q2"``) of the data's performance table; with
+    ``improvement`` also who newly meets the improvement-plan rule (:func:`improvement_crossings`)."""
     from calibrate.targets.plan import TargetSettings
     from calibrate.targets.review import review_changes, review_forecast
 
@@ -72,7 +79,54 @@ def compute_review(config: RunConfig, dataset: Dataset, quarter: str, *, scenari
     previous = review_forecast(perf, managers, through=quarter_from_index(q - 1),
                                targets=current.managers.set_index("manager_id")["target"], **common)
     changes = review_changes(current.to_frame(), previous.to_frame(), cut=cut)
-    return QuarterlyReview(current, previous, changes, cut)
+    if not improvement:
+        return QuarterlyReview(current, previous, changes, cut)
+    card, settings = year_scorecard(config, dataset, q // 4)
+    return QuarterlyReview(current, previous, changes, cut, improvement_crossings(card, settings, quarter), card)
+
+
+def year_scorecard(config: RunConfig, dataset: Dataset, year: int):
+    """The year's scorecard under the config's scoring settings and the indicator set's weights."""
+    from calibrate.scoring.scorecard import build_scorecard
+    from calibrate.scoring.settings import ScoringSettings
+
+    settings = ScoringSettings.from_section(config.scoring)
+    return build_scorecard(dataset, settings, year=year, seed=config.seed), settings
+
+
+def improvement_crossings(card: Any, settings: Any, quarter: str) -> pd.DataFrame:
+    """Managers who meet the improvement-plan rule (``scoring.improvement``: ``consecutive``
+    quarters with a grade in ``low_grades``) with the quarters through ``quarter`` and did not
+    with the quarters before it. Quarterly grades compare managers within each quarter, so a
+    quarter's grade does not depend on later quarters (360 ratings are per half-year)."""
+    from calibrate.scoring.grades import improvement_flags
+
+    grades = card.period_grades
+    q = quarter_index(grades["period"].astype(str))
+    t = int(quarter_index([str(quarter)])[0])
+    now = improvement_flags(grades[q <= t], settings.low_grades, settings.consecutive).set_index("manager_id")
+    earlier = grades[q <= t - 1]
+    before = (improvement_flags(earlier, settings.low_grades, settings.consecutive).set_index("manager_id")
+              ["improvement_plan"] if len(earlier) else pd.Series(dtype=bool))
+    crossed = now["improvement_plan"] & ~before.reindex(now.index, fill_value=False).astype(bool)
+    return now[crossed].reset_index()[["manager_id", "current_low_run", "low_periods"]]
+
+
+def midyear_whatif(config: RunConfig, dataset: Dataset, changes: dict[str, float], switch: str, card: Any = None):
+    """The year scored with ``changes`` (indicator -> new weight, the others scaled) from quarter
+    ``switch`` on, against the weights in force (:mod:`calibrate.scoring.midyear`)."""
+    from calibrate.scoring.midyear import midyear_reweighting, raise_weight
+
+    if card is None:
+        card, settings = year_scorecard(config, dataset, int(str(switch)[:4]))
+    else:
+        from calibrate.scoring.settings import ScoringSettings
+
+        settings = ScoringSettings.from_section(config.scoring)
+    return midyear_reweighting(card.points, card.weights, raise_weight(card.weights, changes), switch=switch,
+                               grading=card.grading, bonus_from=settings.bonus_from,
+                               grade_coefficients=settings.grade_coefficients,
+                               score_coefficients=settings.score_coefficients)
 
 
 def write_review(review: QuarterlyReview, folder: Path, *, salt: str = "calibrate") -> list[Path]:
@@ -87,9 +141,12 @@ def write_review(review: QuarterlyReview, folder: Path, *, salt: str = "calibrat
     managers = review.current.to_frame()
     managers["previous_probability"] = (review.previous.to_frame().set_index("manager_id")["probability"]
                                         .reindex(managers["manager_id"]).to_numpy())
-    return [artifacts.write_json(review.to_dict(), out / "summary.json"),
-            artifacts.write_csv(named(managers), out / "managers.csv"),
-            artifacts.write_csv(named(review.changes), out / "changes.csv")]
+    written = [artifacts.write_json(review.to_dict(), out / "summary.json"),
+               artifacts.write_csv(named(managers), out / "managers.csv"),
+               artifacts.write_csv(named(review.changes), out / "changes.csv")]
+    if review.improvement is not None:
+        written.append(artifacts.write_csv(named(review.improvement), out / "improvement_plans.csv"))
+    return written
 
 
 def team_table(summary: dict[str, Any], lang: str = "en") -> pd.DataFrame:
