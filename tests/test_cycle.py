@@ -18,6 +18,7 @@ from calibrate.config import load_config, parse_config
 from calibrate.loading import load_dataset
 from calibrate.steps.quarterly_review import year_scorecard
 from calibrate.errors import CalibrateError, ConfigError
+from calibrate.steps import all_steps
 from calibrate.steps.cycle import folder_sha256, lineage
 from calibrate.targets.forecast_check import forecast_check
 from calibrate.targets.plan import DEFAULT_TARGETS, payout_curve_from_config
@@ -157,7 +158,12 @@ def test_previous_run_must_exist(tmp_path):
     cfg = parse_config({"data": {"performance": "p.csv"}, "previous_run": "missing_run"}, tmp_path / "c.yaml")
     with pytest.raises(CalibrateError, match="does not exist"):
         lineage(cfg)
-    assert lineage(parse_config({"data": {"performance": "p.csv"}})) is None
+    plain = parse_config({"data": {"performance": "p.csv"}})
+    assert lineage(plain) is None
+    # a run without previous_run leaves the cycle step out unless asked for; with one, it is in
+    steps = all_steps()
+    assert not steps["12_cycle"].by_default(plain) and steps["12_cycle"].by_default(cfg)
+    assert all(s.by_default(plain) for n, s in steps.items() if n != "12_cycle")
 
 
 def test_forecast_check_by_hand_and_bad_input():

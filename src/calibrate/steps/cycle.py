@@ -5,8 +5,9 @@ target plan (``targets/plans.csv`` and ``targets/manager_probabilities.csv``) an
 scores its forecast for the year now in the data with
 :func:`calibrate.targets.forecast_check.forecast_check`; it also collects each
 indicator's weight across every run of the chain (each run's manifest names the
-run before it). Without ``previous_run`` the step writes only
-``cycle/forecast_check.json`` with ``available: false``.
+run before it). A run without ``previous_run`` leaves the step out unless it is
+asked for by name; it then writes only ``cycle/forecast_check.json`` with
+``available: false``.
 
 A relative ``previous_run`` is taken from the config file's folder.
 
@@ -160,7 +161,8 @@ def cycle_step(ctx: RunContext) -> list[Path]:
             artifacts.write_csv(weights_chain(ctx.folder, ctx.config), out / "weights_chain.csv")]
 
 
-STEP = Step("cycle", "12_cycle", "去年预测与实际", "Last year's forecast against what happened", cycle_step)
+STEP = Step("cycle", "12_cycle", "去年预测与实际", "Last year's forecast against what happened", cycle_step,
+            when=lambda config: previous_run_folder(config) is not None)     # only runs that name a previous run
 
 
 # ---------------------------------------------------------------------------- for the notebook
