@@ -15,11 +15,11 @@ import pytest
 from calibrate import pipeline
 from calibrate.cli.app import main
 from calibrate.config import load_config, parse_config
-from calibrate.loading import load_dataset
-from calibrate.steps.quarterly_review import year_scorecard
 from calibrate.errors import CalibrateError, ConfigError
+from calibrate.loading import load_dataset
 from calibrate.steps import all_steps
 from calibrate.steps.cycle import folder_sha256, lineage
+from calibrate.steps.quarterly_review import year_scorecard
 from calibrate.targets.forecast_check import forecast_check
 from calibrate.targets.plan import DEFAULT_TARGETS, payout_curve_from_config
 from cycle_chain import SAMPLE, truncated_sample, write_config
