@@ -40,7 +40,7 @@ def test_every_notebook_declares_its_parameters_and_the_cell_matches():
 
 @pytest.mark.parametrize("values, message", [
     ({"probabilty": 0.8}, "03_targets: no parameter 'probabilty' (its parameters: run_dir, config, lang, seed, "
-                          "pseudonymise, probability, growth, scenarios)"),
+                          "pseudonymise, min_group_size, probability, growth, scenarios)"),
     ({"probability": "high"}, "03_targets: parameter 'probability' must be a number strictly between 0 and 1, "
                               "or None for the run config's (got 'high', a str)"),
     ({"probability": 1.0}, "parameter 'probability' must be a number strictly between 0 and 1"),
@@ -118,8 +118,23 @@ def test_a_run_folder_is_used_as_it_is_and_a_missing_one_is_one_clear_error(tmp_
     assert step_folder("01_data_quality", {"run_dir": str(tmp_path)}) == tmp_path
     with pytest.raises(CalibrateError, match="run_dir .* is not a folder"):
         step_folder("01_data_quality", {"run_dir": str(tmp_path / "nope")})
-    with pytest.raises(CalibrateError, match="has no manifest naming its config: give the parameter 'config'"):
+    with pytest.raises(CalibrateError, match="has no manifest naming a config that can be found from it: give the "
+                                             "parameter 'config'"):
         step_folder("03_targets", {"run_dir": str(tmp_path), "probability": 0.8})
+
+
+def test_a_run_folder_finds_its_config_through_the_relative_path_in_its_manifest(sample_config, tmp_path):
+    import json
+    import os
+
+    from calibrate.notebook_run import run_config
+
+    run = tmp_path / "reports" / "sample"
+    run.mkdir(parents=True)
+    relative = os.path.relpath(sample_config, run)
+    (run / "manifest.json").write_text(json.dumps({"config_from_run": relative}), encoding="utf-8")
+    assert not os.path.isabs(relative)
+    assert run_config(run_dir=run).path == sample_config.resolve()
 
 
 def test_notebooks_and_the_sample_never_come_from_the_current_folder(tmp_path, monkeypatch):
@@ -174,7 +189,7 @@ def test_the_gallery_lists_every_notebook_with_its_parameters_and_valid_commands
     gallery = (ROOT / "notebooks" / "README.md").read_text(encoding="utf-8")
     rows = {line.split("`")[1]: line for line in gallery.splitlines() if line.startswith("| `")}
     assert sorted(rows) == NOTEBOOKS
-    common = {"run_dir", "config", "lang", "seed", "pseudonymise"}
+    common = {"run_dir", "config", "lang", "seed", "pseudonymise", "min_group_size"}
     for name in NOTEBOOKS:
         for p in NOTEBOOK_PARAMETERS[name]:
             if p.name not in common or name in ("10_indicator_research", "12_what_if"):

@@ -16,8 +16,8 @@ from tests.conftest import ROOT
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 # step notebooks first, in run order, so each reuses the sample computation of the one before
-NOTEBOOKS = ["01_data_quality", "02_weights", "03_targets", "05_scoring", "90_executive_summary",
-             "12_what_if", "10_indicator_research", "11_ecsi"]
+NOTEBOOKS = ["01_data_quality", "02_weights", "03_targets", "05_scoring", "06_cycle", "90_executive_summary",
+             "12_what_if", "13_quarterly_review", "10_indicator_research", "11_ecsi"]
 
 
 @pytest.fixture(scope="module")

@@ -84,6 +84,21 @@ def results(small_company_master) -> dict[str, object]:
                               "value": [2, 3, 5, 2, 2]})
     out["HierarchicalAHPResult"] = ahp_hierarchy(judgments, {"goal": ["g1", "g2"], "g1": ["a", "b", "c"],
                                                              "g2": ["x", "y"]})
+    # the calibration cycle (issue 16): a review, a forecast check and a mid-year re-weighting
+    from calibrate.scoring.midyear import midyear_reweighting, raise_weight
+    from calibrate.targets.backtest import backtest_year
+    from calibrate.targets.forecast_check import forecast_check, realised_year
+    from calibrate.targets.review import review_forecast
+
+    year = backtest_year(ds)
+    review = review_forecast(ds.performance, ds.managers, year=year, through=f"{year}Q2", scenarios=200, seed=1)
+    out["ReviewResult"] = review
+    out["ForecastCheck"] = forecast_check(review.to_frame(), realised_year(ds.performance, year),
+                                          expected_share=review.expected_share, share_low=0.0, share_high=1.0)
+    out["MidyearResult"] = midyear_reweighting(card.points[ids], card.weights,
+                                               raise_weight(card.weights, {ids[0]: 0.5}), switch=f"{card.year}Q3",
+                                               grading=card.grading,
+                                               grade_coefficients=ScoringSettings.from_section({}).grade_coefficients)
     if points is not None:
         out["CompositeResult"] = composite_scores(points.select_dtypes("number").fillna(0.0)[ids],
                                                   pd.Series(1 / len(ids), index=ids))

@@ -140,6 +140,9 @@ class ConfigModel(BaseModel):
     data: DataSection = Field(description="the tables to read (paths relative to the config file)")
     output: str = Field("reports", description="folder of run folders, relative to where the command runs")
     privacy: PrivacySection = Field(default_factory=PrivacySection)
+    previous_run: str | None = Field(
+        None, description="last year's run folder (relative to this config's folder): this run is judged against it"
+    )
     scheduler: str | None = Field(None, description="Dask scheduler: local, local:N or tcp://host:port; null: no Dask")
     weights: dict[str, Any] = Field(
         default_factory=dict,

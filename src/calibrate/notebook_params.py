@@ -173,6 +173,26 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[Param, ...]] = {
         Param("lang", str, "zh", "report language", choices=("zh", "en")),
         Param("pseudonymise", bool, True, "show pseudonyms instead of manager IDs"),
     ),
+    "06_cycle": (
+        Param("run_dir", str, "", "run folder written by `calibrate run` with previous_run in its config; \"\" "
+              "shows that no previous run was named"),
+        Param("lang", str, "zh", "report language", choices=("zh", "en")),
+        Param("seed", int, None, "random seed; None = the run config's", optional=True, low=0),
+        Param("pseudonymise", bool, True, "show pseudonyms instead of manager IDs"),
+        Param("min_group_size", int, 5, "groups (regions) smaller than this are merged or hidden", low=1),
+    ),
+    "13_quarterly_review": (
+        Param("config", str, "", "run config; \"\" = the sample company shipped with the package"),
+        Param("quarter", str, "2025Q2", "last quarter with actuals, e.g. 2026Q2"),
+        Param("lang", str, "zh", "report language", choices=("zh", "en")),
+        Param("scenarios", int, 2000, "Monte Carlo scenarios", low=100),
+        Param("cut", float, 0.5, "probability separating likely from unlikely", low=0.0, high=1.0,
+              open_low=True, open_high=True),
+        Param("reweight", dict, {"solution_innovation": 0.30}, "mid-year what-if: new weights of some indicators "
+              "(the others scaled); {} for none"),
+        Param("reweight_from", str, "2025Q3", "first quarter of the new weights"),
+        Param("pseudonymise", bool, True, "show pseudonyms instead of manager IDs"),
+    ),
 }
 
 

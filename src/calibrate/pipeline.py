@@ -73,7 +73,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     say(f"validated {sum(dataset.report.rows.values())} rows from {len(dataset.sources)} sources "
         f"({timings['load_and_validate']:.1f} s)")
     steps = available_steps()
-    names = notebooks or list(config.report["notebooks"] or steps)
+    names = notebooks or list(config.report["notebooks"] or [n for n, s in steps.items() if s.by_default(config)])
     unknown = [n for n in names if n not in steps]
     if unknown:
         raise CalibrateError(f"unknown report step(s) {', '.join(unknown)}; available: {', '.join(steps)}")
@@ -197,4 +197,11 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
         "packages": package_versions(),
         "git": git_revision(),
         "timings_seconds": timings,
+        "previous_run": _previous_run_lineage(config),      # issue 16: the previous run's folder and its hash
     }
+
+
+def _previous_run_lineage(config: RunConfig) -> dict[str, Any] | None:
+    from calibrate.steps.cycle import lineage
+
+    return lineage(config)

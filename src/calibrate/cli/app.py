@@ -1,4 +1,4 @@
-"""Command line: ``calibrate init | run | validate | sample | weights | simulate | score | schema | notebooks``.
+"""Command line: ``calibrate init | run | validate | sample | weights | simulate | score | review | runs | schema | notebooks``.
 
 Errors a user can fix (bad data, bad config) are printed without a traceback and
 the command exits with status 1; ``--debug`` shows the traceback.
@@ -14,10 +14,10 @@ import argparse
 import sys
 
 from calibrate import __version__
-from calibrate.cli import init, notebooks, run, sample, schema, score, simulate, validate, weights
+from calibrate.cli import init, notebooks, review, run, runs, sample, schema, score, simulate, validate, weights
 from calibrate.errors import CalibrateError, ValidationError
 
-COMMANDS = (init, run, validate, sample, weights, simulate, score, schema, notebooks)
+COMMANDS = (init, run, validate, sample, weights, simulate, score, review, runs, schema, notebooks)
 
 
 def build_parser() -> argparse.ArgumentParser:

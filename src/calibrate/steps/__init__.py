@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def all_steps() -> dict[str, Step]:
     """Every step, keyed by notebook name, in run order."""
-    from calibrate.steps import data_quality, scoring, summary, targets, weights
+    from calibrate.steps import cycle, data_quality, scoring, summary, targets, weights
 
-    steps = (data_quality.STEP, weights.STEP, targets.STEP, scoring.STEP, summary.STEP)
+    steps = (data_quality.STEP, weights.STEP, targets.STEP, scoring.STEP, cycle.STEP, summary.STEP)
     return {step.notebook: step for step in steps}

@@ -52,7 +52,7 @@ PRIVATE = "private"
 
 #: The folder of each writing step inside the run folder.
 FOLDERS = {"data": "data", "weights": "weights", "targets": "targets", "scoring": "scoring", "summary": "summary",
-           "run": ""}
+           "cycle": "cycle", "review": "review", "run": ""}
 
 _PROPOSAL_COLUMNS = ("indicator", "label", "dimension", "dimension_label", "weight", "ci_low", "ci_high",
                      "last_year", "change", "data_source", "data_source_label", "review_period",
@@ -118,6 +118,22 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("summary.page", "summary.json", description="the executive summary's figures"),
     Artifact("summary.weights", "weights.csv", optional=True, description="the summary's weights table"),
     Artifact("summary.risks", "risks.csv", ("area", "level", "key", "text"), description="the summary's risks"),
+    # last year's run against this year's data (06_cycle, only when the config names previous_run)
+    Artifact("cycle.forecast_check", "forecast_check.json", optional=True,
+             description="last year's forecast share, Brier score, bonus forecast against what happened"),
+    Artifact("cycle.forecast_managers", "forecast_managers.csv", optional=True, private=True,
+             description="each manager's forecast probability and whether the target was hit"),
+    Artifact("cycle.reliability", "reliability.csv", optional=True, description="reliability of last year's P(hit)"),
+    Artifact("cycle.weights_chain", "weights_chain.csv", optional=True,
+             description="each indicator's weight in every run of the chain"),
+    # the quarterly review (calibrate review), in its own output folder
+    Artifact("review.summary", "summary.json", optional=True, description="the team's updated year-end forecast"),
+    Artifact("review.managers", "managers.csv", optional=True, private=True,
+             description="year-to-date attainment and P(hit) per manager, now and at the last review"),
+    Artifact("review.changes", "changes.csv", optional=True, private=True,
+             description="who fell from likely to unlikely, or rose"),
+    Artifact("review.improvement_plans", "improvement_plans.csv", optional=True, private=True,
+             description="who newly meets the improvement-plan rule"),
     # files for people at the top of the run folder
     Artifact("run.hr_workbook", "hr_workbook.xlsx", description="HR's workbook: weights, scores, bonus, plans, targets"),
 )

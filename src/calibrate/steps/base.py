@@ -46,9 +46,14 @@ class Step:
     title_en: str
     compute: Callable[[RunContext], list[Path]]
     html: str | None = None          # the report's file name without .html (default: the notebook's)
+    when: Callable[[RunConfig], bool] | None = None   # runs by default only when this says so (None: always)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    def by_default(self, config: RunConfig) -> bool:
+        """Whether a run that does not list its steps includes this one."""
+        return self.when is None or bool(self.when(config))
 
 
 def copy_indicator_set(ctx: RunContext) -> Path:

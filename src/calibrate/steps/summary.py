@@ -50,6 +50,11 @@ def build_summary(folder: Path, lang: str = "zh", *, targets: dict[str, Any] | N
         out["targets"] = _targets_section(targets_dir, lang, risks, targets or {}, out.get("weights"))
     if declared.exists(folder, "scoring.summary"):
         out["scoring"] = _scoring_section(scoring_dir, lang, risks)
+    # last year's forecast against what happened (issue 16): the sentence from the cycle step
+    if declared.exists(folder, "cycle.forecast_check"):
+        check = declared.read(folder, "cycle.forecast_check")
+        if check.get("available"):
+            out["last_year_forecast"] = check["sentence"]
     if data.get("warnings"):
         _risk(risks, lang, "data", "low", "data_warnings", count=data["warnings"])
     return out
@@ -230,6 +235,8 @@ def page_context(summary: dict[str, Any], lang: str) -> dict[str, Any]:
         ctx["subtitle"] = t("summary.subtitle", indicator_set=summary.get("indicator_set", ""),
                             people=fmt.number(data.get("managers")), regions=fmt.number(data.get("regions")),
                             first=data.get("first_quarter", ""), last=data.get("last_quarter", ""))
+    if summary.get("last_year_forecast"):          # issue 16: last year's forecast against what happened
+        ctx["last_year_forecast"] = summary["last_year_forecast"][lang]
     targets = summary.get("targets")
     if targets:
         ctx["decision"] = _decision(targets, summary.get("weights"), lang)

@@ -468,7 +468,7 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
                           through: str | None = None, year: int | None = None,
                           manager_ids: Sequence[str] | None = None, heavy_tails: bool = True,
                           ramp_first_year_share: float | None = None, min_new_hires: int = MIN_NEW_HIRES,
-                          ramp_window: int = RAMP_WINDOW) -> PerformanceFit:
+                          ramp_window: int = RAMP_WINDOW, remaining: bool = False) -> PerformanceFit:
     """Fit next year's :class:`PerformanceModel` from the quarterly ``performance`` table.
 
     data, managers
@@ -491,6 +491,11 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     min_new_hires, ramp_window
         Managers seen in their first year needed to estimate the ramp from data
         (default 15), and tenure quarters treated as ramping (default 8).
+    remaining
+        With ``through`` inside the plan year, model only the plan year's quarters
+        after ``through`` (the rest of the year, for a review conditioned on the
+        realised quarters: :mod:`calibrate.targets.review`); without it the plan
+        year must start after ``through``.
 
     Raises :class:`InsufficientHistory` with fewer than two quarters of revenue.
     """
@@ -499,7 +504,7 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
         raise ConfigError(f"targets: ramp_first_year_share must be above 0 and at most 1 (a share of a "
                           f"veteran's revenue, e.g. 0.5); got {ramp_first_year_share}.")
     notes: list[str] = []
-    panel = _panel(perf, mgr, through, year, manager_ids, notes)
+    panel = _panel(perf, mgr, through, year, manager_ids, notes, remaining)
     ramp, y_deramped = _ramp_stage(panel, ramp_window, min_new_hires, ramp_first_year_share, notes)
     season, season_estimated, z, dz, pair = _seasonality_stage(panel, y_deramped, notes)
     drift = _raw_growth(panel, z, dz, pair)
@@ -533,7 +538,7 @@ class _Panel:
 
 
 def _panel(perf: pd.DataFrame, mgr: pd.DataFrame, through: str | None, year: int | None,
-           manager_ids: Sequence[str] | None, notes: list[str]) -> _Panel:
+           manager_ids: Sequence[str] | None, notes: list[str], remaining: bool = False) -> _Panel:
     """Stage 1: the history up to ``through``, the plan year, the managers to plan for, the matrices."""
     quarters = quarter_index(perf["period"])
     last = quarters.max() if through is None else _quarter(through, "through")
@@ -550,7 +555,9 @@ def _panel(perf: pd.DataFrame, mgr: pd.DataFrame, through: str | None, year: int
                                   f"has only {quarter_from_index(first)}.")
     plan_year = (last // 4) + 1 if year is None else int(year)
     horizon_idx = np.arange(plan_year * 4, plan_year * 4 + 4)
-    if horizon_idx[0] <= last:
+    if horizon_idx[0] <= last and remaining:
+        horizon_idx = horizon_idx[horizon_idx > last]      # a review within the year: the quarters still to come
+    if horizon_idx.size == 0 or horizon_idx[0] <= last:
         raise ConfigError(f"The plan year {plan_year} must come after the last quarter used "
                           f"({quarter_from_index(last)}).")
     mgr = mgr.set_index("manager_id")
