@@ -44,6 +44,7 @@ def results(small_company_master) -> dict[str, object]:
     from calibrate.targets.backtest import backtest
     from calibrate.targets.calibration import uniform_growth_for_probability
     from calibrate.targets.payout import PayoutCurve
+    from calibrate.targets.recommend import recommend_plan
     from calibrate.targets.simulation import attainment, bonus_cost
     from calibrate.weights import propose_weights
     from calibrate.weights.ahp_hierarchy import ahp_hierarchy
@@ -79,6 +80,9 @@ def results(small_company_master) -> dict[str, object]:
         "RedundancyResult": indicator_redundancy(panel, ids),
     }
     out["PLSBootstrap"] = out["PLSResult"].bootstrap
+    plans_table = pd.DataFrame({"plan": ["current", "equal_difficulty"], "expected_share": [0.55, 0.7],
+                                "bonus_p50": [10.0, 12.0], "bonus_p90": [11.0, 13.0], "bonus_p99": [12.0, 14.0]})
+    out["Recommendation"] = recommend_plan(plans_table, budget=12.5)
     out["OutcomeFit"] = outcome_regression(panel, "next_revenue_growth", ["nps", "satisfaction"], cluster="manager_id")
     judgments = pd.DataFrame({"expert": "E1", "row": ["g1", "a", "a", "b", "x"], "col": ["g2", "b", "c", "c", "y"],
                               "value": [2, 3, 5, 2, 2]})

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import ConfigError
+from calibrate.results import Summary, frame_summary
 
 #: Expected share reaching target that sales-compensation practice calls healthy.
 DEFAULT_HEALTHY_BAND = (0.60, 0.75)
@@ -97,6 +98,17 @@ class Recommendation:
 
     def to_frame(self) -> pd.DataFrame:
         return self.table.copy()
+
+    def summary(self) -> Summary:
+        """The candidate plans with the verdict (recommended plan, or why none qualifies and what to relax)."""
+        values = {"plan": self.plan, "status": self.status, "band_low": float(self.band[0]),
+                  "band_high": float(self.band[1]), "budget": float(self.budget), "fallback": self.fallback}
+        notes = [f"relax: {k} -> {v}" for k, v in self.relax.items()]
+        title = f"recommended plan: {self.plan}" if self.plan else f"no plan qualifies ({self.status})"
+        return frame_summary(title, self.table, notes=notes, values=values)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
 
     def row(self, plan: str | None = None) -> dict[str, Any]:
         """The table row of ``plan`` (default: the recommended one, else the fallback)."""
