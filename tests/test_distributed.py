@@ -76,8 +76,8 @@ def test_calibrate_run_on_a_dask_cluster_gives_the_local_artifacts(small_company
     config.write_text(config.read_text(encoding="utf-8") + "weights:\n  bootstrap: 50\n", encoding="utf-8")
     local = ["run", "--config", str(config), "--only", "02_weights", "03_targets", "--output", str(tmp_path / "a")]
     assert main(local) == 0
-    config.write_text(config.read_text(encoding="utf-8") + "scheduler: local:2\n", encoding="utf-8")
-    dask = ["run", "--config", str(config), "--only", "02_weights", "03_targets", "--output", str(tmp_path / "b")]
+    dask = ["run", "--config", str(config), "--only", "02_weights", "03_targets", "--output", str(tmp_path / "b"),
+            "--scheduler", "local:2"]
     assert main(dask) == 0
     assert "heavy work runs on the Dask scheduler local:2" in capsys.readouterr().out
     a, b = _run_files(tmp_path / "a" / "sample"), _run_files(tmp_path / "b" / "sample")
@@ -142,3 +142,25 @@ def test_weight_bootstrap_on_dask_equals_local(dask_executor, small_company_mast
         assert np.array_equal(draws, remote.bootstrap.draws[method], equal_nan=True), method
     pd_local, pd_remote = local.to_frame(), remote.to_frame()
     assert pd_local.equals(pd_remote)
+
+
+def test_the_config_key_scheduler_is_what_the_run_opens(small_company, tmp_path, monkeypatch, capsys):
+    """`scheduler:` in the run config reaches the executor the run opens (the flag above overrides it)."""
+    from contextlib import contextmanager
+
+    import calibrate.pipeline as pipeline
+    from calibrate.cli import main
+
+    opened = []
+
+    @contextmanager
+    def recording(scheduler):
+        opened.append(scheduler)
+        yield None
+
+    monkeypatch.setattr(pipeline, "executor_for", recording)
+    config = small_company / "calibrate.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "scheduler: local:3\n", encoding="utf-8")
+    assert main(["run", "--config", str(config), "--only", "01_data_quality", "--output", str(tmp_path / "out")]) == 0
+    assert opened == ["local:3"]
+    assert "heavy work runs on the Dask scheduler local:3" in capsys.readouterr().out
