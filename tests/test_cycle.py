@@ -95,7 +95,8 @@ def test_manifest_records_the_previous_run(chain):
     first, second = chain["first"], chain["second"]
     assert first.manifest["previous_run"] is None
     lineage_ = second.manifest["previous_run"]
-    assert lineage_["folder"] == str(first.folder.resolve())
+    assert lineage_["folder"] == "../sample_2024"                  # relative to this run: no machine path
+    assert (chain["second"].folder / lineage_["folder"]).resolve() == first.folder.resolve()
     assert lineage_["sha256"] == folder_sha256(first.folder)
 
 
@@ -147,7 +148,7 @@ def test_calibrate_review_cli(tmp_path, capsys):
     low = card.period_grades.assign(low=lambda f: f["grade"].isin(["D", "E"])).pivot(
         index="manager_id", columns="period", values="low").fillna(False).astype(bool)
     expected = low.index[low["2025Q2"] & low["2025Q3"] & ~(low["2025Q1"] & low["2025Q2"])]
-    listed = pd.read_csv(out / "review" / "improvement_plans.csv", dtype={"manager_id": str})["manager_id"]
+    listed = pd.read_csv(out / "private" / "review" / "improvement_plans.csv", dtype={"manager_id": str})["manager_id"]
     assert sorted(listed) == sorted(expected) and len(listed) > 0
     assert f"{len(listed)} managers newly meet the improvement-plan rule" in printed
     assert main(["review", "--config", str(SAMPLE / "calibrate.yaml"), "--quarter", "2026Q1"]) == 1
