@@ -216,7 +216,7 @@ def test_sets_with_the_same_label_are_told_apart():
                            "label_zh": ["客户经理绩效指标", "客户经理绩效指标", "大客户总监绩效指标"],
                            "label_en": ["Account manager", "Account manager", "Key-account director"]})
     empty = pd.DataFrame()
-    result = ComparisonResult(summary=empty, validity=empty, weights=empty, predictions=empty, labels=labels)
+    result = ComparisonResult(per_set=empty, validity=empty, weights=empty, predictions=empty, labels=labels)
     assert [result.label(s, "en") for s in labels["set"]] == [
         "Account manager (account_manager)", "Account manager (am_2026)", "Key-account director"]
     assert result.label("am_2026", "zh") == "客户经理绩效指标（am_2026）"
