@@ -19,10 +19,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from calibrate import artifacts
 from calibrate.notebook_params import NotebookParameterError
 from calibrate.notebook_run import apply_overrides, cache_root, computed_folder, run_config, steps_up_to
 from calibrate.plotting import text
+from calibrate.steps import artifacts as declared
 
 _PLANS = ("current", "equal_difficulty", "uniform_growth")
 
@@ -75,12 +75,12 @@ def what_if(config: str | Path = "", *, indicator: str, min_weight: float | None
 def compare_runs(baseline: Path, what_if: Path, *, change: dict[str, Any] | None = None,
                  pseudonymise: bool = True) -> WhatIfResult:
     """Compare two run folders holding the weights, targets and scoring artifacts."""
-    b_w, w_w = (artifacts.read_csv(Path(f) / "weights" / "proposal.csv") for f in (baseline, what_if))
+    b_w, w_w = (declared.read(f, "weights.proposal") for f in (baseline, what_if))
     weights = b_w[["indicator", "label", "weight"]].rename(columns={"weight": "baseline"}).merge(
         w_w[["indicator", "weight"]].rename(columns={"weight": "what_if"}), on="indicator", how="left")
     weights["change"] = weights["what_if"] - weights["baseline"]
 
-    b_s, w_s = (artifacts.read_csv(Path(f) / "scoring" / "scores.csv") for f in (baseline, what_if))
+    b_s, w_s = (declared.read(f, "scoring.scores") for f in (baseline, what_if))
     who = "pseudonym" if pseudonymise else "manager_id"
     scores = b_s[[who, "grade", "score"]].merge(w_s[[who, "grade", "score"]], on=who, suffixes=("_b", "_w"))
     movers = (scores[scores["grade_b"] != scores["grade_w"]]
@@ -88,19 +88,19 @@ def compare_runs(baseline: Path, what_if: Path, *, change: dict[str, Any] | None
                                "score_b": "baseline_score", "score_w": "what_if_score"})
               .sort_values(["baseline_grade", "what_if_grade", "manager"]).reset_index(drop=True))
 
-    b_g, w_g = (artifacts.read_csv(Path(f) / "scoring" / "grade_distribution.csv") for f in (baseline, what_if))
+    b_g, w_g = (declared.read(f, "scoring.grade_distribution") for f in (baseline, what_if))
     grades = b_g[["grade", "managers", "share"]].merge(w_g[["grade", "managers", "share"]], on="grade",
                                                           how="outer", suffixes=("_b", "_w"))
     grades = grades.rename(columns={"managers_b": "baseline", "managers_w": "what_if",
                                     "share_b": "baseline_share", "share_w": "what_if_share"})
 
     rows = []
-    b_p, w_p = (artifacts.read_csv(Path(f) / "targets" / "plans.csv").set_index("plan") for f in (baseline, what_if))
+    b_p, w_p = (declared.read(f, "targets.plans").set_index("plan") for f in (baseline, what_if))
     for plan in [p for p in _PLANS if p in b_p.index and p in w_p.index]:
         for measure in ("expected_share", "bonus_p50", "bonus_p90"):
             rows.append({"plan": plan, "measure": measure, "baseline": float(b_p.loc[plan, measure]),
                          "what_if": float(w_p.loc[plan, measure])})
-    b_sum, w_sum = (artifacts.read_json(Path(f) / "scoring" / "summary.json") for f in (baseline, what_if))
+    b_sum, w_sum = (declared.read(f, "scoring.summary") for f in (baseline, what_if))
     rows.append({"plan": "scoring", "measure": "bonus_total", "baseline": float(b_sum["bonus_total"]),
                  "what_if": float(w_sum["bonus_total"])})
     targets = pd.DataFrame(rows)
