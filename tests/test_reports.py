@@ -55,10 +55,10 @@ def test_hr_workbook_in_the_page_language(language_run):
     assert weights[t("col_weight_pct")].iloc[:-1].sum() == 100
     assert (weights[t("col_weight_pct")].iloc[:-1] - 100 * weights[t("col_weight_exact")].iloc[:-1]).abs().max() < 1
     managers = book[t("sheet_managers")]
-    assert managers[t("col_manager")].str.fullmatch(r"P-[0-9a-f]{8}").all()          # pseudonymised by default
+    assert managers[t("col_manager")].str.fullmatch(r"P-[0-9a-f]{16}").all()          # pseudonymised by default
     assert {t("col_score"), t("col_grade"), t("col_coefficient"), t("col_bonus")} <= set(managers.columns)
     plans = book[t("sheet_improvement")]
-    scores = pd.read_csv(folder / "scoring" / "scores.csv")
+    scores = pd.read_csv(folder / "private" / "scoring" / "scores.csv")
     assert len(plans) == int(scores["improvement_plan"].sum()) > 0
     assert plans[t("col_first_low")].str.fullmatch(r"\d{4}Q[1-4]").all()
     assert plans[t("col_window")].str.contains("3|6").all()
@@ -151,10 +151,10 @@ def test_every_character_of_the_pages_has_a_glyph(language_run):
 
 def test_template_floors_keep_every_indicator_steering(language_run):
     """Templates set min_weight 5% (= weights.weight_floor): key-customer churn no longer drifts 8% -> 3%."""
-    from calibrate.config import DEFAULT_WEIGHTS
+    from calibrate.weights.proposal import WeightSettings
 
     _, folder, _ = language_run
     proposal = pd.read_csv(folder / "weights" / "proposal.csv")
-    assert proposal["weight"].min() >= DEFAULT_WEIGHTS["weight_floor"] - 1e-9
+    assert proposal["weight"].min() >= WeightSettings().weight_floor - 1e-9
     assert not any(r["below_floor"] for r in pd.read_json(folder / "summary" / "summary.json",
                                                           typ="series")["weights"]["rows"])

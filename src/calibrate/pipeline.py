@@ -10,7 +10,6 @@ PosixPath('reports/sample')
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +35,7 @@ from calibrate.report import (
 )
 from calibrate.report.clean import check_clean
 from calibrate.report.folders import check_output_folder, failed_folder, remove_stale_partials
+from calibrate.report.provenance import path_from
 from calibrate.report.webfont import embed_cjk_font_in_pages
 from calibrate.steps import all_steps
 from calibrate.steps.base import RunContext, Step, copy_indicator_set
@@ -185,7 +185,7 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
         "config_file": config.path.name if config.path else None,
         # where the config is seen from the run folder (a relative path, never the machine's absolute one):
         # notebooks opened on this run folder find the run's config through it
-        "config_from_run": (os.path.relpath(config.path, config.run_folder().resolve()) if config.path else None),
+        "config_from_run": path_from(config.run_folder(), config.path),
         "config": redact_config(config.raw),
         "seed": config.seed,
         "steps_run": [k for k in timings if k not in ("load_and_validate", "total")],

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 import subprocess
 import sys
@@ -34,3 +35,14 @@ def package_versions() -> dict[str, str | None]:
         except importlib.metadata.PackageNotFoundError:
             out[name] = None
     return out
+
+
+def path_from(run_folder: Path, target: Path | None) -> str | None:
+    """``target`` relative to the run folder when the two share a folder below the root, else None:
+    a path that would climb to the root would spell the machine's folders."""
+    if target is None:
+        return None
+    run, goal = Path(run_folder).resolve(), Path(target).resolve()
+    if os.path.commonpath([run, goal]) == run.anchor:
+        return None
+    return os.path.relpath(goal, run)

@@ -63,7 +63,7 @@ def run_info(folder: Path) -> dict[str, Any]:
     return {"run": run, "status": status, "year": year,
             "indicator_set": manifest.get("indicator_set") or _indicator_set(folder),
             "recommendation": _recommendation(summary),
-            "previous_run": Path(previous["folder"]).name if previous.get("folder") else None,
+            "previous_run": previous.get("name") or (Path(previous["folder"]).name if previous.get("folder") else None),
             "created": manifest.get("created")}
 
 

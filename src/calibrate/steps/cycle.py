@@ -36,6 +36,7 @@ from calibrate.config import RunConfig
 from calibrate.errors import CalibrateError
 from calibrate.plotting import text
 from calibrate.privacy import pseudonym
+from calibrate.report.provenance import path_from
 from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
 
@@ -71,7 +72,7 @@ def lineage(config: RunConfig) -> dict[str, Any] | None:
         raise CalibrateError(f"previous_run: the folder {folder} does not exist; name the folder of last year's run "
                              "(e.g. reports/sample_2024) or remove previous_run from the config.")
     # the folder as seen from this run's folder: never the machine's absolute path
-    return {"folder": os.path.relpath(folder.resolve(), config.run_folder().resolve()), "sha256": folder_sha256(folder)}
+    return {"folder": path_from(config.run_folder(), folder), "name": folder.name, "sha256": folder_sha256(folder)}
 
 
 def _need(folder: Path, name: str) -> Path:
@@ -132,7 +133,8 @@ def weights_chain(folder: Path, config: RunConfig | None = None, *, limit: int =
         info = artifacts.read_json(manifest) if manifest.exists() else {}
         name = info.get("run_name", current.name)
         year = (info.get("config") or {}).get("year")
-        previous = (current / info["previous_run"]["folder"]).resolve() if info.get("previous_run") else None
+        recorded = (info.get("previous_run") or {}).get("folder")
+        previous = (current / recorded).resolve() if recorded else None
     if not rows:
         return pd.DataFrame(columns=["run", "year", "indicator", "weight"])
     return pd.concat(rows[::-1], ignore_index=True)
