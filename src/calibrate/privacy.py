@@ -17,7 +17,7 @@ use (32 random bytes, hex, permissions 0600) and a message says where. The key
 is never written to any output of a run.
 
 >>> pseudonym("M0001", key=b"acme-secret-key-0123456789")
-'P-bb7ec0c6f7bec0ea'
+'P-860ef42ef0ba6a62'
 """
 from __future__ import annotations
 
