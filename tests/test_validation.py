@@ -171,3 +171,12 @@ def test_cross_table_problems_are_reported_beside_bad_cells(small_company):
     assert any(m.startswith(f"performance.csv row {len(perf) + 1}, column period: second row for manager") for m in msgs)
     assert any(f"manager {veteran} has no row for" in m and "2024Q2" in m for m in msgs)
     assert "reviews_360.csv row 2, column manager_id: manager M9999 is not in the managers table" in msgs
+
+
+def test_ahp_judgment_beyond_any_float_is_off_scale_not_a_crash(small_company):
+    """The fuzz test's finding: a 400-digit judgment overflowed float() inside validation."""
+    huge = "9" * 400
+    _edit_csv(small_company / "ahp_judgments.csv", lambda f: f.assign(value=f.value.where(f.index != 0, huge)))
+    msgs = _messages(small_company)
+    assert any(m.startswith("ahp_judgments.csv row 2, column value: 999") and m.endswith("is not a finite number")
+               for m in msgs), msgs

@@ -343,9 +343,13 @@ def _to_datetime_distinct(text: pd.Series) -> pd.Series:
 
 def _parse_judgment(text: str) -> float:
     try:
-        return float(Fraction(text.replace(" ", "")))
+        value = Fraction(text.replace(" ", ""))
     except (ValueError, ZeroDivisionError):
         return np.nan
+    try:
+        return float(value)
+    except OverflowError:                  # beyond any float: off the scale, and said so with the cell
+        return np.inf if value > 0 else -np.inf
 
 
 def _first_positions(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
