@@ -1,12 +1,21 @@
 """Shared fixtures: a small synthetic company written to a temporary folder."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from calibrate.sample import SampleSpec, write_sample
+
+# Property tests draw the same examples on every machine, so a suite that passes here passes in CI;
+# CALIBRATE_HYPOTHESIS=random explores new examples (for hunting, not for landing).
+settings.register_profile("calibrate", derandomize=True)
+settings.register_profile("random", derandomize=False)
+settings.load_profile("random" if os.environ.get("CALIBRATE_HYPOTHESIS") == "random" else "calibrate")
+
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = SampleSpec(n_managers=40, n_quarters=8, truth_replications=20)
