@@ -53,13 +53,14 @@ SETTINGS = {
                       "--plain-sizes", "16,20"],
               "bootstrap": ["--batched", "200", "--loop", "20"],
               "simulation": ["--managers", "20000", "--scenarios", "2000", "--ideal-managers", "10000"],
-              "run": ["--quick"],
+              "run": ["--quick", "--repeats", "2"],
+              "cli": ["--repeats", "7"],
               "scale": ["--sizes", "1000,2000,4000", "--no-notebooks", "--bootstrap", "20", "--scenarios", "500",
                         "--stability-draws", "20"],
               "weights_scale": ["--managers", "10000", "--no-parts"],
               "scale_model": ["--fit", "2000,4000,8000", "--check", "16000", "--resamples", "10",
                               "--scenarios", "500"]},
-    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "scale": [], "weights_scale": [],
+    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "cli": [], "scale": [], "weights_scale": [],
              "scale_model": ["--fit", "20000,40000,80000", "--check", "300000"]},
 }
 
@@ -156,10 +157,19 @@ def lmg_plain_rows(data: dict) -> list[dict]:
 
 
 def run_rows(data: dict) -> list[dict]:
-    return [_row("sample run", f"calibrate run vs {data['notebooks']} empty notebooks (papermill)",
-                 f"{data['run_seconds']:.1f} s", f"{data['floor_seconds']:.1f} s", data["ratio"], "x the floor",
-                 f"compute {data['compute_seconds']:.1f} s, notebooks+HTML {data['notebook_seconds']:.1f} s"
-                 + (", quick settings" if data["quick"] else ""))]
+    ratios = ", ".join(f"{r:.2f}" for r in data["ratios"])
+    return [_row("sample run", f"calibrate run vs {data['notebooks']} empty notebooks + HTML (fresh processes)",
+                 f"{data['run_median']:.1f} s", f"{data['floor_median']:.1f} s", data["ratio"], "x the floor",
+                 f"pairs in turns: {ratios}" + (", quick settings" if data["quick"] else ""))]
+
+
+def cli_rows(data: dict) -> list[dict]:
+    median = data["median_seconds"]
+    return [_row("CLI start", "calibrate --help vs import pandas (fresh processes)",
+                 f"{1000 * median['calibrate --help']:.0f} ms", f"{1000 * median['import pandas (baseline)']:.0f} ms",
+                 data["ratio_help_to_import_pandas"], "x import pandas",
+                 f"--version {data['ratio_version_to_import_pandas']:.2f}x; scientific modules loaded: "
+                 f"{', '.join(data['scientific_modules_loaded_by_help']) or 'none'}")]
 
 
 def scale_rows(data: dict) -> list[dict]:
@@ -228,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
           f"logs in {logs}", flush=True)
     rows: list[dict] = []
     plan = [("lmg", "bench_lmg.py", lmg_rows, True), ("bootstrap", "bench_bootstrap.py", bootstrap_rows, False),
-            ("simulation", "bench_simulation.py", simulation_rows, True), ("run", "bench_run.py", run_rows, True)]
+            ("simulation", "bench_simulation.py", simulation_rows, True), ("run", "bench_run.py", run_rows, True),
+            ("cli", "bench_cli.py", cli_rows, True)]
     if args.scale:
         plan += [("scale", "bench_scale.py", scale_rows, True),
                  ("weights_scale", "bench_weights_scale.py", weights_scale_rows, True),
