@@ -29,7 +29,7 @@ from calibrate.errors import InfeasibleConstraints
 from calibrate.results import Summary
 from calibrate.scoring.composite import InvalidWeights, check_weights, composite_matrix
 from calibrate.scoring.grades import Grading, distance_to_cut
-from calibrate.threads import one_blas_thread
+from calibrate.threads import single_thread
 
 MAX_ROUNDS = 50
 
@@ -129,7 +129,7 @@ def _annual_batch(task: tuple[np.ndarray, Any, np.ndarray]) -> np.ndarray:
     """Annual composites (managers x weightings) of one batch of weightings, on one BLAS thread so that
     a Dask worker and this process add in the same order."""
     values, onehot, weights = task
-    with one_blas_thread():
+    with single_thread():
         composite = composite_matrix(values, weights)                              # draws x rows
     have = ~np.isnan(composite)
     total = onehot @ np.where(have, composite, 0.0).T                              # managers x draws

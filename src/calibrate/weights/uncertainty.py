@@ -44,7 +44,6 @@ resamples x managers x indicators array is ever built.
 """
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +54,7 @@ from scipy.special import expit
 
 from calibrate.errors import CalibrateError
 from calibrate.results import Summary, frame_summary
+from calibrate.threads import single_thread  # noqa: F401  (re-exported: used by proposal and benchmarks)
 from calibrate.weights.regression import (
     RegressionSuite,
     _combine,
@@ -402,15 +402,6 @@ def bootstrap_weights(inputs: BootstrapInputs, *, resamples: int = 1000, seed: i
                           shares=shares, baseline=baseline, constraints=constraints, chunk=chunk,
                           solve=_solve, form=None if constraints is None else linear_form(constraints),
                           executor=executor)
-
-
-def single_thread():
-    """Many tiny matrix operations: BLAS threads only add overhead (and contend on shared machines)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:                  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(1)
 
 
 def _evaluate_chunk(task):
