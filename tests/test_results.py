@@ -153,3 +153,11 @@ def test_long_tables_are_cut_in_text_and_html():
     s = Summary(title="long <table>", table=frame)
     assert "460 more rows not shown" in str(s) and "460 more rows not shown" in s._repr_html_()
     assert "long &lt;table&gt;" in s._repr_html_() and len(s._repr_html_()) < HTML_LIMIT
+
+
+def test_a_summary_reads_as_a_full_mapping():
+    """keys(), values() and items() are the Mapping protocol's (a field named ``values`` once shadowed it)."""
+    s = Summary.from_values("Backtest", {"brier": 0.18, "managers": 368})
+    assert list(s.keys()) == ["brier", "managers"]
+    assert list(s.values()) == [0.18, 368]
+    assert dict(s.items()) == {"brier": 0.18, "managers": 368}

@@ -16,6 +16,7 @@ import pandas as pd
 
 from calibrate.pls import DEFAULT_MAX_ITER, DEFAULT_SCHEME, DEFAULT_TOL, PLSResult, Scheme, fit_pls, path_model
 from calibrate.pls.bootstrap import Seed
+from calibrate.pls.result import Table
 
 ECSI_LATENT: tuple[str, ...] = ("image", "expectation", "quality", "value", "satisfaction", "complaints",
                                 "loyalty")
@@ -87,7 +88,7 @@ _ECSI_HEADERS = {
 }
 
 
-def ecsi_table(result: PLSResult, what: str, lang: str = "en", digits: int = 3) -> tuple[pd.DataFrame, list[str]]:
+def ecsi_table(result: PLSResult, what: Table, lang: str = "en", digits: int = 3) -> tuple[pd.DataFrame, list[str]]:
     """``result.to_frame(what)`` for a report in ``lang`` (``zh`` or ``en``), and notes for its blank cells.
 
     Latent variables get their :data:`ECSI_LABELS`, headers are translated, numbers

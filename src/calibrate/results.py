@@ -38,7 +38,7 @@ class Summary(Mapping):
     """A result in brief: ``title``, a small ``table`` (DataFrame) and ``notes``.
 
     ``text``: the result's own text form when it has one (``str(summary)`` returns
-    it); otherwise the text is the title, the table and the notes. ``values``: the
+    it); otherwise the text is the title, the table and the notes. ``figures``: the
     plain figures behind the table (what ``summary[key]`` and ``dict(summary)`` read).
     """
 
@@ -46,13 +46,13 @@ class Summary(Mapping):
     table: pd.DataFrame
     notes: tuple[str, ...] = ()
     text: str | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
+    figures: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_values(cls, title: str, values: Mapping[str, Any], *, notes: tuple[str, ...] | list[str] = (),
                     text: str | None = None) -> Summary:
         """A two-column table (figure, value) from plain values; nested mappings become ``outer.inner`` rows,
-        lists of numbers or words are joined, longer structures are left to ``values``; a ``notes`` list
+        lists of numbers or words are joined, longer structures are left to ``figures``; a ``notes`` list
         joins the notes."""
         rows: list[tuple[str, Any]] = []
         extra_notes = list(notes)
@@ -71,21 +71,21 @@ class Summary(Mapping):
 
         add("", values)
         table = pd.DataFrame(rows, columns=["figure", "value"])
-        return cls(title=title, table=table, notes=tuple(extra_notes), text=text, values=dict(values))
+        return cls(title=title, table=table, notes=tuple(extra_notes), text=text, figures=dict(values))
 
     # --- the plain figures, read like a mapping
     def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+        return self.figures[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.figures)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.figures)
 
     def to_dict(self) -> dict[str, Any]:
         """The plain figures (for JSON)."""
-        return dict(self.values)
+        return dict(self.figures)
 
     def to_frame(self) -> pd.DataFrame:
         """The summary table."""
@@ -133,4 +133,4 @@ def frame_summary(title: str, frame: pd.DataFrame, *, notes: tuple[str, ...] | l
                   text: str | None = None, values: Mapping[str, Any] | None = None) -> Summary:
     """A summary whose table is (the head of) a result's own small table."""
     return Summary(title=title, table=frame.reset_index(drop=True), notes=tuple(notes), text=text,
-                   values=dict(values or {}))
+                   figures=dict(values or {}))

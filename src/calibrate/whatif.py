@@ -57,7 +57,7 @@ def what_if(config: str | Path = "", *, indicator: str, min_weight: float | None
     apply to both runs (0 bootstrap resamples is fastest; the proposal is the same).
     """
     base = run_config(config)
-    common = {"weights": {"bootstrap": int(bootstrap)}}
+    common: dict[str, dict[str, Any]] = {"weights": {"bootstrap": int(bootstrap)}}
     if scenarios is not None:
         common["targets"] = {"scenarios": int(scenarios)}
     baseline = apply_overrides(base, common, lang=lang, pseudonymise=pseudonymise)

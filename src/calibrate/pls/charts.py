@@ -34,7 +34,7 @@ def plot_path_diagram(result: PLSResult, *, labels: Mapping[str, str] | None = N
                                 linestyle="--" if dashed else "-", connectionstyle="arc3,rad=0.06")
         ax.add_patch(arrow)
         mid = (np.asarray(pos[source]) + np.asarray(pos[target])) / 2
-        ax.text(*mid, f"{coef:.2f}", ha="center", va="center", fontsize=9,
+        ax.text(float(mid[0]), float(mid[1]), f"{coef:.2f}", ha="center", va="center", fontsize=9,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
     r2 = result.r_squared
     for lv, (x, y) in pos.items():

@@ -108,7 +108,7 @@ class PLSResult:
                                                    "upper": "loading_upper"}), on=["lv", "indicator"], how="left")
         return frame
 
-    def summary(self) -> str:
+    def summary_text(self) -> str:
         """A plain-text report: settings, paths with R², outer model and reliability."""
         state = (f"converged in {self.iterations} iterations" if self.converged
                  else f"NOT converged after {self.max_iter} iterations: treat the estimates with caution")
@@ -131,9 +131,6 @@ class PLSResult:
             lines += ["", f"Bootstrap: {b.n_boot} resamples (seed {b.seed}), {b.level:.0%} percentile intervals, "
                           f"{b.n_failed} resample(s) could not be fitted, {b.n_not_converged} did not converge"]
         return "\n".join(lines)
-
-    # results-object methods: summary() is a Summary; the text report is summary_text() (and str(summary()))
-    summary_text = summary
 
     def summary(self) -> Summary:
         """Path coefficients; str() gives the full text report."""

@@ -137,7 +137,7 @@ def midyear_reweighting(points: pd.DataFrame, before: pd.Series, after: pd.Serie
     for side in ("before", "after"):
         annual = pd.DataFrame({"score": out[f"score_{side}"], "grade": grading.assign(out[f"score_{side}"])})
         coefficient = bonus_coefficients(annual, source=bonus_from, grade_coefficients=grade_coefficients,
-                                         score_points=tuple(tuple(p) for p in score_coefficients or ()))
+                                         score_points=tuple((float(p[0]), float(p[1])) for p in score_coefficients or ()))
         out[f"grade_{side}"] = annual["grade"]
         out[f"bonus_{side}"] = bonus_table(coefficient, bonus_base)["bonus"]
     out["grade_changed"] = out["grade_before"] != out["grade_after"]

@@ -136,7 +136,7 @@ def attainment_ratio(actual: pd.Series | float, target: pd.Series | float, direc
     """
     target = target.where(target > 0) if isinstance(target, pd.Series) else (target if target > 0 else np.nan)
     ratio = actual / target
-    return ratio if direction == "higher" else (2.0 - ratio).clip(lower=0.0)
+    return ratio if direction == "higher" else np.maximum(2.0 - ratio, 0.0)
 
 
 def indicator_rules(indicator_set: IndicatorSet, rules: Mapping[str, Mapping[str, Any]],

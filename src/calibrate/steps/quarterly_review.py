@@ -71,7 +71,7 @@ def compute_review(config: RunConfig, dataset: Dataset, quarter: str, *, scenari
         raise ConfigError(f"The data end at {quarter_from_index(last)}: there are no actuals for {quarter} yet.")
     settings = TargetSettings.from_config(config.targets)
     n = int(scenarios or settings.scenarios)
-    common = dict(year=q // 4, scenarios=n, seed=config.seed, heavy_tails=settings.heavy_tails,
+    common: dict[str, Any] = dict(year=q // 4, scenarios=n, seed=config.seed, heavy_tails=settings.heavy_tails,
                   ramp_first_year_share=settings.ramp_first_year_share, payout=settings.payout,
                   bonus_base=settings.bonus_base)
     perf, managers = dataset.performance, dataset.managers

@@ -137,7 +137,7 @@ def uniform_growth_for_probability(model: PerformanceModel, p: float, reference:
 
 def _log_quantile_grid(model: PerformanceModel, scenarios: int, seed: Seed,
                        chunk_managers: int) -> tuple[np.ndarray, np.ndarray]:
-    return _GRID, outcome_quantiles(model, _GRID, scenarios=scenarios, seed=seed, chunk_managers=chunk_managers,
+    return _GRID, outcome_quantiles(model, _GRID.tolist(), scenarios=scenarios, seed=seed, chunk_managers=chunk_managers,
                                     log=True)
 
 

@@ -111,7 +111,7 @@ class ForecastCheck:
             **{f"brier_{k}": v for k, v in self.decomposition.items()},
             "median_target_difference": None if target_gap is None else float(np.median(target_gap)),
         }
-        if self.bonus_p50 is not None:
+        if self.bonus_p50 is not None and self.bonus_p90 is not None and self.realised_bonus is not None:
             out.update({"bonus_p50": self.bonus_p50, "bonus_p90": self.bonus_p90,
                         "realised_bonus": self.realised_bonus,
                         "realised_bonus_position": ("below P50" if self.realised_bonus < self.bonus_p50 else

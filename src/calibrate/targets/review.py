@@ -28,7 +28,7 @@ it now (:func:`review_changes`); the cut is an explicit option.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,7 +186,9 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
     if np.any(~np.isfinite(tgt) | (tgt <= 0)):
         bad = target.index[~np.isfinite(tgt) | (tgt <= 0)]
         raise ValidationError([Problem("targets", None, "target", f"missing or not above 0 for {id_list(bad)}")])
-    base = None
+    if payout is not None and bonus_base is None:
+        raise ConfigError("A payout curve needs the bonus base (targets: bonus_base) to cost the bonus.")
+    base = np.zeros(len(ids))
     if bonus_base is not None:
         base = (pd.Series(bonus_base, dtype=float).reindex(ids).to_numpy(dtype=float)
                 if isinstance(bonus_base, pd.Series) else np.full(len(ids), float(bonus_base)))
@@ -198,8 +200,9 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
     hits_m = np.zeros(len(ids), np.int64)
     hits_s = np.zeros(int(scenarios), np.int64)
     ratio_sum = np.zeros(len(ids))
-    coef_sum = np.zeros(len(ids)) if payout is not None else None
-    bonus_s = np.zeros(int(scenarios)) if payout is not None else None
+    coef_sum = np.zeros(len(ids))          # used only with a payout curve
+    bonus_s = np.zeros(int(scenarios))
+    chunks: Iterable[tuple[int, int, np.ndarray]]
     if fit is None:
         annual = ytd_actual[:, None] * np.ones((1, int(scenarios)))
         chunks = [(0, len(ids), annual)]
@@ -230,7 +233,8 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
     if payout is not None:
         table["expected_bonus"] = coef_sum / s * base
     return ReviewResult(year=year, through=quarter_from_index(t_idx), quarters_realised=n_realised,
-                        managers=table, hits=hits_s, bonus=bonus_s, scenarios=s, fit=fit)
+                        managers=table, hits=hits_s, bonus=bonus_s if payout is not None else None,
+                        scenarios=s, fit=fit)
 
 
 def review_changes(current: pd.DataFrame, previous: pd.DataFrame, *, cut: float = 0.5) -> pd.DataFrame:

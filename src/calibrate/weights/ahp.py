@@ -227,7 +227,7 @@ class AHPResult:
             frame.insert(0, "expert", self.expert)
         return frame
 
-    def summary(self) -> str:
+    def summary_text(self) -> str:
         """A short plain-text report: priorities, lambda_max, CI, CR and the worst judgment."""
         who = f"expert {self.expert}: " if self.expert is not None else ""
         n = len(self.priorities)
@@ -241,13 +241,10 @@ class AHPResult:
         lines.append(f"{verdict} (threshold CR < {self.threshold:g})")
         if self.worst_judgment is not None:
             lines.append(f"most inconsistent judgment: {self.worst_judgment}")
-        if not self.complete:
+        if not self.complete and self.implied is not None:
             implied = ", ".join(f"{r.row}/{r.col} = {r.implied_value:.3g}" for r in self.implied.itertuples())
             lines.append(f"missing pairs, implied by the other judgments: {implied}")
         return "\n".join(lines)
-
-    # results-object methods: summary() is a Summary; the text report is summary_text() (and str(summary()))
-    summary_text = summary
 
     def summary(self) -> Summary:
         """Priorities (largest first) with lambda_max, CI, RI, CR and the verdict."""

@@ -333,7 +333,7 @@ def _depths(structure, root) -> dict[str, int]:
 
 
 def _leaves(structure, root) -> list[str]:
-    out = []
+    out: list[str] = []
     for c in structure.get(root, ()):
         out.extend(_leaves(structure, c) if c in structure else [c])
     return out
@@ -371,7 +371,8 @@ def _prepare(judgments: pd.DataFrame, structure, root: str) -> pd.DataFrame:
     frame["col"] = frame["col"].astype(str).str.strip()
     group_of: dict[str, str] = {c: p for p, cs in structure.items() for c in cs}
     given = frame["parent"] if "parent" in frame.columns else pd.Series([None] * len(frame), index=frame.index)
-    parents, problems = [], []
+    parents: list[str | None] = []
+    problems: list[str] = []
     for pos, (r, c, p) in enumerate(zip(frame["row"], frame["col"], given)):
         label = f"entry {pos + 1} ({r}/{c})"
         if p is not None and not pd.isna(p) and str(p).strip():

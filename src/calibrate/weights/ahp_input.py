@@ -292,21 +292,21 @@ def _expert_matrices(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
 def _expert_weights(names: list[str], weights: Mapping[str, float] | pd.Series | None) -> pd.Series:
     if weights is None:
         return pd.Series(1.0 / len(names), index=names, name="weight")
-    weights = pd.Series(weights, dtype=float) if not isinstance(weights, pd.Series) else weights.astype(float)
-    weights.index = weights.index.map(str)
-    missing = [n for n in names if n not in weights.index]
-    unknown = [n for n in weights.index if n not in names]
+    given = pd.Series(weights, dtype=float) if not isinstance(weights, pd.Series) else weights.astype(float)
+    given.index = given.index.map(str)
+    missing = [n for n in names if n not in given.index]
+    unknown = [n for n in given.index if n not in names]
     problems = []
     if missing:
         problems.append(f"expert weights are missing for: {', '.join(missing)}")
     if unknown:
         problems.append(f"expert weights name unknown experts: {', '.join(unknown)}")
-    bad = [f"{n} = {weights[n]}" for n in names if n in weights.index
-           and not (np.isfinite(weights[n]) and weights[n] > 0)]
+    bad = [f"{n} = {given[n]}" for n in names if n in given.index
+           and not (np.isfinite(given[n]) and given[n] > 0)]
     if bad:
         problems.append(f"expert weights must be positive numbers: {', '.join(bad)}")
     _raise_if(problems)
-    v = weights.reindex(names)
+    v = given.reindex(names)
     return (v / v.sum()).rename("weight")
 
 

@@ -374,8 +374,8 @@ def _solve(t: np.ndarray, c: WeightConstraints,
 
 def _admissible(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray,
                 tol: float = 1e-6) -> bool:
-    return (abs(w.sum() - 1) <= tol and np.all(w >= lo - tol) and np.all(w <= hi + tol)
-            and np.all(a @ w - b >= -tol))
+    return bool(abs(w.sum() - 1) <= tol and np.all(w >= lo - tol) and np.all(w <= hi + tol)
+                and np.all(a @ w - b >= -tol))
 
 
 def binding_constraints(w: np.ndarray, c: WeightConstraints, tol: float = 1e-6) -> list[str]:
