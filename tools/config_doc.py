@@ -61,7 +61,9 @@ def _cell(text: str) -> str:
 def _fields(prefix: str, model: dict[str, Any], defs: dict[str, Any], out: list[tuple[str, ...]]) -> None:
     for key, field in model["properties"].items():
         nested = _ref(field, defs)
-        default = _value(field["default"]) if "default" in field else "required" if key in model.get("required", ()) else ""
+        default = (
+            _value(field["default"]) if "default" in field else "required" if key in model.get("required", ()) else ""
+        )
         if nested is not None:  # a section or nested mapping: its line, then one line per key
             nullable = any(option.get("type") == "null" for option in field.get("anyOf", []))
             kind = "mapping" + (" or null" if nullable else "")

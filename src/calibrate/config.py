@@ -19,10 +19,10 @@ writes the README's config section from it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 import types
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
@@ -105,7 +105,7 @@ def _annotation(key: Key, default: Any, path: str) -> Any:
     return _bounded(key.type, bounds)
 
 
-def _bounded(t: Any, bounds: dict[str, float]) -> Any:
+def _bounded(t: Any, bounds: dict[str, Any]) -> Any:
     if get_origin(t) in (Union, types.UnionType):
         return Union[tuple(_bounded(a, bounds) for a in get_args(t))]  # noqa: UP007 (built from a tuple)
     if t in (int, float):
@@ -128,7 +128,7 @@ def _section_model(
             _annotation(key, default, f"{title}.{name}"),
             Field(default, description=key.description, json_schema_extra=extra),
         )
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         "".join(part.title().replace("_", "") for part in title.split(".")) + "Section",
         __config__=ConfigDict(extra="forbid", frozen=True, strict=True, title=title),
         __doc__=description,
@@ -177,7 +177,7 @@ class ConfigModel(BaseModel):
     )
     year: StrictInt = Field(0, description="the last year of data; weights and targets are proposed for the next one")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
-    seed: StrictInt = Field(0, description="one seed for every random draw of the run")
+    seed: StrictInt = Field(0, ge=0, description="one seed for every random draw of the run")
     indicator_set: str = Field("account_manager", description="a template name or a YAML file")
     description: str | None = Field(None, description="free text")
     data: DataSection = Field(description="the tables to read (paths relative to the config file)")
@@ -231,6 +231,54 @@ class ConfigModel(BaseModel):
         if len(v) > MAX_RUN_NAME:
             raise ValueError(f"run_name is {len(v)} characters long; at most {MAX_RUN_NAME}")
         return v
+
+
+def key_of(path: str) -> Key:
+    """The declaration of one config key by its dotted path: type, bounds and meaning, for what mirrors or
+    overrides it (the notebook parameters, :mod:`calibrate.notebook_params`).
+
+    >>> key_of("targets.probability").expected()
+    'a number strictly between 0 and 1'
+    >>> key_of("privacy.min_group_size").expected()
+    'a whole number of at least 1'
+    """
+    head, *rest = path.split(".")
+    if head in SECTIONS:
+        keys: Mapping[str, Key | None] = {name: SECTIONS[head].key(name) for name in SECTIONS[head].defaults}
+        found: Key | None = None
+        for part in rest:
+            found = keys.get(part)
+            if found is None:
+                raise KeyError(f"no config key {path}")
+            keys = found.type if found.nested else {}
+        if found is None:
+            raise KeyError(f"{path} is a section, not a key")
+        return found
+    model: Any = ConfigModel
+    info = None
+    for part in path.split("."):
+        info = model.model_fields[part]
+        model = info.annotation
+    assert info is not None
+    bounds = {k: getattr(m, k) for m in info.metadata for k in ("ge", "gt", "le", "lt") if hasattr(m, k)}
+    return Key(info.annotation, info.description or "", **bounds)
+
+
+def default_of(path: str) -> Any:
+    """The default of one config key by its dotted path (written once: the model or the settings' defaults)."""
+    head, *rest = path.split(".")
+    if head in SECTIONS:
+        value: Any = SECTIONS[head].defaults
+        for part in rest:
+            value = value[part]
+        return value
+    model: Any = ConfigModel
+    default = None
+    for part in path.split("."):
+        info = model.model_fields[part]
+        default = info.get_default(call_default_factory=True)
+        model = info.annotation
+    return default
 
 
 def json_schema() -> dict[str, Any]:
@@ -409,6 +457,8 @@ def _section_message(where: str, error: Any, raw: Mapping[str, Any]) -> str:
         path.append(part)
         found = key
         keys = key.type if key.nested else {}
+    if found is None and error["type"] in ("model_type", "dict_type"):
+        return f"{where}: '{section.name}' must be a mapping of settings, got {error['input']!r}"
     if found is None:
         return f"{where}: {'.'.join(path)}: {error['input']!r}: {error['msg']}"
     return f"{where}: {'.'.join(path)} must be {found.expected()}, got {_given(raw, path, error['input'])!r}"

@@ -50,7 +50,7 @@ class Key:
     def expected(self) -> str:
         """The expected value in words (for one-line errors and the README)."""
         if self.nested:
-            return "a mapping with keys " + ", ".join(self.type)
+            return "a mapping with keys " + ", ".join(self.type) + (", or null" if self.merged else "")
         args = _union_args(self.type)
         nullable = type(None) in args
         words = [self._words(a) for a in args if a is not type(None)]
@@ -90,7 +90,9 @@ class Key:
                 return f" strictly between {low:g} and {high:g}"
             if self.gt is None and self.lt is None:
                 return f" between {low:g} and {high:g}"
-            return f" above {low:g} and at most {high:g}" if self.gt is not None else f" from {low:g} up to below {high:g}"
+            return (
+                f" above {low:g} and at most {high:g}" if self.gt is not None else f" from {low:g} up to below {high:g}"
+            )
         if low is not None:
             return f" above {low:g}" if self.gt is not None else f" of at least {low:g}"
         if high is not None:

@@ -50,7 +50,7 @@ from calibrate.indicators import IndicatorSet
 from calibrate.keys import Key, Section
 
 #: The ``scoring`` section of a run config: every key and its default (checked by :class:`ScoringSettings`).
-DEFAULT_SCORING = {  # read and checked by calibrate.scoring.settings (see its docstring for each key)
+DEFAULT_SCORING: dict[str, Any] = {  # read and checked by calibrate.scoring.settings (see its docstring for each key)
     "min_responses": 5,
     "forced_distribution": {"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05},
     "year": None,

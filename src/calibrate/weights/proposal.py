@@ -190,7 +190,7 @@ class WeightSettings:
         return out
 
 
-_SHARE = {"ge": 0.0, "le": 1.0}
+_SHARE: dict[str, Any] = {"ge": 0.0, "le": 1.0}
 #: The ``weights`` keys as a run config writes them: type, bounds, meaning (defaults: the fields above).
 WEIGHT_KEYS = {
     "shares": Key({"evidence": Key(float, "share of the evidence (regression) weights in the blend", **_SHARE),
