@@ -7,13 +7,17 @@ misspelt key or a value out of range is an error naming the file and the key pat
 before any step runs.
 
 Where each setting is defined (its type, its default, its check): the top-level
-keys, ``privacy``, ``report`` and ``data`` in the models below; the ``weights``,
-``targets`` and ``scoring`` sections in their method packages
-(:class:`calibrate.weights.proposal.WeightSettings`,
-:class:`calibrate.targets.plan.TargetSettings` with ``DEFAULT_TARGETS``,
-:class:`calibrate.scoring.settings.ScoringSettings` with ``DEFAULT_SCORING``), which this
-model composes. ``calibrate schema`` prints the JSON Schema; ``tools/config_doc.py``
-writes the README's config section from it.
+keys, ``privacy``, ``report`` and ``data`` in the models below; the keys of the
+``weights``, ``targets`` and ``scoring`` sections beside their method packages'
+settings classes (:class:`calibrate.keys.Key` declarations ``WEIGHT_KEYS``,
+``TARGET_KEYS``, ``SCORING_KEYS``; defaults in :class:`~calibrate.weights.proposal.WeightSettings`,
+``DEFAULT_TARGETS``, ``DEFAULT_SCORING``), from which :func:`section_model` builds a
+strict typed model per section; the settings classes' cross-key checks run at load
+too. A key added to a section's defaults and settings class is typed from the class's
+annotation without a line here. The notebook parameters that override a key take its
+declaration through :func:`key_of` (:mod:`calibrate.notebook_params`).
+``calibrate schema`` prints the JSON Schema (``--notebooks``: the notebooks'
+parameters); ``tools/config_doc.py`` writes the README's config section from it.
 """
 
 from __future__ import annotations
@@ -168,8 +172,8 @@ def _scoring_defaults() -> dict[str, Any]:
 
 
 class ConfigModel(BaseModel):
-    """A run config as written in its YAML file (the ``weights``/``targets``/``scoring``
-    sections hold only the keys given; their defaults live in the method packages)."""
+    """A run config as written in its YAML file, every key typed (the ``weights``/``targets``/``scoring``
+    sections by the models built from their packages' declarations, :data:`SECTIONS`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="calibrate run config")
     run_name: str | None = Field(
