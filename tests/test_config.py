@@ -33,7 +33,7 @@ def test_validate_catches_a_bad_value_in_a_method_section_naming_file_and_key(sm
     cfg = _with(small_company, targets={"probability": 1.7})
     assert main(["validate", "--config", str(cfg)]) == 1
     err = capsys.readouterr().err
-    assert "calibrate.yaml: targets: probability must lie strictly between 0 and 1" in err
+    assert "calibrate.yaml: targets.probability must be a number strictly between 0 and 1, got 1.7" in err
     assert "got 1.7" in err and "Traceback" not in err
 
 
@@ -62,7 +62,7 @@ def test_every_problem_is_reported_at_once(small_company):
 
 def test_scoring_values_are_checked_at_load(small_company):
     cfg = _with(small_company, scoring={"grading": "curve"})
-    with pytest.raises(ConfigError, match=r"calibrate.yaml: scoring: grading 'curve' must be 'forced' or 'bands'"):
+    with pytest.raises(ConfigError, match=r"calibrate.yaml: scoring.grading must be 'forced' or 'bands', got 'curve'"):
         load_config(cfg)
 
 
@@ -78,13 +78,10 @@ def test_schema_command_prints_the_json_schema(capsys):
     assert main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["additionalProperties"] is False
-    targets = schema["properties"]["targets"]
+    targets = schema["$defs"][schema["properties"]["targets"]["$ref"].split("/")[-1]]
     assert targets["additionalProperties"] is False and targets["properties"]["probability"]["default"] == 0.7
-    assert schema["properties"]["weights"]["properties"]["shares"]["default"] == {
-        "evidence": 0.5,
-        "ahp": 0.3,
-        "baseline": 0.2,
-    }
+    weights = schema["$defs"][schema["properties"]["weights"]["$ref"].split("/")[-1]]
+    assert weights["properties"]["shares"]["default"] == {"evidence": 0.5, "ahp": 0.3, "baseline": 0.2}
     assert schema["required"] == ["data"]
 
 
@@ -94,7 +91,7 @@ def test_readme_config_table_is_generated_from_the_model():
     )
     assert done.returncode == 0, done.stderr
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "| `targets.probability` | `0.7` |" in readme
+    assert "| `targets.probability` | `number > 0, < 1` | `0.7` |" in readme
 
 
 def test_a_new_weight_setting_or_privacy_key_needs_one_field(small_company):

@@ -117,4 +117,4 @@ def test_cli_reports_a_bad_scoring_setting_without_a_traceback(small_company_mas
                  "last_year_weights.csv"):
         (tmp_path / name).write_bytes((small_company_master / name).read_bytes())
     assert main(["score", "--config", str(config)]) == 1
-    assert "scoring: grading 'curve' must be 'forced' or 'bands'" in capsys.readouterr().err
+    assert "scoring.grading must be 'forced' or 'bands', got 'curve'" in capsys.readouterr().err

@@ -24,34 +24,71 @@ def _value(value: Any) -> str:
     return f"`{text}`".replace("|", "\\|")
 
 
-def rows() -> list[tuple[str, str, str]]:
-    """(key path, default, meaning) for every key of a run config, in the model's order."""
+def _ref(prop: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any] | None:
+    """The nested model a property holds (directly or beside null), else None."""
+    for option in [prop, *prop.get("anyOf", [])]:
+        if "$ref" in option:
+            return defs[option["$ref"].split("/")[-1]]
+    return None
+
+
+def _type(prop: dict[str, Any], defs: dict[str, Any]) -> str:
+    """A property's JSON Schema type in words: `number > 0, < 1`, `'forced' or 'bands'`, `null or integer`."""
+    if "anyOf" in prop:
+        return " or ".join(dict.fromkeys(_type(option, defs) for option in prop["anyOf"]))
+    if "$ref" in prop:
+        return "mapping (below)"
+    if "enum" in prop or "const" in prop:
+        values = [repr(v) for v in prop.get("enum", [prop.get("const")])]
+        return " or ".join(values) if len(values) <= 2 else "one of " + ", ".join(values)
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return f"list of {_type(prop['items'], defs)}" if "items" in prop else "list"
+    if kind == "object":
+        extra = prop.get("additionalProperties")
+        return f"mapping to {_type(extra, defs)}" if isinstance(extra, dict) else "mapping"
+    bounds = [f"{sign} {prop[k]:g}" for k, sign in BOUNDS if k in prop]
+    return kind + (" " + ", ".join(bounds) if bounds else "")
+
+
+BOUNDS = (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
+
+
+def _cell(text: str) -> str:
+    return f"`{text}`".replace("|", "\\|") if text else ""
+
+
+def _fields(prefix: str, model: dict[str, Any], defs: dict[str, Any], out: list[tuple[str, ...]]) -> None:
+    for key, field in model["properties"].items():
+        nested = _ref(field, defs)
+        default = (
+            _value(field["default"]) if "default" in field else "required" if key in model.get("required", ()) else ""
+        )
+        if nested is not None:  # a section or nested mapping: its line, then one line per key
+            nullable = any(option.get("type") == "null" for option in field.get("anyOf", []))
+            kind = "mapping" + (" or null" if nullable else "")
+            meaning = field.get("description") or nested.get("description", "").splitlines()[0]
+            whole = not any("default" in sub for sub in nested["properties"].values())  # given whole, no defaults
+            shown = default if whole or default == "required" else ""
+            out.append((f"`{prefix}{key}`", _cell(kind), shown, meaning))
+            _fields(f"{prefix}{key}.", nested, defs, out)
+        else:
+            out.append((f"`{prefix}{key}`", _cell(_type(field, defs)), default, field.get("description", "")))
+
+
+def rows() -> list[tuple[str, ...]]:
+    """(key path, type, default, meaning) for every key of a run config, in the model's order."""
     from calibrate.config import ConfigModel
 
     schema = ConfigModel.model_json_schema()
-    defs = schema.get("$defs", {})
-    out: list[tuple[str, str, str]] = []
-    for name, prop in schema["properties"].items():
-        ref = prop.get("$ref")
-        if ref:  # a nested model: privacy, report, data
-            sub = defs[ref.split("/")[-1]]
-            out.append((f"`{name}`", "", sub.get("description", "").splitlines()[0]))
-            for key, field in sub["properties"].items():
-                default = _value(field["default"]) if "default" in field else "required"
-                out.append((f"`{name}.{key}`", default, field.get("description", "")))
-        elif prop.get("type") == "object" and "properties" in prop:  # a method section
-            out.append((f"`{name}`", "", prop.get("description", "")))
-            for key, field in prop["properties"].items():
-                out.append((f"`{name}.{key}`", _value(field["default"]), ""))
-        else:
-            default = _value(prop["default"]) if "default" in prop else "required"
-            out.append((f"`{name}`", default, prop.get("description", "")))
+    out: list[tuple[str, ...]] = []
+    _fields("", schema, schema.get("$defs", {}), out)
     return out
 
 
 def render() -> str:
-    lines = [START, "", "| key | default | meaning |", "| --- | --- | --- |"]
-    lines += [f"| {k} | {d} | {m} |" for k, d, m in rows()]
+    lines = [START, "", "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows()]
     lines += ["", END]
     return "\n".join(lines)
 

@@ -7,21 +7,27 @@ misspelt key or a value out of range is an error naming the file and the key pat
 before any step runs.
 
 Where each setting is defined (its type, its default, its check): the top-level
-keys, ``privacy``, ``report`` and ``data`` in the models below; the ``weights``,
-``targets`` and ``scoring`` sections in their method packages
-(:class:`calibrate.weights.proposal.WeightSettings`,
-:class:`calibrate.targets.plan.TargetSettings` with ``DEFAULT_TARGETS``,
-:class:`calibrate.scoring.settings.ScoringSettings` with ``DEFAULT_SCORING``), which this
-model composes. ``calibrate schema`` prints the JSON Schema; ``tools/config_doc.py``
-writes the README's config section from it.
+keys, ``privacy``, ``report`` and ``data`` in the models below; the keys of the
+``weights``, ``targets`` and ``scoring`` sections beside their method packages'
+settings classes (:class:`calibrate.keys.Key` declarations ``WEIGHT_KEYS``,
+``TARGET_KEYS``, ``SCORING_KEYS``; defaults in :class:`~calibrate.weights.proposal.WeightSettings`,
+``DEFAULT_TARGETS``, ``DEFAULT_SCORING``), from which :func:`section_model` builds a
+strict typed model per section; the settings classes' cross-key checks run at load
+too. A key added to a section's defaults and settings class is typed from the class's
+annotation without a line here. The notebook parameters that override a key take its
+declaration through :func:`key_of` (:mod:`calibrate.notebook_params`).
+``calibrate schema`` prints the JSON Schema (``--notebooks``: the notebooks'
+parameters); ``tools/config_doc.py`` writes the README's config section from it.
 """
 
 from __future__ import annotations
 
 import os
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -30,13 +36,16 @@ from pydantic import (
     StrictBool,
     StrictInt,
     ValidationError,
+    ValidationInfo,
+    create_model,
     field_validator,
 )
 
 from calibrate.errors import ConfigError
-from calibrate.scoring.settings import DEFAULT_SCORING, ScoringSettings
-from calibrate.targets.plan import DEFAULT_TARGETS, TargetSettings
-from calibrate.weights.proposal import WeightSettings
+from calibrate.keys import Key, Section
+from calibrate.scoring.settings import SCORING_SECTION
+from calibrate.targets.plan import TARGETS_SECTION
+from calibrate.weights.proposal import WEIGHTS_SECTION
 from calibrate.yamlsafe import load_yaml
 
 DATA_KEYS = ("managers", "performance", "deals", "survey", "reviews", "ahp_judgments", "last_year_weights")
@@ -90,43 +99,81 @@ class DataSection(BaseModel):
     last_year_weights: DataSource | None = None
 
 
-def _section_schema(defaults: dict[str, Any], description: str) -> dict[str, Any]:
-    """JSON Schema of a method section: its keys with their defaults, no other key."""
-    return {
-        "type": "object",
-        "description": description,
-        "additionalProperties": False,
-        "properties": {k: {"default": v} for k, v in sorted(defaults.items())},
-    }
+def _annotation(key: Key, default: Any, path: str) -> Any:
+    """The pydantic annotation of a declared key: its type with the bounds on its numbers."""
+    if key.nested:
+        sub_defaults = default if key.merged and isinstance(default, dict) else {}
+        nested = _section_model(path, key.type, sub_defaults, key.description)
+        return nested | None if key.merged else nested
+    bounds = {k: getattr(key, k) for k in ("ge", "gt", "le", "lt") if getattr(key, k) is not None}
+    return _bounded(key.type, bounds)
 
 
-def _checked(name: str, check: Any, value: Any) -> dict[str, Any]:
-    if value is None:
-        value = {}
-    if not isinstance(value, dict):
-        raise ValueError(f"'{name}' must be a mapping of settings")
-    try:
-        check(value)
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from None
-    return value
+def _bounded(t: Any, bounds: dict[str, Any]) -> Any:
+    if get_origin(t) in (Union, types.UnionType):
+        return Union[tuple(_bounded(a, bounds) for a in get_args(t))]  # noqa: UP007 (built from a tuple)
+    if t in (int, float):
+        return Annotated[t, Field(allow_inf_nan=False, **bounds) if t is float else Field(**bounds)]
+    return t
+
+
+def _section_model(
+    title: str, keys: Mapping[str, Key | None], defaults: Mapping[str, Any], description: str
+) -> type[BaseModel]:
+    """A strict pydantic model of one config section (or nested mapping) from its key declarations."""
+    fields: dict[str, Any] = {}
+    for name, key in keys.items():
+        default = defaults.get(name)
+        if key is None:  # a key the settings class adds without a declaration: checked by the class only
+            fields[name] = (Any, Field(default, description="(undeclared)"))
+            continue
+        extra = None if name in defaults else _no_default  # a key of a mapping given whole: no default of its own
+        fields[name] = (
+            _annotation(key, default, f"{title}.{name}"),
+            Field(default, description=key.description, json_schema_extra=extra),
+        )
+    model: type[BaseModel] = create_model(
+        "".join(part.title().replace("_", "") for part in title.split(".")) + "Section",
+        __config__=ConfigDict(extra="forbid", frozen=True, strict=True, title=title),
+        __doc__=description,
+        **fields,
+    )
+    return model
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def section_model(section: Section) -> type[BaseModel]:
+    """The typed model of a method section: every key of its defaults, typed by its declaration (or, for a key
+    declared only in the settings class, by the class's annotation)."""
+    keys = {name: section.key(name) for name in section.defaults}
+    return _section_model(section.name, keys, section.defaults, section.description)
+
+
+#: The method sections, declared in their packages; the config model has one typed field per section.
+SECTIONS: dict[str, Section] = {s.name: s for s in (WEIGHTS_SECTION, TARGETS_SECTION, SCORING_SECTION)}
+WeightsSection = section_model(WEIGHTS_SECTION)
+TargetsSection = section_model(TARGETS_SECTION)
+ScoringSection = section_model(SCORING_SECTION)
 
 
 def _weights_defaults() -> dict[str, Any]:
-    return WeightSettings().to_dict()
+    return dict(WEIGHTS_SECTION.defaults)
 
 
 def _targets_defaults() -> dict[str, Any]:
-    return dict(DEFAULT_TARGETS)
+    return dict(TARGETS_SECTION.defaults)
 
 
 def _scoring_defaults() -> dict[str, Any]:
-    return dict(DEFAULT_SCORING)
+    return dict(SCORING_SECTION.defaults)
 
 
 class ConfigModel(BaseModel):
-    """A run config as written in its YAML file (the ``weights``/``targets``/``scoring``
-    sections hold only the keys given; their defaults live in the method packages)."""
+    """A run config as written in its YAML file, every key typed (the ``weights``/``targets``/``scoring``
+    sections by the models built from their packages' declarations, :data:`SECTIONS`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="calibrate run config")
     run_name: str | None = Field(
@@ -134,7 +181,7 @@ class ConfigModel(BaseModel):
     )
     year: StrictInt = Field(0, description="the last year of data; weights and targets are proposed for the next one")
     lang: Literal["zh", "en"] = Field("zh", description="report language")
-    seed: StrictInt = Field(0, description="one seed for every random draw of the run")
+    seed: StrictInt = Field(0, ge=0, description="one seed for every random draw of the run")
     indicator_set: str = Field("account_manager", description="a template name or a YAML file")
     description: str | None = Field(None, description="free text")
     data: DataSection = Field(description="the tables to read (paths relative to the config file)")
@@ -144,41 +191,23 @@ class ConfigModel(BaseModel):
         None, description="last year's run folder (relative to this config's folder): this run is judged against it"
     )
     scheduler: str | None = Field(None, description="Dask scheduler: local, local:N or tcp://host:port; null: no Dask")
-    weights: dict[str, Any] = Field(
-        default_factory=dict,
-        json_schema_extra=_section_schema(
-            _weights_defaults(), "weight methods, blend shares, change cap, bootstrap (calibrate.weights.proposal)"
-        ),
-    )
-    targets: dict[str, Any] = Field(
-        default_factory=dict,
-        json_schema_extra=_section_schema(
-            _targets_defaults(),
-            "Monte Carlo scenarios, attainment probability, growth, payout (calibrate.targets.plan)",
-        ),
-    )
-    scoring: dict[str, Any] = Field(
-        default_factory=dict,
-        json_schema_extra=_section_schema(
-            _scoring_defaults(), "scores, grades, bonus coefficients, stability (calibrate.scoring.settings)"
-        ),
-    )
+    weights: WeightsSection = Field(default_factory=WeightsSection, description=WEIGHTS_SECTION.description)  # type: ignore[valid-type]
+    targets: TargetsSection = Field(default_factory=TargetsSection, description=TARGETS_SECTION.description)  # type: ignore[valid-type]
+    scoring: ScoringSection = Field(default_factory=ScoringSection, description=SCORING_SECTION.description)  # type: ignore[valid-type]
     report: ReportSection = Field(default_factory=ReportSection)
 
-    @field_validator("weights", mode="before")
+    @field_validator("weights", "targets", "scoring", mode="wrap")
     @classmethod
-    def _weights(cls, v: Any) -> dict[str, Any]:
-        return _checked("weights", WeightSettings.from_config, v)
-
-    @field_validator("targets", mode="before")
-    @classmethod
-    def _targets(cls, v: Any) -> dict[str, Any]:
-        return _checked("targets", TargetSettings.from_config, v)
-
-    @field_validator("scoring", mode="before")
-    @classmethod
-    def _scoring(cls, v: Any) -> dict[str, Any]:
-        return _checked("scoring", ScoringSettings.from_section, v)
+    def _cross_checked(cls, v: Any, handler: Any, info: ValidationInfo) -> Any:
+        """Types and bounds by the section's model; then the settings class's cross-field checks."""
+        if v is None:
+            v = {}
+        typed = handler(v)
+        try:
+            SECTIONS[str(info.field_name)].check(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return typed
 
     @field_validator("data", mode="before")
     @classmethod
@@ -206,6 +235,54 @@ class ConfigModel(BaseModel):
         if len(v) > MAX_RUN_NAME:
             raise ValueError(f"run_name is {len(v)} characters long; at most {MAX_RUN_NAME}")
         return v
+
+
+def key_of(path: str) -> Key:
+    """The declaration of one config key by its dotted path: type, bounds and meaning, for what mirrors or
+    overrides it (the notebook parameters, :mod:`calibrate.notebook_params`).
+
+    >>> key_of("targets.probability").expected()
+    'a number strictly between 0 and 1'
+    >>> key_of("privacy.min_group_size").expected()
+    'a whole number of at least 1'
+    """
+    head, *rest = path.split(".")
+    if head in SECTIONS:
+        keys: Mapping[str, Key | None] = {name: SECTIONS[head].key(name) for name in SECTIONS[head].defaults}
+        found: Key | None = None
+        for part in rest:
+            found = keys.get(part)
+            if found is None:
+                raise KeyError(f"no config key {path}")
+            keys = found.type if found.nested else {}
+        if found is None:
+            raise KeyError(f"{path} is a section, not a key")
+        return found
+    model: Any = ConfigModel
+    info = None
+    for part in path.split("."):
+        info = model.model_fields[part]
+        model = info.annotation
+    assert info is not None
+    bounds = {k: getattr(m, k) for m in info.metadata for k in ("ge", "gt", "le", "lt") if hasattr(m, k)}
+    return Key(info.annotation, info.description or "", **bounds)
+
+
+def default_of(path: str) -> Any:
+    """The default of one config key by its dotted path (written once: the model or the settings' defaults)."""
+    head, *rest = path.split(".")
+    if head in SECTIONS:
+        value: Any = SECTIONS[head].defaults
+        for part in rest:
+            value = value[part]
+        return value
+    model: Any = ConfigModel
+    default = None
+    for part in path.split("."):
+        info = model.model_fields[part]
+        default = info.get_default(call_default_factory=True)
+        model = info.annotation
+    return default
 
 
 def json_schema() -> dict[str, Any]:
@@ -298,7 +375,8 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
     try:
         model = ConfigModel.model_validate(raw)
     except ValidationError as exc:
-        problems += [m for m in (_message(where, e) for e in exc.errors()) if m]
+        # one line per problem: a union's branches or a list's items can fail the same key more than once
+        problems += list(dict.fromkeys(m for m in (_message(where, e, raw) for e in exc.errors()) if m))
     if problems:
         raise ConfigError("\n".join(problems))
     run_name = model.run_name or (path.parent.name if path else "run")
@@ -318,9 +396,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
         pseudonymise=model.privacy.pseudonymise,
         key_file=key_file,
         min_group_size=model.privacy.min_group_size,
-        weights={**_weights_defaults(), **model.weights},
-        targets={**_targets_defaults(), **model.targets},
-        scoring={**_scoring_defaults(), **model.scoring},
+        weights={**_weights_defaults(), **_given_section(raw, "weights")},
+        targets={**_targets_defaults(), **_given_section(raw, "targets")},
+        scoring={**_scoring_defaults(), **_given_section(raw, "scoring")},
         report=model.report.model_dump(),
         scheduler=model.scheduler,
         path=path.resolve() if path else None,
@@ -330,8 +408,15 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> RunConfig:
     )
 
 
-def _message(where: str, error: Any) -> str:
+def _given_section(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The keys of a method section as written (checked; the settings classes read them as given)."""
+    return dict(raw.get(name) or {})
+
+
+def _message(where: str, error: Any, raw: Mapping[str, Any]) -> str:
     """One line per problem: ``calibrate.yaml: targets.probability: 1.7 is not between 0 and 1``."""
+    if error["loc"] and error["loc"][0] in SECTIONS and error["type"] not in ("extra_forbidden", "value_error"):
+        return _section_message(where, error, raw)
     loc = [str(part) for part in error["loc"] if not str(part).startswith(("function-", "str", "dict["))]
     key = ".".join(loc)
     kind = error["type"]
@@ -363,7 +448,43 @@ def _message(where: str, error: Any) -> str:
     return f"{where}: {key}: {error['input']!r}: {error['msg']}"
 
 
+def _section_message(where: str, error: Any, raw: Mapping[str, Any]) -> str:
+    """``calibrate.yaml: targets.probability must be a number strictly between 0 and 1, got 1.7``: the deepest
+    declared key on the error's path says what it expects (list positions and union branches are skipped)."""
+    section = SECTIONS[error["loc"][0]]
+    keys: Mapping[str, Key | None] = {name: section.key(name) for name in section.defaults}
+    path, found = [section.name], None
+    for part in error["loc"][1:]:
+        key = keys.get(part) if isinstance(part, str) else None
+        if key is None:
+            continue
+        path.append(part)
+        found = key
+        keys = key.type if key.nested else {}
+    if found is None and error["type"] in ("model_type", "dict_type"):
+        return f"{where}: '{section.name}' must be a mapping of settings, got {error['input']!r}"
+    if found is None:
+        return f"{where}: {'.'.join(path)}: {error['input']!r}: {error['msg']}"
+    return f"{where}: {'.'.join(path)} must be {found.expected()}, got {_given(raw, path, error['input'])!r}"
+
+
+def _given(raw: Mapping[str, Any], path: list[str], default: Any) -> Any:
+    """The value written at ``path`` (the error's input is only the failing part of a list or mapping)."""
+    value: Any = raw
+    for part in path:
+        if not isinstance(value, Mapping) or part not in value:
+            return default
+        value = value[part]
+    return value
+
+
 def _allowed(loc: list[str]) -> list[str]:
+    if loc and loc[0] in SECTIONS:
+        keys: Mapping[str, Any] = SECTIONS[loc[0]].defaults
+        for part in loc[1:]:
+            found = SECTIONS[loc[0]].keys.get(part) if keys is SECTIONS[loc[0]].defaults else keys.get(part)
+            keys = found.type if found is not None and found.nested else {}
+        return sorted(keys)
     model: Any = ConfigModel
     for part in loc:
         model = model.model_fields[part].annotation

@@ -8,7 +8,12 @@ notebook's first cell (for JupyterLab). Either stops with one line naming the
 parameter and the type it expects.
 
 A parameter left at ``None`` takes the run config's value; a value overrides the run
-config for that execution only (see :func:`config_overrides`).
+config for that execution only (see :func:`config_overrides`). A parameter that
+overrides or mirrors a run-config key is declared by that key's path
+(:func:`from_config`): its type, bounds and meaning are the config model's, written
+once there. Every notebook's parameters are a typed model of the same family
+(:func:`notebook_model`, pydantic), which checks them; ``calibrate schema --notebooks``
+prints their JSON Schema.
 
 >>> check_parameters("03_targets", {"probability": 0.8})["probability"]
 0.8
@@ -17,12 +22,18 @@ Traceback (most recent call last):
 ...
 calibrate.notebook_params.NotebookParameterError: 03_targets: parameter 'probability' must be a number strictly between 0 and 1, or None for the run config's (got 'high', a str)
 """
+
 from __future__ import annotations
 
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from calibrate.config import default_of, key_of
 from calibrate.errors import CalibrateError
 
 
@@ -38,13 +49,13 @@ class Param:
     kind: type
     default: Any
     meaning: str
-    optional: bool = False                    # None allowed (= the run config's value)
+    optional: bool = False  # None allowed (= the run config's value)
     choices: tuple[Any, ...] = ()
-    low: float | None = None                  # bounds for numbers
+    low: float | None = None  # bounds for numbers
     high: float | None = None
-    open_low: bool = False                    # low itself excluded
+    open_low: bool = False  # low itself excluded
     open_high: bool = False
-    overrides: str | None = None              # "section.key" of the run config it replaces
+    overrides: str | None = None  # "section.key" of the run config it replaces
 
     def expected(self) -> str:
         """The expected type in words, for the one-line error."""
@@ -67,131 +78,197 @@ class Param:
             text = "a string"
         return text + (", or None for the run config's" if self.optional else "")
 
-    def accepts(self, value: Any) -> bool:
-        if value is None:
-            return self.optional
-        if self.kind is bool:
-            ok = isinstance(value, bool)
-        elif self.kind is int:
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif self.kind is float:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    def annotation(self) -> Any:
+        """The pydantic annotation of the parameter: its kind, choices and bounds (None allowed when optional)."""
+        if self.choices:
+            base: Any = Literal[self.choices]
+        elif self.kind in (int, float):
+            bounds: dict[str, Any] = {}
+            if self.low is not None:
+                bounds["gt" if self.open_low else "ge"] = self.low
+            if self.high is not None:
+                bounds["lt" if self.open_high else "le"] = self.high
+            base = Annotated[self.kind, Field(allow_inf_nan=False, **bounds) if self.kind is float else Field(**bounds)]
         elif self.kind is list:
-            ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+            base = list[str] | tuple[str, ...]
         elif self.kind is dict:
-            ok = isinstance(value, Mapping) and all(
-                isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
-                for k, v in value.items())
+            base = dict[str, float]
         else:
-            ok = isinstance(value, str)
-        if not ok:
-            return False
-        if self.choices and value not in self.choices:
-            return False
-        if self.kind in (int, float):
-            if self.low is not None and (value < self.low or (self.open_low and value == self.low)):
-                return False
-            if self.high is not None and (value > self.high or (self.open_high and value == self.high)):
-                return False
-        return True
+            base = self.kind
+        return base | None if self.optional else base
+
+
+_CONFIG_DEFAULT: Any = object()
+
+
+def from_config(
+    name: str, path: str, *, overrides: bool = True, default: Any = _CONFIG_DEFAULT, **changes: Any
+) -> Param:
+    """A parameter with the type, bounds and meaning of the run-config key ``path`` (declared once, in the
+    config model). ``overrides``: a value replaces the run config's for this execution (default None: the run
+    config's); otherwise the parameter mirrors the key and defaults to its default.
+
+    >>> from_config("probability", "targets.probability").expected()
+    "a number strictly between 0 and 1, or None for the run config's"
+    """
+    key = key_of(path)
+    args = get_args(key.type) if get_origin(key.type) in (Union, types.UnionType) else (key.type,)
+    kinds = [a for a in args if a is not type(None)]
+    kind: Any = kinds[0]
+    choices: tuple[Any, ...] = ()
+    if get_origin(kind) is Literal:
+        choices = get_args(kind)
+        kind = type(choices[0])
+    elif get_origin(kind) in (dict, list):
+        kind = get_origin(kind)
+    low = key.gt if key.gt is not None else key.ge
+    high = key.lt if key.lt is not None else key.le
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "meaning": key.description,
+        "choices": choices,
+        "low": low,
+        "high": high,
+        "open_low": key.gt is not None,
+        "open_high": key.lt is not None,
+    }
+    if overrides:
+        fields.update(default=None if default is _CONFIG_DEFAULT else default, optional=True, overrides=path)
+    else:
+        fields.update(
+            default=default_of(path) if default is _CONFIG_DEFAULT else default, optional=len(kinds) < len(args)
+        )
+    fields.update(changes)
+    return Param(name, **fields)
 
 
 _RUN = (
-    Param("run_dir", str, "", "run folder written by `calibrate run`; \"\" computes this step in place "
-          "(in a temporary folder) from `config`"),
-    Param("config", str, "", "run config YAML used when computing in place; \"\" = the run's own config "
-          "(from run_dir's manifest) or the sample company shipped with the package"),
-    Param("lang", str, "zh", "report language", choices=("zh", "en")),
-    Param("seed", int, None, "random seed; None = the run config's", optional=True, low=0),
-    Param("pseudonymise", bool, True, "show pseudonyms instead of manager IDs"),
-    Param("min_group_size", int, 5, "groups (regions) smaller than this are merged or hidden in tables and charts "
-          "(privacy.min_group_size)", low=1),
+    Param(
+        "run_dir",
+        str,
+        "",
+        'run folder written by `calibrate run`; "" computes this step in place (in a temporary folder) from `config`',
+    ),
+    Param(
+        "config",
+        str,
+        "",
+        'run config YAML used when computing in place; "" = the run\'s own config '
+        "(from run_dir's manifest) or the sample company shipped with the package",
+    ),
+    from_config("lang", "lang", overrides=False),
+    from_config("seed", "seed", overrides=False, default=None, optional=True),  # None: the run config's
+    from_config("pseudonymise", "privacy.pseudonymise", overrides=False),
+    from_config("min_group_size", "privacy.min_group_size", overrides=False),
 )
-_SHARE = {"low": 0.0, "high": 1.0}
+_SHARE: dict[str, Any] = {"low": 0.0, "high": 1.0}
 
 NOTEBOOK_PARAMETERS: dict[str, tuple[Param, ...]] = {
     "01_data_quality": _RUN,
-    "02_weights": _RUN + (
-        Param("evidence_share", float, None, "share of the evidence (regression) weights in the blend",
-              optional=True, overrides="weights.shares.evidence", **_SHARE),
-        Param("ahp_share", float, None, "share of the experts' AHP weights in the blend",
-              optional=True, overrides="weights.shares.ahp", **_SHARE),
-        Param("baseline_share", float, None, "share of the data baseline (entropy/CRITIC) in the blend",
-              optional=True, overrides="weights.shares.baseline", **_SHARE),
-        Param("max_change", float, None, "largest change of one weight from last year (0.05 = 5 points; "
-              "1 = no cap)", optional=True, overrides="weights.max_change", **_SHARE),
-        Param("bootstrap", int, None, "bootstrap resamples of managers for the intervals (0 = none)",
-              optional=True, low=0, overrides="weights.bootstrap"),
-        Param("outcome", str, None, "outcome the evidence weights predict", optional=True,
-              choices=("both", "revenue_growth", "retention"), overrides="weights.evidence_shares"),
+    "02_weights": _RUN
+    + (
+        from_config("evidence_share", "weights.shares.evidence"),
+        from_config("ahp_share", "weights.shares.ahp"),
+        from_config("baseline_share", "weights.shares.baseline"),
+        from_config("max_change", "weights.max_change"),  # 1 = no cap (the config's null)
+        from_config("bootstrap", "weights.bootstrap"),
+        Param(
+            "outcome",
+            str,
+            None,
+            "outcome the evidence weights predict",
+            optional=True,
+            choices=("both", "revenue_growth", "retention"),
+            overrides="weights.evidence_shares",
+        ),
     ),
-    "03_targets": _RUN + (
-        Param("probability", float, None, "chance of reaching target every manager should have (0.7 = 70%)",
-              optional=True, low=0.0, high=1.0, open_low=True, open_high=True, overrides="targets.probability"),
-        Param("growth", float, None, "company growth planned on last year's revenue (0.10 = +10%)",
-              optional=True, low=-1.0, open_low=True, overrides="targets.company_growth"),
-        Param("scenarios", int, None, "Monte Carlo scenarios", optional=True, low=100,
-              overrides="targets.scenarios"),
+    "03_targets": _RUN
+    + (
+        from_config("probability", "targets.probability"),
+        from_config("growth", "targets.company_growth"),
+        from_config("scenarios", "targets.scenarios"),
     ),
-    "05_scoring": _RUN + (
-        Param("forced_distribution", dict, None, "share of managers per grade, best first, adding up to 1 "
-              "(e.g. {\"A\": 0.1, \"B\": 0.2, \"C\": 0.5, \"D\": 0.15, \"E\": 0.05})", optional=True,
-              overrides="scoring.forced_distribution"),
-        Param("stability_draws", int, None, "weight draws for the grade-stability figures", optional=True,
-              low=10, overrides="scoring.stability.draws"),
+    "05_scoring": _RUN
+    + (
+        from_config("forced_distribution", "scoring.forced_distribution"),
+        from_config("stability_draws", "scoring.stability.draws"),
     ),
     "90_executive_summary": _RUN,
     "10_indicator_research": (
-        Param("config", str, "", "run config naming the data; \"\" = the sample company shipped with the package"),
-        Param("sets", list, ["account_manager", "key_account_director", "sample:account_manager_plus_churn"],
-              "indicator sets compared: template names, YAML paths, or sample:NAME for a set shipped "
-              "with the sample company"),
-        Param("weights", str, "default", "weights of each set's composite",
-              choices=("default", "equal", "entropy", "critic", "importance")),
+        Param("config", str, "", 'run config naming the data; "" = the sample company shipped with the package'),
+        Param(
+            "sets",
+            list,
+            ["account_manager", "key_account_director", "sample:account_manager_plus_churn"],
+            "indicator sets compared: template names, YAML paths, or sample:NAME for a set shipped "
+            "with the sample company",
+        ),
+        Param(
+            "weights",
+            str,
+            "default",
+            "weights of each set's composite",
+            choices=("default", "equal", "entropy", "critic", "importance"),
+        ),
         Param("folds", int, 5, "cross-validation folds (grouped by manager)", low=2),
         Param("bootstrap", int, 200, "bootstrap resamples of managers for the stability figures", low=0),
         Param("seed", int, 0, "fixes the folds and the resamples", low=0),
-        Param("lang", str, "zh", "report language", choices=("zh", "en")),
+        from_config("lang", "lang", overrides=False),
     ),
     "11_ecsi": (
-        Param("data_path", str, "", "CSV with the 24 ECSI items; \"\" = the public mobi survey shipped "
-              "with the package"),
+        Param("data_path", str, "", 'CSV with the 24 ECSI items; "" = the public mobi survey shipped with the package'),
         Param("bootstrap", int, 200, "bootstrap resamples for the intervals (0 for none)", low=0),
         Param("seed", int, 0, "seed of the bootstrap random generator", low=0),
         Param("scheme", str, "path", "inner weighting scheme", choices=("path", "centroid", "factorial")),
-        Param("lang", str, "en", "labels", choices=("zh", "en")),
+        from_config("lang", "lang", overrides=False, default="en"),
     ),
     "12_what_if": (
-        Param("config", str, "", "run config; \"\" = the sample company shipped with the package"),
+        Param("config", str, "", 'run config; "" = the sample company shipped with the package'),
         Param("indicator", str, "revenue_attainment", "the indicator whose weight limits change"),
         Param("min_weight", float, 0.30, "its new lowest weight (None = unchanged)", optional=True, **_SHARE),
         Param("max_weight", float, None, "its new highest weight (None = unchanged)", optional=True, **_SHARE),
-        Param("probability", float, None, "new plan probability of reaching target (None = unchanged)",
-              optional=True, low=0.0, high=1.0, open_low=True, open_high=True),
-        Param("bootstrap", int, 0, "bootstrap resamples for the weight intervals (0 = none, fastest)", low=0),
-        Param("scenarios", int, None, "Monte Carlo scenarios; None = the run config's", optional=True, low=100),
-        Param("lang", str, "zh", "report language", choices=("zh", "en")),
-        Param("pseudonymise", bool, True, "show pseudonyms instead of manager IDs"),
+        from_config("probability", "targets.probability", overrides=False, default=None, optional=True),
+        from_config("bootstrap", "weights.bootstrap", overrides=False, default=0),  # 0: no intervals, fastest
+        from_config("scenarios", "targets.scenarios", overrides=False, default=None, optional=True),
+        from_config("lang", "lang", overrides=False),
+        from_config("pseudonymise", "privacy.pseudonymise", overrides=False),
     ),
     "06_cycle": (
-        Param("run_dir", str, "", "run folder written by `calibrate run` with previous_run in its config; \"\" "
-              "shows that no previous run was named"),
-        Param("lang", str, "zh", "report language", choices=("zh", "en")),
-        Param("seed", int, None, "random seed; None = the run config's", optional=True, low=0),
-        Param("pseudonymise", bool, True, "show pseudonyms instead of manager IDs"),
-        Param("min_group_size", int, 5, "groups (regions) smaller than this are merged or hidden", low=1),
+        Param(
+            "run_dir",
+            str,
+            "",
+            'run folder written by `calibrate run` with previous_run in its config; "" '
+            "shows that no previous run was named",
+        ),
+        from_config("lang", "lang", overrides=False),
+        from_config("seed", "seed", overrides=False, default=None, optional=True),
+        from_config("pseudonymise", "privacy.pseudonymise", overrides=False),
+        from_config("min_group_size", "privacy.min_group_size", overrides=False),
     ),
     "13_quarterly_review": (
-        Param("config", str, "", "run config; \"\" = the sample company shipped with the package"),
+        Param("config", str, "", 'run config; "" = the sample company shipped with the package'),
         Param("quarter", str, "2025Q2", "last quarter with actuals, e.g. 2026Q2"),
-        Param("lang", str, "zh", "report language", choices=("zh", "en")),
-        Param("scenarios", int, 2000, "Monte Carlo scenarios", low=100),
-        Param("cut", float, 0.5, "probability separating likely from unlikely", low=0.0, high=1.0,
-              open_low=True, open_high=True),
-        Param("reweight", dict, {"solution_innovation": 0.30}, "mid-year what-if: new weights of some indicators "
-              "(the others scaled); {} for none"),
+        from_config("lang", "lang", overrides=False),
+        from_config("scenarios", "targets.scenarios", overrides=False, default=2000),
+        Param(
+            "cut",
+            float,
+            0.5,
+            "probability separating likely from unlikely",
+            low=0.0,
+            high=1.0,
+            open_low=True,
+            open_high=True,
+        ),
+        Param(
+            "reweight",
+            dict,
+            {"solution_innovation": 0.30},
+            "mid-year what-if: new weights of some indicators (the others scaled); {} for none",
+        ),
         Param("reweight_from", str, "2025Q3", "first quarter of the new weights"),
-        Param("pseudonymise", bool, True, "show pseudonyms instead of manager IDs"),
+        from_config("pseudonymise", "privacy.pseudonymise", overrides=False),
     ),
 }
 
@@ -206,6 +283,34 @@ def defaults(notebook: str) -> dict[str, Any]:
     return {p.name: p.default for p in parameters_of(notebook)}
 
 
+@cache
+def notebook_model(notebook: str) -> type[BaseModel]:
+    """The typed model of a notebook's parameters (strict: no conversion of a wrong type)."""
+    fields: dict[str, Any] = {
+        p.name: (
+            p.annotation(),
+            Field(p.default, description=p.meaning + (f" (overrides {p.overrides})" if p.overrides else "")),
+        )
+        for p in parameters_of(notebook)
+    }
+    model: type[BaseModel] = create_model(
+        "Notebook_" + notebook, __config__=ConfigDict(extra="forbid", strict=True, title=notebook), **fields
+    )
+    return model
+
+
+def notebooks_json_schema() -> dict[str, Any]:
+    """The JSON Schema of every notebook's parameters (``calibrate schema --notebooks`` prints it)."""
+    return {
+        "title": "calibrate notebook parameters",
+        "description": "papermill parameters of each notebook (-p NAME VALUE); a parameter that overrides a run "
+        "config key has that key's type, bounds and meaning",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: notebook_model(name).model_json_schema() for name in NOTEBOOK_PARAMETERS},
+    }
+
+
 def check_parameters(notebook: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """The notebook's parameters (defaults filled in) after checking ``values``.
 
@@ -213,14 +318,19 @@ def check_parameters(notebook: str, values: Mapping[str, Any]) -> dict[str, Any]
     parameter whose name is unknown or whose value is not of the expected type.
     """
     params = {p.name: p for p in parameters_of(notebook)}
-    for name, value in values.items():
+    for name in values:
         if name not in params:
-            raise NotebookParameterError(f"{notebook}: no parameter '{name}' (its parameters: "
-                                         f"{', '.join(params)})")
-        p = params[name]
-        if not p.accepts(value):
-            raise NotebookParameterError(f"{notebook}: parameter '{name}' must be {p.expected()} "
-                                         f"(got {value!r}, a {type(value).__name__})")
+            raise NotebookParameterError(f"{notebook}: no parameter '{name}' (its parameters: {', '.join(params)})")
+    try:
+        notebook_model(notebook).model_validate(dict(values))
+    except ValidationError as exc:
+        wrong = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        name = next(n for n in values if n in wrong)
+        value = values[name]
+        raise NotebookParameterError(
+            f"{notebook}: parameter '{name}' must be {params[name].expected()} "
+            f"(got {value!r}, a {type(value).__name__})"
+        ) from None
     return {**defaults(notebook), **values}
 
 
@@ -235,9 +345,13 @@ def check_notebook(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any
     """
     import types
 
-    values = {k: v for k, v in namespace.items()
-              if not k.startswith("_") and k not in _KERNEL_NAMES
-              and not isinstance(v, (types.ModuleType, types.FunctionType, type))}
+    values = {
+        k: v
+        for k, v in namespace.items()
+        if not k.startswith("_")
+        and k not in _KERNEL_NAMES
+        and not isinstance(v, (types.ModuleType, types.FunctionType, type))
+    }
     return check_parameters(notebook, values)
 
 
@@ -255,10 +369,12 @@ def config_overrides(notebook: str, values: Mapping[str, Any]) -> dict[str, dict
             continue
         section, _, key = p.overrides.partition(".")
         if p.name == "outcome":
-            value = {"both": {"revenue_growth": 0.5, "retention": 0.5},
-                     "revenue_growth": {"revenue_growth": 1.0, "retention": 0.0},
-                     "retention": {"revenue_growth": 0.0, "retention": 1.0}}[value]
-        if p.name == "max_change" and value >= 1:
-            value = None                          # the config's "no cap"
+            value = {  # a word standing for a mapping of outcome shares
+                "both": {"revenue_growth": 0.5, "retention": 0.5},
+                "revenue_growth": {"revenue_growth": 1.0, "retention": 0.0},
+                "retention": {"revenue_growth": 0.0, "retention": 1.0},
+            }[value]
+        if p.name == "max_change" and isinstance(value, (int, float)) and value >= 1:
+            value = None  # the config's "no cap"
         out.setdefault(section, {})[key] = value
     return out

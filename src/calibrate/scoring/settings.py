@@ -41,15 +41,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from calibrate.errors import ConfigError
 from calibrate.indicators import IndicatorSet
+from calibrate.keys import Key, Section
 
 #: The ``scoring`` section of a run config: every key and its default (checked by :class:`ScoringSettings`).
-DEFAULT_SCORING = {  # read and checked by calibrate.scoring.settings (see its docstring for each key)
+DEFAULT_SCORING: dict[str, Any] = {  # read and checked by calibrate.scoring.settings (see its docstring for each key)
     "min_responses": 5,
     "forced_distribution": {"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05},
     "year": None,
@@ -194,6 +195,45 @@ class ScoringSettings:
                    default_rule=dict(default_rule), compare_within=tuple(within), likert_weights=likert,
                    reviews=review, low_grades=low_grades, consecutive=consecutive, bonus_from=bonus_from,
                    grade_coefficients=coefficients, score_coefficients=points, stability=stab)
+
+
+_WITHIN = Literal["period", "level", "region"]
+#: The ``scoring`` keys as a run config writes them: type, bounds, meaning (defaults: ``DEFAULT_SCORING``).
+SCORING_KEYS = {
+    "min_responses": Key(int, "fewest survey answers per manager and quarter for NPS and satisfaction to count",
+                         ge=1),
+    "forced_distribution": Key(dict[str, float], "share of managers per grade, best first, adding up to 1"),
+    "year": Key(int | None, "calendar year scored; null: the run's year if the data has it, else the latest"),
+    "grading": Key(Literal["forced", "bands"], "grades by the forced_distribution shares or by grade_bands"),
+    "grade_bands": Key(dict[str, float], "lower score bound of each grade, best first, falling"),
+    "rules": Key(dict[str, dict[str, Any]] | None, "indicator id -> rule turning values into points "
+                 "(calibrate.scoring.normalise); giving rules replaces the default rules"),
+    "default_rule": Key(dict[str, Any], "the rule of every indicator not in rules"),
+    "compare_within": Key(_WITHIN | list[_WITHIN], "columns inside which relative rules compare managers: "
+                          "[period] or [period, level]"),
+    "likert_weights": Key(dict[int, float], "points per satisfaction answer (1-5) in the weighted Likert score"),
+    "reviews": Key({"min_raters": Key(int, "fewer raters than this are flagged", ge=1),
+                    "max_raters": Key(int, "more raters than this are flagged", ge=1),
+                    "trim": Key(bool, "drop each manager's highest and lowest rating"),
+                    "correct_leniency": Key(bool, "correct each rater's leniency"),
+                    "min_ratees": Key(int, "a rater's leniency is estimated from at least this many managers",
+                                      ge=1)}, "360 review aggregation"),
+    "improvement": Key({"low_grades": Key(list[str] | None, "grades that count as low"),
+                        "consecutive": Key(int, "latest quarters that must all be low", ge=1)},
+                       "improvement-plan flag: the latest consecutive quarters all have a low grade"),
+    "bonus_from": Key(Literal["grade", "score"], "bonus coefficient from the grade or from the annual score"),
+    "grade_coefficients": Key(dict[str, float], "bonus coefficient of each grade (bonus_from: grade)"),
+    "score_coefficients": Key(list[list[float]], "[score, coefficient] points, rising (bonus_from: score)"),
+    "stability": Key({"draws": Key(int, "weightings drawn for the grade-stability figures", ge=10),
+                      "spread": Key(float, "each weight drawn within +-spread of itself (relative)", ge=0, lt=1),
+                      "ranges": Key(dict[str, list[float]] | None, "indicator -> [low, high] weight range "
+                                    "(replaces spread for it)"),
+                      "boundary_probability": Key(float, "a manager whose grade changes in at least this share "
+                                                  "of draws sits on a grade boundary", gt=0, le=1)},
+                     "grade stability under weight changes"),
+}
+SCORING_SECTION = Section("scoring", "scores, grades, bonus coefficients, stability (calibrate.scoring.settings)",
+                          DEFAULT_SCORING, SCORING_KEYS, ScoringSettings, ScoringSettings.from_section)
 
 
 def _nested(raw: dict, key: str, errors: list[str]) -> dict:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from calibrate.dataset import Dataset
 from calibrate.errors import ConfigError, InfeasibleConstraints
+from calibrate.keys import Key, Section
 from calibrate.results import Summary
 from calibrate.targets.calibration import (
     allocate_goal,
@@ -206,6 +207,30 @@ class TargetSettings:
                 "scenarios": self.scenarios, "bonus_base": self.bonus_base,
                 "payout": [list(p) for p in self.payout.points], "ramp_first_year_share": self.ramp_first_year_share,
                 "heavy_tails": bool(self.heavy_tails)}
+
+
+#: The ``targets`` keys as a run config writes them: type, bounds, meaning (defaults: ``DEFAULT_TARGETS``).
+TARGET_KEYS = {
+    "scenarios": Key(int, "Monte Carlo scenarios (10000 is typical)", ge=100),
+    "probability": Key(float, "chance of reaching a calibrated target (0.7 = 70%)", gt=0, lt=1),
+    "company_growth": Key(float, "company growth planned on last year's actual revenue (0.10 = +10%)", gt=-1),
+    "bonus_base": Key(float, "target bonus per manager, in the revenue's currency unit", ge=0),
+    "payout": Key({"threshold": Key(float | None, "attainment where payment starts (= the first point's)"),
+                   "points": Key(list[list[float]] | None, "[attainment, coefficient] pairs; attainment 1.0 = "
+                                 "target met; null: the standard curve from threshold and cap"),
+                   "cap": Key(float | None, "highest coefficient; above the last point the last slope continues "
+                              "up to it")},
+                  "the payout curve: bonus coefficient by attainment (given whole, it replaces the default)",
+                  merged=False),
+    "ramp_first_year_share": Key(float | None, "new hires' share of a veteran's revenue in year one; null: from "
+                                 "the data", gt=0, le=1),
+    "heavy_tails": Key(bool, "Student-t noise estimated from the data (false: normal noise)"),
+    "healthy_band": Key(list[float], "[low, high] expected share reaching target that the recommendation aims for"),
+    "bonus_budget": Key(float | None, "total bonus budget in the revenue unit; null: bonus_base x headcount", ge=0),
+}
+TARGETS_SECTION = Section("targets", "Monte Carlo scenarios, attainment probability, growth, payout "
+                          "(calibrate.targets.plan)", DEFAULT_TARGETS, TARGET_KEYS, TargetSettings,
+                          TargetSettings.from_config)
 
 
 def _number(name: str, value: Any) -> float:

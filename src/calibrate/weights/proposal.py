@@ -27,13 +27,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import IndicatorSet
+from calibrate.keys import Key, Section
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.ahp import AHPPanelResult, ahp_panel
 from calibrate.weights.ahp_hierarchy import (
@@ -187,6 +188,31 @@ class WeightSettings:
             out[f.name] = dict(value) if isinstance(value, Mapping) else list(value) if isinstance(value, tuple) \
                 else value
         return out
+
+
+_SHARE: dict[str, Any] = {"ge": 0.0, "le": 1.0}
+#: The ``weights`` keys as a run config writes them: type, bounds, meaning (defaults: the fields above).
+WEIGHT_KEYS = {
+    "shares": Key({"evidence": Key(float, "share of the evidence (regression) weights in the blend", **_SHARE),
+                   "ahp": Key(float, "share of the experts' AHP weights in the blend", **_SHARE),
+                   "baseline": Key(float, "share of the data baseline (entropy/CRITIC/equal) in the blend", **_SHARE)},
+                  "weight of each source in the blend, adding up to 1 (a source left out has share 0)", merged=False),
+    "evidence_shares": Key({"revenue_growth": Key(float, "weight of next quarter's revenue growth", **_SHARE),
+                            "retention": Key(float, "weight of next quarter's customer retention", **_SHARE)},
+                           "weight of each outcome in the evidence weights, adding up to 1", merged=False),
+    "baseline": Key(Literal["critic", "entropy", "equal"], "data-only method of the baseline weights"),
+    "max_change": Key(float | None, "largest change of one weight from last year (0.05 = 5 points); null: no cap",
+                      **_SHARE),
+    "controls": Key(str | list[str], "regression controls (see calibrate.weights.regression.CONTROLS)"),
+    "bootstrap": Key(int, "bootstrap resamples of managers for the intervals: 0 (none) or at least 2", ge=0),
+    "ci_level": Key(float, "level of the bootstrap intervals", gt=0, lt=1),
+    "methods": Key(list[Literal["regression", "ahp", "entropy", "critic", "equal"]],
+                   "methods computed and shown; every source with a share above 0 needs its method"),
+    "weight_floor": Key(float, "a proposed weight below this share is flagged as too small to steer behaviour",
+                        ge=0, lt=1),
+}
+WEIGHTS_SECTION = Section("weights", "weight methods, blend shares, change cap, bootstrap (calibrate.weights.proposal)",
+                          WeightSettings().to_dict(), WEIGHT_KEYS, WeightSettings, WeightSettings.from_config)
 
 
 def manager_profile(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
