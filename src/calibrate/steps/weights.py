@@ -55,7 +55,20 @@ def weights_step(ctx: RunContext) -> list[Path]:
     result = propose_from_config(ctx.dataset, cfg, panel=ctx.panel(), executor=ctx.executor)
     ctx.cache["weights"] = result
     return write_weight_artifacts(result, ctx.path("weights"), lang=cfg.lang, pseudonymise=cfg.pseudonymise,
-                                  key=cfg.pseudonym_key() if cfg.pseudonymise else None)
+                                  key=cfg.pseudonym_key() if cfg.pseudonymise else None,
+                                  history=_earlier_weights(ctx))
+
+
+def _earlier_weights(ctx: RunContext) -> pd.DataFrame:
+    """The proposed weights of the earlier runs of the chain (``previous_run``), oldest first: year, indicator,
+    weight; empty for a run that names no previous run."""
+    from calibrate.steps.cycle import previous_run_folder, weights_chain
+
+    if previous_run_folder(ctx.config) is None:
+        return pd.DataFrame(columns=["year", "indicator", "weight"])
+    chain = weights_chain(ctx.folder, ctx.config)
+    this = (chain["run"] == ctx.config.run_name) & (chain["year"] == ctx.config.year)
+    return chain.loc[~this, ["year", "indicator", "weight"]].reset_index(drop=True)
 
 
 def ahp_frame(result: WeightProposal) -> pd.DataFrame:
@@ -75,8 +88,11 @@ def ahp_frame(result: WeightProposal) -> pd.DataFrame:
 
 
 def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = "zh", pseudonymise: bool = True,
-                           key: bytes | None = None) -> list[Path]:
-    """Write the weights artifacts (see the module docstring) into ``folder``; returns the paths."""
+                           key: bytes | None = None, history: pd.DataFrame | None = None) -> list[Path]:
+    """Write the weights artifacts (see the module docstring) into ``folder``; returns the paths.
+
+    ``history``: the earlier runs' proposed weights (year, indicator, weight), kept in ``summary.json`` as
+    ``weight_history`` so that the report can show an indicator's trend across years."""
     from calibrate.privacy import pseudonymise as pseudo
 
     folder = Path(folder)
@@ -110,7 +126,7 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
         declared.write(folder, "weights.diagnostics", diagnostics),
         declared.write(folder, "weights.warnings", warn),
         declared.write(folder, "weights.residuals", residuals.reset_index(drop=True)),
-        declared.write(folder, "weights.summary", _summary(result)),
+        declared.write(folder, "weights.summary", _summary(result, history)),
     ]
     tables = {"proposal": proposal[["indicator", "label", "dimension_label", "weight", "ci_low", "ci_high",
                                     "last_year", "change", "data_source_label", "review_period_label", "binding"]],
@@ -120,9 +136,15 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
     return paths
 
 
-def _summary(result: WeightProposal) -> dict:
+def _summary(result: WeightProposal, history: pd.DataFrame | None = None) -> dict:
     s = result.settings
+    earlier: dict[str, list[list]] = {}
+    if history is not None and len(history):
+        for r in history.itertuples(index=False):
+            year = None if pd.isna(r.year) else int(r.year)
+            earlier.setdefault(str(r.indicator), []).append([year, round(float(r.weight), 10)])
     out = {
+        "weight_floor": s.weight_floor, "weight_history": earlier,
         "indicator_set": result.indicator_set.name,
         "indicators": list(result.indicator_set.ids),
         "shares": dict(s.shares), "evidence_shares": dict(s.evidence_shares), "baseline": s.baseline,
@@ -187,6 +209,28 @@ def intro(summary: dict, lang: str) -> str:
     if boot:
         out += t("intro_boot", level=fmt.percent(summary["ci_level"]), resamples=fmt.number(boot))
     return out
+
+
+def floor_text(proposal: pd.DataFrame, summary: dict, lang: str) -> str:
+    """Indicators whose proposed weight falls below the weight floor (``weights.weight_floor``), each with its
+    trend across years: the earlier runs' proposals (``weight_history``), last year's weight and the proposal."""
+    from calibrate.messages import format as fmt
+
+    t = lambda key, **v: msg(f"weights_report.{key}", lang, **v)  # noqa: E731
+    floor = float(summary.get("weight_floor", 0.05))
+    history = summary.get("weight_history") or {}
+    below = proposal[proposal["weight"].astype(float) < floor - 1e-9]
+    if not len(below):
+        return t("floor_none", floor=fmt.percent(floor))
+    lines = [t("floor_intro", floor=fmt.percent(floor))]
+    for r in below.itertuples(index=False):
+        steps = [t("trend_year", weight=fmt.percent(w), year=y) if y is not None else fmt.percent(w)
+                 for y, w in history.get(r.indicator, [])]
+        if not history.get(r.indicator) and not pd.isna(r.last_year):
+            steps.append(t("trend_last_year", weight=fmt.percent(r.last_year)))
+        steps.append(t("trend_proposed", weight=fmt.percent(r.weight)))
+        lines.append(t("floor_item", label=r.label, trend=" → ".join(steps)))
+    return "\n".join(lines)
 
 
 def fit_table(fit: pd.DataFrame, lang: str) -> pd.DataFrame:
