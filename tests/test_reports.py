@@ -234,3 +234,25 @@ def test_weights_report_flags_indicators_below_the_floor_with_their_trend(langua
     assert (t("trend_last_year", weight=fmt.percent(second["last_year"])) + " → "
             + t("trend_proposed", weight=fmt.percent(second["weight"]))) in shown
     assert problems(html, lang, allowed=regions) == []
+
+
+def test_method_warnings_are_translated_not_counted(language_run):
+    """The weights methods' warnings carry a code and params; report 02 renders every one of them through the
+    catalogue (``method_warnings.<code>``) in the page language: a Chinese page shows no English warning."""
+    from tests.report_text import visible_text
+
+    from calibrate.steps import artifacts as declared
+    from calibrate.steps.weights import warnings_text
+
+    lang, folder, _ = language_run
+    warnings = declared.read(folder, "weights.warnings")
+    assert len(warnings) and warnings["code"].str.fullmatch(r"[a-z_]+\.[a-z_]+").all()
+    shown, _ = visible_text((folder / "02_weights.html").read_text(encoding="utf-8"))
+    rendered = warnings_text(warnings, lang, declared.read(folder, "weights.proposal")).splitlines()
+    assert len(rendered) == len(warnings)                      # one sentence each, none counted away
+    for line in rendered:
+        assert line.removeprefix("- ").split("（")[0].split(" (")[0] in shown
+    if lang == "zh":
+        for message in warnings["message"]:
+            assert message[:40] not in shown
+        assert text("weights_report.warnings_elsewhere", "zh", parts="")[:6] not in shown

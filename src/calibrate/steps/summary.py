@@ -94,7 +94,8 @@ def _weights_section(folder: Path, lang: str, risks: list, floor: float) -> dict
         _ahp_risks(declared.in_folder(folder, "weights.ahp"), proposal, lang, risks)
     if (declared.in_folder(folder, "weights.warnings")).exists():
         warnings = pd.read_csv(declared.in_folder(folder, "weights.warnings"))
-        weak = warnings[warnings["message"].str.contains("not distinguishable|negative", case=False, na=False)]
+        weak = warnings[warnings["code"].isin(["regression.not_significant", "regression.wrong_sign"])] \
+            if "code" in warnings else warnings.iloc[:0]
         if len(weak):
             _risk(risks, lang, "weights", "low", "weak_evidence", count=len(weak))
     return {"rows": rows, "floor": floor, "below_floor": below, "capped": edges, "band_edges": band_edges,

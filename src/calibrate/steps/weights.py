@@ -59,6 +59,17 @@ def weights_step(ctx: RunContext) -> list[Path]:
                                   history=_earlier_weights(ctx))
 
 
+def with_code_labels(proposal: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The proposal with the words for its data-source and review-period codes (``workbook.source_<code>``,
+    ``workbook.period_<code>``) after the dimension label; a code without words is shown as it is."""
+    out = proposal.copy()
+    where = list(out.columns).index("dimension_label") + 1 if "dimension_label" in out else len(out.columns)
+    words = lambda key, code: msg(key, lang) if key in _catalogue_keys(lang) else code  # noqa: E731
+    out.insert(where, "data_source_label", [words(f"workbook.source_{c}", c) for c in out["data_source"]])
+    out.insert(where + 1, "review_period_label", [words(f"workbook.period_{c}", c) for c in out["review_period"]])
+    return out
+
+
 def _earlier_weights(ctx: RunContext) -> pd.DataFrame:
     """The proposed weights of the earlier runs of the chain (``previous_run``), oldest first: year, indicator,
     weight; empty for a run that names no previous run."""
@@ -96,7 +107,7 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
     from calibrate.privacy import pseudonymise as pseudo
 
     folder = Path(folder)
-    proposal = result.to_frame(lang)
+    proposal = with_code_labels(result.to_frame(lang), lang)
     labels = proposal.set_index("indicator")["label"]
     methods = result.methods_frame()
     methods.insert(1, "label", methods["indicator"].map(labels))
@@ -255,18 +266,53 @@ def ahp_table(ahp: pd.DataFrame, labels: pd.Series, lang: str) -> pd.DataFrame:
     return out
 
 
-def warnings_text(warnings: pd.DataFrame, lang: str) -> str:
-    """The method layer's warnings (written in English): listed on an English page; on a Chinese page
-    counted by the part of the analysis they come from, with where to read them."""
+def warnings_text(warnings: pd.DataFrame, lang: str, proposal: pd.DataFrame | None = None) -> str:
+    """The method layer's warnings in the page language: each rendered from its ``code`` and ``params``
+    through ``method_warnings.<code>``, indicator and dimension ids replaced by their labels (from
+    ``proposal``), models and outcomes by their words; a warning without a known code is counted by
+    the part of the analysis it comes from, never shown in another language."""
+    import json
+
     if not len(warnings):
         return msg("weights_report.no_warnings", lang)
-    if lang == "en":
-        return "\n".join(f"- {m}" for m in warnings["message"])
-    counts = warnings.groupby("source", sort=False).size()
-    parts = msg("weights_report.list_sep", lang).join(
-        msg("weights_report.warning_count", lang, source=msg(f"weights_report.source_{s}", lang)
-            if f"weights_report.source_{s}" in _catalogue_keys(lang) else s, count=n) for s, n in counts.items())
-    return msg("weights_report.warnings_elsewhere", lang, parts=parts)
+    keys = _catalogue_keys(lang)
+    names: dict[str, str] = {}
+    if proposal is not None:
+        names.update(zip(proposal["dimension"].astype(str), proposal["dimension_label"].astype(str)))
+        names.update(zip(proposal["indicator"].astype(str), proposal["label"].astype(str)))
+    words = lambda key, code: msg(key, lang) if key in keys else code  # noqa: E731
+    lines, unknown = [], []
+    for row in warnings.itertuples(index=False):
+        code = getattr(row, "code", None)
+        key = f"method_warnings.{code}"
+        if not isinstance(code, str) or key not in keys:
+            unknown.append(row.source)
+            continue
+        params = json.loads(row.params) if isinstance(getattr(row, "params", None), str) else {}
+        shown = dict(params)
+        if "indicator" in params:
+            shown["indicator"] = names.get(params["indicator"], params["indicator"])
+        if "indicators" in params:
+            shown["indicators"] = msg("weights_report.list_sep", lang).join(names.get(i, i) for i in params["indicators"])
+        for name in ("model", "outcome"):
+            if name in params:
+                shown[name] = words(f"workbook.code_{params[name]}", params[name])
+        if "better" in params:
+            shown["better"] = words(f"method_warnings.better_{params['better']}", params["better"])
+        if "group" in params:
+            shown["group"] = msg("method_warnings.goal", lang) if params["group"] == "goal" else \
+                names.get(params["group"], params["group"])
+        for name in ("row", "col"):
+            if name in params:
+                shown[name] = names.get(params[name], params[name])
+        lines.append("- " + msg(key, lang, **shown))
+    if unknown:
+        counts = pd.Series(unknown).value_counts(sort=False)
+        parts = msg("weights_report.list_sep", lang).join(
+            msg("weights_report.warning_count", lang, source=words(f"weights_report.source_{s}", s), count=n)
+            for s, n in counts.items())
+        lines.append(msg("weights_report.warnings_elsewhere", lang, parts=parts))
+    return "\n".join(lines)
 
 
 def _catalogue_keys(lang: str) -> set[str]:
