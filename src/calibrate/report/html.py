@@ -19,11 +19,15 @@ PRINT_CSS = """<style id="calibrate-print">
   h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
   img, svg, figure, .jp-RenderedImage, .jp-RenderedSVG { break-inside: avoid; page-break-inside: avoid;
     max-width: 100% !important; height: auto; }
-  table { break-inside: auto; page-break-inside: auto; font-size: 8.5pt; }
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-RenderedHTML { overflow: visible !important; }
+  table { break-inside: auto; page-break-inside: auto; font-size: 8pt; max-width: 100% !important; }
+  table:has(thead th:nth-child(9)) { font-size: 7pt; width: 100% !important; }
+  th, td { padding: 2px 4px !important; }
+  tbody td:first-child, tbody th { white-space: nowrap; }
   thead { display: table-header-group; }
   tfoot { display: table-footer-group; }
   tr, th, td { break-inside: avoid; page-break-inside: avoid; }
-  .jp-RenderedHTMLCommon table { max-width: 100%; }
+  p:has(+ .jp-Cell), .jp-MarkdownOutput:last-child { break-after: avoid; }
   footer { break-inside: avoid; }
 }
 </style>
