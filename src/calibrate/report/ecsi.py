@@ -5,12 +5,12 @@ import pandas as pd
 
 from calibrate.ecsi import ECSI_LABELS
 from calibrate.messages import has, text
-from calibrate.pls.result import PLSResult
+from calibrate.pls.result import PLSResult, Table
 
 __all__ = ["ecsi_table"]
 
 
-def ecsi_table(result: PLSResult, what: str, lang: str = "en", digits: int = 3) -> tuple[pd.DataFrame, list[str]]:
+def ecsi_table(result: PLSResult, what: Table, lang: str = "en", digits: int = 3) -> tuple[pd.DataFrame, list[str]]:
     """``result.to_frame(what)`` for a report in ``lang`` (``zh`` or ``en``), and notes for its blank cells.
 
     Latent variables get their :data:`calibrate.ecsi.ECSI_LABELS`, headers are the
