@@ -226,6 +226,7 @@ def floor_text(proposal: pd.DataFrame, summary: dict, lang: str) -> str:
     """Indicators whose proposed weight falls below the weight floor (``weights.weight_floor``), each with its
     trend across years: the earlier runs' proposals (``weight_history``), last year's weight and the proposal."""
     from calibrate.messages import format as fmt
+    from calibrate.plotting import escape
 
     t = lambda key, **v: msg(f"weights_report.{key}", lang, **v)  # noqa: E731
     floor = float(summary.get("weight_floor", 0.05))
@@ -240,7 +241,7 @@ def floor_text(proposal: pd.DataFrame, summary: dict, lang: str) -> str:
         if not history.get(r.indicator) and not pd.isna(r.last_year):
             steps.append(t("trend_last_year", weight=fmt.percent(r.last_year)))
         steps.append(t("trend_proposed", weight=fmt.percent(r.weight)))
-        lines.append(t("floor_item", label=r.label, trend=" → ".join(steps)))
+        lines.append(t("floor_item", label=escape(r.label), trend=" → ".join(steps)))
     return "\n".join(lines)
 
 
@@ -272,6 +273,8 @@ def warnings_text(warnings: pd.DataFrame, lang: str, proposal: pd.DataFrame | No
     ``proposal``), models and outcomes by their words; a warning without a known code is counted by
     the part of the analysis it comes from, never shown in another language."""
     import json
+
+    from calibrate.plotting import escape
 
     if not len(warnings):
         return msg("weights_report.no_warnings", lang)
@@ -305,6 +308,7 @@ def warnings_text(warnings: pd.DataFrame, lang: str, proposal: pd.DataFrame | No
         for name in ("row", "col"):
             if name in params:
                 shown[name] = names.get(params[name], params[name])
+        shown = {k: escape(v) if isinstance(v, str) else v for k, v in shown.items()}   # words from data: inert
         lines.append("- " + msg(key, lang, **shown))
     if unknown:
         counts = pd.Series(unknown).value_counts(sort=False)
