@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 CJK = re.compile(r"[\u3400-\u9fff]+")
 WORD = re.compile(r"[A-Za-z][\w'’./-]*[A-Za-z0-9]")
-IDENTIFIER = re.compile(r".*[_/].*|.*\.[a-z]{2,4}")       # file names, paths, ids: not words of a language
+IDENTIFIER = re.compile(r".*[_/].*|.*\.(?:[a-z]{2,4}|parquet|duckdb)")       # file names, paths, ids: not words of a language
 RAW = re.compile(r"\b(?:NaN|nan|None|True|False|NaT|<NA>)\b")
 NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*\.\d+\b")
 INTEGER_AS_FLOAT = re.compile(r"^-?[\d,]+\.0$")
@@ -17,7 +17,9 @@ INTEGER_AS_FLOAT = re.compile(r"^-?[\d,]+\.0$")
 ZH_ALLOWED = {
     "AHP", "AIJ", "OLS", "CRITIC", "LMG", "GLM", "NPS", "CR", "VIF", "Spearman", "Kendall", "Shapley", "Brier", "Student",
     "P50", "P90", "P99", "P5", "P95", "CNY", "UTC", "pp",
+    "CSV", "Excel", "Parquet", "DuckDB", "SQL", "SHA-256",       # file formats and the digest's name
 }
+HEX_ID = re.compile(r"(?=.*\d)[0-9a-f]{6,}")                      # content digests (sha256 prefixes): ids
 
 
 class _Text(HTMLParser):
@@ -117,7 +119,7 @@ def problems(html: str, lang: str, allowed: set[str] = frozenset()) -> list[str]
     else:
         for m in WORD.finditer(text):
             w = m.group()
-            if len(w) < 3 or IDENTIFIER.fullmatch(w) or w in ZH_ALLOWED or w in allowed \
+            if len(w) < 3 or IDENTIFIER.fullmatch(w) or w in ZH_ALLOWED or w in allowed or HEX_ID.fullmatch(w) \
                     or re.fullmatch(r"[A-Z]-?[0-9a-f]*|\d{4}Q[1-4]", w):
                 continue
             if True:

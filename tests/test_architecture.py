@@ -24,7 +24,7 @@ LAYERS = {
     "entry": ("calibrate.cli",),
     "application": ("calibrate.steps", "calibrate.report", "calibrate.pipeline", "calibrate.config",
                     "calibrate.loading", "calibrate.messages", "calibrate.notebook_params", "calibrate.notebook_run",
-                    "calibrate.whatif"),
+                    "calibrate.whatif", "calibrate.scaffold"),
     "methods": ("calibrate.weights", "calibrate.targets", "calibrate.scoring", "calibrate.pls",
                 "calibrate.research", "calibrate.ecsi"),
 }

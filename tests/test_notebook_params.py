@@ -169,7 +169,8 @@ def test_calibrate_notebooks_copies_them_for_editing(tmp_path):
 def test_ecsi_tables_follow_the_language_and_explain_blank_cells():
     import pandas as pd
 
-    from calibrate.ecsi import ecsi_table, fit_ecsi
+    from calibrate.ecsi import fit_ecsi
+    from calibrate.report.ecsi import ecsi_table
 
     result = fit_ecsi(pd.read_csv(ROOT / "tests" / "reference" / "mobi.csv"))
     frame, notes = ecsi_table(result, "reliability", "zh")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.notebook
 
 #: Reports whose text has not yet been moved to the catalogue: the test checks they still need it,
 #: so that whoever finishes one moves it to the checked list (item 3 of issue 12, still open for these).
-NOT_YET = {("01_data_quality", "zh")}
+NOT_YET: set = set()
 REPORTS = ("01_data_quality", "02_weights", "03_targets", "05_scoring", "executive_summary")
 
 
@@ -71,10 +71,45 @@ def test_hr_workbook_in_the_page_language(language_run):
         assert not any(v in ("True", "False", "None") for v in shown)
 
 
-def test_people_csvs_carry_a_bom_for_excel(language_run):
+def test_every_people_csv_carries_a_bom_and_reads_back_identically(language_run):
+    """Every CSV declared for people (``people=True`` in steps/artifacts.py) starts with the UTF-8 BOM Excel
+    needs, and every reader gets the same table as from the text without it (no '\\ufeff' in a header)."""
+    import io
+
+    from calibrate.steps import artifacts as declared
+
     _, folder, _ = language_run
-    for name in ("weights.csv", "risks.csv"):
-        assert (folder / "summary" / name).read_bytes().startswith(b"\xef\xbb\xbf")
+    people = [a for a in declared.ARTIFACTS if a.people]
+    assert people and all(a.format == "csv" for a in people)
+    checked = 0
+    for a in people:
+        path = declared.path(folder, a.name)
+        if a.optional and not path.exists():
+            continue
+        raw = path.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), a.name
+        plain = pd.read_csv(io.StringIO(raw[3:].decode("utf-8")))
+        pd.testing.assert_frame_equal(declared.read(folder, a.name), plain)
+        pd.testing.assert_frame_equal(pd.read_csv(path), plain)          # how the other readers read it
+        assert not str(plain.columns[0]).startswith("\ufeff")
+        checked += 1
+    assert checked >= 6
+    others = [a for a in declared.ARTIFACTS if a.format == "csv" and not a.people and declared.path(folder, a.name).exists()]
+    assert others and not any(declared.path(folder, a.name).read_bytes().startswith(b"\xef\xbb\xbf") for a in others)
+
+
+def test_every_page_prints_to_a4_cleanly(language_run):
+    """Each page of the run carries the print style: A4 with margins, no code, figures and table rows not cut,
+    table headers repeated on each printed page."""
+    _, folder, _ = language_run
+    pages = sorted(folder.glob("*.html"))
+    assert {p.stem for p in pages} >= set(REPORTS)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "@media print" in html, page.name
+        style = html[html.index("@media print"):]
+        for rule in ("size: A4", "margin", "break-inside: avoid", "table-header-group"):
+            assert rule in style, (page.name, rule)
 
 
 def test_summary_states_a_decision(language_run):
@@ -158,3 +193,66 @@ def test_template_floors_keep_every_indicator_steering(language_run):
     assert proposal["weight"].min() >= WeightSettings().weight_floor - 1e-9
     assert not any(r["below_floor"] for r in pd.read_json(folder / "summary" / "summary.json",
                                                           typ="series")["weights"]["rows"])
+
+
+def test_weights_report_flags_indicators_below_the_floor_with_their_trend(language_run, tmp_path):
+    """Report 02 names every indicator below ``weights.weight_floor`` with its trend across years, in the page
+    language. The shared run has none below 5%; a copy of it with the floor recorded as 12% (and an earlier
+    run's weights for one indicator) is reported again by notebook 02 alone."""
+    import json
+
+    from tests.report_text import visible_text
+
+    from calibrate.messages import format as fmt
+    from calibrate.report import execute_notebook, render_html
+    from calibrate.steps import artifacts as declared
+
+    lang, folder, regions = language_run
+    t = lambda key, **v: text(f"weights_report.{key}", lang, **v)  # noqa: E731
+    shown, _ = visible_text((folder / "02_weights.html").read_text(encoding="utf-8"))
+    assert t("floor_heading") in shown and t("floor_none", floor="5%") in shown
+
+    run = tmp_path / "run"
+    shutil.copytree(folder, run, ignore=shutil.ignore_patterns("*.html", "notebooks"))
+    summary = json.loads(declared.path(run, "weights.summary").read_text(encoding="utf-8"))
+    proposal = declared.read(run, "weights.proposal")
+    below = proposal[proposal["weight"] < 0.12]
+    assert len(below) >= 2
+    first = below.iloc[0]
+    summary.update(weight_floor=0.12, weight_history={first["indicator"]: [[2023, 0.2], [2024, 0.15]]})
+    declared.path(run, "weights.summary").write_text(json.dumps(summary), encoding="utf-8")
+    nb = execute_notebook("02_weights", {"run_dir": str(run), "lang": lang}, run)
+    html = render_html(nb, run / "02_weights.html", title="02").read_text(encoding="utf-8")
+    shown, _ = visible_text(html)
+    assert t("floor_intro", floor="12%") in shown
+    for r in below.itertuples():
+        assert r.label in shown.split(t("floor_intro", floor="12%"))[1].split(t("methods_heading"))[0]
+    trend = " → ".join([t("trend_year", weight="20%", year=2023), t("trend_year", weight="15%", year=2024),
+                        t("trend_proposed", weight=fmt.percent(first["weight"]))])
+    assert trend in shown
+    second = below.iloc[1]
+    assert (t("trend_last_year", weight=fmt.percent(second["last_year"])) + " → "
+            + t("trend_proposed", weight=fmt.percent(second["weight"]))) in shown
+    assert problems(html, lang, allowed=regions) == []
+
+
+def test_method_warnings_are_translated_not_counted(language_run):
+    """The weights methods' warnings carry a code and params; report 02 renders every one of them through the
+    catalogue (``method_warnings.<code>``) in the page language: a Chinese page shows no English warning."""
+    from tests.report_text import visible_text
+
+    from calibrate.steps import artifacts as declared
+    from calibrate.steps.weights import warnings_text
+
+    lang, folder, _ = language_run
+    warnings = declared.read(folder, "weights.warnings")
+    assert len(warnings) and warnings["code"].str.fullmatch(r"[a-z_]+\.[a-z_]+").all()
+    shown, _ = visible_text((folder / "02_weights.html").read_text(encoding="utf-8"))
+    rendered = warnings_text(warnings, lang, declared.read(folder, "weights.proposal")).splitlines()
+    assert len(rendered) == len(warnings)                      # one sentence each, none counted away
+    for line in rendered:
+        assert line.removeprefix("- ").split("（")[0].split(" (")[0] in shown
+    if lang == "zh":
+        for message in warnings["message"]:
+            assert message[:40] not in shown
+        assert text("weights_report.warnings_elsewhere", "zh", parts="")[:6] not in shown

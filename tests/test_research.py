@@ -14,15 +14,12 @@ from calibrate.errors import CalibrateError, ConfigError, ValidationError  # noq
 from calibrate.indicators import indicator_set_text, load_indicator_set, parse_indicator_set  # noqa: E402
 from calibrate.loading import load_dataset, load_dataset_for_sets  # noqa: E402
 from calibrate.plotting import use_theme  # noqa: E402
+from calibrate.report.research import differences_table, plot_comparison, report_table, weights_table  # noqa: E402
 from calibrate.research import (  # noqa: E402
     compare_indicator_sets,
-    differences_table,
     indicator_redundancy,
     load_sets,
-    plot_comparison,
     rank_stability_over_periods,
-    report_table,
-    weights_table,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -46,10 +46,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+def write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> Path:
+    """``bom=True`` for a CSV meant for people: UTF-8 with a byte-order mark, which Excel on Chinese
+    Windows needs to read the file as UTF-8 rather than the local code page (GBK)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = neutralise_formulas(frame)
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n",
+                 encoding="utf-8-sig" if bom else "utf-8")
     return path
 
 
@@ -71,7 +74,8 @@ def read_json(path: Path) -> Any:
 
 
 def read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path)
+    """Read an artifact CSV, with or without a byte-order mark."""
+    return pd.read_csv(path, encoding="utf-8-sig")
 
 
 def read_parquet(path: Path) -> pd.DataFrame:

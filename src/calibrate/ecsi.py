@@ -16,7 +16,6 @@ import pandas as pd
 
 from calibrate.pls import DEFAULT_MAX_ITER, DEFAULT_SCHEME, DEFAULT_TOL, PLSResult, Scheme, fit_pls, path_model
 from calibrate.pls.bootstrap import Seed
-from calibrate.pls.result import Table
 
 ECSI_LATENT: tuple[str, ...] = ("image", "expectation", "quality", "value", "satisfaction", "complaints",
                                 "loyalty")
@@ -73,40 +72,3 @@ def fit_ecsi(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] = MOBI_BLOC
     model = path_model(blocks, ECSI_PATHS, modes)
     return fit_pls(data, model, scheme=scheme, tol=tol, max_iter=max_iter, n_boot=n_boot, seed=seed,
                    level=level, source=source)
-
-
-_ECSI_HEADERS = {
-    "from": ("从", "From"), "to": ("到", "To"), "coefficient": ("路径系数", "Coefficient"),
-    "std_error": ("标准误（自助法）", "Std. error (bootstrap)"), "lower": ("区间下限", "Interval low"),
-    "upper": ("区间上限", "Interval high"), "lv": ("潜变量", "Latent variable"), "r_squared": ("R²", "R²"),
-    "direct": ("直接效应", "Direct"), "indirect": ("间接效应", "Indirect"), "total": ("总效应", "Total"),
-    "mode": ("测量模式", "Mode"), "indicators": ("题项数", "Items"), "cronbach_alpha": ("Cronbach α", "Cronbach's alpha"),
-    "composite_reliability": ("组合信度", "Composite reliability"), "ave": ("平均方差提取量 AVE", "AVE"),
-    "indicator": ("题项", "Item"), "weight": ("外部权重", "Outer weight"), "loading": ("载荷", "Loading"),
-    "loading_se": ("载荷标准误", "Loading s.e."), "loading_lower": ("载荷区间下限", "Loading interval low"),
-    "loading_upper": ("载荷区间上限", "Loading interval high"),
-}
-
-
-def ecsi_table(result: PLSResult, what: Table, lang: str = "en", digits: int = 3) -> tuple[pd.DataFrame, list[str]]:
-    """``result.to_frame(what)`` for a report in ``lang`` (``zh`` or ``en``), and notes for its blank cells.
-
-    Latent variables get their :data:`ECSI_LABELS`, headers are translated, numbers
-    rounded. A value that is undefined (Cronbach's alpha of a one-item block) is
-    left blank and explained in the returned notes, one sentence per kind.
-    """
-    frame = result.to_frame(what).copy()
-    labels = ECSI_LABELS["zh" if lang == "zh" else "en"]
-    notes = []
-    if "cronbach_alpha" in frame and frame["cronbach_alpha"].isna().any():
-        blocks = ", ".join(labels.get(v, v) for v in frame.loc[frame["cronbach_alpha"].isna(), "lv"])
-        notes.append(f"{blocks}：单题项构念，Cronbach α 无定义（留空）。" if lang == "zh" else
-                     f"{blocks}: a one-item block, for which Cronbach's alpha is not defined (left blank).")
-    for column in ("from", "to", "lv"):
-        if column in frame:
-            frame[column] = frame[column].map(lambda v: labels.get(v, v))
-    numeric = frame.select_dtypes("number").columns
-    frame[numeric] = frame[numeric].round(digits)
-    k = 0 if lang == "zh" else 1
-    frame.columns = [_ECSI_HEADERS.get(c, (c, c))[k] for c in frame.columns]
-    return frame, notes

@@ -7,7 +7,6 @@ import pandas as pd
 from calibrate.customer import response_rate
 from calibrate.dataset import Dataset
 from calibrate.indicators import IndicatorSet
-from calibrate.plotting import text
 
 
 def table_overview(ds: Dataset) -> pd.DataFrame:
@@ -84,8 +83,10 @@ def data_summary(ds: Dataset) -> dict:
     return summary
 
 
-def plot_indicator_distributions(panel: pd.DataFrame, iset: IndicatorSet, lang: str = "en", ncols: int = 4):
-    """Histograms of every indicator, one panel each, titled in the report language."""
+def plot_indicator_distributions(panel: pd.DataFrame, iset: IndicatorSet, lang: str = "en", ncols: int = 4, *,
+                                 title: str | None = None):
+    """Histograms of every indicator, one panel each, titled with the indicators' labels in ``lang``;
+    ``title``: the figure's title, in the page language (the caller's words)."""
     import matplotlib.pyplot as plt
 
     n = len(iset.indicators)
@@ -99,22 +100,25 @@ def plot_indicator_distributions(panel: pd.DataFrame, iset: IndicatorSet, lang: 
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
-    fig.suptitle(text(lang, "指标分布（经理×季度）", "Indicator distributions (manager x quarter)"))
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
-def plot_coverage(coverage: pd.DataFrame, lang: str = "en"):
-    """Managers per quarter and share hitting their revenue target."""
+def plot_coverage(coverage: pd.DataFrame, *, managers_label: str = "managers",
+                  share_label: str = "share hitting revenue target"):
+    """Managers per quarter and share hitting their revenue target; the axes' labels are the caller's words
+    (in the page language)."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 3.2))
     ax.bar(coverage["period"], coverage["managers"], color="#9bbb59")
-    ax.set_ylabel(text(lang, "在岗经理人数", "Managers with data"))
+    ax.set_ylabel(managers_label)
     ax2 = ax.twinx()
     ax2.plot(coverage["period"], coverage["share_hitting_target"], color="#c0504d", marker="o")
     ax2.set_ylim(0, 1)
-    ax2.set_ylabel(text(lang, "达成收入目标比例", "Share hitting revenue target"))
+    ax2.set_ylabel(share_label)
     ax2.grid(False)
     ax.tick_params(axis="x", rotation=45)
     fig.tight_layout()

@@ -147,21 +147,20 @@ def _describe(change: dict[str, Any], lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- tables and the figure
-_MEASURES = {"expected_share": ("预计达标比例", "Share expected to hit target"),
-             "bonus_p50": ("奖金成本 P50", "Bonus cost P50"), "bonus_p90": ("奖金成本 P90", "Bonus cost P90"),
-             "bonus_total": ("按等级的奖金合计", "Bonus total by grade")}
-_PLAN_NAMES = {"scoring": ("评分", "Scoring")}
-
-
 def targets_table(result: WhatIfResult, lang: str = "en") -> pd.DataFrame:
-    """Share expected to hit and bonus cost per plan, baseline and what-if, with readable labels."""
-    from calibrate.targets.plan import plan_label
+    """Share expected to hit and bonus cost per plan, baseline and what-if, with readable labels
+    (``whatif.plan_<plan>`` or ``plan_labels.<plan>``, ``whatif.measure_<measure>`` of the catalogue)."""
+    from calibrate.messages import has
+    from calibrate.messages import text as msg
 
-    k = 0 if lang == "zh" else 1
+    def plan(p: str) -> str:
+        key = f"whatif.plan_{p}" if has(f"whatif.plan_{p}", lang) else f"plan_labels.{p}"
+        return msg(key, lang) if has(key, lang) else p
+
     t = result.targets
     return pd.DataFrame({
-        text(lang, "方案", "Plan"): [_PLAN_NAMES[p][k] if p in _PLAN_NAMES else plan_label(p, lang) for p in t["plan"]],
-        text(lang, "指标", "Measure"): [_MEASURES[m][k] for m in t["measure"]],
+        text(lang, "方案", "Plan"): [plan(p) for p in t["plan"]],
+        text(lang, "指标", "Measure"): [msg(f"whatif.measure_{m}", lang) for m in t["measure"]],
         text(lang, "基准", "Baseline"): t["baseline"].round(3),
         text(lang, "假设", "What-if"): t["what_if"].round(3),
         text(lang, "变化", "Change"): t["change"].round(3)})

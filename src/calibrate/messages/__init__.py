@@ -62,6 +62,17 @@ def has(key: str, lang: str) -> bool:
     return key in catalogue(lang)
 
 
+def section(prefix: str, lang: str) -> dict[str, str]:
+    """Every message under ``prefix`` in ``lang``, keyed by the rest of its key: the words a method takes
+    as an argument (methods never read the catalogue themselves).
+
+    >>> section("format", "en")["money_unit"]
+    '10k CNY'
+    """
+    start = prefix + "."
+    return {k[len(start):]: v for k, v in catalogue(lang).items() if k.startswith(start)}
+
+
 def translator(lang: str):
     """``t(key, **values)`` bound to one language (for templates and notebooks)."""
     def t(key: str, **values: Any) -> str:

@@ -33,6 +33,7 @@ class Artifact:
     optional: bool = False          # written only when the data has what it needs
     description: str = ""
     private: bool = False           # pairs real manager IDs with pseudonyms: lives under <run>/private/
+    people: bool = False            # a CSV people open in a spreadsheet: written UTF-8 with BOM (Excel)
 
     @property
     def step(self) -> str:
@@ -72,7 +73,8 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("data.summary", "summary.json", description="headline counts of the data"),
     Artifact("data.aggregation", "aggregation.csv", description="how monthly or daily rows became quarters"),
     # weights (02_weights)
-    Artifact("weights.proposal", "proposal.csv", _PROPOSAL_COLUMNS, description="the proposed weights"),
+    Artifact("weights.proposal", "proposal.csv", _PROPOSAL_COLUMNS, description="the proposed weights",
+             people=True),
     Artifact("weights.blend", "blend.csv", description="each source's weights and the blend"),
     Artifact("weights.methods", "methods.csv", description="every method side by side"),
     Artifact("weights.methods_ci", "methods_ci.csv", description="bootstrap intervals of every method"),
@@ -86,8 +88,10 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("weights.summary", "summary.json", description="settings and headline figures"),
     Artifact("weights.workbook", "weights.xlsx", description="the proposal as an Excel workbook"),
     # targets (03_targets)
-    Artifact("targets.plans", "plans.csv", _PLAN_COLUMNS, description="each target plan's totals, shares, cost"),
-    Artifact("targets.calibrated_targets", "calibrated_targets.csv", description="targets per manager", private=True),
+    Artifact("targets.plans", "plans.csv", _PLAN_COLUMNS, description="each target plan's totals, shares, cost",
+             people=True),
+    Artifact("targets.calibrated_targets", "calibrated_targets.csv", description="targets per manager", private=True,
+             people=True),
     Artifact("targets.manager_probabilities", "manager_probabilities.csv", ("plan", "probability"),
              description="each manager's chance of reaching each plan's target", private=True),
     Artifact("targets.regions", "regions.csv", description="plans by region"),
@@ -102,7 +106,8 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("targets.backtest_managers", "backtest_managers.csv", description="backtest per manager", private=True),
     # scoring (05_scoring)
     Artifact("scoring.scores", "scores.csv", description="annual scores", private=True),
-    Artifact("scoring.grades", "grades.csv", description="grades, coefficients and bonus", private=True),
+    Artifact("scoring.grades", "grades.csv", description="grades, coefficients and bonus", private=True,
+             people=True),
     Artifact("scoring.quarterly", "quarterly.csv", description="quarterly scores and grades", private=True),
     Artifact("scoring.points", "points.csv", description="points per indicator", private=True),
     Artifact("scoring.stability", "stability.csv", description="grade stability per manager", private=True),
@@ -116,8 +121,10 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("scoring.summary", "summary.json", description="headline figures"),
     # executive summary (90_executive_summary)
     Artifact("summary.page", "summary.json", description="the executive summary's figures"),
-    Artifact("summary.weights", "weights.csv", optional=True, description="the summary's weights table"),
-    Artifact("summary.risks", "risks.csv", ("area", "level", "key", "text"), description="the summary's risks"),
+    Artifact("summary.weights", "weights.csv", optional=True, description="the summary's weights table",
+             people=True),
+    Artifact("summary.risks", "risks.csv", ("area", "level", "key", "text"), description="the summary's risks",
+             people=True),
     # last year's run against this year's data (06_cycle, only when the config names previous_run)
     Artifact("cycle.forecast_check", "forecast_check.json", optional=True,
              description="last year's forecast share, Brier score, bonus forecast against what happened"),
@@ -133,7 +140,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("review.changes", "changes.csv", optional=True, private=True,
              description="who fell from likely to unlikely, or rose"),
     Artifact("review.improvement_plans", "improvement_plans.csv", optional=True, private=True,
-             description="who newly meets the improvement-plan rule"),
+             description="who newly meets the improvement-plan rule", people=True),
     # files for people at the top of the run folder
     Artifact("run.hr_workbook", "hr_workbook.xlsx", description="HR's workbook: weights, scores, bonus, plans, targets"),
 )
@@ -175,7 +182,9 @@ def write(folder: str | Path, name: str, value: Any) -> Path:
         missing = [c for c in a.columns if c not in value.columns]
         if missing:
             raise CalibrateError(f"artifact {name}: columns {', '.join(missing)} are missing")
-        return files.write_csv(value, target) if a.format == "csv" else files.write_parquet(value, target)
+        if a.format == "csv":
+            return files.write_csv(value, target, bom=a.people)
+        return files.write_parquet(value, target)
     if a.format == "json":
         return files.write_json(value, target)
     raise CalibrateError(f"artifact {name}: {a.format} files are written by their own writer")

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from calibrate.messages import has, text
 from calibrate.privacy import pseudonymise_text
 from calibrate.quality import coverage_by_quarter, data_summary, indicator_summary, rater_counts, table_overview
 from calibrate.sources import aggregation_frame
@@ -40,3 +43,37 @@ def _validation_frame(ctx: RunContext):
 
 
 STEP = Step("data_quality", "01_data_quality", "数据质量", "Data quality", data_quality_step)
+
+
+# ---------------------------------------------------------------------------- for the notebook
+#: Columns whose values are codes shown to readers in their words (``data_report.<prefix>_<code>``).
+_CODES = {"kind": "kind", "table": "table", "unit": "unit", "direction": "direction", "rule": "rule",
+          "severity": "severity"}
+
+
+def intro(summary: dict, lang: str) -> str:
+    """The headline sentence: managers, regions, quarters, new hires, validation counts."""
+    return text("data_report.intro", lang, managers=summary["managers"], regions=summary["regions"],
+                quarters=summary["quarters"], first=summary["first_quarter"], last=summary["last_quarter"],
+                new_hires=summary["new_hires_in_panel"], problems=summary["problems"], warnings=summary["warnings"])
+
+
+def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = (), drop: tuple[str, ...] = (),
+                  digits: int = 3):
+    """A data-quality table for the page: headers and codes (source kinds, table names, units, directions,
+    aggregation rules) in the page language from ``data_report.*``, percentages, no index column."""
+    from calibrate import plotting
+
+    shown = frame.drop(columns=[c for c in drop if c in frame.columns]).copy()
+    for column in percent:
+        if column in shown:
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}%")
+    for column, prefix in _CODES.items():
+        if column in shown:
+            shown[column] = [_word(f"{prefix}_{v}", v, lang) for v in shown[column]]
+    shown.columns = [_word(f"col_{c}", c, lang) for c in shown.columns]
+    return plotting.table(shown, digits=digits)
+
+
+def _word(key: str, fallback, lang: str):
+    return text(f"data_report.{key}", lang) if has(f"data_report.{key}", lang) else fallback

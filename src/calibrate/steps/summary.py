@@ -94,7 +94,8 @@ def _weights_section(folder: Path, lang: str, risks: list, floor: float) -> dict
         _ahp_risks(declared.in_folder(folder, "weights.ahp"), proposal, lang, risks)
     if (declared.in_folder(folder, "weights.warnings")).exists():
         warnings = pd.read_csv(declared.in_folder(folder, "weights.warnings"))
-        weak = warnings[warnings["message"].str.contains("not distinguishable|negative", case=False, na=False)]
+        weak = warnings[warnings["code"].isin(["regression.not_significant", "regression.wrong_sign"])] \
+            if "code" in warnings else warnings.iloc[:0]
         if len(weak):
             _risk(risks, lang, "weights", "low", "weak_evidence", count=len(weak))
     return {"rows": rows, "floor": floor, "below_floor": below, "capped": edges, "band_edges": band_edges,
@@ -203,23 +204,14 @@ def summary_step(ctx: RunContext) -> list[Path]:
     summary["indicator_set"] = ctx.dataset.indicator_set.label(cfg.lang)
     written = [declared.write(ctx.path("summary"), "summary.page", summary)]
     if "weights" in summary:
-        written.append(write_people_csv(pd.DataFrame(summary["weights"]["rows"]),
-                                        declared.path(ctx.folder, "summary.weights")))
-    written.append(write_people_csv(pd.DataFrame(summary["risks"], columns=["area", "level", "key", "text"]),
-                                    declared.path(ctx.folder, "summary.risks")))
+        written.append(declared.write(ctx.path("summary"), "summary.weights", pd.DataFrame(summary["weights"]["rows"])))
+    written.append(declared.write(ctx.path("summary"), "summary.risks",
+                                  pd.DataFrame(summary["risks"], columns=["area", "level", "key", "text"])))
     written.append(write_hr_workbook(ctx.folder, declared.path(ctx.folder, "run.hr_workbook"), summary, lang=cfg.lang,
                                      pseudonymise=cfg.pseudonymise,
                                      key=cfg.pseudonym_key() if cfg.pseudonymise else None, scoring=cfg.scoring,
                                      bonus_base=float(cfg.targets.get("bonus_base", 5.0))))
     return written
-
-
-def write_people_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """A CSV meant for people: UTF-8 with BOM, so Excel on Chinese Windows reads it without garbling."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame = artifacts.neutralise_formulas(frame)
-    frame.to_csv(path, index=False, float_format=artifacts.FLOAT_FORMAT, lineterminator="\n", encoding="utf-8-sig")
-    return path
 
 
 # ---------------------------------------------------------------------------------------------- page

@@ -55,7 +55,31 @@ def weights_step(ctx: RunContext) -> list[Path]:
     result = propose_from_config(ctx.dataset, cfg, panel=ctx.panel(), executor=ctx.executor)
     ctx.cache["weights"] = result
     return write_weight_artifacts(result, ctx.path("weights"), lang=cfg.lang, pseudonymise=cfg.pseudonymise,
-                                  key=cfg.pseudonym_key() if cfg.pseudonymise else None)
+                                  key=cfg.pseudonym_key() if cfg.pseudonymise else None,
+                                  history=_earlier_weights(ctx))
+
+
+def with_code_labels(proposal: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The proposal with the words for its data-source and review-period codes (``workbook.source_<code>``,
+    ``workbook.period_<code>``) after the dimension label; a code without words is shown as it is."""
+    out = proposal.copy()
+    where = list(out.columns).index("dimension_label") + 1 if "dimension_label" in out else len(out.columns)
+    words = lambda key, code: msg(key, lang) if key in _catalogue_keys(lang) else code  # noqa: E731
+    out.insert(where, "data_source_label", [words(f"workbook.source_{c}", c) for c in out["data_source"]])
+    out.insert(where + 1, "review_period_label", [words(f"workbook.period_{c}", c) for c in out["review_period"]])
+    return out
+
+
+def _earlier_weights(ctx: RunContext) -> pd.DataFrame:
+    """The proposed weights of the earlier runs of the chain (``previous_run``), oldest first: year, indicator,
+    weight; empty for a run that names no previous run."""
+    from calibrate.steps.cycle import previous_run_folder, weights_chain
+
+    if previous_run_folder(ctx.config) is None:
+        return pd.DataFrame(columns=["year", "indicator", "weight"])
+    chain = weights_chain(ctx.folder, ctx.config)
+    this = (chain["run"] == ctx.config.run_name) & (chain["year"] == ctx.config.year)
+    return chain.loc[~this, ["year", "indicator", "weight"]].reset_index(drop=True)
 
 
 def ahp_frame(result: WeightProposal) -> pd.DataFrame:
@@ -75,12 +99,15 @@ def ahp_frame(result: WeightProposal) -> pd.DataFrame:
 
 
 def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = "zh", pseudonymise: bool = True,
-                           key: bytes | None = None) -> list[Path]:
-    """Write the weights artifacts (see the module docstring) into ``folder``; returns the paths."""
+                           key: bytes | None = None, history: pd.DataFrame | None = None) -> list[Path]:
+    """Write the weights artifacts (see the module docstring) into ``folder``; returns the paths.
+
+    ``history``: the earlier runs' proposed weights (year, indicator, weight), kept in ``summary.json`` as
+    ``weight_history`` so that the report can show an indicator's trend across years."""
     from calibrate.privacy import pseudonymise as pseudo
 
     folder = Path(folder)
-    proposal = result.to_frame(lang)
+    proposal = with_code_labels(result.to_frame(lang), lang)
     labels = proposal.set_index("indicator")["label"]
     methods = result.methods_frame()
     methods.insert(1, "label", methods["indicator"].map(labels))
@@ -110,7 +137,7 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
         declared.write(folder, "weights.diagnostics", diagnostics),
         declared.write(folder, "weights.warnings", warn),
         declared.write(folder, "weights.residuals", residuals.reset_index(drop=True)),
-        declared.write(folder, "weights.summary", _summary(result)),
+        declared.write(folder, "weights.summary", _summary(result, history)),
     ]
     tables = {"proposal": proposal[["indicator", "label", "dimension_label", "weight", "ci_low", "ci_high",
                                     "last_year", "change", "data_source_label", "review_period_label", "binding"]],
@@ -120,9 +147,15 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
     return paths
 
 
-def _summary(result: WeightProposal) -> dict:
+def _summary(result: WeightProposal, history: pd.DataFrame | None = None) -> dict:
     s = result.settings
+    earlier: dict[str, list[list]] = {}
+    if history is not None and len(history):
+        for r in history.itertuples(index=False):
+            year = None if pd.isna(r.year) else int(r.year)
+            earlier.setdefault(str(r.indicator), []).append([year, round(float(r.weight), 10)])
     out = {
+        "weight_floor": s.weight_floor, "weight_history": earlier,
         "indicator_set": result.indicator_set.name,
         "indicators": list(result.indicator_set.ids),
         "shares": dict(s.shares), "evidence_shares": dict(s.evidence_shares), "baseline": s.baseline,
@@ -189,6 +222,29 @@ def intro(summary: dict, lang: str) -> str:
     return out
 
 
+def floor_text(proposal: pd.DataFrame, summary: dict, lang: str) -> str:
+    """Indicators whose proposed weight falls below the weight floor (``weights.weight_floor``), each with its
+    trend across years: the earlier runs' proposals (``weight_history``), last year's weight and the proposal."""
+    from calibrate.messages import format as fmt
+    from calibrate.plotting import escape
+
+    t = lambda key, **v: msg(f"weights_report.{key}", lang, **v)  # noqa: E731
+    floor = float(summary.get("weight_floor", 0.05))
+    history = summary.get("weight_history") or {}
+    below = proposal[proposal["weight"].astype(float) < floor - 1e-9]
+    if not len(below):
+        return t("floor_none", floor=fmt.percent(floor))
+    lines = [t("floor_intro", floor=fmt.percent(floor))]
+    for r in below.itertuples(index=False):
+        steps = [t("trend_year", weight=fmt.percent(w), year=y) if y is not None else fmt.percent(w)
+                 for y, w in history.get(r.indicator, [])]
+        if not history.get(r.indicator) and not pd.isna(r.last_year):
+            steps.append(t("trend_last_year", weight=fmt.percent(r.last_year)))
+        steps.append(t("trend_proposed", weight=fmt.percent(r.weight)))
+        lines.append(t("floor_item", label=escape(r.label), trend=" → ".join(steps)))
+    return "\n".join(lines)
+
+
 def fit_table(fit: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The regressions' fit (model, outcome, n, managers, R², its kind, controls) with words for codes."""
     t = lambda key: msg(f"weights_report.{key}", lang)  # noqa: E731
@@ -211,18 +267,56 @@ def ahp_table(ahp: pd.DataFrame, labels: pd.Series, lang: str) -> pd.DataFrame:
     return out
 
 
-def warnings_text(warnings: pd.DataFrame, lang: str) -> str:
-    """The method layer's warnings (written in English): listed on an English page; on a Chinese page
-    counted by the part of the analysis they come from, with where to read them."""
+def warnings_text(warnings: pd.DataFrame, lang: str, proposal: pd.DataFrame | None = None) -> str:
+    """The method layer's warnings in the page language: each rendered from its ``code`` and ``params``
+    through ``method_warnings.<code>``, indicator and dimension ids replaced by their labels (from
+    ``proposal``), models and outcomes by their words; a warning without a known code is counted by
+    the part of the analysis it comes from, never shown in another language."""
+    import json
+
+    from calibrate.plotting import escape
+
     if not len(warnings):
         return msg("weights_report.no_warnings", lang)
-    if lang == "en":
-        return "\n".join(f"- {m}" for m in warnings["message"])
-    counts = warnings.groupby("source", sort=False).size()
-    parts = msg("weights_report.list_sep", lang).join(
-        msg("weights_report.warning_count", lang, source=msg(f"weights_report.source_{s}", lang)
-            if f"weights_report.source_{s}" in _catalogue_keys(lang) else s, count=n) for s, n in counts.items())
-    return msg("weights_report.warnings_elsewhere", lang, parts=parts)
+    keys = _catalogue_keys(lang)
+    names: dict[str, str] = {}
+    if proposal is not None:
+        names.update(zip(proposal["dimension"].astype(str), proposal["dimension_label"].astype(str)))
+        names.update(zip(proposal["indicator"].astype(str), proposal["label"].astype(str)))
+    words = lambda key, code: msg(key, lang) if key in keys else code  # noqa: E731
+    lines, unknown = [], []
+    for row in warnings.itertuples(index=False):
+        code = getattr(row, "code", None)
+        key = f"method_warnings.{code}"
+        if not isinstance(code, str) or key not in keys:
+            unknown.append(row.source)
+            continue
+        params = json.loads(row.params) if isinstance(getattr(row, "params", None), str) else {}
+        shown = dict(params)
+        if "indicator" in params:
+            shown["indicator"] = names.get(params["indicator"], params["indicator"])
+        if "indicators" in params:
+            shown["indicators"] = msg("weights_report.list_sep", lang).join(names.get(i, i) for i in params["indicators"])
+        for name in ("model", "outcome"):
+            if name in params:
+                shown[name] = words(f"workbook.code_{params[name]}", params[name])
+        if "better" in params:
+            shown["better"] = words(f"method_warnings.better_{params['better']}", params["better"])
+        if "group" in params:
+            shown["group"] = msg("method_warnings.goal", lang) if params["group"] == "goal" else \
+                names.get(params["group"], params["group"])
+        for name in ("row", "col"):
+            if name in params:
+                shown[name] = names.get(params[name], params[name])
+        shown = {k: escape(v) if isinstance(v, str) else v for k, v in shown.items()}   # words from data: inert
+        lines.append("- " + msg(key, lang, **shown))
+    if unknown:
+        counts = pd.Series(unknown).value_counts(sort=False)
+        parts = msg("weights_report.list_sep", lang).join(
+            msg("weights_report.warning_count", lang, source=words(f"weights_report.source_{s}", s), count=n)
+            for s, n in counts.items())
+        lines.append(msg("weights_report.warnings_elsewhere", lang, parts=parts))
+    return "\n".join(lines)
 
 
 def _catalogue_keys(lang: str) -> set[str]:

@@ -1,4 +1,5 @@
-"""``weights.xlsx`` for HR: one formatted sheet per table, Chinese or English headers.
+"""``weights.xlsx`` for HR: one formatted sheet per table, headers in the page language (``workbook.*`` of
+the message catalogue).
 
 Weights are shown as percentages, coefficients with four decimals, headers in
 bold on a tinted row, the header frozen, and columns wide enough for their
@@ -18,90 +19,12 @@ import numpy as np
 import pandas as pd
 
 from calibrate.artifacts import neutralise_text
+from calibrate.messages import has, text
 
-__all__ = ["CREATED", "HEADERS", "SHEETS", "CODES", "header", "localise", "localise_codes",
-           "write_weights_workbook"]
+__all__ = ["CREATED", "SHEETS", "header", "localise", "localise_codes", "write_weights_workbook"]
 
 #: Fixed creation timestamp written into the workbook's properties (reproducible bytes).
 CREATED = datetime(2000, 1, 1, 0, 0, 0)
-
-#: Column -> (Chinese, English) header.
-HEADERS: dict[str, tuple[str, str]] = {
-    "indicator": ("指标代码", "Indicator id"),
-    "label": ("指标", "Indicator"),
-    "dimension": ("维度代码", "Dimension id"),
-    "dimension_label": ("维度", "Dimension"),
-    "weight": ("建议权重", "Proposed weight"),
-    "ci_low": ("区间下限", "Interval low"),
-    "ci_high": ("区间上限", "Interval high"),
-    "last_year": ("去年权重", "Last year"),
-    "change": ("变化", "Change"),
-    "data_source": ("数据来源代码", "Data source id"),
-    "data_source_label": ("数据来源", "Data source"),
-    "review_period": ("考核周期代码", "Review period id"),
-    "review_period_label": ("考核周期", "Review period"),
-    "binding": ("起作用的约束", "Binding rules"),
-    "target": ("融合目标", "Blended target"),
-    "from_evidence": ("来自实证", "From evidence"),
-    "from_ahp": ("来自专家", "From experts"),
-    "from_baseline": ("来自基准", "From baseline"),
-    "adjustment": ("约束调整", "Adjustment"),
-    "equal": ("等权", "Equal"),
-    "entropy": ("熵权", "Entropy"),
-    "critic": ("CRITIC", "CRITIC"),
-    "ahp": ("专家 AHP", "Experts (AHP)"),
-    "lmg_revenue": ("收入增长重要性", "Importance: revenue growth"),
-    "lmg_retention": ("客户留存重要性", "Importance: retention"),
-    "evidence": ("实证权重", "Evidence"),
-    "proposal": ("建议权重", "Proposal"),
-    "model": ("模型", "Model"),
-    "outcome": ("结果变量", "Outcome"),
-    "coef": ("系数", "Coefficient"),
-    "se": ("标准误", "Std. error"),
-    "p_value": ("p 值", "p-value"),
-    "std_coef": ("每标准差效应", "Effect per SD"),
-    "aligned": ("方向一致效应", "Direction-aligned effect"),
-    "elasticity": ("弹性", "Elasticity"),
-    "elasticity_low": ("弹性下限", "Elasticity low"),
-    "elasticity_high": ("弹性上限", "Elasticity high"),
-    "boot_low": ("自助法下限", "Bootstrap low"),
-    "boot_high": ("自助法上限", "Bootstrap high"),
-    "vif": ("方差膨胀因子", "VIF"),
-    "growth_ols": ("收入增长 OLS", "Growth OLS"),
-    "growth_mixed": ("收入增长混合模型", "Growth mixed model"),
-    "retention_glm": ("留存 GLM", "Retention GLM"),
-    "expert": ("专家", "Expert"),
-    "consistency_ratio": ("一致性比率 CR", "Consistency ratio"),
-    "consistent": ("一致", "Consistent"),
-    "worst_pair": ("最不一致的判断", "Least consistent judgment"),
-    "worst_value": ("专家给值", "Given value"),
-    "consistent_value": ("一致时应为", "Consistent value"),
-    "suggested_value": ("建议改为", "Suggested value"),
-    "n": ("样本量", "n"),
-    "managers": ("客户经理数", "Managers"),
-    "r_squared": ("R²", "R²"),
-    "r_squared_kind": ("R² 类型", "R² kind"),
-    "controls": ("控制变量", "Controls"),
-    "level": ("区间水平", "Interval level"),
-    "source": ("来源", "Source"),
-    "message": ("说明", "Message"),
-    "method": ("方法", "Method"),
-    "boot_mean": ("自助法均值", "Bootstrap mean"),
-    "boot_sd": ("自助法标准差", "Bootstrap SD"),
-    "resamples": ("重抽样次数", "Resamples"),
-}
-
-#: Sheet key -> (Chinese, English) sheet name.
-SHEETS: dict[str, tuple[str, str]] = {
-    "proposal": ("建议权重", "Proposal"),
-    "blend": ("融合与约束", "Blend"),
-    "methods": ("方法对比", "Methods"),
-    "regressions": ("回归结果", "Regressions"),
-    "fit": ("模型拟合", "Model fit"),
-    "ahp": ("专家一致性", "AHP consistency"),
-    "diagnostics": ("共线性诊断", "Diagnostics"),
-    "warnings": ("提示", "Warnings"),
-}
 
 _PERCENT = {"weight", "ci_low", "ci_high", "last_year", "change", "target", "from_evidence", "from_ahp",
             "from_baseline", "adjustment", "equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention",
@@ -113,42 +36,35 @@ _TWO = {"vif", "growth_ols", "growth_mixed", "retention_glm", "worst_value", "co
         "suggested_value"}
 
 
-#: Codes shown to readers in their language: binding rules, models, outcomes, warning sources.
-CODES: dict[str, tuple[str, str]] = {
-    "cap": ("变动上限", "change cap"), "min": ("指标下限", "indicator minimum"),
-    "max": ("指标上限", "indicator maximum"), "band_low": ("维度下限", "dimension band low"),
-    "band_high": ("维度上限", "dimension band high"),
-    "growth_ols": ("收入增长 OLS", "growth OLS"), "growth_mixed": ("收入增长混合模型", "growth mixed model"),
-    "retention_glm": ("留存 GLM", "retention GLM"),
-    "revenue_growth": ("下季度收入增长", "next-quarter revenue growth"),
-    "retention": ("下季度客户留存", "next-quarter retention"),
-    "regression": ("回归", "regression"), "evidence": ("实证", "evidence"), "ahp": ("专家 AHP", "AHP"),
-    "last_year": ("去年权重", "last year"), "bootstrap": ("自助法", "bootstrap"),
-}
+#: Sheets in their order; each name is ``workbook.sheet_<key>`` of the message catalogue.
+SHEETS = ("proposal", "blend", "methods", "regressions", "fit", "ahp", "diagnostics", "warnings")
 _CODE_COLUMNS = ("binding", "model", "outcome", "source")
 
 
 def localise_codes(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Replace codes (binding rules such as ``cap+band_high``, model and outcome ids) by readable words."""
+    """Replace codes (binding rules such as ``cap+band_high``, model and outcome ids) by readable words
+    (``workbook.code_<code>``; a code without words stays as it is)."""
     out = frame.copy()
-    i = 0 if lang == "zh" else 1
+    sep = text("workbook.code_sep", lang)
     for col in _CODE_COLUMNS:
         if col in out.columns:
-            out[col] = [("、" if lang == "zh" else ", ").join(CODES.get(part, (part, part))[i]
-                                                              for part in str(v).split("+"))
+            out[col] = [sep.join(_words(f"workbook.code_{part}", part, lang) for part in str(v).split("+"))
                         if isinstance(v, str) and v else v for v in out[col]]
     return out
 
 
 def header(column: str, lang: str) -> str:
-    """The reader-facing header of a column (the column name itself when unknown)."""
-    pair = HEADERS.get(column)
-    return column if pair is None else pair[0 if lang == "zh" else 1]
+    """The reader-facing header of a column (``workbook.col_<column>``; the column name itself when unknown)."""
+    return _words(f"workbook.col_{column}", column, lang)
 
 
 def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The same table with reader-facing headers."""
     return frame.rename(columns={c: header(c, lang) for c in frame.columns})
+
+
+def _words(key: str, fallback: str, lang: str) -> str:
+    return text(key, lang) if has(key, lang) else fallback
 
 
 def _width(value) -> int:
@@ -162,9 +78,8 @@ def write_weights_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    zh = lang == "zh"
     wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    wb.set_properties({"title": "指标权重建议" if zh else "Indicator weight proposal",
+    wb.set_properties({"title": text("workbook.title", lang),
                        "author": "calibrate", "created": CREATED})
     head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
     fmts = {
@@ -175,7 +90,7 @@ def write_weights_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
         "text": wb.add_format({}),
     }
     for key, frame in tables.items():
-        name = SHEETS.get(key, (key, key))[0 if zh else 1][:31]
+        name = _words(f"workbook.sheet_{key}", key, lang)[:31]
         ws = wb.add_worksheet(name)
         frame = localise_codes(frame, lang)
         columns = list(frame.columns)

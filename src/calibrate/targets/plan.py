@@ -48,21 +48,6 @@ from calibrate.targets.payout import PayoutCurve
 from calibrate.targets.simulation import AttainmentResult, attainment
 
 PLANS = ("current", "equal_difficulty", "uniform_growth", "allocated")
-PLAN_LABELS = {
-    "current": ("去年实际 + 公司增长", "Last year + company growth"),
-    "equal_difficulty": ("等难度目标", "Equal difficulty"),
-    "uniform_growth": ("统一增长率", "One growth rate for all"),
-    "allocated": ("公司目标等概率分解", "Company goal allocated at equal difficulty"),
-    "data_targets": ("实际下达目标（回测年）", "Targets actually set (backtest year)"),
-}
-# the same plans as the executive summary names them (a sentence a reader needs no report to understand)
-PLAN_TITLES = {
-    "current": ("现行方案（去年实际 + 公司增长）", "Current plan (last year + company growth)"),
-    "equal_difficulty": ("等难度目标", "Equal-difficulty targets"),
-    "uniform_growth": ("统一增长率", "One growth rate for all"),
-    "allocated": ("公司目标按等难度分解", "Company goal allocated at equal difficulty"),
-    "data_targets": ("本年实际目标（回测）", "This year's actual targets (backtest)"),
-}
 _QUANTILES = (0.1, 0.5, 0.9)
 _BONUS_LEVELS = np.round(np.linspace(0.005, 0.995, 199), 3)
 
@@ -78,12 +63,6 @@ DEFAULT_TARGETS = {
     "healthy_band": [0.60, 0.75],    # expected share hitting target that the recommendation aims for
     "bonus_budget": None,            # total bonus budget (revenue unit); None: bonus_base x headcount
 }
-
-
-def plan_label(plan: str, lang: str = "en") -> str:
-    """Human label of a plan key in the report language ('zh' or 'en')."""
-    zh, en = PLAN_LABELS.get(plan, (plan, plan))
-    return zh if lang == "zh" else en
 
 
 # ---------------------------------------------------------------------------- settings

@@ -35,6 +35,7 @@ import pandas as pd
 from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import IndicatorSet
 from calibrate.keys import Key, Section
+from calibrate.notes import MethodWarning, code_of, params_of
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.ahp import AHPPanelResult, ahp_panel
 from calibrate.weights.ahp_hierarchy import (
@@ -43,6 +44,7 @@ from calibrate.weights.ahp_hierarchy import (
     indicator_hierarchy,
     is_hierarchical,
 )
+from calibrate.weights.ahp_input import _fmt_scale
 from calibrate.weights.baselines import BaselineWeights, critic_weights, entropy_weights, equal_weights
 from calibrate.weights.blend import BlendResult, blend, weight_constraints
 from calibrate.weights.regression import (
@@ -65,9 +67,6 @@ METHOD_COLUMNS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_reten
                   "last_year")
 _SHARE_KEYS = ("evidence", "ahp", "baseline")
 _METHOD_NAMES = ("regression", "ahp", "entropy", "critic", "equal")
-_SOURCE_LABELS = {"performance": ("业绩系统", "performance system"), "survey": ("客户调研", "customer survey"),
-                  "reviews": ("360 评估", "360 review")}
-_PERIOD_LABELS = {"quarter": ("季度", "quarterly"), "half_year": ("半年", "half-yearly"), "year": ("年度", "yearly")}
 
 
 class _Default:
@@ -233,16 +232,19 @@ def manager_profile(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
 def last_year_series(table: pd.DataFrame | None, indicator_set: IndicatorSet) -> tuple[pd.Series | None, list[str]]:
     """Last year's weights as a Series over this year's indicators (new ones at 0), with notes."""
     if table is None:
-        return None, ["no last-year weights were given, so there is no change cap and no comparison"]
+        return None, [MethodWarning("last_year.none", "no last-year weights were given, so there is no change cap "
+                                    "and no comparison")]
     s = pd.Series(table["weight"].to_numpy(dtype=float), index=table["indicator"].astype(str))
     notes = []
     dropped = [i for i in s.index if i not in indicator_set.ids]
     if dropped:
-        notes.append(f"last year's indicator(s) {', '.join(dropped)} are not in this year's set "
-                     f"(their weight {s[dropped].sum():.2f} goes to the others)")
+        notes.append(MethodWarning("last_year.dropped", f"last year's indicator(s) {', '.join(dropped)} are not in "
+                                   f"this year's set (their weight {s[dropped].sum():.2f} goes to the others)",
+                                   indicators=dropped, weight=float(s[dropped].sum())))
     new = [i for i in indicator_set.ids if i not in s.index]
     if new:
-        notes.append(f"indicator(s) {', '.join(new)} are new this year (last year 0)")
+        notes.append(MethodWarning("last_year.new", f"indicator(s) {', '.join(new)} are new this year (last year 0)",
+                                   indicators=new))
     return s.reindex(list(indicator_set.ids)).fillna(0.0).rename("last_year"), notes
 
 
@@ -268,9 +270,13 @@ class WeightProposal:
     """Parallel to ``warnings``: regression, evidence, ahp, last_year or bootstrap."""
 
     def warnings_frame(self) -> pd.DataFrame:
-        """Every warning with the part of the analysis it comes from (columns ``source``, ``message``)."""
+        """Every warning with the part of the analysis it comes from: ``source``, ``message`` (English),
+        ``code`` and ``params`` (JSON) for the page language's words (``method_warnings.<code>``)."""
         sources = list(self.warning_sources) + ["other"] * (len(self.warnings) - len(self.warning_sources))
-        return pd.DataFrame({"source": sources, "message": list(self.warnings)}, columns=["source", "message"])
+        return pd.DataFrame({"source": sources, "message": [str(w) for w in self.warnings],
+                             "code": [code_of(w) for w in self.warnings],
+                             "params": [params_of(w) for w in self.warnings]},
+                            columns=["source", "message", "code", "params"])
 
     @property
     def weights(self) -> pd.Series:
@@ -321,7 +327,8 @@ class WeightProposal:
 
     def to_frame(self, lang: str = "en") -> pd.DataFrame:
         """The proposal table: indicator, label, dimension, weight, ci_low, ci_high, last_year, change,
-        data_source, review_period, binding (plus localised dimension, source and period labels)."""
+        data_source, review_period, binding (codes), and the indicator and dimension labels of the indicator
+        set in ``lang``; the words for the source and period codes are the application's (the catalogue)."""
         iset = self.indicator_set
         ids = list(iset.ids)
         lo = hi = pd.Series(np.nan, index=ids)
@@ -329,7 +336,6 @@ class WeightProposal:
             ci = self.bootstrap.interval("proposal").reindex(ids)
             lo, hi = ci["ci_low"], ci["ci_high"]
         b = self.blend
-        zh = lang == "zh"
         return pd.DataFrame({
             "indicator": ids,
             "label": [iset[i].label(lang) for i in ids],
@@ -343,10 +349,6 @@ class WeightProposal:
             "review_period": [iset[i].review_period for i in ids],
             "binding": b.binding.reindex(ids).to_numpy(),
             "dimension_label": [iset.dimension(iset[i].dimension).label(lang) for i in ids],
-            "data_source_label": [_SOURCE_LABELS.get(iset[i].source, (iset[i].source,) * 2)[0 if zh else 1]
-                                  for i in ids],
-            "review_period_label": [_PERIOD_LABELS.get(iset[i].review_period, (iset[i].review_period,) * 2)
-                                    [0 if zh else 1] for i in ids],
         })
 
     def summary_text(self) -> str:
@@ -455,7 +457,7 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
             if settings.shares.get("ahp", 0) > 0:
                 raise CalibrateError("weights.shares.ahp is above 0 but there are no AHP judgments: add "
                                      "'ahp_judgments' under 'data' in the config, or set weights.shares.ahp to 0")
-            note("ahp", ["no AHP judgments were given; the AHP method is skipped"])
+            note("ahp", [MethodWarning("ahp.none", "no AHP judgments were given; the AHP method is skipped")])
         else:
             panel_result, matrices = _ahp(ds.ahp_judgments, iset, note)
 
@@ -475,13 +477,24 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
                                  shares={k: settings.shares.get(k, 0.0) for k in _SHARE_KEYS},
                                  baseline=settings.baseline, constraints=constraints, executor=executor)
         if boot.failed:
-            note("bootstrap", [f"{boot.failed} of {boot.resamples} bootstrap resamples could not be computed (too "
-                               f"few distinct managers) and are left out of the intervals"])
+            note("bootstrap", [MethodWarning("bootstrap.failed", f"{boot.failed} of {boot.resamples} bootstrap "
+                                             "resamples could not be computed (too few distinct managers) and are "
+                                             "left out of the intervals", failed=boot.failed,
+                                             resamples=boot.resamples)])
     elif settings.bootstrap:
-        note("bootstrap", ["bootstrap intervals need the regression method; none were computed"])
+        note("bootstrap", [MethodWarning("bootstrap.needs_regression",
+                                         "bootstrap intervals need the regression method; none were computed")])
     return WeightProposal(indicator_set=iset, settings=settings, blend=result, evidence=evidence,
                           regressions=suite, ahp=panel_result, baselines=baselines, bootstrap=boot,
                           profile=profile, warnings=tuple(notes), seed=seed, warning_sources=tuple(kinds))
+
+
+def _judgment(worst) -> dict[str, Any]:
+    """A judgment to revisit as warning params: the pair, the value given, the value the others imply."""
+    if worst is None:
+        return {"row": "", "col": "", "given": "", "implied": float("nan"), "suggested": ""}
+    return {"row": str(worst.row), "col": str(worst.col), "given": _fmt_scale(worst.value),
+            "implied": float(worst.consistent_value), "suggested": _fmt_scale(worst.suggested_value)}
 
 
 def _ahp(judgments: pd.DataFrame, iset: IndicatorSet, note) -> tuple[AHPPanelResult | HierarchicalAHPResult,
@@ -497,22 +510,28 @@ def _ahp(judgments: pd.DataFrame, iset: IndicatorSet, note) -> tuple[AHPPanelRes
         result = ahp_panel(judgments, items=ids)
         for name, r in result.experts.items():
             if not r.consistent:
-                note("ahp", [f"AHP expert {name}: consistency ratio {r.consistency_ratio:.3f} is above "
-                             f"{r.threshold:g}; revisit {r.worst_judgment}"])
+                note("ahp", [MethodWarning("ahp.inconsistent", f"AHP expert {name}: consistency ratio "
+                                           f"{r.consistency_ratio:.3f} is above {r.threshold:g}; revisit "
+                                           f"{r.worst_judgment}", expert=str(name), cr=float(r.consistency_ratio),
+                                           threshold=float(r.threshold), **_judgment(r.worst_judgment))])
         for name, r in result.experts.items():
             if not r.complete:
-                note("ahp", [f"AHP expert {name} left {len(r.implied)} pair(s) out; they are implied by the "
-                             f"other judgments"])
+                note("ahp", [MethodWarning("ahp.implied", f"AHP expert {name} left {len(r.implied)} pair(s) out; "
+                                           "they are implied by the other judgments", expert=str(name),
+                                           count=len(r.implied))])
         return result, {name: r.matrix for name, r in result.experts.items()}
     result = ahp_hierarchy(judgments, hierarchy)
     for name, e in result.experts.items():
         if not e.consistent:
-            note("ahp", [f"AHP expert {name}: consistency ratio {e.consistency_ratio:.3f} in {e.worst_matrix} is "
-                         f"above {result.aij.threshold:g}; revisit {e.worst_judgment}"])
+            note("ahp", [MethodWarning("ahp.inconsistent_group", f"AHP expert {name}: consistency ratio "
+                                       f"{e.consistency_ratio:.3f} in {e.worst_matrix} is above "
+                                       f"{result.aij.threshold:g}; revisit {e.worst_judgment}", expert=str(name),
+                                       cr=float(e.consistency_ratio), group=str(e.worst_matrix),
+                                       threshold=float(result.aij.threshold), **_judgment(e.worst_judgment))])
     full = {name: e.global_priorities.reindex(ids).to_numpy() for name, e in result.experts.items()
             if e.global_priorities is not None}
     if not full:
-        note("ahp", ["no AHP expert judged every group of the hierarchy, so the bootstrap keeps the AHP weights "
-                     "fixed"])
+        note("ahp", [MethodWarning("ahp.no_complete_expert", "no AHP expert judged every group of the hierarchy, "
+                                   "so the bootstrap keeps the AHP weights fixed")])
         full = {"aggregate": result.aij.priorities.reindex(ids).to_numpy()}
     return result, {name: pd.DataFrame(g[:, None] / g[None, :], index=ids, columns=ids) for name, g in full.items()}

@@ -65,6 +65,7 @@ from scipy import stats
 
 from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
+from calibrate.notes import MethodWarning
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.importance import lmg_from_corr
 from calibrate.weights.outcome_models import binomial_fit, ols_fit
@@ -433,12 +434,20 @@ def _sign_warnings(model: str, design: Design, table: pd.DataFrame) -> list[str]
     for ind, row in table.iterrows():
         better = "lower" if design.direction[design.indicators.index(ind)] < 0 else "higher"
         if row["aligned"] <= 0:
-            out.append(f"{ind}: in the {model} model a {better} {ind} goes with LOWER {what} "
-                       f"(a negative effect in the rewarded direction; coefficient {row['coef']:.3g}, "
-                       f"p = {row['p_value']:.2f}); it gets no evidence weight")
+            out.append(MethodWarning(
+                "regression.wrong_sign",
+                f"{ind}: in the {model} model a {better} {ind} goes with LOWER {what} "
+                f"(a negative effect in the rewarded direction; coefficient {row['coef']:.3g}, "
+                f"p = {row['p_value']:.2f}); it gets no evidence weight",
+                indicator=str(ind), model=model, better=better, outcome=design.outcome,
+                coef=float(row["coef"]), p=float(row["p_value"])))
         elif row["p_value"] > SIGNIFICANCE:
-            out.append(f"{ind}: in the {model} model its effect on {what} is not distinguishable from zero at "
-                       f"{SIGNIFICANCE:.0%} (p = {row['p_value']:.2f})")
+            out.append(MethodWarning(
+                "regression.not_significant",
+                f"{ind}: in the {model} model its effect on {what} is not distinguishable from zero at "
+                f"{SIGNIFICANCE:.0%} (p = {row['p_value']:.2f})",
+                indicator=str(ind), model=model, outcome=design.outcome, level=SIGNIFICANCE,
+                p=float(row["p_value"])))
     return out
 
 
@@ -478,10 +487,14 @@ def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult
     var_manager, var_resid = fit.var_group, fit.scale
     r2_marginal = _marginal_r2(exog @ fit.params, var_manager, var_resid)
     if not fit.converged:
-        notes.append("growth_mixed: the mixed model did not converge; read its coefficients with care")
+        notes.append(MethodWarning("regression.not_converged",
+                                   "growth_mixed: the mixed model did not converge; read its coefficients with care",
+                                   model="growth_mixed"))
     elif var_manager <= 1e-6 * var_resid:
-        notes.append("growth_mixed: managers' own growth levels do not differ beyond noise (manager variance "
-                     "about 0), so the mixed model equals the pooled one")
+        notes.append(MethodWarning("regression.no_manager_variance",
+                                   "growth_mixed: managers' own growth levels do not differ beyond noise (manager "
+                                   "variance about 0), so the mixed model equals the pooled one",
+                                   model="growth_mixed"))
     return RegressionResult(
         model="growth_mixed", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
         n_managers=design.n_managers, r_squared=r2_marginal, r_squared_kind="marginal R²", vif=_vif(design),
@@ -723,9 +736,12 @@ def outcome_regressions(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
         for ind in growth.indicators:
             a, b = ols.coefficients.loc[ind], mix.coefficients.loc[ind]
             if a["aligned"] > 0 and a["p_value"] <= SIGNIFICANCE and b["p_value"] > SIGNIFICANCE:
-                notes.append(f"{ind}: predicts growth in the pooled model (p = {a['p_value']:.3f}) but not once each "
-                             f"manager's own growth level is modelled (mixed model p = {b['p_value']:.2f}); its "
-                             f"apparent effect may reflect who the manager is rather than what the indicator measures")
+                notes.append(MethodWarning(
+                    "regression.pooled_only",
+                    f"{ind}: predicts growth in the pooled model (p = {a['p_value']:.3f}) but not once each "
+                    f"manager's own growth level is modelled (mixed model p = {b['p_value']:.2f}); its "
+                    f"apparent effect may reflect who the manager is rather than what the indicator measures",
+                    indicator=str(ind), p_pooled=float(a["p_value"]), p_mixed=float(b["p_value"])))
     return RegressionSuite(growth=growth, retention=retention, growth_ols=ols, retention_glm=glm,
                            growth_mixed=mix, warnings=tuple(notes))
 
@@ -868,7 +884,8 @@ def evidence_importance(suite: RegressionSuite,
     notes = []
     for name, v in (("revenue_growth", rev), ("retention", ret)):
         if not np.all(np.isfinite(v)) and shares[name] > 0:
-            notes.append(f"no indicator predicts better {_OUTCOME_TEXT[name]}; that outcome gives no evidence weight")
+            notes.append(MethodWarning("evidence.no_predictor", f"no indicator predicts better {_OUTCOME_TEXT[name]}; "
+                                       "that outcome gives no evidence weight", outcome=name))
     evidence = _combine({"revenue_growth": rev, "retention": ret}, shares)
     if not np.all(np.isfinite(evidence)):
         raise CalibrateError("no indicator predicts better revenue growth or retention in the right direction, so "
