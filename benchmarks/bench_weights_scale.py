@@ -47,10 +47,10 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
     from bench_scale import PeakMemory
 
     from calibrate.config import load_config
-    from calibrate.dataset import load_dataset
+    from calibrate.loading import load_dataset
     from calibrate.panel import indicator_panel
+    from calibrate.steps.weights import write_weight_artifacts
     from calibrate.weights.proposal import propose_from_config
-    from calibrate.weights.step import write_weight_artifacts
 
     out: dict = {"stages": {}}
     meter = PeakMemory()
@@ -69,7 +69,8 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
         def step():
             result = propose_from_config(dataset, config, panel=panel)
             write_weight_artifacts(result, Path(tmp) / "weights", lang=config.lang,
-                                   pseudonymise=config.pseudonymise, salt=config.salt)
+                                   pseudonymise=config.pseudonymise,
+                                   key=config.pseudonym_key() if config.pseudonymise else None)
             return result
 
         c0 = time.process_time()
