@@ -47,10 +47,10 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
     from bench_scale import PeakMemory
 
     from calibrate.config import load_config
-    from calibrate.dataset import load_dataset
+    from calibrate.loading import load_dataset
     from calibrate.panel import indicator_panel
+    from calibrate.steps.weights import write_weight_artifacts
     from calibrate.weights.proposal import propose_from_config
-    from calibrate.weights.step import write_weight_artifacts
 
     out: dict = {"stages": {}}
     meter = PeakMemory()
@@ -69,7 +69,8 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
         def step():
             result = propose_from_config(dataset, config, panel=panel)
             write_weight_artifacts(result, Path(tmp) / "weights", lang=config.lang,
-                                   pseudonymise=config.pseudonymise, salt=config.salt)
+                                   pseudonymise=config.pseudonymise,
+                                   key=config.pseudonym_key() if config.pseudonymise else None)
             return result
 
         c0 = time.process_time()
@@ -186,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         step = res["step"]
         ok = step["seconds"] <= 100 and step["peak_gb"] <= 4.0 if n == 100_000 else None
         print(f"  weights step: {step['seconds']:.1f} s (CPU {step['cpu_seconds']:.1f} s), peak {step['peak_gb']:.2f} GB "
-              f"(+{step['increase_gb']:.2f} GB over the loaded data)"
+              f"(the loaded data and panel held {step['peak_gb'] - step['increase_gb']:.2f} GB before the step; "
+              f"the step's own increase +{step['increase_gb']:.2f} GB)"
               + ("" if ok is None else f"; goal <= 100 s and <= 4 GB: {'met' if ok else 'MISSED'}"), flush=True)
         results[n] = res
     if args.json:

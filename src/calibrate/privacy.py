@@ -28,6 +28,7 @@ import secrets
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from calibrate.errors import ConfigError
@@ -51,7 +52,10 @@ def pseudonymise(frame: pd.DataFrame, key: bytes, column: str = "manager_id",
     """Replace manager IDs by pseudonyms and drop directly identifying columns (names)."""
     out = frame.drop(columns=[c for c in drop if c in frame.columns])
     if column in out.columns:
-        out[column] = out[column].map(lambda x: pseudonym(str(x), key))
+        # one HMAC per distinct ID (a manager has many rows), the same values as row by row
+        codes, distinct = pd.factorize(out[column], use_na_sentinel=False)
+        names = np.array([pseudonym(str(x), key) for x in distinct], dtype=object)
+        out[column] = pd.Series(names[codes], index=out.index) if len(codes) else out[column].map(str)
     elif out.index.name == column or column in (out.index.names or []):
         out = out.rename(index=lambda x: pseudonym(str(x), key), level=column)
     return out

@@ -44,22 +44,29 @@ class InvalidRegressionData(CalibrateError):
 # --------------------------------------------------------------------------- fitting cores
 
 
-def ols_fit(y: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None):
-    """statsmodels OLS of ``y`` on ``exog``; clustered by ``groups`` when given."""
+def ols_fit(y: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None, *, hasconst: bool | None = None):
+    """statsmodels OLS of ``y`` on ``exog``; clustered by ``groups`` when given.
+
+    ``hasconst=True`` tells statsmodels that the columns span a constant (e.g.
+    a full set of dummies), which it would otherwise find out from the rank of
+    the design with and without a column of ones (two SVDs of the whole design).
+    """
     import statsmodels.api as sm
 
-    model = sm.OLS(y, exog)
+    model = sm.OLS(y, exog, hasconst=hasconst)
     if groups is None:
         return model.fit()
     return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
 
 
-def binomial_fit(successes: np.ndarray, trials: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None):
-    """statsmodels binomial GLM (logit link) of ``successes`` out of ``trials``; clustered by ``groups``."""
+def binomial_fit(successes: np.ndarray, trials: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None,
+                 *, hasconst: bool | None = None):
+    """statsmodels binomial GLM (logit link) of ``successes`` out of ``trials``; clustered by ``groups``
+    (``hasconst``: as for :func:`ols_fit`)."""
     import statsmodels.api as sm
 
     endog = np.column_stack([successes, trials - successes])
-    model = sm.GLM(endog, exog, family=sm.families.Binomial())
+    model = sm.GLM(endog, exog, family=sm.families.Binomial(), hasconst=hasconst)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")     # statsmodels' perfect-separation / domain chatter
         if groups is None:

@@ -151,39 +151,54 @@ class Design:
         Sums of these over a resample of managers give that resample's
         regression without touching the rows again (see :mod:`.uncertainty`).
         """
-        return per_manager_cross_products(np.column_stack([self.x, self.d, self.y]), self.weights, self.groups,
+        return per_manager_cross_products((self.x, self.d, self.y), self.weights, self.groups,
                                           len(self.managers), packed=packed)
 
 
-def per_manager_cross_products(z: np.ndarray, weights: np.ndarray, groups: np.ndarray, managers: int, *,
-                               packed: bool = False) -> np.ndarray:
+def per_manager_cross_products(z: np.ndarray | Sequence[np.ndarray], weights: np.ndarray, groups: np.ndarray,
+                               managers: int, *, packed: bool = False) -> np.ndarray:
     """``sum over manager i's rows of w * z z'``; managers without rows get zeros.
 
-    Shape (managers, k, k), or with ``packed=True`` (managers, k (k + 1) / 2):
-    the upper triangle in ``np.triu_indices(k)`` order (half the memory; see
-    :func:`unpack_symmetric`). Rows are summed in their order within each
-    manager, a fixed number of rows at a time, so the result does not depend
-    on anything but the data.
+    ``z`` is rows x k, or a sequence of arrays (rows x k_j, or 1-D for one
+    column) that are its columns side by side (so that a caller need not
+    copy them into one matrix first). Shape (managers, k, k), or with
+    ``packed=True`` (managers, k (k + 1) / 2): the upper triangle in
+    ``np.triu_indices(k)`` order (half the memory; see :func:`unpack_symmetric`).
+    Rows are summed in their order within each manager, whole managers a
+    piece at a time (two preallocated piece buffers, no other temporaries),
+    so the result does not depend on anything but the data.
     """
-    z = np.asarray(z, dtype=float)
-    k = z.shape[1]
+    parts = [np.asarray(z, dtype=float)] if isinstance(z, np.ndarray) else \
+        [np.asarray(a, dtype=float) for a in z]
+    parts = [a[:, None] if a.ndim == 1 else a for a in parts]
+    k = sum(a.shape[1] for a in parts)
+    weights = np.asarray(weights, dtype=float)
     iu, ju = np.triu_indices(k)
     out = np.zeros((managers, iu.size))
+    groups = np.asarray(groups)
     order = np.argsort(groups, kind="stable")
-    sorted_groups = np.asarray(groups)[order]
+    sorted_groups = groups[order]
     bounds = np.searchsorted(sorted_groups, np.arange(managers + 1))
     step = max(1, _PRODUCT_ELEMENTS // max(iu.size, 1))
+    left = np.empty((min(step, len(order)) or 1, iu.size))
+    right = np.empty_like(left)
     lo = 0
     while lo < managers:                               # whole managers per piece, about `step` rows
         hi = int(np.searchsorted(bounds, bounds[lo] + step, side="right")) - 1
         hi = min(max(hi, lo + 1), managers)
-        r0, r1 = bounds[lo], bounds[hi]
+        r0, r1 = int(bounds[lo]), int(bounds[hi])
         if r1 > r0:
             rows = order[r0:r1]
-            zr = z[rows]
-            prod = zr[:, iu] * (zr[:, ju] * np.asarray(weights, dtype=float)[rows, None])
+            zr = np.concatenate([a[rows] for a in parts], axis=1) if len(parts) > 1 else parts[0][rows]
+            if r1 - r0 > len(left):                    # one manager with more rows than a piece
+                left, right = np.empty((r1 - r0, iu.size)), np.empty((r1 - r0, iu.size))
+            a, b = left[: r1 - r0], right[: r1 - r0]
+            np.take(zr, iu, axis=1, out=a)
+            zr *= weights[rows, None]
+            np.take(zr, ju, axis=1, out=b)
+            np.multiply(a, b, out=a)                   # z_i (z_j w), as one product per row
             present = np.flatnonzero(bounds[lo + 1:hi + 1] > bounds[lo:hi]) + lo
-            out[present] = np.add.reduceat(prod, bounds[present] - r0, axis=0)
+            out[present] = np.add.reduceat(a, bounds[present] - r0, axis=0)
         lo = hi
     return out if packed else unpack_symmetric(out, k)
 
@@ -424,8 +439,16 @@ def _vif(design: Design) -> pd.Series:
 
 
 def _gram(design: Design) -> np.ndarray:
-    z = np.column_stack([design.x, design.d, design.y])
-    return (z * design.weights[:, None]).T @ z
+    """``Z' W Z`` of ``Z = [x, d, y]`` (read-only), computed once per design: the VIF, the partial R^2 and
+    the evidence of several models all start from it."""
+    cached = design.__dict__.get("_gram_cache")
+    if cached is None:
+        z = np.column_stack([design.x, design.d, design.y])
+        cached = (z * design.weights[:, None]).T @ z
+        del z
+        cached.flags.writeable = False
+        design.__dict__["_gram_cache"] = cached     # a frozen dataclass: stored beside its fields, not one of them
+    return cached
 
 
 def _sign_warnings(model: str, design: Design, table: pd.DataFrame) -> list[str]:
@@ -462,7 +485,7 @@ def _residual_frame(design: Design, fitted: np.ndarray, resid: np.ndarray) -> pd
 def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
     """OLS of next-quarter log revenue growth on the indicators and controls, SEs clustered by manager."""
     _check_level(level)
-    res = ols_fit(design.y, design.exog, design.groups)
+    res = ols_fit(design.y, design.exog, design.groups, hasconst=True)   # the dummies span a constant
     table = _coefficient_table(design, res.params, res.bse, level)
     return RegressionResult(
         model="growth_ols", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
@@ -635,7 +658,7 @@ def fit_retention_glm(design: Design, *, level: float = 0.90) -> RegressionResul
     _check_level(level)
     if design.trials is None:
         raise CalibrateError("the retention model needs a retention design (design_matrix(..., 'retention'))")
-    res = binomial_fit(design.kept, design.trials, design.exog, design.groups)
+    res = binomial_fit(design.kept, design.trials, design.exog, design.groups, hasconst=True)
     mu = np.asarray(res.fittedvalues)
     p_bar = float(np.average(design.y, weights=design.trials))
     table = _coefficient_table(design, res.params, res.bse, level, elasticity_factor=1 - p_bar)

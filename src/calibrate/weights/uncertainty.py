@@ -35,12 +35,16 @@ before any work, so results are identical for the same seed whatever the
 chunk size.
 
 Memory and time: the per-manager matrices are symmetric, so only their upper
-triangles are stored (``k (k + 1) / 2`` numbers per manager instead of
-``k^2``), and the resamples' sums read them in cache-sized blocks of
-managers (each block is read from memory once per chunk of resamples, not
-once per resample). Entropy and CRITIC are computed one resample at a time
-on the drawn managers only, with the counts as weights, so no
-resamples x managers x indicators array is ever built.
+triangles are computed (``k (k + 1) / 2`` numbers per manager instead of
+``k^2``), and they are not stored: a :class:`ManagerStack` keeps the rows (the
+design's own arrays) and computes a block of managers' matrices when the
+resamples' sums read it. One pass over the managers, in cache-sized blocks,
+gives every resample's sums (each block is computed once and read by every
+resample while it is in the cache); a resample's sum never depends on which
+other resamples share the pass, so chunking and workers do not change it.
+Entropy and CRITIC are computed one resample at a time on the drawn managers
+only, with the counts as weights, so no resamples x managers x indicators
+array is ever built.
 """
 from __future__ import annotations
 
@@ -66,13 +70,66 @@ from calibrate.weights.regression import (
     unpack_symmetric,
 )
 
-__all__ = ["BootstrapInputs", "BootstrapResult", "bootstrap_inputs", "bootstrap_weights", "evaluate_resamples",
+__all__ = ["BootstrapInputs", "BootstrapResult", "ManagerStack", "bootstrap_inputs", "bootstrap_weights",
+           "evaluate_resamples", "resample_sums",
            "draw_counts", "manager_counts", "single_thread", "entropy_batch", "critic_batch", "ahp_batch", "METHODS"]
 
 #: Methods whose weights are bootstrapped, in table order.
 METHODS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention", "evidence", "target", "proposal")
 _CHUNK = 250
 _SUM_BLOCK = 128          # managers per cache-sized block of the per-manager stacks
+
+
+@dataclass(frozen=True, eq=False)
+class ManagerStack:
+    """Each manager's packed symmetric matrix ``sum over its rows of w z z'``, computed when read.
+
+    Holds the rows (sorted by manager; views of the design when they already
+    are) instead of the managers x k (k + 1) / 2 numbers: at 20 indicators and
+    20 control dummies a stored stack is 6.9 kB per manager, its rows ~4 kB,
+    and the design keeps the rows anyway. ``stack[lo:hi]`` gives managers
+    lo..hi-1, bit for bit the values of :func:`per_manager_cross_products`
+    (``packed=True``) on all the rows, since a manager's matrix is summed over
+    its own rows only, in their order.
+    """
+
+    columns: tuple[np.ndarray, ...]
+    weights: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def from_rows(cls, columns, weights: np.ndarray, groups: np.ndarray, managers: int) -> ManagerStack:
+        """``columns``: arrays (rows x k_j, or 1-D) side by side; ``groups``: each row's manager position."""
+        groups = np.asarray(groups)
+        cols = [np.asarray(c, dtype=float) for c in columns]
+        cols = [c[:, None] if c.ndim == 1 else c for c in cols]
+        weights = np.asarray(weights, dtype=float)
+        if len(groups) and np.any(groups[1:] < groups[:-1]):          # not yet in manager order
+            order = np.argsort(groups, kind="stable")
+            groups, weights, cols = groups[order], weights[order], [c[order] for c in cols]
+        bounds = np.searchsorted(groups, np.arange(managers + 1))
+        return cls(columns=tuple(cols), weights=weights, bounds=bounds)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        k = sum(c.shape[1] for c in self.columns)
+        return len(self.bounds) - 1, k * (k + 1) // 2
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def __getitem__(self, managers: slice) -> np.ndarray:
+        lo, hi, step = managers.indices(len(self))
+        if step != 1:
+            raise IndexError("a ManagerStack is read by contiguous ranges of managers")
+        r0, r1 = int(self.bounds[lo]), int(self.bounds[max(hi, lo)])
+        groups = np.repeat(np.arange(max(hi - lo, 0)), np.diff(self.bounds[lo:max(hi, lo) + 1]))
+        return per_manager_cross_products([c[r0:r1] for c in self.columns], self.weights[r0:r1], groups,
+                                          max(hi - lo, 0), packed=True)
+
+    def to_array(self) -> np.ndarray:
+        """Every manager's packed matrix (managers x k (k + 1) / 2)."""
+        return self[:]
 
 
 @dataclass(frozen=True)
@@ -82,7 +139,8 @@ class BootstrapInputs:
     Arrays over managers are aligned with ``managers``; ``growth_gram``,
     ``retention_gram`` and ``glm_hessian`` hold each manager's symmetric
     matrix as its packed upper triangle (managers x k (k + 1) / 2, see
-    :func:`calibrate.weights.regression.unpack_symmetric`); ``profile`` rows are
+    :func:`calibrate.weights.regression.unpack_symmetric`), either stored or
+    as a :class:`ManagerStack` computed from the rows when read; ``profile`` rows are
     NaN for managers without a complete indicator profile (they still count
     in the regressions when they have regression rows).
     """
@@ -90,11 +148,11 @@ class BootstrapInputs:
     managers: tuple[str, ...]
     indicators: tuple[str, ...]
     direction: np.ndarray
-    growth_gram: np.ndarray
-    retention_gram: np.ndarray
+    growth_gram: np.ndarray | ManagerStack
+    retention_gram: np.ndarray | ManagerStack
     glm_params: np.ndarray
     glm_score: np.ndarray
-    glm_hessian: np.ndarray
+    glm_hessian: np.ndarray | ManagerStack
     profile: np.ndarray
     ahp_logs: np.ndarray | None
     experts: tuple[str, ...] = field(default=())
@@ -121,19 +179,31 @@ def bootstrap_inputs(suite: RegressionSuite, profile: pd.DataFrame,
         raise CalibrateError("the retention GLM result carries no coefficients to bootstrap from")
     exog = r.exog
     mu = expit(exog @ beta)
+    del exog                                   # a copy of the rows: the sums below read the columns in place
     m = len(g.managers)
-    score = np.zeros((m, exog.shape[1]))
-    np.add.at(score, r.groups, exog * (r.kept - r.trials * mu)[:, None])
-    info = per_manager_cross_products(exog, r.trials * mu * (1 - mu), r.groups, m, packed=True)
+    resid = r.kept - r.trials * mu
+    score = np.empty((m, len(beta)))
+    for j, column in enumerate(_columns(r.x, r.d)):      # per-manager sums, rows added in order
+        score[:, j] = np.bincount(r.groups, weights=column * resid, minlength=m)
+    info = ManagerStack.from_rows((r.x, r.d), r.trials * mu * (1 - mu), r.groups, m)
+    del resid, mu
     prof = profile.reindex(list(g.managers))[list(ids)].to_numpy(dtype=float)
     logs, experts = None, ()
     if ahp_matrices:
         experts = tuple(ahp_matrices)
         logs = np.stack([np.log(ahp_matrices[e].loc[list(ids), list(ids)].to_numpy(dtype=float)) for e in experts])
     return BootstrapInputs(managers=g.managers, indicators=ids, direction=g.direction,
-                           growth_gram=g.gram_by_manager(packed=True), retention_gram=r.gram_by_manager(packed=True),
+                           growth_gram=ManagerStack.from_rows((g.x, g.d, g.y), g.weights, g.groups, m),
+                           retention_gram=ManagerStack.from_rows((r.x, r.d, r.y), r.weights, r.groups, m),
                            glm_params=beta, glm_score=score, glm_hessian=info, profile=prof,
                            ahp_logs=logs, experts=experts)
+
+
+def _columns(*blocks: np.ndarray):
+    """The columns of 2-D arrays side by side, one at a time (no copy of the whole)."""
+    for block in blocks:
+        for j in range(block.shape[1]):
+            yield block[:, j]
 
 
 def manager_counts(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
@@ -291,13 +361,15 @@ class BootstrapResult:
 
 
 def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_counts: np.ndarray | None = None,
-                       evidence_shares: Mapping[str, float] | None = None) -> tuple[dict, dict]:
+                       evidence_shares: Mapping[str, float] | None = None,
+                       sums: tuple[np.ndarray, ...] | None = None) -> tuple[dict, dict]:
     """Every method's weights and the models' coefficients for given manager (and expert) counts.
 
     ``counts``: resamples x managers (``np.ones((1, managers))`` is the full
     sample); ``expert_counts``: resamples x experts (default: every expert once).
     Returns ``(weights, coefficients)``: method -> resamples x indicators and
     model -> resamples x indicators, NaN rows where a resample cannot be computed.
+    ``sums``: :func:`resample_sums` of these counts, when already computed.
     """
     ev_shares = dict(evidence_shares or {"revenue_growth": 0.5, "retention": 0.5})
     counts = np.atleast_2d(np.asarray(counts))
@@ -305,14 +377,18 @@ def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_co
     out = {m: np.full((b_count, p), np.nan) for m in METHODS if m not in ("target", "proposal")}
     coefs = {"growth_ols": np.full((b_count, p), np.nan), "retention_glm": np.full((b_count, p), np.nan)}
     out["equal"][:] = 1.0 / p
-    c = counts.astype(float)
-    s_growth = partial_moments(_summed_matrices(c, inputs.growth_gram), p)
-    s_ret = partial_moments(_summed_matrices(c, inputs.retention_gram), p)
-    h = _summed_matrices(c, inputs.glm_hessian)
-    sc = _weighted_sum(c, inputs.glm_score)
+    growth, retention, hessian, score = resample_sums(inputs, counts) if sums is None else sums
+    k_g, k_h = _side(growth.shape[1]), _side(hessian.shape[1])
+    s_growth = partial_moments(unpack_symmetric(growth, k_g), p)
+    s_ret = partial_moments(unpack_symmetric(retention, k_g), p)
+    h = unpack_symmetric(hessian, k_h)
+    sc = score
     beta_glm = inputs.glm_params + np.einsum("bij,bj->bi", np.linalg.pinv(h, hermitian=True), sc)
     has_profile = np.all(np.isfinite(inputs.profile), axis=1)
-    if has_profile.any():
+    if has_profile.all():
+        out["entropy"] = entropy_batch(inputs.profile, counts, inputs.direction)
+        out["critic"] = critic_batch(inputs.profile, counts, inputs.direction)
+    elif has_profile.any():
         values, sub = inputs.profile[has_profile], counts[:, has_profile]
         out["entropy"] = entropy_batch(values, sub, inputs.direction)
         out["critic"] = critic_batch(values, sub, inputs.direction)
@@ -335,31 +411,59 @@ def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_co
     return out, coefs
 
 
-def _weighted_sum(counts: np.ndarray, per_manager: np.ndarray) -> np.ndarray:
-    """``sum_i counts[b, i] * per_manager[i]`` for every resample b.
+def resample_sums(inputs: BootstrapInputs, counts: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every resample's count-weighted sums of the per-manager statistics, in one pass over the managers.
 
-    Managers are taken :data:`_SUM_BLOCK` at a time (a block of the stack
+    Returns packed growth and retention moments, the packed GLM information
+    and the GLM score, each resamples x (numbers per manager). See
+    :func:`_weighted_sum` for why a resample's sums do not depend on which
+    other resamples share the pass.
+    """
+    return tuple(_weighted_sums(counts, [inputs.growth_gram, inputs.retention_gram, inputs.glm_hessian,
+                                         inputs.glm_score]))
+
+
+def _weighted_sum(counts: np.ndarray, per_manager) -> np.ndarray:
+    """``sum_i counts[b, i] * per_manager[i]`` for every resample b (see :func:`_weighted_sums`)."""
+    flat = per_manager if isinstance(per_manager, ManagerStack) else \
+        per_manager.reshape(per_manager.shape[0], -1)
+    out = _weighted_sums(counts, [flat])[0]
+    return out if isinstance(per_manager, ManagerStack) else out.reshape((counts.shape[0],) + per_manager.shape[1:])
+
+
+def _weighted_sums(counts: np.ndarray, stacks: list) -> list[np.ndarray]:
+    """``sum_i counts[b, i] * stack[i]`` for every resample b and every stack (managers x numbers: an array
+    or a :class:`ManagerStack`, whose block is computed once here and read by every resample).
+
+    Managers are taken :data:`_SUM_BLOCK` at a time (a block of a stack
     stays in the CPU cache while every resample reads it, instead of the
     whole stack being read once per resample) and, within a block, one
     resample at a time (a vector-matrix product whose shape never depends
     on how many resamples share a chunk), so every resample's sum is the
-    same whatever the chunking; blocks are added in manager order.
+    same whatever the chunking; blocks are added in manager order. Integer
+    counts are turned into floats a block at a time.
     """
-    flat = per_manager.reshape(per_manager.shape[0], -1)
-    out = np.zeros((counts.shape[0], flat.shape[1]))
-    part = np.empty(flat.shape[1])
-    for lo in range(0, flat.shape[0], _SUM_BLOCK):
-        block, c = flat[lo:lo + _SUM_BLOCK], counts[:, lo:lo + _SUM_BLOCK]
-        for b in range(counts.shape[0]):
-            np.dot(c[b], block, out=part)
-            out[b] += part
-    return out.reshape((counts.shape[0],) + per_manager.shape[1:])
+    managers = counts.shape[1]
+    outs = [np.zeros((counts.shape[0], st.shape[1])) for st in stacks]
+    parts = [np.empty(st.shape[1]) for st in stacks]
+    for lo in range(0, managers, _SUM_BLOCK):
+        c = counts[:, lo:lo + _SUM_BLOCK].astype(float)
+        for st, out, part in zip(stacks, outs, parts):
+            block = st[lo:lo + _SUM_BLOCK]
+            for b in range(counts.shape[0]):
+                np.dot(c[b], block, out=part)
+                out[b] += part
+    return outs
 
 
-def _summed_matrices(counts: np.ndarray, packed: np.ndarray) -> np.ndarray:
+def _side(packed_size: int) -> int:
+    """k of a packed k x k symmetric matrix of ``packed_size`` numbers."""
+    return int(round((np.sqrt(8 * packed_size + 1) - 1) / 2))
+
+
+def _summed_matrices(counts: np.ndarray, packed) -> np.ndarray:
     """:func:`_weighted_sum` of packed symmetric per-manager matrices, unpacked: resamples x k x k."""
-    k = int(round((np.sqrt(8 * packed.shape[1] + 1) - 1) / 2))
-    return unpack_symmetric(_weighted_sum(counts, packed), k)
+    return unpack_symmetric(_weighted_sum(counts, packed), _side(packed.shape[1]))
 
 
 def draw_counts(seed: int, managers: int, experts: int, resamples: int) -> tuple[np.ndarray, np.ndarray | None]:
@@ -406,9 +510,10 @@ def bootstrap_weights(inputs: BootstrapInputs, *, resamples: int = 1000, seed: i
 
 def _evaluate_chunk(task):
     """One chunk of resamples (a pure function of its arguments, on one BLAS thread wherever it runs)."""
-    inputs, counts, expert_counts, evidence_shares = task
+    inputs, counts, expert_counts, evidence_shares, *sums = task
     with single_thread():
-        return evaluate_resamples(inputs, counts, expert_counts=expert_counts, evidence_shares=evidence_shares)
+        return evaluate_resamples(inputs, counts, expert_counts=expert_counts, evidence_shares=evidence_shares,
+                                  sums=sums[0] if sums else None)
 
 
 def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, shares, baseline, constraints,
@@ -421,7 +526,11 @@ def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, s
     slices = [slice(start, min(start + step, resamples)) for start in range(0, resamples, step)]
     tasks = [(inputs, counts[sl], None if expert_counts is None else expert_counts[sl], evidence_shares)
              for sl in slices]
-    parts = executor.map(_evaluate_chunk, tasks) if executor is not None else map(_evaluate_chunk, tasks)
+    if executor is not None:          # each chunk sums its own resamples where it runs (the rows travel, not sums)
+        parts = executor.map(_evaluate_chunk, tasks)
+    else:                             # here: one pass over the managers serves every resample (same sums)
+        sums = resample_sums(inputs, counts)
+        parts = map(_evaluate_chunk, [task + (tuple(x[sl] for x in sums),) for task, sl in zip(tasks, slices)])
     for sl, (part, part_coefs) in zip(slices, parts):
         for m, v in part.items():
             out[m][sl] = v
