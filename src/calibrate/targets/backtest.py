@@ -174,14 +174,15 @@ def backtest_year(data: Dataset | pd.DataFrame) -> int:
 def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None, *, year: int | None = None,
              scenarios: int = 10_000, seed: Seed = 0, heavy_tails: bool = True,
              ramp_first_year_share: float | None = None, bins: int = 10, payout: PayoutCurve | None = None,
-             bonus_base: Any = None, workers: Any = 1) -> BacktestResult:
+             bonus_base: Any = None, workers: Any = 1, parameter_uncertainty: bool = True) -> BacktestResult:
     """Fit on every quarter before ``year`` (default: the final year of the data) and score
     the predicted probabilities of reaching that year's annual targets.
 
     ``data``/``managers`` as for :func:`~calibrate.targets.fit.fit_performance_model`; the
     performance table also needs ``revenue_target``. With ``payout`` and ``bonus_base``
     (target bonus per manager) the bonus cost of those targets is simulated too. ``workers``: threads or an
-    executor for the Monte Carlo (see :func:`~calibrate.targets.simulation.attainment`). Raises :class:`InsufficientHistory`
+    executor for the Monte Carlo (see :func:`~calibrate.targets.simulation.attainment`).
+    ``parameter_uncertainty`` as for :func:`~calibrate.targets.fit.fit_performance_model`. Raises :class:`InsufficientHistory`
     when the year is incomplete or fewer than four quarters precede it.
     """
     if isinstance(data, Dataset):
@@ -212,7 +213,8 @@ def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None,
     totals = totals[totals["revenue_target"] > 0]
     ids = list(totals.index)
     fit = fit_performance_model(perf[q < year * 4], mgr, year=year, manager_ids=ids, heavy_tails=heavy_tails,
-                                ramp_first_year_share=ramp_first_year_share)
+                                ramp_first_year_share=ramp_first_year_share,
+                                parameter_uncertainty=parameter_uncertainty)
     target = totals["revenue_target"].reindex(fit.model.manager_id)
     result = attainment(fit.model, target, scenarios=scenarios, seed=seed, quantiles=(0.1, 0.5, 0.9),
                         payout=payout, bonus_base=bonus_base, workers=workers)
