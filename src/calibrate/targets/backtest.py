@@ -231,3 +231,15 @@ def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None,
     return BacktestResult(year=year, fit=fit, attainment=result, managers=table, reliability=rel,
                           brier=brier_score(result.probability, hit), brier_reference=float(base * (1 - base)),
                           log_loss=log_loss, decomposition=brier_decomposition(rel))
+
+
+def share_interval(result: BacktestResult, level: float = 0.9) -> dict[str, Any]:
+    """The central ``level`` interval of the predicted share of managers hitting target
+    (Monte Carlo quantiles, region shocks and any parameter draws included) against the
+    realised share: lower, upper, realised, covered (bool), width; ``level`` in (0, 1)."""
+    if not 0 < level < 1:
+        raise ConfigError(f"The interval level must lie strictly between 0 and 1; got {level}.")
+    lower, upper = (float(v) for v in result.attainment.share_quantile([(1 - level) / 2, (1 + level) / 2]))
+    realised = float(result.managers["hit"].mean())
+    return {"lower": lower, "upper": upper, "realised": realised, "covered": lower <= realised <= upper,
+            "width": upper - lower}

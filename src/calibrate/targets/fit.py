@@ -526,7 +526,8 @@ class PerformanceFit:
             "quarterly_df": self.quarterly_df, "annual_df": self.annual_df,
             "prior_df": None if np.isinf(self.prior_df) else self.prior_df,
             "median_total": float(self.model.median.sum()),
-            "parameter_uncertainty": bool(self.model.shared_loadings.shape[1] or self.model.region_sigma_df),
+            "parameter_uncertainty": bool(np.asarray(self.model.shared_loadings).shape[1]
+                                          or self.model.region_sigma_df),
             "parameter_se": dict(self.parameter_se),
             "region_sigma_df": self.model.region_sigma_df,
             "notes": list(self.notes),
@@ -899,7 +900,8 @@ def _log_median(panel: _Panel, ramp: RampEstimate, season_arr: np.ndarray, mean_
     dz[:, 1:] = z[:, 1:] - z[:, :-1]
     drift = _raw_growth(panel, z, dz, np.isfinite(dz))
     raw = np.nan_to_num(drift.drift_raw)
-    mean = float(np.sum(growth.weights * raw) / growth.weights.sum()) + mean_shift
+    weights = growth.weights if growth.weights is not None else growth.has_growth.astype(float)
+    mean = float(np.sum(weights * raw) / weights.sum()) + mean_shift
     drift_post = np.where(growth.has_growth, mean + (1 - growth.shrink) * (raw - mean), mean)
     moved = dataclasses.replace(growth, drift_post=drift_post)
     level_now, _ = _current_level(panel, z, drift, shocks, tails, moved, ramp_window, [])
@@ -966,7 +968,8 @@ def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_esti
 
     ids, region, raw_rev = panel.ids, panel.region, panel.raw_rev
     keep_rows = ids.get_indexer(pd.Index(panel.chosen))
-    shared, names, region_df = np.zeros((ids.size, 0)), (), None
+    shared, region_df = np.zeros((ids.size, 0)), None
+    names: tuple[str, ...] = ()
     if parameter_uncertainty:
         shared, names = _shared_loadings(panel, ramp, season, shocks, tails, growth, ramp_window)
         region_df = shocks.var_region_df if region_sigma > 0 else None
@@ -1011,7 +1014,7 @@ def _parameter_table(ramp: RampEstimate, season: pd.Series, growth: _Growth) -> 
         for k, name in enumerate(("season_q2", "season_q3", "season_q4")):
             est[name], se[name] = float(contrasts[k]), float(np.sqrt(cov[k, k]))
     if ramp.standard_errors is not None:
-        est["ramp_amplitude"], est["ramp_scale"] = float(ramp.amplitude), float(ramp.scale)
+        est["ramp_amplitude"], est["ramp_scale"] = float(ramp.amplitude or 0.0), float(ramp.scale or 0.0)
         se["ramp_amplitude"], se["ramp_scale"] = ramp.standard_errors
     return {"parameter_estimates": est, "parameter_se": se}
 
