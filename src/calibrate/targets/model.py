@@ -17,7 +17,8 @@ currency of ``base``) is
   independent of ``e_i``, with normal noise it simply adds to the variance
   (``sigma_i**2 + growth_uncertainty_i**2``), which is how the engine draws it;
   with Student-t noise the engine draws it separately. Estimation errors that
-  are correlated across managers (a shared shrinkage target) are not modelled.
+  are shared across managers (the shrinkage target, seasonality, ramp) are the
+  ``shared_loadings`` below.
 
 Parameter uncertainty (optional): the team-level estimates behind every
 manager's median (team growth mean, seasonal factors, new-hire ramp) carry
