@@ -16,13 +16,15 @@ from calibrate.targets.simulation import BLOCK_MANAGERS, attainment, simulate, s
 
 
 def make_model(n: int = 300, *, regions: int = 4, region_sigma: float = 0.1, df: float | None = None,
-               growth_uncertainty: float | None = None, seed: int = 7) -> PerformanceModel:
+               growth_uncertainty: float | None = None, seed: int = 7, shared: int = 0,
+               region_sigma_df: float | None = None) -> PerformanceModel:
     rng = np.random.default_rng(seed)
     return PerformanceModel(
         manager_id=[f"M{i:04d}" for i in range(n)],
         region=[f"R{r}" for r in rng.integers(0, regions, n)],
         base=rng.uniform(2e5, 2e6, n), mu=rng.normal(0.05, 0.04, n), sigma=rng.uniform(0.08, 0.35, n),
-        region_sigma=region_sigma, df=df, growth_uncertainty=growth_uncertainty)
+        region_sigma=region_sigma, df=df, growth_uncertainty=growth_uncertainty,
+        shared_loadings=rng.normal(0, 0.03, (n, shared)) if shared else None, region_sigma_df=region_sigma_df)
 
 
 def spread_targets(model: PerformanceModel, seed: int = 1) -> np.ndarray:
@@ -168,10 +170,13 @@ def test_a_manager_draws_do_not_depend_on_other_blocks():
 
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(1, 2_600), scenarios=st.integers(1, 200), chunk=st.sampled_from([1, 700, 1024, 1500, 4096]),
-       workers=st.sampled_from([1, 2]), heavy=st.booleans(), seed=st.integers(0, 2**32))
-def test_results_are_bit_identical_whatever_the_chunk_size(n, scenarios, chunk, workers, heavy, seed):
+       workers=st.sampled_from([1, 2]), heavy=st.booleans(), seed=st.integers(0, 2**32),
+       parameters=st.booleans())
+def test_results_are_bit_identical_whatever_the_chunk_size(n, scenarios, chunk, workers, heavy, seed, parameters):
+    # parameters: shared parameter draws per scenario and a drawn region-shock variance (targets.fit)
     model = make_model(n, regions=3, region_sigma=0.1, df=5 if heavy else None,
-                       growth_uncertainty=0.05, seed=seed % 1000)
+                       growth_uncertainty=0.05, seed=seed % 1000, shared=3 if parameters else 0,
+                       region_sigma_df=20.0 if parameters else None)
     targets = spread_targets(model)
     kwargs = dict(scenarios=scenarios, seed=seed, payout=PayoutCurve.standard(), bonus_base=1000.0)
     ref = attainment(model, targets, chunk_managers=10**6, **kwargs)

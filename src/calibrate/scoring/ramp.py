@@ -18,7 +18,20 @@ The default share is the ramp fitted from the company's own data by
 ``full_at`` in curve mode) are unchanged, as are rows with an unknown tenure.
 
 Do not apply it where targets already include the ramp (e.g. targets set with
-:func:`calibrate.targets.calibration.ramp_share`): that would count the ramp twice.
+:func:`calibrate.targets.calibration.ramp_share`, or the targets step's plans,
+whose performance model carries the ramp): that would count the ramp twice.
+:func:`targets_include_ramp` detects it from the targets themselves, and
+:func:`scoring_ramp_allowance` (the scoring step's entry, setting
+``scoring.ramp_allowance``) skips the allowance when it finds it.
+
+Detection rule: within each quarter (and job level when known), the median
+target of veterans (tenure quarter >= ``full_at``) is the reference; the
+median over first-year manager-quarters of ``target / reference`` is the
+*target ratio* ``r``. Targets set at veteran level give ``r`` near 1; ramped
+targets give ``r`` near the first-year share ``s``. The targets count as
+ramped when ``r`` is closer to ``s`` than to 1 on the log scale
+(``r < sqrt(s)``). With fewer than ``min_rows`` first-year rows no
+decision can be made and the allowance applies.
 """
 from __future__ import annotations
 
@@ -37,7 +50,8 @@ FIRST_YEAR_QUARTERS = 4
 class RampCurve(Protocol):
     """What the allowance needs of a fitted ramp (e.g. ``calibrate.targets.fit.RampEstimate``)."""
 
-    first_year_share: float
+    @property
+    def first_year_share(self) -> float: ...
 
     def share(self, tenure_quarters: Any) -> np.ndarray: ...
 
@@ -108,3 +122,68 @@ def _share_function(ramp: RampCurve | None, first_year_share: float | None,
         share = float(ramp.first_year_share)
         return lambda k: np.full(len(k), share)
     return lambda k: np.clip(np.asarray(ramp.share(k), dtype=float), 1e-6, 1.0)
+
+
+def targets_include_ramp(targets: pd.Series, tenure_quarters: pd.Series, first_year_share: float, *,
+                         groups: pd.DataFrame | None = None, full_at: int = 8,
+                         min_rows: int = 8) -> tuple[bool | None, float]:
+    """(targets already ramped for new hires?, target ratio ``r``) by the rule of the module notes.
+
+    ``targets`` (currency units) and ``tenure_quarters`` are aligned rows (e.g. manager-quarters);
+    ``groups`` holds the columns that define comparable rows (e.g. ``period`` and ``level``).
+    Returns ``(None, nan)`` when there are too few first-year or veteran rows to tell.
+    """
+    frame = pd.DataFrame({"target": pd.to_numeric(targets, errors="coerce").to_numpy(dtype=float),
+                          "tenure": pd.to_numeric(tenure_quarters, errors="coerce").to_numpy(dtype=float)})
+    keys: list[str] = []
+    if groups is not None:
+        keys = [str(c) for c in groups.columns]
+        for c in keys:
+            frame[c] = groups[c].to_numpy()
+    frame = frame[(frame["target"] > 0) & frame["tenure"].notna()]
+    veteran = frame[frame["tenure"] >= full_at]
+    reference = (veteran.groupby(keys)["target"].median() if keys
+                 else pd.Series(veteran["target"].median(), index=[0]))
+    first = frame[(frame["tenure"] >= 0) & (frame["tenure"] < FIRST_YEAR_QUARTERS)]
+    ref = (first.set_index(keys).index.map(reference) if keys
+           else pd.Index(np.full(len(first), reference.iloc[0] if len(reference) else np.nan)))
+    ratio = first["target"].to_numpy() / np.asarray(ref, dtype=float)
+    ratio = ratio[np.isfinite(ratio)]
+    if ratio.size < min_rows:
+        return None, float("nan")
+    r = float(np.median(ratio))
+    return bool(r < np.sqrt(float(first_year_share))), r
+
+
+def scoring_ramp_allowance(values: pd.DataFrame, tenure_quarters: pd.Series, indicators: Sequence[str],
+                           setting: str | float, *, ramp: RampCurve | None = None,
+                           targets: pd.Series | None = None, groups: pd.DataFrame | None = None
+                           ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The allowance as the ``scoring.ramp_allowance`` setting asks: ``"fitted"`` (the fitted
+    ``ramp``'s first-year share), ``"off"``, or a share in (0, 1]. Skipped when the ``targets``
+    (aligned with ``values``) already include the ramp (:func:`targets_include_ramp`).
+
+    Returns (values, adjusted where applied, with a ``ramp_share`` column; a description:
+    setting, applied, reason (``off``, ``targets_include_ramp``, ``applied``), first_year_share,
+    target_ratio, rows adjusted)."""
+    info: dict[str, Any] = {"setting": setting, "applied": False, "reason": "off", "first_year_share": None,
+                            "target_ratio": None, "rows": 0}
+    out = values.copy()
+    out["ramp_share"] = 1.0
+    if setting == "off":
+        return out, info
+    share = float(ramp.first_year_share) if setting == "fitted" and ramp is not None else None
+    if setting != "fitted":
+        share = float(setting)
+    if share is None:
+        raise CalibrateError("ramp allowance 'fitted' needs the fitted ramp (fit_performance_model(...).ramp)")
+    info["first_year_share"] = share
+    if targets is not None:
+        ramped, ratio = targets_include_ramp(targets, tenure_quarters, share, groups=groups)
+        info["target_ratio"] = None if np.isnan(ratio) else ratio
+        if ramped:
+            info["reason"] = "targets_include_ramp"
+            return out, info
+    out = ramp_allowance(values, tenure_quarters, indicators, first_year_share=share)
+    info.update(applied=True, reason="applied", rows=int((out["ramp_share"] < 1).sum()))
+    return out, info

@@ -31,6 +31,13 @@ Keys (defaults in :data:`DEFAULT_SCORING` below):
     Bonus = ``targets.bonus_base`` x a coefficient taken from the grade (``grade``) or
     from the annual score through the piecewise-linear points ``[score, coefficient]``
     (``score``; 0 below the first point, flat beyond the last).
+``ramp_allowance``
+    New hires' attainment judged against the ramped expectation
+    (:mod:`calibrate.scoring.ramp`): ``fitted`` (default: the first-year share of
+    the ramp estimated by the targets fit from the data), ``off``, or a share in
+    (0, 1] (0.5 = half a veteran's revenue in year one). Never applied when the
+    targets already include the ramp (detected from the targets; see
+    :func:`calibrate.scoring.ramp.targets_include_ramp`).
 ``stability``
     ``draws`` weightings, each indicator weight drawn uniformly in ``ranges``
     (indicator -> [low, high]) or, when not given, within +-``spread`` (relative) of
@@ -67,6 +74,7 @@ DEFAULT_SCORING: dict[str, Any] = {  # read and checked by calibrate.scoring.set
     "grade_coefficients": {"A": 1.5, "B": 1.2, "C": 1.0, "D": 0.6, "E": 0.0},
     "score_coefficients": [[40, 0.5], [60, 1.0], [80, 1.5]],
     "stability": {"draws": 500, "spread": 0.2, "ranges": None, "boundary_probability": 0.2},
+    "ramp_allowance": "fitted",
 }
 
 GRADINGS = ("forced", "bands")
@@ -110,6 +118,7 @@ class ScoringSettings:
     grade_coefficients: Mapping[str, float]
     score_coefficients: tuple[tuple[float, float], ...]
     stability: StabilitySettings
+    ramp_allowance: str | float = "fitted"
 
     @property
     def grades(self) -> tuple[str, ...]:
@@ -188,18 +197,34 @@ class ScoringSettings:
                           f"({', '.join(grades)}); got {', '.join(coefficients)}")
         points = _points(raw["score_coefficients"], errors)
         stab = _stability(stability, indicator_set, errors)
+        allowance = _ramp_allowance(raw["ramp_allowance"], errors)
         if errors:
             raise ConfigError("\n".join(errors))
         return cls(min_responses=min_responses, forced_distribution=shares, year=year, grading=grading,
                    grade_bands=bands, rules={k: dict(v) for k, v in rules.items()},
                    default_rule=dict(default_rule), compare_within=tuple(within), likert_weights=likert,
                    reviews=review, low_grades=low_grades, consecutive=consecutive, bonus_from=bonus_from,
-                   grade_coefficients=coefficients, score_coefficients=points, stability=stab)
+                   grade_coefficients=coefficients, score_coefficients=points, stability=stab,
+                   ramp_allowance=allowance)
+
+
+def _ramp_allowance(value: Any, errors: list[str]) -> str | float:
+    """``fitted``, ``off`` or a share in (0, 1]."""
+    if value in ("fitted", "off"):
+        return str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < float(value) <= 1:
+        return float(value)
+    errors.append(f"scoring: ramp_allowance must be 'fitted', 'off' or a share above 0 and at most 1 "
+                  f"(0.5 = half a veteran's revenue in year one); got {value!r}")
+    return "fitted"
 
 
 _WITHIN = Literal["period", "level", "region"]
 #: The ``scoring`` keys as a run config writes them: type, bounds, meaning (defaults: ``DEFAULT_SCORING``).
 SCORING_KEYS = {
+    "ramp_allowance": Key(Literal["fitted", "off"] | float, "new hires' attainment judged against the ramped "
+                          "expectation: fitted (the ramp estimated from the data), off, or a first-year share "
+                          "in (0, 1]; not applied where the targets already carry the ramp", gt=0, le=1),
     "min_responses": Key(int, "fewest survey answers per manager and quarter for NPS and satisfaction to count",
                          ge=1),
     "forced_distribution": Key(dict[str, float], "share of managers per grade, best first, adding up to 1"),

@@ -19,6 +19,14 @@ Files (all deterministic for the same data, config and seed):
 ``summary.json``            headline figures for the report and the executive summary
 =========================  ===================================================================
 
+Ramp allowance (``scoring.ramp_allowance``, :mod:`calibrate.scoring.ramp`): the
+attainment indicators (ratios of a column to ``revenue_target``) of new hires
+are divided by the expected first-year share before scoring, unless the
+company's targets already include the ramp (detected from the targets: then it
+would count twice). ``scores.csv`` says per manager which share was used
+(``ramp_share``, mean over the scored quarters; 1 = no allowance) and
+``summary.json`` how the setting was applied (``ramp_allowance``).
+
 Tables carry a ``pseudonym`` column next to ``manager_id`` (keyed with the run's
 secret pseudonym key) so that reports can show pseudonyms without knowing the key.
 """
@@ -106,22 +114,82 @@ def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, 
     if card.reviews is not None:
         written.append(declared.write(private, "scoring.reviews360", named(card.reviews.scores)))
         written.append(declared.write(folder, "scoring.rater_effects", card.reviews.rater_effects))
-    written.append(declared.write(folder, "scoring.summary", {**card.summary(), "weights_source": weights_source}))
+    ramp = card.annual.attrs.get("ramp_allowance")
+    written.append(declared.write(folder, "scoring.summary", {**card.summary(), "weights_source": weights_source,
+                                                              **({"ramp_allowance": ramp} if ramp else {})}))
     return written
 
 
+def attainment_indicators(indicator_set: IndicatorSet) -> list[str]:
+    """Indicators measured against the revenue target (ratios over ``revenue_target``)."""
+    return [i.id for i in indicator_set.indicators
+            if i.compute_kind == "ratio" and len(i.compute_args) > 1 and i.compute_args[1] == "revenue_target"]
+
+
+def ramp_adjusted_panel(ctx: RunContext, setting: str | float) -> tuple[pd.DataFrame, dict]:
+    """The run's indicator panel with the ramp allowance applied as ``setting`` asks, and what was done."""
+    from calibrate.scoring.ramp import scoring_ramp_allowance
+
+    panel, ds = ctx.panel(), ctx.dataset
+    indicators = [i for i in attainment_indicators(ds.indicator_set) if i in panel.columns]
+    if setting == "off" or not indicators or "tenure_quarters" not in panel.columns:
+        out = panel.copy()
+        out["ramp_share"] = 1.0
+        return out, {"setting": setting, "applied": False, "reason": "off" if setting == "off" else "no_attainment",
+                     "first_year_share": None, "target_ratio": None, "rows": 0}
+    ramp = None
+    if setting == "fitted":
+        from calibrate.targets.fit import fit_performance_model
+
+        ramp = fit_performance_model(ds, parameter_uncertainty=False).ramp
+    perf = ds.performance.assign(manager_id=ds.performance["manager_id"].astype(str),
+                                 period=ds.performance["period"].astype(str)).set_index(["manager_id", "period"])
+    targets = perf["revenue_target"].reindex(panel.index) if "revenue_target" in perf else None
+    groups = panel.reset_index()[["period"] + (["level"] if "level" in panel.columns else [])]
+    groups.index = panel.index
+    adjusted, info = scoring_ramp_allowance(panel[indicators], panel["tenure_quarters"], indicators, setting,
+                                            ramp=ramp, targets=targets, groups=groups)
+    out = panel.copy()
+    out[indicators] = adjusted[indicators]
+    out["ramp_share"] = adjusted["ramp_share"]
+    return out, info
+
+
 def score_run(ctx: RunContext, weights_file: str | Path | None = None) -> tuple[Scorecard, str]:
-    """The scorecard of a run and where its weights came from (see :func:`resolve_weights`)."""
+    """The scorecard of a run and where its weights came from (see :func:`resolve_weights`).
+
+    The ramp allowance (``scoring.ramp_allowance``) is applied to the panel first; the
+    share used per manager is the ``ramp_share`` column of ``card.annual`` and the
+    description ``card.annual.attrs["ramp_allowance"]``."""
     from calibrate.scoring.scorecard import build_scorecard
     from calibrate.scoring.settings import ScoringSettings
 
     config, ds = ctx.config, ctx.dataset
     settings = ScoringSettings.from_section(config.scoring, ds.indicator_set)
     weights, source = resolve_weights(ctx.folder, ds.indicator_set, weights_file)
+    panel, info = ramp_adjusted_panel(ctx, settings.ramp_allowance)
     card = build_scorecard(ds, settings, weights, year=config.year or None, seed=config.seed,
-                           bonus_base=float(config.targets["bonus_base"]), panel=ctx.panel(),
+                           bonus_base=float(config.targets["bonus_base"]), panel=panel.drop(columns="ramp_share"),
                            executor=ctx.executor)
+    in_year = panel.index.get_level_values("period").isin(card.periods)
+    share = panel.loc[in_year, "ramp_share"].groupby(level="manager_id").mean()
+    card.annual["ramp_share"] = card.annual["manager_id"].map(share).fillna(1.0).to_numpy()
+    info["managers"] = int((card.annual["ramp_share"] < 1).sum())
+    card.annual.attrs["ramp_allowance"] = info
     return card, source
+
+
+def ramp_text(summary: dict, lang: str) -> str:
+    """The report's sentence on the ramp allowance (message catalogue, both languages)."""
+    from calibrate.messages import text
+
+    info = summary.get("ramp_allowance") or {}
+    reason = info.get("reason", "off")
+    share = info.get("first_year_share")
+    ratio = info.get("target_ratio")
+    return text(f"scoring_ramp.{reason}", lang, managers=info.get("managers", 0),
+                share=f"{share:.0%}" if share is not None else "-",
+                ratio=f"{ratio:.0%}" if ratio is not None else "-")
 
 
 def scoring_step(ctx: RunContext) -> list[Path]:

@@ -83,7 +83,8 @@ def compute_targets(config: RunConfig, ds: Dataset, settings: TargetSettings | N
     try:
         bt = backtest(perf, ds.managers, year=year, scenarios=settings.scenarios, seed=config.seed,
                       heavy_tails=settings.heavy_tails, ramp_first_year_share=settings.ramp_first_year_share,
-                      payout=settings.payout, bonus_base=settings.bonus_base, workers=workers)
+                      payout=settings.payout, bonus_base=settings.bonus_base, workers=workers,
+                      parameter_uncertainty=settings.parameter_uncertainty)
     except InsufficientHistory as exc:
         return plan, None, str(exc)
     return plan, bt, None

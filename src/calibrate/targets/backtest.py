@@ -174,14 +174,15 @@ def backtest_year(data: Dataset | pd.DataFrame) -> int:
 def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None, *, year: int | None = None,
              scenarios: int = 10_000, seed: Seed = 0, heavy_tails: bool = True,
              ramp_first_year_share: float | None = None, bins: int = 10, payout: PayoutCurve | None = None,
-             bonus_base: Any = None, workers: Any = 1) -> BacktestResult:
+             bonus_base: Any = None, workers: Any = 1, parameter_uncertainty: bool = True) -> BacktestResult:
     """Fit on every quarter before ``year`` (default: the final year of the data) and score
     the predicted probabilities of reaching that year's annual targets.
 
     ``data``/``managers`` as for :func:`~calibrate.targets.fit.fit_performance_model`; the
     performance table also needs ``revenue_target``. With ``payout`` and ``bonus_base``
     (target bonus per manager) the bonus cost of those targets is simulated too. ``workers``: threads or an
-    executor for the Monte Carlo (see :func:`~calibrate.targets.simulation.attainment`). Raises :class:`InsufficientHistory`
+    executor for the Monte Carlo (see :func:`~calibrate.targets.simulation.attainment`).
+    ``parameter_uncertainty`` as for :func:`~calibrate.targets.fit.fit_performance_model`. Raises :class:`InsufficientHistory`
     when the year is incomplete or fewer than four quarters precede it.
     """
     if isinstance(data, Dataset):
@@ -212,7 +213,8 @@ def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None,
     totals = totals[totals["revenue_target"] > 0]
     ids = list(totals.index)
     fit = fit_performance_model(perf[q < year * 4], mgr, year=year, manager_ids=ids, heavy_tails=heavy_tails,
-                                ramp_first_year_share=ramp_first_year_share)
+                                ramp_first_year_share=ramp_first_year_share,
+                                parameter_uncertainty=parameter_uncertainty)
     target = totals["revenue_target"].reindex(fit.model.manager_id)
     result = attainment(fit.model, target, scenarios=scenarios, seed=seed, quantiles=(0.1, 0.5, 0.9),
                         payout=payout, bonus_base=bonus_base, workers=workers)
@@ -229,3 +231,15 @@ def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None,
     return BacktestResult(year=year, fit=fit, attainment=result, managers=table, reliability=rel,
                           brier=brier_score(result.probability, hit), brier_reference=float(base * (1 - base)),
                           log_loss=log_loss, decomposition=brier_decomposition(rel))
+
+
+def share_interval(result: BacktestResult, level: float = 0.9) -> dict[str, Any]:
+    """The central ``level`` interval of the predicted share of managers hitting target
+    (Monte Carlo quantiles, region shocks and any parameter draws included) against the
+    realised share: lower, upper, realised, covered (bool), width; ``level`` in (0, 1)."""
+    if not 0 < level < 1:
+        raise ConfigError(f"The interval level must lie strictly between 0 and 1; got {level}.")
+    lower, upper = (float(v) for v in result.attainment.share_quantile([(1 - level) / 2, (1 + level) / 2]))
+    realised = float(result.managers["hit"].mean())
+    return {"lower": lower, "upper": upper, "realised": realised, "covered": lower <= realised <= upper,
+            "width": upper - lower}

@@ -80,14 +80,44 @@ Managers without history (hired after the last quarter, before the plan year)
 start from the average veteran level of their job level, with the spread of
 veteran levels as level uncertainty and the team's growth.
 
-Estimation error shared by all managers (the team mean growth, the seasonal
-factors, the ramp curve) is not propagated.
+Parameter uncertainty (``parameter_uncertainty=True``, the default)
+----------------------------------------------------------------------
+The team-level estimates are shared by every manager, so their sampling error
+moves all managers together and widens the team share (per-manager errors
+average out, shared ones do not). Each is treated as **normal on the estimate
+with its standard error** (a large-sample approximation):
+
+* team growth mean: the DerSimonian-Laird variance ``1 / sum 1/(se_i^2 + tau^2)``
+  plus the part of the region shocks the managers share
+  (``sigma_rho^2 / span * sum_r share_r^2``, the managers being clustered in regions);
+* seasonal factors: the three free contrasts of the within-manager
+  regression with a cluster-robust (by manager) sandwich covariance, which
+  allows for the serial correlation of a manager's changes;
+* new-hire ramp (estimated from data only): the covariance of the learning
+  curve's amplitude and time scale from the Gauss-Newton approximation
+  ``(J'J)^-1`` of the weighted least squares, scaled up by the residual
+  variance when it exceeds 1 (a configured or default ramp is a choice, not
+  an estimate: no error);
+* region effects: the region-shock variance from the one-way ANOVA is drawn
+  per scenario as ``estimate x chi2_d / d`` with Satterthwaite's degrees of
+  freedom ``d = 2 var_b^2 / Var(var_b)``.
+
+Their effect on each manager's log median is linearised (delta method): the
+fit's later stages (de-ramping, de-seasonalising, drift with the shrinkage
+factors held fixed, Kalman level, next year's sum) are re-run with each
+parameter moved by +-0.1 standard errors (central differences), giving a
+managers x parameters Jacobian ``J``; with the parameters' covariance
+``C = L L'`` the model's ``shared_loadings`` are ``J L``, drawn once per
+scenario by the Monte Carlo (:mod:`calibrate.targets.simulation`). The
+variance components themselves (noise, tails) are held at their estimates.
+``managers`` reports the resulting ``parameter_sd`` per manager.
 
 >>> fit = fit_performance_model(load_dataset("data/sample/calibrate.yaml"))   # doctest: +SKIP
 >>> fit.model.to_frame().head()                                                # doctest: +SKIP
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -132,6 +162,21 @@ class RampEstimate:
     scale: float | None = None
     new_hires: int = 0
     table: pd.DataFrame | None = None
+    covariance: np.ndarray | None = None
+
+    def with_parameters(self, amplitude: float, scale: float) -> RampEstimate:
+        """The same curve with other amplitude and time scale (data-fitted ramps only)."""
+        amplitude = float(np.clip(amplitude, 0.0, 0.995))
+        scale = float(max(scale, 0.05))
+        first_year = float(np.mean(1 - amplitude * np.exp(-np.arange(4) / scale)))
+        return RampEstimate("data", first_year, amplitude, scale, self.new_hires, self.table, self.covariance)
+
+    @property
+    def standard_errors(self) -> tuple[float, float] | None:
+        """(amplitude, scale) standard errors of a data-fitted ramp, else None."""
+        if self.covariance is None:
+            return None
+        return float(np.sqrt(self.covariance[0, 0])), float(np.sqrt(self.covariance[1, 1]))
 
     def share(self, tenure_quarters: Any) -> np.ndarray:
         """Share of a veteran's revenue (0-1] at the given tenure quarters (>= 0; negative counts as 0)."""
@@ -216,7 +261,13 @@ def _ramp_from_data(y: np.ndarray, tenure: np.ndarray, region: np.ndarray, level
                           "observed_share": np.where(use_lev, np.exp(gamma), np.nan),
                           "observed_growth": np.concatenate([[np.nan], np.where(use_chg, delta, np.nan)])})
     first_year = float(np.mean(1 - amplitude * np.exp(-np.arange(4) / scale)))
-    return RampEstimate("data", first_year, amplitude, scale, n_new, table)
+    jac = np.asarray(sol.jac, dtype=float)
+    dof = sol.fun.size - 2
+    covariance = None
+    if dof > 0 and np.linalg.matrix_rank(jac) == 2:
+        inflation = max(1.0, float(sol.fun @ sol.fun) / dof)
+        covariance = np.linalg.inv(jac.T @ jac) * inflation
+    return RampEstimate("data", first_year, amplitude, scale, n_new, table, covariance)
 
 
 def _fixed_effect_ols(yv: np.ndarray, x: np.ndarray, region: np.ndarray, ti: np.ndarray,
@@ -250,6 +301,20 @@ def _season_from_changes(dz: np.ndarray, pair: np.ndarray, quarter_of_col: np.nd
 
     ``dz`` (managers x columns) holds the change into column t from column t-1 where
     ``pair`` is True."""
+    fitted = _season_regression(dz, pair, quarter_of_col)
+    return None if fitted is None else season_factors(fitted[0])
+
+
+def season_factors(contrasts: np.ndarray) -> np.ndarray:
+    """Log seasonal factors Q1..Q4 (mean 0) from the three quarter-to-quarter contrasts d2, d3, d4."""
+    d = np.asarray(contrasts, dtype=float)
+    s = np.array([0.0, d[0], d[0] + d[1], d[0] + d[1] + d[2]])
+    return s - s.mean()
+
+
+def _season_regression(dz: np.ndarray, pair: np.ndarray,
+                       quarter_of_col: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(contrasts d2, d3, d4; their cluster-robust covariance, clusters = managers) or None."""
     mi, ti = np.nonzero(pair)
     if mi.size == 0:
         return None
@@ -267,13 +332,17 @@ def _season_from_changes(dz: np.ndarray, pair: np.ndarray, quarter_of_col: np.nd
     if np.linalg.matrix_rank(xd) < 3:
         return None
     d = np.linalg.lstsq(xd, yd, rcond=None)[0]       # d_2, d_3, d_4; d_1 = -(d_2 + d_3 + d_4)
-    s = np.array([0.0, d[0], d[0] + d[1], d[0] + d[1] + d[2]])
-    return s - s.mean()
+    resid = yd - xd @ d
+    bread = np.linalg.inv(xd.T @ xd)
+    score = np.stack([np.bincount(mi, xd[:, c] * resid, minlength=counts.size) for c in range(3)], axis=1)
+    clusters = int(np.sum(counts > 0))
+    small = clusters / (clusters - 1) if clusters > 1 else 1.0
+    return d, small * bread @ (score.T @ score) @ bread
 
 
 # ---------------------------------------------------------------------------- variance components
 def _region_variance(resid: np.ndarray, pair: np.ndarray, region: np.ndarray,
-                     n_changes: np.ndarray) -> tuple[float, np.ndarray]:
+                     n_changes: np.ndarray) -> tuple[float, np.ndarray, float | None]:
     """(sigma_rho^2, shrunk region x quarter effect per change, in ``np.nonzero(pair)`` order)
     by one-way random-effects ANOVA (between minus within mean squares)."""
     mi, ti = np.nonzero(pair)
@@ -281,7 +350,7 @@ def _region_variance(resid: np.ndarray, pair: np.ndarray, region: np.ndarray,
     e = resid[mi, ti]
     g = groups.max() + 1 if groups.size else 0
     if g < 2 or e.size <= g:
-        return 0.0, np.zeros_like(e)
+        return 0.0, np.zeros_like(e), None
     n_g = np.bincount(groups, minlength=g).astype(float)
     mean_g = np.bincount(groups, e, minlength=g) / n_g
     grand = e.mean()
@@ -294,7 +363,10 @@ def _region_variance(resid: np.ndarray, pair: np.ndarray, region: np.ndarray,
     keep = 1.0 - np.mean(1.0 / n_changes[mi])
     var_b = var_b / keep if keep > 0 else 0.0
     lam = var_b / (var_b + msw / n_g) if var_b > 0 else np.zeros(g)
-    return float(var_b), (lam * mean_g)[groups]
+    # Satterthwaite: Var(var_b) ~ 2 / n0^2 (msb^2 / (g - 1) + msw^2 / (N - g)), on the corrected scale
+    var_of = 2.0 / n0 ** 2 * (msb ** 2 / (g - 1) + msw ** 2 / (e.size - g)) / (keep ** 2 if keep > 0 else 1.0)
+    df_b = float(2 * var_b ** 2 / var_of) if var_b > 0 and var_of > 0 else None
+    return float(var_b), (lam * mean_g)[groups], df_b
 
 
 def _local_level_moments(e: np.ndarray, pair: np.ndarray, n_changes: np.ndarray) -> tuple[float, float]:
@@ -425,6 +497,8 @@ class PerformanceFit:
     prior_df: float
     managers: pd.DataFrame
     notes: tuple[str, ...]
+    parameter_estimates: dict[str, float] = dataclasses.field(default_factory=dict)
+    parameter_se: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per manager: manager_id, region, level, tenure_quarters (at the start of
@@ -452,6 +526,10 @@ class PerformanceFit:
             "quarterly_df": self.quarterly_df, "annual_df": self.annual_df,
             "prior_df": None if np.isinf(self.prior_df) else self.prior_df,
             "median_total": float(self.model.median.sum()),
+            "parameter_uncertainty": bool(np.asarray(self.model.shared_loadings).shape[1]
+                                          or self.model.region_sigma_df),
+            "parameter_se": dict(self.parameter_se),
+            "region_sigma_df": self.model.region_sigma_df,
             "notes": list(self.notes),
         }
 
@@ -468,7 +546,8 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
                           through: str | None = None, year: int | None = None,
                           manager_ids: Sequence[str] | None = None, heavy_tails: bool = True,
                           ramp_first_year_share: float | None = None, min_new_hires: int = MIN_NEW_HIRES,
-                          ramp_window: int = RAMP_WINDOW, remaining: bool = False) -> PerformanceFit:
+                          ramp_window: int = RAMP_WINDOW, remaining: bool = False,
+                          parameter_uncertainty: bool = True) -> PerformanceFit:
     """Fit next year's :class:`PerformanceModel` from the quarterly ``performance`` table.
 
     data, managers
@@ -496,6 +575,11 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
         after ``through`` (the rest of the year, for a review conditioned on the
         realised quarters: :mod:`calibrate.targets.review`); without it the plan
         year must start after ``through``.
+    parameter_uncertainty
+        Propagate the estimation error of the team growth mean, the seasonal
+        factors, the ramp and the region-shock variance into the model (drawn
+        once per scenario by the Monte Carlo; see the module docstring). False:
+        the estimates are taken as known (the behaviour before this option).
 
     Raises :class:`InsufficientHistory` with fewer than two quarters of revenue.
     """
@@ -513,7 +597,7 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     growth = _growth_shrinkage(drift, shocks, tails)
     level_now, level_var = _current_level(panel, z, drift, shocks, tails, growth, ramp_window, notes)
     return _next_year(panel, ramp, season, season_estimated, drift, shocks, tails, growth, level_now, level_var,
-                      heavy_tails, ramp_window, notes)
+                      heavy_tails, ramp_window, notes, parameter_uncertainty)
 
 
 # ---------------------------------------------------------------------------- the fit, stage by stage
@@ -625,7 +709,8 @@ def _seasonality_stage(panel: _Panel, y_deramped: np.ndarray,
     dz = np.full_like(y_deramped, np.nan)
     dz[:, 1:] = y_deramped[:, 1:] - y_deramped[:, :-1]
     pair = np.isfinite(dz)
-    season_arr = _season_from_changes(dz, pair, panel.quarter_of_col)
+    fitted = _season_regression(dz, pair, panel.quarter_of_col)
+    season_arr = None if fitted is None else season_factors(fitted[0])
     season_estimated = season_arr is not None
     if season_arr is None:
         season_arr = np.zeros(4)
@@ -634,6 +719,8 @@ def _seasonality_stage(panel: _Panel, y_deramped: np.ndarray,
     season = pd.Series(season_arr, index=pd.Index([1, 2, 3, 4], name="quarter"), name="log_factor")
     z = y_deramped - season_arr[panel.quarter_of_col - 1][None, :]
     dz[:, 1:] = z[:, 1:] - z[:, :-1]
+    season.attrs["contrasts"] = None if fitted is None else fitted[0]
+    season.attrs["covariance"] = None if fitted is None else fitted[1]
     return season, season_estimated, z, dz, pair
 
 
@@ -646,6 +733,7 @@ class _Drift:
     span: np.ndarray
     drift_raw: np.ndarray
     n_changes: np.ndarray
+    region: np.ndarray
 
 
 def _raw_growth(panel: _Panel, z: np.ndarray, dz: np.ndarray, pair: np.ndarray) -> _Drift:
@@ -661,7 +749,8 @@ def _raw_growth(panel: _Panel, z: np.ndarray, dz: np.ndarray, pair: np.ndarray) 
     z_last = np.where(n_obs > 0, z[rows, np.maximum(last_col, 0)], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         drift_raw = np.where(span > 0, (z_last - z_first) / np.where(span > 0, span, 1), np.nan)
-    return _Drift(n_obs=n_obs, last_col=last_col, span=span, drift_raw=drift_raw, n_changes=pair.sum(axis=1))
+    return _Drift(n_obs=n_obs, last_col=last_col, span=span, drift_raw=drift_raw, n_changes=pair.sum(axis=1),
+                  region=panel.region)
 
 
 @dataclass(frozen=True)
@@ -675,12 +764,13 @@ class _Shocks:
     var_eps: float
     var_eta: float
     permanent_share: float
+    var_region_df: float | None = None
 
 
 def _region_shocks_and_noise(panel: _Panel, drift: _Drift, dz: np.ndarray, pair: np.ndarray) -> _Shocks:
     """Stage 5, region shocks and idiosyncratic noise by moments of the growth residuals."""
     resid = np.where(pair, dz - np.nan_to_num(drift.drift_raw)[:, None], np.nan)
-    var_region, region_part = _region_variance(resid, pair, panel.region, drift.n_changes)
+    var_region, region_part, var_region_df = _region_variance(resid, pair, panel.region, drift.n_changes)
     mi, ti = np.nonzero(pair)
     e = np.full_like(resid, np.nan)
     e[mi, ti] = resid[mi, ti] - region_part
@@ -694,7 +784,7 @@ def _region_shocks_and_noise(panel: _Panel, drift: _Drift, dz: np.ndarray, pair:
         var_eps = 0.45 * gamma0
     var_eta = gamma0 - 2 * var_eps
     return _Shocks(var_region=var_region, e=e, e0=e0, gamma0=gamma0, var_eps=var_eps, var_eta=var_eta,
-                   permanent_share=var_eta / gamma0)
+                   permanent_share=var_eta / gamma0, var_region_df=var_region_df)
 
 
 @dataclass(frozen=True)
@@ -736,6 +826,8 @@ class _Growth:
     shrink: np.ndarray
     drift_post: np.ndarray
     drift_post_var: np.ndarray
+    drift_mean_var: float = 0.0
+    weights: np.ndarray | None = None          # DerSimonian-Laird weights 1 / (se^2 + tau^2), 0 without growth
 
 
 def _growth_shrinkage(drift: _Drift, shocks: _Shocks, tails: _Tails) -> _Growth:
@@ -750,8 +842,15 @@ def _growth_shrinkage(drift: _Drift, shocks: _Shocks, tails: _Tails) -> _Growth:
     drift_post = np.where(has_growth, drift_mean + (1 - shrink) * (np.nan_to_num(drift.drift_raw) - drift_mean),
                           drift_mean)
     drift_post_var = np.where(has_growth, (1 - shrink) * np.nan_to_num(se2), tau2)
+    weights = np.where(has_growth, 1.0 / (np.nan_to_num(se2, nan=1.0) + tau2), 0.0)
+    # the mean's error: DerSimonian-Laird's, plus the region shocks the managers of a region share
+    _, share_r = np.unique(drift.region[has_growth], return_counts=True)
+    mean_span = float(np.mean(span[has_growth])) if has_growth.any() else 1.0
+    clustered = shocks.var_region / mean_span * float(np.sum((share_r / max(share_r.sum(), 1)) ** 2))
+    drift_mean_var = float(1.0 / weights.sum()) + clustered if weights.sum() > 0 else 0.0
     return _Growth(has_growth=has_growth, se2=se2, drift_mean=drift_mean, tau2=tau2, shrink=shrink,
-                   drift_post=drift_post, drift_post_var=drift_post_var)
+                   drift_post=drift_post, drift_post_var=drift_post_var, drift_mean_var=drift_mean_var,
+                   weights=weights)
 
 
 def _current_level(panel: _Panel, z: np.ndarray, drift: _Drift, shocks: _Shocks, tails: _Tails, growth: _Growth,
@@ -777,20 +876,82 @@ def _current_level(panel: _Panel, z: np.ndarray, drift: _Drift, shocks: _Shocks,
     return level_now, level_var
 
 
-def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_estimated: bool, drift: _Drift,
-               shocks: _Shocks, tails: _Tails, growth: _Growth, level_now: np.ndarray, level_var: np.ndarray,
-               heavy_tails: bool, ramp_window: int, notes: list[str]) -> PerformanceFit:
-    """Stage 9: next year's annual model, the per-manager table and the result."""
-    horizon_idx, hires, first, last, n_q = panel.horizon_idx, panel.hires, panel.first, panel.last, panel.n_q
-    season_arr = season.to_numpy()
-    var_eta_i, var_eps_i, drift_post = tails.var_eta_i, tails.var_eps_i, growth.drift_post
-    t_last = np.where(drift.n_obs > 0, first + drift.last_col, last)
+def _plan_sum(panel: _Panel, drift: _Drift, ramp: RampEstimate, season_arr: np.ndarray, level_now: np.ndarray,
+              drift_post: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(quarters ahead h, tenure in each plan quarter, quarter weights w, base, mu) of next year's sum."""
+    horizon_idx = panel.horizon_idx
+    t_last = np.where(drift.n_obs > 0, panel.first + drift.last_col, panel.last)
     h = (horizon_idx[None, :] - t_last[:, None]).astype(float)                  # quarters ahead (>= 1)
-    tenure_h = horizon_idx[None, :] - hires[:, None]
+    tenure_h = horizon_idx[None, :] - panel.hires[:, None]
     log_parts = level_now[:, None] + season_arr[horizon_idx % 4][None, :] + np.log(ramp.share(tenure_h))
     base = np.exp(special.logsumexp(log_parts, axis=1))
     w = np.exp(log_parts - np.log(base)[:, None])
     mu = np.log(np.sum(w * np.exp(h * drift_post[:, None]), axis=1))
+    return h, tenure_h, w, base, mu
+
+
+def _log_median(panel: _Panel, ramp: RampEstimate, season_arr: np.ndarray, mean_shift: float, shocks: _Shocks,
+                tails: _Tails, growth: _Growth, ramp_window: int) -> np.ndarray:
+    """Next year's log median per manager with the shared parameters replaced (ramp, seasonal
+    factors, team growth mean + ``mean_shift``), re-running de-ramping, de-seasonalising, the raw
+    drift, its shrinkage (factors held), the Kalman level and next year's sum."""
+    z = panel.y - np.log(ramp.share(panel.tenure)) - season_arr[panel.quarter_of_col - 1][None, :]
+    dz = np.full_like(z, np.nan)
+    dz[:, 1:] = z[:, 1:] - z[:, :-1]
+    drift = _raw_growth(panel, z, dz, np.isfinite(dz))
+    raw = np.nan_to_num(drift.drift_raw)
+    weights = growth.weights if growth.weights is not None else growth.has_growth.astype(float)
+    mean = float(np.sum(weights * raw) / weights.sum()) + mean_shift
+    drift_post = np.where(growth.has_growth, mean + (1 - growth.shrink) * (raw - mean), mean)
+    moved = dataclasses.replace(growth, drift_post=drift_post)
+    level_now, _ = _current_level(panel, z, drift, shocks, tails, moved, ramp_window, [])
+    _, _, _, base, mu = _plan_sum(panel, drift, ramp, season_arr, level_now, drift_post)
+    return np.log(base) + mu
+
+
+def _shared_loadings(panel: _Panel, ramp: RampEstimate, season: pd.Series, shocks: _Shocks, tails: _Tails,
+                     growth: _Growth, ramp_window: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """(managers x K loadings ``J L``, names): the delta-method effect on each manager's log median
+    of one standard-normal draw of the shared parameters (see the module docstring)."""
+    season_arr = season.to_numpy()
+    contrasts, season_cov = season.attrs.get("contrasts"), season.attrs.get("covariance")
+    blocks: list[tuple[tuple[str, ...], np.ndarray, Any]] = []
+    if growth.drift_mean_var > 0:
+        blocks.append((("growth_mean",), np.array([[growth.drift_mean_var]]),
+                       lambda v: _log_median(panel, ramp, season_arr, v[0], shocks, tails, growth, ramp_window)))
+    if contrasts is not None and np.all(np.isfinite(season_cov)):
+        blocks.append((("season_q2", "season_q3", "season_q4"), season_cov,
+                       lambda v: _log_median(panel, ramp, season_factors(contrasts + v), 0.0, shocks, tails,
+                                             growth, ramp_window)))
+    if ramp.source == "data" and ramp.covariance is not None and np.all(np.isfinite(ramp.covariance)):
+        blocks.append((("ramp_amplitude", "ramp_scale"), ramp.covariance,
+                       lambda v: _log_median(panel, ramp.with_parameters(ramp.amplitude + v[0], ramp.scale + v[1]),
+                                             season_arr, 0.0, shocks, tails, growth, ramp_window)))
+    columns, names = [], []
+    for block_names, cov, f in blocks:
+        cov = (cov + cov.T) / 2
+        vals, vecs = np.linalg.eigh(cov)
+        root = vecs * np.sqrt(np.clip(vals, 0.0, None))      # cov = root root'; a step along each column
+        for k in range(root.shape[1]):
+            step = 0.1 * root[:, k]
+            if not np.any(step):
+                continue
+            columns.append((f(step) - f(-step)) / 0.2)       # d log median per standard-normal draw
+            names.append(f"{block_names[0].split('_')[0]}_{k + 1}" if len(block_names) > 1 else block_names[0])
+    if not columns:
+        return np.zeros((panel.ids.size, 0)), ()
+    return np.column_stack(columns), tuple(names)
+
+
+def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_estimated: bool, drift: _Drift,
+               shocks: _Shocks, tails: _Tails, growth: _Growth, level_now: np.ndarray, level_var: np.ndarray,
+               heavy_tails: bool, ramp_window: int, notes: list[str],
+               parameter_uncertainty: bool = False) -> PerformanceFit:
+    """Stage 9: next year's annual model, the per-manager table and the result."""
+    horizon_idx, hires, first, last, n_q = panel.horizon_idx, panel.hires, panel.first, panel.last, panel.n_q
+    season_arr = season.to_numpy()
+    var_eta_i, var_eps_i, drift_post = tails.var_eta_i, tails.var_eps_i, growth.drift_post
+    h, tenure_h, w, base, mu = _plan_sum(panel, drift, ramp, season_arr, level_now, drift_post)
     h_max = int(h.max())
     m_steps = np.arange(1, h_max + 1)
     c = np.stack([np.sum(w * (h >= m), axis=1) for m in m_steps], axis=1)       # loading of the shock in quarter m
@@ -807,8 +968,14 @@ def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_esti
 
     ids, region, raw_rev = panel.ids, panel.region, panel.raw_rev
     keep_rows = ids.get_indexer(pd.Index(panel.chosen))
+    shared, region_df = np.zeros((ids.size, 0)), None
+    names: tuple[str, ...] = ()
+    if parameter_uncertainty:
+        shared, names = _shared_loadings(panel, ramp, season, shocks, tails, growth, ramp_window)
+        region_df = shocks.var_region_df if region_sigma > 0 else None
     model = PerformanceModel(ids[keep_rows], region[keep_rows], base[keep_rows], mu[keep_rows], sigma[keep_rows],
-                             region_sigma, a_df, growth_uncertainty=growth_unc[keep_rows])
+                             region_sigma, a_df, growth_uncertainty=growth_unc[keep_rows],
+                             shared_loadings=shared[keep_rows], shared_names=names, region_sigma_df=region_df)
     last_year_cols = np.arange(n_q)[(np.arange(first, last + 1) // 4) == (last // 4)]
     last_year_actual = (np.nansum(raw_rev[:, last_year_cols], axis=1)
                         if last_year_cols.size == 4 else np.full(ids.size, np.nan))
@@ -833,7 +1000,23 @@ def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_esti
         season_estimated=season_estimated, ramp=ramp, growth_mean=float(4 * growth.drift_mean),
         growth_between_sd=float(4 * np.sqrt(growth.tau2)), quarterly_sd=float(tails.pooled_sd),
         permanent_share=float(shocks.permanent_share), region_sd_quarterly=float(np.sqrt(shocks.var_region)),
-        quarterly_df=tails.q_df, annual_df=a_df, prior_df=float(tails.prior_df), managers=table, notes=tuple(notes))
+        quarterly_df=tails.q_df, annual_df=a_df, prior_df=float(tails.prior_df), managers=table, notes=tuple(notes),
+        **_parameter_table(ramp, season, growth))
+
+
+def _parameter_table(ramp: RampEstimate, season: pd.Series, growth: _Growth) -> dict[str, dict[str, float]]:
+    """The shared parameters' estimates and standard errors (annual log growth; log seasonal
+    contrasts Q(k) - Q(k-1); ramp amplitude and time scale in quarters)."""
+    est = {"growth_mean": 4 * growth.drift_mean}
+    se = {"growth_mean": 4 * float(np.sqrt(growth.drift_mean_var))}
+    contrasts, cov = season.attrs.get("contrasts"), season.attrs.get("covariance")
+    if contrasts is not None:
+        for k, name in enumerate(("season_q2", "season_q3", "season_q4")):
+            est[name], se[name] = float(contrasts[k]), float(np.sqrt(cov[k, k]))
+    if ramp.standard_errors is not None:
+        est["ramp_amplitude"], est["ramp_scale"] = float(ramp.amplitude or 0.0), float(ramp.scale or 0.0)
+        se["ramp_amplitude"], se["ramp_scale"] = ramp.standard_errors
+    return {"parameter_estimates": est, "parameter_se": se}
 
 
 def _dersimonian_laird(estimate: np.ndarray, se2: np.ndarray) -> tuple[float, float]:

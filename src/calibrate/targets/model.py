@@ -17,7 +17,21 @@ currency of ``base``) is
   independent of ``e_i``, with normal noise it simply adds to the variance
   (``sigma_i**2 + growth_uncertainty_i**2``), which is how the engine draws it;
   with Student-t noise the engine draws it separately. Estimation errors that
-  are correlated across managers (a shared shrinkage target) are not modelled.
+  are shared across managers (the shrinkage target, seasonality, ramp) are the
+  ``shared_loadings`` below.
+
+Parameter uncertainty (optional): the team-level estimates behind every
+manager's median (team growth mean, seasonal factors, new-hire ramp) carry
+sampling error shared by all managers. With ``shared_loadings`` (managers x K)
+the engine draws ``K`` independent standard normals ``v_s`` once per scenario
+and adds ``shared_loadings_i . v_s`` to every manager's log result, so a
+scenario where the team mean was over-estimated lowers every manager at once
+and the team share widens. ``region_sigma_df`` (the degrees of freedom of the
+region-shock variance estimate) scales the region shocks of each scenario by
+``sqrt(chi2_df / df)`` (the estimated variance is itself uncertain). The
+closed forms include the shared normal part exactly and take the region
+variance at its mean (``E[chi2_d / d] = 1``: the same variance; the mixture's
+slightly heavier tails, negligible for tens of degrees of freedom, are ignored).
 
 ``base`` already includes seasonality and any new-hire ramp; ``ramp`` is an
 extra per-manager multiplier (default 1) for callers who keep the two apart.
@@ -88,6 +102,14 @@ class PerformanceModel:
         Optional extra multiplier of ``base`` per manager (> 0, default 1).
     growth_uncertainty
         Optional standard error of ``mu`` per manager (>= 0, default 0).
+    shared_loadings
+        Optional (managers x K) effect on log Y of one standard-normal draw of
+        each of K shared parameter errors, drawn once per scenario (log units).
+    shared_names
+        Names of the K shared parameters (default ``p1 .. pK``).
+    region_sigma_df
+        Optional degrees of freedom (> 0) of the region-shock variance estimate:
+        each scenario's region shocks are scaled by ``sqrt(chi2_df / df)``.
     """
 
     manager_id: ArrayLike
@@ -99,6 +121,9 @@ class PerformanceModel:
     df: float | None = None
     ramp: ArrayLike | None = None
     growth_uncertainty: ArrayLike | float | None = None
+    shared_loadings: ArrayLike | None = None
+    shared_names: tuple[str, ...] | None = None
+    region_sigma_df: float | None = None
 
     def __post_init__(self) -> None:
         ids = np.asarray(self.manager_id, dtype=object).astype(str).astype(object)
@@ -138,8 +163,37 @@ class PerformanceModel:
                 problems.append(Problem(_SOURCE, None, "df",
                                         f"Student-t degrees of freedom must be above 2 for a finite variance; got {self.df}"))
             object.__setattr__(self, "df", df)
+        self._check_shared(n, problems)
         if problems:
             raise ValidationError(problems)
+
+    def _check_shared(self, n: int, problems: list[Problem]) -> None:
+        raw = self.shared_loadings
+        loadings = np.zeros((n, 0)) if raw is None else np.array(raw, dtype=float, copy=True)
+        if loadings.ndim == 1 and n == 1:
+            loadings = loadings[None, :]
+        if loadings.ndim != 2 or loadings.shape[0] != n:
+            problems.append(Problem(_SOURCE, None, "shared_loadings",
+                                    f"must be a managers x parameters table ({n} rows); got shape {loadings.shape}"))
+            loadings = np.zeros((n, 0))
+        elif not np.all(np.isfinite(loadings)):
+            bad = ~np.all(np.isfinite(loadings), axis=1)
+            problems.append(Problem(_SOURCE, None, "shared_loadings",
+                                    f"missing or infinite for {int(bad.sum())} managers: "
+                                    f"{id_list(np.asarray(self.manager_id)[bad])}"))
+        object.__setattr__(self, "shared_loadings", _frozen(loadings))
+        names = (tuple(f"p{k + 1}" for k in range(loadings.shape[1])) if self.shared_names is None
+                 else tuple(str(x) for x in self.shared_names))
+        if len(names) != loadings.shape[1]:
+            problems.append(Problem(_SOURCE, None, "shared_names",
+                                    f"has {len(names)} names for {loadings.shape[1]} shared parameters"))
+        object.__setattr__(self, "shared_names", names)
+        if self.region_sigma_df is not None:
+            rdf = float(self.region_sigma_df)
+            if not np.isfinite(rdf) or rdf <= 0:
+                problems.append(Problem(_SOURCE, None, "region_sigma_df",
+                                        f"must be above 0 (degrees of freedom); got {self.region_sigma_df}"))
+            object.__setattr__(self, "region_sigma_df", rdf)
 
     @staticmethod
     def _per_manager(name: str, raw: Any, n: int, problems: list[Problem], numeric: bool = True) -> np.ndarray | None:
@@ -176,6 +230,16 @@ class PerformanceModel:
         return value
 
     # ------------------------------------------------------------------ construction
+    @property
+    def shared_sd(self) -> np.ndarray:
+        """Standard deviation of the shared parameter part of log Y per manager (0 without one)."""
+        return np.sqrt(np.sum(self.shared_loadings ** 2, axis=1))
+
+    def without_parameter_uncertainty(self) -> PerformanceModel:
+        """The same model with no shared parameter draws and no region-variance draw."""
+        return PerformanceModel(self.manager_id, self.region, self.base, self.mu, self.sigma, self.region_sigma,
+                                self.df, self.ramp, self.growth_uncertainty)
+
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, *, region_sigma: float | Mapping[str, float] | pd.Series = 0.0,
                    df: float | None = None) -> PerformanceModel:
@@ -195,6 +259,7 @@ class PerformanceModel:
         return pd.DataFrame({"manager_id": self.manager_id, "region": self.region, "base": self.base,
                              "ramp": self.ramp, "mu": self.mu, "sigma": self.sigma,
                              "growth_uncertainty": self.growth_uncertainty,
+                             "parameter_sd": self.shared_sd,
                              "region_sigma": self.manager_region_sigma, "median": self.median})
 
     # ------------------------------------------------------------------ derived values
@@ -243,7 +308,7 @@ class PerformanceModel:
     def normal_sd(self) -> np.ndarray:
         """Standard deviation of the normal part of log Y (region shock and growth
         uncertainty, plus the manager noise when it is normal)."""
-        var = self.manager_region_sigma ** 2 + self.growth_uncertainty ** 2
+        var = self.manager_region_sigma ** 2 + self.growth_uncertainty ** 2 + self.shared_sd ** 2
         if self.df is None:
             var = var + self.sigma ** 2
         return _frozen(np.sqrt(var))
@@ -251,12 +316,15 @@ class PerformanceModel:
     @cached_property
     def log_sd(self) -> np.ndarray:
         """Total standard deviation of log Y per manager (any noise)."""
-        return _frozen(np.sqrt(self.sigma ** 2 + self.growth_uncertainty ** 2 + self.manager_region_sigma ** 2))
+        return _frozen(np.sqrt(self.sigma ** 2 + self.growth_uncertainty ** 2 + self.manager_region_sigma ** 2
+                               + self.shared_sd ** 2))
 
     @property
     def has_closed_form(self) -> bool:
         """True when :meth:`hit_probability` and friends are exact: normal noise, or
-        Student-t noise without region shock or growth uncertainty."""
+        Student-t noise without region shock or growth uncertainty. A drawn
+        region-shock variance (``region_sigma_df``) is taken at its mean there (the
+        same variance; the scenario mixture's slightly heavier tails are ignored)."""
         return self.df is None or not np.any(self.normal_sd > 0)
 
     # ------------------------------------------------------------------ closed forms

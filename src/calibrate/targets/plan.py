@@ -62,6 +62,7 @@ DEFAULT_TARGETS = {
     "heavy_tails": True,
     "healthy_band": [0.60, 0.75],    # expected share hitting target that the recommendation aims for
     "bonus_budget": None,            # total bonus budget (revenue unit); None: bonus_base x headcount
+    "parameter_uncertainty": True,   # draw the fit's team-level estimates per scenario (see targets.fit)
 }
 
 
@@ -130,6 +131,12 @@ class TargetSettings:
         New hires' share of a veteran's revenue in year one, in (0, 1]; None: from the data.
     heavy_tails
         Estimate Student-t noise (True) or use normal noise.
+    parameter_uncertainty
+        True (default): the estimation error of the team growth mean, the
+        seasonal factors, the new-hire ramp and the region-shock variance is
+        drawn once per Monte Carlo scenario (normal on each estimate with its
+        standard error, see :mod:`calibrate.targets.fit`), so the share-hitting
+        interval includes it; False: the estimates are taken as exact.
     """
 
     probability: float = DEFAULT_TARGETS["probability"]
@@ -139,6 +146,7 @@ class TargetSettings:
     payout: PayoutCurve = field(default_factory=lambda: payout_curve_from_config(DEFAULT_TARGETS["payout"]))
     ramp_first_year_share: float | None = DEFAULT_TARGETS["ramp_first_year_share"]
     heavy_tails: bool = DEFAULT_TARGETS["heavy_tails"]
+    parameter_uncertainty: bool = DEFAULT_TARGETS["parameter_uncertainty"]
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "payout", payout_curve_from_config(self.payout))
@@ -162,6 +170,9 @@ class TargetSettings:
                               f"veteran's revenue in year one), or left empty to estimate it; got {r}.")
         if not isinstance(self.heavy_tails, (bool, np.bool_)):
             raise ConfigError(f"targets: heavy_tails must be true or false; got {self.heavy_tails!r}.")
+        if not isinstance(self.parameter_uncertainty, (bool, np.bool_)):
+            raise ConfigError(f"targets: parameter_uncertainty must be true or false; "
+                              f"got {self.parameter_uncertainty!r}.")
         object.__setattr__(self, "probability", p)
         object.__setattr__(self, "company_growth", g)
         object.__setattr__(self, "scenarios", int(self.scenarios))
@@ -179,18 +190,21 @@ class TargetSettings:
                               f"(allowed: {', '.join(sorted(DEFAULT_TARGETS))}).")
         return cls(probability=merged["probability"], company_growth=merged["company_growth"],
                    scenarios=merged["scenarios"], bonus_base=merged["bonus_base"], payout=merged["payout"],
-                   ramp_first_year_share=merged["ramp_first_year_share"], heavy_tails=merged["heavy_tails"])
+                   ramp_first_year_share=merged["ramp_first_year_share"], heavy_tails=merged["heavy_tails"],
+                   parameter_uncertainty=merged["parameter_uncertainty"])
 
     def to_dict(self) -> dict[str, Any]:
         return {"probability": self.probability, "company_growth": self.company_growth,
                 "scenarios": self.scenarios, "bonus_base": self.bonus_base,
                 "payout": [list(p) for p in self.payout.points], "ramp_first_year_share": self.ramp_first_year_share,
-                "heavy_tails": bool(self.heavy_tails)}
+                "heavy_tails": bool(self.heavy_tails), "parameter_uncertainty": bool(self.parameter_uncertainty)}
 
 
 #: The ``targets`` keys as a run config writes them: type, bounds, meaning (defaults: ``DEFAULT_TARGETS``).
 TARGET_KEYS = {
     "scenarios": Key(int, "Monte Carlo scenarios (10000 is typical)", ge=100),
+    "parameter_uncertainty": Key(bool, "draw the team growth mean, seasonality, ramp and region-shock variance "
+                                 "per scenario from their estimation error (false: fitted values held fixed)"),
     "probability": Key(float, "chance of reaching a calibrated target (0.7 = 70%)", gt=0, lt=1),
     "company_growth": Key(float, "company growth planned on last year's actual revenue (0.10 = +10%)", gt=-1),
     "bonus_base": Key(float, "target bonus per manager, in the revenue's currency unit", ge=0),
@@ -379,7 +393,8 @@ def target_plan(data: Dataset, *, settings: TargetSettings | Mapping[str, Any] |
         settings = TargetSettings.from_config(settings.to_dict() | {"payout": settings.payout}, **overrides)
     if fit is None:
         fit = fit_performance_model(data, through=through, heavy_tails=settings.heavy_tails,
-                                    ramp_first_year_share=settings.ramp_first_year_share)
+                                    ramp_first_year_share=settings.ramp_first_year_share,
+                                    parameter_uncertainty=settings.parameter_uncertainty)
     model = fit.model
     s = settings
     run = {"scenarios": s.scenarios, "seed": seed}

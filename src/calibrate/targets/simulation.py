@@ -10,7 +10,15 @@ child stream whose key is fixed by *what* it draws, never by how the work is cut
 * ``(1, b)``  the manager noise of block ``b`` = managers ``1024*b ... 1024*b+1023``
   in model order, manager by manager, each manager's scenarios in order;
 * ``(2, b)``  the growth-uncertainty draws of block ``b`` (Student-t models only;
-  with normal noise it is folded into the noise variance, see :mod:`.model`).
+  with normal noise it is folded into the noise variance, see :mod:`.model`);
+* ``(3, c)``  the parameter draws of scenario block ``c`` = scenarios
+  ``4096*c ... 4096*c+4095``: for each scenario in order its K shared
+  standard normals (``model.shared_loadings``);
+* ``(4, c)``  one chi-square draw per scenario of block ``c`` for the
+  region-variance scale (``model.region_sigma_df``). These are
+  O(scenarios x parameters), drawn whole by every worker before its managers,
+  so they depend on neither the chunking nor the manager blocks (and the first
+  scenarios' parameters do not change when more scenarios are asked for).
 
 Key ``(k, j)`` is exactly the child that ``root.spawn(k + 1)[k].spawn(j + 1)[j]``
 would give (``SeedSequence`` spawning appends the child's number to the key),
@@ -50,7 +58,8 @@ BLOCK_MANAGERS = 1024
 _TILE_ELEMENTS = 1 << 18          # float32 tile of ~1 MiB: stays in the L2 cache
 _SHOCK_TABLE_LIMIT = 1 << 26      # 256 MiB of float32 region shocks
 _LOG_CLIP = 80.0                  # exp(80) ~ 5.5e34 stays finite in float32 (log-t tails)
-_REGION, _NOISE, _GROWTH = 0, 1, 2
+_REGION, _NOISE, _GROWTH, _PARAMETERS, _REGION_SCALE = 0, 1, 2, 3, 4
+SCENARIO_BLOCK = 4096             # scenarios per parameter stream
 _ROW_LOOP_SCENARIOS = 1024        # from this many scenarios, region shocks are added row by row
 
 Seed = int | np.random.SeedSequence
@@ -107,6 +116,7 @@ class _Noise:
         self.codes = model.region_code
         self.region_sd = model.region_sigma_by_region.astype(np.float32)
         self.has_shocks = bool(np.any(self.region_sd > 0))
+        self.loadings, self.shared, self.region_scale = _parameter_draws(model, scenarios, root)
         self.table = None
         if self.has_shocks and self.region_sd.size * scenarios <= _SHOCK_TABLE_LIMIT:
             self.table = np.stack([self._region(r) for r in range(self.region_sd.size)])
@@ -114,6 +124,8 @@ class _Noise:
     def _region(self, r: int) -> np.ndarray:
         shocks = stream(self.root, _REGION, r).standard_normal(self.scenarios, dtype=np.float32)
         shocks *= self.region_sd[r]
+        if self.region_scale is not None:
+            shocks *= self.region_scale
         return shocks
 
     def block(self, b: int, stop: int) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -138,6 +150,9 @@ class _Noise:
                 growth.standard_normal(out=tmp, dtype=np.float32)
                 tmp *= self.growth[t0:t1, None]
                 x += tmp
+            for k in range(self.loadings.shape[1]):          # shared parameter errors, same in every block
+                np.multiply(self.loadings[t0:t1, k, None], self.shared[k], out=tmp)
+                x += tmp
             if self.has_shocks:
                 codes = self.codes[t0:t1]
                 if self.table is None:
@@ -156,6 +171,23 @@ class _Noise:
                     for k, r in enumerate(codes):                   # long rows: add in place, no copy
                         x[k] += table[int(r)]
             yield t0, t1, x
+
+
+def _parameter_draws(model: PerformanceModel, scenarios: int, root: np.random.SeedSequence
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(loadings managers x K float32, shared draws K x scenarios float32, region scale per scenario or None)."""
+    k = model.shared_loadings.shape[1]
+    rdf = model.region_sigma_df if np.any(model.region_sigma_by_region > 0) else None
+    shared = np.empty((k, scenarios), np.float32)
+    scale = np.empty(scenarios, np.float32) if rdf is not None else None
+    if k or rdf is not None:
+        for c in range(-(-scenarios // SCENARIO_BLOCK)):
+            s0, s1 = c * SCENARIO_BLOCK, min(scenarios, (c + 1) * SCENARIO_BLOCK)
+            if k:
+                shared[:, s0:s1] = stream(root, _PARAMETERS, c).standard_normal((s1 - s0, k)).T
+            if rdf is not None:
+                scale[s0:s1] = np.sqrt(stream(root, _REGION_SCALE, c).chisquare(rdf, s1 - s0) / rdf)
+    return model.shared_loadings.astype(np.float32), shared, scale
 
 
 def _blocks(n: int) -> int:
