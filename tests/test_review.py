@@ -95,3 +95,13 @@ def test_bad_review_quarter_is_explained(sample):
         review_forecast(perf, managers, year=2025, through="2025-06")
     with pytest.raises(ConfigError, match="is not in 2025"):
         review_forecast(perf, managers, year=2025, through="2023Q2")
+
+
+def test_the_quarterly_review_honours_the_parameter_uncertainty_setting(sample):
+    """targets.parameter_uncertainty reaches the review's fit: off holds the team-level estimates fixed."""
+    perf, managers, truth = sample
+    target = truth["final_year_target"]
+    on, off = (review_forecast(perf, managers, year=2025, through="2025Q2", targets=target, scenarios=SCENARIOS,
+                               seed=7, parameter_uncertainty=flag) for flag in (True, False))
+    assert np.asarray(on.fit.model.shared_loadings).shape[1] > 0
+    assert np.asarray(off.fit.model.shared_loadings).shape[1] == 0 and not off.fit.model.region_sigma_df

@@ -73,7 +73,7 @@ def compute_review(config: RunConfig, dataset: Dataset, quarter: str, *, scenari
     n = int(scenarios or settings.scenarios)
     common: dict[str, Any] = dict(year=q // 4, scenarios=n, seed=config.seed, heavy_tails=settings.heavy_tails,
                   ramp_first_year_share=settings.ramp_first_year_share, payout=settings.payout,
-                  bonus_base=settings.bonus_base)
+                  bonus_base=settings.bonus_base, parameter_uncertainty=settings.parameter_uncertainty)
     perf, managers = dataset.performance, dataset.managers
     current = review_forecast(perf, managers, through=quarter_from_index(q), **common)
     previous = review_forecast(perf, managers, through=quarter_from_index(q - 1),

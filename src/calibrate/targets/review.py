@@ -143,7 +143,8 @@ def annual_targets(performance: pd.DataFrame, year: int, manager_ids: Sequence[s
 def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: int, through: str,
                     targets: pd.Series | None = None, scenarios: int = 10_000, seed: Seed = 0,
                     heavy_tails: bool = True, ramp_first_year_share: float | None = None,
-                    payout: PayoutCurve | None = None, bonus_base: float | pd.Series | None = None) -> ReviewResult:
+                    payout: PayoutCurve | None = None, bonus_base: float | pd.Series | None = None,
+                    parameter_uncertainty: bool = True) -> ReviewResult:
     """The forecast of ``year`` given the revenue realised through quarter ``through``.
 
     performance, managers
@@ -160,6 +161,9 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
     payout, bonus_base
         With a payout curve and the target bonus per manager (currency units), the
         year's total bonus per scenario on annual attainment ``Y / T``.
+    parameter_uncertainty
+        Draw the fit's team-level estimates per scenario (``targets.parameter_uncertainty``;
+        see :func:`~calibrate.targets.fit.fit_performance_model`).
     """
     if parse_quarter(str(through)) is None:
         raise ConfigError(f"The review quarter must look like 2025Q2; got {through!r}.")
@@ -186,8 +190,6 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
     if np.any(~np.isfinite(tgt) | (tgt <= 0)):
         bad = target.index[~np.isfinite(tgt) | (tgt <= 0)]
         raise ValidationError([Problem("targets", None, "target", f"missing or not above 0 for {id_list(bad)}")])
-    if payout is not None and bonus_base is None:
-        raise ConfigError("A payout curve needs the bonus base (targets: bonus_base) to cost the bonus.")
     base = np.zeros(len(ids))
     if bonus_base is not None:
         base = (pd.Series(bonus_base, dtype=float).reindex(ids).to_numpy(dtype=float)
@@ -196,7 +198,8 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
     if n_realised < 4:
         fit = fit_performance_model(perf.loc[q <= t_idx], managers, through=str(through), year=year,
                                     manager_ids=ids, heavy_tails=heavy_tails,
-                                    ramp_first_year_share=ramp_first_year_share, remaining=True)
+                                    ramp_first_year_share=ramp_first_year_share, remaining=True,
+                                    parameter_uncertainty=parameter_uncertainty)
     hits_m = np.zeros(len(ids), np.int64)
     hits_s = np.zeros(int(scenarios), np.int64)
     ratio_sum = np.zeros(len(ids))
