@@ -20,7 +20,8 @@ from calibrate.schema import TABLES
 
 WORKBOOK = {"zh": "输入数据.xlsx", "en": "input.xlsx"}
 SHEETS = {"managers": ("人员", "Managers"), "performance": ("业绩", "Performance"), "survey": ("客户调研", "Survey"),
-          "reviews": ("360评估", "360 reviews"), "ahp_judgments": ("专家判断", "AHP judgments"),
+          "reviews": ("360评估", "360 reviews"), "innovation": ("创新委员会", "Innovation committee"),
+          "ahp_judgments": ("专家判断", "AHP judgments"),
           "last_year_weights": ("去年权重", "Last year weights")}
 OPTIONS_SHEET = ("选项", "Options")
 DEFAULT_REGIONS = ("华东", "华北", "华南", "华中", "西部")
@@ -51,6 +52,11 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
     "rater_role": ("评估人角色", "Rater role", "peer / subordinate / supervisor / cross_team", "peer / subordinate / supervisor / cross_team"),
     "criterion": ("评估项", "Criterion", "指标集中的 360 评估项代码，如 collaboration", "The set's 360 criterion id, e.g. collaboration"),
     "score": ("评分", "Score", "1-5 分", "1-5"),
+    "year": ("年度", "Year", "年度，如 2024；每人每年一行", "The year, e.g. 2024; one row per manager and year"),
+    "accepted_solutions": ("采纳方案数", "Accepted solutions",
+                           "创新委员会当年采纳的该客户经理的方案数，0 或正整数（没有被采纳的方案写 0）",
+                           "Solutions of this manager the innovation committee accepted in the year, "
+                           "a whole number 0 or more (write 0 when none was accepted)"),
     "expert": ("专家", "Expert", "专家代号", "The expert's code"),
     "row": ("指标A", "Item A", "指标代码（见指标集）", "Indicator id (see the indicator set)"),
     "col": ("指标B", "Item B", "指标代码（见指标集）", "Indicator id (see the indicator set)"),
@@ -61,7 +67,9 @@ COLUMNS: dict[str, tuple[str, str, str, str]] = {
 #: performance columns always asked for (the retention outcome reads the customer counts)
 _PERFORMANCE_ALWAYS = ("customers_start", "customers_lost")
 _WHOLE = {"new_customers", "new_customer_target", "customers_start", "customers_lost", "key_customers",
-          "key_customers_lost", "recommend", "satisfaction"}
+          "key_customers_lost", "recommend", "satisfaction", "year", "accepted_solutions"}
+#: tables that get a sheet only when the indicator set reads them
+_OPTIONAL_SHEETS = ("survey", "reviews", "innovation")
 _MAX_ROWS = 100_000
 
 
@@ -78,7 +86,7 @@ def table_columns(table: str, template: str) -> list[str]:
 
 def tables_for(template: str) -> list[str]:
     sources = {i.source for i in load_indicator_set(template).indicators}
-    return [t for t in SHEETS if t not in ("survey", "reviews") or t in sources]
+    return [t for t in SHEETS if t not in _OPTIONAL_SHEETS or t in sources]
 
 
 def init_company(folder: str | Path, *, template: str = "account_manager", lang: str = "zh",
@@ -138,7 +146,7 @@ def write_input_workbook(path: Path, tables: dict[str, list[str]], *, lang: str,
             options.cell(r + 2, k + 1, v)
     ref = f"'{options.title}'"
     lists = {"region": f"={ref}!$A$2:$A$51", "quarter": f"={ref}!$B$2:$B${len(quarters) + 1}",
-             "period": f"={ref}!$C$2:$C${len(periods) + 1}"}
+             "period": f"={ref}!$C$2:$C${len(periods) + 1}", "years": f"{year - 2}:{year}"}
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for table, columns in tables.items():
         ws = wb.create_sheet(_sheet(table, lang), index=len(wb.sheetnames) - 1)
@@ -171,6 +179,9 @@ def _validation(table: str, column: str, lists: dict[str, str], lang: str) -> di
         return {"type": "list", "formula1": lists["quarter" if table == "performance" else "period"]}
     if column in ("hire_date", "leave_date"):
         return {"type": "date", "operator": "greaterThan", "formula1": "1"}
+    if column == "year":                      # the review year and the two before it, as the period lists
+        low, high = lists["years"].split(":")
+        return {"type": "whole", "operator": "between", "formula1": low, "formula2": high}
     spec = {c.name: c for c in TABLES[table]}.get(column)
     if spec is None or spec.kind not in ("int", "float") or (spec.low is None and spec.high is None):
         return None

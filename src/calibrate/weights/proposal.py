@@ -65,7 +65,7 @@ METHOD_COLUMNS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_reten
 _SHARE_KEYS = ("evidence", "ahp", "baseline")
 _METHOD_NAMES = ("regression", "ahp", "entropy", "critic", "equal")
 _SOURCE_LABELS = {"performance": ("业绩系统", "performance system"), "survey": ("客户调研", "customer survey"),
-                  "reviews": ("360 评估", "360 review")}
+                  "reviews": ("360 评估", "360 review"), "innovation": ("创新委员会", "innovation committee")}
 _PERIOD_LABELS = {"quarter": ("季度", "quarterly"), "half_year": ("半年", "half-yearly"), "year": ("年度", "yearly")}
 
 
