@@ -101,7 +101,8 @@ def test_init_refuses_to_overwrite(tmp_path):
 @pytest.mark.notebook
 @pytest.mark.parametrize("template, lang, only", [
     ("account_manager", "zh", ["01_data_quality", "02_weights"]),     # its full run is tests/test_pipeline.py's
-    ("key_account_director", "en", None),                              # every step and report
+    # its full run is tests/test_innovation.py's (the sample's director config)
+    ("key_account_director", "en", ["01_data_quality", "02_weights"]),
 ])
 def test_init_fill_validate_run(template, lang, only, small_company_master, tmp_path, capsys):
     folder = tmp_path / "acme"
@@ -126,13 +127,6 @@ def test_init_fill_validate_run(template, lang, only, small_company_master, tmp_
         # solution innovation is weighted from the innovation committee's yearly counts, not from 360 ratings
         row = proposal.set_index("indicator").loc["solution_innovation"]
         assert (row["data_source"], row["review_period"]) == ("innovation", "year") and row["weight"] > 0
-        assert "innovation committee" in (run_folder / "02_weights.html").read_text(encoding="utf-8")
-        panel = pd.read_parquet(run_folder / "private" / "data" / "panel.parquet").reset_index()
-        counts = pd.read_csv(small_company_master / "innovation_committee.csv").set_index(["manager_id", "year"])
-        want = counts["accepted_solutions"].reindex(
-            pd.MultiIndex.from_arrays([panel["manager_id"], panel["period"].str[:4].astype(int)])).to_numpy()
-        assert panel["solution_innovation"].notna().all()
-        assert (panel["solution_innovation"].to_numpy() == want).all()
 
 
 def test_sample_director_config_validates_with_its_judgments_and_committee_table(small_company, capsys):
