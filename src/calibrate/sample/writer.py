@@ -165,6 +165,7 @@ data:
   performance: performance.csv
   survey: survey.parquet
   reviews: reviews_360.csv
+  innovation: innovation_committee.csv
 {ahp_line}  last_year_weights: last_year_weights.csv
 output: reports
 privacy:
