@@ -25,6 +25,8 @@ def truncated_sample(folder: Path, last_year: int = 2024) -> Path:
     reviews[year_of(reviews["period"]) <= last_year].to_csv(folder / "reviews_360.csv", index=False)
     survey = pd.read_parquet(SAMPLE / "survey.parquet")
     survey[year_of(survey["period"]) <= last_year].to_parquet(folder / "survey.parquet", index=False)
+    committee = pd.read_csv(SAMPLE / "innovation_committee.csv", dtype={"manager_id": str})
+    committee[committee["year"] <= last_year].to_csv(folder / "innovation_committee.csv", index=False)
     managers = pd.read_csv(SAMPLE / "managers.csv", dtype=str, keep_default_na=False)
     managers[pd.to_datetime(managers["hire_date"]).dt.year <= last_year].to_csv(folder / "managers.csv", index=False)
     for name in ("truth.json", "truth_managers.csv", "truth_raters.csv"):

@@ -29,6 +29,7 @@ def _sample_tables(folder, template) -> dict[str, pd.DataFrame]:
             "performance": pd.read_csv(folder / "performance.csv"),
             "survey": pd.read_parquet(folder / "survey.parquet"),
             "reviews": pd.read_csv(folder / "reviews_360.csv"),
+            "innovation": pd.read_csv(folder / "innovation_committee.csv"),
             "ahp_judgments": judgments, "last_year_weights": weights}
 
 
@@ -63,7 +64,7 @@ def test_workbook_has_noted_headers_and_validation(tmp_path):
     assert main(["init", str(tmp_path / "acme"), "--template", "key_account_director", "--lang", "zh",
                  "--year", "2024"]) == 0
     wb = load_workbook(tmp_path / "acme" / "输入数据.xlsx")
-    assert wb.sheetnames == ["人员", "业绩", "客户调研", "360评估", "专家判断", "去年权重", "选项"]
+    assert wb.sheetnames == ["人员", "业绩", "客户调研", "360评估", "创新委员会", "专家判断", "去年权重", "选项"]
     perf = wb["业绩"]
     assert [c.value for c in perf[1]][:4] == ["客户经理编号", "期间", "收入目标", "收入"]
     assert "万元" in perf["C1"].comment.text
@@ -74,9 +75,21 @@ def test_workbook_has_noted_headers_and_validation(tmp_path):
     regions = {str(dv.sqref).split(":")[0]: dv for dv in wb["人员"].data_validations.dataValidation}
     assert regions["C2"].type == "list"
     assert [wb["选项"].cell(r, 2).value for r in (2, 13)] == ["2022Q1", "2024Q4"]
-    # account-manager set also asks for satisfaction
+    # the innovation committee's sheet: one row per manager and year, a year of the drop-down span, counts >= 0
+    committee = wb["创新委员会"]
+    assert [c.value for c in committee[1]] == ["客户经理编号", "年度", "采纳方案数"]
+    assert "创新委员会当年采纳" in committee["C1"].comment.text and "每人每年一行" in committee["B1"].comment.text
+    rules = {str(dv.sqref).split(":")[0]: dv for dv in committee.data_validations.dataValidation}
+    assert (rules["B2"].type, rules["B2"].formula1, rules["B2"].formula2) == ("whole", "2022", "2024")
+    assert (rules["C2"].type, rules["C2"].operator, rules["C2"].formula1) == ("whole", "greaterThanOrEqual", "0")
+    init_company(tmp_path / "director_en", template="key_account_director", lang="en", year=2024)
+    english = load_workbook(tmp_path / "director_en" / "input.xlsx")["Innovation committee"]
+    assert [c.value for c in english[1]] == ["Manager ID", "Year", "Accepted solutions"]
+    assert "innovation committee accepted" in english["C1"].comment.text
+    # account-manager set also asks for satisfaction, and has no committee sheet (it does not read that table)
     init_company(tmp_path / "am", lang="en", year=2024)
-    assert "Satisfaction" in [c.value for c in load_workbook(tmp_path / "am" / "input.xlsx")["Survey"][1]]
+    am = load_workbook(tmp_path / "am" / "input.xlsx")
+    assert "Satisfaction" in [c.value for c in am["Survey"][1]] and "Innovation committee" not in am.sheetnames
 
 
 def test_init_refuses_to_overwrite(tmp_path):
@@ -88,7 +101,8 @@ def test_init_refuses_to_overwrite(tmp_path):
 @pytest.mark.notebook
 @pytest.mark.parametrize("template, lang, only", [
     ("account_manager", "zh", ["01_data_quality", "02_weights"]),     # its full run is tests/test_pipeline.py's
-    ("key_account_director", "en", None),                              # every step and report
+    # its full run is tests/test_innovation.py's (the sample's director config)
+    ("key_account_director", "en", ["01_data_quality", "02_weights"]),
 ])
 def test_init_fill_validate_run(template, lang, only, small_company_master, tmp_path, capsys):
     folder = tmp_path / "acme"
@@ -109,19 +123,20 @@ def test_init_fill_validate_run(template, lang, only, small_company_master, tmp_
         assert (run_folder / f"{name}.html").exists(), name
     proposal = pd.read_csv(run_folder / "weights" / "proposal.csv")
     assert set(proposal["indicator"]) == set(load_indicator_set(template).ids)
+    if template == "key_account_director":
+        # solution innovation is weighted from the innovation committee's yearly counts, not from 360 ratings
+        row = proposal.set_index("indicator").loc["solution_innovation"]
+        assert (row["data_source"], row["review_period"]) == ("innovation", "year") and row["weight"] > 0
 
 
-def test_sample_has_director_judgments(small_company):
-    from calibrate.loading import validate
-
-    path = small_company / "calibrate.yaml"
-    cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
-    cfg["indicator_set"] = "key_account_director"
-    cfg["data"]["ahp_judgments"] = "ahp_judgments_key_account_director.csv"
-    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    report = validate(path)
-    assert report.ok
-    assert not [p for p in report.warnings if "ahp" in p.source]
+def test_sample_director_config_validates_with_its_judgments_and_committee_table(small_company, capsys):
+    """The sample's key_account_director config (written by the generator) reads the innovation committee's
+    table and the director judgments: `calibrate validate` finds nothing to report."""
+    config = small_company / "calibrate_key_account_director.yaml"
+    assert load_config(config).data["innovation"] == "innovation_committee.csv"
+    assert main(["validate", "--config", str(config)]) == 0
+    assert "0 problem(s), 0 warning(s)" in capsys.readouterr().out
     judged = pd.read_csv(small_company / "ahp_judgments_key_account_director.csv")
     pairs = judged.groupby("expert").size()
     assert (pairs == 21).all()                     # 7 items: every pair judged by every expert
+    assert "solution_innovation" in set(judged["row"]) | set(judged["col"])

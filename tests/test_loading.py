@@ -32,8 +32,8 @@ def test_sample_config_loads_with_no_problems(reference):
     assert reference.report.ok and not reference.report.warnings
     assert len(reference.managers) == 40
     assert reference.quarters[0] == "2023Q1" and reference.quarters[-1] == "2024Q4"
-    assert set(reference.sources) == {"managers", "performance", "survey", "reviews", "ahp_judgments",
-                                      "last_year_weights"}
+    assert set(reference.sources) == {"managers", "performance", "survey", "reviews", "innovation",
+                                      "ahp_judgments", "last_year_weights"}
 
 
 def test_gbk_csv_reads_like_utf8(small_company, reference):

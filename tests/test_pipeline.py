@@ -35,7 +35,8 @@ def test_run_folder_has_html_manifest_and_artifacts(first_run):
     assert (folder / "notebooks" / "01_data_quality.ipynb").exists()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 7
-    assert set(manifest["data"]) == {"managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights"}
+    assert set(manifest["data"]) == {"managers", "performance", "survey", "reviews", "innovation", "ahp_judgments",
+                                     "last_year_weights"}
     assert len(manifest["data"]["performance"]["sha256"]) == 64
     assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]
     assert "revision" in manifest["git"]

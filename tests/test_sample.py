@@ -33,6 +33,25 @@ def test_committed_sample_is_what_the_generator_writes(tmp_path):
         assert path.read_bytes() == (ROOT / "data" / "sample" / path.name).read_bytes(), key
 
 
+def test_the_committee_table_draws_from_its_own_stream(tmp_path, monkeypatch):
+    """Every other file of a sample company is byte-identical with and without the innovation committee's
+    table (truth.json gains only its 'innovation_committee' entry): the table has its own random stream."""
+    import calibrate.sample.model as model
+
+    with_table = write_sample(tmp_path / "with", SMALL, seed=3)
+    assert {"innovation", "director_config"} <= set(with_table)
+    empty = pd.DataFrame({"manager_id": [], "year": [], "accepted_solutions": []})
+    monkeypatch.setattr(model, "committee_table", lambda traits, quarters, seed: (empty, {}))
+    without = write_sample(tmp_path / "without", SMALL, seed=3)
+    for key, path in with_table.items():
+        if key not in ("innovation", "truth"):
+            assert path.read_bytes() == without[key].read_bytes(), key
+    truth = json.loads(with_table["truth"].read_text(encoding="utf-8"))
+    assert truth.pop("innovation_committee")["rows"] > 0
+    assert truth == {k: v for k, v in json.loads(without["truth"].read_text(encoding="utf-8")).items()
+                     if k != "innovation_committee"}
+
+
 def test_sample_shape_matches_the_brief(sample_config):
     ds = load_dataset(sample_config)
     assert ds.managers.shape[0] == 400 and ds.managers.region.nunique() == 5

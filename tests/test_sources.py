@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from calibrate.errors import DataSourceError, ValidationError
+from calibrate.indicators import indicator_set_text
 from calibrate.loading import load_dataset, validate
 from calibrate.periods import read_period
 from calibrate.sources import aggregation_frame
@@ -113,6 +114,39 @@ def test_monthly_chinese_export_is_summed_to_quarters(small_company, reference):
     assert set(shown["rows_read"]) == {3 * len(perf)} and set(shown["rows_after"]) == {len(perf)}
 
 
+def _set_declaring_last(folder) -> None:
+    """The account_manager set with ``aggregate: last`` on key_customer_churn (its columns: the month-end figures)."""
+    raw = yaml.safe_load(indicator_set_text("account_manager"))
+    next(i for i in raw["indicators"] if i["id"] == "key_customer_churn")["aggregate"] = "last"
+    (folder / "set.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = folder / "calibrate.yaml"
+    cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**cfg, "indicator_set": "set.yaml"}, allow_unicode=True), encoding="utf-8")
+
+
+def test_indicator_set_declares_a_rule_and_the_config_wins(small_company, reference):
+    """key_customer_churn declares 'last': its columns take the quarter's last month, except key_customers,
+    which the config declares 'first' (the config wins); the table says where each rule came from."""
+    perf = pd.read_csv(small_company / "performance.csv", dtype=str)
+    _monthly(perf).to_csv(small_company / "月度业绩.csv", index=False)
+    _set_declaring_last(small_company)
+    cfg = _config(small_company, performance={
+        "path": "月度业绩.csv", "columns": {**{v: k for k, v in ZH.items() if k != "period"}, "月份": "period"},
+        "aggregate": {"重点客户数": "first"}})
+    ds = load_dataset(cfg)
+    got = ds.performance.set_index(["manager_id", "period"]).sort_index()
+    want = reference.performance.set_index(["manager_id", "period"]).sort_index()
+    lost = want["key_customers_lost"].astype(int)
+    np.testing.assert_array_equal(got["key_customers_lost"], lost // 3 + lost - 3 * (lost // 3))  # month 3's part
+    np.testing.assert_array_equal(got["key_customers"], want["key_customers"])      # config 'first', not 'last'
+    np.testing.assert_allclose(got["revenue"], want["revenue"], rtol=1e-9)          # default: summed
+    shown = aggregation_frame(ds.sources).set_index("column")
+    assert shown.loc["重点客户流失数 (key_customers_lost)", ["rule", "rule_from"]].tolist() == [
+        "last", "indicator set (key_customer_churn)"]
+    assert shown.loc["重点客户数 (key_customers)", ["rule", "rule_from"]].tolist() == ["first", "config"]
+    assert shown.loc["营收 (revenue)", ["rule", "rule_from"]].tolist() == ["sum", "default"]
+
+
 def test_bad_cell_in_a_monthly_export_names_its_row(small_company):
     monthly = _monthly(pd.read_csv(small_company / "performance.csv", dtype=str)).reset_index(drop=True)
     monthly.loc[6, "营收"] = "n/a"
@@ -216,6 +250,7 @@ def test_data_quality_report_shows_the_aggregation(small_company, tmp_path):
 
     perf = pd.read_csv(small_company / "performance.csv", dtype=str)
     _monthly(perf).to_csv(small_company / "月度业绩.csv", index=False)
+    _set_declaring_last(small_company)
     cfg = _config(small_company, performance={
         "path": "月度业绩.csv", "columns": {**{v: k for k, v in ZH.items() if k != "period"}, "月份": "period"}})
     assert main(["run", "--config", str(cfg), "--only", "01_data_quality", "--lang", "en",
@@ -223,5 +258,8 @@ def test_data_quality_report_shows_the_aggregation(small_company, tmp_path):
     folder = next((tmp_path / "reports").iterdir())
     shown = pd.read_csv(folder / "data" / "aggregation.csv")
     assert ("营收 (revenue)", "sum") in set(zip(shown["column"], shown["rule"]))
+    assert ("重点客户数 (key_customers)", "last", "indicator set (key_customer_churn)") in set(
+        zip(shown["column"], shown["rule"], shown["rule_from"]))
     html = (folder / "01_data_quality.html").read_text(encoding="utf-8")
     assert "Monthly or daily rows made quarters" in html and "期初客户数 (customers_start)" in html
+    assert "indicator set (key_customer_churn)" in html

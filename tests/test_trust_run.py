@@ -47,7 +47,7 @@ def hostile(small_company_master, tmp_path_factory):
     silent = active["manager_id"].iloc[1]                       # no performance rows: named in a warning
     managers["manager_id"] = managers["manager_id"].replace(renamed)
     managers.to_csv(folder / "managers.csv", index=False)
-    for file in ("performance.csv", "reviews_360.csv"):
+    for file in ("performance.csv", "reviews_360.csv", "innovation_committee.csv"):
         frame = pd.read_csv(folder / file, dtype=str, keep_default_na=False)
         if file == "performance.csv":
             frame = frame[frame["manager_id"] != silent]

@@ -41,7 +41,8 @@ def run(small_company_master, tmp_path_factory):
     cfg_file = cli_out.parent / "calibrate.yaml"
     text = (small_company_master / "calibrate.yaml").read_text(encoding="utf-8")
     text = text.replace("managers: managers.csv", f"managers: {small_company_master / 'managers.csv'}")
-    for name in ("performance.csv", "survey.parquet", "reviews_360.csv", "ahp_judgments.csv", "last_year_weights.csv"):
+    for name in ("performance.csv", "survey.parquet", "reviews_360.csv", "innovation_committee.csv",
+                 "ahp_judgments.csv", "last_year_weights.csv"):
         text = text.replace(f": {name}", f": {small_company_master / name}")
     # the same pseudonym key as the step run above (pseudonyms are keyed; see calibrate.privacy)
     text = text.replace("privacy:\n", f"privacy:\n  key_file: {small_company_master / '.calibrate-key'}\n")

@@ -95,6 +95,7 @@ class DataSection(BaseModel):
     deals: DataSource | None = None  # one row per deal or order: revenue, profit, new customers derived
     survey: DataSource | None = None
     reviews: DataSource | None = None
+    innovation: DataSource | None = None  # the innovation committee: accepted solutions per manager and year
     ahp_judgments: DataSource | None = None
     last_year_weights: DataSource | None = None
 

@@ -24,6 +24,7 @@ class Dataset:
     last_year_weights: pd.DataFrame | None
     sources: dict[str, SourceInfo]
     report: ValidationReport
+    innovation: pd.DataFrame | None = None      # the innovation committee: manager_id, year, accepted_solutions
 
     @property
     def quarters(self) -> list[str]:
@@ -39,5 +40,5 @@ def build_dataset(raw: dict[str, RawTable], indicator_set: IndicatorSet,
     t = report.tables
     return Dataset(indicator_set=indicator_set, managers=t["managers"], performance=t["performance"],
                    survey=t.get("survey"), reviews=t.get("reviews"), ahp_judgments=t.get("ahp_judgments"),
-                   last_year_weights=t.get("last_year_weights"),
+                   last_year_weights=t.get("last_year_weights"), innovation=t.get("innovation"),
                    sources={k: v.info for k, v in raw.items()}, report=report)

@@ -25,7 +25,9 @@ from calibrate.errors import ConfigError
 DIRECTIONS = ("higher", "lower")
 REVIEW_PERIODS = ("quarter", "half_year", "year")
 UNITS = ("ratio", "rate", "points", "likert", "count", "currency", "score")
-SOURCES = ("performance", "survey", "reviews")
+SOURCES = ("performance", "survey", "reviews", "innovation")
+#: how monthly or daily performance rows add up to quarters (``aggregate:`` of an indicator; see calibrate.sources)
+AGGREGATE_RULES = ("sum", "mean", "first", "last", "min", "max")
 COMPUTE_KINDS = {
     "column": "performance",          # a column used as it is
     "ratio": "performance",           # [numerator, denominator] columns
@@ -33,11 +35,14 @@ COMPUTE_KINDS = {
     "share_satisfied": "survey",      # 1-5 answers -> share answering 4 or 5
     "mean_likert": "survey",          # 1-5 answers -> mean score
     "review": "reviews",              # 360 criterion -> aggregated rating 1-5
+    "committee_count": "innovation",  # a count per manager and year (the innovation committee's table)
 }
+#: compute kinds read from a table with one row per manager and year: measured per year only
+YEARLY_KINDS = ("committee_count",)
 _SET_KEYS = {"name", "label", "dimensions", "indicators", "description"}
 _DIMENSION_KEYS = {"label", "band"}
 _INDICATOR_KEYS = {"id", "label", "dimension", "direction", "unit", "source", "compute",
-                   "review_period", "weight", "min_weight", "max_weight", "description"}
+                   "review_period", "weight", "min_weight", "max_weight", "description", "aggregate"}
 _REQUIRED_INDICATOR_KEYS = ("id", "label", "dimension", "direction", "unit", "source", "compute",
                             "review_period")
 TOLERANCE = 1e-6
@@ -69,6 +74,7 @@ class Indicator:
     weight: float | None = None
     min_weight: float = 0.0
     max_weight: float = 1.0
+    aggregate: str | None = None      # rule for its performance columns when rows are monthly or daily
 
     @property
     def higher_is_better(self) -> bool:
@@ -115,6 +121,11 @@ class IndicatorSet:
 
     def label(self, lang: str = "en") -> str:
         return self.label_zh if lang == "zh" else self.label_en
+
+    def aggregation_rules(self) -> dict[str, tuple[str, str]]:
+        """Performance column -> (rule, indicator id) for every indicator that declares ``aggregate``."""
+        return {column: (str(i.aggregate), i.id) for i in self.indicators if i.aggregate
+                for column in i.compute_args}
 
     def dimension_of(self) -> pd.Series:
         """Indicator id -> dimension id."""
@@ -286,6 +297,10 @@ def _parse_indicators(raw: Any, dimension_ids: set[str], where: str, errors: lis
         if spec["dimension"] not in dimension_ids:
             errors.append(f"{here}: dimension '{spec['dimension']}' is not declared under 'dimensions'")
         kind, args = _parse_compute(spec["compute"], spec.get("source"), here, errors)
+        if kind in YEARLY_KINDS and spec["review_period"] != "year":
+            errors.append(f"{here}: compute '{kind}' reads one value per manager and year, so review_period "
+                          f"must be year (not '{spec['review_period']}')")
+        aggregate = _parse_aggregate(spec.get("aggregate"), kind, here, errors)
         weights = {}
         for key, default in (("weight", None), ("min_weight", 0.0), ("max_weight", 1.0)):
             value = spec.get(key, default)
@@ -297,8 +312,34 @@ def _parse_indicators(raw: Any, dimension_ids: set[str], where: str, errors: lis
             errors.append(f"{here}: min_weight {weights['min_weight']} exceeds max_weight {weights['max_weight']}")
         out.append(Indicator(ind_id, zh, en, str(spec["dimension"]), str(spec["direction"]),
                              str(spec["unit"]), str(spec["source"]), kind, args,
-                             str(spec["review_period"]), **weights))
+                             str(spec["review_period"]), **weights, aggregate=aggregate))
+    _check_aggregate_conflicts(out, where, errors)
     return out
+
+
+def _parse_aggregate(value: Any, kind: str, here: str, errors: list[str]) -> str | None:
+    """An indicator's ``aggregate`` rule: one of :data:`AGGREGATE_RULES`, for performance columns only."""
+    if value is None:
+        return None
+    if value not in AGGREGATE_RULES:
+        errors.append(f"{here}: aggregate {value!r} is not one of {', '.join(AGGREGATE_RULES)}")
+        return None
+    if COMPUTE_KINDS.get(kind) != "performance":
+        errors.append(f"{here}: aggregate applies to indicators computed from performance columns (column or "
+                      f"ratio), not to compute '{kind}'; remove it")
+        return None
+    return str(value)
+
+
+def _check_aggregate_conflicts(indicators: list[Indicator], where: str, errors: list[str]) -> None:
+    """Two indicators may not declare different rules for the same performance column."""
+    seen: dict[str, tuple[str, str]] = {}
+    for ind in indicators:
+        for column in ind.compute_args if ind.aggregate else ():
+            if column in seen and seen[column][0] != ind.aggregate:
+                errors.append(f"{where}: indicator {ind.id}: aggregate {ind.aggregate} for column '{column}' "
+                              f"contradicts indicator {seen[column][1]} (aggregate {seen[column][0]}); give one rule")
+            seen.setdefault(column, (str(ind.aggregate), ind.id))
 
 
 def _parse_compute(raw: Any, source: Any, here: str, errors: list[str]) -> tuple[str, tuple[str, ...]]:

@@ -40,8 +40,8 @@ class SourceInfo:
     headers: tuple[tuple[str, str], ...] = ()
     #: the source row of each record when records were regrouped (monthly rows summed to quarters)
     rows: tuple[int, ...] | None = None
-    #: how rows were aggregated to quarters: (column, rule) pairs, and the number of rows read
-    aggregation: tuple[tuple[str, str], ...] = ()
+    #: how rows were aggregated to quarters: (column, rule, where the rule came from), and the rows read
+    aggregation: tuple[tuple[str, str, str], ...] = ()
     rows_read: int | None = None
 
     def row_number(self, position: int) -> int:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset, build_dataset
 from calibrate.errors import ConfigError, DataSourceError, Problem, ValidationError
-from calibrate.indicators import load_indicator_set
+from calibrate.indicators import IndicatorSet, load_indicator_set
 from calibrate.io import RawTable
 from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.schema import ValidationReport, validate_tables
@@ -21,17 +21,22 @@ if TYPE_CHECKING:
     from calibrate.research.sets import SetsLike
 
 
-def read_sources(config: RunConfig) -> dict[str, RawTable]:
+def read_sources(config: RunConfig, indicator_set: IndicatorSet | None = None) -> dict[str, RawTable]:
     """Read every configured source; a source that cannot be read stops here with its name.
 
     Column and value mappings, periods as people write them and monthly rows are
-    handled by :mod:`calibrate.sources`; a ``deals`` export adds its derived columns
-    to the performance table (:mod:`calibrate.deals`).
+    handled by :mod:`calibrate.sources` (monthly rows by the config's ``aggregate`` rules,
+    then the indicator set's, then the defaults); a ``deals`` export adds its derived
+    columns to the performance table (:mod:`calibrate.deals`).
     """
+    if indicator_set is None:
+        indicator_set = load_indicator_set(config.indicator_set_path())
+    set_rules = indicator_set.aggregation_rules()
     raw = {}
     for name, spec in config.data.items():
         if name != "deals":
-            raw[name] = read_table(name, spec, base_dir=config.base_dir)
+            raw[name] = read_table(name, spec, base_dir=config.base_dir,
+                                   set_rules=set_rules if name == "performance" else None)
     if "deals" in config.data:
         from calibrate.deals import derive_performance, merge_into_performance, read_deals
 
@@ -49,7 +54,7 @@ def validate(config: RunConfig | str | Path) -> ValidationReport:
     if not isinstance(config, RunConfig):
         config = load_config(config)
     indicator_set = load_indicator_set(config.indicator_set_path())
-    report = validate_tables(read_sources(config), indicator_set)
+    report = validate_tables(read_sources(config, indicator_set), indicator_set)
     report.problems[:0] = config_problems(config)
     if report.ok:
         message = year_problem(config, report.tables["performance"]["period"])
@@ -78,7 +83,8 @@ def load_dataset(config: RunConfig | str | Path) -> Dataset:
     problems = config_problems(config)
     if problems:
         raise ValidationError(problems)
-    ds = build_dataset(read_sources(config), load_indicator_set(config.indicator_set_path()))
+    indicator_set = load_indicator_set(config.indicator_set_path())
+    ds = build_dataset(read_sources(config, indicator_set), indicator_set)
     message = year_problem(config, ds.performance["period"])
     if message:
         raise ConfigError(f"{config.path.name if config.path else 'config'}: {message}")
@@ -121,4 +127,4 @@ def load_dataset_for_sets(config: RunConfig | str | Path, sets: SetsLike) -> Dat
     from calibrate.research.sets import load_sets, union_of
 
     compared = load_sets(sets)
-    return build_dataset(read_sources(config), own, check_with=union_of([own, *compared.values()]))
+    return build_dataset(read_sources(config, own), own, check_with=union_of([own, *compared.values()]))

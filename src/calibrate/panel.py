@@ -2,7 +2,7 @@
 
 Indicators are computed as their indicator set says (``compute`` in the YAML):
 ratios of performance columns, NPS and satisfaction from survey answers, 360
-ratings averaged over raters. Each indicator is measured over its review period
+ratings averaged over raters, yearly counts from the innovation committee's table. Each indicator is measured over its review period
 (``review_period`` in the set): a half-yearly or yearly indicator once per half or
 year, holding for each quarter in it. Outcomes for the weight regressions are the *next* quarter's revenue
 growth and customer retention, so that cause precedes effect.
@@ -82,6 +82,16 @@ def _indicator_values(ind: Indicator, ds: Dataset, perf: pd.DataFrame) -> pd.Ser
         reviews = _in_windows(ds.reviews[ds.reviews["criterion"] == args[0]], ind.review_period)
         table = reviews.groupby(["manager_id", "window"])["score"].mean().rename("value").reset_index()
         return _lookup(perf, table, window)
+    if kind == "committee_count":
+        if ds.innovation is None:
+            raise CalibrateError(f"indicator {ind.id} needs the innovation committee's table: add 'innovation' "
+                                 "under 'data' in the config")
+        counts = ds.innovation.dropna(subset=["manager_id", "year"])
+        table = pd.DataFrame({"manager_id": counts["manager_id"].to_numpy(),
+                              "window": counts["year"].astype(int).astype(str).to_numpy(),
+                              "value": counts[args[0]].astype(float).to_numpy()})
+        # a yearly table: each quarter of the year takes the year's count (no row: missing, not 0)
+        return _lookup(perf, table, _window_labels(perf["period"], "year"))
     raise CalibrateError(f"indicator {ind.id}: compute kind {kind} is not supported")
 
 

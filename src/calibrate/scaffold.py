@@ -20,12 +20,14 @@ from calibrate.periods import quarter_label
 from calibrate.schema import TABLES
 
 #: The tables of the workbook, in sheet order; sheet names are ``init.sheet_<table>`` of the catalogue.
-SHEETS = ("managers", "performance", "survey", "reviews", "ahp_judgments", "last_year_weights")
+SHEETS = ("managers", "performance", "survey", "reviews", "innovation", "ahp_judgments", "last_year_weights")
 DEFAULT_REGIONS = ("华东", "华北", "华南", "华中", "西部")
 #: performance columns always asked for (the retention outcome reads the customer counts)
 _PERFORMANCE_ALWAYS = ("customers_start", "customers_lost")
 _WHOLE = {"new_customers", "new_customer_target", "customers_start", "customers_lost", "key_customers",
-          "key_customers_lost", "recommend", "satisfaction"}
+          "key_customers_lost", "recommend", "satisfaction", "year", "accepted_solutions"}
+#: tables that get a sheet only when the indicator set reads them
+_OPTIONAL_SHEETS = ("survey", "reviews", "innovation")
 _MAX_ROWS = 100_000
 
 
@@ -42,7 +44,7 @@ def table_columns(table: str, template: str) -> list[str]:
 
 def tables_for(template: str) -> list[str]:
     sources = {i.source for i in load_indicator_set(template).indicators}
-    return [t for t in SHEETS if t not in ("survey", "reviews") or t in sources]
+    return [t for t in SHEETS if t not in _OPTIONAL_SHEETS or t in sources]
 
 
 def init_company(folder: str | Path, *, template: str = "account_manager", lang: str = "zh",
@@ -102,7 +104,7 @@ def write_input_workbook(path: Path, tables: dict[str, list[str]], *, lang: str,
             options.cell(r + 2, k + 1, v)
     ref = f"'{options.title}'"
     lists = {"region": f"={ref}!$A$2:$A$51", "quarter": f"={ref}!$B$2:$B${len(quarters) + 1}",
-             "period": f"={ref}!$C$2:$C${len(periods) + 1}"}
+             "period": f"={ref}!$C$2:$C${len(periods) + 1}", "years": f"{year - 2}:{year}"}
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for table, columns in tables.items():
         ws = wb.create_sheet(_sheet(table, lang), index=len(wb.sheetnames) - 1)
@@ -135,6 +137,9 @@ def _validation(table: str, column: str, lists: dict[str, str], lang: str) -> di
         return {"type": "list", "formula1": lists["quarter" if table == "performance" else "period"]}
     if column in ("hire_date", "leave_date"):
         return {"type": "date", "operator": "greaterThan", "formula1": "1"}
+    if column == "year":                      # the review year and the two before it, as the period lists
+        low, high = lists["years"].split(":")
+        return {"type": "whole", "operator": "between", "formula1": low, "formula2": high}
     spec = {c.name: c for c in TABLES[table]}.get(column)
     if spec is None or spec.kind not in ("int", "float") or (spec.low is None and spec.high is None):
         return None

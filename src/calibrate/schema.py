@@ -87,6 +87,11 @@ TABLES: dict[str, list[Column]] = {
         Column("criterion", "text"),
         Column("score", "float", low=1, high=5, hint="1-5 (360 rating scale)"),
     ],
+    "innovation": [                 # the innovation committee: solutions it accepted, per manager and year
+        Column("manager_id", "text"),
+        Column("year", "int", low=1900, high=2200, hint="a year such as 2024"),
+        Column("accepted_solutions", "int", low=0, hint="0 or more (a count of accepted solutions)"),
+    ],
     "ahp_judgments": [
         Column("expert", "text"),
         Column("row", "text"),
@@ -99,7 +104,7 @@ TABLES: dict[str, list[Column]] = {
         Column("weight", "float", low=0, high=1),
     ],
 }
-OPTIONAL_TABLES = ("survey", "reviews", "ahp_judgments", "last_year_weights")
+OPTIONAL_TABLES = ("survey", "reviews", "innovation", "ahp_judgments", "last_year_weights")
 # pairs (part, whole): the part may not exceed the whole
 PART_OF = {"performance": [("customers_lost", "customers_start"), ("key_customers_lost", "key_customers")]}
 
@@ -186,6 +191,8 @@ def _validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
                for name in ("survey", "reviews") if name in raw]
     if "reviews" in raw:
         checks.append(lambda: _check_reviews(raw["reviews"], indicator_set, report))
+    if "innovation" in raw:
+        checks.append(lambda: _check_innovation(raw["innovation"], report))
     if "ahp_judgments" in raw:
         checks.append(lambda: _check_judgments(raw["ahp_judgments"], judged_set or indicator_set, report))
     if "last_year_weights" in raw:
@@ -488,6 +495,18 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
         report.problems.append(Problem(info.label, info.row_number(pos), "rater_id",
                                        f"rater {r['rater_id'].iloc[pos]} rated manager {r['manager_id'].iloc[pos]} on "
                                        f"{r['criterion'].iloc[pos]} twice in {r['period'].iloc[pos]}"))
+
+
+def _check_innovation(table: RawTable, report: ValidationReport) -> None:
+    """The innovation committee's table: known managers, one row per manager and year."""
+    _check_known_managers(table, report, "innovation")
+    t, info = report.tables["innovation"], table.info
+    keyed = t[t["manager_id"].notna() & t["year"].notna()]
+    for k, first in zip(*_first_positions(keyed["manager_id"], keyed["year"])):
+        pos, first_pos = int(keyed.index[k]), int(keyed.index[first])
+        report.problems.append(Problem(info.label, info.row_number(pos), "year",
+                                       f"second row for manager {keyed['manager_id'].iloc[k]} in "
+                                       f"{int(keyed['year'].iloc[k])} (first at row {info.row_number(first_pos)})"))
 
 
 def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:

@@ -12,6 +12,12 @@ A data spec in the config may carry, beside where to read (see :mod:`calibrate.i
   ``min``, ``max``). Unlisted columns follow :data:`DEFAULT_RULES`: amounts and counts are
   summed, stocks held at the start of a period take the first month, rates and scores the mean.
 
+An indicator set may declare the rule of an indicator's columns too (``aggregate: last`` on
+the indicator, see :mod:`calibrate.indicators`). When the config and the set both give a rule
+for a column, the config wins (it is the company's statement about this export); the
+aggregation table says where each rule came from (``config``, ``indicator set (<id>)`` or
+``default``).
+
 Periods are read as people write them (``2024年第3季度``, ``2024-03``, ``2024年3月``,
 dates): see :func:`calibrate.periods.read_period`. Months and dates become the quarter
 they fall in.
@@ -28,12 +34,15 @@ import numpy as np
 import pandas as pd
 
 from calibrate.errors import DataSourceError, Problem, ValidationError
+from calibrate.indicators import AGGREGATE_RULES
 from calibrate.io import RawTable, read_source
 from calibrate.periods import period_start, read_period
 
 #: keys of a data spec handled here (the others say where to read, see :mod:`calibrate.io`)
 MAPPING_KEYS = ("columns", "values", "aggregate")
-RULES = ("sum", "mean", "first", "last", "min", "max")
+RULES = AGGREGATE_RULES
+#: where a column's rule came from, as the aggregation table says it
+FROM_CONFIG, FROM_DEFAULT = "config", "default"
 #: performance columns and how monthly rows add up to a quarter
 DEFAULT_RULES = {
     "revenue_target": "sum", "revenue": "sum", "profit": "sum", "new_customers": "sum",
@@ -62,14 +71,20 @@ def split_spec(spec: Any) -> tuple[Any, dict[str, Any]]:
             {k: v for k, v in spec.items() if k in MAPPING_KEYS})
 
 
-def read_table(name: str, spec: Any, *, base_dir: str | Path = ".") -> RawTable:
-    """Read one configured table and bring it to calibrate's columns, values and quarters."""
+def read_table(name: str, spec: Any, *, base_dir: str | Path = ".",
+               set_rules: dict[str, tuple[str, str]] | None = None) -> RawTable:
+    """Read one configured table and bring it to calibrate's columns, values and quarters.
+
+    ``set_rules`` are the indicator set's aggregation rules (column -> (rule, indicator id),
+    :meth:`calibrate.indicators.IndicatorSet.aggregation_rules`); the config's own win.
+    """
     where, options = split_spec(spec)
     table = read_source(where, base_dir=base_dir)
-    return prepare_table(name, table, options)
+    return prepare_table(name, table, options, set_rules=set_rules)
 
 
-def prepare_table(name: str, table: RawTable, options: dict[str, Any]) -> RawTable:
+def prepare_table(name: str, table: RawTable, options: dict[str, Any], *,
+                  set_rules: dict[str, tuple[str, str]] | None = None) -> RawTable:
     """Apply a table's column mapping, value mapping and period reading (and, for monthly
     performance rows, the aggregation to quarters)."""
     table = map_columns(table, options.get("columns") or _known_headers(name, table))
@@ -77,7 +92,7 @@ def prepare_table(name: str, table: RawTable, options: dict[str, Any]) -> RawTab
     if name in _PERIOD_TABLES and "period" in table.frame.columns:
         table, fine = normalise_periods(table)
         if fine and name == "performance":
-            table = aggregate_to_quarters(table, options.get("aggregate") or {})
+            table = aggregate_to_quarters(table, options.get("aggregate") or {}, set_rules=set_rules)
         else:
             table = strip_period_helpers(table)
     elif options.get("aggregate"):
@@ -165,8 +180,12 @@ def normalise_periods(table: RawTable) -> tuple[RawTable, bool]:
     return RawTable(frame, table.info), fine
 
 
-def aggregate_to_quarters(table: RawTable, rules: dict[str, Any]) -> RawTable:
+def aggregate_to_quarters(table: RawTable, rules: dict[str, Any], *,
+                          set_rules: dict[str, tuple[str, str]] | None = None) -> RawTable:
     """Monthly or daily performance rows -> one row per manager and quarter, by a rule per column.
+
+    ``rules`` are the config's (column or header -> rule), ``set_rules`` the indicator set's
+    (column -> (rule, indicator id)); a column both name follows the config.
 
     Cells that are not numbers stop here with their row and column (the sum of a quarter
     could not be checked afterwards). A quarter's row keeps the source row number of its
@@ -215,24 +234,34 @@ def aggregate_to_quarters(table: RawTable, rules: dict[str, Any]) -> RawTable:
     work["_period_start"], work["_row"] = frame["_period_start"], frame["_row"]
     work = work[keyed].sort_values(["manager_id", "period", "_period_start", "_row"], kind="stable")
     grouped = work.groupby(["manager_id", "period"], sort=False)
-    used = {c: rules.get(c, default_rule(c)) for c in numbers}
+    set_rules = set_rules or {}
+    used, origin = {}, {}
+    for c in numbers:
+        if c in rules:
+            used[c], origin[c] = rules[c], FROM_CONFIG
+        elif c in set_rules:
+            used[c], origin[c] = set_rules[c][0], f"indicator set ({set_rules[c][1]})"
+        else:
+            used[c], origin[c] = default_rule(c), FROM_DEFAULT
     out = pd.DataFrame({c: getattr(grouped[c], used[c])() for c in numbers})
     out["_row"] = grouped["_row"].min()
     out = out.reset_index().sort_values("_row", kind="stable").reset_index(drop=True)
     rows = tuple(int(r) for r in out.pop("_row"))
-    new_info = dataclasses.replace(info, rows=rows, aggregation=tuple(used.items()), rows_read=len(frame),
+    new_info = dataclasses.replace(info, rows=rows, aggregation=tuple((c, used[c], origin[c]) for c in numbers),
+                                   rows_read=len(frame),
                                    label=info.label)
     return RawTable(out[[*_KEY, *numbers]], new_info)
 
 
 def aggregation_frame(infos: dict[str, Any]) -> pd.DataFrame:
-    """One row per aggregated column of each source: the rule, the rows read and the quarter rows made."""
+    """One row per aggregated column of each source: the rule, where it came from (``config``,
+    ``indicator set (<id>)`` or ``default``), the rows read and the quarter rows made."""
     rows = []
     for table, info in infos.items():
-        for column, rule in info.aggregation:
+        for column, rule, origin in info.aggregation:
             rows.append({"table": table, "source": info.label, "column": info.header(column), "rule": rule,
-                         "rows_read": info.rows_read, "rows_after": len(info.rows or ())})
-    return pd.DataFrame(rows, columns=["table", "source", "column", "rule", "rows_read", "rows_after"])
+                         "rule_from": origin, "rows_read": info.rows_read, "rows_after": len(info.rows or ())})
+    return pd.DataFrame(rows, columns=["table", "source", "column", "rule", "rule_from", "rows_read", "rows_after"])
 
 
 def strip_period_helpers(table: RawTable) -> RawTable:

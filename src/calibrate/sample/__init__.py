@@ -8,7 +8,7 @@ run config); :mod:`~calibrate.sample.draws` holds the generator's own discrete d
 
 >>> company = generate_company(SampleSpec(n_managers=40, n_quarters=8, truth_replications=5), seed=1)
 >>> sorted(company.tables)[:3]
-['ahp_judgments', 'last_year_weights', 'managers']
+['ahp_judgments', 'innovation', 'last_year_weights']
 """
 from calibrate.sample.draws import choose_without_replacement, weighted_choice
 from calibrate.sample.indicator_set import extra_indicator_set, extra_indicator_set_dict, extra_indicator_set_yaml

@@ -16,6 +16,9 @@ The generator simulates account managers quarter by quarter:
   rater has a lasting leniency (``SampleSpec.rater_leniency_sd``), recorded in
   ``truth_raters.csv``;
 * five experts give AHP pairwise judgments (one of them inconsistent);
+* an innovation committee accepts solutions: a yearly negative-binomial count per
+  manager driven by the same innovation trait as the 360 ratings
+  (:mod:`calibrate.sample.innovation`, from its own stream);
 * the company sets targets by opinion: last year's actual plus 10%.
 
 Indicators are generated independently of each manager's base growth, so pooled
@@ -42,7 +45,7 @@ blocks of replications so that memory stays bounded (see :func:`_final_year_hits
 
 >>> company = generate_company(SampleSpec(n_managers=40, n_quarters=8, truth_replications=5), seed=1)
 >>> sorted(company.tables)[:3]
-['ahp_judgments', 'last_year_weights', 'managers']
+['ahp_judgments', 'innovation', 'last_year_weights']
 """
 from __future__ import annotations
 
@@ -58,6 +61,7 @@ from calibrate.indicators import IndicatorSet, load_indicator_set
 from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.sample.draws import choose_without_replacement, weighted_choice
 from calibrate.sample.indicator_set import extra_indicator_set
+from calibrate.sample.innovation import committee_table
 from calibrate.sample.spec import (
     GIVEN,
     KPI_MEAN,
@@ -123,6 +127,8 @@ def generate_company(spec: SampleSpec = SampleSpec(), seed: int = 2025) -> Sampl
     tables["last_year_weights"] = pd.DataFrame({"indicator": last_weights.index, "weight": last_weights.to_numpy()})
     truth, truth_managers, truth_raters = company_truth(spec, sim, run, traits, quarters, rng_truth, seed,
                                    extra.truth if extra else None)
+    # the innovation committee's yearly counts: their own stream, after everything else
+    tables["innovation"], truth["innovation_committee"] = committee_table(traits, quarters, seed)
     return SampleCompany(tables, truth, truth_managers, template, truth_raters)
 
 

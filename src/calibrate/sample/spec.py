@@ -97,3 +97,11 @@ class SampleSpec:
 
 def _cycle(pattern: tuple, k: int) -> list:
     return [pattern[i % len(pattern)] for i in range(k)]
+
+# The innovation committee (innovation_committee.csv): solutions it accepted from each manager in a year.
+# accepted[i, y] ~ Poisson(exposure[i, y] * INNOVATION_BASE_RATE * exp(INNOVATION_TRAIT_EFFECT * innovation[i]) * G),
+# G ~ Gamma(shape=INNOVATION_DISPERSION, scale=1/INNOVATION_DISPERSION): a negative binomial with
+# variance mu + mu^2 / INNOVATION_DISPERSION. innovation[i] is the trait behind the 360 innovation ratings.
+INNOVATION_BASE_RATE = 1.5        # accepted solutions in a full year, for a manager of average innovation
+INNOVATION_TRAIT_EFFECT = 0.45    # log-rate per standard deviation of the innovation trait
+INNOVATION_DISPERSION = 3.0       # negative-binomial shape k (year-to-year luck of the committee's decisions)

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from calibrate.indicators import load_indicator_set
 from calibrate.sample.deals import deals_export
 from calibrate.sample.indicator_set import extra_indicator_set_yaml
+from calibrate.sample.innovation import FILE as INNOVATION_FILE
 from calibrate.sample.model import generate_company
 from calibrate.sample.spec import SampleSpec
 from calibrate.sample.truth import write_truth
@@ -35,7 +36,9 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
         "ahp_judgments": folder / "ahp_judgments.csv",
         "last_year_weights": folder / "last_year_weights.csv",
         "deals": folder / "deals.csv",
+        "innovation": folder / INNOVATION_FILE,
         "config": folder / "calibrate.yaml",
+        "director_config": folder / "calibrate_key_account_director.yaml",
     }
     settings = {"indicator_set": "account_manager", "ahp_line": "  ahp_judgments: ahp_judgments.csv\n",
                 "weights_section": ""}
@@ -59,9 +62,13 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
     t["last_year_weights"].to_csv(paths["last_year_weights"], index=False, float_format="%.4f")
     # a CRM deals export from which the performance table's revenue, profit and new-customer columns are derived
     deals_export(t, seed).to_csv(paths["deals"], index=False)
+    # the innovation committee's yearly counts, read by the key_account_director set (and its run config)
+    write_csv_fast(t["innovation"], paths["innovation"])
     paths.update(write_truth(folder, company.truth, company.truth_managers, company.truth_raters))
     paths["config"].write_text(SAMPLE_CONFIG.format(year=int(company.truth["final_year"]["year"]), seed=seed,
                                                     **settings), encoding="utf-8")
+    paths["director_config"].write_text(DIRECTOR_CONFIG.format(year=int(company.truth["final_year"]["year"]),
+                                                               seed=seed), encoding="utf-8")
     return paths
 
 
@@ -158,8 +165,29 @@ data:
   performance: performance.csv
   survey: survey.parquet
   reviews: reviews_360.csv
+  innovation: innovation_committee.csv
 {ahp_line}  last_year_weights: last_year_weights.csv
 output: reports
 privacy:
   pseudonymise: true
 {weights_section}"""
+
+DIRECTOR_CONFIG = """\
+# The sample company scored with the key_account_director indicator set (written by `calibrate sample`):
+# solution innovation is the innovation committee's yearly count of accepted solutions.
+run_name: sample_key_account_director
+year: {year}
+lang: zh
+seed: {seed}
+indicator_set: key_account_director
+data:
+  managers: managers.csv
+  performance: performance.csv
+  survey: survey.parquet
+  reviews: reviews_360.csv
+  innovation: innovation_committee.csv
+  ahp_judgments: ahp_judgments_key_account_director.csv
+output: reports
+privacy:
+  pseudonymise: true
+"""
