@@ -152,6 +152,9 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[Param, ...]] = {
         Param("bootstrap", int, 200, "bootstrap resamples of managers for the stability figures", low=0),
         Param("seed", int, 0, "fixes the folds and the resamples", low=0),
         Param("lang", str, "zh", "report language", choices=("zh", "en")),
+        Param("scheduler", str, None, "where the bootstrap refits run: None = the run config's 'scheduler', "
+              "'none' = this process, 'local', 'local:N' or a Dask address such as tcp://host:8786",
+              optional=True),
     ),
     "11_ecsi": (
         Param("data_path", str, "", "CSV with the 24 ECSI items; \"\" = the public mobi survey shipped "
