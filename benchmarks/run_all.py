@@ -19,6 +19,8 @@ simulation      Monte Carlo engine, manager-scenarios/s;    numpy's raw float32 
                                                             (bench_simulation.py)
 sample run      ``calibrate run`` on data/sample            the same number of empty notebooks
                                                             through papermill (bench_run.py)
+Dask            Monte Carlo, bootstrap, stability draws,    the local executor, same work, results
+                research sweep on LocalCluster 1 and 2      checked bit-identical (bench_dask.py)
 scale           (``--scale``) largest scaling exponent of   managers^1 (bench_scale.py)
                 any step across company sizes
 weights scale   (``--scale``) weights step at 100,000       the goals: 100 s, 4 GB (bench_weights_scale.py)
@@ -55,12 +57,13 @@ SETTINGS = {
               "simulation": ["--managers", "20000", "--scenarios", "2000", "--ideal-managers", "10000"],
               "run": ["--quick", "--repeats", "2"],
               "cli": ["--repeats", "7"],
+              "dask": ["--quick", "--repeats", "3"],
               "scale": ["--sizes", "1000,2000,4000", "--no-notebooks", "--bootstrap", "20", "--scenarios", "500",
                         "--stability-draws", "20"],
               "weights_scale": ["--managers", "10000", "--no-parts"],
               "scale_model": ["--fit", "2000,4000,8000", "--check", "16000", "--resamples", "10",
                               "--scenarios", "500"]},
-    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "cli": [], "scale": [], "weights_scale": [],
+    "full": {"lmg": [], "bootstrap": [], "simulation": [], "run": [], "cli": [], "dask": [], "scale": [], "weights_scale": [],
              "scale_model": ["--fit", "20000,40000,80000", "--check", "300000"]},
 }
 
@@ -172,6 +175,16 @@ def cli_rows(data: dict) -> list[dict]:
                  f"{', '.join(data['scientific_modules_loaded_by_help']) or 'none'}")]
 
 
+def dask_rows(data: dict) -> list[dict]:
+    start = data["startup_seconds"]
+    return [_row(f"Dask, {label}", "LocalCluster 1 / 2 workers vs the local executor, same work",
+                 f"{res['median_seconds']['local:2']:.2f} s", f"{res['median_seconds']['local']:.2f} s",
+                 res["ratio_to_local"]["local:2"], "x local (2 workers)",
+                 f"1 worker {res['ratio_to_local']['local:1']:.2f}x; bit-identical; cluster start-up "
+                 f"{start['local:2']:.1f} s once per run")
+            for label, res in data["work"].items()]
+
+
 def scale_rows(data: dict) -> list[dict]:
     exps = {k: v for k, v in data["exponents"].items() if v is not None and k != "generate"}
     worst = max(exps, key=exps.get) if exps else None
@@ -211,7 +224,7 @@ def _ratio_text(row: dict) -> str:
     r, unit = row["ratio"], row["unit"]
     if r is None:
         return ""
-    if unit in ("x of ideal", "x the plain sweep"):
+    if unit in ("x of ideal", "x the plain sweep", "x local (2 workers)"):
         return f"{r:.2f}{unit}"
     if unit == "of raw (wall)":
         return f"{r:.0%} {unit}"
@@ -239,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     plan = [("lmg", "bench_lmg.py", lmg_rows, True), ("bootstrap", "bench_bootstrap.py", bootstrap_rows, False),
             ("simulation", "bench_simulation.py", simulation_rows, True), ("run", "bench_run.py", run_rows, True),
-            ("cli", "bench_cli.py", cli_rows, True)]
+            ("cli", "bench_cli.py", cli_rows, True), ("dask", "bench_dask.py", dask_rows, True)]
     if args.scale:
         plan += [("scale", "bench_scale.py", scale_rows, True),
                  ("weights_scale", "bench_weights_scale.py", weights_scale_rows, True),

@@ -164,3 +164,62 @@ def test_the_config_key_scheduler_is_what_the_run_opens(small_company, tmp_path,
     assert main(["run", "--config", str(config), "--only", "01_data_quality", "--output", str(tmp_path / "out")]) == 0
     assert opened == ["local:3"]
     assert "heavy work runs on the Dask scheduler local:3" in capsys.readouterr().out
+
+
+def test_research_comparison_on_dask_equals_local(dask_executor, small_company_master):
+    """The research comparison's bootstrap refits (batches of 25, the last one partial) give the same
+    figures on a 2-process LocalCluster as in this process, bit for bit."""
+    from calibrate.loading import load_dataset
+    from calibrate.research import compare_indicator_sets, load_sets
+
+    ds = load_dataset(small_company_master / "calibrate.yaml")
+    sets = load_sets(["account_manager", "key_account_director"])
+    local = compare_indicator_sets(ds, sets, weights="critic", bootstrap=60, folds=3, seed=4)
+    remote = compare_indicator_sets(ds, sets, weights="critic", bootstrap=60, folds=3, seed=4,
+                                    executor=dask_executor)
+    assert (local.to_frame()["weight_sd"] > 0).all()             # learnt weights: the refits matter
+    for part in ("per_set", "validity", "weights", "predictions"):
+        assert getattr(local, part).equals(getattr(remote, part)), part
+
+
+def test_research_scheduler_is_the_parameter_else_the_config(small_company):
+    from calibrate.notebook_run import research_scheduler
+
+    config = small_company / "calibrate.yaml"
+    assert research_scheduler(str(config)) is None
+    config.write_text(config.read_text(encoding="utf-8") + "scheduler: local:3\n", encoding="utf-8")
+    assert research_scheduler(str(config)) == "local:3"
+    assert research_scheduler(str(config), "none") is None
+    assert research_scheduler(str(config), "tcp://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+
+
+@pytest.mark.notebook
+def test_research_notebook_runs_its_sweep_on_the_config_scheduler(small_company, tmp_path):
+    """Notebook 10 as a researcher runs it: the config's `scheduler: local:2` sends the bootstrap refits to
+    a real LocalCluster, and every table it shows equals the one computed in the kernel (`scheduler="none"`)."""
+    import re
+
+    import nbformat
+    import papermill
+
+    from calibrate.report.execute import notebooks_folder
+
+    config = small_company / "calibrate.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "scheduler: local:2\n", encoding="utf-8")
+    shown = {}
+    for name, extra in (("dask", {}), ("local", {"scheduler": "none"})):
+        out = tmp_path / f"{name}.ipynb"
+        papermill.execute_notebook(str(notebooks_folder() / "10_indicator_research.ipynb"), str(out),
+                                   parameters={"config": str(config), "sets": ["account_manager",
+                                               "key_account_director"], "weights": "critic",
+                                               "bootstrap": 30, "folds": 3, "lang": "en", **extra},
+                                   cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
+        outputs = [o for c in nbformat.read(str(out), as_version=4).cells if c.cell_type == "code"
+                   for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.get("output_type") in ("error", "stream")]
+        shown[name] = ([re.sub(r"T_[0-9a-f]{5}", "T_", o["data"]["text/html"])       # a Styler's random id
+                        for o in outputs if "text/html" in o.get("data", {})],
+                       "".join(o["data"].get("text/markdown", "") for o in outputs if "data" in o))
+    assert "The bootstrap refits ran on the Dask scheduler local:2." in shown["dask"][1]
+    assert "Dask" not in shown["local"][1]
+    assert len(shown["dask"][0]) >= 3 and shown["dask"][0] == shown["local"][0]

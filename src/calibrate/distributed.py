@@ -18,6 +18,7 @@ None
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -46,8 +47,9 @@ def executor_for(scheduler: str | None) -> Iterator[Any]:
             raise ConfigError(f"scheduler {text!r}: the number of workers must be at least 1")
         # loopback only; the scheduler's HTTP server takes a free port (":0"), so that runs at the
         # same time never contend for Dask's default 8787 (None still means the default port)
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=":0") as cluster, Client(cluster) as client:
+        with _quiet_dask(), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                         host="127.0.0.1", dashboard_address=":0") as cluster, \
+                Client(cluster) as client:
             yield client.get_executor()
         return
     if "://" not in text:
@@ -60,6 +62,39 @@ def executor_for(scheduler: str | None) -> Iterator[Any]:
         yield client.get_executor()
     finally:
         client.close()
+
+
+@contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Keep the life-cycle chatter of a cluster this process owns off stderr (errors still show).
+
+    On a loaded machine a closing worker may outlive the nanny's 4 s grace and be
+    killed with a WARNING on stderr; in a notebook that line would be a stderr
+    output in the report. Levels are restored when the cluster is closed.
+    """
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.nanny", "distributed.scheduler",
+                                                    "distributed.worker", "distributed.core")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def scheduler_label(scheduler: str) -> str:
+    """The scheduler as it may be printed: an address without user or password.
+
+    >>> scheduler_label("tcp://ann:secret@10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    """
+    text = str(scheduler)
+    if "@" in text and "://" in text:
+        scheme, rest = text.split("://", 1)
+        return f"{scheme}://{rest.rsplit('@', 1)[1]}"
+    return text
 
 
 def sweep(func: Callable[..., dict[str, Any]], grid: Iterable[dict[str, Any]], *, seed: int = 0,

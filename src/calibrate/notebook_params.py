@@ -214,6 +214,14 @@ NOTEBOOK_PARAMETERS: dict[str, tuple[Param, ...]] = {
         Param("bootstrap", int, 200, "bootstrap resamples of managers for the stability figures", low=0),
         Param("seed", int, 0, "fixes the folds and the resamples", low=0),
         from_config("lang", "lang", overrides=False),
+        Param(
+            "scheduler",
+            str,
+            None,
+            "where the bootstrap refits run: None = the run config's 'scheduler', "
+            "'none' = this process, 'local', 'local:N' or a Dask address such as tcp://host:8786",
+            optional=True,
+        ),
     ),
     "11_ecsi": (
         Param("data_path", str, "", 'CSV with the 24 ECSI items; "" = the public mobi survey shipped with the package'),

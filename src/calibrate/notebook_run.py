@@ -216,3 +216,13 @@ def research_config(config: str | Path = "") -> Path:
     from calibrate.loading import sample_config_path
 
     return Path(config) if config else sample_config_path()
+
+
+def research_scheduler(config: str | Path = "", scheduler: str | None = None) -> str | None:
+    """Where a research notebook's heavy work runs: ``scheduler`` when given, else the run config's.
+
+    ``"none"`` (or ``""``) forces this process; see :func:`calibrate.distributed.executor_for`.
+    """
+    if scheduler is not None:
+        return None if scheduler in ("", "none") else scheduler
+    return load_config(research_config(config)).scheduler

@@ -21,7 +21,7 @@ from typing import Any
 from calibrate import artifacts
 from calibrate.config import RunConfig, load_config
 from calibrate.dataset import Dataset
-from calibrate.distributed import executor_for
+from calibrate.distributed import executor_for, scheduler_label
 from calibrate.errors import CalibrateError, NotebookFailed
 from calibrate.loading import load_dataset
 from calibrate.redact import redact_config
@@ -86,7 +86,7 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
         with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder, \
                 executor_for(config.scheduler) as executor, kernel_session() as kernel:
             if config.scheduler:
-                say(f"heavy work runs on the Dask scheduler {_scheduler_label(config.scheduler)}")
+                say(f"heavy work runs on the Dask scheduler {scheduler_label(config.scheduler)}")
             ctx = RunContext(config, dataset, folder, executor=executor)
             copy_indicator_set(ctx)
             timeout = int(config.report.get("timeout", 900))
@@ -145,15 +145,6 @@ def _raise_failed_report(queued: list[tuple[str, Step, Future]]) -> None:
     for _name, _step, future in queued:
         if future.done() and future.exception() is not None:
             future.result()
-
-
-def _scheduler_label(scheduler: str) -> str:
-    """The scheduler as it may be printed: an address without user or password."""
-    text = str(scheduler)
-    if "@" in text and "://" in text:
-        scheme, rest = text.split("://", 1)
-        return f"{scheme}://{rest.rsplit('@', 1)[1]}"
-    return text
 
 
 def notebook_parameters(config: RunConfig, folder: Path) -> dict[str, Any]:

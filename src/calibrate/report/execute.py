@@ -5,6 +5,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,12 +44,46 @@ def kernel_session() -> Iterator[Any]:
     log = open(folder / "kernel.log", "wb")
     try:
         km.start_kernel(cwd=str(folder), stdout=log, stderr=log)    # boots while the first step computes
+        _WARMING[km] = threading.Thread(target=_warm_up, args=(km,), name="calibrate-kernel-warm-up", daemon=True)
+        _WARMING[km].start()
         yield km
     finally:
+        warming = _WARMING.pop(km, None)
+        if warming is not None:
+            warming.join(timeout=60)
         if km.has_kernel:
             km.shutdown_kernel(now=True)
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# What the report notebooks import (and the CJK font they load), run in the kernel as soon as it is up,
+# while this process loads the data and computes the first step; a notebook then finds them imported.
+WARM_UP = """
+try:
+    import IPython.display, matplotlib.pyplot
+    import calibrate.notebook_params, calibrate.notebook_run, calibrate.plotting, calibrate.steps.artifacts
+    import calibrate.quality, calibrate.messages, calibrate.messages.format, calibrate.report.tables
+    import calibrate.steps.weights, calibrate.steps.targets, calibrate.steps.scoring_report
+    import calibrate.steps.summary, calibrate.scoring.charts
+    calibrate.plotting.use_theme("zh")
+except Exception:
+    pass
+"""
+_WARMING: dict[Any, threading.Thread] = {}
+
+
+def _warm_up(kernel: Any, timeout: int = 300) -> None:
+    """Run :data:`WARM_UP` in the kernel (best effort: a failure only means a colder first notebook)."""
+    client = kernel.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=timeout)
+        client.execute_interactive(WARM_UP, store_history=False, timeout=timeout, output_hook=lambda _msg: None)
+    except Exception:                                   # noqa: BLE001 - the notebooks import what they need anyway
+        pass
+    finally:
+        client.stop_channels()
 
 
 def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, timeout: int = 900,
@@ -91,6 +126,9 @@ def fresh_namespace(kernel: Any, timeout: int = 60) -> None:
     Modules already imported stay in ``sys.modules`` (that is the time a shared kernel
     saves); variables of the previous notebook do not leak into the next one.
     """
+    warming = _WARMING.get(kernel)
+    if warming is not None:
+        warming.join()                                  # its own timeout bounds the wait
     client = kernel.client()
     client.start_channels()
     try:

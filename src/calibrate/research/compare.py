@@ -73,6 +73,7 @@ from calibrate.indicators import IndicatorSet
 from calibrate.research.metrics import indicator_redundancy, rank_stability_over_periods, spearman
 from calibrate.research.sets import SetsLike, load_sets, outcome_columns, set_panels
 from calibrate.results import Summary, frame_summary
+from calibrate.threads import single_thread
 from calibrate.weights.baselines import critic_weights, entropy_weights
 from calibrate.weights.importance import relative_weights
 
@@ -182,7 +183,8 @@ def compare_indicator_sets(data: Dataset | pd.DataFrame,
                            sets: Mapping[str, IndicatorSet] | SetsLike, *,
                            weights: str | WeightFunction = "default",
                            outcomes: Sequence[str] = DEFAULT_OUTCOMES,
-                           folds: int = 5, bootstrap: int = 200, seed: int = 0) -> ComparisonResult:
+                           folds: int = 5, bootstrap: int = 200, seed: int = 0,
+                           executor: Any = None) -> ComparisonResult:
     """Compare indicator sets on the same managers, quarters, folds and bootstrap resamples.
 
     ``data``: a :class:`Dataset` (each set's indicators are computed from it;
@@ -194,7 +196,10 @@ def compare_indicator_sets(data: Dataset | pd.DataFrame,
     0-1). ``folds``: 2 to the number of managers. ``bootstrap``: resamples of
     managers for the stability figures (0 to skip them). ``seed``: fixes the
     folds and the resamples; the figures of a set do not depend on which other
-    sets are compared.
+    sets are compared. ``executor`` (anything with ``map``, e.g. a Dask client's
+    executor, see :mod:`calibrate.distributed`) refits the bootstrap resamples
+    elsewhere, in batches of :data:`RESAMPLES_PER_TASK`; each batch runs on one
+    BLAS thread wherever it runs, so the result is identical to ``executor=None``.
     """
     named = load_sets(sets)
     weighting = _check_weighting(weights)
@@ -209,7 +214,7 @@ def compare_indicator_sets(data: Dataset | pd.DataFrame,
     parts = []
     for name, iset in named.items():
         try:
-            parts.append(_evaluate(name, iset, panels[name], design, weighting))
+            parts.append(_evaluate(name, iset, panels[name], design, weighting, executor))
         except ConfigError as exc:
             raise ConfigError(f"indicator set '{name}': {exc}") from None
         except CalibrateError as exc:
@@ -310,8 +315,47 @@ class _Fit:
 # --------------------------------------------------------------------------- one set
 
 
+@dataclass(frozen=True)
+class _SetWork:
+    """What fitting one set on some rows needs; a plain object, so a batch of resamples can run in a worker."""
+
+    iset: IndicatorSet
+    panel: pd.DataFrame
+    x: np.ndarray
+    sign: np.ndarray
+    fixed: np.ndarray | None
+    weighting: str | WeightFunction
+    design: _Design
+
+    def fit(self, rows: np.ndarray, groups: np.ndarray) -> _Fit:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, sd = np.nanmean(self.x[rows], axis=0), np.nanstd(self.x[rows], axis=0)
+        w = self.fixed if self.fixed is not None else _learn_weights(self.weighting, self.iset, self.panel, self.x,
+                                                                     rows, groups, self.design)
+        return _Fit(mean, sd, self.sign, w)
+
+
+# Bootstrap resamples refitted per task when an executor is given (and per batch locally: the same batches).
+RESAMPLES_PER_TASK = 25
+
+
+def _resample_batch(task: tuple[_SetWork, np.ndarray, int, int]) -> tuple[np.ndarray, list[float]]:
+    """Weights and rank correlation with the full data of resamples ``start .. stop - 1`` (one BLAS thread)."""
+    work, full_rank, start, stop = task
+    design = work.design
+    weights, rho = [], []
+    with single_thread():
+        for b in range(start, stop):
+            rows, groups = design.resample(b)
+            f = work.fit(rows, groups)
+            weights.append(f.weights)
+            rho.append(spearman(full_rank, _manager_means(f.score(work.x), design.manager, design.n_managers)))
+    return np.array(weights).reshape(len(weights), work.x.shape[1]), rho
+
+
 def _evaluate(name: str, iset: IndicatorSet, panel: pd.DataFrame, design: _Design,
-              weighting: str | WeightFunction) -> dict[str, Any]:
+              weighting: str | WeightFunction, executor: Any = None) -> dict[str, Any]:
     ids = list(iset.ids)
     x = panel[ids].to_numpy(dtype=float)
     empty = [i for k, i in enumerate(ids) if not np.isfinite(x[:, k]).any()]
@@ -319,27 +363,21 @@ def _evaluate(name: str, iset: IndicatorSet, panel: pd.DataFrame, design: _Desig
         raise CalibrateError(f"indicator(s) {', '.join(empty)} have no values in the data; check the "
                              f"column or survey/360 criterion they read")
     sign = np.array([1.0 if ind.higher_is_better else -1.0 for ind in iset.indicators])
-    fixed = _fixed_weights(iset, weighting)
-
-    def fit(rows: np.ndarray, groups: np.ndarray) -> _Fit:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean, sd = np.nanmean(x[rows], axis=0), np.nanstd(x[rows], axis=0)
-        w = fixed if fixed is not None else _learn_weights(weighting, iset, panel, x, rows, groups, design)
-        return _Fit(mean, sd, sign, w)
+    work = _SetWork(iset, panel, x, sign, _fixed_weights(iset, weighting), weighting, design)
+    fit = work.fit
 
     validity, predictions = _validity(name, x, fit, design)
     everyone = np.arange(len(panel))
     full = fit(everyone, design.manager)
     full_scores = full.score(x)
     full_rank = _manager_means(full_scores, design.manager, design.n_managers)
-    boot_w, boot_rho = [], []
-    for b in range(len(design.draws)):
-        rows, groups = design.resample(b)
-        f = fit(rows, groups)
-        boot_w.append(f.weights)
-        boot_rho.append(spearman(full_rank, _manager_means(f.score(x), design.manager, design.n_managers)))
-    boot_w = np.array(boot_w).reshape(len(boot_w), len(ids))
+    n_boot = len(design.draws)
+    tasks = [(work, full_rank, start, min(start + RESAMPLES_PER_TASK, n_boot))
+             for start in range(0, n_boot, RESAMPLES_PER_TASK)]
+    batches = list(executor.map(_resample_batch, tasks)) if executor is not None else \
+        [_resample_batch(t) for t in tasks]
+    boot_w = np.concatenate([w for w, _ in batches]) if batches else np.empty((0, len(ids)))
+    boot_rho = [r for _, rhos in batches for r in rhos]
     weights = _weight_table(name, iset, full.weights, boot_w)
     redundancy = indicator_redundancy(panel, ids)
     scores = pd.Series(full_scores, index=panel.index)
