@@ -21,6 +21,7 @@ same run on the same data (``data/sample``):
 It checks that both give the same coefficients on the loop's resamples and
 prints milliseconds per resample and the speed-up.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,12 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     panel = indicator_panel(ds)
     suite = outcome_regressions(panel, ds.indicator_set, mixed=False)
     ahp = ahp_panel(ds.ahp_judgments, items=list(ds.indicator_set.ids))
-    inputs = bootstrap_inputs(suite, manager_profile(panel, ds.indicator_set),
-                              {e: r.matrix for e, r in ahp.experts.items()})
+    inputs = bootstrap_inputs(
+        suite, manager_profile(panel, ds.indicator_set), {e: r.matrix for e, r in ahp.experts.items()}
+    )
     g = suite.growth
     m = len(inputs.managers)
-    print(f"data: {g.n} manager-quarters, {m} managers, {g.p} indicators + {g.d.shape[1]} control dummies; "
-          f"python {platform.python_version()}, numpy {np.__version__}, statsmodels {sm.__version__}")
+    print(
+        f"data: {g.n} manager-quarters, {m} managers, {g.p} indicators + {g.d.shape[1]} control dummies; "
+        f"python {platform.python_version()}, numpy {np.__version__}, statsmodels {sm.__version__}"
+    )
     counts, experts = draw_counts(args.seed, m, len(inputs.experts), max(args.batched, args.loop))
     rows_of = [np.flatnonzero(g.groups == i) for i in range(m)]
 
@@ -101,9 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     last, _ = last_year_series(ds.last_year_weights, ds.indicator_set)
     rules = weight_constraints(ds.indicator_set, last, max_change=0.05)
     t0 = time.perf_counter()
-    bootstrap_weights(inputs, resamples=args.batched, seed=args.seed, shares={"evidence": 0.5, "ahp": 0.3,
-                                                                              "baseline": 0.2},
-                      constraints=rules)
+    bootstrap_weights(
+        inputs,
+        resamples=args.batched,
+        seed=args.seed,
+        shares={"evidence": 0.5, "ahp": 0.3, "baseline": 0.2},
+        constraints=rules,
+    )
     t_full = (time.perf_counter() - t0) / args.batched
 
     # every method, setup included (the per-manager statistics are built from the fitted suite), against
@@ -124,23 +132,32 @@ def main(argv: list[str] | None = None) -> int:
                 sm.GLM(endog[rr], r.exog[rr], family=sm.families.Binomial()).fit()
         t_refits = (time.perf_counter() - t0) / args.loop
         t0 = time.perf_counter()
-        fresh = bootstrap_inputs(suite, manager_profile(panel, ds.indicator_set),
-                                 {e: r_.matrix for e, r_ in ahp.experts.items()})
+        fresh = bootstrap_inputs(
+            suite, manager_profile(panel, ds.indicator_set), {e: r_.matrix for e, r_ in ahp.experts.items()}
+        )
         evaluate_resamples(fresh, counts[: args.batched], expert_counts=experts[: args.batched])
         t_all_setup = (time.perf_counter() - t0) / args.batched
 
     diff = np.max(np.abs(np.array(loop_coefs) - coefs[: args.loop]) / np.abs(coefs[: args.loop]).clip(1e-12))
     print(f"same coefficients on the {args.loop} shared resamples: max relative difference {diff:.1e}")
     print(f"statsmodels OLS refit per resample        {1000 * t_loop:8.3f} ms   ({args.loop} resamples)")
-    print(f"batched coefficients per resample          {1000 * t_coef:8.3f} ms   ({args.batched} resamples)"
-          f"   speed-up x{t_loop / t_coef:,.0f}")
-    print(f"batched, every method per resample         {1000 * t_methods:8.3f} ms"
-          f"   speed-up x{t_loop / t_methods:,.1f} (and computes far more)")
+    print(
+        f"batched coefficients per resample          {1000 * t_coef:8.3f} ms   ({args.batched} resamples)"
+        f"   speed-up x{t_loop / t_coef:,.0f}"
+    )
+    print(
+        f"batched, every method per resample         {1000 * t_methods:8.3f} ms"
+        f"   speed-up x{t_loop / t_methods:,.1f} (and computes far more)"
+    )
     print(f"statsmodels OLS+GLM refits per resample    {1000 * t_refits:8.3f} ms   ({args.loop} resamples)")
-    print(f"batched, every method incl. setup per resample {1000 * t_all_setup:8.3f} ms"
-          f"   speed-up x{t_refits / t_all_setup:,.1f} against the OLS+GLM refits (goal >= 10)")
-    print(f"full proposal bootstrap per resample       {1000 * t_full:8.3f} ms"
-          f"   -> {args.batched} resamples in {args.batched * t_full:.1f} s")
+    print(
+        f"batched, every method incl. setup per resample {1000 * t_all_setup:8.3f} ms"
+        f"   speed-up x{t_refits / t_all_setup:,.1f} against the OLS+GLM refits (goal >= 10)"
+    )
+    print(
+        f"full proposal bootstrap per resample       {1000 * t_full:8.3f} ms"
+        f"   -> {args.batched} resamples in {args.batched * t_full:.1f} s"
+    )
     return 0
 
 

@@ -26,6 +26,7 @@ drift of a shared machine hits all three; a ratio is the median over repeats of
 Dask time / local time (below 1: Dask is faster). Every Dask result is checked
 bit-identical to the local one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,18 +54,32 @@ def _monte_carlo(managers: int, scenarios: int) -> Callable[[Any], Any]:
     from calibrate.targets.simulation import attainment
 
     rng = np.random.default_rng(0)
-    model = PerformanceModel(manager_id=[f"M{i:06d}" for i in range(managers)],
-                             region=rng.choice(list("ABCDE"), managers),
-                             base=rng.lognormal(5, 0.3, managers), mu=rng.normal(0.06, 0.03, managers),
-                             sigma=np.full(managers, 0.15), region_sigma=0.05, df=6.0)
+    model = PerformanceModel(
+        manager_id=[f"M{i:06d}" for i in range(managers)],
+        region=rng.choice(list("ABCDE"), managers),
+        base=rng.lognormal(5, 0.3, managers),
+        mu=rng.normal(0.06, 0.03, managers),
+        sigma=np.full(managers, 0.15),
+        region_sigma=0.05,
+        df=6.0,
+    )
     targets = np.exp(model.log_median) * 1.05
     curve, base = PayoutCurve.standard(), np.full(managers, 3.0)
-    chunk = -(-managers // 4)                     # four chunks: work for two workers (same result for any chunk)
+    chunk = -(-managers // 4)  # four chunks: work for two workers (same result for any chunk)
 
     def work(executor: Any) -> Any:
-        res = attainment(model, targets, scenarios=scenarios, seed=11, payout=curve, bonus_base=base,
-                         chunk_managers=chunk, workers=executor if executor is not None else 1)
+        res = attainment(
+            model,
+            targets,
+            scenarios=scenarios,
+            seed=11,
+            payout=curve,
+            bonus_base=base,
+            chunk_managers=chunk,
+            workers=executor if executor is not None else 1,
+        )
         return [res.probability, res.hits, res.ratio_quantiles, res.bonus.total]
+
     return work
 
 
@@ -74,6 +89,7 @@ def _bootstrap(dataset: Any, resamples: int) -> Callable[[Any], Any]:
     def work(executor: Any) -> Any:
         res = propose_weights(dataset, bootstrap=resamples, seed=3, mixed=False, executor=executor)
         return [res.to_frame(), *[res.bootstrap.draws[k] for k in sorted(res.bootstrap.draws)]]
+
     return work
 
 
@@ -82,13 +98,15 @@ def _stability(dataset: Any, draws: int) -> Callable[[Any], Any]:
 
     rng = np.random.default_rng(3)
     managers = sorted(dataset.managers["manager_id"].astype(str))
-    index = pd.MultiIndex.from_product([managers, ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]],
-                                       names=["manager_id", "period"])
+    index = pd.MultiIndex.from_product(
+        [managers, ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]], names=["manager_id", "period"]
+    )
     points = pd.DataFrame(rng.uniform(0, 100, (len(index), 7)), index=index, columns=list("abcdefg"))
     weights = rng.dirichlet(np.ones(7), draws)
 
     def work(executor: Any) -> Any:
         return [annual_composites(points, weights, executor=executor)]
+
     return work
 
 
@@ -98,9 +116,9 @@ def _research(dataset: Any, resamples: int) -> Callable[[Any], Any]:
     sets = load_sets(["account_manager", "key_account_director"])
 
     def work(executor: Any) -> Any:
-        res = compare_indicator_sets(dataset, sets, weights="critic", bootstrap=resamples, seed=4,
-                                     executor=executor)
+        res = compare_indicator_sets(dataset, sets, weights="critic", bootstrap=resamples, seed=4, executor=executor)
         return [res.per_set, res.validity, res.weights, res.predictions]
+
     return work
 
 
@@ -131,20 +149,28 @@ def main(argv: list[str] | None = None) -> int:
     from calibrate.distributed import executor_for
     from calibrate.loading import load_dataset
 
-    print(f"Dask overhead benchmark; {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-          f"load average {os.getloadavg()[0]:.1f}; {args.repeats} repeats in turns", flush=True)
+    print(
+        f"Dask overhead benchmark; {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+        f"load average {os.getloadavg()[0]:.1f}; {args.repeats} repeats in turns",
+        flush=True,
+    )
     dataset = load_dataset(args.config)
     works = {
-        f"Monte Carlo ({args.managers:,} managers x {args.scenarios:,} scenarios)":
-            _monte_carlo(args.managers, args.scenarios),
+        f"Monte Carlo ({args.managers:,} managers x {args.scenarios:,} scenarios)": _monte_carlo(
+            args.managers, args.scenarios
+        ),
         f"weights bootstrap ({args.resamples} resamples)": _bootstrap(dataset, args.resamples),
         f"grade-stability draws ({args.draws:,})": _stability(dataset, args.draws),
         f"research sweep (2 sets, {args.resamples} resamples)": _research(dataset, args.resamples),
     }
-    results: dict[str, Any] = {"benchmark": "dask", "cpus": os.cpu_count(), "load_average": os.getloadavg()[0],
-                               "settings": {k: getattr(args, k) for k in ("managers", "scenarios", "resamples",
-                                                                          "draws", "repeats")},
-                               "startup_seconds": {}, "work": {}}
+    results: dict[str, Any] = {
+        "benchmark": "dask",
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg()[0],
+        "settings": {k: getattr(args, k) for k in ("managers", "scenarios", "resamples", "draws", "repeats")},
+        "startup_seconds": {},
+        "work": {},
+    }
     with ExitStack() as stack:
         executors: dict[str, Any] = {"local": None}
         for name in SCHEDULERS:
@@ -152,9 +178,9 @@ def main(argv: list[str] | None = None) -> int:
             executors[name] = stack.enter_context(executor_for(name))
             results["startup_seconds"][name] = time.perf_counter() - t0
         for label, work in works.items():
-            expected = work(None)                          # warm-up, and the reference result
+            expected = work(None)  # warm-up, and the reference result
             for name in SCHEDULERS:
-                if not _same(expected, work(executors[name])):   # warm-up on the cluster, and the check
+                if not _same(expected, work(executors[name])):  # warm-up on the cluster, and the check
                     raise SystemExit(f"{label}: the result on {name} differs from the local one")
             times: dict[str, list[float]] = {name: [] for name in executors}
             for _ in range(args.repeats):
@@ -162,15 +188,22 @@ def main(argv: list[str] | None = None) -> int:
                     t0 = time.perf_counter()
                     work(ex)
                     times[name].append(time.perf_counter() - t0)
-            ratios = {name: statistics.median(t / base for t, base in zip(times[name], times["local"]))
-                      for name in SCHEDULERS}
-            results["work"][label] = {"seconds": times, "median_seconds": {k: statistics.median(v)
-                                                                          for k, v in times.items()},
-                                      "ratio_to_local": ratios, "identical": True}
+            ratios = {
+                name: statistics.median(t / base for t, base in zip(times[name], times["local"])) for name in SCHEDULERS
+            }
+            results["work"][label] = {
+                "seconds": times,
+                "median_seconds": {k: statistics.median(v) for k, v in times.items()},
+                "ratio_to_local": ratios,
+                "identical": True,
+            }
             med = results["work"][label]["median_seconds"]
-            print(f"{label:52s} local {med['local']:6.2f} s | local:1 {med['local:1']:6.2f} s "
-                  f"({ratios['local:1']:.2f}x) | local:2 {med['local:2']:6.2f} s ({ratios['local:2']:.2f}x); "
-                  f"bit-identical", flush=True)
+            print(
+                f"{label:52s} local {med['local']:6.2f} s | local:1 {med['local:1']:6.2f} s "
+                f"({ratios['local:1']:.2f}x) | local:2 {med['local:2']:6.2f} s ({ratios['local:2']:.2f}x); "
+                f"bit-identical",
+                flush=True,
+            )
     start = results["startup_seconds"]
     print(f"cluster start-up (once per run): local:1 {start['local:1']:.1f} s, local:2 {start['local:2']:.1f} s")
     if args.json:

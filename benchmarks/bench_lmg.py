@@ -19,6 +19,7 @@ was removed, ``publish_display_data`` changed), so the child process applies
 two shims before importing it: ``np.bool8 = np.bool_`` and a no-op
 ``bokeh.io.output_notebook``. Neither touches its computations.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,13 +76,13 @@ def plain_sweep_lmg(r_xx: np.ndarray, r_xy: np.ndarray) -> np.ndarray:
     p = r_xy.shape[0]
     size = max((1 << m) * (p + 1 - m) ** 2 for m in range(p + 1))
     bufs = (np.empty(size), np.empty(size))
-    state = bufs[0][:(p + 1) ** 2].reshape(1, p + 1, p + 1)
+    state = bufs[0][: (p + 1) ** 2].reshape(1, p + 1, p + 1)
     state[0, :p, :p] = r_xx
     state[0, :p, p] = state[0, p, :p] = r_xy
     state[0, p, p] = 1.0
     for m in range(p):
         n, q = 1 << m, p + 1 - m
-        step = bufs[(m + 1) % 2][:2 * n * (q - 1) ** 2].reshape(2 * n, q - 1, q - 1)
+        step = bufs[(m + 1) % 2][: 2 * n * (q - 1) ** 2].reshape(2 * n, q - 1, q - 1)
         np.copyto(step[:n], state[:, 1:, 1:])
         col = state[:, 1:, 0]
         np.multiply(col[:, :, None], col[:, None, :], out=step[n:])
@@ -118,10 +119,14 @@ def against_plain_sweep(p: int, repeats: int) -> dict:
         plain = plain_sweep_lmg(r_xx, r_xy)
         c2 = time.process_time()
         pairs.append((c1 - c0, c2 - c1))
-    return {"p": p, "calibrate_cpu_s": float(np.median([a for a, _ in pairs])),
-            "plain_cpu_s": float(np.median([b for _, b in pairs])),
-            "ratio": float(np.median([a / b for a, b in pairs])), "repeats": repeats,
-            "max_abs_diff": float(np.max(np.abs(ours - plain)))}
+    return {
+        "p": p,
+        "calibrate_cpu_s": float(np.median([a for a, _ in pairs])),
+        "plain_cpu_s": float(np.median([b for _, b in pairs])),
+        "ratio": float(np.median([a / b for a, b in pairs])),
+        "repeats": repeats,
+        "max_abs_diff": float(np.max(np.abs(ours - plain))),
+    }
 
 
 def run_dominance_child(data_file: str, mode: str, out_file: str) -> None:
@@ -129,10 +134,10 @@ def run_dominance_child(data_file: str, mode: str, out_file: str) -> None:
     import numpy as np_child
 
     if not hasattr(np_child, "bool8"):
-        np_child.bool8 = np_child.bool_              # shim for bokeh 2.x under numpy 2
+        np_child.bool8 = np_child.bool_  # shim for bokeh 2.x under numpy 2
     import bokeh.io
 
-    bokeh.io.output_notebook = lambda *args, **kwargs: None   # no notebook at import time
+    bokeh.io.output_notebook = lambda *args, **kwargs: None  # no notebook at import time
     import warnings
 
     warnings.filterwarnings("ignore")
@@ -145,7 +150,7 @@ def run_dominance_child(data_file: str, mode: str, out_file: str) -> None:
         start = time.perf_counter()
         if mode == "raw":
             dom = Dominance(data=frame, target="y", objective=1, top_k=p)
-        else:                                          # correlation-matrix input
+        else:  # correlation-matrix input
             dom = Dominance(data=frame.corr(), target="y", objective=1, data_format=1)
         dom.incremental_rsquare()
         stats = dom.dominance_stats()
@@ -174,15 +179,17 @@ def time_dominance(frame: pd.DataFrame, mode: str, timeout: float) -> tuple[floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="12,16,20", help="numbers of predictors (default 12,16,20)")
-    parser.add_argument("--da-sizes", default="12,16",
-                        help="sizes also run with dominance-analysis (default 12,16)")
-    parser.add_argument("--timeout", type=float, default=300.0,
-                        help="seconds allowed per dominance-analysis run (default 300)")
+    parser.add_argument("--da-sizes", default="12,16", help="sizes also run with dominance-analysis (default 12,16)")
+    parser.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds allowed per dominance-analysis run (default 300)"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="timed repeats of calibrate.lmg")
-    parser.add_argument("--da-corr", action="store_true",
-                        help="also run dominance-analysis on the correlation matrix (data_format=1)")
-    parser.add_argument("--plain-sizes", default="16,20",
-                        help="sizes also timed against a plain in-place numpy sweep (default 16,20)")
+    parser.add_argument(
+        "--da-corr", action="store_true", help="also run dominance-analysis on the correlation matrix (data_format=1)"
+    )
+    parser.add_argument(
+        "--plain-sizes", default="16,20", help="sizes also timed against a plain in-place numpy sweep (default 16,20)"
+    )
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -193,12 +200,15 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     da_sizes = {int(s) for s in args.da_sizes.split(",") if s}
     modes = ["raw"] + (["corr"] if args.da_corr else [])
-    print(f"LMG benchmark: {ROWS:,} rows, seed {SEED}; {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}")
-    print(f"calibrate: best / median of {args.repeats} runs; dominance-analysis: one run, "
-          f"limit {args.timeout:g} s\n")
-    header = (f"{'p':>3} {'subsets':>10} {'calibrate best':>15} {'median':>9} "
-              f"{'dominance-analysis':>26} {'ratio':>10} {'max |diff|':>11}")
+    print(
+        f"LMG benchmark: {ROWS:,} rows, seed {SEED}; {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}"
+    )
+    print(f"calibrate: best / median of {args.repeats} runs; dominance-analysis: one run, limit {args.timeout:g} s\n")
+    header = (
+        f"{'p':>3} {'subsets':>10} {'calibrate best':>15} {'median':>9} "
+        f"{'dominance-analysis':>26} {'ratio':>10} {'max |diff|':>11}"
+    )
     print(header)
     print("-" * len(header))
     results = []
@@ -220,25 +230,56 @@ def main() -> None:
                 da_text = note
                 ratio = f">{args.timeout / best:,.0f}x" if note.startswith("did not finish") else ""
                 diff_text = ""
-            lead = (f"{p:>3} {2 ** p:>10,} {best:>13.4f} s {median:>7.4f} s" if k == 0
-                    else f"{'':>3} {'':>10} {'':>15} {'':>9}")
-            print(f"{lead} {da_text:>26} {ratio:>10} {diff_text:>11}" + (f"   [{label}]" if len(modes) > 1 else ""),
-                  flush=True)
-            results.append({"p": p, "mode": mode, "calibrate_best_s": best, "calibrate_median_s": median,
-                            "dominance_analysis_s": seconds, "ratio": None if seconds is None else seconds / best,
-                            "max_abs_diff": None if seconds is None else diff, "note": note})
-    print("\nratio = dominance-analysis time / calibrate best time; max |diff| compares the LMG "
-          "shares (R^2 units) with dominance-analysis 'Total Dominance'.")
+            lead = (
+                f"{p:>3} {2**p:>10,} {best:>13.4f} s {median:>7.4f} s"
+                if k == 0
+                else f"{'':>3} {'':>10} {'':>15} {'':>9}"
+            )
+            print(
+                f"{lead} {da_text:>26} {ratio:>10} {diff_text:>11}" + (f"   [{label}]" if len(modes) > 1 else ""),
+                flush=True,
+            )
+            results.append(
+                {
+                    "p": p,
+                    "mode": mode,
+                    "calibrate_best_s": best,
+                    "calibrate_median_s": median,
+                    "dominance_analysis_s": seconds,
+                    "ratio": None if seconds is None else seconds / best,
+                    "max_abs_diff": None if seconds is None else diff,
+                    "note": note,
+                }
+            )
+    print(
+        "\nratio = dominance-analysis time / calibrate best time; max |diff| compares the LMG "
+        "shares (R^2 units) with dominance-analysis 'Total Dominance'."
+    )
     plain = []
     for p in [int(s) for s in args.plain_sizes.split(",") if s]:
         row = against_plain_sweep(p, max(args.repeats, 3))
         plain.append(row)
-        print(f"{p} predictors: lmg_from_corr {row['calibrate_cpu_s']:.3f} s vs plain in-place sweep "
-              f"{row['plain_cpu_s']:.3f} s (CPU, medians of {row['repeats']}): {row['ratio']:.2f}x "
-              f"(goal <= 1.1x); same shares within {row['max_abs_diff']:.0e}", flush=True)
+        print(
+            f"{p} predictors: lmg_from_corr {row['calibrate_cpu_s']:.3f} s vs plain in-place sweep "
+            f"{row['plain_cpu_s']:.3f} s (CPU, medians of {row['repeats']}): {row['ratio']:.2f}x "
+            f"(goal <= 1.1x); same shares within {row['max_abs_diff']:.0e}",
+            flush=True,
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"benchmark": "lmg", "rows": ROWS, "seed": SEED, "timeout": args.timeout,
-                                               "results": results, "plain_sweep": plain}, indent=2), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "benchmark": "lmg",
+                    "rows": ROWS,
+                    "seed": SEED,
+                    "timeout": args.timeout,
+                    "results": results,
+                    "plain_sweep": plain,
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ The default method of the scorecard (``DEFAULT_NPS_METHOD``) is the one whose
 coverage stays closest to nominal for small ``n``; the measured table is kept in
 the docstring of ``calibrate.scoring.nps_intervals`` users read.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,14 +45,29 @@ def coverage_table(reps: int, n_boot: int, seed: int, level: float = 0.95) -> li
             counts = np.random.default_rng(draw_seq).multinomial(n, [p_p, p_d, 1 - p_p - p_d], size=reps)
             truth = 100.0 * (p_p - p_d)
             for method in NPS_METHODS:
-                low, high, _ = nps_bounds(counts[:, 0], counts[:, 1], np.full(reps, n), method=method,
-                                          confidence=level, n_boot=n_boot, seed=boot_seq)
-                per_method[method].append((float(np.mean((low <= truth) & (truth <= high))),
-                                           float(np.mean(high - low))))
+                low, high, _ = nps_bounds(
+                    counts[:, 0],
+                    counts[:, 1],
+                    np.full(reps, n),
+                    method=method,
+                    confidence=level,
+                    n_boot=n_boot,
+                    seed=boot_seq,
+                )
+                per_method[method].append(
+                    (float(np.mean((low <= truth) & (truth <= high))), float(np.mean(high - low)))
+                )
         for method, cells in per_method.items():
             cov = np.array([c for c, _ in cells])
-            rows.append({"n": n, "method": method, "mean_coverage": cov.mean(), "worst_coverage": cov.min(),
-                         "mean_width": float(np.mean([w for _, w in cells]))})
+            rows.append(
+                {
+                    "n": n,
+                    "method": method,
+                    "mean_coverage": cov.mean(),
+                    "worst_coverage": cov.min(),
+                    "mean_width": float(np.mean([w for _, w in cells])),
+                }
+            )
     return rows
 
 
@@ -62,13 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=2016)
     args = parser.parse_args(argv)
     rows = coverage_table(args.reps, args.n_boot, args.seed)
-    print(f"NPS 95% interval coverage: {args.reps} simulated managers per cell, profiles (promoters, detractors) "
-          f"{PROFILES}, bootstrap {args.n_boot} resamples, seed {args.seed}")
+    print(
+        f"NPS 95% interval coverage: {args.reps} simulated managers per cell, profiles (promoters, detractors) "
+        f"{PROFILES}, bootstrap {args.n_boot} resamples, seed {args.seed}"
+    )
     print(f"{'n':>4}  {'method':<14} {'mean cover':>10} {'worst cover':>11} {'mean width':>10}")
     for r in rows:
         mark = "  <- default" if r["method"] == DEFAULT_NPS_METHOD else ""
-        print(f"{r['n']:>4}  {r['method']:<14} {r['mean_coverage']:>10.3f} {r['worst_coverage']:>11.3f} "
-              f"{r['mean_width']:>10.1f}{mark}")
+        print(
+            f"{r['n']:>4}  {r['method']:<14} {r['mean_coverage']:>10.3f} {r['worst_coverage']:>11.3f} "
+            f"{r['mean_width']:>10.1f}{mark}"
+        )
     return 0
 
 

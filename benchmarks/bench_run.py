@@ -23,6 +23,7 @@ median of the ratios is the figure to quote. Issue 18's goal is <= 2x.
 2000, scoring.stability.draws 100); without it the sample config's own settings
 are used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -98,27 +99,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the results to this JSON file")
     args = parser.parse_args(argv)
     calibrate = str(Path(sys.executable).with_name("calibrate"))
-    print(f"Run benchmark: {args.config}{' (quick settings)' if args.quick else ''}; "
-          f"Python {platform.python_version()}; {args.repeats} pairs in turns")
+    print(
+        f"Run benchmark: {args.config}{' (quick settings)' if args.quick else ''}; "
+        f"Python {platform.python_version()}; {args.repeats} pairs in turns"
+    )
     runs, floors = [], []
     with tempfile.TemporaryDirectory(prefix="bench_run_") as tmp:
         tmp = Path(tmp)
         config = config_for_run(Path(args.config), args.quick, tmp)
         run_cmd = [calibrate, "run", "--config", str(config), "--output", str(tmp / "reports")]
         floor_cmd = [sys.executable, "-c", FLOOR, str(STEPS)]
-        timed(floor_cmd)                                       # warm the file cache for both
+        timed(floor_cmd)  # warm the file cache for both
         for _ in range(args.repeats):
             runs.append(timed(run_cmd))
             floors.append(timed(floor_cmd))
     ratios = [r / f for r, f in zip(runs, floors)]
-    result = {"benchmark": "run", "config": args.config, "quick": args.quick, "notebooks": STEPS,
-              "run_seconds": runs, "floor_seconds": floors, "ratios": ratios,
-              "run_median": statistics.median(runs), "floor_median": statistics.median(floors),
-              "ratio": statistics.median(ratios)}
+    result = {
+        "benchmark": "run",
+        "config": args.config,
+        "quick": args.quick,
+        "notebooks": STEPS,
+        "run_seconds": runs,
+        "floor_seconds": floors,
+        "ratios": ratios,
+        "run_median": statistics.median(runs),
+        "floor_median": statistics.median(floors),
+        "ratio": statistics.median(ratios),
+    }
     print(f"calibrate run (fresh process)            median {result['run_median']:6.1f} s   {runs}")
     print(f"floor: {STEPS} empty notebooks + HTML (fresh) median {result['floor_median']:6.1f} s   {floors}")
-    print(f"run / floor, pair by pair: {', '.join(f'{r:.2f}' for r in ratios)}; median {result['ratio']:.2f}x "
-          f"(goal <= 2x)")
+    print(
+        f"run / floor, pair by pair: {', '.join(f'{r:.2f}' for r in ratios)}; median {result['ratio']:.2f}x "
+        f"(goal <= 2x)"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
         print(f"results written to {args.json}")

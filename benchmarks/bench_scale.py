@@ -33,6 +33,7 @@ The machine is shared, so memory is guarded: a stage whose process tree passes
 size then resumes after it (the run folder is kept, so later steps read the
 artifacts of the earlier ones) and the stopped step's notebook is skipped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,6 +57,7 @@ DEFAULT_SIZES = "10000,30000,100000"
 
 
 # --------------------------------------------------------------------------- measuring
+
 
 class PeakMemory:
     """Samples the resident set of this process and its children; ``stage()`` measures one block.
@@ -108,22 +110,26 @@ class PeakMemory:
 
 
 def _record(stages: dict, name: str, seconds: float, peak: int, increase: int) -> None:
-    stages[name] = {"seconds": round(seconds, 3), "peak_mb": round(peak / 2**20, 1),
-                    "increase_mb": round(increase / 2**20, 1)}
+    stages[name] = {
+        "seconds": round(seconds, 3),
+        "peak_mb": round(peak / 2**20, 1),
+        "increase_mb": round(increase / 2**20, 1),
+    }
     print(f"    {name:32s} {seconds:8.2f} s   peak {peak / 2**20:8.0f} MB  (+{increase / 2**20:.0f})", flush=True)
 
 
 # --------------------------------------------------------------------------- child processes
 
-def generate_child(folder: str, managers: int, quarters: int, extra: int, replications: int, seed: int,
-                   out: str) -> None:
+
+def generate_child(
+    folder: str, managers: int, quarters: int, extra: int, replications: int, seed: int, out: str
+) -> None:
     """Write the company into ``folder`` (atomically) and its generation time and memory into ``out``."""
     from calibrate.sample import SampleSpec, write_sample
 
     target = Path(folder)
     partial = target.with_name(target.name + ".partial")
-    spec = SampleSpec(n_managers=managers, n_quarters=quarters, extra_indicators=extra,
-                      truth_replications=replications)
+    spec = SampleSpec(n_managers=managers, n_quarters=quarters, extra_indicators=extra, truth_replications=replications)
     meter = PeakMemory()
     _, seconds, peak, increase = meter.stage(lambda: write_sample(partial, spec, seed=seed))
     meter.close()
@@ -133,11 +139,12 @@ def generate_child(folder: str, managers: int, quarters: int, extra: int, replic
     Path(out).write_text(json.dumps(stages))
 
 
-STOPPED = 3          # exit status of a run child stopped by the memory guard
+STOPPED = 3  # exit status of a run child stopped by the memory guard
 
 
-def run_child(folder: str, run_dir: str, overrides: dict, notebooks: bool, after: str, max_bytes: float,
-              out: str) -> None:
+def run_child(
+    folder: str, run_dir: str, overrides: dict, notebooks: bool, after: str, max_bytes: float, out: str
+) -> None:
     """Load, validate, then per step compute it and (optionally) execute its notebook, as ``calibrate run``
     does; figures go into ``out`` after every stage. With ``after`` (a step), load and panel are not
     recorded and the steps up to and including ``after`` are skipped (their artifacts are in ``run_dir``)."""
@@ -162,10 +169,12 @@ def run_child(folder: str, run_dir: str, overrides: dict, notebooks: bool, after
         Path(out + ".tmp").write_text(json.dumps(result))
         os.replace(out + ".tmp", out)
 
-    def stop(peak: float) -> None:                 # in the sampling thread: record, end the kernel, leave
-        result["stages"][current["stage"]] = {"stopped": f"over {max_bytes / 2**30:g} GB",
-                                              "seconds": round(time.perf_counter() - current["start"], 3),
-                                              "peak_mb": round(peak / 2**20, 1)}
+    def stop(peak: float) -> None:  # in the sampling thread: record, end the kernel, leave
+        result["stages"][current["stage"]] = {
+            "stopped": f"over {max_bytes / 2**30:g} GB",
+            "seconds": round(time.perf_counter() - current["start"], 3),
+            "peak_mb": round(peak / 2**20, 1),
+        }
         result["stopped"] = current["step"] or current["stage"]
         save()
         print(f"    {current['stage']:32s} stopped: memory passed {max_bytes / 2**30:g} GB", flush=True)
@@ -185,11 +194,11 @@ def run_child(folder: str, run_dir: str, overrides: dict, notebooks: bool, after
     config = load_config(config_path, {**merged, "output": str(Path(run_dir).parent)})
     dataset = measure("load_and_validate", lambda: load_dataset(config), record=not after)
     ctx = RunContext(config, dataset, Path(run_dir))
-    _copy_indicator_set(ctx)                       # as calibrate.pipeline.run does; the notebooks read it
+    _copy_indicator_set(ctx)  # as calibrate.pipeline.run does; the notebooks read it
     measure("panel", ctx.panel, record=not after)
     steps = list(available_steps().items())
     names = [n for n, _ in steps]
-    for name, step in steps[names.index(after) + 1 if after else 0:]:
+    for name, step in steps[names.index(after) + 1 if after else 0 :]:
         try:
             measure(name, lambda: step.compute(ctx), step=name)
         except Exception as exc:  # noqa: BLE001 - a step that fails at this size is a finding, not the end
@@ -197,11 +206,15 @@ def run_child(folder: str, run_dir: str, overrides: dict, notebooks: bool, after
             result["stages"][name] = {"stopped": message, "seconds": round(time.perf_counter() - current["start"], 3)}
             print(f"    {name:32s} failed: {message}", flush=True)
             save()
-            continue                               # its notebook has nothing to draw
+            continue  # its notebook has nothing to draw
         if notebooks:
-            measure(f"{name} (notebook)", lambda: execute_notebook(
-                name, _parameters(config, ctx.folder), ctx.folder, timeout=int(config.report.get("timeout", 900))),
-                step=name)
+            measure(
+                f"{name} (notebook)",
+                lambda: execute_notebook(
+                    name, _parameters(config, ctx.folder), ctx.folder, timeout=int(config.report.get("timeout", 900))
+                ),
+                step=name,
+            )
     meter.close()
     save()
 
@@ -223,8 +236,18 @@ def run_size(folder: Path, overrides: dict, notebooks: bool, max_gb: float) -> d
         run_dir = Path(tmp) / "run"
         run_dir.mkdir()
         while True:
-            result = _child(["--_run", str(folder), str(run_dir), json.dumps(overrides), "1" if notebooks else "0",
-                             after, str(max_gb)], allow_stop=True)
+            result = _child(
+                [
+                    "--_run",
+                    str(folder),
+                    str(run_dir),
+                    json.dumps(overrides),
+                    "1" if notebooks else "0",
+                    after,
+                    str(max_gb),
+                ],
+                allow_stop=True,
+            )
             stages.update(result["stages"])
             stopped = result["stopped"]
             if stopped is None or stopped in ("load_and_validate", "panel"):
@@ -233,6 +256,7 @@ def run_size(folder: Path, overrides: dict, notebooks: bool, max_gb: float) -> d
 
 
 # --------------------------------------------------------------------------- the benchmark
+
 
 def company_folder(cache: Path, managers: int, quarters: int, extra: int, replications: int, seed: int) -> Path:
     return cache / f"company_m{managers}_q{quarters}_x{extra}_r{replications}_s{seed}"
@@ -268,13 +292,22 @@ def summarise(sizes: list[int], per_size: dict[int, dict]) -> dict:
         exponents[name] = None if b is None else round(b, 3)
         memory_exponents[name] = None if bm is None else round(bm, 3)
         finished = [_seconds(s) is not None for s in stages]
-        breaks = any(finished[i] and not finished[j] for i in range(len(sizes)) for j in range(i + 1, len(sizes))
-                     if stages[j] is not None)
+        breaks = any(
+            finished[i] and not finished[j]
+            for i in range(len(sizes))
+            for j in range(i + 1, len(sizes))
+            if stages[j] is not None
+        )
         if (b is not None and b > FLAG_EXPONENT) or breaks:
             flagged.append(name)
     stopped = {name: [n for n in sizes if "stopped" in per_size[n].get(name, {})] for name in names}
-    return {"stages": names, "exponents": exponents, "memory_exponents": memory_exponents, "flagged": flagged,
-            "stopped": {k: v for k, v in stopped.items() if v}}
+    return {
+        "stages": names,
+        "exponents": exponents,
+        "memory_exponents": memory_exponents,
+        "flagged": flagged,
+        "stopped": {k: v for k, v in stopped.items() if v},
+    }
 
 
 def _seconds(stage: dict | None) -> float | None:
@@ -282,8 +315,7 @@ def _seconds(stage: dict | None) -> float | None:
 
 
 def print_table(sizes: list[int], per_size: dict[int, dict], summary: dict) -> None:
-    head = (f"{'stage':34s}" + "".join(f"{f'{n:,} managers':>24s}" for n in sizes)
-            + f"{'exponent':>10s}{'memory':>8s}")
+    head = f"{'stage':34s}" + "".join(f"{f'{n:,} managers':>24s}" for n in sizes) + f"{'exponent':>10s}{'memory':>8s}"
     print("\n" + head)
     print(f"{'':34s}" + "".join(f"{'seconds   peak MB':>24s}" for _ in sizes) + f"{'(time)':>10s}{'(+MB)':>8s}")
     print("-" * len(head))
@@ -299,13 +331,16 @@ def print_table(sizes: list[int], per_size: dict[int, dict], summary: dict) -> N
         flag = ""
         if name in summary["flagged"]:
             flag = "  << worse than linear" if (b or 0) > FLAG_EXPONENT else "  << fails at scale"
-        print(f"{name:34s}{cells}{'' if b is None else f'{b:>10.2f}':>10s}{'' if bm is None else f'{bm:>8.2f}':>8s}{flag}")
-    total = [sum(v["seconds"] for k, v in per_size[n].items() if k != "generate" and "stopped" not in v)
-             for n in sizes]
+        print(
+            f"{name:34s}{cells}{'' if b is None else f'{b:>10.2f}':>10s}{'' if bm is None else f'{bm:>8.2f}':>8s}{flag}"
+        )
+    total = [sum(v["seconds"] for k, v in per_size[n].items() if k != "generate" and "stopped" not in v) for n in sizes]
     print(f"{'total (without generate)':34s}" + "".join(f"{t:>13.2f} {'':>10s}" for t in total))
     if summary["flagged"]:
-        print(f"\nflagged (time exponent > {FLAG_EXPONENT}, or finished at a smaller size only): "
-              f"{', '.join(summary['flagged'])}")
+        print(
+            f"\nflagged (time exponent > {FLAG_EXPONENT}, or finished at a smaller size only): "
+            f"{', '.join(summary['flagged'])}"
+        )
     else:
         print(f"\nno stage grows faster than managers^{FLAG_EXPONENT}")
     for name, where in summary["stopped"].items():
@@ -318,17 +353,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help=f"numbers of managers (default {DEFAULT_SIZES})")
     parser.add_argument("--quarters", type=int, default=12)
     parser.add_argument("--extra", type=int, default=12, help="extra indicators (default 12: 20 in all)")
-    parser.add_argument("--replications", type=int, default=20,
-                        help="truth-file re-simulations of the final year (default 20; not used by the run)")
+    parser.add_argument(
+        "--replications",
+        type=int,
+        default=20,
+        help="truth-file re-simulations of the final year (default 20; not used by the run)",
+    )
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--bootstrap", type=int, default=100, help="weights.bootstrap (default 100)")
     parser.add_argument("--scenarios", type=int, default=2000, help="targets.scenarios (default 2000)")
     parser.add_argument("--stability-draws", type=int, default=100, help="scoring.stability.draws (default 100)")
     parser.add_argument("--no-notebooks", action="store_true", help="skip executing the notebooks")
-    parser.add_argument("--max-memory-gb", type=float, default=12.0,
-                        help="stop a stage whose processes pass this resident memory (default 12)")
-    parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "calibrate_bench_scale"),
-                        help="folder that keeps generated companies between runs")
+    parser.add_argument(
+        "--max-memory-gb",
+        type=float,
+        default=12.0,
+        help="stop a stage whose processes pass this resident memory (default 12)",
+    )
+    parser.add_argument(
+        "--cache",
+        default=os.path.join(tempfile.gettempdir(), "calibrate_bench_scale"),
+        help="folder that keeps generated companies between runs",
+    )
     parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument("--_generate", nargs=6, help=argparse.SUPPRESS)
     parser.add_argument("--_run", nargs=6, help=argparse.SUPPRESS)
@@ -346,24 +392,42 @@ def main(argv: list[str] | None = None) -> int:
     from calibrate.scoring.settings import DEFAULT_SCORING
 
     sizes = sorted(int(s) for s in args.sizes.split(",") if s)
-    overrides = {"weights": {"bootstrap": args.bootstrap}, "targets": {"scenarios": args.scenarios},
-                 "scoring": {"stability": {**DEFAULT_SCORING["stability"], "draws": args.stability_draws}}}
+    overrides = {
+        "weights": {"bootstrap": args.bootstrap},
+        "targets": {"scenarios": args.scenarios},
+        "scoring": {"stability": {**DEFAULT_SCORING["stability"], "draws": args.stability_draws}},
+    }
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
-    print(f"Scale benchmark: {', '.join(f'{n:,}' for n in sizes)} managers x {args.quarters} quarters x "
-          f"{8 + args.extra} indicators; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"numpy {np.__version__}")
-    print(f"overrides: weights.bootstrap={args.bootstrap}, targets.scenarios={args.scenarios}, "
-          f"scoring.stability.draws={args.stability_draws}; notebooks {'off' if args.no_notebooks else 'on'}; "
-          f"memory guard {args.max_memory_gb:g} GB")
+    print(
+        f"Scale benchmark: {', '.join(f'{n:,}' for n in sizes)} managers x {args.quarters} quarters x "
+        f"{8 + args.extra} indicators; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"numpy {np.__version__}"
+    )
+    print(
+        f"overrides: weights.bootstrap={args.bootstrap}, targets.scenarios={args.scenarios}, "
+        f"scoring.stability.draws={args.stability_draws}; notebooks {'off' if args.no_notebooks else 'on'}; "
+        f"memory guard {args.max_memory_gb:g} GB"
+    )
     per_size: dict[int, dict] = {}
     for n in sizes:
         print(f"\n{n:,} managers", flush=True)
         folder = company_folder(cache, n, args.quarters, args.extra, args.replications, args.seed)
         stages: dict = {}
         if not (folder / "calibrate.yaml").exists():
-            stages.update(_child(["--_generate", str(folder), str(n), str(args.quarters), str(args.extra),
-                                  str(args.replications), str(args.seed)]))
+            stages.update(
+                _child(
+                    [
+                        "--_generate",
+                        str(folder),
+                        str(n),
+                        str(args.quarters),
+                        str(args.extra),
+                        str(args.replications),
+                        str(args.seed),
+                    ]
+                )
+            )
         else:
             print(f"    (company cached in {folder})")
         stages.update(run_size(folder, overrides, not args.no_notebooks, args.max_memory_gb))
@@ -371,13 +435,19 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(sizes, per_size)
     print_table(sizes, per_size, summary)
     if args.json:
-        payload = {"benchmark": "scale", "sizes": sizes, "quarters": args.quarters,
-                   "indicators": 8 + args.extra, "overrides": overrides, "notebooks": not args.no_notebooks,
-                   "max_memory_gb": args.max_memory_gb,
-                   "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                               "numpy": np.__version__},
-                   "per_size": {str(n): per_size[n] for n in sizes}, **summary,
-                   "flag_exponent": FLAG_EXPONENT}
+        payload = {
+            "benchmark": "scale",
+            "sizes": sizes,
+            "quarters": args.quarters,
+            "indicators": 8 + args.extra,
+            "overrides": overrides,
+            "notebooks": not args.no_notebooks,
+            "max_memory_gb": args.max_memory_gb,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+            "per_size": {str(n): per_size[n] for n in sizes},
+            **summary,
+            "flag_exponent": FLAG_EXPONENT,
+        }
         Path(args.json).write_text(json.dumps(payload, indent=2), encoding="utf-8")
         print(f"results written to {args.json}")
     return 0

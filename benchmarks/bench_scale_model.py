@@ -26,6 +26,7 @@ coefficients, and with ``--check N`` predicts size N, runs it once and prints
 the prediction error of every figure (goal: within 25%). ``docs/scale.md``
 turns the coefficients into a cost model in all five variables.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,7 +61,7 @@ def synthetic(managers: int, quarters: int, indicators: int, seed: int = 0):
     d = np.zeros((rows, quarters))
     d[:, 0] = 1.0
     later = period > 0
-    d[np.flatnonzero(later), period[later]] = 1.0                  # constant + one dummy per later quarter
+    d[np.flatnonzero(later), period[later]] = 1.0  # constant + one dummy per later quarter
     beta = rng.normal(scale=0.02, size=indicators)
     y = x @ beta + rng.normal(scale=0.05, size=managers)[groups] + rng.normal(scale=0.1, size=rows)
     trials = rng.integers(10, 30, rows).astype(float)
@@ -69,12 +70,23 @@ def synthetic(managers: int, quarters: int, indicators: int, seed: int = 0):
     names = ("const",) + tuple(f"q{t}" for t in range(1, quarters))
     mgr = tuple(f"M{i:07d}" for i in range(managers))
     index = pd.MultiIndex.from_arrays([np.array(mgr)[groups], period.astype(str)], names=["manager_id", "period"])
-    common = dict(indicators=ids, direction=np.ones(indicators), floor=np.zeros(indicators), controls=("period",),
-                  control_names=names, x=x, d=d, groups=groups, managers=mgr, index=index)
+    common = dict(
+        indicators=ids,
+        direction=np.ones(indicators),
+        floor=np.zeros(indicators),
+        controls=("period",),
+        control_names=names,
+        x=x,
+        d=d,
+        groups=groups,
+        managers=mgr,
+        index=index,
+    )
     growth = Design(outcome="revenue_growth", y=y, weights=np.ones(rows), trials=None, kept=None, **common)
     retention = Design(outcome="retention", y=kept / trials, weights=trials, trials=trials, kept=kept, **common)
-    profile = pd.DataFrame(rng.normal(size=(managers, indicators)), index=pd.Index(mgr, name="manager_id"),
-                           columns=list(ids))
+    profile = pd.DataFrame(
+        rng.normal(size=(managers, indicators)), index=pd.Index(mgr, name="manager_id"), columns=list(ids)
+    )
     return growth, retention, profile
 
 
@@ -97,22 +109,33 @@ def child(managers: int, quarters: int, indicators: int, resamples: int, scenari
     def measure(name, fn):
         c0 = time.process_time()
         value, seconds, peak, increase = meter.stage(fn)
-        out[name] = {"cpu_s": time.process_time() - c0, "wall_s": seconds, "peak_gb": peak / 1e9,
-                     "increase_gb": increase / 1e9}
+        out[name] = {
+            "cpu_s": time.process_time() - c0,
+            "wall_s": seconds,
+            "peak_gb": peak / 1e9,
+            "increase_gb": increase / 1e9,
+        }
         return value
 
     rng = np.random.default_rng(1)
-    model = PerformanceModel([f"M{i:07d}" for i in range(managers)],
-                             [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
-                             rng.uniform(2e5, 3e6, managers), rng.normal(0.05, 0.04, managers),
-                             rng.uniform(0.1, 0.35, managers), 0.1, growth_uncertainty=0.05)
+    model = PerformanceModel(
+        [f"M{i:07d}" for i in range(managers)],
+        [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
+        rng.uniform(2e5, 3e6, managers),
+        rng.normal(0.05, 0.04, managers),
+        rng.uniform(0.1, 0.35, managers),
+        0.1,
+        growth_uncertainty=0.05,
+    )
     measure("monte_carlo", lambda: attainment(model, model.median * 1.05, scenarios=scenarios, seed=0))
     growth, retention, profile = synthetic(managers, quarters, indicators)
     with single_thread():
+
         def regressions():
             ols, mix, glm = fit_growth_ols(growth), fit_growth_mixed(growth), fit_retention_glm(retention)
-            return RegressionSuite(growth=growth, retention=retention, growth_ols=ols, retention_glm=glm,
-                                   growth_mixed=mix, warnings=())
+            return RegressionSuite(
+                growth=growth, retention=retention, growth_ols=ols, retention_glm=glm, growth_mixed=mix, warnings=()
+            )
 
         suite = measure("regressions", regressions)
         measure("bootstrap", lambda: bootstrap_weights(bootstrap_inputs(suite, profile), resamples=resamples, seed=0))
@@ -121,11 +144,27 @@ def child(managers: int, quarters: int, indicators: int, resamples: int, scenari
 
 
 def run_size(n: int, args) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--_child", str(n), str(args.quarters), str(args.indicators),
-                           str(args.resamples), str(args.scenarios)], check=True, stdout=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--_child",
+            str(n),
+            str(args.quarters),
+            str(args.indicators),
+            str(args.resamples),
+            str(args.scenarios),
+        ],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     res = json.loads(done.stdout.strip().splitlines()[-1])
-    print(f"  {n:>9,} managers: " + "; ".join(f"{s} {res[s]['cpu_s']:.1f} s CPU, +{res[s]['increase_gb']:.2f} GB"
-                                            for s in STEPS), flush=True)
+    print(
+        f"  {n:>9,} managers: "
+        + "; ".join(f"{s} {res[s]['cpu_s']:.1f} s CPU, +{res[s]['increase_gb']:.2f} GB" for s in STEPS),
+        flush=True,
+    )
     return res
 
 
@@ -152,20 +191,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sizes = sorted(int(s) for s in args.fit.split(",") if s)
-    print(f"Cost models: {args.quarters} quarters, {args.indicators} indicators, {args.resamples} resamples, "
-          f"{args.scenarios} scenarios; fitted on {', '.join(f'{n:,}' for n in sizes)} managers; "
-          f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}", flush=True)
+    print(
+        f"Cost models: {args.quarters} quarters, {args.indicators} indicators, {args.resamples} resamples, "
+        f"{args.scenarios} scenarios; fitted on {', '.join(f'{n:,}' for n in sizes)} managers; "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}",
+        flush=True,
+    )
     runs = {n: run_size(n, args) for n in sizes}
-    coef = {s: {k: fit_linear(sizes, [runs[n][s][k] for n in sizes]) for k in ("cpu_s", "increase_gb")}
-            for s in STEPS}
+    coef = {s: {k: fit_linear(sizes, [runs[n][s][k] for n in sizes]) for k in ("cpu_s", "increase_gb")} for s in STEPS}
     print("\nper step: CPU seconds and memory increase = a + b * managers")
     for s in STEPS:
         (a_t, b_t), (a_m, b_m) = coef[s]["cpu_s"], coef[s]["increase_gb"]
-        print(f"  {s:12s} CPU {a_t:7.2f} s + {b_t * 1e6:8.1f} s per million managers; "
-              f"memory {a_m:6.3f} GB + {b_m * 1e6:7.2f} GB per million managers")
-    payload = {"benchmark": "scale_model", "quarters": args.quarters, "indicators": args.indicators,
-               "resamples": args.resamples, "scenarios": args.scenarios, "sizes": sizes,
-               "runs": {str(n): runs[n] for n in sizes}, "coefficients": coef}
+        print(
+            f"  {s:12s} CPU {a_t:7.2f} s + {b_t * 1e6:8.1f} s per million managers; "
+            f"memory {a_m:6.3f} GB + {b_m * 1e6:7.2f} GB per million managers"
+        )
+    payload = {
+        "benchmark": "scale_model",
+        "quarters": args.quarters,
+        "indicators": args.indicators,
+        "resamples": args.resamples,
+        "scenarios": args.scenarios,
+        "sizes": sizes,
+        "runs": {str(n): runs[n] for n in sizes},
+        "coefficients": coef,
+    }
     if args.check:
         n = args.check
         predicted = {s: {k: coef[s][k][0] + coef[s][k][1] * n for k in ("cpu_s", "increase_gb")} for s in STEPS}
@@ -180,8 +230,13 @@ def main(argv: list[str] | None = None) -> int:
                 worst = max(worst, abs(errors[s][k] or 0.0))
                 print(f"  {s:12s} {unit:6s} predicted {p:8.2f}, measured {m:8.2f}: error {errors[s][k]:+.0%}")
         print(f"\nlargest prediction error {worst:.0%} (goal within 25%): {'met' if worst <= 0.25 else 'MISSED'}")
-        payload["check"] = {"managers": n, "predicted": predicted, "measured": measured, "errors": errors,
-                            "largest_error": worst}
+        payload["check"] = {
+            "managers": n,
+            "predicted": predicted,
+            "measured": measured,
+            "errors": errors,
+            "largest_error": worst,
+        }
     if args.json:
         Path(args.json).write_text(json.dumps(payload, indent=2), encoding="utf-8")
     return 0

@@ -21,6 +21,7 @@ The ideal kernel takes its quantiles by whichever of an in-place sort and a
 multi-``kth`` ``np.partition`` was faster in this run (numpy's SIMD float32
 sort usually wins at these row lengths).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,10 @@ def raw_rates(draws: int = 50_000_000, piece: int = 5_000_000) -> dict[str, floa
     rng = np.random.default_rng(0)
     buf = np.empty(piece, np.float32)
     rates = {}
-    for name, draw in [("float64", lambda: rng.standard_normal(piece)),
-                       ("float32", lambda: rng.standard_normal(out=buf, dtype=np.float32))]:
+    for name, draw in [
+        ("float64", lambda: rng.standard_normal(piece)),
+        ("float32", lambda: rng.standard_normal(out=buf, dtype=np.float32)),
+    ]:
         best_wall = best_cpu = float("inf")
         for _ in range(3):
             t0, c0 = time.perf_counter(), time.process_time()
@@ -67,10 +70,15 @@ def engine_run(managers: int, scenarios: int, workers: int, payout: bool) -> dic
     from calibrate.targets.simulation import attainment
 
     rng = np.random.default_rng(1)
-    model = PerformanceModel([f"M{i:06d}" for i in range(managers)],
-                             [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
-                             rng.uniform(2e5, 3e6, managers), rng.normal(0.05, 0.04, managers),
-                             rng.uniform(0.1, 0.35, managers), 0.1, growth_uncertainty=0.05)
+    model = PerformanceModel(
+        [f"M{i:06d}" for i in range(managers)],
+        [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
+        rng.uniform(2e5, 3e6, managers),
+        rng.normal(0.05, 0.04, managers),
+        rng.uniform(0.1, 0.35, managers),
+        0.1,
+        growth_uncertainty=0.05,
+    )
     targets = model.median * 1.05
     extra = dict(payout=PayoutCurve.standard(), bonus_base=rng.uniform(1e4, 6e4, managers)) if payout else {}
     tracemalloc.start()
@@ -79,17 +87,29 @@ def engine_run(managers: int, scenarios: int, workers: int, payout: bool) -> dic
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    out = {"wall_s": wall, "cpu_s": cpu, "draws": managers * scenarios, "maxrss_bytes": resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss * 1024, "traced_peak_bytes": traced,
-        "expected_share": result.share_mean}
+    out = {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "draws": managers * scenarios,
+        "maxrss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "traced_peak_bytes": traced,
+        "expected_share": result.share_mean,
+    }
     if payout:
         out["bonus_p90"] = result.bonus.p90
     return out
 
 
 # ---------------------------------------------------------------------------- the ideal kernel
-def ideal_kernel(model, targets: np.ndarray, scenarios: int, levels=(0.1, 0.5, 0.9), payout=None,
-                 bonus_base=None, quantile_method: str = "sort") -> dict:
+def ideal_kernel(
+    model,
+    targets: np.ndarray,
+    scenarios: int,
+    levels=(0.1, 0.5, 0.9),
+    payout=None,
+    bonus_base=None,
+    quantile_method: str = "sort",
+) -> dict:
     """The same work as ``attainment`` written as one plain in-place numpy loop, with none of the engine's
     plumbing (no chunks, no executor, no accumulator objects): per tile of managers, draw the noise in float32
     into a preallocated buffer, scale it in place, add each manager's region shock row by row (no gathered
@@ -101,10 +121,9 @@ def ideal_kernel(model, targets: np.ndarray, scenarios: int, levels=(0.1, 0.5, 0
 
     root = root_seed(0)
     n = model.n_managers
-    scale = np.sqrt(model.sigma ** 2 + model.growth_uncertainty ** 2).astype(np.float32)
+    scale = np.sqrt(model.sigma**2 + model.growth_uncertainty**2).astype(np.float32)
     sd = model.region_sigma_by_region.astype(np.float32)
-    table = np.stack([stream(root, 0, r).standard_normal(scenarios, dtype=np.float32) * sd[r]
-                      for r in range(sd.size)])
+    table = np.stack([stream(root, 0, r).standard_normal(scenarios, dtype=np.float32) * sd[r] for r in range(sd.size)])
     codes = model.region_code
     offset = (model.log_median - np.log(targets)).astype(np.float32)
     threshold = -offset
@@ -128,8 +147,11 @@ def ideal_kernel(model, targets: np.ndarray, scenarios: int, levels=(0.1, 0.5, 0
         coef_sum = np.empty(n)
         bonus = np.zeros(scenarios)
         paid_from = (np.log(payout.threshold) - offset).astype(np.float32)
-        ramps = [(np.float32(a0), np.float32(a1 - a0), np.float32((c1 - c0) / (a1 - a0)))
-                 for (a0, c0), (a1, c1) in zip(payout.points[:-1], payout.points[1:]) if c1 != c0]
+        ramps = [
+            (np.float32(a0), np.float32(a1 - a0), np.float32((c1 - c0) / (a1 - a0)))
+            for (a0, c0), (a1, c1) in zip(payout.points[:-1], payout.points[1:])
+            if c1 != c0
+        ]
     for b in range(-(-n // BLOCK_MANAGERS)):
         gen = stream(root, 1, b)
         for t0 in range(b * BLOCK_MANAGERS, min(n, (b + 1) * BLOCK_MANAGERS), rows):
@@ -179,10 +201,15 @@ def bench_model(managers: int, seed: int = 1):
     from calibrate.targets.model import PerformanceModel
 
     rng = np.random.default_rng(seed)
-    model = PerformanceModel([f"M{i:06d}" for i in range(managers)],
-                             [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
-                             rng.uniform(2e5, 3e6, managers), rng.normal(0.05, 0.04, managers),
-                             rng.uniform(0.1, 0.35, managers), 0.1, growth_uncertainty=0.05)
+    model = PerformanceModel(
+        [f"M{i:06d}" for i in range(managers)],
+        [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
+        rng.uniform(2e5, 3e6, managers),
+        rng.normal(0.05, 0.04, managers),
+        rng.uniform(0.1, 0.35, managers),
+        0.1,
+        growth_uncertainty=0.05,
+    )
     return model, model.median * 1.05, rng.uniform(1e4, 6e4, managers)
 
 
@@ -210,16 +237,26 @@ def against_ideal(managers: int, scenarios: int, repeats: int) -> dict:
         pairs = []
         for _ in range(repeats):
             t_engine, res = cpu(lambda: attainment(model, targets, scenarios=scenarios, seed=0, **extra))
-            t_ideal, ideal = cpu(lambda: ideal_kernel(model, targets, scenarios, quantile_method=method,
-                                                      **({"payout": curve, "bonus_base": base} if extra else {})))
+            t_ideal, ideal = cpu(
+                lambda: ideal_kernel(
+                    model,
+                    targets,
+                    scenarios,
+                    quantile_method=method,
+                    **({"payout": curve, "bonus_base": base} if extra else {}),
+                )
+            )
             pairs.append((t_engine, t_ideal))
         if not np.array_equal(res.hits, ideal["hits_s"]):
-            raise SystemExit("the ideal kernel and the engine disagree: the benchmark is not comparing like "
-                             "with like")
+            raise SystemExit("the ideal kernel and the engine disagree: the benchmark is not comparing like with like")
         engine = [p[0] for p in pairs]
         ideal_t = [p[1] for p in pairs]
-        out[variant] = {"engine_cpu_s": float(np.median(engine)), "ideal_cpu_s": float(np.median(ideal_t)),
-                        "ratio": float(np.median([i / e for e, i in pairs])), "repeats": repeats}
+        out[variant] = {
+            "engine_cpu_s": float(np.median(engine)),
+            "ideal_cpu_s": float(np.median(ideal_t)),
+            "ratio": float(np.median([i / e for e, i in pairs])),
+            "repeats": repeats,
+        }
     return out
 
 
@@ -228,8 +265,12 @@ def main() -> None:
     parser.add_argument("--managers", type=int, default=100_000)
     parser.add_argument("--scenarios", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--ideal-managers", type=int, default=20_000,
-                        help="managers in the engine-vs-ideal-kernel comparison (default 20,000)")
+    parser.add_argument(
+        "--ideal-managers",
+        type=int,
+        default=20_000,
+        help="managers in the engine-vs-ideal-kernel comparison (default 20,000)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="engine/ideal pairs timed (default 3)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--child", choices=["attainment", "payout"], help=argparse.SUPPRESS)
@@ -238,21 +279,37 @@ def main() -> None:
         print(json.dumps(engine_run(args.managers, args.scenarios, args.workers, args.child == "payout")))
         return
 
-    print(f"Monte Carlo engine: {args.scenarios:,} scenarios x {args.managers:,} managers, "
-          f"workers={args.workers}, numpy {np.__version__}, {os.cpu_count()} CPU(s)")
+    print(
+        f"Monte Carlo engine: {args.scenarios:,} scenarios x {args.managers:,} managers, "
+        f"workers={args.workers}, numpy {np.__version__}, {os.cpu_count()} CPU(s)"
+    )
     before = raw_rates()
     runs = {}
     for variant in ("attainment", "payout"):
-        cmd = [sys.executable, __file__, "--child", variant, "--managers", str(args.managers),
-               "--scenarios", str(args.scenarios), "--workers", str(args.workers)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            variant,
+            "--managers",
+            str(args.managers),
+            "--scenarios",
+            str(args.scenarios),
+            "--workers",
+            str(args.workers),
+        ]
         runs[variant] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
     after = raw_rates()
-    raw = {k: max(before[k], after[k]) for k in before}      # the less disturbed measurement
-    print(f"numpy raw standard_normal: float64 {raw['float64_wall'] / 1e6:,.0f} M draws/s, "
-          f"float32 {raw['float32_wall'] / 1e6:,.0f} M draws/s (wall); "
-          f"float32 {raw['float32_cpu'] / 1e6:,.0f} M draws/s (CPU time)")
-    labels = {"attainment": "attainment (P(hit), E[Y/T], P10/P50/P90, team share)",
-              "payout": "attainment + bonus cost in the same pass"}
+    raw = {k: max(before[k], after[k]) for k in before}  # the less disturbed measurement
+    print(
+        f"numpy raw standard_normal: float64 {raw['float64_wall'] / 1e6:,.0f} M draws/s, "
+        f"float32 {raw['float32_wall'] / 1e6:,.0f} M draws/s (wall); "
+        f"float32 {raw['float32_cpu'] / 1e6:,.0f} M draws/s (CPU time)"
+    )
+    labels = {
+        "attainment": "attainment (P(hit), E[Y/T], P10/P50/P90, team share)",
+        "payout": "attainment + bonus cost in the same pass",
+    }
     ok = True
     for variant, run in runs.items():
         rate, rate_cpu = run["draws"] / run["wall_s"], run["draws"] / run["cpu_s"]
@@ -260,27 +317,46 @@ def main() -> None:
         ratio_cpu = rate_cpu / raw["float32_cpu"]
         rss_gb, traced_mb = run["maxrss_bytes"] / 1e9, run["traced_peak_bytes"] / 1e6
         ok &= max(ratio32, ratio_cpu) >= 0.30 and rss_gb < 2.0
-        print(f"\n{labels[variant]}\n"
-              f"  wall time          {run['wall_s']:8.1f} s   (CPU {run['cpu_s']:.1f} s)\n"
-              f"  throughput         {rate / 1e6:8.1f} M manager-scenarios/s\n"
-              f"  vs raw float32     {ratio32:8.0%}   wall clock (goal >= 30%)\n"
-              f"  vs raw float32     {ratio_cpu:8.0%}   CPU time per thread, robust to other load\n"
-              f"  vs raw float64     {ratio64:8.0%}   wall clock\n"
-              f"  peak RSS (process) {rss_gb:8.3f} GB  (goal < 2 GB)\n"
-              f"  peak traced arrays {traced_mb:8.1f} MB")
+        print(
+            f"\n{labels[variant]}\n"
+            f"  wall time          {run['wall_s']:8.1f} s   (CPU {run['cpu_s']:.1f} s)\n"
+            f"  throughput         {rate / 1e6:8.1f} M manager-scenarios/s\n"
+            f"  vs raw float32     {ratio32:8.0%}   wall clock (goal >= 30%)\n"
+            f"  vs raw float32     {ratio_cpu:8.0%}   CPU time per thread, robust to other load\n"
+            f"  vs raw float64     {ratio64:8.0%}   wall clock\n"
+            f"  peak RSS (process) {rss_gb:8.3f} GB  (goal < 2 GB)\n"
+            f"  peak traced arrays {traced_mb:8.1f} MB"
+        )
     vs_ideal = against_ideal(min(args.ideal_managers, args.managers), args.scenarios, args.repeats)
-    print(f"\nagainst the ideal in-place kernel ({min(args.ideal_managers, args.managers):,} managers, CPU seconds, "
-          f"medians of {args.repeats} alternated pairs; ideal quantiles by {vs_ideal['quantile_method']})")
+    print(
+        f"\nagainst the ideal in-place kernel ({min(args.ideal_managers, args.managers):,} managers, CPU seconds, "
+        f"medians of {args.repeats} alternated pairs; ideal quantiles by {vs_ideal['quantile_method']})"
+    )
     for variant, goal in (("attainment", 0.9), ("payout", 0.5)):
         row = vs_ideal[variant]
         ok &= row["ratio"] >= goal
-        print(f"  {labels[variant]:55s} engine {row['engine_cpu_s']:7.2f} s, ideal {row['ideal_cpu_s']:7.2f} s: "
-              f"{row['ratio']:.2f}x of ideal (goal >= {goal})")
+        print(
+            f"  {labels[variant]:55s} engine {row['engine_cpu_s']:7.2f} s, ideal {row['ideal_cpu_s']:7.2f} s: "
+            f"{row['ratio']:.2f}x of ideal (goal >= {goal})"
+        )
     print("\nall goals met" if ok else "\nGOAL MISSED")
     if args.json:
-        Path(args.json).write_text(json.dumps({"benchmark": "simulation", "managers": args.managers,
-                                               "scenarios": args.scenarios, "workers": args.workers, "raw": raw,
-                                               "runs": runs, "vs_ideal": vs_ideal, "goals_met": bool(ok)}, indent=2), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "benchmark": "simulation",
+                    "managers": args.managers,
+                    "scenarios": args.scenarios,
+                    "workers": args.workers,
+                    "raw": raw,
+                    "runs": runs,
+                    "vs_ideal": vs_ideal,
+                    "goals_met": bool(ok),
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":

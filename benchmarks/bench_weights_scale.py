@@ -22,6 +22,7 @@ per-manager statistics and the bootstrap itself; and, on the first
 :func:`calibrate.weights.regression.random_intercept_reml` on the same
 design (a ratio measured in the same process).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,8 +60,9 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
 
         config_path = Path(folder) / "calibrate.yaml"
         written = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-        config = load_config(config_path, {"weights": {**(written.get("weights") or {}), "bootstrap": resamples},
-                                           "output": tmp})
+        config = load_config(
+            config_path, {"weights": {**(written.get("weights") or {}), "bootstrap": resamples}, "output": tmp}
+        )
         dataset = load_dataset(config)
         panel = indicator_panel(dataset)
         out["rows"] = int(len(panel))
@@ -68,15 +70,23 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
 
         def step():
             result = propose_from_config(dataset, config, panel=panel)
-            write_weight_artifacts(result, Path(tmp) / "weights", lang=config.lang,
-                                   pseudonymise=config.pseudonymise,
-                                   key=config.pseudonym_key() if config.pseudonymise else None)
+            write_weight_artifacts(
+                result,
+                Path(tmp) / "weights",
+                lang=config.lang,
+                pseudonymise=config.pseudonymise,
+                key=config.pseudonym_key() if config.pseudonymise else None,
+            )
             return result
 
         c0 = time.process_time()
         result, seconds, peak, increase = meter.stage(step)
-        out["step"] = {"seconds": seconds, "cpu_seconds": time.process_time() - c0, "peak_gb": peak / 1e9,
-                       "increase_gb": increase / 1e9}
+        out["step"] = {
+            "seconds": seconds,
+            "cpu_seconds": time.process_time() - c0,
+            "peak_gb": peak / 1e9,
+            "increase_gb": increase / 1e9,
+        }
         out["weights"] = {k: float(v) for k, v in result.weights.items()}
         del result
         if parts:
@@ -108,15 +118,17 @@ def _parts(meter, dataset, config, panel, resamples: int, mixedlm_managers: int)
         value, seconds, peak, increase = meter.stage(fn)
         cpu = time.process_time() - c0
         stages[name] = {"seconds": seconds, "cpu_seconds": cpu, "peak_gb": peak / 1e9, "increase_gb": increase / 1e9}
-        print(f"    {name:28s} {seconds:8.2f} s (CPU {cpu:7.2f} s)  peak {peak / 1e9:6.2f} GB (+{increase / 1e9:.2f})",
-              flush=True)
+        print(
+            f"    {name:28s} {seconds:8.2f} s (CPU {cpu:7.2f} s)  peak {peak / 1e9:6.2f} GB (+{increase / 1e9:.2f})",
+            flush=True,
+        )
         return value
 
-    growth = timed("design (growth)", lambda: design_matrix(panel, iset, "revenue_growth",
-                                                            controls=settings.controls))
-    retention = timed("design (retention)", lambda: design_matrix(panel, iset, "retention",
-                                                                  controls=settings.controls,
-                                                                  managers=growth.managers))
+    growth = timed("design (growth)", lambda: design_matrix(panel, iset, "revenue_growth", controls=settings.controls))
+    retention = timed(
+        "design (retention)",
+        lambda: design_matrix(panel, iset, "retention", controls=settings.controls, managers=growth.managers),
+    )
     timed("growth OLS", lambda: fit_growth_ols(growth))
     timed("growth mixed (REML)", lambda: fit_growth_mixed(growth))
     timed("retention GLM", lambda: fit_retention_glm(retention))
@@ -139,11 +151,18 @@ def _parts(meter, dataset, config, panel, resamples: int, mixedlm_managers: int)
         t_sm = time.perf_counter() - t0
     k = exog.shape[1]
     stages["mixedlm_comparison"] = {
-        "managers": int(min(mixedlm_managers, growth.n_managers)), "rows": int(keep.sum()),
-        "calibrate_s": t_ours, "statsmodels_s": t_sm, "ratio": t_sm / t_ours,
-        "max_coef_diff_in_se": float(np.max(np.abs(ours.params - ref.fe_params) / ref.bse[:k]))}
-    print(f"    MixedLM on {keep.sum():,} rows: statsmodels {t_sm:.2f} s, calibrate {t_ours:.3f} s "
-          f"({t_sm / t_ours:.0f}x)", flush=True)
+        "managers": int(min(mixedlm_managers, growth.n_managers)),
+        "rows": int(keep.sum()),
+        "calibrate_s": t_ours,
+        "statsmodels_s": t_sm,
+        "ratio": t_sm / t_ours,
+        "max_coef_diff_in_se": float(np.max(np.abs(ours.params - ref.fe_params) / ref.bse[:k])),
+    }
+    print(
+        f"    MixedLM on {keep.sum():,} rows: statsmodels {t_sm:.2f} s, calibrate {t_ours:.3f} s "
+        f"({t_sm / t_ours:.0f}x)",
+        flush=True,
+    )
     return stages
 
 
@@ -152,8 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--managers", default="100000", help="sizes, comma-separated (default 100000)")
     parser.add_argument("--bootstrap", type=int, default=100, help="weights.bootstrap (default 100)")
     parser.add_argument("--no-parts", action="store_true", help="time the whole step only")
-    parser.add_argument("--mixedlm-managers", type=int, default=5000,
-                        help="managers in the statsmodels MixedLM comparison (default 5000)")
+    parser.add_argument(
+        "--mixedlm-managers",
+        type=int,
+        default=5000,
+        help="managers in the statsmodels MixedLM comparison (default 5000)",
+    )
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "calibrate_bench_scale"))
     parser.add_argument("--json", help="write the results to this JSON file")
     parser.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
@@ -168,33 +191,72 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sorted(int(s) for s in args.managers.split(",") if s)
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
-    print(f"Weights step at scale: {', '.join(f'{n:,}' for n in sizes)} managers x 12 quarters x 20 indicators, "
-          f"{args.bootstrap} resamples; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"numpy {np.__version__}")
+    print(
+        f"Weights step at scale: {', '.join(f'{n:,}' for n in sizes)} managers x 12 quarters x 20 indicators, "
+        f"{args.bootstrap} resamples; {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"numpy {np.__version__}"
+    )
     results = {}
     for n in sizes:
         folder = company_folder(cache, n, 12, 12, 20, 2025)
         if not (folder / "calibrate.yaml").exists():
             print(f"  generating {n:,} managers into {folder}", flush=True)
-            subprocess.run([sys.executable, str(HERE / "bench_scale.py"), "--_generate", str(folder), str(n),
-                            "12", "12", "20", "2025", "--_out", os.devnull], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(HERE / "bench_scale.py"),
+                    "--_generate",
+                    str(folder),
+                    str(n),
+                    "12",
+                    "12",
+                    "20",
+                    "2025",
+                    "--_out",
+                    os.devnull,
+                ],
+                check=True,
+            )
         print(f"\n{n:,} managers", flush=True)
-        done = subprocess.run([sys.executable, __file__, "--_child", str(folder), str(args.bootstrap),
-                               "0" if args.no_parts else "1", str(args.mixedlm_managers)],
-                              check=True, stdout=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--_child",
+                str(folder),
+                str(args.bootstrap),
+                "0" if args.no_parts else "1",
+                str(args.mixedlm_managers),
+            ],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         print("\n".join(line for line in done.stdout.splitlines() if not line.startswith("RESULT ")))
         res = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))[7:])
         step = res["step"]
         ok = step["seconds"] <= 100 and step["peak_gb"] <= 4.0 if n == 100_000 else None
-        print(f"  weights step: {step['seconds']:.1f} s (CPU {step['cpu_seconds']:.1f} s), peak {step['peak_gb']:.2f} GB "
-              f"(the loaded data and panel held {step['peak_gb'] - step['increase_gb']:.2f} GB before the step; "
-              f"the step's own increase +{step['increase_gb']:.2f} GB)"
-              + ("" if ok is None else f"; goal <= 100 s and <= 4 GB: {'met' if ok else 'MISSED'}"), flush=True)
+        print(
+            f"  weights step: {step['seconds']:.1f} s (CPU {step['cpu_seconds']:.1f} s), peak {step['peak_gb']:.2f} GB "
+            f"(the loaded data and panel held {step['peak_gb'] - step['increase_gb']:.2f} GB before the step; "
+            f"the step's own increase +{step['increase_gb']:.2f} GB)"
+            + ("" if ok is None else f"; goal <= 100 s and <= 4 GB: {'met' if ok else 'MISSED'}"),
+            flush=True,
+        )
         results[n] = res
     if args.json:
-        Path(args.json).write_text(json.dumps({"benchmark": "weights_scale", "bootstrap": args.bootstrap,
-                                               "sizes": sizes, "per_size": {str(n): results[n] for n in sizes}},
-                                              indent=2), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "benchmark": "weights_scale",
+                    "bootstrap": args.bootstrap,
+                    "sizes": sizes,
+                    "per_size": {str(n): results[n] for n in sizes},
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
     return 0
 
 

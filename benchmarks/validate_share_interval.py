@@ -18,6 +18,7 @@ probabilities in ``truth_managers``), which separates bias from spread.
 A coverage over ``C`` companies has Monte Carlo standard error
 ``sqrt(level (1 - level) / C)`` (0.039 at 60 companies and 90%).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,17 +40,19 @@ def coverage_table(companies: int, managers: int, level: float, scenarios: int, 
     """One row per company and setting: lower, upper, realised, covered, width, predicted and true share."""
     rows = []
     for c in range(companies):
-        company = generate_company(SampleSpec(n_managers=managers, n_quarters=12, truth_replications=50),
-                                   seed=seed + c)
+        company = generate_company(SampleSpec(n_managers=managers, n_quarters=12, truth_replications=50), seed=seed + c)
         perf, mgr = company.tables["performance"], company.tables["managers"]
         truth = company.truth_managers
         for uncertainty in (False, True):
             bt = backtest(perf, mgr, scenarios=scenarios, seed=seed + c, parameter_uncertainty=uncertainty)
             row = share_interval(bt, level)
             true_p = truth.set_index("manager_id").reindex(bt.managers["manager_id"])
-            row.update(company=c, parameter_uncertainty=uncertainty, predicted=bt.attainment.share_mean,
-                       true_expected=float(true_p["final_year_p_hit"].mean())
-                       if "final_year_p_hit" in true_p else np.nan)
+            row.update(
+                company=c,
+                parameter_uncertainty=uncertainty,
+                predicted=bt.attainment.share_mean,
+                true_expected=float(true_p["final_year_p_hit"].mean()) if "final_year_p_hit" in true_p else np.nan,
+            )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -65,17 +68,25 @@ def main() -> None:
     start = time.perf_counter()
     table = coverage_table(args.companies, args.managers, args.level, args.scenarios, args.seed)
     se = np.sqrt(args.level * (1 - args.level) / args.companies)
-    print(f"{args.companies} companies x {args.managers} managers, nominal {args.level:.0%} "
-          f"(Monte Carlo SE of a coverage {se:.3f}), {time.perf_counter() - start:.0f} s")
+    print(
+        f"{args.companies} companies x {args.managers} managers, nominal {args.level:.0%} "
+        f"(Monte Carlo SE of a coverage {se:.3f}), {time.perf_counter() - start:.0f} s"
+    )
     summary = table.groupby("parameter_uncertainty").agg(
-        coverage=("covered", "mean"), mean_width=("width", "mean"),
-        mean_predicted=("predicted", "mean"), mean_true_expected=("true_expected", "mean"),
-        mean_realised=("realised", "mean"))
+        coverage=("covered", "mean"),
+        mean_width=("width", "mean"),
+        mean_predicted=("predicted", "mean"),
+        mean_true_expected=("true_expected", "mean"),
+        mean_realised=("realised", "mean"),
+    )
     print(summary.round(3).to_string())
-    print("mean |predicted - true expected| share:",
-          table.groupby("parameter_uncertainty").apply(
-              lambda t: float(np.mean(np.abs(t["predicted"] - t["true_expected"]))),
-              include_groups=False).round(3).to_dict())
+    print(
+        "mean |predicted - true expected| share:",
+        table.groupby("parameter_uncertainty")
+        .apply(lambda t: float(np.mean(np.abs(t["predicted"] - t["true_expected"]))), include_groups=False)
+        .round(3)
+        .to_dict(),
+    )
 
 
 if __name__ == "__main__":

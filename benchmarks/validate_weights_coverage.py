@@ -20,6 +20,7 @@ With 100 replications a coverage's Monte Carlo standard error is about
 sqrt(0.9 * 0.1 / 100) = 0.03, so values between about 0.84 and 0.96 are
 consistent with the nominal 0.90.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,8 +60,10 @@ def one_company(seed: int, managers: int, quarters: int, resamples: int, level: 
     ci = boot.coefficient_frame().set_index(["model", "indicator"])
     evidence = evidence_importance(suite).table
     rows = []
-    for model, result, key, sign in (("growth_ols", suite.growth_ols, "growth_effects", 1.0),
-                                     ("retention_glm", suite.retention_glm, "churn_effects", -1.0)):
+    for model, result, key, sign in (
+        ("growth_ols", suite.growth_ols, "growth_effects", 1.0),
+        ("retention_glm", suite.retention_glm, "churn_effects", -1.0),
+    ):
         outcome = "revenue_growth" if model == "growth_ols" else "retention"
         column = "lmg_revenue" if model == "growth_ols" else "lmg_retention"
         order = list(evidence.loc[list(EFFECTS), column].sort_values(ascending=False).index)
@@ -68,11 +71,20 @@ def one_company(seed: int, managers: int, quarters: int, resamples: int, level: 
             true = sign * truth["spec"][key][name]
             b = ci.loc[(model, name)]
             w = result.coefficients.loc[name]
-            rows.append({"company": seed, "model": model, "indicator": name, "true": true,
-                         "estimate": w["coef"], "boot_cover": b["ci_low"] <= true <= b["ci_high"],
-                         "wald_cover": w["ci_low"] <= true <= w["ci_high"],
-                         "boot_width": b["ci_high"] - b["ci_low"], "wald_width": w["ci_high"] - w["ci_low"],
-                         "order_ok": order == truth["importance_order"][outcome]})
+            rows.append(
+                {
+                    "company": seed,
+                    "model": model,
+                    "indicator": name,
+                    "true": true,
+                    "estimate": w["coef"],
+                    "boot_cover": b["ci_low"] <= true <= b["ci_high"],
+                    "wald_cover": w["ci_low"] <= true <= w["ci_high"],
+                    "boot_width": b["ci_high"] - b["ci_low"],
+                    "wald_width": w["ci_high"] - w["ci_low"],
+                    "order_ok": order == truth["importance_order"][outcome],
+                }
+            )
     return rows
 
 
@@ -98,21 +110,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.csv:
         frame.to_csv(args.csv, index=False)
     table = frame.groupby(["model", "indicator"], sort=False).agg(
-        true=("true", "first"), mean_estimate=("estimate", "mean"), sd_estimate=("estimate", "std"),
-        boot_coverage=("boot_cover", "mean"), wald_coverage=("wald_cover", "mean"),
-        boot_width=("boot_width", "mean"), wald_width=("wald_width", "mean"))
+        true=("true", "first"),
+        mean_estimate=("estimate", "mean"),
+        sd_estimate=("estimate", "std"),
+        boot_coverage=("boot_cover", "mean"),
+        wald_coverage=("wald_cover", "mean"),
+        boot_width=("boot_width", "mean"),
+        wald_width=("wald_width", "mean"),
+    )
     pd.set_option("display.width", 160)
-    print(f"\n{args.companies} companies x {args.managers} managers x {args.quarters} quarters, "
-          f"{args.resamples} bootstrap resamples, nominal {args.level:.0%} intervals "
-          f"({time.perf_counter() - started:.0f} s)")
+    print(
+        f"\n{args.companies} companies x {args.managers} managers x {args.quarters} quarters, "
+        f"{args.resamples} bootstrap resamples, nominal {args.level:.0%} intervals "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
     print(table.to_string(float_format=lambda v: f"{v:.4g}"))
     mc = np.sqrt(args.level * (1 - args.level) / args.companies)
-    print(f"\nbootstrap coverage over all 8 coefficients: {frame['boot_cover'].mean():.3f} "
-          f"(Monte Carlo s.e. per coefficient about {mc:.3f})")
+    print(
+        f"\nbootstrap coverage over all 8 coefficients: {frame['boot_cover'].mean():.3f} "
+        f"(Monte Carlo s.e. per coefficient about {mc:.3f})"
+    )
     print(f"clustered Wald coverage over all 8:         {frame['wald_cover'].mean():.3f}")
     order = frame.drop_duplicates(["company", "model"]).groupby("model")["order_ok"].mean()
-    print("share of companies whose LMG importance order of the four matches the truth: "
-          + ", ".join(f"{m} {v:.2f}" for m, v in order.items()))
+    print(
+        "share of companies whose LMG importance order of the four matches the truth: "
+        + ", ".join(f"{m} {v:.2f}" for m, v in order.items())
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: a small synthetic company written to a temporary folder."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,11 @@ def sample_config() -> Path:
     return ROOT / "data" / "sample" / "calibrate.yaml"
 
 
-SMALL_SETTINGS = {"weights": {"bootstrap": 40}, "targets": {"scenarios": 2000},
-                  "scoring": {"stability": {"draws": 40, "spread": 0.2, "ranges": None, "boundary_probability": 0.2}}}
+SMALL_SETTINGS = {
+    "weights": {"bootstrap": 40},
+    "targets": {"scenarios": 2000},
+    "scoring": {"stability": {"draws": 40, "spread": 0.2, "ranges": None, "boundary_probability": 0.2}},
+}
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +59,8 @@ def full_runs(small_company_master, tmp_path_factory):
     out = tmp_path_factory.mktemp("full")
     runs = {}
     for name, lang in (("a", "en"), ("b", "en"), ("zh", "zh")):
-        cfg = load_config(small_company_master / "calibrate.yaml",
-                          {"output": str(out / name), "lang": lang, **SMALL_SETTINGS})
+        cfg = load_config(
+            small_company_master / "calibrate.yaml", {"output": str(out / name), "lang": lang, **SMALL_SETTINGS}
+        )
         runs[name] = pipeline.run(cfg, echo=None)
     return runs

@@ -1,4 +1,5 @@
 """The sample's run chain for the cycle tests: a 2024 run on data through 2024Q4, then the 2025 run naming it."""
+
 from __future__ import annotations
 
 import shutil

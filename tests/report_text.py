@@ -2,6 +2,7 @@
 
 Used by tests/test_reports_language.py on every report of a run in each language.
 """
+
 from __future__ import annotations
 
 import re
@@ -9,17 +10,44 @@ from html.parser import HTMLParser
 
 CJK = re.compile(r"[\u3400-\u9fff]+")
 WORD = re.compile(r"[A-Za-z][\w'’./-]*[A-Za-z0-9]")
-IDENTIFIER = re.compile(r".*[_/].*|.*\.(?:[a-z]{2,4}|parquet|duckdb)")       # file names, paths, ids: not words of a language
+IDENTIFIER = re.compile(
+    r".*[_/].*|.*\.(?:[a-z]{2,4}|parquet|duckdb)"
+)  # file names, paths, ids: not words of a language
 RAW = re.compile(r"\b(?:NaN|nan|None|True|False|NaT|<NA>)\b")
 NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*\.\d+\b")
 INTEGER_AS_FLOAT = re.compile(r"^-?[\d,]+\.0$")
 #: Latin words a Chinese page may hold: method names, units, statistics, ids.
 ZH_ALLOWED = {
-    "AHP", "AIJ", "OLS", "CRITIC", "LMG", "GLM", "NPS", "CR", "VIF", "Spearman", "Kendall", "Shapley", "Brier", "Student",
-    "P50", "P90", "P99", "P5", "P95", "CNY", "UTC", "pp",
-    "CSV", "Excel", "Parquet", "DuckDB", "SQL", "SHA-256",       # file formats and the digest's name
+    "AHP",
+    "AIJ",
+    "OLS",
+    "CRITIC",
+    "LMG",
+    "GLM",
+    "NPS",
+    "CR",
+    "VIF",
+    "Spearman",
+    "Kendall",
+    "Shapley",
+    "Brier",
+    "Student",
+    "P50",
+    "P90",
+    "P99",
+    "P5",
+    "P95",
+    "CNY",
+    "UTC",
+    "pp",
+    "CSV",
+    "Excel",
+    "Parquet",
+    "DuckDB",
+    "SQL",
+    "SHA-256",  # file formats and the digest's name
 }
-HEX_ID = re.compile(r"(?=.*\d)[0-9a-f]{6,}")                      # content digests (sha256 prefixes): ids
+HEX_ID = re.compile(r"(?=.*\d)[0-9a-f]{6,}")  # content digests (sha256 prefixes): ids
 
 
 class _Text(HTMLParser):
@@ -103,7 +131,7 @@ def problems(html: str, lang: str, allowed: set[str] = frozenset()) -> list[str]
     if index_cells:
         out.append(f"index column: {index_cells} row-header cells")
     for m in RAW.finditer(text):
-        out.append(f"raw value: ...{text[max(0, m.start() - 40):m.end() + 20]!r}")
+        out.append(f"raw value: ...{text[max(0, m.start() - 40) : m.end() + 20]!r}")
     for m in NUMBER.finditer(text):
         number = m.group().lstrip("-").replace(",", "")
         decimals = len(number.split(".")[1])
@@ -115,13 +143,21 @@ def problems(html: str, lang: str, allowed: set[str] = frozenset()) -> list[str]
     if lang == "en":
         for m in CJK.finditer(text):
             if m.group() not in allowed:
-                out.append(f"Chinese on an English page: {m.group()!r} in ...{text[max(0, m.start() - 30):m.end() + 10]!r}")
+                out.append(
+                    f"Chinese on an English page: {m.group()!r} in ...{text[max(0, m.start() - 30) : m.end() + 10]!r}"
+                )
     else:
         for m in WORD.finditer(text):
             w = m.group()
-            if len(w) < 3 or IDENTIFIER.fullmatch(w) or w in ZH_ALLOWED or w in allowed or HEX_ID.fullmatch(w) \
-                    or re.fullmatch(r"[A-Z]-?[0-9a-f]*|\d{4}Q[1-4]", w):
+            if (
+                len(w) < 3
+                or IDENTIFIER.fullmatch(w)
+                or w in ZH_ALLOWED
+                or w in allowed
+                or HEX_ID.fullmatch(w)
+                or re.fullmatch(r"[A-Z]-?[0-9a-f]*|\d{4}Q[1-4]", w)
+            ):
                 continue
             if True:
-                out.append(f"English on a Chinese page: {w!r} in ...{text[max(0, m.start() - 30):m.end() + 10]!r}")
+                out.append(f"English on a Chinese page: {w!r} in ...{text[max(0, m.start() - 30) : m.end() + 10]!r}")
     return out

@@ -1,4 +1,5 @@
 """Tests for calibrate.weights.ahp: priorities, consistency, validation and panels."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,11 @@ def _long(case: dict) -> pd.DataFrame:
 
 def _consistent_long(weights: dict[str, float], expert: str | None = None) -> pd.DataFrame:
     names = list(weights)
-    rows = [(names[i], names[j], weights[names[i]] / weights[names[j]])
-            for i in range(len(names)) for j in range(i + 1, len(names))]
+    rows = [
+        (names[i], names[j], weights[names[i]] / weights[names[j]])
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+    ]
     frame = pd.DataFrame(rows, columns=["row", "col", "value"])
     if expert is not None:
         frame.insert(0, "expert", expert)
@@ -86,7 +90,22 @@ def test_drinks_square_input_gives_the_same_result(drinks):
 def test_random_index_table_is_saatys():
     """Saaty (1980) RI table, n = 1..15."""
     assert [SAATY_RANDOM_INDEX[n] for n in range(1, 16)] == [
-        0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56, 1.57, 1.59]
+        0.0,
+        0.0,
+        0.58,
+        0.90,
+        1.12,
+        1.24,
+        1.32,
+        1.41,
+        1.45,
+        1.49,
+        1.51,
+        1.48,
+        1.56,
+        1.57,
+        1.59,
+    ]
 
 
 # --------------------------------------------------------------------------- diagnostics
@@ -120,9 +139,10 @@ def test_circular_judgments_are_flagged_inconsistent():
 
 
 def test_summary_and_frame_report_the_figures():
-    result = ahp_priorities(pd.DataFrame({"row": ["revenue", "revenue", "nps"],
-                                          "col": ["nps", "churn", "churn"],
-                                          "value": [3, 5, 2]}), expert="E1")
+    result = ahp_priorities(
+        pd.DataFrame({"row": ["revenue", "revenue", "nps"], "col": ["nps", "churn", "churn"], "value": [3, 5, 2]}),
+        expert="E1",
+    )
     frame = result.to_frame()
     assert list(frame.columns) == ["expert", "item", "priority", "rank"]
     assert frame.set_index("item")["rank"].to_dict() == {"revenue": 1, "nps": 2, "churn": 3}
@@ -144,8 +164,9 @@ def test_two_items_are_always_consistent():
 
 def test_off_scale_judgment_names_expert_and_cell():
     long = pd.DataFrame({"row": ["nps"], "col": ["satisfaction"], "value": [12]})
-    with pytest.raises(InvalidJudgments,
-                       match=r"^expert E3: judgment nps/satisfaction = 12 is off Saaty's 1/9-9 scale$"):
+    with pytest.raises(
+        InvalidJudgments, match=r"^expert E3: judgment nps/satisfaction = 12 is off Saaty's 1/9-9 scale$"
+    ):
         reciprocal_matrix(long, expert="E3")
 
 
@@ -173,10 +194,8 @@ def test_missing_or_text_value_is_rejected():
 
 
 def test_non_reciprocal_square_matrix_names_both_cells():
-    square = pd.DataFrame([[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 2, 1]],
-                          index=["a", "b", "c"], columns=["a", "b", "c"])
-    with pytest.raises(InvalidJudgments,
-                       match=r"judgments b/c = 2 and c/b = 2 are not reciprocal: .* c/b must be 1/2"):
+    square = pd.DataFrame([[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 2, 1]], index=["a", "b", "c"], columns=["a", "b", "c"])
+    with pytest.raises(InvalidJudgments, match=r"judgments b/c = 2 and c/b = 2 are not reciprocal: .* c/b must be 1/2"):
         reciprocal_matrix(square, expert=None)
 
 
@@ -195,24 +214,27 @@ def test_nearly_reciprocal_square_matrix_is_made_exactly_reciprocal():
 
 def test_missing_pairs_are_listed():
     long = pd.DataFrame({"row": ["a"], "col": ["b"], "value": [3]})
-    with pytest.raises(InvalidJudgments,
-                       match=r"^2 of 3 pairs have no judgment: a/c, b/c; every pair of items needs one$"):
+    with pytest.raises(
+        InvalidJudgments, match=r"^2 of 3 pairs have no judgment: a/c, b/c; every pair of items needs one$"
+    ):
         reciprocal_matrix(long, items=["a", "b", "c"])
 
 
 def test_duplicate_pairs_are_rejected_in_either_orientation():
     long = pd.DataFrame({"row": ["a", "b"], "col": ["b", "a"], "value": [3, 1 / 3]})
-    with pytest.raises(InvalidJudgments,
-                       match=r"judgment b/a is given twice \(entries 1 and 2, the first as a/b\)"):
+    with pytest.raises(InvalidJudgments, match=r"judgment b/a is given twice \(entries 1 and 2, the first as a/b\)"):
         reciprocal_matrix(long)
 
 
 def test_unknown_item_is_named():
-    long = pd.DataFrame({"row": ["nps", "nps", "revenue"], "col": ["revenue", "loyalty", "loyalty"],
-                         "value": [1, 2, 3]})
-    with pytest.raises(InvalidJudgments,
-                       match=r"expert E2: judgment nps/loyalty names an unknown item 'loyalty'; "
-                             r"the items are nps, revenue, churn"):
+    long = pd.DataFrame(
+        {"row": ["nps", "nps", "revenue"], "col": ["revenue", "loyalty", "loyalty"], "value": [1, 2, 3]}
+    )
+    with pytest.raises(
+        InvalidJudgments,
+        match=r"expert E2: judgment nps/loyalty names an unknown item 'loyalty'; "
+        r"the items are nps, revenue, churn",
+    ):
         reciprocal_matrix(long, items=["nps", "revenue", "churn"], expert="E2")
 
 
@@ -268,12 +290,21 @@ def test_aggregate_priorities_is_the_renormalised_geometric_mean_by_hand():
 
 
 def test_panel_reports_each_expert_and_both_aggregates():
-    panel_input = pd.concat([
-        _consistent_long({"revenue": 4, "nps": 2, "churn": 1}, expert="E1"),
-        _consistent_long({"revenue": 2, "nps": 2, "churn": 1}, expert="E2"),
-        pd.DataFrame({"expert": "E3", "row": ["revenue", "revenue", "nps"],
-                      "col": ["nps", "churn", "churn"], "value": [9, 1 / 9, 9]}),
-    ], ignore_index=True)
+    panel_input = pd.concat(
+        [
+            _consistent_long({"revenue": 4, "nps": 2, "churn": 1}, expert="E1"),
+            _consistent_long({"revenue": 2, "nps": 2, "churn": 1}, expert="E2"),
+            pd.DataFrame(
+                {
+                    "expert": "E3",
+                    "row": ["revenue", "revenue", "nps"],
+                    "col": ["nps", "churn", "churn"],
+                    "value": [9, 1 / 9, 9],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     panel = ahp_panel(panel_input)
     assert list(panel.experts) == ["E1", "E2", "E3"]
     assert panel.experts["E1"].priorities.to_numpy() == pytest.approx([4 / 7, 2 / 7, 1 / 7])
@@ -290,10 +321,14 @@ def test_panel_reports_each_expert_and_both_aggregates():
 
 
 def test_panel_collects_every_experts_problems():
-    bad = pd.DataFrame({"expert": ["E1", "E1", "E1", "E3", "E3", "E3"],
-                        "row": ["nps", "nps", "sat", "nps", "nps", "sat"],
-                        "col": ["sat", "churn", "churn", "sat", "churn", "churn"],
-                        "value": [3, 2, 1, 12, 2, 0]})
+    bad = pd.DataFrame(
+        {
+            "expert": ["E1", "E1", "E1", "E3", "E3", "E3"],
+            "row": ["nps", "nps", "sat", "nps", "nps", "sat"],
+            "col": ["sat", "churn", "churn", "sat", "churn", "churn"],
+            "value": [3, 2, 1, 12, 2, 0],
+        }
+    )
     with pytest.raises(InvalidJudgments) as info:
         ahp_panel(bad)
     message = str(info.value)
@@ -303,8 +338,7 @@ def test_panel_collects_every_experts_problems():
 
 
 def test_expert_weights_must_cover_the_panel():
-    panel_input = pd.concat([_consistent_long({"a": 2, "b": 1}, "E1"),
-                             _consistent_long({"a": 1, "b": 1}, "E2")])
+    panel_input = pd.concat([_consistent_long({"a": 2, "b": 1}, "E1"), _consistent_long({"a": 1, "b": 1}, "E2")])
     with pytest.raises(InvalidJudgments, match=r"expert weights are missing for: E2"):
         ahp_panel(panel_input, weights={"E1": 1.0})
     with pytest.raises(InvalidJudgments, match=r"expert weights must be positive numbers: E2 = -1.0"):
@@ -330,7 +364,7 @@ def test_priorities_are_positive_and_sum_to_one(long):
     result = ahp_priorities(long)
     assert result.priorities.sum() == pytest.approx(1.0, abs=1e-12)
     assert (result.priorities > 0).all()
-    assert result.lambda_max >= len(result.priorities) - 1e-9      # Perron: lambda_max >= n
+    assert result.lambda_max >= len(result.priorities) - 1e-9  # Perron: lambda_max >= n
     assert result.consistency_ratio >= 0
 
 
@@ -347,17 +381,22 @@ def test_consistent_matrix_returns_its_weights_and_zero_cr(raw):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(2, 7).flatmap(lambda n: st.lists(
-    st.lists(_scale_values, min_size=n * (n - 1) // 2, max_size=n * (n - 1) // 2),
-    min_size=1, max_size=5).map(lambda panel: (n, panel))),
-    st.lists(st.floats(0.1, 10.0), min_size=5, max_size=5))
+@given(
+    st.integers(2, 7).flatmap(
+        lambda n: st.lists(
+            st.lists(_scale_values, min_size=n * (n - 1) // 2, max_size=n * (n - 1) // 2), min_size=1, max_size=5
+        ).map(lambda panel: (n, panel))
+    ),
+    st.lists(st.floats(0.1, 10.0), min_size=5, max_size=5),
+)
 def test_aggregated_matrix_is_reciprocal(case, raw_weights):
     n, panel = case
     names = [f"i{k}" for k in range(n)]
     pairs = [(names[i], names[j]) for i in range(n) for j in range(i + 1, n)]
-    frames = {f"E{k}": pd.DataFrame([(r, c, v) for (r, c), v in zip(pairs, values)],
-                                    columns=["row", "col", "value"])
-              for k, values in enumerate(panel)}
+    frames = {
+        f"E{k}": pd.DataFrame([(r, c, v) for (r, c), v in zip(pairs, values)], columns=["row", "col", "value"])
+        for k, values in enumerate(panel)
+    }
     weights = {f"E{k}": raw_weights[k] for k in range(len(panel))}
     agg = aggregate_judgments(frames, weights=weights).to_numpy()
     assert np.allclose(agg * agg.T, 1.0, rtol=0, atol=1e-12)
@@ -370,8 +409,7 @@ def test_aggregated_matrix_is_reciprocal(case, raw_weights):
 def test_aij_equals_aip_for_consistent_experts(panel):
     """For perfectly consistent experts the geometric-mean matrix is consistent with the
     geometric mean of the priorities, so AIJ and AIP coincide."""
-    frames = {f"E{k}": _consistent_long({f"i{j}": w for j, w in enumerate(raw)})
-              for k, raw in enumerate(panel)}
+    frames = {f"E{k}": _consistent_long({f"i{j}": w for j, w in enumerate(raw)}) for k, raw in enumerate(panel)}
     result = ahp_panel(frames)
     assert result.aij.priorities.to_numpy() == pytest.approx(result.aip.to_numpy(), rel=1e-9)
     assert result.aij.consistency_ratio == pytest.approx(0.0, abs=1e-9)
@@ -384,7 +422,9 @@ def test_ties_in_the_worst_judgment_follow_the_documented_rule_not_float_noise()
     strength = np.log(np.array([3.0, 5.0, 2.0]))
     for noise in ([0, 0, 0], [1e-15, 0, 0], [0, 0, 1e-15], [-1e-15, 1e-15, 0]):
         errors = np.full(3, 0.1) + np.array(noise)
-        assert _worst_index(errors, strength) == 1          # the strongest judgment, 5
-    assert _worst_index(np.array([0.1, 0.1, 0.1]), np.log([2.0, 2.0, 2.0])) == 0   # then item order
-    assert _worst_index(np.array([0.1, 0.3, 0.1]), strength) == 1 and \
-        _worst_index(np.array([0.1, 0.1, 0.3]), strength) == 2
+        assert _worst_index(errors, strength) == 1  # the strongest judgment, 5
+    assert _worst_index(np.array([0.1, 0.1, 0.1]), np.log([2.0, 2.0, 2.0])) == 0  # then item order
+    assert (
+        _worst_index(np.array([0.1, 0.3, 0.1]), strength) == 1
+        and _worst_index(np.array([0.1, 0.1, 0.3]), strength) == 2
+    )

@@ -4,6 +4,7 @@ Published figures: AHPy 2.0's README (github PhilipGriffith/AHPy, README of the 
 worked examples print local/global weights and consistency ratios computed with the Saaty (2005) and the
 Donegan & Dodd (1991) random indexes. Only the numbers are used here.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,16 +32,37 @@ def _long(pairs: dict, expert: str | None = None, parent: str | None = None) -> 
 # AHPy README, "Choosing a leader" (the Wikipedia leader example), random_index='saaty' (Saaty 2005)
 LEADER_EXPERIENCE = {("Moll", "Nell"): 1 / 4, ("Moll", "Sue"): 4, ("Nell", "Sue"): 9}
 LEADER_EDUCATION = {("Moll", "Nell"): 3, ("Moll", "Sue"): 1 / 5, ("Nell", "Sue"): 1 / 7}
-LEADER_CRITERIA = {("Experience", "Education"): 4, ("Experience", "Charisma"): 3, ("Experience", "Age"): 7,
-                   ("Education", "Charisma"): 1 / 3, ("Education", "Age"): 3, ("Charisma", "Age"): 5}
+LEADER_CRITERIA = {
+    ("Experience", "Education"): 4,
+    ("Experience", "Charisma"): 3,
+    ("Experience", "Age"): 7,
+    ("Education", "Charisma"): 1 / 3,
+    ("Education", "Age"): 3,
+    ("Charisma", "Age"): 5,
+}
 # AHPy README, "Purchasing a vehicle" (the Wikipedia car example), default random_index='dd' (Donegan & Dodd)
-CAR_CRITERIA = {("Cost", "Safety"): 3, ("Cost", "Style"): 7, ("Cost", "Capacity"): 3,
-                ("Safety", "Style"): 9, ("Safety", "Capacity"): 1, ("Style", "Capacity"): 1 / 7}
-CAR_COST = {("Price", "Fuel"): 2, ("Price", "Maintenance"): 5, ("Price", "Resale"): 3,
-            ("Fuel", "Maintenance"): 2, ("Fuel", "Resale"): 2, ("Maintenance", "Resale"): 1 / 2}
+CAR_CRITERIA = {
+    ("Cost", "Safety"): 3,
+    ("Cost", "Style"): 7,
+    ("Cost", "Capacity"): 3,
+    ("Safety", "Style"): 9,
+    ("Safety", "Capacity"): 1,
+    ("Style", "Capacity"): 1 / 7,
+}
+CAR_COST = {
+    ("Price", "Fuel"): 2,
+    ("Price", "Maintenance"): 5,
+    ("Price", "Resale"): 3,
+    ("Fuel", "Maintenance"): 2,
+    ("Fuel", "Resale"): 2,
+    ("Maintenance", "Resale"): 1 / 2,
+}
 CAR_CAPACITY = {("Cargo", "Passenger"): 1 / 5}
-CAR_TREE = {"Criteria": ["Cost", "Safety", "Style", "Capacity"],
-            "Cost": ["Price", "Fuel", "Maintenance", "Resale"], "Capacity": ["Cargo", "Passenger"]}
+CAR_TREE = {
+    "Criteria": ["Cost", "Safety", "Style", "Capacity"],
+    "Cost": ["Price", "Fuel", "Maintenance", "Resale"],
+    "Capacity": ["Cargo", "Passenger"],
+}
 # AHPy README, "Missing Pairwise Comparisons": a 4x4 matrix, then the same without (c, d)
 MISSING = {("a", "b"): 1, ("a", "c"): 5, ("a", "d"): 2, ("b", "c"): 3, ("b", "d"): 4, ("c", "d"): 3 / 4}
 
@@ -58,8 +80,12 @@ def test_saaty_2005_table_reproduces_ahpys_leader_consistency_ratios():
     assert round(ahp_priorities(_long(LEADER_EDUCATION), ri_table="saaty2005").consistency_ratio, 3) == 0.062
     criteria = ahp_priorities(_long(LEADER_CRITERIA), ri_table="saaty2005")
     assert round(criteria.consistency_ratio, 3) == 0.044
-    assert criteria.priorities.round(3).to_dict() == {"Experience": 0.548, "Education": 0.127,
-                                                      "Charisma": 0.27, "Age": 0.056}
+    assert criteria.priorities.round(3).to_dict() == {
+        "Experience": 0.548,
+        "Education": 0.127,
+        "Charisma": 0.27,
+        "Age": 0.056,
+    }
 
 
 def test_donegan_dodd_table_reproduces_ahpys_car_consistency_ratios_and_the_tables_differ():
@@ -130,14 +156,13 @@ def test_harker_lambda_max_is_the_completed_matrix_perron_root():
     partial = {k: v for k, v in MISSING.items() if k not in {("c", "d"), ("a", "b")}}
     r = ahp_priorities(_long(partial))
     filled = r.matrix.to_numpy()
-    np.testing.assert_allclose(filled @ r.priorities.to_numpy(), r.lambda_max * r.priorities.to_numpy(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(filled @ r.priorities.to_numpy(), r.lambda_max * r.priorities.to_numpy(), rtol=1e-10)
     assert len(r.implied) == 2
 
 
 def test_consistent_incomplete_judgments_recover_the_weights_exactly():
     w = {"a": 8.0, "b": 4.0, "c": 2.0, "d": 1.0}
-    chain = {("a", "b"): 2, ("b", "c"): 2, ("c", "d"): 2}       # a spanning tree: 3 of 6 pairs
+    chain = {("a", "b"): 2, ("b", "c"): 2, ("c", "d"): 2}  # a spanning tree: 3 of 6 pairs
     for method in ("eigenvector", "geometric_mean"):
         r = ahp_priorities(_long(chain), method=method)
         np.testing.assert_allclose(r.priorities.to_numpy(), np.array(list(w.values())) / 15, rtol=1e-10)
@@ -146,18 +171,21 @@ def test_consistent_incomplete_judgments_recover_the_weights_exactly():
 
 def test_disconnected_judgments_name_the_expert_and_the_groups():
     long = _long({("a", "b"): 2, ("c", "d"): 3}, expert="E2")
-    with pytest.raises(InvalidJudgments, match=r"expert E2 do not link all items: the groups \{a, b\}; "
-                                               r"\{c, d\} are not compared with each other"):
+    with pytest.raises(
+        InvalidJudgments,
+        match=r"expert E2 do not link all items: the groups \{a, b\}; "
+        r"\{c, d\} are not compared with each other",
+    ):
         ahp_panel(long)
 
 
 def test_panel_aggregates_incomplete_judgments_over_the_experts_who_gave_them():
-    e1 = _long({("a", "b"): 3, ("a", "c"): 9}, expert="E1")               # b/c missing
+    e1 = _long({("a", "b"): 3, ("a", "c"): 9}, expert="E1")  # b/c missing
     e2 = _long({("a", "b"): 1 / 3, ("a", "c"): 1, ("b", "c"): 3}, expert="E2")
     panel = ahp_panel(pd.concat([e1, e2]))
     m = panel.aij.matrix
     assert m.loc["a", "b"] == pytest.approx(1.0) and m.loc["a", "c"] == pytest.approx(3.0)
-    assert m.loc["b", "c"] == pytest.approx(3.0)                            # E2's alone
+    assert m.loc["b", "c"] == pytest.approx(3.0)  # E2's alone
     assert panel.aij.complete and not panel.experts["E1"].complete
 
 
@@ -175,23 +203,44 @@ def test_hierarchy_reproduces_ahpys_car_local_and_global_weights():
     result = ahp_hierarchy(_car_judgments(), CAR_TREE, ri_table="donegan_dodd")
     frame = result.to_frame().set_index("item")
     assert frame.loc[["Cost", "Safety", "Style", "Capacity"], "local_priority"].round(3).tolist() == [
-        0.51, 0.234, 0.041, 0.215]
+        0.51,
+        0.234,
+        0.041,
+        0.215,
+    ]
     assert frame.loc[["Price", "Fuel", "Maintenance", "Resale"], "local_priority"].round(3).tolist() == [
-        0.488, 0.252, 0.1, 0.161]
+        0.488,
+        0.252,
+        0.1,
+        0.161,
+    ]
     # AHPy multiplies its rounded local weights (0.51 x 0.252 = 0.1285 -> 0.129); unrounded, Fuel is 0.1283
     sub = frame.loc[["Price", "Fuel", "Maintenance", "Resale"]]
-    assert [round(round(x, 3) * round(frame.loc["Cost", "local_priority"], 3), 3) for x in sub["local_priority"]] \
-        == [0.249, 0.129, 0.051, 0.082]
+    assert [round(round(x, 3) * round(frame.loc["Cost", "local_priority"], 3), 3) for x in sub["local_priority"]] == [
+        0.249,
+        0.129,
+        0.051,
+        0.082,
+    ]
     assert sub["global_priority"].tolist() == pytest.approx([0.249, 0.129, 0.051, 0.082], abs=1e-3)
     assert sub["global_priority"].to_numpy() == pytest.approx(
-        sub["local_priority"].to_numpy() * frame.loc["Cost", "local_priority"], rel=1e-12)
+        sub["local_priority"].to_numpy() * frame.loc["Cost", "local_priority"], rel=1e-12
+    )
     assert round(frame.loc["Cargo", "local_priority"], 4) == 0.1667
     assert round(frame.loc["Cargo", "global_priority"], 4) == 0.0358
     assert round(frame.loc["Cost", "consistency_ratio"], 2) == 0.08
     assert round(frame.loc["Price", "consistency_ratio"], 3) == 0.016
     assert frame.loc["Price", "level"] == 2 and frame.loc["Cost", "level"] == 1
-    assert list(result.priorities.index) == ["Price", "Fuel", "Maintenance", "Resale", "Safety", "Style",
-                                             "Cargo", "Passenger"]
+    assert list(result.priorities.index) == [
+        "Price",
+        "Fuel",
+        "Maintenance",
+        "Resale",
+        "Safety",
+        "Style",
+        "Cargo",
+        "Passenger",
+    ]
     assert result.priorities.sum() == pytest.approx(1.0)
     assert "[Cost] CR = 0.016" in result.summary_text()
 
@@ -202,9 +251,12 @@ def test_explicit_parent_column_equals_inference():
     tagged = plain.assign(parent=["goal", "x", "y"])
     a, b = ahp_hierarchy(plain, tree), ahp_hierarchy(tagged, tree)
     pd.testing.assert_series_equal(a.priorities, b.priorities)
-    assert a.priorities.round(6).to_dict() == {"p": 0.5, "q": pytest.approx(1 / 6, abs=1e-6),
-                                               "p2": pytest.approx(1 / 9, abs=1e-6),
-                                               "q2": pytest.approx(2 / 9, abs=1e-6)}
+    assert a.priorities.round(6).to_dict() == {
+        "p": 0.5,
+        "q": pytest.approx(1 / 6, abs=1e-6),
+        "p2": pytest.approx(1 / 9, abs=1e-6),
+        "q2": pytest.approx(2 / 9, abs=1e-6),
+    }
 
 
 def test_blank_parent_column_is_inferred_and_a_flat_table_is_not_hierarchical():
@@ -224,7 +276,7 @@ def test_hierarchy_panel_aggregates_every_matrix_with_expert_weights():
     e2 = _long({("x", "y"): 1, ("p", "q"): 4}, expert="E2")
     result = ahp_hierarchy(pd.concat([e1, e2]), tree, weights={"E1": 3, "E2": 1})
     # AIJ: x/y = 4^(3/4) -> x = 4^.75 / (1 + 4^.75); p/q = 4^(1/4)
-    xy, pq = 4 ** 0.75, 4 ** 0.25
+    xy, pq = 4**0.75, 4**0.25
     x = xy / (1 + xy)
     assert result.aij.priorities["p"] == pytest.approx(x * pq / (1 + pq))
     assert result.aij.priorities["r"] == pytest.approx(1 - x)
@@ -238,8 +290,11 @@ def test_hierarchy_panel_aggregates_every_matrix_with_expert_weights():
 
 def test_hierarchy_errors_name_the_entry_and_the_groups():
     tree = {"goal": ["x", "y"], "x": ["p", "q"], "y": ["r", "s"]}
-    with pytest.raises(InvalidJudgments, match=r"entry 1 \(p/r\): p belongs to x and r to y; judgments "
-                                               r"compare items of the same group only"):
+    with pytest.raises(
+        InvalidJudgments,
+        match=r"entry 1 \(p/r\): p belongs to x and r to y; judgments "
+        r"compare items of the same group only",
+    ):
         ahp_hierarchy(_long({("p", "r"): 2, ("x", "y"): 1, ("r", "s"): 1}), tree)
     with pytest.raises(InvalidJudgments, match=r"no judgments compare the members of y \(r, s\)"):
         ahp_hierarchy(_long({("x", "y"): 2, ("p", "q"): 1}), tree)
@@ -254,8 +309,9 @@ def test_twenty_indicator_company_gets_hierarchical_ahp_weights(tmp_path):
     """The 20-indicator scale company (8 + 12 extra indicators) comes with hierarchical judgments and gets
     AHP weights through its config, the weights artifacts included; a flat matrix of 20 would exceed the
     1980 random index."""
-    paths = write_sample(tmp_path, SampleSpec(n_managers=40, n_quarters=8, truth_replications=2,
-                                              extra_indicators=12), seed=7)
+    paths = write_sample(
+        tmp_path, SampleSpec(n_managers=40, n_quarters=8, truth_replications=2, extra_indicators=12), seed=7
+    )
     ds = load_dataset(paths["config"])
     assert ds.report.ok and not ds.report.warnings
     result = propose_weights(ds, bootstrap=20, mixed=False, seed=3)

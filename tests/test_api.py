@@ -1,4 +1,5 @@
 """The researcher's three lines, as the README shows them."""
+
 from __future__ import annotations
 
 import calibrate

@@ -8,6 +8,7 @@ foundation (errors, io, schema, indicators, dataset, panel, sample, privacy, ...
 An import may only point to the same layer or a lower one, the module graph has no
 cycle, and nothing is discovered through importlib.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,11 +23,26 @@ PACKAGE = SRC / "calibrate"
 
 LAYERS = {
     "entry": ("calibrate.cli",),
-    "application": ("calibrate.steps", "calibrate.report", "calibrate.pipeline", "calibrate.config",
-                    "calibrate.loading", "calibrate.messages", "calibrate.notebook_params", "calibrate.notebook_run",
-                    "calibrate.whatif", "calibrate.scaffold"),
-    "methods": ("calibrate.weights", "calibrate.targets", "calibrate.scoring", "calibrate.pls",
-                "calibrate.research", "calibrate.ecsi"),
+    "application": (
+        "calibrate.steps",
+        "calibrate.report",
+        "calibrate.pipeline",
+        "calibrate.config",
+        "calibrate.loading",
+        "calibrate.messages",
+        "calibrate.notebook_params",
+        "calibrate.notebook_run",
+        "calibrate.whatif",
+        "calibrate.scaffold",
+    ),
+    "methods": (
+        "calibrate.weights",
+        "calibrate.targets",
+        "calibrate.scoring",
+        "calibrate.pls",
+        "calibrate.research",
+        "calibrate.ecsi",
+    ),
 }
 RANK = {"foundation": 0, "methods": 1, "application": 2, "entry": 3}
 
@@ -77,16 +93,23 @@ GRAPH = {m: imports_of(m) for m in MODULES}
 
 
 def test_no_import_points_to_a_higher_layer():
-    upward = [f"{m} ({layer_of(m)}) imports {t} ({layer_of(t)})"
-              for m, targets in GRAPH.items() if m != "calibrate"
-              for t in sorted(targets) if t != "calibrate" and RANK[layer_of(t)] > RANK[layer_of(m)]]
+    upward = [
+        f"{m} ({layer_of(m)}) imports {t} ({layer_of(t)})"
+        for m, targets in GRAPH.items()
+        if m != "calibrate"
+        for t in sorted(targets)
+        if t != "calibrate" and RANK[layer_of(t)] > RANK[layer_of(m)]
+    ]
     assert upward == []
 
 
 def test_the_import_graph_has_no_cycle():
     # a package's __init__ re-exporting its own modules is not a cycle of code
-    graph = {m: {t for t in ts if not (m.startswith(t + ".") and MODULES[t].name == "__init__.py")}
-             for m, ts in GRAPH.items() if m != "calibrate"}
+    graph = {
+        m: {t for t in ts if not (m.startswith(t + ".") and MODULES[t].name == "__init__.py")}
+        for m, ts in GRAPH.items()
+        if m != "calibrate"
+    }
     graph = {m: {t for t in ts if t in graph} for m, ts in graph.items()}
     state: dict[str, int] = {}
     cycles: list[list[str]] = []
@@ -95,7 +118,7 @@ def test_the_import_graph_has_no_cycle():
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(stack[stack.index(nxt):] + [nxt])
+                cycles.append(stack[stack.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, stack + [nxt])
         state[node] = 2
@@ -107,15 +130,19 @@ def test_the_import_graph_has_no_cycle():
 
 
 def test_nothing_is_discovered_through_importlib():
-    offenders = [m for m, p in MODULES.items()
-                 if m != "calibrate" and "import_module" in p.read_text(encoding="utf-8")]
+    offenders = [m for m, p in MODULES.items() if m != "calibrate" and "import_module" in p.read_text(encoding="utf-8")]
     assert offenders == []
 
 
-@pytest.mark.parametrize("layer,module", [("methods", "calibrate.weights.proposal"),
-                                           ("application", "calibrate.steps.weights"),
-                                           ("entry", "calibrate.cli.app"),
-                                           ("foundation", "calibrate.dataset")])
+@pytest.mark.parametrize(
+    "layer,module",
+    [
+        ("methods", "calibrate.weights.proposal"),
+        ("application", "calibrate.steps.weights"),
+        ("entry", "calibrate.cli.app"),
+        ("foundation", "calibrate.dataset"),
+    ],
+)
 def test_layers_are_assigned_as_documented(layer, module):
     assert layer_of(module) == layer
 
@@ -133,10 +160,12 @@ def test_the_walker_sees_an_upward_import(tmp_path):
 
 
 def test_help_and_version_import_nothing_scientific():
-    code = ("import sys\nfrom calibrate.cli.app import main\n"
-            "for argv in (['--help'], ['--version']):\n"
-            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
-            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'statsmodels', 'yaml', 'matplotlib') "
-            "if m in sys.modules))\n")
+    code = (
+        "import sys\nfrom calibrate.cli.app import main\n"
+        "for argv in (['--help'], ['--version']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+        "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'statsmodels', 'yaml', 'matplotlib') "
+        "if m in sys.modules))\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"

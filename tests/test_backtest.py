@@ -1,4 +1,5 @@
 """Backtest: scores by hand, and the sample company's known truth for the final year."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ SAMPLE = ROOT / "data" / "sample"
 
 
 def test_brier_score_by_hand():
-    assert brier_score([0.8, 0.3], [1, 0]) == pytest.approx(0.065)            # (0.2^2 + 0.3^2) / 2
+    assert brier_score([0.8, 0.3], [1, 0]) == pytest.approx(0.065)  # (0.2^2 + 0.3^2) / 2
     assert brier_score([0.5] * 4, [True, False, True, False]) == pytest.approx(0.25)
     assert brier_score([1.0, 0.0], [1, 0]) == 0.0
 
@@ -54,7 +55,9 @@ def test_reliability_table_invariants(pairs, bins):
     assert len(table) == bins and table["managers"].sum() == len(p)
     seen = table[table["managers"] > 0]
     assert ((seen["mean_predicted"] >= seen["lower"] - 1e-12) & (seen["mean_predicted"] <= seen["upper"] + 1e-12)).all()
-    assert ((seen["observed_low"] <= seen["observed"] + 1e-12) & (seen["observed"] <= seen["observed_high"] + 1e-12)).all()
+    assert (
+        (seen["observed_low"] <= seen["observed"] + 1e-12) & (seen["observed"] <= seen["observed_high"] + 1e-12)
+    ).all()
     hits = (seen["observed"] * seen["managers"]).sum()
     assert hits == pytest.approx(o.sum())
 
@@ -101,7 +104,7 @@ def test_sample_backtest_matches_the_known_truth(sample_backtest):
 def test_sample_backtest_scores(sample_backtest):
     bt = sample_backtest
     s = bt.summary()
-    assert s["brier"] < 0.19 and s["brier_skill"] > 0.2          # far better than the base rate (0.249)
+    assert s["brier"] < 0.19 and s["brier_skill"] > 0.2  # far better than the base rate (0.249)
     assert s["brier_reference"] == pytest.approx(bt.realised_share * (1 - bt.realised_share))
     assert s["share_p5"] < s["expected_share"] < s["share_p95"] and s["realised_within_p5_p95"]
     assert s["mean_probability_hit"] > s["mean_probability_missed"] + 0.25

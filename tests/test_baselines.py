@@ -1,4 +1,5 @@
 """Tests for calibrate.weights.baselines: equal, entropy and CRITIC weights."""
+
 from __future__ import annotations
 
 import json
@@ -31,6 +32,7 @@ def test_equal_weights_split_evenly():
 def test_equal_weights_accept_an_indicator_set_like_object():
     class FakeSet:
         ids = ("revenue", "nps", "churn")
+
     assert equal_weights(FakeSet()).weights.to_numpy() == pytest.approx([1 / 3] * 3)
 
 
@@ -79,8 +81,11 @@ def test_entropy_constant_column_gets_zero_weight():
 
 def test_all_constant_columns_are_a_clear_error():
     df = pd.DataFrame({"nps": [40, 40, 40], "churn": [0.1, 0.1, 0.1]})
-    with pytest.raises(CalibrateError, match=r"every indicator \(nps, churn\) has the same value for "
-                                             r"all managers, so data-driven weights are undefined"):
+    with pytest.raises(
+        CalibrateError,
+        match=r"every indicator \(nps, churn\) has the same value for "
+        r"all managers, so data-driven weights are undefined",
+    ):
         entropy_weights(df, ["nps", "churn"])
     with pytest.raises(CalibrateError, match=r"every indicator \(nps, churn\) has the same value"):
         critic_weights(df, ["nps", "churn"])
@@ -166,8 +171,11 @@ def test_directions_accept_a_series_like_indicator_set_directions():
 
 # --------------------------------------------------------------------------- properties
 
-_matrices = arrays(np.float64, st.tuples(st.integers(3, 12), st.integers(2, 5)),
-                   elements=st.floats(-1e3, 1e3, allow_nan=False, allow_subnormal=False))
+_matrices = arrays(
+    np.float64,
+    st.tuples(st.integers(3, 12), st.integers(2, 5)),
+    elements=st.floats(-1e3, 1e3, allow_nan=False, allow_subnormal=False),
+)
 
 
 def _frame(values: np.ndarray) -> tuple[pd.DataFrame, list[str]]:
@@ -199,11 +207,12 @@ def test_entropy_and_critic_ignore_units(values, scale, shift):
     moved = df.copy()
     moved[names[0]] = moved[names[0]] * scale + shift
     assert entropy_weights(moved, names).weights.to_numpy() == pytest.approx(
-        entropy_weights(df, names).weights.to_numpy(), abs=1e-9)
+        entropy_weights(df, names).weights.to_numpy(), abs=1e-9
+    )
     try:
         base = critic_weights(df, names).weights.to_numpy()
     except CalibrateError:
-        return                                   # perfectly correlated columns: no CRITIC weights
+        return  # perfectly correlated columns: no CRITIC weights
     assert critic_weights(moved, names).weights.to_numpy() == pytest.approx(base, abs=1e-9)
 
 
@@ -217,12 +226,13 @@ def test_lower_is_better_equals_negating_the_column(values):
     negated[names[0]] = -negated[names[0]]
     lower = {names[0]: "lower"}
     assert entropy_weights(df, names, lower).weights.to_numpy() == pytest.approx(
-        entropy_weights(negated, names).weights.to_numpy(), abs=1e-9)
+        entropy_weights(negated, names).weights.to_numpy(), abs=1e-9
+    )
     try:
         expected = critic_weights(negated, names).weights.to_numpy()
         base = critic_weights(df, names).weights.to_numpy()
     except CalibrateError:
-        return                                   # perfectly correlated columns: no CRITIC weights
+        return  # perfectly correlated columns: no CRITIC weights
     assert critic_weights(df, names, lower).weights.to_numpy() == pytest.approx(expected, abs=1e-9)
     # Flipping every column leaves CRITIC unchanged (all correlations keep their sign).
     everything = {n: "lower" for n in names}
@@ -234,8 +244,9 @@ def test_lower_is_better_equals_negating_the_column(values):
 SUM_REFERENCE = Path(__file__).resolve().parent / "reference" / "entropy_sum_normalised.json"
 
 
-@pytest.mark.parametrize("case", json.loads(SUM_REFERENCE.read_text(encoding="utf-8"))["cases"],
-                         ids=["xu2004", "zavadskas_podvezko2016"])
+@pytest.mark.parametrize(
+    "case", json.loads(SUM_REFERENCE.read_text(encoding="utf-8"))["cases"], ids=["xu2004", "zavadskas_podvezko2016"]
+)
 def test_entropy_sum_normalisation_reproduces_published_worked_examples(case):
     """tests/reference/entropy_sum_normalised.json: Xu (2004) weights 0.4630, 0.3992, 0.1378, 0.0000 and
     Zavadskas & Podvezko (2016) weights 0.1146, 0.1981, 0.4185, 0.2689 (4 decimals), with normalise='sum'."""

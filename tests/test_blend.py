@@ -1,4 +1,5 @@
 """Blending weight sources and finding the closest weights within bands, limits and the change cap."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,13 +15,27 @@ from calibrate.weights.blend import blend, blend_target, closest_weights, weight
 
 def _toy(min_a1: float = 0.0):
     """Two dimensions: A (band 0.5-0.7) with a1, a2; B (band 0.3-0.5) with b1."""
-    ind = [{"id": i, "label": i, "dimension": d, "direction": "higher", "unit": "rate", "source": "performance",
-            "compute": {"column": "revenue"}, "review_period": "quarter"} for i, d in (("a1", "A"), ("a2", "A"),
-                                                                                        ("b1", "B"))]
+    ind = [
+        {
+            "id": i,
+            "label": i,
+            "dimension": d,
+            "direction": "higher",
+            "unit": "rate",
+            "source": "performance",
+            "compute": {"column": "revenue"},
+            "review_period": "quarter",
+        }
+        for i, d in (("a1", "A"), ("a2", "A"), ("b1", "B"))
+    ]
     ind[0]["min_weight"] = min_a1
-    return parse_indicator_set({"name": "toy", "dimensions": {"A": {"label": "A", "band": [0.5, 0.7]},
-                                                              "B": {"label": "B", "band": [0.3, 0.5]}},
-                                "indicators": ind})
+    return parse_indicator_set(
+        {
+            "name": "toy",
+            "dimensions": {"A": {"label": "A", "band": [0.5, 0.7]}, "B": {"label": "B", "band": [0.3, 0.5]}},
+            "indicators": ind,
+        }
+    )
 
 
 def test_change_cap_binds_and_the_rest_moves_equally():
@@ -31,7 +46,7 @@ def test_change_cap_binds_and_the_rest_moves_equally():
     np.testing.assert_allclose(result.weights.to_numpy(), [0.40, 0.25, 0.35], atol=1e-7)
     assert list(result.binding) == ["cap", "", ""]
     np.testing.assert_allclose(result.change.to_numpy(), [0.10, -0.05, -0.05], atol=1e-7)
-    assert result.distance == pytest.approx(np.sqrt(0.1 ** 2 + 2 * 0.05 ** 2), abs=1e-7)
+    assert result.distance == pytest.approx(np.sqrt(0.1**2 + 2 * 0.05**2), abs=1e-7)
 
 
 def test_dimension_band_binds():
@@ -80,22 +95,28 @@ def test_infeasible_dimension_names_the_conflict_and_the_fix():
     with pytest.raises(InfeasibleConstraints) as err:
         closest_weights(last / last.sum(), rules)
     msg = str(err.value)
-    assert ("dimension customer_value (Customer value) needs at least 0.25 but its indicators can reach at most "
-            "0.22 within the 0.04 change cap from last year's 0.04+0.03+0.03 (nps, satisfaction, "
-            "key_customer_churn)") in msg
-    assert "raise weights.max_change to at least 0.050" in msg      # (0.25 - 0.10) / 3 = 0.05
+    assert (
+        "dimension customer_value (Customer value) needs at least 0.25 but its indicators can reach at most "
+        "0.22 within the 0.04 change cap from last year's 0.04+0.03+0.03 (nps, satisfaction, "
+        "key_customer_churn)"
+    ) in msg
+    assert "raise weights.max_change to at least 0.050" in msg  # (0.25 - 0.10) / 3 = 0.05
 
 
 def test_infeasible_indicator_limit_and_total_are_explained():
     iset = _toy(min_a1=0.45)
     rules = weight_constraints(iset, pd.Series({"a1": 0.3, "a2": 0.3, "b1": 0.4}), max_change=0.1)
-    with pytest.raises(InfeasibleConstraints, match=r"a1 needs at least its min_weight 0.450, but the change cap "
-                                                     r"allows at most 0.400 .*at least 0.150"):
+    with pytest.raises(
+        InfeasibleConstraints,
+        match=r"a1 needs at least its min_weight 0.450, but the change cap "
+        r"allows at most 0.400 .*at least 0.150",
+    ):
         rules.check_feasible()
     # every indicator can move 0.05: A reaches at most 0.45 + 0.05... total at most 0.95 < 1
     low = weight_constraints(_toy(), pd.Series({"a1": 0.25, "a2": 0.25, "b1": 0.3}), max_change=0.05)
-    with pytest.raises(InfeasibleConstraints, match="needs at least 0.50 but its indicators can reach at most 0.60|"
-                                                    "cannot add up to 1"):
+    with pytest.raises(
+        InfeasibleConstraints, match="needs at least 0.50 but its indicators can reach at most 0.60|cannot add up to 1"
+    ):
         low.check_feasible()
 
 
@@ -103,8 +124,10 @@ def test_total_that_cannot_reach_one_lists_each_dimension():
     rules = weight_constraints(_toy(), pd.Series({"a1": 0.3, "a2": 0.3, "b1": 0.3}), max_change=0.03)
     with pytest.raises(InfeasibleConstraints) as err:
         rules.check_feasible()
-    assert ("the weights cannot add up to 1: within the bands, indicator limits and change cap the dimensions "
-            "reach at most 0.990 in total (dimension A at most 0.660, dimension B at most 0.330)") in str(err.value)
+    assert (
+        "the weights cannot add up to 1: within the bands, indicator limits and change cap the dimensions "
+        "reach at most 0.990 in total (dimension A at most 0.660, dimension B at most 0.330)"
+    ) in str(err.value)
 
 
 @settings(max_examples=15, deadline=None)
@@ -127,10 +150,16 @@ def test_any_target_gives_admissible_weights_nearest_the_target(values):
         assert lo - 1e-8 <= share <= hi + 1e-8
     member = np.array([(dims == d).to_numpy() for d in iset.bands().index], dtype=float)
     bands = iset.bands()
-    ref = minimize(lambda x: ((x - target.to_numpy()) ** 2).sum(), last.to_numpy(), method="trust-constr",
-                   jac=lambda x: 2 * (x - target.to_numpy()),
-                   bounds=list(zip(rules.lower, rules.upper)),
-                   constraints=[LinearConstraint(np.ones((1, 8)), 1, 1),
-                                LinearConstraint(member, bands["low"].to_numpy(), bands["high"].to_numpy())],
-                   options={"gtol": 1e-10, "xtol": 1e-12, "maxiter": 3000})
+    ref = minimize(
+        lambda x: ((x - target.to_numpy()) ** 2).sum(),
+        last.to_numpy(),
+        method="trust-constr",
+        jac=lambda x: 2 * (x - target.to_numpy()),
+        bounds=list(zip(rules.lower, rules.upper)),
+        constraints=[
+            LinearConstraint(np.ones((1, 8)), 1, 1),
+            LinearConstraint(member, bands["low"].to_numpy(), bands["high"].to_numpy()),
+        ],
+        options={"gtol": 1e-10, "xtol": 1e-12, "maxiter": 3000},
+    )
     assert ((w - target.to_numpy()) ** 2).sum() <= ((ref.x - target.to_numpy()) ** 2).sum() + 1e-7

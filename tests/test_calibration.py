@@ -1,4 +1,5 @@
 """Targets at a difficulty, uniform growth, goal allocation, multi-year goals, ramps."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,9 +22,15 @@ from calibrate.targets.simulation import attainment
 
 def make_model(n: int = 200, *, df: float | None = None, region_sigma: float = 0.1, seed: int = 2) -> PerformanceModel:
     rng = np.random.default_rng(seed)
-    return PerformanceModel([f"M{i:03d}" for i in range(n)], rng.choice(["East", "North", "West"], n),
-                            rng.uniform(3e5, 3e6, n), rng.normal(0.06, 0.05, n), rng.uniform(0.1, 0.3, n),
-                            region_sigma, df=df)
+    return PerformanceModel(
+        [f"M{i:03d}" for i in range(n)],
+        rng.choice(["East", "North", "West"], n),
+        rng.uniform(3e5, 3e6, n),
+        rng.normal(0.06, 0.05, n),
+        rng.uniform(0.1, 0.3, n),
+        region_sigma,
+        df=df,
+    )
 
 
 def test_equal_difficulty_targets_exact():
@@ -32,7 +39,7 @@ def test_equal_difficulty_targets_exact():
     assert list(frame.columns) == ["manager_id", "region", "target", "probability"]
     np.testing.assert_allclose(model.hit_probability(frame["target"].to_numpy()), 0.7, rtol=1e-12)
     # by hand: log T = mu + log base - sd * z_0.7
-    sd = np.sqrt(model.sigma ** 2 + 0.1 ** 2)
+    sd = np.sqrt(model.sigma**2 + 0.1**2)
     np.testing.assert_allclose(frame["target"], model.base * np.exp(model.mu - sd * stats.norm.ppf(0.7)), rtol=1e-12)
     # and the Monte Carlo engine agrees (the frame is accepted as targets)
     result = attainment(model, frame, scenarios=10_000, seed=1, quantiles=())
@@ -43,7 +50,7 @@ def test_equal_difficulty_targets_by_monte_carlo_for_a_heavy_tailed_model():
     model = make_model(100, df=4, region_sigma=0.1)
     frame = targets_for_probability(model, 0.8, scenarios=8_000, seed=3)
     same_draws = attainment(model, frame, scenarios=8_000, seed=3, quantiles=())
-    assert np.all(np.abs(same_draws.probability - 0.8) <= 1 / 8_000)       # the empirical 20% quantile
+    assert np.all(np.abs(same_draws.probability - 0.8) <= 1 / 8_000)  # the empirical 20% quantile
     fresh = attainment(model, frame, scenarios=8_000, seed=99, quantiles=())
     assert abs(fresh.probability.mean() - 0.8) < 0.01
     assert np.all(np.abs(fresh.probability - 0.8) < 6 * np.sqrt(0.16 / 8_000))
@@ -64,7 +71,7 @@ def test_uniform_growth_gives_the_share_on_average_but_unequal_difficulty():
     result = uniform_growth_for_probability(model, 0.65, reference)
     probs = model.hit_probability(result.target)
     assert probs.mean() == pytest.approx(0.65, abs=1e-9) and result.expected_share == pytest.approx(0.65)
-    assert probs.std() > 0.05                     # one rate for all is easy for some and hard for others
+    assert probs.std() > 0.05  # one rate for all is easy for some and hard for others
     mc = uniform_growth_for_probability(model, 0.65, reference, method="monte_carlo", scenarios=4_000, seed=1)
     assert mc.growth == pytest.approx(result.growth, abs=0.01)
     assert list(result.to_frame().columns) == ["manager_id", "region", "reference", "target", "probability"]
@@ -88,7 +95,7 @@ def test_allocation_sums_to_the_goal_with_equal_probabilities():
 
 def test_allocation_of_the_median_total_is_close_to_even_odds():
     model = PerformanceModel(["A", "B"], "R", [1e6, 4e6], 0.0, 0.2, 0.0)
-    frame = allocate_goal(model, 5e6)      # identical spreads: median targets exactly, p = 0.5
+    frame = allocate_goal(model, 5e6)  # identical spreads: median targets exactly, p = 0.5
     np.testing.assert_allclose(frame["target"], [1e6, 4e6], rtol=1e-10)
     assert frame["probability"].iloc[0] == pytest.approx(0.5, abs=1e-10)
 
@@ -100,7 +107,7 @@ def test_allocation_by_monte_carlo_sums_to_the_goal():
     assert frame["target"].sum() == pytest.approx(goal, rel=1e-12)
     p = frame["probability"].iloc[0]
     check = attainment(model, frame, scenarios=4_000, seed=2, quantiles=())
-    assert np.all(np.abs(check.probability - p) < 0.01)       # grid interpolation only
+    assert np.all(np.abs(check.probability - p) < 0.01)  # grid interpolation only
 
 
 def test_unreachable_goal_is_explained():
@@ -124,8 +131,10 @@ def test_new_hire_ramp():
     np.testing.assert_allclose(ramp_share(np.arange(10)), [0.5, 0.5, 0.5, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.0])
     smooth = ramp_share([3, 4, 5.5, 8], curve="smooth")
     np.testing.assert_allclose(smooth, [0.5, 0.5 + 0.5 * (0.04 * 2.6), 0.75, 1.0])
-    np.testing.assert_allclose(ramp_targets(400_000, [0, 6, 12], first_year_share=0.4, full_at_quarter=7),
-                               [160_000, 400_000 * (0.4 + 0.6 * 0.75), 400_000])
-    np.testing.assert_allclose(ramp_share([5], curve=lambda u: u ** 2), [0.5 + 0.5 * 0.16])
+    np.testing.assert_allclose(
+        ramp_targets(400_000, [0, 6, 12], first_year_share=0.4, full_at_quarter=7),
+        [160_000, 400_000 * (0.4 + 0.6 * 0.75), 400_000],
+    )
+    np.testing.assert_allclose(ramp_share([5], curve=lambda u: u**2), [0.5 + 0.5 * 0.16])
     with pytest.raises(ConfigError, match="quarters"):
         ramp_share([-1])

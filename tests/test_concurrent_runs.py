@@ -1,5 +1,6 @@
 """Runs at the same time never collide (issue 11 item 9): each has its own kernel sockets in a private
 temporary folder, nothing is left in the folder the command runs in, and every run completes."""
+
 from __future__ import annotations
 
 import os
@@ -16,16 +17,35 @@ def test_three_runs_started_together_all_complete(small_company, tmp_path):
     workdir.mkdir()
     env = {**os.environ, "CALIBRATE_PSEUDONYM_KEY": "a-test-key-of-enough-length-0123456789"}
     code = "import sys; from calibrate.cli import main; sys.exit(main(sys.argv[1:]))"
-    procs = [subprocess.Popen([sys.executable, "-c", code, "run", "--config", str(small_company / "calibrate.yaml"),
-                               "--only", "01_data_quality", "--output", str(tmp_path / "reports"),
-                               "--run-name", f"run{k}"], cwd=workdir, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for k in range(3)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                code,
+                "run",
+                "--config",
+                str(small_company / "calibrate.yaml"),
+                "--only",
+                "01_data_quality",
+                "--output",
+                str(tmp_path / "reports"),
+                "--run-name",
+                f"run{k}",
+            ],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for k in range(3)
+    ]
     results = [p.communicate(timeout=600) for p in procs]
     for p, (out, err) in zip(procs, results):
         assert p.returncode == 0, err
         assert "Invalid Signature" not in err and "Traceback" not in err
     for k in range(3):
         assert (tmp_path / "reports" / f"run{k}" / "01_data_quality.html").exists()
-    assert list(workdir.iterdir()) == []                         # no kernel-ipc-* or other debris here
+    assert list(workdir.iterdir()) == []  # no kernel-ipc-* or other debris here
     assert not [p for p in (tmp_path / "reports").iterdir() if ".partial-" in p.name]

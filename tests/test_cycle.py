@@ -4,6 +4,7 @@ The 2025 run checks the 2024 run's forecast for 2025 against the realised year a
 generator's truth (``truth_managers.csv``: each manager's true probability of reaching the 2025
 target, the target and the actual result). Built once for the module (two pipeline runs).
 """
+
 import json
 import shutil
 from pathlib import Path
@@ -32,18 +33,30 @@ FAST = {"weights": {"bootstrap": 100}, "targets": {"scenarios": 2000}}
 def chain(tmp_path_factory):
     base = tmp_path_factory.mktemp("cycle")
     reports = base / "reports"
-    cfg_2024 = write_config(truncated_sample(base / "data_2024"), year=2024, run_name="sample_2024",
-                            output=str(reports), lang="en", **FAST)
+    cfg_2024 = write_config(
+        truncated_sample(base / "data_2024"), year=2024, run_name="sample_2024", output=str(reports), lang="en", **FAST
+    )
     first = pipeline.run(cfg_2024, notebooks=["02_weights", "03_targets"], echo=None)
     d = base / "data_2025"
     d.mkdir()
     shutil.copy(SAMPLE / "calibrate.yaml", d / "calibrate.yaml")
-    raw_data = {"managers": "managers.csv", "performance": "performance.csv", "survey": "survey.parquet",
-                "reviews": "reviews_360.csv", "ahp_judgments": "ahp_judgments.csv",
-                "last_year_weights": "last_year_weights.csv"}
-    cfg_2025 = write_config(d / "calibrate.yaml", run_name="sample_2025", output=str(reports), lang="en",
-                            previous_run=str(first.folder), data={k: str(SAMPLE / v) for k, v in raw_data.items()},
-                            **FAST)
+    raw_data = {
+        "managers": "managers.csv",
+        "performance": "performance.csv",
+        "survey": "survey.parquet",
+        "reviews": "reviews_360.csv",
+        "ahp_judgments": "ahp_judgments.csv",
+        "last_year_weights": "last_year_weights.csv",
+    }
+    cfg_2025 = write_config(
+        d / "calibrate.yaml",
+        run_name="sample_2025",
+        output=str(reports),
+        lang="en",
+        previous_run=str(first.folder),
+        data={k: str(SAMPLE / v) for k, v in raw_data.items()},
+        **FAST,
+    )
     second = pipeline.run(cfg_2025, notebooks=["02_weights", "06_cycle", "90_executive_summary"], echo=None)
     return {"reports": reports, "first": first, "second": second}
 
@@ -56,10 +69,12 @@ def truth():
 
 def test_last_years_forecast_against_the_truth(chain, truth):
     check = json.loads((chain["second"].folder / "cycle" / "forecast_check.json").read_text(encoding="utf-8"))
-    managers = pd.read_csv(chain["second"].folder / "private" / "cycle" / "forecast_managers.csv", dtype={"manager_id": str})
+    managers = pd.read_csv(
+        chain["second"].folder / "private" / "cycle" / "forecast_managers.csv", dtype={"manager_id": str}
+    )
     assert check["available"] and check["year"] == 2025
     ids = managers["manager_id"]
-    assert set(ids) <= set(truth.index) and check["managers_scored"] >= 350      # 357 of the 368 full-year managers
+    assert set(ids) <= set(truth.index) and check["managers_scored"] >= 350  # 357 of the 368 full-year managers
     t = truth.loc[ids]
     # the realised share is the truth's, over the managers scored (52.1%; 52.4% over all 368)
     realised = float((t["final_year_actual"] >= t["final_year_target"]).mean())
@@ -72,7 +87,7 @@ def test_last_years_forecast_against_the_truth(chain, truth):
     assert np.corrcoef(p, t["final_year_p_hit"])[0, 1] > 0.75
     assert check["brier_skill"] > 0.25
     # the realised bonus: the payout curve on each manager's true attainment, 5.0 per manager
-    curve = payout_curve_from_config(DEFAULT_TARGETS["payout"])      # 0.5 at 80%, 1.0 at 100%, 1.5 from 120%
+    curve = payout_curve_from_config(DEFAULT_TARGETS["payout"])  # 0.5 at 80%, 1.0 at 100%, 1.5 from 120%
     expected = float((curve.coefficient(t["final_year_actual"] / t["final_year_target"]) * 5.0).sum())
     assert check["realised_bonus"] == pytest.approx(expected, rel=1e-4)
     assert check["bonus_p50"] <= check["bonus_p90"]
@@ -83,9 +98,11 @@ def test_last_years_forecast_against_the_truth(chain, truth):
 def test_the_executive_summary_quotes_last_years_forecast(chain):
     check = json.loads((chain["second"].folder / "cycle" / "forecast_check.json").read_text(encoding="utf-8"))
     sentence = check["sentence"]["en"]
-    assert sentence == (f"Last year we forecast {round(100 * check['expected_share'])}% "
-                        f"({round(100 * check['share_low'])}-{round(100 * check['share_high'])}%) would hit their "
-                        f"2025 targets; {round(100 * check['realised_share'])}% hit.")
+    assert sentence == (
+        f"Last year we forecast {round(100 * check['expected_share'])}% "
+        f"({round(100 * check['share_low'])}-{round(100 * check['share_high'])}%) would hit their "
+        f"2025 targets; {round(100 * check['realised_share'])}% hit."
+    )
     page = (chain["second"].folder / "executive_summary.html").read_text(encoding="utf-8")
     assert sentence in page
     assert (chain["second"].folder / "06_cycle.html").exists()
@@ -95,7 +112,7 @@ def test_manifest_records_the_previous_run(chain):
     first, second = chain["first"], chain["second"]
     assert first.manifest["previous_run"] is None
     lineage_ = second.manifest["previous_run"]
-    assert lineage_["folder"] == "../sample_2024"                  # relative to this run: no machine path
+    assert lineage_["folder"] == "../sample_2024"  # relative to this run: no machine path
     assert (chain["second"].folder / lineage_["folder"]).resolve() == first.folder.resolve()
     assert lineage_["sha256"] == folder_sha256(first.folder)
 
@@ -130,8 +147,24 @@ def test_calibrate_runs_lists_status_year_and_lineage(chain, tmp_path, capsys):
 
 def test_calibrate_review_cli(tmp_path, capsys):
     out = tmp_path / "review"
-    assert main(["review", "--config", str(SAMPLE / "calibrate.yaml"), "--quarter", "2025Q3", "--scenarios", "500",
-                 "--lang", "en", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "review",
+                "--config",
+                str(SAMPLE / "calibrate.yaml"),
+                "--quarter",
+                "2025Q3",
+                "--scenarios",
+                "500",
+                "--lang",
+                "en",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     summary = json.loads((out / "review" / "summary.json").read_text(encoding="utf-8"))
     assert summary["review"]["through"] == "2025Q3" and summary["last_review"]["through"] == "2025Q2"
@@ -145,8 +178,12 @@ def test_calibrate_review_cli(tmp_path, capsys):
     cfg = load_config(SAMPLE / "calibrate.yaml")
     card, settings = year_scorecard(cfg, load_dataset(cfg), 2025)
     assert settings.consecutive == 2 and set(settings.low_grades) == {"D", "E"}
-    low = card.period_grades.assign(low=lambda f: f["grade"].isin(["D", "E"])).pivot(
-        index="manager_id", columns="period", values="low").fillna(False).astype(bool)
+    low = (
+        card.period_grades.assign(low=lambda f: f["grade"].isin(["D", "E"]))
+        .pivot(index="manager_id", columns="period", values="low")
+        .fillna(False)
+        .astype(bool)
+    )
     expected = low.index[low["2025Q2"] & low["2025Q3"] & ~(low["2025Q1"] & low["2025Q2"])]
     listed = pd.read_csv(out / "private" / "review" / "improvement_plans.csv", dtype={"manager_id": str})["manager_id"]
     assert sorted(listed) == sorted(expected) and len(listed) > 0
@@ -169,8 +206,9 @@ def test_previous_run_must_exist(tmp_path):
 
 def test_forecast_check_by_hand_and_bad_input():
     forecast = pd.DataFrame({"manager_id": ["a", "b", "c", "d"], "probability": [0.9, 0.2, 0.6, 0.5]})
-    realised = pd.DataFrame({"manager_id": ["a", "b", "c", "e"], "target": [100.0, 100, 100, 100],
-                             "actual": [120.0, 90, 80, 150]})
+    realised = pd.DataFrame(
+        {"manager_id": ["a", "b", "c", "e"], "target": [100.0, 100, 100, 100], "actual": [120.0, 90, 80, 150]}
+    )
     check = forecast_check(forecast, realised, expected_share=0.55, share_low=0.3, share_high=0.8)
     # scored: a (hit, 0.9), b (miss, 0.2), c (miss, 0.6): Brier = (0.01 + 0.04 + 0.36) / 3
     assert check.brier == pytest.approx(0.41 / 3)
@@ -184,8 +222,13 @@ def test_quarterly_review_notebook_runs_as_shipped(tmp_path):
     import papermill
 
     out = tmp_path / "13.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / "13_quarterly_review.ipynb"), str(out),
-                               parameters={"lang": "en", "scenarios": 300}, cwd=str(ROOT), progress_bar=False)
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "13_quarterly_review.ipynb"),
+        str(out),
+        parameters={"lang": "en", "scenarios": 300},
+        cwd=str(ROOT),
+        progress_bar=False,
+    )
     text = out.read_text(encoding="utf-8")
     assert "Quarterly review after 2025Q2" in text and "Traceback" not in text
     assert "Mid-year re-weighting (what-if)" in text and "Scored piecewise" in text

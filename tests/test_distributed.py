@@ -1,4 +1,5 @@
 """A real local Dask cluster (worker processes) gives the same numbers as the local run."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,9 +22,15 @@ def dask_executor():
 
 def _model(n=3000, seed=0):
     rng = np.random.default_rng(seed)
-    return PerformanceModel(manager_id=[f"M{i:05d}" for i in range(n)], region=rng.choice(list("ABCDE"), n),
-                            base=rng.lognormal(5, 0.3, n), mu=rng.normal(0.06, 0.03, n),
-                            sigma=np.full(n, 0.15), region_sigma=0.05, df=6.0)
+    return PerformanceModel(
+        manager_id=[f"M{i:05d}" for i in range(n)],
+        region=rng.choice(list("ABCDE"), n),
+        base=rng.lognormal(5, 0.3, n),
+        mu=rng.normal(0.06, 0.03, n),
+        sigma=np.full(n, 0.15),
+        region_sigma=0.05,
+        df=6.0,
+    )
 
 
 def _hit_share(target_growth, seed):
@@ -38,8 +45,9 @@ def test_monte_carlo_on_dask_equals_local(dask_executor):
     curve = PayoutCurve.standard()
     base = np.full(m.n_managers, 3.0)
     local = attainment(m, targets, scenarios=1000, seed=11, chunk_managers=1024, payout=curve, bonus_base=base)
-    remote = attainment(m, targets, scenarios=1000, seed=11, chunk_managers=1024, payout=curve, bonus_base=base,
-                        workers=dask_executor)
+    remote = attainment(
+        m, targets, scenarios=1000, seed=11, chunk_managers=1024, payout=curve, bonus_base=base, workers=dask_executor
+    )
     assert np.array_equal(local.probability, remote.probability)
     assert np.array_equal(local.hits, remote.hits)
     assert np.array_equal(local.ratio_quantiles, remote.ratio_quantiles)
@@ -51,7 +59,7 @@ def test_sweep_on_dask_equals_local(dask_executor):
     local = sweep(_hit_share, points, seed=5)
     remote = sweep(_hit_share, points, seed=5, executor=dask_executor)
     assert local.equals(remote)
-    assert local["share"].is_monotonic_decreasing          # harder targets, fewer hit
+    assert local["share"].is_monotonic_decreasing  # harder targets, fewer hit
 
 
 def test_bad_scheduler_setting():
@@ -61,9 +69,13 @@ def test_bad_scheduler_setting():
 
 
 def _run_files(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.parts[-2] in ("weights", "targets", "scoring")
-            and p.suffix in (".csv", ".json", ".parquet")}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and p.parts[-2] in ("weights", "targets", "scoring")
+        and p.suffix in (".csv", ".json", ".parquet")
+    }
 
 
 def test_calibrate_run_on_a_dask_cluster_gives_the_local_artifacts(small_company, tmp_path, capsys):
@@ -76,8 +88,18 @@ def test_calibrate_run_on_a_dask_cluster_gives_the_local_artifacts(small_company
     config.write_text(config.read_text(encoding="utf-8") + "weights:\n  bootstrap: 50\n", encoding="utf-8")
     local = ["run", "--config", str(config), "--only", "02_weights", "03_targets", "--output", str(tmp_path / "a")]
     assert main(local) == 0
-    dask = ["run", "--config", str(config), "--only", "02_weights", "03_targets", "--output", str(tmp_path / "b"),
-            "--scheduler", "local:2"]
+    dask = [
+        "run",
+        "--config",
+        str(config),
+        "--only",
+        "02_weights",
+        "03_targets",
+        "--output",
+        str(tmp_path / "b"),
+        "--scheduler",
+        "local:2",
+    ]
     assert main(dask) == 0
     assert "heavy work runs on the Dask scheduler local:2" in capsys.readouterr().out
     a, b = _run_files(tmp_path / "a" / "sample"), _run_files(tmp_path / "b" / "sample")
@@ -105,12 +127,12 @@ def test_the_executor_reaches_the_engines(small_company, monkeypatch):
     ds = load_dataset(config)
     compute_targets(config, ds, executor=Counting())
     after_targets = Counting.calls
-    assert after_targets >= 5                         # four plans and the backtest
+    assert after_targets >= 5  # four plans and the backtest
     score_run(RunContext(config, ds, small_company, executor=Counting()))
     after_scoring = Counting.calls
     assert after_scoring > after_targets
     propose_from_config(ds, config, bootstrap=20, mixed=False, executor=Counting())
-    assert Counting.calls == after_scoring + 1      # the bootstrap's chunks
+    assert Counting.calls == after_scoring + 1  # the bootstrap's chunks
 
 
 def test_grade_stability_draws_on_dask_equal_local(dask_executor):
@@ -119,11 +141,12 @@ def test_grade_stability_draws_on_dask_equal_local(dask_executor):
     from calibrate.scoring.stability import annual_composites
 
     rng = np.random.default_rng(3)
-    index = pd.MultiIndex.from_product([[f"M{i:03d}" for i in range(300)], ["2024Q1", "2024Q2", "2024Q3"]],
-                                       names=["manager_id", "period"])
+    index = pd.MultiIndex.from_product(
+        [[f"M{i:03d}" for i in range(300)], ["2024Q1", "2024Q2", "2024Q3"]], names=["manager_id", "period"]
+    )
     points = pd.DataFrame(rng.uniform(0, 100, (len(index), 6)), index=index, columns=list("abcdef"))
     points.iloc[::7, 2] = np.nan
-    weights = rng.dirichlet(np.ones(6), 40_000)          # several batches
+    weights = rng.dirichlet(np.ones(6), 40_000)  # several batches
     local = annual_composites(points, weights)
     remote = annual_composites(points, weights, executor=dask_executor)
     assert local.shape == (300, 40_000)
@@ -175,9 +198,8 @@ def test_research_comparison_on_dask_equals_local(dask_executor, small_company_m
     ds = load_dataset(small_company_master / "calibrate.yaml")
     sets = load_sets(["account_manager", "key_account_director"])
     local = compare_indicator_sets(ds, sets, weights="critic", bootstrap=60, folds=3, seed=4)
-    remote = compare_indicator_sets(ds, sets, weights="critic", bootstrap=60, folds=3, seed=4,
-                                    executor=dask_executor)
-    assert (local.to_frame()["weight_sd"] > 0).all()             # learnt weights: the refits matter
+    remote = compare_indicator_sets(ds, sets, weights="critic", bootstrap=60, folds=3, seed=4, executor=dask_executor)
+    assert (local.to_frame()["weight_sd"] > 0).all()  # learnt weights: the refits matter
     for part in ("per_set", "validity", "weights", "predictions"):
         assert getattr(local, part).equals(getattr(remote, part)), part
 
@@ -209,17 +231,37 @@ def test_research_notebook_runs_its_sweep_on_the_config_scheduler(small_company,
     shown = {}
     for name, extra in (("dask", {}), ("local", {"scheduler": "none"})):
         out = tmp_path / f"{name}.ipynb"
-        papermill.execute_notebook(str(notebooks_folder() / "10_indicator_research.ipynb"), str(out),
-                                   parameters={"config": str(config), "sets": ["account_manager",
-                                               "key_account_director"], "weights": "critic",
-                                               "bootstrap": 30, "folds": 3, "lang": "en", **extra},
-                                   cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
-        outputs = [o for c in nbformat.read(str(out), as_version=4).cells if c.cell_type == "code"
-                   for o in c.get("outputs", [])]
+        papermill.execute_notebook(
+            str(notebooks_folder() / "10_indicator_research.ipynb"),
+            str(out),
+            parameters={
+                "config": str(config),
+                "sets": ["account_manager", "key_account_director"],
+                "weights": "critic",
+                "bootstrap": 30,
+                "folds": 3,
+                "lang": "en",
+                **extra,
+            },
+            cwd=str(tmp_path),
+            progress_bar=False,
+            kernel_name="python3",
+        )
+        outputs = [
+            o
+            for c in nbformat.read(str(out), as_version=4).cells
+            if c.cell_type == "code"
+            for o in c.get("outputs", [])
+        ]
         assert not [o for o in outputs if o.get("output_type") in ("error", "stream")]
-        shown[name] = ([re.sub(r"T_[0-9a-f]{5}", "T_", o["data"]["text/html"])       # a Styler's random id
-                        for o in outputs if "text/html" in o.get("data", {})],
-                       "".join(o["data"].get("text/markdown", "") for o in outputs if "data" in o))
+        shown[name] = (
+            [
+                re.sub(r"T_[0-9a-f]{5}", "T_", o["data"]["text/html"])  # a Styler's random id
+                for o in outputs
+                if "text/html" in o.get("data", {})
+            ],
+            "".join(o["data"].get("text/markdown", "") for o in outputs if "data" in o),
+        )
     assert "The bootstrap refits ran on the Dask scheduler local:2." in shown["dask"][1]
     assert "Dask" not in shown["local"][1]
     assert len(shown["dask"][0]) >= 3 and shown["dask"][0] == shown["local"][0]

@@ -12,6 +12,7 @@ Published references, stored in tests/reference/ with their sources inside:
 - ``ecsi_mobi_seminr.json``: seminr estimates on mobi (R², Cronbach's alpha,
   composite reliability, AVE; a model with a formative block), 15 digits.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,18 +58,23 @@ def _published_and_ours(fit, ref: dict, scheme: str, parts: tuple[str, ...]) -> 
     paths, weights = fit.path_matrix(), fit.outer.set_index("indicator")["weight"]
     effects = fit.total_effects.set_index(["from", "to"])["total"]
     for e in pub["path_coefficients"] if "paths" in parts else []:
-        want.append(e["value"]); got.append(paths.loc[_ours(ref, e["from"]), _ours(ref, e["to"])])
+        want.append(e["value"])
+        got.append(paths.loc[_ours(ref, e["from"]), _ours(ref, e["to"])])
     for e in pub.get("total_effects", []) if "total_effects" in parts else []:
-        want.append(e["value"]); got.append(effects[(_ours(ref, e["from"]), _ours(ref, e["to"]))])
+        want.append(e["value"])
+        got.append(effects[(_ours(ref, e["from"]), _ours(ref, e["to"]))])
     for indicator, row in pub.get("cross_loadings", {}).items() if "cross_loadings" in parts else []:
         for lv, value in row.items():
-            want.append(value); got.append(fit.cross_loadings.loc[indicator, _ours(ref, lv)])
+            want.append(value)
+            got.append(fit.cross_loadings.loc[indicator, _ours(ref, lv)])
     for indicator, value in pub["outer_weights"].items() if "weights" in parts else []:
-        want.append(value); got.append(weights[indicator])
+        want.append(value)
+        got.append(weights[indicator])
     return np.array(want), np.array(got)
 
 
 # --- Published case 1: SmartPLS 2.0.M3 on the ECSI model (semPLS fixtures), 8 decimals -------------
+
 
 @pytest.mark.parametrize("scheme", ["path", "centroid", "factorial"])
 def test_smartpls_paths_loadings_and_effects_match_to_8_decimals(mobi, smartpls, scheme):
@@ -95,14 +101,14 @@ def test_smartpls_outer_weights_match_to_8_decimals(mobi, smartpls, scheme):
 @pytest.mark.parametrize("scheme", ["path", "centroid", "factorial"])
 def test_fully_converged_fit_is_within_3e8_of_every_smartpls_figure(mobi, smartpls, scheme):
     fit = fit_ecsi(mobi, scheme=scheme)  # default tolerance 1e-10
-    want, got = _published_and_ours(fit, smartpls, scheme,
-                                    ("paths", "total_effects", "cross_loadings", "weights"))
+    want, got = _published_and_ours(fit, smartpls, scheme, ("paths", "total_effects", "cross_loadings", "weights"))
     assert fit.converged
     assert len(want) == (12 + 21 + 24 * 7 + 24 if scheme == "path" else 12 + 24)
     np.testing.assert_allclose(got, want, rtol=0, atol=3e-8)
 
 
 # --- Published case 2: seminr on mobi, 15 digits -----------------------------------------------------
+
 
 def _model(spec: dict):
     return path_model(spec["blocks"], [tuple(p) for p in spec["paths"]], spec["modes"])
@@ -149,6 +155,7 @@ def test_seminr_formative_quality_block_matches_to_8_decimals(mobi, seminr):
 
 # --- Reliability by hand -----------------------------------------------------------------------------
 
+
 def test_cronbach_alpha_composite_reliability_and_ave_by_hand():
     items = np.array([[1, 2, 2], [2, 3, 4], [3, 5, 4], [4, 4, 5]], dtype=float)
     # item variances 5/3, 5/3, 4.75/3; variance of the row sums (5, 9, 12, 13) is 38.75/3
@@ -163,6 +170,7 @@ def test_cronbach_alpha_composite_reliability_and_ave_by_hand():
 
 
 # --- Bootstrap ---------------------------------------------------------------------------------------
+
 
 def test_bootstrap_is_determined_by_the_seed(mobi):
     a = fit_ecsi(mobi, n_boot=60, seed=7).bootstrap
@@ -198,6 +206,7 @@ def test_sign_alignment_undoes_a_flipped_latent_variable():
 
 # --- Known truth on synthetic data -------------------------------------------------------------------
 
+
 def test_formative_weights_and_path_recovered_from_known_structure():
     rng = np.random.default_rng(11)
     n = 4000
@@ -207,8 +216,9 @@ def test_formative_weights_and_path_recovered_from_known_structure():
     effect = 0.6 * cause + 0.8 * rng.normal(size=n)
     ys = 0.85 * effect[:, None] + np.sqrt(1 - 0.85**2) * rng.normal(size=(n, 4))
     data = pd.DataFrame(np.column_stack([x, ys]), columns=["x1", "x2", "x3", "y1", "y2", "y3", "y4"])
-    model = path_model({"cause": ["x1", "x2", "x3"], "effect": ["y1", "y2", "y3", "y4"]},
-                       [("cause", "effect")], modes={"cause": "B"})
+    model = path_model(
+        {"cause": ["x1", "x2", "x3"], "effect": ["y1", "y2", "y3", "y4"]}, [("cause", "effect")], modes={"cause": "B"}
+    )
     fit = fit_pls(data, model)
     scaled_w = true_w / np.sqrt(true_w @ np.cov(x, rowvar=False) @ true_w)
     np.testing.assert_allclose(fit.outer["weight"][:3], scaled_w, atol=0.04)
@@ -217,13 +227,13 @@ def test_formative_weights_and_path_recovered_from_known_structure():
 
 
 @settings(max_examples=15, deadline=None)
-@given(column=st.sampled_from(["IMAG2", "CUEX1", "PERV2", "CUSA3"]),
-       scale=st.floats(0.01, 100), shift=st.floats(-50, 50))
+@given(
+    column=st.sampled_from(["IMAG2", "CUEX1", "PERV2", "CUSA3"]), scale=st.floats(0.01, 100), shift=st.floats(-50, 50)
+)
 def test_results_do_not_change_when_an_indicator_is_rescaled(column, scale, shift):
     data = pd.read_csv(REFERENCE / "mobi.csv")
     blocks = {k: MOBI_BLOCKS[k] for k in ("image", "expectation", "value", "satisfaction")}
-    model = path_model(blocks, [("image", "satisfaction"), ("expectation", "satisfaction"),
-                                ("value", "satisfaction")])
+    model = path_model(blocks, [("image", "satisfaction"), ("expectation", "satisfaction"), ("value", "satisfaction")])
     before = fit_pls(data, model).paths["coefficient"].to_numpy()
     data[column] = data[column] * scale + shift
     after = fit_pls(data, model).paths["coefficient"].to_numpy()
@@ -231,6 +241,7 @@ def test_results_do_not_change_when_an_indicator_is_rescaled(column, scale, shif
 
 
 # --- Clear errors ------------------------------------------------------------------------------------
+
 
 def test_non_numeric_answer_is_reported_with_row_and_column(mobi):
     data = mobi.astype({"PERQ3": object})
@@ -262,8 +273,11 @@ def test_missing_column_is_named(mobi):
 
 
 def test_path_to_an_unknown_latent_variable_is_named():
-    with pytest.raises(ConfigError, match=r"path image -> satisfacton names an unknown latent variable "
-                                          r"'satisfacton' \(did you mean 'satisfaction'\?\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"path image -> satisfacton names an unknown latent variable "
+        r"'satisfacton' \(did you mean 'satisfaction'\?\)",
+    ):
         path_model(MOBI_BLOCKS, [*ECSI_PATHS, ("image", "satisfacton")])
 
 
@@ -284,11 +298,17 @@ def test_collinear_formative_block_is_named(mobi):
 
 # --- Notebook ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.notebook
 def test_notebook_runs_under_papermill(tmp_path):
     papermill = pytest.importorskip("papermill")
     out = tmp_path / "11_ecsi.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / "11_ecsi.ipynb"), str(out),
-                               parameters={"bootstrap": 10, "seed": 1}, cwd=str(ROOT), progress_bar=False)
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "11_ecsi.ipynb"),
+        str(out),
+        parameters={"bootstrap": 10, "seed": 1},
+        cwd=str(ROOT),
+        progress_bar=False,
+    )
     text = out.read_text()
     assert "inner weighting: path" in text and "0.505" in text and "image/png" in text

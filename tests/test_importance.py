@@ -1,4 +1,5 @@
 """Tests for calibrate.weights.importance: LMG (Shapley) and Johnson's relative weights."""
+
 from __future__ import annotations
 
 import itertools
@@ -137,13 +138,13 @@ def test_orthogonal_predictors_get_their_squared_correlations():
     """With exactly uncorrelated predictors both LMG and relative weights equal r_jy^2."""
     rng = np.random.default_rng(3)
     raw = rng.normal(size=(200, 4))
-    q, _ = np.linalg.qr(raw - raw.mean(axis=0))           # centred, mutually orthogonal
+    q, _ = np.linalg.qr(raw - raw.mean(axis=0))  # centred, mutually orthogonal
     x = q * 10.0
     y = x @ np.array([3.0, -2.0, 1.0, 0.5]) + rng.normal(scale=5.0, size=200)
     df = pd.DataFrame(x, columns=["a", "b", "c", "d"]).assign(y=y)
     r = df.corr()["y"][["a", "b", "c", "d"]].to_numpy()
-    assert lmg(df, "y", ["a", "b", "c", "d"]).raw.to_numpy() == pytest.approx(r ** 2, abs=1e-12)
-    assert relative_weights(df, "y", ["a", "b", "c", "d"]).raw.to_numpy() == pytest.approx(r ** 2, abs=1e-12)
+    assert lmg(df, "y", ["a", "b", "c", "d"]).raw.to_numpy() == pytest.approx(r**2, abs=1e-12)
+    assert relative_weights(df, "y", ["a", "b", "c", "d"]).raw.to_numpy() == pytest.approx(r**2, abs=1e-12)
 
 
 def test_two_predictors_by_hand():
@@ -205,7 +206,7 @@ def test_subset_r_squared_does_not_depend_on_chunking(monkeypatch):
     whole = subset_r_squared(corr[1:, 1:], corr[1:, 0])
     monkeypatch.setattr(importance, "_SWEEP_BUDGET", 500)
     chunked = subset_r_squared(corr[1:, 1:], corr[1:, 0])
-    assert importance._sweep_peak(12) > 500           # the chunked path was really taken
+    assert importance._sweep_peak(12) > 500  # the chunked path was really taken
     assert np.array_equal(whole, chunked)
 
 
@@ -213,10 +214,14 @@ def test_result_frame_and_summary():
     case, df = _case("swiss_lmg.json")
     result = lmg(df, case["outcome"], case["predictors"])
     frame = result.to_frame()
-    assert list(frame.columns) == ["predictor", "raw", "normalised", "rank", "method",
-                                   "outcome", "r_squared", "n"]
+    assert list(frame.columns) == ["predictor", "raw", "normalised", "rank", "method", "outcome", "r_squared", "n"]
     assert frame.set_index("predictor")["rank"].to_dict() == {
-        "Education": 1, "Examination": 2, "Infant.Mortality": 3, "Catholic": 4, "Agriculture": 5}
+        "Education": 1,
+        "Examination": 2,
+        "Infant.Mortality": 3,
+        "Catholic": 4,
+        "Agriculture": 5,
+    }
     assert "R^2 = 0.7067 (n = 47)" in str(result.summary())
 
 
@@ -226,9 +231,11 @@ def test_result_frame_and_summary():
 def test_missing_values_name_the_column():
     df, names = _random_data(seed=2, n=40, p=3)
     df.loc[[4, 9], "x1"] = np.nan
-    with pytest.raises(ValidationError,
-                       match=r"data, column x1: 2 missing value\(s\) \(index 4, 9\); fill them, or "
-                             r"pass missing='drop'"):
+    with pytest.raises(
+        ValidationError,
+        match=r"data, column x1: 2 missing value\(s\) \(index 4, 9\); fill them, or "
+        r"pass missing='drop'",
+    ):
         lmg(df, "y", names)
     dropped = lmg(df, "y", names, missing="drop")
     assert dropped.n == 38
@@ -264,17 +271,22 @@ def test_collinear_predictors_are_named():
 
 def test_too_many_predictors_suggests_relative_weights():
     df, names = _random_data(seed=2, n=100, p=MAX_LMG_PREDICTORS + 1)
-    with pytest.raises(CalibrateError, match=r"LMG with 23 predictors needs 8,388,608 subset models; "
-                                             r"the limit is 22\. Use relative_weights\(\)"):
+    with pytest.raises(
+        CalibrateError,
+        match=r"LMG with 23 predictors needs 8,388,608 subset models; "
+        r"the limit is 22\. Use relative_weights\(\)",
+    ):
         lmg(df, "y", names)
-    assert relative_weights(df, "y", names).raw.sum() == pytest.approx(
-        relative_weights(df, "y", names).r_squared)
+    assert relative_weights(df, "y", names).raw.sum() == pytest.approx(relative_weights(df, "y", names).r_squared)
 
 
 def test_too_few_rows_and_outcome_as_predictor():
     df, names = _random_data(seed=2, n=4, p=3)
-    with pytest.raises(CalibrateError, match=r"4 complete row\(s\) for 3 predictor\(s\); a regression "
-                                             r"needs at least 5"):
+    with pytest.raises(
+        CalibrateError,
+        match=r"4 complete row\(s\) for 3 predictor\(s\); a regression "
+        r"needs at least 5",
+    ):
         lmg(df, "y", names)
     with pytest.raises(CalibrateError, match=r"y is both the outcome and a predictor"):
         lmg(df, "y", ["y", "x0"])

@@ -1,4 +1,5 @@
 """Indicator sets: the shipped templates and the errors for broken YAML."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,15 @@ def test_templates_ship_and_validate():
 
 def test_key_account_director_is_the_seven_indicator_table():
     s = load_indicator_set("key_account_director")
-    expected = {"revenue_attainment": 0.25, "new_customer_contribution": 0.15, "profit_margin": 0.20, "nps": 0.15,
-                "key_customer_churn": 0.10, "solution_innovation": 0.08, "collaboration": 0.07}
+    expected = {
+        "revenue_attainment": 0.25,
+        "new_customer_contribution": 0.15,
+        "profit_margin": 0.20,
+        "nps": 0.15,
+        "key_customer_churn": 0.10,
+        "solution_innovation": 0.08,
+        "collaboration": 0.07,
+    }
     assert s.default_weights().to_dict() == expected
     assert s["key_customer_churn"].direction == "lower"
     assert s["nps"].label_zh == "净推荐值"
@@ -34,6 +42,7 @@ def test_saas_and_manufacturing_have_their_own_indicators():
 
 def _raw(name="account_manager"):
     from importlib import resources
+
     return yaml.safe_load((resources.files("calibrate") / "templates" / f"{name}.yaml").read_text(encoding="utf-8"))
 
 

@@ -1,4 +1,5 @@
 """`calibrate init` -> HR fills the workbook -> `calibrate validate` -> `calibrate run`, for both templates."""
+
 from __future__ import annotations
 
 import datetime
@@ -15,22 +16,31 @@ from calibrate.indicators import load_indicator_set
 from calibrate.loading import load_dataset
 from calibrate.scaffold import init_company
 
-SMALL = {"weights": {"bootstrap": 40}, "targets": {"scenarios": 2000},
-         "scoring": {"stability": {"draws": 40, "spread": 0.2, "ranges": None, "boundary_probability": 0.2}}}
+SMALL = {
+    "weights": {"bootstrap": 40},
+    "targets": {"scenarios": 2000},
+    "scoring": {"stability": {"draws": 40, "spread": 0.2, "ranges": None, "boundary_probability": 0.2}},
+}
 
 
 def _sample_tables(folder, template) -> dict[str, pd.DataFrame]:
-    judgments = pd.read_csv(folder / ("ahp_judgments_key_account_director.csv" if template == "key_account_director"
-                                      else "ahp_judgments.csv"), dtype=str)
+    judgments = pd.read_csv(
+        folder
+        / ("ahp_judgments_key_account_director.csv" if template == "key_account_director" else "ahp_judgments.csv"),
+        dtype=str,
+    )
     weights = pd.read_csv(folder / "last_year_weights.csv")
     if template == "key_account_director":
         weights = load_indicator_set(template).default_weights().rename_axis("indicator").reset_index()
-    return {"managers": pd.read_csv(folder / "managers.csv", dtype=str),
-            "performance": pd.read_csv(folder / "performance.csv"),
-            "survey": pd.read_parquet(folder / "survey.parquet"),
-            "reviews": pd.read_csv(folder / "reviews_360.csv"),
-            "innovation": pd.read_csv(folder / "innovation_committee.csv"),
-            "ahp_judgments": judgments, "last_year_weights": weights}
+    return {
+        "managers": pd.read_csv(folder / "managers.csv", dtype=str),
+        "performance": pd.read_csv(folder / "performance.csv"),
+        "survey": pd.read_parquet(folder / "survey.parquet"),
+        "reviews": pd.read_csv(folder / "reviews_360.csv"),
+        "innovation": pd.read_csv(folder / "innovation_committee.csv"),
+        "ahp_judgments": judgments,
+        "last_year_weights": weights,
+    }
 
 
 def _fill(config_path, tables):
@@ -61,8 +71,10 @@ def _small_settings(config_path, output):
 
 
 def test_workbook_has_noted_headers_and_validation(tmp_path):
-    assert main(["init", str(tmp_path / "acme"), "--template", "key_account_director", "--lang", "zh",
-                 "--year", "2024"]) == 0
+    assert (
+        main(["init", str(tmp_path / "acme"), "--template", "key_account_director", "--lang", "zh", "--year", "2024"])
+        == 0
+    )
     wb = load_workbook(tmp_path / "acme" / "输入数据.xlsx")
     assert wb.sheetnames == ["人员", "业绩", "客户调研", "360评估", "创新委员会", "专家判断", "去年权重", "选项"]
     perf = wb["业绩"]
@@ -99,11 +111,14 @@ def test_init_refuses_to_overwrite(tmp_path):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("template, lang, only", [
-    ("account_manager", "zh", ["01_data_quality", "02_weights"]),     # its full run is tests/test_pipeline.py's
-    # its full run is tests/test_innovation.py's (the sample's director config)
-    ("key_account_director", "en", ["01_data_quality", "02_weights"]),
-])
+@pytest.mark.parametrize(
+    "template, lang, only",
+    [
+        ("account_manager", "zh", ["01_data_quality", "02_weights"]),  # its full run is tests/test_pipeline.py's
+        # its full run is tests/test_innovation.py's (the sample's director config)
+        ("key_account_director", "en", ["01_data_quality", "02_weights"]),
+    ],
+)
 def test_init_fill_validate_run(template, lang, only, small_company_master, tmp_path, capsys):
     folder = tmp_path / "acme"
     assert main(["init", str(folder), "--template", template, "--lang", lang, "--year", "2024"]) == 0
@@ -113,9 +128,11 @@ def test_init_fill_validate_run(template, lang, only, small_company_master, tmp_
     assert "0 problem(s)" in capsys.readouterr().out
     reference = load_dataset(small_company_master / "calibrate.yaml")
     ds = load_dataset(config_path)
-    pd.testing.assert_frame_equal(ds.performance[reference.performance.columns.intersection(ds.performance.columns)],
-                                  reference.performance[ds.performance.columns.intersection(reference.performance.columns)],
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        ds.performance[reference.performance.columns.intersection(ds.performance.columns)],
+        reference.performance[ds.performance.columns.intersection(reference.performance.columns)],
+        check_dtype=False,
+    )
     _small_settings(config_path, tmp_path / "reports")
     assert main(["run", "--config", str(config_path), *(["--only", *only] if only else [])]) == 0
     run_folder = tmp_path / "reports" / load_config(config_path).run_name
@@ -138,5 +155,5 @@ def test_sample_director_config_validates_with_its_judgments_and_committee_table
     assert "0 problem(s), 0 warning(s)" in capsys.readouterr().out
     judged = pd.read_csv(small_company / "ahp_judgments_key_account_director.csv")
     pairs = judged.groupby("expert").size()
-    assert (pairs == 21).all()                     # 7 items: every pair judged by every expert
+    assert (pairs == 21).all()  # 7 items: every pair judged by every expert
     assert "solution_innovation" in set(judged["row"]) | set(judged["col"])

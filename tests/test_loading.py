@@ -1,4 +1,5 @@
 """Every loader reads the same company into the same typed tables."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -32,8 +33,15 @@ def test_sample_config_loads_with_no_problems(reference):
     assert reference.report.ok and not reference.report.warnings
     assert len(reference.managers) == 40
     assert reference.quarters[0] == "2023Q1" and reference.quarters[-1] == "2024Q4"
-    assert set(reference.sources) == {"managers", "performance", "survey", "reviews", "innovation",
-                                      "ahp_judgments", "last_year_weights"}
+    assert set(reference.sources) == {
+        "managers",
+        "performance",
+        "survey",
+        "reviews",
+        "innovation",
+        "ahp_judgments",
+        "last_year_weights",
+    }
 
 
 def test_gbk_csv_reads_like_utf8(small_company, reference):
@@ -62,8 +70,9 @@ def test_xlsx(small_company, reference):
 def test_parquet(small_company, reference):
     pd.read_csv(small_company / "reviews_360.csv").to_parquet(small_company / "reviews.parquet")
     ds = load_dataset(_set_source(small_company, "reviews", "reviews.parquet"))
-    pd.testing.assert_frame_equal(ds.reviews.reset_index(drop=True), reference.reviews.reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        ds.reviews.reset_index(drop=True), reference.reviews.reset_index(drop=True), check_dtype=False
+    )
 
 
 def test_duckdb_table(small_company, reference):
@@ -71,8 +80,9 @@ def test_duckdb_table(small_company, reference):
     with duckdb.connect(str(db)) as con:
         con.execute(f"CREATE TABLE performance AS SELECT * FROM read_csv_auto('{small_company / 'performance.csv'}')")
     ds = load_dataset(_set_source(small_company, "performance", {"path": "hr.duckdb", "table": "performance"}))
-    pd.testing.assert_frame_equal(ds.performance[["manager_id", "period", "revenue"]],
-                                  reference.performance[["manager_id", "period", "revenue"]])
+    pd.testing.assert_frame_equal(
+        ds.performance[["manager_id", "period", "revenue"]], reference.performance[["manager_id", "period", "revenue"]]
+    )
     assert ds.sources["performance"].label == "hr.duckdb:performance"
 
 
@@ -88,7 +98,9 @@ def test_sqlalchemy_url(small_company, reference):
 def test_duckdb_through_sqlalchemy(small_company, reference):
     db = small_company / "hr2.duckdb"
     with duckdb.connect(str(db)) as con:
-        con.execute(f"CREATE TABLE m AS SELECT * FROM read_csv_auto('{small_company / 'managers.csv'}', all_varchar=true)")
+        con.execute(
+            f"CREATE TABLE m AS SELECT * FROM read_csv_auto('{small_company / 'managers.csv'}', all_varchar=true)"
+        )
     ds = load_dataset(_set_source(small_company, "managers", {"url": f"duckdb:///{db}", "table": "m"}))
     assert len(ds.managers) == 40
 
@@ -129,7 +141,7 @@ def test_panel_computes_indicators_from_raw_answers(reference):
     panel = indicator_panel(reference)
     survey = reference.survey
     counts = reference.performance.manager_id.value_counts()
-    mid = counts[counts == 8].index[0]          # a manager present in every quarter
+    mid = counts[counts == 8].index[0]  # a manager present in every quarter
     one = survey[(survey.manager_id == mid) & (survey.period == "2024Q2")]["recommend"].dropna()
     expected = 100 * ((one >= 9).mean() - (one <= 6).mean())
     assert panel.loc[(mid, "2024Q2"), "nps"] == pytest.approx(expected)
@@ -139,6 +151,5 @@ def test_panel_computes_indicators_from_raw_answers(reference):
     # half-year 360 ratings apply to both quarters of the half
     assert panel.loc[(mid, "2024Q1"), "collaboration"] == panel.loc[(mid, "2024Q2"), "collaboration"]
     nxt = perf.loc[(mid, "2024Q3")]
-    assert panel.loc[(mid, "2024Q2"), "next_retention"] == pytest.approx(
-        1 - nxt.customers_lost / nxt.customers_start)
-    assert pd.isna(panel.loc[(mid, "2024Q4"), "next_revenue_growth"])   # last quarter: no next
+    assert panel.loc[(mid, "2024Q2"), "next_retention"] == pytest.approx(1 - nxt.customers_lost / nxt.customers_start)
+    assert pd.isna(panel.loc[(mid, "2024Q4"), "next_revenue_growth"])  # last quarter: no next

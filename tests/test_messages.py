@@ -1,4 +1,5 @@
 """The message catalogues: the same keys and placeholders in both languages, each in its own language."""
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,12 @@ def test_both_catalogues_hold_the_same_keys_and_placeholders():
 
 def test_english_messages_hold_no_chinese_and_chinese_messages_are_chinese():
     assert [k for k, v in catalogue("en").items() if CJK.search(v)] == []
-    method_names = {"CRITIC", "R"}          # names a Chinese page writes in Latin letters
-    latin_only = {k for k, v in catalogue("zh").items()
-                  if not CJK.search(v) and set(re.findall(r"[A-Za-z]+", re.sub(r"\{[^}]*\}", "", v))) - method_names}
+    method_names = {"CRITIC", "R"}  # names a Chinese page writes in Latin letters
+    latin_only = {
+        k
+        for k, v in catalogue("zh").items()
+        if not CJK.search(v) and set(re.findall(r"[A-Za-z]+", re.sub(r"\{[^}]*\}", "", v))) - method_names
+    }
     assert latin_only == set()
 
 
@@ -45,8 +49,10 @@ def test_numbers_for_readers():
     assert fmt.points(-0.031, "zh") == "-3.1 个百分点"
 
 
-@pytest.mark.parametrize("weights", [[0.155, 0.155, 0.69], [1 / 3] * 3, [0.1] * 10, [0.004, 0.996],
-                                     [0.25, 0.15, 0.15, 0.12, 0.08, 0.08, 0.09, 0.08]])
+@pytest.mark.parametrize(
+    "weights",
+    [[0.155, 0.155, 0.69], [1 / 3] * 3, [0.1] * 10, [0.004, 0.996], [0.25, 0.15, 0.15, 0.12, 0.08, 0.08, 0.09, 0.08]],
+)
 def test_whole_percentages_add_up_to_100_and_stay_within_one_point(weights):
     pct = fmt.whole_percentages(weights)
     assert sum(pct) == 100

@@ -3,6 +3,7 @@
 The sample's truth (``truth_managers.csv``) holds each manager's true innovation trait, which drives
 the solution-innovation ratings: raising that weight from Q3 must move scores up for the innovators.
 """
+
 from pathlib import Path
 
 import numpy as np
@@ -28,9 +29,17 @@ def card():
 
 def _whatif(card, settings, switch):
     new = raise_weight(card.weights, {"solution_innovation": 0.30})
-    return midyear_reweighting(card.points, card.weights, new, switch=switch, grading=card.grading,
-                               bonus_from=settings.bonus_from, grade_coefficients=settings.grade_coefficients,
-                               score_coefficients=settings.score_coefficients, bonus_base=30.0)
+    return midyear_reweighting(
+        card.points,
+        card.weights,
+        new,
+        switch=switch,
+        grading=card.grading,
+        bonus_from=settings.bonus_from,
+        grade_coefficients=settings.grade_coefficients,
+        score_coefficients=settings.score_coefficients,
+        bonus_base=30.0,
+    )
 
 
 def test_innovation_raised_from_q3_against_the_truth(card):
@@ -54,6 +63,7 @@ def test_switch_at_the_start_is_the_new_weighting_for_the_whole_year(card):
     new = raise_weight(card.weights, {"solution_innovation": 0.30})
     whole = card.points
     from calibrate.scoring.composite import composite_scores, period_means
+
     expected = period_means(composite_scores(whole, new), card.periods)["composite"]
     np.testing.assert_allclose(first["score_after"], expected.reindex(first.index))
     late = _whatif(card, settings, f"{card.year + 1}Q1").managers
@@ -68,6 +78,11 @@ def test_raise_weight_and_bad_input():
     with pytest.raises(ConfigError, match="unknown indicator"):
         raise_weight(w, {"d": 0.1})
     with pytest.raises(ConfigError, match="must look like 2025Q3"):
-        piecewise_scores(pd.DataFrame({"a": [1.0]}, index=pd.MultiIndex.from_tuples([("M1", "2025Q1")],
-                                                                                    names=["manager_id", "period"])),
-                         pd.Series({"a": 1.0}), pd.Series({"a": 1.0}), switch="July")
+        piecewise_scores(
+            pd.DataFrame(
+                {"a": [1.0]}, index=pd.MultiIndex.from_tuples([("M1", "2025Q1")], names=["manager_id", "period"])
+            ),
+            pd.Series({"a": 1.0}),
+            pd.Series({"a": 1.0}),
+            switch="July",
+        )

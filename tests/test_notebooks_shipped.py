@@ -5,6 +5,7 @@ package; one computation (kept in a folder for this module) serves them all. The
 execution mode, through `calibrate run`, is covered by tests/test_pipeline.py
 (test_full_run_*: every step notebook) and by tests/test_wheel.py (an installed wheel).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,18 @@ from tests.conftest import ROOT
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 # step notebooks first, in run order, so each reuses the sample computation of the one before
-NOTEBOOKS = ["01_data_quality", "02_weights", "03_targets", "05_scoring", "06_cycle", "90_executive_summary",
-             "12_what_if", "13_quarterly_review", "10_indicator_research", "11_ecsi"]
+NOTEBOOKS = [
+    "01_data_quality",
+    "02_weights",
+    "03_targets",
+    "05_scoring",
+    "06_cycle",
+    "90_executive_summary",
+    "12_what_if",
+    "13_quarterly_review",
+    "10_indicator_research",
+    "11_ecsi",
+]
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +61,20 @@ def test_runs_as_shipped_with_no_parameters(name, cache, tmp_path, monkeypatch):
     monkeypatch.setenv("CALIBRATE_CACHE", str(cache))
     monkeypatch.chdir(ROOT / "notebooks")
     out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(f"{name}.ipynb", str(out), kernel_name="python3", progress_bar=False,
-                               cwd=str(ROOT / "notebooks"))
+    papermill.execute_notebook(
+        f"{name}.ipynb", str(out), kernel_name="python3", progress_bar=False, cwd=str(ROOT / "notebooks")
+    )
     nb = nbformat.read(str(out), as_version=4)
     assert _problems(nb) == []
-    shown = "".join(str(o.get("data", {}).get(kind, "")) for c in nb.cells for o in c.get("outputs", [])
-                    for kind in ("text/markdown", "text/html"))
+    shown = "".join(
+        str(o.get("data", {}).get(kind, ""))
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        for kind in ("text/markdown", "text/html")
+    )
     assert shown.strip(), "the notebook showed nothing"
     chinese = bool(re.search(r"[\u4e00-\u9fff]", shown))
-    assert chinese == (name != "11_ecsi"), f"{name} does not follow its default lang"   # 11_ecsi defaults to en
+    assert chinese == (name != "11_ecsi"), f"{name} does not follow its default lang"  # 11_ecsi defaults to en
 
 
 def test_a_parameter_change_is_computed_and_shown(cache, tmp_path, monkeypatch):
@@ -67,9 +83,14 @@ def test_a_parameter_change_is_computed_and_shown(cache, tmp_path, monkeypatch):
 
     monkeypatch.setenv("CALIBRATE_CACHE", str(cache))
     out = tmp_path / "03.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / "03_targets.ipynb"), str(out), kernel_name="python3",
-                               progress_bar=False, cwd=str(ROOT / "notebooks"),
-                               parameters={"probability": 0.85, "scenarios": 500, "lang": "en"})
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "03_targets.ipynb"),
+        str(out),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(ROOT / "notebooks"),
+        parameters={"probability": 0.85, "scenarios": 500, "lang": "en"},
+    )
     nb = nbformat.read(str(out), as_version=4)
     assert _problems(nb) == []
     text = "".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))
@@ -81,8 +102,13 @@ def test_a_misspelt_parameter_stops_the_notebook_naming_it(tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
     with pytest.raises(PapermillExecutionError) as err:
-        papermill.execute_notebook(str(ROOT / "notebooks" / "03_targets.ipynb"), str(tmp_path / "x.ipynb"),
-                                   kernel_name="python3", progress_bar=False, cwd=str(ROOT / "notebooks"),
-                                   parameters={"probabilty": 0.85})
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / "03_targets.ipynb"),
+            str(tmp_path / "x.ipynb"),
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(ROOT / "notebooks"),
+            parameters={"probabilty": 0.85},
+        )
     assert err.value.ename == "NotebookParameterError"
     assert "03_targets: no parameter 'probabilty'" in err.value.evalue

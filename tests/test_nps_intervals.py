@@ -5,6 +5,7 @@ The American Statistician 70(4), 365-372 (adjusted Wald: 3/4 added to promoters
 and to detractors, 3 to n). The coverage test enumerates every outcome of the
 trinomial distribution, so the "truth" is exact, not simulated.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +59,8 @@ def test_bootstrap_is_seeded_per_group_and_agrees_with_wald_for_many_answers():
     a = nps_bounds([120, 6], [40, 2], [200, 10], method="bootstrap", seed=3)
     b = nps_bounds([120], [40], [200], method="bootstrap", seed=3)
     c = nps_bounds([120, 6], [40, 2], [200, 10], method="bootstrap", seed=4)
-    assert a[0][0] == b[0][0] and a[1][0] == b[1][0]       # the first group does not depend on the second
-    assert a[2][1] != c[2][1]                               # another seed, other resamples
+    assert a[0][0] == b[0][0] and a[1][0] == b[1][0]  # the first group does not depend on the second
+    assert a[2][1] != c[2][1]  # another seed, other resamples
     w_low, w_high, w_se = nps_bounds([120], [40], [200], method="wald")
     assert a[2][0] == pytest.approx(w_se[0], rel=0.08)
     assert a[0][0] == pytest.approx(w_low[0], abs=2.0) and a[1][0] == pytest.approx(w_high[0], abs=2.0)
@@ -77,6 +78,7 @@ def test_nps_interval_names_the_method_and_rejects_an_unknown_one():
 def test_scorecard_uses_the_adjusted_wald_and_says_so(small_company_master):
     from calibrate.loading import load_dataset
     from calibrate.scoring import ScoringSettings
+
     ds = load_dataset(small_company_master / "calibrate.yaml")
     settings = ScoringSettings.from_section({"stability": {"draws": 20}}, ds.indicator_set)
     customer = build_scorecard(ds, settings, seed=1).customer

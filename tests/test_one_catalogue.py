@@ -1,4 +1,5 @@
 """User-facing words live in the message catalogue (messages/zh.yaml, en.yaml), not in zh/en pairs in code."""
+
 from __future__ import annotations
 
 import ast
@@ -27,7 +28,10 @@ def test_the_check_finds_a_pair():
 
 
 def test_no_zh_en_tuple_in_the_package_outside_the_catalogue():
-    pairs = {f"{path.relative_to(PACKAGE)}:{line}": texts
-             for path in sorted(PACKAGE.rglob("*.py")) if "messages" not in path.relative_to(PACKAGE).parts
-             for line, texts in zh_en_tuples(path.read_text(encoding="utf-8"))}
+    pairs = {
+        f"{path.relative_to(PACKAGE)}:{line}": texts
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "messages" not in path.relative_to(PACKAGE).parts
+        for line, texts in zh_en_tuples(path.read_text(encoding="utf-8"))
+    }
     assert pairs == {}, "move these to messages/zh.yaml and messages/en.yaml"

@@ -1,5 +1,6 @@
 """What a maintainer expects of the package: a py.typed marker shipped in the wheel, doctests in make test,
 a changelog in the Keep a Changelog format."""
+
 from __future__ import annotations
 
 import re

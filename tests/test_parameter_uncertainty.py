@@ -1,5 +1,6 @@
 """Parameter uncertainty in the target Monte Carlo: draws per scenario, the fit's standard errors
 against the sample generator's truth, the setting, and the Dask path."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,17 +17,23 @@ from calibrate.targets.simulation import SCENARIO_BLOCK, _parameter_draws, attai
 
 def _model(n=400, loading=0.05, region_sigma=0.0, region_sigma_df=None, seed=3):
     rng = np.random.default_rng(seed)
-    return PerformanceModel(manager_id=[f"M{i}" for i in range(n)], region=rng.choice(list("ABC"), n),
-                            base=rng.uniform(100, 200, n), mu=rng.normal(0.05, 0.02, n), sigma=np.full(n, 0.1),
-                            region_sigma=region_sigma, shared_loadings=np.full((n, 1), loading),
-                            region_sigma_df=region_sigma_df)
+    return PerformanceModel(
+        manager_id=[f"M{i}" for i in range(n)],
+        region=rng.choice(list("ABC"), n),
+        base=rng.uniform(100, 200, n),
+        mu=rng.normal(0.05, 0.02, n),
+        sigma=np.full(n, 0.1),
+        region_sigma=region_sigma,
+        shared_loadings=np.full((n, 1), loading),
+        region_sigma_df=region_sigma_df,
+    )
 
 
 def test_shared_draws_match_the_normal_formula_and_move_managers_together():
     m = _model()
     targets = m.median * np.exp(np.linspace(-0.15, 0.15, m.n_managers))
     res = attainment(m, targets, scenarios=20_000, seed=5)
-    exact = m.hit_probability(targets)                       # sigma^2 + loading^2 in the closed form
+    exact = m.hit_probability(targets)  # sigma^2 + loading^2 in the closed form
     se = np.sqrt(exact * (1 - exact) / res.scenarios)
     assert np.all(np.abs(res.probability - exact) < 4.5 * se + 1e-9)
     # one shared draw per scenario: the share is far wider than for independent managers
@@ -41,8 +48,9 @@ def test_shared_draws_match_the_normal_formula_and_move_managers_together():
 
 def test_region_variance_draw_is_a_chi_square_scale_of_the_region_shock():
     n, d = 3, 4.0
-    m = PerformanceModel([f"M{i}" for i in range(n)], ["A"] * n, [100.0] * n, [0.0] * n, [0.0] * n,
-                         region_sigma=0.1, region_sigma_df=d)
+    m = PerformanceModel(
+        [f"M{i}" for i in range(n)], ["A"] * n, [100.0] * n, [0.0] * n, [0.0] * n, region_sigma=0.1, region_sigma_df=d
+    )
     _, _, scale = _parameter_draws(m, 20_000, root_seed(2))
     assert stats.kstest(d * scale.astype(float) ** 2, stats.chi2(d).cdf).pvalue > 0.01
     log_y = np.log(np.vstack([c.outcomes for c in simulate(m, scenarios=20_000, seed=2)])[0] / 100.0)
@@ -77,10 +85,14 @@ def test_standard_errors_cover_the_generator_truth(company):
     spec = SPEC
     fit = fit_performance_model(company.tables["performance"], company.tables["managers"])
     se = fit.parameter_se
-    truth = {"growth_mean": spec.growth_mean, "ramp_amplitude": spec.ramp_amplitude,
-             "ramp_scale": spec.ramp_scale,
-             "season_q2": spec.season[1] - spec.season[0], "season_q3": spec.season[2] - spec.season[1],
-             "season_q4": spec.season[3] - spec.season[2]}
+    truth = {
+        "growth_mean": spec.growth_mean,
+        "ramp_amplitude": spec.ramp_amplitude,
+        "ramp_scale": spec.ramp_scale,
+        "season_q2": spec.season[1] - spec.season[0],
+        "season_q3": spec.season[2] - spec.season[1],
+        "season_q4": spec.season[3] - spec.season[2],
+    }
     estimate = fit.parameter_estimates
     for name, value in truth.items():
         assert se[name] > 0, name

@@ -1,4 +1,5 @@
 """Payout curves (hand arithmetic) and bonus cost (exact integrals)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,8 +36,14 @@ def test_uncapped_slope_above_last_point():
     assert curve.cap == float("inf")
 
 
-@pytest.mark.parametrize("curve", [PayoutCurve.standard(), PayoutCurve.standard(at_threshold=0.5, accelerator=3),
-                                   PayoutCurve(((0.5, 0.0), (0.9, 0.6), (1.0, 1.0), (1.5, 2.0)), slope_above=0.5)])
+@pytest.mark.parametrize(
+    "curve",
+    [
+        PayoutCurve.standard(),
+        PayoutCurve.standard(at_threshold=0.5, accelerator=3),
+        PayoutCurve(((0.5, 0.0), (0.9, 0.6), (1.0, 1.0), (1.5, 2.0)), slope_above=0.5),
+    ],
+)
 def test_engine_float32_coefficient_equals_reference(curve):
     x = np.linspace(0, 2.5, 100_001).astype(np.float32).reshape(1, -1)
     out, scratch = np.empty_like(x), np.empty_like(x)
@@ -44,12 +51,15 @@ def test_engine_float32_coefficient_equals_reference(curve):
     np.testing.assert_allclose(fast, curve.coefficient(x.astype(float)), atol=2e-6)
 
 
-@pytest.mark.parametrize("points, fragment", [
-    (((1.0, 1.0), (0.8, 0.8)), "increase strictly"),
-    (((0.8, 1.0), (1.0, 0.5)), "must not fall"),
-    (((0.8, -0.1), (1.0, 1.0)), "0 or more"),
-    ((), "at least one"),
-])
+@pytest.mark.parametrize(
+    "points, fragment",
+    [
+        (((1.0, 1.0), (0.8, 0.8)), "increase strictly"),
+        (((0.8, 1.0), (1.0, 0.5)), "must not fall"),
+        (((0.8, -0.1), (1.0, 1.0)), "0 or more"),
+        ((), "at least one"),
+    ],
+)
 def test_invalid_curves_are_explained(points, fragment):
     with pytest.raises(ConfigError, match=fragment):
         PayoutCurve(points)
@@ -58,7 +68,7 @@ def test_invalid_curves_are_explained(points, fragment):
 def test_bonus_cost_of_a_certain_world_is_plain_arithmetic():
     # no noise at all: every scenario pays exactly base * coefficient(median / target)
     model = PerformanceModel(["A", "B", "C"], ["N", "N", "S"], [100.0, 100.0, 100.0], 0.0, 0.0, 0.0)
-    targets = [125.0, 90.0, 80.0]            # attainment 0.8, 1.111..., 1.25
+    targets = [125.0, 90.0, 80.0]  # attainment 0.8, 1.111..., 1.25
     curve = PayoutCurve.standard()
     cost = bonus_cost(model, targets, curve, [10_000.0, 20_000.0, 5_000.0], scenarios=50)
     by_hand = 10_000 * 0.8 + 20_000 * (1 + 2 * (100 / 90 - 1)) + 5_000 * 1.5
@@ -70,6 +80,7 @@ def test_bonus_cost_of_a_certain_world_is_plain_arithmetic():
 def _expected_coefficient(curve: PayoutCurve, log_mean: float, log_sd: float) -> float:
     def f(z: float) -> float:
         return float(curve.coefficient(np.exp(log_mean + log_sd * z))) * stats.norm.pdf(z)
+
     kinks = [(np.log(a) - log_mean) / log_sd for a, _ in curve.points]
     value, _ = integrate.quad(f, -10, 10, points=kinks, limit=200)
     return value
@@ -78,8 +89,14 @@ def _expected_coefficient(curve: PayoutCurve, log_mean: float, log_sd: float) ->
 def test_bonus_cost_matches_the_exact_expectation_and_its_distribution_is_ordered():
     rng = np.random.default_rng(3)
     n = 400
-    model = PerformanceModel([f"M{i}" for i in range(n)], rng.choice(["N", "S"], n), rng.uniform(1e5, 1e6, n),
-                             0.04, rng.uniform(0.1, 0.3, n), 0.1)
+    model = PerformanceModel(
+        [f"M{i}" for i in range(n)],
+        rng.choice(["N", "S"], n),
+        rng.uniform(1e5, 1e6, n),
+        0.04,
+        rng.uniform(0.1, 0.3, n),
+        0.1,
+    )
     targets = model.median * np.exp(rng.uniform(-0.2, 0.2, n))
     base = rng.uniform(1e4, 5e4, n)
     curve = PayoutCurve.standard()
@@ -92,15 +109,21 @@ def test_bonus_cost_matches_the_exact_expectation_and_its_distribution_is_ordere
     assert cost.p50 < cost.p90 < cost.p99 <= cost.total.max() <= 1.5 * base.sum()
     summary = cost.summary()
     assert summary["target_pool"] == pytest.approx(base.sum()) and summary["p90"] == cost.p90
-    assert list(cost.to_frame().columns) == ["manager_id", "region", "bonus_base", "expected_coefficient",
-                                             "expected_bonus"]
+    assert list(cost.to_frame().columns) == [
+        "manager_id",
+        "region",
+        "bonus_base",
+        "expected_coefficient",
+        "expected_bonus",
+    ]
 
 
 def test_bonus_cost_uses_the_attainment_draws():
     model = PerformanceModel(["A", "B", "C", "D"], ["N", "N", "S", "S"], 1e5, 0.0, 0.2, 0.1)
     plain = attainment(model, model.median, scenarios=2_000, seed=3)
-    with_pay = attainment(model, model.median, scenarios=2_000, seed=3, payout=PayoutCurve.standard(),
-                          bonus_base=1_000.0)
+    with_pay = attainment(
+        model, model.median, scenarios=2_000, seed=3, payout=PayoutCurve.standard(), bonus_base=1_000.0
+    )
     assert np.array_equal(plain.hits, with_pay.hits)
     assert np.array_equal(plain.ratio_quantiles, with_pay.ratio_quantiles)
     assert "bonus_p90" in with_pay.team_summary() and "expected_bonus" in with_pay.to_frame()

@@ -1,4 +1,5 @@
 """The run end to end: papermill executes the notebook, HTML without code, manifest, atomic folders."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,15 @@ def test_run_folder_has_html_manifest_and_artifacts(first_run):
     assert (folder / "notebooks" / "01_data_quality.ipynb").exists()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 7
-    assert set(manifest["data"]) == {"managers", "performance", "survey", "reviews", "innovation", "ahp_judgments",
-                                     "last_year_weights"}
+    assert set(manifest["data"]) == {
+        "managers",
+        "performance",
+        "survey",
+        "reviews",
+        "innovation",
+        "ahp_judgments",
+        "last_year_weights",
+    }
     assert len(manifest["data"]["performance"]["sha256"]) == 64
     assert manifest["packages"]["pandas"] and manifest["packages"]["papermill"]
     assert "revision" in manifest["git"]
@@ -47,15 +55,15 @@ def test_run_folder_has_html_manifest_and_artifacts(first_run):
 def test_html_hides_code_and_loads_nothing_from_the_network(first_run):
     html = (first_run.folder / "01_data_quality.html").read_text(encoding="utf-8")
     assert "Data quality report" in html
-    assert "plotting.use_theme" not in html            # code cells are hidden
-    assert "data:image/png;base64" in html              # charts are embedded
+    assert "plotting.use_theme" not in html  # code cells are hidden
+    assert "data:image/png;base64" in html  # charts are embedded
     assert 'src="http' not in html and "cdn.jsdelivr" not in html
 
 
 def test_executed_notebook_got_the_parameters(first_run):
     nb = nbformat.read(str(first_run.folder / "notebooks" / "01_data_quality.ipynb"), as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert injected and "lang = \"en\"" in injected[0].source
+    assert injected and 'lang = "en"' in injected[0].source
 
 
 def test_invalid_data_writes_nothing(small_company, tmp_path):
@@ -82,11 +90,12 @@ def test_failing_notebook_keeps_last_good_report(small_company, tmp_path, monkey
     message = str(info.value)
     assert "notebook 01_data_quality failed in cell" in message
     assert "ValueError: the board changed the plan" in message
-    assert (good / "manifest.json").read_bytes() == before            # the last good run is untouched
+    assert (good / "manifest.json").read_bytes() == before  # the last good run is untouched
     failed = tmp_path / "reports" / ".failed" / "sample" / "notebooks" / "01_data_quality.ipynb"
-    assert failed.exists() and str(failed.parent.parent) in message   # kept for inspection
-    assert not [p for p in (tmp_path / "reports").iterdir()
-                if p.name.startswith(".") and p.name != ".failed"]    # no half-written folders
+    assert failed.exists() and str(failed.parent.parent) in message  # kept for inspection
+    assert not [
+        p for p in (tmp_path / "reports").iterdir() if p.name.startswith(".") and p.name != ".failed"
+    ]  # no half-written folders
 
 
 def test_full_run_has_every_report(full_runs):
@@ -95,8 +104,13 @@ def test_full_run_has_every_report(full_runs):
         assert (folder / f"{name}.html").exists(), name
     assert (folder / "weights" / "weights.xlsx").exists()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["steps_run"] == ["01_data_quality", "02_weights", "03_targets", "05_scoring",
-                                     "90_executive_summary"]
+    assert manifest["steps_run"] == [
+        "01_data_quality",
+        "02_weights",
+        "03_targets",
+        "05_scoring",
+        "90_executive_summary",
+    ]
     page = (folder / "executive_summary.html").read_text(encoding="utf-8")
     assert "Proposed indicator weights" in page and "Target plans, share hitting target and bonus cost" in page
 
@@ -104,7 +118,7 @@ def test_full_run_has_every_report(full_runs):
 def test_chinese_run_has_chinese_pages_and_the_embedded_font(full_runs):
     page = (full_runs["zh"].folder / "executive_summary.html").read_text(encoding="utf-8")
     assert "建议指标权重" in page and "风险提示" in page
-    assert "font/ttf;base64" in page                      # Chinese text renders without system fonts
+    assert "font/ttf;base64" in page  # Chinese text renders without system fonts
 
 
 def test_reports_show_no_names_or_real_ids(full_runs, small_company_master):
@@ -136,12 +150,14 @@ def test_same_config_gives_byte_identical_artifacts(full_runs):
 
 def test_rerunning_one_step_keeps_the_others(full_runs, tmp_path, small_company_master):
     import shutil as sh
+
     src = full_runs["b"].folder
     copy = tmp_path / "reports" / src.name
     sh.copytree(src, copy)
-    assert full_runs["b"].manifest["config_file"] == "calibrate.yaml"      # no absolute path of this machine
-    cfg = load_config(small_company_master / "calibrate.yaml", {"output": str(tmp_path / "reports"),
-                                                                       "lang": "en", **SMALL_SETTINGS})
+    assert full_runs["b"].manifest["config_file"] == "calibrate.yaml"  # no absolute path of this machine
+    cfg = load_config(
+        small_company_master / "calibrate.yaml", {"output": str(tmp_path / "reports"), "lang": "en", **SMALL_SETTINGS}
+    )
     result = pipeline.run(cfg, notebooks=["90_executive_summary"], echo=None)
     assert (result.folder / "weights" / "proposal.csv").read_bytes() == (src / "weights" / "proposal.csv").read_bytes()
     assert result.manifest["steps_run"] == ["90_executive_summary"]
@@ -152,9 +168,11 @@ def test_full_run_writes_exactly_the_declared_artifacts(full_runs):
     from calibrate.steps import artifacts as declared
 
     folder = full_runs["a"].folder
-    written = {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-               if p.is_file() and p.suffix not in (".html", ".ipynb") and p.name not in ("manifest.json",
-                                                                                      "indicator_set.yaml")}
+    written = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix not in (".html", ".ipynb") and p.name not in ("manifest.json", "indicator_set.yaml")
+    }
     where = {a.name: declared.path(folder, a.name).relative_to(folder).as_posix() for a in declared.ARTIFACTS}
     required = {where[a.name] for a in declared.ARTIFACTS if not a.optional}
     every = set(where.values())

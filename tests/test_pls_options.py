@@ -14,6 +14,7 @@ Published references, stored in tests/reference/ with their sources inside:
   ``satisfaction`` data (Sanchez 2013, *PLS Path Modeling with R*) and R plspm's
   estimates with ``scaled = FALSE`` (fixtures of GoogleCloudPlatform/plspm-python).
 """
+
 from __future__ import annotations
 
 import json
@@ -47,6 +48,7 @@ def _model(ref: dict):
 
 # --- mean replacement: seminr on the corporate-reputation data ----------------------------------------
 
+
 def test_corp_rep_data_is_the_published_table(corp_rep):
     data, ref = corp_rep
     assert data.shape == (344, 46)
@@ -54,8 +56,7 @@ def test_corp_rep_data_is_the_published_table(corp_rep):
     shared = [c for c in ref["means"] if c in data.columns]
     assert len(shared) == 46
     assert {c: int(n) for c, n in data[shared].isna().sum().items() if n} == ref["missing_cells"]
-    np.testing.assert_allclose(data[shared].mean().to_numpy(), [ref["means"][c] for c in shared],
-                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(data[shared].mean().to_numpy(), [ref["means"][c] for c in shared], rtol=0, atol=1e-13)
 
 
 def test_mean_replacement_reproduces_seminr_paths_to_14_digits(corp_rep):
@@ -83,8 +84,9 @@ def test_missing_answers_are_refused_by_default_with_the_row_and_the_option(corp
     data, ref = corp_rep
     with pytest.raises(ValidationError) as err:
         fit_pls(data, _model(ref), source="corp_rep.csv")
-    assert ("corp_rep.csv row 179, column cusa: value is missing; fill it, drop the row, or fit with "
-            "missing='mean'") in str(err.value)
+    assert (
+        "corp_rep.csv row 179, column cusa: value is missing; fill it, drop the row, or fit with missing='mean'"
+    ) in str(err.value)
     with pytest.raises(CalibrateError, match="missing='drop' is not one of error, mean, pairwise"):
         fit_pls(data, _model(ref), missing="drop")
 
@@ -105,6 +107,7 @@ def test_mean_replacement_leaves_complete_data_unchanged(satisfaction):
 
 
 # --- pairwise (available-case): R plspm on russa with missing answers ---------------------------------
+
 
 @pytest.fixture(scope="module")
 def russa() -> tuple[pd.DataFrame, dict]:
@@ -129,7 +132,8 @@ def test_pairwise_reproduces_r_plspm_with_missing_answers(russa):
     for lv in ("AGRI", "IND", "POLINS"):
         assert communality[lv] == pytest.approx(published[lv]["block_communality"], abs=1e-6), lv
     assert communality["POLINS"] * fit.r_squared["POLINS"] == pytest.approx(
-        published["POLINS"]["mean_redundancy"], abs=1e-6)
+        published["POLINS"]["mean_redundancy"], abs=1e-6
+    )
     # mean replacement is a different estimator: it misses plspm's figure
     filled = fit_pls(data, _model(ref), scheme="centroid", missing="mean")
     assert abs(filled.r_squared["POLINS"] - published["POLINS"]["r_squared"]) > 3e-3
@@ -160,6 +164,7 @@ def test_pairwise_bootstrap_and_refusals(russa, corp_rep):
 
 # --- scaled = FALSE: R plspm on the satisfaction data -------------------------------------------------
 
+
 def test_unscaled_fit_reproduces_r_plspm_scaled_false(satisfaction):
     # R plspm: plspm(satisfaction, sat_path, sat_blocks, modes = rep("A", 6), scaled = FALSE)
     # (centroid scheme, tol 1e-6); weights, loadings and the paths into SAT from
@@ -173,8 +178,9 @@ def test_unscaled_fit_reproduces_r_plspm_scaled_false(satisfaction):
     outer = fit.outer.set_index("indicator")
     published = pd.DataFrame(ref["outer_model"]).T
     assert len(published) == 27
-    np.testing.assert_allclose(outer.loc[published.index, "weight"] * np.sqrt(n / (n - 1)),
-                               published["weight"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(
+        outer.loc[published.index, "weight"] * np.sqrt(n / (n - 1)), published["weight"], rtol=0, atol=1e-6
+    )
     np.testing.assert_allclose(outer.loc[published.index, "loading"], published["loading"], rtol=0, atol=1e-6)
     paths = fit.path_matrix()
     for source, value in ref["paths_to_SAT"].items():

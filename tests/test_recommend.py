@@ -1,4 +1,5 @@
 """The recommended target plan: each branch on constructed plan tables, and on a simulated company."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,12 +14,24 @@ from calibrate.targets.recommend import bonus_budget, recommend_plan
 
 
 def _plans(shares, p50, with_backtest=True):
-    names = ["current", "equal_difficulty", "uniform_growth", "allocated"][:len(shares)]
-    frame = pd.DataFrame({"plan": names, "expected_share": shares, "bonus_p50": p50,
-                          "bonus_p90": [v * 1.1 for v in p50], "bonus_p99": [v * 1.2 for v in p50]})
-    if with_backtest:          # the backtest row is never a candidate, however attractive
-        frame.loc[len(frame)] = {"plan": "data_targets", "expected_share": 0.7, "bonus_p50": 1.0,
-                                 "bonus_p90": 1.0, "bonus_p99": 1.0}
+    names = ["current", "equal_difficulty", "uniform_growth", "allocated"][: len(shares)]
+    frame = pd.DataFrame(
+        {
+            "plan": names,
+            "expected_share": shares,
+            "bonus_p50": p50,
+            "bonus_p90": [v * 1.1 for v in p50],
+            "bonus_p99": [v * 1.2 for v in p50],
+        }
+    )
+    if with_backtest:  # the backtest row is never a candidate, however attractive
+        frame.loc[len(frame)] = {
+            "plan": "data_targets",
+            "expected_share": 0.7,
+            "bonus_p50": 1.0,
+            "bonus_p90": 1.0,
+            "bonus_p99": 1.0,
+        }
     return frame
 
 
@@ -53,8 +66,9 @@ def test_neither_band_nor_budget_names_both():
 
 
 def test_low_probability_share_per_plan_from_manager_probabilities():
-    probs = pd.DataFrame({"plan": ["current"] * 4 + ["equal_difficulty"] * 4,
-                          "probability": [0.1, 0.15, 0.5, 0.9, 0.7, 0.7, 0.7, 0.19]})
+    probs = pd.DataFrame(
+        {"plan": ["current"] * 4 + ["equal_difficulty"] * 4, "probability": [0.1, 0.15, 0.5, 0.9, 0.7, 0.7, 0.7, 0.19]}
+    )
     r = recommend_plan(_plans([0.42, 0.70], [1800, 1900]), budget=2000, probabilities=probs)
     assert r.table.set_index("plan")["low_probability_share"].to_dict() == {"current": 0.5, "equal_difficulty": 0.25}
 

@@ -1,4 +1,5 @@
 """Outcome regressions and evidence importance, checked against the sample company's known truth."""
+
 from __future__ import annotations
 
 import json
@@ -99,7 +100,8 @@ def test_ols_matches_a_formula_fit_with_the_same_controls(small):
     frame = panel.reset_index().dropna(subset=ids + ["next_revenue_growth"])
     frame["ramp"] = np.minimum(frame["tenure_quarters"], RAMP_QUARTERS).astype(int)
     ref = smf.ols("next_revenue_growth ~ " + " + ".join(ids) + " + C(period) + C(ramp)", frame).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["manager_id"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(frame["manager_id"])[0]}
+    )
     assert design.n == len(frame)
     np.testing.assert_allclose(result.coefficients["coef"], ref.params[ids], rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(result.coefficients["se"], ref.bse[ids], rtol=1e-6)
@@ -114,7 +116,7 @@ def test_vif_equals_the_textbook_definition(small):
     ds, panel = small
     design = design_matrix(panel, ds.indicator_set, "revenue_growth")
     result = fit_growth_ols(design)
-    exog = np.column_stack([np.ones(design.n), design.x, design.d[:, 1:]])   # explicit constant, one dummy dropped
+    exog = np.column_stack([np.ones(design.n), design.x, design.d[:, 1:]])  # explicit constant, one dummy dropped
     expected = [variance_inflation_factor(exog, j + 1) for j in range(design.p)]
     np.testing.assert_allclose(result.vif.to_numpy(), expected, rtol=1e-6)
 
@@ -132,8 +134,15 @@ def test_elasticity_at_the_mean_on_the_shifted_nps_scale():
     sat = rng.uniform(0.2, 0.9, len(idx))
     col = rng.uniform(2, 5, len(idx))
     season = np.tile([0.0, 0.03, -0.02], len(managers))
-    panel = pd.DataFrame({"nps": nps, "satisfaction": sat, "collaboration": col,
-                          "next_revenue_growth": 0.002 * nps + 0.1 * sat + season}, index=idx)
+    panel = pd.DataFrame(
+        {
+            "nps": nps,
+            "satisfaction": sat,
+            "collaboration": col,
+            "next_revenue_growth": 0.002 * nps + 0.1 * sat + season,
+        },
+        index=idx,
+    )
     result = fit_growth_ols(design_matrix(panel, iset, "revenue_growth", controls=("period",)))
     c = result.coefficients
     assert c.loc["nps", "coef"] == pytest.approx(0.002, rel=1e-8)
@@ -150,11 +159,13 @@ def test_wrong_sign_gets_zero_evidence_weight_and_a_warning(small):
     suite = outcome_regressions(damaged, ds.indicator_set, mixed=False)
     assert suite.growth_ols.coefficients.loc["collaboration", "coef"] < -0.2
     evidence = evidence_importance(suite)
-    assert evidence.table.loc["collaboration", "lmg_revenue"] > 0.3          # it explains a lot ...
-    assert evidence.table.loc["collaboration", "revenue"] == 0.0              # ... in the wrong direction
+    assert evidence.table.loc["collaboration", "lmg_revenue"] > 0.3  # it explains a lot ...
+    assert evidence.table.loc["collaboration", "revenue"] == 0.0  # ... in the wrong direction
     assert evidence.table["revenue"].sum() == pytest.approx(1.0)
-    assert any(w.startswith("collaboration: in the growth_ols model a higher collaboration goes with LOWER")
-               for w in suite.warnings)
+    assert any(
+        w.startswith("collaboration: in the growth_ols model a higher collaboration goes with LOWER")
+        for w in suite.warnings
+    )
 
 
 def test_a_lower_is_better_indicator_is_judged_by_its_aligned_sign(small):
@@ -211,8 +222,10 @@ def test_random_intercept_reml_matches_statsmodels_mixedlm(sample):
     np.testing.assert_allclose(ours.var_group, float(np.asarray(ref.cov_re)[0, 0]), rtol=1e-3)
     np.testing.assert_allclose(ours.scale, ref.scale, rtol=1e-3)
     np.testing.assert_allclose(ours.fitted, ref.fittedvalues, atol=1e-5)
-    profile = [model.loglike(MixedLMParams.from_components(cov_re=np.array([[r]])), profile_fe=True)
-               for r in (ours.ratio, float(np.asarray(ref.cov_re)[0, 0]) / ref.scale)]
+    profile = [
+        model.loglike(MixedLMParams.from_components(cov_re=np.array([[r]])), profile_fe=True)
+        for r in (ours.ratio, float(np.asarray(ref.cov_re)[0, 0]) / ref.scale)
+    ]
     assert profile[0] >= profile[1] - 1e-9
 
 

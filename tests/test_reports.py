@@ -4,6 +4,7 @@ HR's workbook, CSVs Excel opens, and (where Chromium is installed) the pages in 
 One full pipeline run per language (the session fixture ``full_runs`` of tests/conftest.py, shared
 with tests/test_pipeline.py) serves every test here.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -47,15 +48,20 @@ def test_hr_workbook_in_the_page_language(language_run):
     lang, folder, _ = language_run
     t = lambda key: text(f"hr.{key}", lang)  # noqa: E731
     book = pd.read_excel(folder / "hr_workbook.xlsx", sheet_name=None)
-    assert list(book) == [t("sheet_weights"), t("sheet_managers"), t("sheet_improvement"), t("sheet_targets"),
-                          t("sheet_notes")]
+    assert list(book) == [
+        t("sheet_weights"),
+        t("sheet_managers"),
+        t("sheet_improvement"),
+        t("sheet_targets"),
+        t("sheet_notes"),
+    ]
     weights = book[t("sheet_weights")]
     total = weights.iloc[-1]
     assert total.iloc[0] == t("total") and total[t("col_weight_pct")] == 100
     assert weights[t("col_weight_pct")].iloc[:-1].sum() == 100
     assert (weights[t("col_weight_pct")].iloc[:-1] - 100 * weights[t("col_weight_exact")].iloc[:-1]).abs().max() < 1
     managers = book[t("sheet_managers")]
-    assert managers[t("col_manager")].str.fullmatch(r"P-[0-9a-f]{16}").all()          # pseudonymised by default
+    assert managers[t("col_manager")].str.fullmatch(r"P-[0-9a-f]{16}").all()  # pseudonymised by default
     assert {t("col_score"), t("col_grade"), t("col_coefficient"), t("col_bonus")} <= set(managers.columns)
     plans = book[t("sheet_improvement")]
     scores = pd.read_csv(folder / "private" / "scoring" / "scores.csv")
@@ -90,11 +96,13 @@ def test_every_people_csv_carries_a_bom_and_reads_back_identically(language_run)
         assert raw.startswith(b"\xef\xbb\xbf"), a.name
         plain = pd.read_csv(io.StringIO(raw[3:].decode("utf-8")))
         pd.testing.assert_frame_equal(declared.read(folder, a.name), plain)
-        pd.testing.assert_frame_equal(pd.read_csv(path), plain)          # how the other readers read it
+        pd.testing.assert_frame_equal(pd.read_csv(path), plain)  # how the other readers read it
         assert not str(plain.columns[0]).startswith("\ufeff")
         checked += 1
     assert checked >= 6
-    others = [a for a in declared.ARTIFACTS if a.format == "csv" and not a.people and declared.path(folder, a.name).exists()]
+    others = [
+        a for a in declared.ARTIFACTS if a.format == "csv" and not a.people and declared.path(folder, a.name).exists()
+    ]
     assert others and not any(declared.path(folder, a.name).read_bytes().startswith(b"\xef\xbb\xbf") for a in others)
 
 
@@ -107,7 +115,7 @@ def test_every_page_prints_to_a4_cleanly(language_run):
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert "@media print" in html, page.name
-        style = html[html.index("@media print"):]
+        style = html[html.index("@media print") :]
         for rule in ("size: A4", "margin", "break-inside: avoid", "table-header-group"):
             assert rule in style, (page.name, rule)
 
@@ -139,10 +147,21 @@ window.addEventListener('load', () => {
 
 def _chromium(args: list[str]) -> str:
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--hide-scrollbars", "--force-device-scale-factor=1", "--virtual-time-budget=10000",
-               f"--user-data-dir={profile}", *args]
+        cmd = [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            "--virtual-time-budget=10000",
+            f"--user-data-dir={profile}",
+            *args,
+        ]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=True).stdout
 
 
@@ -152,16 +171,19 @@ def test_report_fits_the_page_width_in_a_real_browser(language_run, report, tmp_
     """At A4-portrait-like width (1000 px) nothing makes the page scroll sideways."""
     lang, folder, _ = language_run
     page = tmp_path / f"{report}.html"
-    page.write_text((folder / f"{report}.html").read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>", 1),
-                    encoding="utf-8")
+    page.write_text(
+        (folder / f"{report}.html").read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>", 1),
+        encoding="utf-8",
+    )
     dom = _chromium(["--window-size=1000,900", "--dump-dom", page.resolve().as_uri()])
     title = dom.split("<title>", 1)[1].split("</title>", 1)[0]
     assert title.startswith("OVER="), title
     assert int(title[5:]) <= 0, f"{report} ({lang}) is {title[5:]} px wider than the window"
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() or shutil.which("fc-match") is None,
-                    reason="headless Chromium or fontconfig is not installed")
+@pytest.mark.skipif(
+    not CHROMIUM.exists() or shutil.which("fc-match") is None, reason="headless Chromium or fontconfig is not installed"
+)
 def test_every_character_of_the_pages_has_a_glyph(language_run):
     """No character falls back to a missing-glyph box: every character of the visible text is covered by
     the fonts the pages use (the embedded Noto Sans CJK, or a system font for Latin)."""
@@ -191,8 +213,9 @@ def test_template_floors_keep_every_indicator_steering(language_run):
     _, folder, _ = language_run
     proposal = pd.read_csv(folder / "weights" / "proposal.csv")
     assert proposal["weight"].min() >= WeightSettings().weight_floor - 1e-9
-    assert not any(r["below_floor"] for r in pd.read_json(folder / "summary" / "summary.json",
-                                                          typ="series")["weights"]["rows"])
+    assert not any(
+        r["below_floor"] for r in pd.read_json(folder / "summary" / "summary.json", typ="series")["weights"]["rows"]
+    )
 
 
 def test_weights_report_flags_indicators_below_the_floor_with_their_trend(language_run, tmp_path):
@@ -227,12 +250,20 @@ def test_weights_report_flags_indicators_below_the_floor_with_their_trend(langua
     assert t("floor_intro", floor="12%") in shown
     for r in below.itertuples():
         assert r.label in shown.split(t("floor_intro", floor="12%"))[1].split(t("methods_heading"))[0]
-    trend = " → ".join([t("trend_year", weight="20%", year=2023), t("trend_year", weight="15%", year=2024),
-                        t("trend_proposed", weight=fmt.percent(first["weight"]))])
+    trend = " → ".join(
+        [
+            t("trend_year", weight="20%", year=2023),
+            t("trend_year", weight="15%", year=2024),
+            t("trend_proposed", weight=fmt.percent(first["weight"])),
+        ]
+    )
     assert trend in shown
     second = below.iloc[1]
-    assert (t("trend_last_year", weight=fmt.percent(second["last_year"])) + " → "
-            + t("trend_proposed", weight=fmt.percent(second["weight"]))) in shown
+    assert (
+        t("trend_last_year", weight=fmt.percent(second["last_year"]))
+        + " → "
+        + t("trend_proposed", weight=fmt.percent(second["weight"]))
+    ) in shown
     assert problems(html, lang, allowed=regions) == []
 
 
@@ -249,7 +280,7 @@ def test_method_warnings_are_translated_not_counted(language_run):
     assert len(warnings) and warnings["code"].str.fullmatch(r"[a-z_]+\.[a-z_]+").all()
     shown, _ = visible_text((folder / "02_weights.html").read_text(encoding="utf-8"))
     rendered = warnings_text(warnings, lang, declared.read(folder, "weights.proposal")).splitlines()
-    assert len(rendered) == len(warnings)                      # one sentence each, none counted away
+    assert len(rendered) == len(warnings)  # one sentence each, none counted away
     for line in rendered:
         assert line.removeprefix("- ").split("（")[0].split(" (")[0] in shown
     if lang == "zh":

@@ -1,4 +1,5 @@
 """The yearly rerun: a year the data does not reach is an error; last run's weights are next year's as they are."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,7 @@ def _set(folder, **keys):
 
 
 def test_year_beyond_the_data_is_an_error(small_company, capsys):
-    cfg = _set(small_company, year=2025)                     # the small company's data ends in 2024Q4
+    cfg = _set(small_company, year=2025)  # the small company's data ends in 2024Q4
     assert main(["validate", "--config", str(cfg)]) == 1
     out = capsys.readouterr().out
     assert "calibrate.yaml, column year: year 2025 is after the data's last quarter 2024Q4" in out
@@ -36,8 +37,22 @@ def test_year_beyond_the_data_is_an_error(small_company, capsys):
 def last_run(small_company_master, tmp_path_factory):
     out = tmp_path_factory.mktemp("last_run")
     for lang in ("zh", "en"):
-        assert main(["weights", "--config", str(small_company_master / "calibrate.yaml"), "--bootstrap", "0",
-                     "--lang", lang, "--output", str(out / lang)]) == 0
+        assert (
+            main(
+                [
+                    "weights",
+                    "--config",
+                    str(small_company_master / "calibrate.yaml"),
+                    "--bootstrap",
+                    "0",
+                    "--lang",
+                    lang,
+                    "--output",
+                    str(out / lang),
+                ]
+            )
+            == 0
+        )
     return out
 
 

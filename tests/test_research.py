@@ -1,4 +1,5 @@
 """Research tools: comparing indicator sets, and new indicators from a YAML entry and a data column."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,34 +35,56 @@ def _toy_set(name: str, directions: dict[str, str], weights: dict[str, float] | 
     """An indicator set over panel columns (one dimension), built the way a YAML file is parsed."""
     indicators = []
     for ident, direction in directions.items():
-        entry = {"id": ident, "label": {"zh": ident, "en": ident}, "dimension": "all", "direction": direction,
-                 "unit": "score", "source": "performance", "compute": {"column": ident},
-                 "review_period": "quarter"}
+        entry = {
+            "id": ident,
+            "label": {"zh": ident, "en": ident},
+            "dimension": "all",
+            "direction": direction,
+            "unit": "score",
+            "source": "performance",
+            "compute": {"column": ident},
+            "review_period": "quarter",
+        }
         if weights:
             entry["weight"] = weights[ident]
         indicators.append(entry)
-    raw = {"name": name, "label": {"zh": name, "en": name},
-           "dimensions": {"all": {"label": {"zh": "全部", "en": "All"}, "band": [0.0, 1.0]}},
-           "indicators": indicators}
+    raw = {
+        "name": name,
+        "label": {"zh": name, "en": name},
+        "dimensions": {"all": {"label": {"zh": "全部", "en": "All"}, "band": [0.0, 1.0]}},
+        "indicators": indicators,
+    }
     return parse_indicator_set(raw, where=f"{name}.yaml")
 
 
 def _toy_panel(n_managers: int = 200, seed: int = 0) -> pd.DataFrame:
     """Growth = season + 0.5 a exactly; retention = 0.9 - 0.02 b exactly; a and b independent."""
     rng = np.random.default_rng(seed)
-    index = pd.MultiIndex.from_product([[f"M{i:03d}" for i in range(n_managers)], list(SEASON)],
-                                       names=["manager_id", "period"])
+    index = pd.MultiIndex.from_product(
+        [[f"M{i:03d}" for i in range(n_managers)], list(SEASON)], names=["manager_id", "period"]
+    )
     a, b = rng.normal(size=len(index)), rng.normal(size=len(index))
     season = index.get_level_values("period").map(SEASON).to_numpy(dtype=float)
-    return pd.DataFrame({"a": a, "b": b, "a_flipped": -a, "a_rescaled": 100 * a + 7,
-                         "next_revenue_growth": season + 0.5 * a, "next_retention": 0.9 - 0.02 * b},
-                        index=index)
+    return pd.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "a_flipped": -a,
+            "a_rescaled": 100 * a + 7,
+            "next_revenue_growth": season + 0.5 * a,
+            "next_retention": 0.9 - 0.02 * b,
+        },
+        index=index,
+    )
 
 
 def test_exact_driver_predicts_perfectly_and_a_diluted_score_halves_r2():
     panel = _toy_panel()
-    sets = {"a": _toy_set("a", {"a": "higher"}), "b": _toy_set("b", {"b": "lower"}),
-            "ab": _toy_set("ab", {"a": "higher", "b": "lower"})}
+    sets = {
+        "a": _toy_set("a", {"a": "higher"}),
+        "b": _toy_set("b", {"b": "lower"}),
+        "ab": _toy_set("ab", {"a": "higher", "b": "lower"}),
+    }
     res = compare_indicator_sets(panel, sets, weights="equal", bootstrap=0)
     assert res.r2("a", "next_revenue_growth") == pytest.approx(1.0, abs=1e-9)
     assert res.r2("b", "next_retention") == pytest.approx(1.0, abs=1e-9)
@@ -74,7 +97,7 @@ def test_exact_driver_predicts_perfectly_and_a_diluted_score_halves_r2():
     assert res.r2("ab", "next_revenue_growth", "indicators") == pytest.approx(1.0, abs=1e-9)
     assert res.ranking("next_retention") == ["b", "ab", "a"]
     summary = res.to_frame().set_index("set")
-    assert summary.loc["ab", "max_abs_corr"] < 0.15          # independent draws
+    assert summary.loc["ab", "max_abs_corr"] < 0.15  # independent draws
     assert summary.loc["ab", "max_vif"] == pytest.approx(1.0, abs=0.02)
     # a is drawn afresh every quarter: managers' ranks do not persist
     assert abs(summary.loc["a", "rank_stability_periods"]) < 0.1
@@ -82,11 +105,15 @@ def test_exact_driver_predicts_perfectly_and_a_diluted_score_halves_r2():
 
 def test_direction_and_scale_of_an_indicator_do_not_change_the_result():
     panel = _toy_panel(n_managers=60)
-    sets = {"a": _toy_set("a", {"a": "higher"}), "flipped": _toy_set("flipped", {"a_flipped": "lower"}),
-            "rescaled": _toy_set("rescaled", {"a_rescaled": "higher"})}
+    sets = {
+        "a": _toy_set("a", {"a": "higher"}),
+        "flipped": _toy_set("flipped", {"a_flipped": "lower"}),
+        "rescaled": _toy_set("rescaled", {"a_rescaled": "higher"}),
+    }
     res = compare_indicator_sets(panel, sets, weights="equal", bootstrap=0, folds=3)
-    p = res.predictions.pivot_table(index=["outcome", "model", "manager_id", "period"], columns="set",
-                                    values="predicted")
+    p = res.predictions.pivot_table(
+        index=["outcome", "model", "manager_id", "period"], columns="set", values="predicted"
+    )
     np.testing.assert_allclose(p["flipped"], p["a"], atol=1e-9)
     np.testing.assert_allclose(p["rescaled"], p["a"], atol=1e-9)
 
@@ -101,10 +128,9 @@ def test_weight_function_gets_training_rows_and_all_weight_on_one_indicator_equa
 
     sets = {"ab": _toy_set("ab", {"a": "higher", "b": "lower"})}
     custom = compare_indicator_sets(panel, sets, weights=only_a, bootstrap=0, folds=5)
-    alone = compare_indicator_sets(panel, {"a": _toy_set("a", {"a": "higher"})}, weights="equal",
-                                   bootstrap=0, folds=5)
+    alone = compare_indicator_sets(panel, {"a": _toy_set("a", {"a": "higher"})}, weights="equal", bootstrap=0, folds=5)
     assert custom.r2("ab", "next_revenue_growth") == pytest.approx(alone.r2("a", "next_revenue_growth"), abs=1e-12)
-    assert sorted(seen) == [40, 40, 40, 40, 40, 50]     # five training parts of 4/5 of the managers, then all
+    assert sorted(seen) == [40, 40, 40, 40, 40, 50]  # five training parts of 4/5 of the managers, then all
     assert custom.to_frame()["weights"].iloc[0] == "only_a"
 
 
@@ -121,8 +147,9 @@ def test_redundancy_figures_match_hand_computation():
 
 
 def test_rank_stability_over_periods_hand_case():
-    idx = pd.MultiIndex.from_product([["M1", "M2", "M3", "M4"], ["2024Q1", "2024Q2", "2024Q3", "2025Q1"]],
-                                     names=["manager_id", "period"])
+    idx = pd.MultiIndex.from_product(
+        [["M1", "M2", "M3", "M4"], ["2024Q1", "2024Q2", "2024Q3", "2025Q1"]], names=["manager_id", "period"]
+    )
     by_manager = {"M1": [1, 1, 4, 9], "M2": [2, 2, 3, 1], "M3": [3, 3, 2, 5], "M4": [4, 4, 1, 2]}
     scores = pd.Series([v for m in by_manager for v in by_manager[m]], index=idx, dtype=float)
     # Q1->Q2 same order (+1), Q2->Q3 reversed (-1); Q3->2025Q1 is not consecutive and is skipped
@@ -142,8 +169,7 @@ def test_sample_set_without_nps_and_satisfaction_predicts_worse(sample_dataset):
     """truth.json: NPS and satisfaction are the true drivers of churn and (with 360s) of revenue growth."""
     full = load_indicator_set("account_manager")
     without = full.subset([i for i in full.ids if i not in ("nps", "satisfaction")])
-    res = compare_indicator_sets(sample_dataset, {"with": full, "without": without}, weights="equal",
-                                 bootstrap=0)
+    res = compare_indicator_sets(sample_dataset, {"with": full, "without": without}, weights="equal", bootstrap=0)
     for outcome in ("next_retention", "next_revenue_growth"):
         for model in ("composite", "indicators"):
             assert res.r2("with", outcome, model) > res.r2("without", outcome, model) + 0.05
@@ -163,8 +189,9 @@ def test_data_driven_weights_are_steadier_with_ten_times_the_managers(sample_dat
     with 20); it was above 2 on the earlier sample, hence 1.5 here."""
     sets = {"am": load_indicator_set("account_manager")}
     big = compare_indicator_sets(sample_dataset, sets, weights="entropy", bootstrap=20, seed=1).to_frame()
-    small = compare_indicator_sets(load_dataset(small_company / "calibrate.yaml"), sets, weights="entropy",
-                                   bootstrap=20, seed=1).to_frame()
+    small = compare_indicator_sets(
+        load_dataset(small_company / "calibrate.yaml"), sets, weights="entropy", bootstrap=20, seed=1
+    ).to_frame()
     assert 0 < big["weight_sd"].iloc[0] < small["weight_sd"].iloc[0] / 1.5
     assert big["rank_stability_bootstrap"].iloc[0] > small["rank_stability_bootstrap"].iloc[0]
 
@@ -199,8 +226,7 @@ def _add_columns(folder: Path, seed: int = 11) -> None:
     nxt = perf.groupby("manager_id")["revenue"].shift(-1)
     growth = np.log(nxt / perf["revenue"])
     rng = np.random.default_rng(seed)
-    perf["pipeline"] = (perf["revenue"] * np.exp(growth.fillna(growth.mean())
-                                                 + rng.normal(0, 0.1, len(perf)))).round(2)
+    perf["pipeline"] = (perf["revenue"] * np.exp(growth.fillna(growth.mean()) + rng.normal(0, 0.1, len(perf)))).round(2)
     perf["lucky_number"] = rng.normal(50, 10, len(perf)).round(2)
     perf.to_csv(folder / "performance.csv", index=False)
 
@@ -214,8 +240,13 @@ def _variant(folder: Path, name: str, entry: str) -> Path:
 
 def test_new_indicator_from_a_yaml_entry_and_a_column(small_company):
     _add_columns(small_company)
-    sets = load_sets(["account_manager", _variant(small_company, "plus_pipeline", PIPELINE),
-                      _variant(small_company, "plus_noise", NOISE)])
+    sets = load_sets(
+        [
+            "account_manager",
+            _variant(small_company, "plus_pipeline", PIPELINE),
+            _variant(small_company, "plus_noise", NOISE),
+        ]
+    )
     ds = load_dataset_for_sets(small_company / "calibrate.yaml", sets)
     res = compare_indicator_sets(ds, sets, weights="equal", bootstrap=0, seed=0)
     growth = "next_revenue_growth"
@@ -223,8 +254,8 @@ def test_new_indicator_from_a_yaml_entry_and_a_column(small_company):
     assert ranking[0] == "plus_pipeline"
     for model in ("composite", "indicators"):
         gain = res.differences("account_manager", model=model).set_index(["set", "outcome"])
-        assert gain.loc[("plus_pipeline", growth), "z"] > 4          # clearly better
-        assert gain.loc[("plus_noise", growth), "z"] < 2             # noise is never clearly better
+        assert gain.loc[("plus_pipeline", growth), "z"] > 4  # clearly better
+        assert gain.loc[("plus_noise", growth), "z"] < 2  # noise is never clearly better
     assert res.r2("plus_pipeline", growth, "indicators") > 0.5
 
 
@@ -256,8 +287,11 @@ def test_a_new_column_is_validated_like_any_input(small_company):
 def test_a_set_reading_a_missing_column_is_named(small_company):
     sets = load_sets([_variant(small_company, "plus_pipeline", PIPELINE)])
     ds = load_dataset(small_company / "calibrate.yaml")
-    with pytest.raises(CalibrateError, match=r"'plus_pipeline', indicator pipeline_coverage: the performance "
-                                             r"data has no column pipeline"):
+    with pytest.raises(
+        CalibrateError,
+        match=r"'plus_pipeline', indicator pipeline_coverage: the performance "
+        r"data has no column pipeline",
+    ):
         compare_indicator_sets(ds, sets, weights="equal", bootstrap=0)
 
 
@@ -272,7 +306,7 @@ def test_stability_figures_and_reproducibility(small_company_master):
     assert (f["weight_sd"] == 0).all() and (f["weight_order_kept"] == 1).all()
     assert (f["rank_stability_bootstrap"] > 0.95).all()
     w = fixed.weights.set_index(["set", "indicator"])
-    assert w.loc[("key_account_director", "revenue_attainment"), "weight"] == 0.25   # the template's 25%
+    assert w.loc[("key_account_director", "revenue_attainment"), "weight"] == 0.25  # the template's 25%
     learnt = compare_indicator_sets(ds, sets, weights="critic", bootstrap=10, seed=3)
     lw = learnt.weights
     assert (learnt.to_frame()["weight_sd"] > 0).all()
@@ -281,10 +315,12 @@ def test_stability_figures_and_reproducibility(small_company_master):
     # same seed, same figures; a set's figures do not depend on the other sets compared
     again = compare_indicator_sets(ds, sets, weights="critic", bootstrap=10, seed=3)
     pd.testing.assert_frame_equal(learnt.to_frame(), again.to_frame())
-    alone = compare_indicator_sets(ds, {"key_account_director": sets["key_account_director"]},
-                                   weights="critic", bootstrap=10, seed=3)
-    pd.testing.assert_frame_equal(alone.to_frame().reset_index(drop=True),
-                                  learnt.to_frame().iloc[[1]].reset_index(drop=True))
+    alone = compare_indicator_sets(
+        ds, {"key_account_director": sets["key_account_director"]}, weights="critic", bootstrap=10, seed=3
+    )
+    pd.testing.assert_frame_equal(
+        alone.to_frame().reset_index(drop=True), learnt.to_frame().iloc[[1]].reset_index(drop=True)
+    )
 
 
 # --------------------------------------------------------------------------- bad input
@@ -314,8 +350,10 @@ def test_bad_arguments_have_actionable_messages():
 
 def test_tables_and_chart_show_the_comparison():
     panel = _toy_panel(n_managers=40)
-    sets = {"a": _toy_set("a", {"a": "higher"}, {"a": 1.0}),
-            "ab": _toy_set("ab", {"a": "higher", "b": "lower"}, {"a": 0.5, "b": 0.5})}
+    sets = {
+        "a": _toy_set("a", {"a": "higher"}, {"a": 1.0}),
+        "ab": _toy_set("ab", {"a": "higher", "b": "lower"}, {"a": 0.5, "b": 0.5}),
+    }
     res = compare_indicator_sets(panel, sets, bootstrap=5, folds=4)
     use_theme("zh")
     fig = plot_comparison(res, "zh")
@@ -325,7 +363,8 @@ def test_tables_and_chart_show_the_comparison():
     assert list(table["指标体系"]) == ["a", "ab"]
     assert table["下季度收入增长：综合得分 R²"].iloc[0] == pytest.approx(1.0)
     assert differences_table(res, lang="en")["R² gain"].iloc[0] == pytest.approx(
-        round(res.r2("ab", "next_revenue_growth") - 1.0, 3), abs=1e-3)
+        round(res.r2("ab", "next_revenue_growth") - 1.0, 3), abs=1e-3
+    )
     assert weights_table(res, "en").loc["b", "ab"] == 0.5
 
 
@@ -333,11 +372,16 @@ def test_tables_and_chart_show_the_comparison():
 def test_research_notebook_runs_under_papermill(small_company, tmp_path):
     papermill = pytest.importorskip("papermill")
     out = tmp_path / "research.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / "10_indicator_research.ipynb"), str(out),
-                               parameters={"config": str(small_company / "calibrate.yaml"), "bootstrap": 5,
-                                           "folds": 3, "lang": "en"},
-                               cwd=str(ROOT), progress_bar=False, kernel_name="python3")
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "10_indicator_research.ipynb"),
+        str(out),
+        parameters={"config": str(small_company / "calibrate.yaml"), "bootstrap": 5, "folds": 3, "lang": "en"},
+        cwd=str(ROOT),
+        progress_bar=False,
+        kernel_name="python3",
+    )
     import nbformat
+
     nb = nbformat.read(str(out), as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
@@ -349,10 +393,12 @@ def test_research_notebook_runs_under_papermill(small_company, tmp_path):
 
 # --------------------------------------------------------------------------- folds
 
+
 def test_folds_are_our_own_grouped_balanced_and_fixed_by_the_seed():
     """The folds come from calibrate's own rule (no scikit-learn): a manager's rows share one fold, fold sizes
     differ by at most the largest manager, the seed fixes them, and the exact assignment is pinned."""
     from calibrate.research.compare import grouped_folds
+
     rng = np.random.default_rng(4)
     groups = np.repeat(np.arange(300), rng.integers(1, 12, 300))
     fold = grouped_folds(groups, 5, seed=3)

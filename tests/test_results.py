@@ -1,4 +1,5 @@
 """Every public result of the method packages has to_frame(), a Summary from summary() and a small _repr_html_."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,18 +15,35 @@ import pytest
 from calibrate.results import Summary
 
 REFERENCE = Path(__file__).parent / "reference"
-HTML_LIMIT = 20_000          # characters: a summary, never whole arrays (a 400-manager table is far larger)
+HTML_LIMIT = 20_000  # characters: a summary, never whole arrays (a 400-manager table is far larger)
 METHOD_PACKAGES = ("weights", "targets", "scoring", "pls", "research")
 # every module of the method packages: a new result type is covered the day it is written
-METHOD_MODULES = sorted(f"{package}.{info.name}" for package in METHOD_PACKAGES
-                        for info in pkgutil.iter_modules(importlib.import_module(f"calibrate.{package}").__path__))
+METHOD_MODULES = sorted(
+    f"{package}.{info.name}"
+    for package in METHOD_PACKAGES
+    for info in pkgutil.iter_modules(importlib.import_module(f"calibrate.{package}").__path__)
+)
 # public dataclasses of those modules that are settings, inputs or parts of a result, not results
-NOT_RESULTS = {"WorstJudgment", "Design", "BootstrapInputs", "WeightSettings", "WeightConstraints",
-               "TargetSettings", "SimulatedChunk",
-               "HierarchyAggregate", "ExpertHierarchy",             # parts of HierarchicalAHPResult
-               "Grading", "Rule", "Block", "PathModel",             # specifications a method takes
-               "OuterSolution", "BootstrapDraws", "InnerEstimates",  # PLS internals, parts of PLSResult
-               "RandomInterceptFit"}                                 # the REML solver's output, inside RegressionResult
+NOT_RESULTS = {
+    "WorstJudgment",
+    "Design",
+    "BootstrapInputs",
+    "ManagerStack",  # the bootstrap's per-manager inputs, computed blockwise (not a result)
+    "WeightSettings",
+    "WeightConstraints",
+    "TargetSettings",
+    "SimulatedChunk",
+    "HierarchyAggregate",
+    "ExpertHierarchy",  # parts of HierarchicalAHPResult
+    "Grading",
+    "Rule",
+    "Block",
+    "PathModel",  # specifications a method takes
+    "OuterSolution",
+    "BootstrapDraws",
+    "InnerEstimates",  # PLS internals, parts of PLSResult
+    "RandomInterceptFit",
+}  # the REML solver's output, inside RegressionResult
 
 
 @pytest.fixture(scope="module")
@@ -61,33 +79,52 @@ def results(small_company_master) -> dict[str, object]:
     ids = list(ds.indicator_set.ids)
     points = card.points if isinstance(card.points, pd.DataFrame) else None
     out = {
-        "AHPResult": proposal.ahp.aij, "AHPPanelResult": proposal.ahp,
-        "RegressionResult": proposal.regressions.growth_ols, "RegressionSuite": proposal.regressions,
-        "EvidenceImportance": proposal.evidence, "BootstrapResult": proposal.bootstrap,
-        "BaselineWeights": next(iter(proposal.baselines.values())), "WeightProposal": proposal,
+        "AHPResult": proposal.ahp.aij,
+        "AHPPanelResult": proposal.ahp,
+        "RegressionResult": proposal.regressions.growth_ols,
+        "RegressionSuite": proposal.regressions,
+        "EvidenceImportance": proposal.evidence,
+        "BootstrapResult": proposal.bootstrap,
+        "BaselineWeights": next(iter(proposal.baselines.values())),
+        "WeightProposal": proposal,
         "ImportanceResult": lmg(panel, "next_revenue_growth", ["nps", "satisfaction", "collaboration"]),
         "BlendResult": proposal.blend,
-        "PerformanceModel": model, "PerformanceFit": fit, "RampEstimate": fit.ramp,
+        "PerformanceModel": model,
+        "PerformanceFit": fit,
+        "RampEstimate": fit.ramp,
         "AttainmentResult": attainment(model, model.median, scenarios=200, seed=1, payout=curve, bonus_base=1.0),
         "UniformGrowth": uniform_growth_for_probability(model, 0.6, model.median),
-        "PayoutCurve": curve, "BonusCost": bonus_cost(model, model.median, curve, 1.0, scenarios=200, seed=1),
+        "PayoutCurve": curve,
+        "BonusCost": bonus_cost(model, model.median, curve, 1.0, scenarios=200, seed=1),
         "BacktestResult": backtest(ds, scenarios=200, seed=1),
         "TargetPlan": target_plan(ds, settings={"scenarios": 200}, seed=1),
-        "StabilityResult": card.stability, "ReviewScores": aggregate_reviews(ds.reviews), "Scorecard": card,
+        "StabilityResult": card.stability,
+        "ReviewScores": aggregate_reviews(ds.reviews),
+        "Scorecard": card,
         "PLSResult": fit_ecsi(pd.read_csv(REFERENCE / "mobi.csv"), n_boot=10, seed=1),
-        "ComparisonResult": compare_indicator_sets(ds, {"am": load_indicator_set("account_manager")},
-                                                   weights="equal", bootstrap=0),
+        "ComparisonResult": compare_indicator_sets(
+            ds, {"am": load_indicator_set("account_manager")}, weights="equal", bootstrap=0
+        ),
         "RedundancyResult": indicator_redundancy(panel, ids),
     }
     out["PLSBootstrap"] = out["PLSResult"].bootstrap
-    plans_table = pd.DataFrame({"plan": ["current", "equal_difficulty"], "expected_share": [0.55, 0.7],
-                                "bonus_p50": [10.0, 12.0], "bonus_p90": [11.0, 13.0], "bonus_p99": [12.0, 14.0]})
+    plans_table = pd.DataFrame(
+        {
+            "plan": ["current", "equal_difficulty"],
+            "expected_share": [0.55, 0.7],
+            "bonus_p50": [10.0, 12.0],
+            "bonus_p90": [11.0, 13.0],
+            "bonus_p99": [12.0, 14.0],
+        }
+    )
     out["Recommendation"] = recommend_plan(plans_table, budget=12.5)
     out["OutcomeFit"] = outcome_regression(panel, "next_revenue_growth", ["nps", "satisfaction"], cluster="manager_id")
-    judgments = pd.DataFrame({"expert": "E1", "row": ["g1", "a", "a", "b", "x"], "col": ["g2", "b", "c", "c", "y"],
-                              "value": [2, 3, 5, 2, 2]})
-    out["HierarchicalAHPResult"] = ahp_hierarchy(judgments, {"goal": ["g1", "g2"], "g1": ["a", "b", "c"],
-                                                             "g2": ["x", "y"]})
+    judgments = pd.DataFrame(
+        {"expert": "E1", "row": ["g1", "a", "a", "b", "x"], "col": ["g2", "b", "c", "c", "y"], "value": [2, 3, 5, 2, 2]}
+    )
+    out["HierarchicalAHPResult"] = ahp_hierarchy(
+        judgments, {"goal": ["g1", "g2"], "g1": ["a", "b", "c"], "g2": ["x", "y"]}
+    )
     # the calibration cycle (issue 16): a review, a forecast check and a mid-year re-weighting
     from calibrate.scoring.midyear import midyear_reweighting, raise_weight
     from calibrate.targets.backtest import backtest_year
@@ -97,15 +134,25 @@ def results(small_company_master) -> dict[str, object]:
     year = backtest_year(ds)
     review = review_forecast(ds.performance, ds.managers, year=year, through=f"{year}Q2", scenarios=200, seed=1)
     out["ReviewResult"] = review
-    out["ForecastCheck"] = forecast_check(review.to_frame(), realised_year(ds.performance, year),
-                                          expected_share=review.expected_share, share_low=0.0, share_high=1.0)
-    out["MidyearResult"] = midyear_reweighting(card.points[ids], card.weights,
-                                               raise_weight(card.weights, {ids[0]: 0.5}), switch=f"{card.year}Q3",
-                                               grading=card.grading,
-                                               grade_coefficients=ScoringSettings.from_section({}).grade_coefficients)
+    out["ForecastCheck"] = forecast_check(
+        review.to_frame(),
+        realised_year(ds.performance, year),
+        expected_share=review.expected_share,
+        share_low=0.0,
+        share_high=1.0,
+    )
+    out["MidyearResult"] = midyear_reweighting(
+        card.points[ids],
+        card.weights,
+        raise_weight(card.weights, {ids[0]: 0.5}),
+        switch=f"{card.year}Q3",
+        grading=card.grading,
+        grade_coefficients=ScoringSettings.from_section({}).grade_coefficients,
+    )
     if points is not None:
-        out["CompositeResult"] = composite_scores(points.select_dtypes("number").fillna(0.0)[ids],
-                                                  pd.Series(1 / len(ids), index=ids))
+        out["CompositeResult"] = composite_scores(
+            points.select_dtypes("number").fillna(0.0)[ids], pd.Series(1 / len(ids), index=ids)
+        )
     return out
 
 
@@ -114,8 +161,14 @@ def _result_types() -> list[str]:
     for module in METHOD_MODULES:
         mod = importlib.import_module(f"calibrate.{module}")
         for name, obj in vars(mod).items():
-            if (inspect.isclass(obj) and dataclasses.is_dataclass(obj) and obj.__module__ == mod.__name__
-                    and not name.startswith("_") and name not in NOT_RESULTS and not name.endswith("Settings")):
+            if (
+                inspect.isclass(obj)
+                and dataclasses.is_dataclass(obj)
+                and obj.__module__ == mod.__name__
+                and not name.startswith("_")
+                and name not in NOT_RESULTS
+                and not name.endswith("Settings")
+            ):
                 names.append(name)
     return sorted(names)
 

@@ -5,6 +5,7 @@ the actual result and the true start-of-year probability of reaching the target 
 the year 400 times). Conditioning on the true 2025Q1-Q2 and Q1-Q3 revenue must beat the start-of-year
 forecast's Brier score against what happened, and by Q3 even the true start-of-year probabilities.
 """
+
 from pathlib import Path
 
 import numpy as np
@@ -32,16 +33,27 @@ def sample():
 def reviews(sample):
     perf, managers, truth = sample
     target = truth["final_year_target"]
-    return {q: review_forecast(perf, managers, year=2025, through=q, targets=target, scenarios=SCENARIOS, seed=7,
-                               payout=PayoutCurve.standard(), bonus_base=5.0)
-            for q in ("2024Q4", "2025Q2", "2025Q3")}
+    return {
+        q: review_forecast(
+            perf,
+            managers,
+            year=2025,
+            through=q,
+            targets=target,
+            scenarios=SCENARIOS,
+            seed=7,
+            payout=PayoutCurve.standard(),
+            bonus_base=5.0,
+        )
+        for q in ("2024Q4", "2025Q2", "2025Q3")
+    }
 
 
 def test_conditioning_on_realised_quarters_improves_the_brier_score(sample, reviews):
     _, _, truth = sample
     hit = truth["final_year_actual"] >= truth["final_year_target"]
     start, q2, q3 = (reviews[q].brier(hit) for q in ("2024Q4", "2025Q2", "2025Q3"))
-    oracle = float(np.mean((truth["final_year_p_hit"] - hit) ** 2))     # the true start-of-year probabilities
+    oracle = float(np.mean((truth["final_year_p_hit"] - hit) ** 2))  # the true start-of-year probabilities
     # measured: start 0.137, Q2 0.053, Q3 0.025; the truth's start-of-year probabilities score 0.100
     assert q2 < 0.6 * start
     assert q3 < 0.7 * q2
@@ -57,7 +69,7 @@ def test_review_shares_and_year_to_date_match_the_data(sample, reviews):
     h1 = perf[perf["period"].isin(["2025Q1", "2025Q2"])].groupby("manager_id")[["revenue", "revenue_target"]].sum()
     np.testing.assert_allclose(q2["ytd_actual"], h1["revenue"].reindex(q2.index))
     np.testing.assert_allclose(q2["ytd_attainment"], (h1["revenue"] / h1["revenue_target"]).reindex(q2.index))
-    realised = float((truth["final_year_actual"] >= truth["final_year_target"]).mean())    # 0.524 in truth.json
+    realised = float((truth["final_year_actual"] >= truth["final_year_target"]).mean())  # 0.524 in truth.json
     # measured: Q3 95% interval 50.5-54.6% holds the realised 52.4%; at Q2 (44-51%) it does not:
     # the region shocks of the second half are wider than the fitted region variance allows
     p5, p95 = reviews["2025Q3"].share_quantile([0.025, 0.975])
@@ -72,8 +84,7 @@ def test_review_shares_and_year_to_date_match_the_data(sample, reviews):
 
 def test_a_complete_year_is_known(sample):
     perf, managers, truth = sample
-    r = review_forecast(perf, managers, year=2025, through="2025Q4", targets=truth["final_year_target"],
-                        scenarios=50)
+    r = review_forecast(perf, managers, year=2025, through="2025Q4", targets=truth["final_year_target"], scenarios=50)
     hit = truth["final_year_actual"] >= truth["final_year_target"]
     assert r.brier(hit) == 0.0
     assert r.fit is None
@@ -101,7 +112,18 @@ def test_the_quarterly_review_honours_the_parameter_uncertainty_setting(sample):
     """targets.parameter_uncertainty reaches the review's fit: off holds the team-level estimates fixed."""
     perf, managers, truth = sample
     target = truth["final_year_target"]
-    on, off = (review_forecast(perf, managers, year=2025, through="2025Q2", targets=target, scenarios=SCENARIOS,
-                               seed=7, parameter_uncertainty=flag) for flag in (True, False))
+    on, off = (
+        review_forecast(
+            perf,
+            managers,
+            year=2025,
+            through="2025Q2",
+            targets=target,
+            scenarios=SCENARIOS,
+            seed=7,
+            parameter_uncertainty=flag,
+        )
+        for flag in (True, False)
+    )
     assert np.asarray(on.fit.model.shared_loadings).shape[1] > 0
     assert np.asarray(off.fit.model.shared_loadings).shape[1] == 0 and not off.fit.model.region_sigma_df

@@ -1,4 +1,5 @@
 """Scale: the extra indicators, the vectorised generator, and the fast paths of loading and validation."""
+
 from __future__ import annotations
 
 import json
@@ -37,6 +38,7 @@ def extra_company(tmp_path_factory):
 
 # --------------------------------------------------------------------------- rater draws
 
+
 def _floyd(u, pool, size):
     """Floyd's algorithm for one unit, item by item, from the doubles u (the reference for the vectorised one)."""
     kept = []
@@ -46,11 +48,14 @@ def _floyd(u, pool, size):
     return kept
 
 
-@pytest.mark.parametrize("pools", [
-    np.array([9, 12, 150, 300, 90, 100]),                   # the sample's pools
-    np.array([3_000_000_000, 3_500_000_000, 4_000_000_000]),  # huge pools
-    np.array([40_000, 48_000, 10_001]),                     # pools of a 100,000-manager company
-])
+@pytest.mark.parametrize(
+    "pools",
+    [
+        np.array([9, 12, 150, 300, 90, 100]),  # the sample's pools
+        np.array([3_000_000_000, 3_500_000_000, 4_000_000_000]),  # huge pools
+        np.array([40_000, 48_000, 10_001]),  # pools of a 100,000-manager company
+    ],
+)
 def test_choose_without_replacement_is_floyd_on_our_own_uniform_stream(pools):
     """Each unit's raters are Floyd's algorithm on its own doubles from rng.random; nothing else is drawn."""
     units = np.resize(pools, 400)
@@ -59,9 +64,9 @@ def test_choose_without_replacement_is_floyd_on_our_own_uniform_stream(pools):
     got = choose_without_replacement(b, units, sizes)
     u = a.random(int(sizes.sum()))
     starts = np.cumsum(sizes) - sizes
-    expected = np.concatenate([_floyd(u[s:s + r], int(p), int(r)) for s, p, r in zip(starts, units, sizes)])
+    expected = np.concatenate([_floyd(u[s : s + r], int(p), int(r)) for s, p, r in zip(starts, units, sizes)])
     np.testing.assert_array_equal(got, expected)
-    assert a.bit_generator.state == b.bit_generator.state          # the stream moved by exactly sum(sizes) doubles
+    assert a.bit_generator.state == b.bit_generator.state  # the stream moved by exactly sum(sizes) doubles
 
 
 def test_choose_without_replacement_gives_every_subset_alike():
@@ -88,20 +93,23 @@ def test_weighted_choice_is_the_inverse_cdf_of_uniform_doubles():
 
 # --------------------------------------------------------------------------- CSV writing
 
+
 def test_write_csv_fast_is_pandas_to_csv_byte_for_byte(tmp_path):
     rng = np.random.default_rng(0)
     n = 3000
     money = np.round(rng.normal(0, 500, n), 2)
     money[:4] = [-0.0, -0.004, 0.0, 123456789.12]
-    frame = pd.DataFrame({
-        "manager_id": pd.array([f"M{i:04d}" for i in range(n)], dtype="str"),
-        "region": pd.array(np.where(rng.random(n) < 0.1, None, "华东"), dtype="str"),
-        "money": np.where(rng.random(n) < 0.05, np.nan, money),
-        "score": np.round(rng.uniform(0, 100, n), 1),
-        "count": rng.integers(-3, 40, n),
-        "answer": pd.array(np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 11, n)), dtype="Int64"),
-        "blank": "",
-    })
+    frame = pd.DataFrame(
+        {
+            "manager_id": pd.array([f"M{i:04d}" for i in range(n)], dtype="str"),
+            "region": pd.array(np.where(rng.random(n) < 0.1, None, "华东"), dtype="str"),
+            "money": np.where(rng.random(n) < 0.05, np.nan, money),
+            "score": np.round(rng.uniform(0, 100, n), 1),
+            "count": rng.integers(-3, 40, n),
+            "answer": pd.array(np.where(rng.random(n) < 0.3, np.nan, rng.integers(0, 11, n)), dtype="Int64"),
+            "blank": "",
+        }
+    )
     for decimals in (4, 2):
         frame.to_csv(tmp_path / "pandas.csv", index=False, float_format=f"%.{decimals}f")
         write_csv_fast(frame, tmp_path / "fast.csv", decimals=decimals, rows_per_piece=700)
@@ -114,6 +122,7 @@ def test_write_csv_fast_is_pandas_to_csv_byte_for_byte(tmp_path):
 
 
 # --------------------------------------------------------------------------- extra indicators
+
 
 def test_spec_rejects_an_impossible_number_of_extra_indicators():
     with pytest.raises(ConfigError, match="extra_indicators is 120: give a whole number from 0 to 99"):
@@ -132,8 +141,9 @@ def test_indicator_set_of_twenty_is_valid_and_weights_hold_the_bands(extra_compa
     assert weights.sum() == pytest.approx(1.0, abs=1e-9)
     by_dimension = weights.groupby(iset.dimension_of()).sum()
     # the template's dimension totals are kept: 0.55 / 0.28 / 0.17, inside the bands
-    assert by_dimension.to_dict() == pytest.approx({"results": 0.55, "customer_value": 0.28,
-                                                    "strategic_behaviour": 0.17})
+    assert by_dimension.to_dict() == pytest.approx(
+        {"results": 0.55, "customer_value": 0.28, "strategic_behaviour": 0.17}
+    )
     bands = iset.bands().loc[by_dimension.index]
     assert ((by_dimension >= bands["low"]) & (by_dimension <= bands["high"])).all()
     # each dimension gives 30% of its weight to its 4 extra indicators, in equal parts
@@ -150,7 +160,7 @@ def test_extra_company_loads_and_its_truth_lists_the_effects(extra_company):
     panel = indicator_panel(ds)
     kpis = panel[[f"kpi_{k:02d}" for k in range(1, 13)]]
     assert kpis.notna().all().all() and kpis.min().min() >= 0 and kpis.max().max() <= 100
-    assert 55 < kpis.mean().mean() < 65                     # scores are centred on KPI_MEAN = 60
+    assert 55 < kpis.mean().mean() < 65  # scores are centred on KPI_MEAN = 60
     truth = json.loads(paths["truth"].read_text(encoding="utf-8"))
     effects = {k: v["growth_effect"] for k, v in truth["extra_indicators"].items()}
     assert effects == {f"kpi_{k + 1:02d}": EXTRA_PATTERN[k][2] for k in range(12)}
@@ -158,15 +168,16 @@ def test_extra_company_loads_and_its_truth_lists_the_effects(extra_company):
     assert truth["spec"]["extra_indicators"] == 12
     assert set(truth["indicators_without_effect"]) >= {k for k, v in effects.items() if v == 0}
     order = truth["importance_order"]["revenue_growth"]
-    assert order.index("kpi_01") < order.index("kpi_02")     # an acting indicator ranks above any without effect
+    assert order.index("kpi_01") < order.index("kpi_02")  # an acting indicator ranks above any without effect
 
 
 def test_extra_indicators_draw_from_their_own_stream():
     """Adding extra indicators leaves every draw of the standard company as it was: the same survey, 360
     reviews, managers and customer counts; only revenue moves (the extra indicators act on growth)."""
     plain = generate_company(SampleSpec(n_managers=40, n_quarters=8, truth_replications=10), seed=11).tables
-    extra = generate_company(SampleSpec(n_managers=40, n_quarters=8, truth_replications=10, extra_indicators=3),
-                             seed=11).tables
+    extra = generate_company(
+        SampleSpec(n_managers=40, n_quarters=8, truth_replications=10, extra_indicators=3), seed=11
+    ).tables
     for name in ("managers", "survey", "reviews"):
         pd.testing.assert_frame_equal(plain[name], extra[name])
     for column in ("customers_start", "customers_lost", "new_customers", "key_customers_lost"):
@@ -187,11 +198,12 @@ def test_regression_recovers_the_extra_indicators_effects():
     data = perf[consecutive].assign(growth=np.log(nxt["revenue"][consecutive] / perf["revenue"][consecutive]))
     kpis = spec.extra_ids
     fit = smf.ols("growth ~ C(period) + " + " + ".join(kpis), data=data).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["manager_id"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["manager_id"])[0]}
+    )
     truth = company.truth["extra_indicators"]
     for k in kpis:
         assert abs(fit.params[k] - truth[k]["growth_effect"]) < 3.5 * fit.bse[k], k
-    assert fit.params["kpi_01"] / fit.bse["kpi_01"] > 4        # 0.0008 per point is found
+    assert fit.params["kpi_01"] / fit.bse["kpi_01"] > 4  # 0.0008 per point is found
 
 
 def test_truth_resimulation_in_blocks_estimates_the_same_probabilities(monkeypatch):
@@ -200,17 +212,18 @@ def test_truth_resimulation_in_blocks_estimates_the_same_probabilities(monkeypat
     spec = SampleSpec(n_managers=40, n_quarters=8, truth_replications=300)
     single = generate_company(spec, seed=5).truth_managers["final_year_p_hit"]
     monkeypatch.setattr(sample_spec, "TRUTH_SINGLE_PASS", 1_000)
-    monkeypatch.setattr(sample_spec, "TRUTH_BLOCK_UNITS", 400)     # blocks of 10 replications
+    monkeypatch.setattr(sample_spec, "TRUTH_BLOCK_UNITS", 400)  # blocks of 10 replications
     blocked = generate_company(spec, seed=5).truth_managers["final_year_p_hit"]
     again = generate_company(spec, seed=5).truth_managers["final_year_p_hit"]
     pd.testing.assert_series_equal(blocked, again)
     assert not blocked.equals(single)
     assert abs(blocked.mean() - single.mean()) < 0.02
-    assert np.abs(blocked - single).max() < 0.15                   # 300 replications: sd of a difference <= 0.04
+    assert np.abs(blocked - single).max() < 0.15  # 300 replications: sd of a difference <= 0.04
     assert np.corrcoef(blocked, single)[0, 1] > 0.95
 
 
 # --------------------------------------------------------------------------- loading and validation fast paths
+
 
 def test_numbers_stored_as_numbers_give_the_same_messages_as_text(small_company):
     """A Parquet performance table (typed numbers) skips the text path and gives the same messages as the CSV."""
@@ -239,17 +252,20 @@ def test_numbers_stored_as_numbers_give_the_same_messages_as_text(small_company)
 
 def test_distinct_value_parsing_matches_pandas():
     text = pd.Series(["3", "4", " 5", "x", None, "4", "3.50", "", "1e1"] * 50, dtype="string")
-    pd.testing.assert_series_equal(_to_numeric_distinct(text),
-                                   pd.to_numeric(text, errors="coerce").astype(float))
+    pd.testing.assert_series_equal(_to_numeric_distinct(text), pd.to_numeric(text, errors="coerce").astype(float))
     dates = pd.Series(["2024-01-05", "2023/12/31", "not a date", None, "2024-01-05"] * 40, dtype="string")
-    pd.testing.assert_series_equal(_to_datetime_distinct(dates),
-                                   pd.to_datetime(dates, errors="coerce", format="mixed"))
+    pd.testing.assert_series_equal(_to_datetime_distinct(dates), pd.to_datetime(dates, errors="coerce", format="mixed"))
 
 
 def test_expanding_periods_by_distinct_label_is_the_row_by_row_table():
-    frame = pd.DataFrame({"manager_id": pd.array(["a", "b", "c", "a", "d"] * 30, dtype="str"),
-                          "period": pd.array(["2024H1", "2024Q3", "2024", "2024H1", "2023 h2"] * 30, dtype="string"),
-                          "score": np.arange(150.0)}, index=np.arange(150)[::-1])
+    frame = pd.DataFrame(
+        {
+            "manager_id": pd.array(["a", "b", "c", "a", "d"] * 30, dtype="str"),
+            "period": pd.array(["2024H1", "2024Q3", "2024", "2024H1", "2023 h2"] * 30, dtype="string"),
+            "score": np.arange(150.0),
+        },
+        index=np.arange(150)[::-1],
+    )
     expanded = expand_to_quarters(frame)
     pd.testing.assert_frame_equal(expanded, _expand_rows(frame, "period"))
     assert len(expanded) == 30 * (2 + 1 + 4 + 2 + 2)
@@ -258,13 +274,16 @@ def test_expanding_periods_by_distinct_label_is_the_row_by_row_table():
         expand_to_quarters(pd.DataFrame({"period": ["2024Q1", "junk", "2024"]}))
 
 
-@pytest.mark.parametrize("content, fast", [
-    ("a,b,c\n1,x,\n2,,z\n", True),
-    ("\ufeff名字,地区\r\n王伟,华东\r\n\r\n李娜,\r\n", True),        # BOM, CRLF, a blank line, Chinese text
-    ("a,b\nNA,null\n", True),                                       # 'NA' stays text, as pandas reads it here
-    ('a,b\n"1,5",2\n', False),                                      # quotes: pandas' reader
-    ("a,b,c\n1,2\n", False),                                        # a short row: pandas' reader (fills blanks)
-])                 # repeated header names are refused (tests/test_trust.py::test_a_duplicated_column_name_is_rejected)
+@pytest.mark.parametrize(
+    "content, fast",
+    [
+        ("a,b,c\n1,x,\n2,,z\n", True),
+        ("\ufeff名字,地区\r\n王伟,华东\r\n\r\n李娜,\r\n", True),  # BOM, CRLF, a blank line, Chinese text
+        ("a,b\nNA,null\n", True),  # 'NA' stays text, as pandas reads it here
+        ('a,b\n"1,5",2\n', False),  # quotes: pandas' reader
+        ("a,b,c\n1,2\n", False),  # a short row: pandas' reader (fills blanks)
+    ],
+)  # repeated header names are refused (tests/test_trust.py::test_a_duplicated_column_name_is_rejected)
 def test_plain_csv_read_by_arrow_is_what_pandas_reads(tmp_path, content, fast):
     path = tmp_path / "t.csv"
     path.write_bytes(content.encode("utf-8"))

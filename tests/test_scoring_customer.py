@@ -1,4 +1,5 @@
 """Customer measures for scoring: NPS with its interval and minimum responses, satisfaction, customer rates."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,15 @@ from calibrate.scoring.customer_measures import InvalidAnswers
 
 def _survey(recommend, satisfaction=None, manager="A"):
     n = len(recommend)
-    return pd.DataFrame({"manager_id": [manager] * n, "period": ["2025Q1"] * n, "customer_id": range(n),
-                         "recommend": recommend, "satisfaction": satisfaction if satisfaction is not None else [np.nan] * n})
+    return pd.DataFrame(
+        {
+            "manager_id": [manager] * n,
+            "period": ["2025Q1"] * n,
+            "customer_id": range(n),
+            "recommend": recommend,
+            "satisfaction": satisfaction if satisfaction is not None else [np.nan] * n,
+        }
+    )
 
 
 def test_nps_and_its_interval_by_hand():
@@ -31,10 +39,10 @@ def test_nps_and_its_interval_by_hand():
 
 
 def test_nps_interval_is_clipped_to_the_scale_and_level_changes_width():
-    s = _survey([10, 10, 10, 10, 9, 9, 0])            # 6 promoters, 1 detractor: NPS 71.4
+    s = _survey([10, 10, 10, 10, 9, 9, 0])  # 6 promoters, 1 detractor: NPS 71.4
     r95 = nps_interval(s, min_responses=5, method="wald").iloc[0]
     r80 = nps_interval(s, min_responses=5, confidence=0.8, method="wald").iloc[0]
-    assert r95["ci_high"] == 100.0                    # 71.4 + 1.96 x 19.2 > 100
+    assert r95["ci_high"] == 100.0  # 71.4 + 1.96 x 19.2 > 100
     assert r80["ci_high"] - r80["nps"] < r95["nps"] - r95["ci_low"]
 
 
@@ -42,7 +50,7 @@ def test_fewer_answers_than_the_minimum_are_insufficient_not_a_number():
     s = pd.concat([_survey([10, 9, 0, 7]), _survey([10, 9, 0, 7, 8], manager="B")])
     out = nps_interval(s, min_responses=5).set_index("manager_id")
     assert out.loc["A", "status"] == "insufficient" and np.isnan(out.loc["A", "nps"]) and np.isnan(out.loc["A", "se"])
-    assert out.loc["A", "n_responses"] == 4           # the count is still reported
+    assert out.loc["A", "n_responses"] == 4  # the count is still reported
     assert out.loc["B", "status"] == "ok" and out.loc["B", "nps"] == pytest.approx(20.0)
     # the same counts as the panel's NPS (no duplicated logic)
     assert out.loc["B", "nps"] == nps_table(s).set_index("manager_id").loc["B", "nps"]
@@ -57,11 +65,11 @@ def test_satisfaction_share_mean_and_weighted_likert_by_hand():
     s = _survey([np.nan] * 6, satisfaction=[5, 4, 3, 2, 5, np.nan])
     row = satisfaction_scores(s, min_responses=5).iloc[0]
     assert row["n_responses"] == 5
-    assert row["share_satisfied"] == pytest.approx(0.6)          # 5, 4, 5 of 5 answers
-    assert row["mean_likert"] == pytest.approx(3.8)              # 19 / 5
-    assert row["weighted_likert"] == pytest.approx(70.0)         # (100 + 75 + 50 + 25 + 100) / 5
+    assert row["share_satisfied"] == pytest.approx(0.6)  # 5, 4, 5 of 5 answers
+    assert row["mean_likert"] == pytest.approx(3.8)  # 19 / 5
+    assert row["weighted_likert"] == pytest.approx(70.0)  # (100 + 75 + 50 + 25 + 100) / 5
     custom = satisfaction_scores(s, level_weights={1: 0, 2: 10, 3: 40, 4: 80, 5: 100}, min_responses=5).iloc[0]
-    assert custom["weighted_likert"] == pytest.approx(66.0)      # (100 + 80 + 40 + 10 + 100) / 5
+    assert custom["weighted_likert"] == pytest.approx(66.0)  # (100 + 80 + 40 + 10 + 100) / 5
     few = satisfaction_scores(s, min_responses=6).iloc[0]
     assert few["status"] == "insufficient" and np.isnan(few["weighted_likert"])
 
@@ -73,9 +81,14 @@ def test_satisfaction_answer_without_a_weight_is_an_error():
 
 
 def test_repeat_purchase_and_referral_rates_by_hand():
-    customers = pd.DataFrame({
-        "manager_id": ["A", "A", "A", "A", "B", "B"], "period": ["2025Q1"] * 6,
-        "repeat_purchase": [1, 0, 1, 1, True, np.nan], "referral": [0, 0, 1, np.nan, 0, 0]})
+    customers = pd.DataFrame(
+        {
+            "manager_id": ["A", "A", "A", "A", "B", "B"],
+            "period": ["2025Q1"] * 6,
+            "repeat_purchase": [1, 0, 1, 1, True, np.nan],
+            "referral": [0, 0, 1, np.nan, 0, 0],
+        }
+    )
     out = customer_rates(customers).set_index("manager_id")
     assert out.loc["A", "repeat_purchase_rate"] == pytest.approx(0.75) and out.loc["A", "repeat_purchase_n"] == 4
     assert out.loc["A", "referral_rate"] == pytest.approx(1 / 3) and out.loc["A", "referral_n"] == 3

@@ -1,4 +1,5 @@
 """The scoring step, its report (papermill) and `calibrate score` on the small sample company."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,16 @@ from calibrate.scoring import Grading, InvalidWeights, ScoringSettings, build_sc
 from calibrate.steps.base import RunContext
 from calibrate.steps.scoring import score_run, scoring_step
 
-PROPOSAL = {"revenue_attainment": 0.30, "profit_margin": 0.15, "new_customer_contribution": 0.10, "nps": 0.12,
-            "satisfaction": 0.08, "key_customer_churn": 0.08, "solution_innovation": 0.09, "collaboration": 0.08}
+PROPOSAL = {
+    "revenue_attainment": 0.30,
+    "profit_margin": 0.15,
+    "new_customer_contribution": 0.10,
+    "nps": 0.12,
+    "satisfaction": 0.08,
+    "key_customer_churn": 0.08,
+    "solution_innovation": 0.09,
+    "collaboration": 0.08,
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +39,16 @@ def test_report_runs_and_shows_pseudonyms_only(scoring_run):
     assert "Manager scores and grades" in html and "data:image/png;base64" in html
     scores = pd.read_csv(scoring_run.folder / "private/scoring/scores.csv")
     shown = [p for p in scores["pseudonym"] if p in html]
-    assert shown                                                   # the breakdown and boundary tables
-    assert not any(m in html for m in scores["manager_id"])       # no real ids in the report
+    assert shown  # the breakdown and boundary tables
+    assert not any(m in html for m in scores["manager_id"])  # no real ids in the report
 
 
 @pytest.mark.notebook
 def test_scores_add_up_grades_follow_the_quotas_and_boundaries_match(scoring_run):
-    folder = scoring_run.folder / "private" / "scoring"        # per-manager tables pair IDs with pseudonyms
+    folder = scoring_run.folder / "private" / "scoring"  # per-manager tables pair IDs with pseudonyms
     scores = pd.read_csv(folder / "scores.csv")
     points = scores.filter(like="points_")
-    assert np.allclose(points.sum(axis=1), scores["score"])      # the breakdown adds up to the score
+    assert np.allclose(points.sum(axis=1), scores["score"])  # the breakdown adds up to the score
     graded = scores.dropna(subset=["score"])
     counts = graded["grade"].value_counts().reindex(list("ABCDE"), fill_value=0).to_numpy()
     bounds = Grading.forced({"A": 0.1, "B": 0.2, "C": 0.5, "D": 0.15, "E": 0.05}).quota_bounds(len(graded))
@@ -62,7 +71,8 @@ def test_step_uses_the_weights_proposal_and_is_byte_identical(small_company_mast
         folder = tmp_path / name
         (folder / "weights").mkdir(parents=True)
         pd.DataFrame({"indicator": list(PROPOSAL), "weight": list(PROPOSAL.values())}).to_csv(
-            folder / "weights/proposal.csv", index=False)
+            folder / "weights/proposal.csv", index=False
+        )
         written = scoring_step(RunContext(cfg, ds, folder))
         files[name] = {p.relative_to(folder): p.read_bytes() for p in written}
     assert files["a"] == files["b"]
@@ -70,8 +80,10 @@ def test_step_uses_the_weights_proposal_and_is_byte_identical(small_company_mast
     assert weights["weight"].to_dict() == pytest.approx(PROPOSAL)
     assert (weights["source"] == "weights/proposal.csv").all()
     comparisons = pd.read_csv(tmp_path / "a/scoring/comparisons.csv")
-    versus_default = comparisons[(comparisons["weights_a"] == "used") & (comparisons["weights_b"] == "indicator_set_default")]
-    assert 0.8 < versus_default["spearman"].iloc[0] < 1.0        # a different weighting ranks a little differently
+    versus_default = comparisons[
+        (comparisons["weights_a"] == "used") & (comparisons["weights_b"] == "indicator_set_default")
+    ]
+    assert 0.8 < versus_default["spearman"].iloc[0] < 1.0  # a different weighting ranks a little differently
 
 
 def test_a_wrong_proposal_names_the_file(small_company_master, tmp_path):
@@ -98,8 +110,17 @@ def test_too_few_survey_answers_leave_nps_out_and_share_its_weight(small_company
 
 
 def test_cli_score_prints_the_grade_distribution(small_company_master, tmp_path, capsys):
-    code = main(["score", "--config", str(small_company_master / "calibrate.yaml"), "--out", str(tmp_path / "s"),
-                 "--output", str(tmp_path / "reports")])
+    code = main(
+        [
+            "score",
+            "--config",
+            str(small_company_master / "calibrate.yaml"),
+            "--out",
+            str(tmp_path / "s"),
+            "--output",
+            str(tmp_path / "reports"),
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     scores = pd.read_csv(tmp_path / "s/scores.csv")
@@ -112,9 +133,17 @@ def test_cli_score_prints_the_grade_distribution(small_company_master, tmp_path,
 def test_cli_reports_a_bad_scoring_setting_without_a_traceback(small_company_master, tmp_path, capsys):
     config = tmp_path / "calibrate.yaml"
     text = (small_company_master / "calibrate.yaml").read_text(encoding="utf-8")
-    config.write_text(text.replace("output: reports", f"output: {tmp_path}\nscoring:\n  grading: curve"), encoding="utf-8")
-    for name in ("managers.csv", "performance.csv", "survey.parquet", "reviews_360.csv", "ahp_judgments.csv",
-                 "last_year_weights.csv"):
+    config.write_text(
+        text.replace("output: reports", f"output: {tmp_path}\nscoring:\n  grading: curve"), encoding="utf-8"
+    )
+    for name in (
+        "managers.csv",
+        "performance.csv",
+        "survey.parquet",
+        "reviews_360.csv",
+        "ahp_judgments.csv",
+        "last_year_weights.csv",
+    ):
         (tmp_path / name).write_bytes((small_company_master / name).read_bytes())
     assert main(["score", "--config", str(config)]) == 1
     assert "scoring.grading must be 'forced' or 'bands', got 'curve'" in capsys.readouterr().err

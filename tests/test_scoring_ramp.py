@@ -7,6 +7,7 @@ the veteran-level targets a company without ramped targets would set; against
 those, new hires' raw attainment is about half a veteran's, and the allowance
 (defaulting to the ramp fitted from the data) must restore it.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,9 +44,9 @@ def test_the_fitted_first_year_share_recovers_the_true_ramp(sample):
 def test_allowance_from_the_fitted_ramp_puts_new_hires_back_on_the_veterans_footing(sample):
     _, _, panel, raw, ramp = sample
     first_year = panel["tenure_quarters"].between(0, 3) & raw["revenue_attainment"].notna()
-    fair = panel.loc[first_year, "revenue_attainment"].mean()      # against ramped (true) targets
+    fair = panel.loc[first_year, "revenue_attainment"].mean()  # against ramped (true) targets
     before = raw.loc[first_year, "revenue_attainment"].mean()
-    assert before < 0.6 * fair                                      # raw attainment punishes new hires
+    assert before < 0.6 * fair  # raw attainment punishes new hires
     adjusted = ramp_allowance(raw, panel["tenure_quarters"], ["revenue_attainment"], ramp=ramp)
     assert adjusted.loc[first_year, "revenue_attainment"].mean() == pytest.approx(fair, rel=0.05)
     settled = panel["tenure_quarters"] >= 4

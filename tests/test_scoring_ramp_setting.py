@@ -1,5 +1,6 @@
 """scoring.ramp_allowance: wired into the scoring step, never on top of targets that already
 include the ramp; checked against the sample generator's true ramp (truth.json)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,7 +28,8 @@ def sample(sample_config):
     spec = truth["spec"]
     true_ramp = 1 - spec["ramp_amplitude"] * np.exp(-np.maximum(panel["tenure_quarters"], 0) / spec["ramp_scale"])
     perf = ds.performance.assign(manager_id=ds.performance["manager_id"].astype(str)).set_index(
-        ["manager_id", "period"])
+        ["manager_id", "period"]
+    )
     targets = perf["revenue_target"].reindex(panel.index)
     groups = panel.reset_index()[["period", "level"]].set_axis(panel.index)
     return panel, truth, true_ramp, targets, groups
@@ -40,8 +42,9 @@ def test_the_sample_targets_are_detected_as_ramped(sample):
     ramped, ratio = targets_include_ramp(targets, panel["tenure_quarters"], share, groups=groups)
     assert ramped is True and ratio == pytest.approx(share, abs=0.12)
     values = panel[["revenue_attainment"]]
-    out, info = scoring_ramp_allowance(values, panel["tenure_quarters"], ["revenue_attainment"], 0.5,
-                                       targets=targets, groups=groups)
+    out, info = scoring_ramp_allowance(
+        values, panel["tenure_quarters"], ["revenue_attainment"], 0.5, targets=targets, groups=groups
+    )
     assert info["reason"] == "targets_include_ramp" and not info["applied"]
     pd.testing.assert_series_equal(out["revenue_attainment"], values["revenue_attainment"])
 
@@ -54,11 +57,12 @@ def test_veteran_level_targets_get_the_allowance_and_new_hires_are_judged_fairly
     share = truth["ramp"]["first_year_mean"]
     ramped, ratio = targets_include_ramp(flat_targets, panel["tenure_quarters"], share, groups=groups)
     assert ramped is False and ratio > 0.85
-    out, info = scoring_ramp_allowance(raw, panel["tenure_quarters"], ["revenue_attainment"], share,
-                                       targets=flat_targets, groups=groups)
+    out, info = scoring_ramp_allowance(
+        raw, panel["tenure_quarters"], ["revenue_attainment"], share, targets=flat_targets, groups=groups
+    )
     assert info["applied"] and info["rows"] > 0
     first_year = panel["tenure_quarters"].between(0, 3) & raw["revenue_attainment"].notna()
-    fair = panel.loc[first_year, "revenue_attainment"].mean()           # against the truly ramped targets
+    fair = panel.loc[first_year, "revenue_attainment"].mean()  # against the truly ramped targets
     assert out.loc[first_year, "revenue_attainment"].mean() == pytest.approx(fair, rel=0.08)
 
 

@@ -1,4 +1,5 @@
 """Indicator points: ratio with cap, threshold rules, relative rules, and their direction."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,7 +29,7 @@ def test_ratio_for_lower_is_better_scores_below_target_above_100():
     rule = parse_rule({"rule": "ratio", "target": 0.05, "cap": 1.5}, "key_customer_churn", "lower")
     assert apply_rule(rule, _s([0.04, 0.05, 0.075, 0.2]), "lower").tolist() == pytest.approx([120, 100, 50, 0])
     assert attainment_ratio(_s([90.0, 50.0]), _s([100.0, 0.0])).tolist()[0] == pytest.approx(0.9)
-    assert np.isnan(attainment_ratio(_s([90.0, 50.0]), _s([100.0, 0.0])).iloc[1])   # no target: no attainment
+    assert np.isnan(attainment_ratio(_s([90.0, 50.0]), _s([100.0, 0.0])).iloc[1])  # no target: no attainment
 
 
 def test_threshold_rule_satisfaction_at_80_percent_scores_full_marks():
@@ -54,8 +55,9 @@ def test_zscore_and_minmax_by_hand_and_flipped_for_lower_is_better():
 
 
 def test_relative_rules_compare_within_each_period():
-    values = pd.DataFrame({"period": ["Q1", "Q1", "Q2", "Q2"], "level": ["a", "a", "a", "a"],
-                           "x": [1.0, 3.0, 10.0, 30.0]})
+    values = pd.DataFrame(
+        {"period": ["Q1", "Q1", "Q2", "Q2"], "level": ["a", "a", "a", "a"], "x": [1.0, 3.0, 10.0, 30.0]}
+    )
     iset = load_indicator_set("account_manager").subset(["profit_margin"])
     frame = values.rename(columns={"x": "profit_margin"})
     points = score_indicators(frame, iset, {"profit_margin": parse_rule({"rule": "minmax"})})
@@ -63,8 +65,10 @@ def test_relative_rules_compare_within_each_period():
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=12, unique=True),
-       st.sampled_from([{"rule": "zscore"}, {"rule": "minmax"}, {"rule": "ratio", "target": 0.5, "cap": 3.0}]))
+@given(
+    st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=12, unique=True),
+    st.sampled_from([{"rule": "zscore"}, {"rule": "minmax"}, {"rule": "ratio", "target": 0.5, "cap": 3.0}]),
+)
 def test_lower_is_better_reverses_the_order_of_points(values, spec):
     rule = parse_rule(spec)
     x = _s(values)
@@ -88,7 +92,8 @@ def test_rules_written_wrong_say_what_to_fix():
 
 def test_default_rules_follow_the_config_and_direction():
     iset = load_indicator_set("account_manager")
-    rules = indicator_rules(iset, {"revenue_attainment": {"rule": "ratio", "target": 1.0, "cap": 1.2}},
-                            {"rule": "zscore"})
+    rules = indicator_rules(
+        iset, {"revenue_attainment": {"rule": "ratio", "target": 1.0, "cap": 1.2}}, {"rule": "zscore"}
+    )
     assert rules["revenue_attainment"].kind == "ratio" and rules["revenue_attainment"].cap == 1.2
     assert rules["key_customer_churn"].kind == "zscore"

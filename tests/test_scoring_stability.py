@@ -1,4 +1,5 @@
 """Grade stability under uncertain weights: weight draws in ranges and bands, a hand case, determinism."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,9 @@ THIRDS = Grading.forced({"A": 1 / 3, "B": 1 / 3, "C": 1 / 3})
 
 
 def _points():
-    idx = pd.MultiIndex.from_tuples([("M1", "2025Q1"), ("M2", "2025Q1"), ("M3", "2025Q1")],
-                                    names=["manager_id", "period"])
+    idx = pd.MultiIndex.from_tuples(
+        [("M1", "2025Q1"), ("M2", "2025Q1"), ("M3", "2025Q1")], names=["manager_id", "period"]
+    )
     return pd.DataFrame({"a": [100.0, 0.0, 50.0], "b": [0.0, 100.0, 50.0]}, index=idx)
 
 
@@ -39,8 +41,9 @@ def test_grade_change_probability_and_rank_correlations_by_hand():
 
 
 def test_compare_named_weightings():
-    out = compare_weightings(_points(), {"proposed": pd.Series({"a": 0.6, "b": 0.4}),
-                                         "last_year": pd.Series({"a": 0.4, "b": 0.6})}, THIRDS)
+    out = compare_weightings(
+        _points(), {"proposed": pd.Series({"a": 0.6, "b": 0.4}), "last_year": pd.Series({"a": 0.4, "b": 0.6})}, THIRDS
+    )
     assert out.loc[0, ["weights_a", "weights_b"]].tolist() == ["proposed", "last_year"]
     assert out.loc[0, "spearman"] == pytest.approx(-1.0) and out.loc[0, "same_grade"] == pytest.approx(1 / 3)
 
@@ -66,6 +69,6 @@ def test_ranges_that_cannot_respect_the_bands_are_reported():
     iset = load_indicator_set("account_manager")
     w = iset.default_weights()
     ranges = pd.DataFrame({"low": w, "high": w})
-    ranges.loc["revenue_attainment"] = [0.6, 0.7]          # results would take ~65-70% of the weight: band 50-60%
+    ranges.loc["revenue_attainment"] = [0.6, 0.7]  # results would take ~65-70% of the weight: band 50-60%
     with pytest.raises(InfeasibleConstraints, match="kept every dimension inside its weight band; widen"):
         sample_weights(w, ranges, draws=50, seed=0, dimension_of=iset.dimension_of(), bands=iset.bands())

@@ -1,5 +1,6 @@
 """Backtest of the share-hitting interval on companies simulated by the sample generator
 (benchmarks/validate_share_interval.py is the large version)."""
+
 from __future__ import annotations
 
 import sys

@@ -1,4 +1,5 @@
 """Monte Carlo engine: agreement with exact formulas, stream design, chunk invariance."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,16 +16,30 @@ from calibrate.targets.payout import PayoutCurve
 from calibrate.targets.simulation import BLOCK_MANAGERS, attainment, simulate, stream
 
 
-def make_model(n: int = 300, *, regions: int = 4, region_sigma: float = 0.1, df: float | None = None,
-               growth_uncertainty: float | None = None, seed: int = 7, shared: int = 0,
-               region_sigma_df: float | None = None) -> PerformanceModel:
+def make_model(
+    n: int = 300,
+    *,
+    regions: int = 4,
+    region_sigma: float = 0.1,
+    df: float | None = None,
+    growth_uncertainty: float | None = None,
+    seed: int = 7,
+    shared: int = 0,
+    region_sigma_df: float | None = None,
+) -> PerformanceModel:
     rng = np.random.default_rng(seed)
     return PerformanceModel(
         manager_id=[f"M{i:04d}" for i in range(n)],
         region=[f"R{r}" for r in rng.integers(0, regions, n)],
-        base=rng.uniform(2e5, 2e6, n), mu=rng.normal(0.05, 0.04, n), sigma=rng.uniform(0.08, 0.35, n),
-        region_sigma=region_sigma, df=df, growth_uncertainty=growth_uncertainty,
-        shared_loadings=rng.normal(0, 0.03, (n, shared)) if shared else None, region_sigma_df=region_sigma_df)
+        base=rng.uniform(2e5, 2e6, n),
+        mu=rng.normal(0.05, 0.04, n),
+        sigma=rng.uniform(0.08, 0.35, n),
+        region_sigma=region_sigma,
+        df=df,
+        growth_uncertainty=growth_uncertainty,
+        shared_loadings=rng.normal(0, 0.03, (n, shared)) if shared else None,
+        region_sigma_df=region_sigma_df,
+    )
 
 
 def spread_targets(model: PerformanceModel, seed: int = 1) -> np.ndarray:
@@ -40,13 +55,14 @@ def test_probabilities_match_the_normal_formula_within_monte_carlo_error():
     result = attainment(model, targets, scenarios=20_000, seed=11)
     exact = model.hit_probability(targets)
     # the hand formula, written out: Phi((mu + log base - log T) / sqrt(sigma^2 + gu^2 + region_sigma^2))
-    by_hand = stats.norm.cdf((model.mu + np.log(model.base) - np.log(targets))
-                             / np.sqrt(model.sigma ** 2 + 0.05 ** 2 + 0.12 ** 2))
+    by_hand = stats.norm.cdf(
+        (model.mu + np.log(model.base) - np.log(targets)) / np.sqrt(model.sigma**2 + 0.05**2 + 0.12**2)
+    )
     np.testing.assert_allclose(exact, by_hand, rtol=1e-12)
     se = np.sqrt(exact * (1 - exact) / 20_000)
     assert np.all(np.abs(result.probability - exact) <= 4.5 * se + 1e-12)
     assert abs(result.probability.mean() - exact.mean()) < 0.01
-    assert 0.2 < exact.mean() < 0.8 and exact.min() < 0.15 and exact.max() > 0.85   # targets really spread
+    assert 0.2 < exact.mean() < 0.8 and exact.min() < 0.15 and exact.max() > 0.85  # targets really spread
 
 
 def test_expected_ratio_and_quantiles_match_the_lognormal_formulas():
@@ -55,7 +71,7 @@ def test_expected_ratio_and_quantiles_match_the_lognormal_formulas():
     result = attainment(model, targets, scenarios=20_000, seed=5, quantiles=(0.1, 0.5, 0.9))
     s = model.log_sd
     # Y / T is lognormal: relative Monte Carlo error of its mean ~ sqrt(exp(s^2) - 1) / sqrt(n)
-    rel_se = np.sqrt(np.expm1(s ** 2) / 20_000)
+    rel_se = np.sqrt(np.expm1(s**2) / 20_000)
     np.testing.assert_array_less(np.abs(result.expected_ratio / model.expected_ratio(targets) - 1), 5 * rel_se)
     for k, q in enumerate((0.1, 0.5, 0.9)):
         exact = model.attainment_quantile(targets, q)
@@ -63,8 +79,17 @@ def test_expected_ratio_and_quantiles_match_the_lognormal_formulas():
         log_se = np.sqrt(q * (1 - q) / 20_000) * s / stats.norm.pdf(stats.norm.ppf(q))
         np.testing.assert_array_less(np.abs(np.log(result.ratio_quantiles[:, k] / exact)), 5 * log_se)
     frame = result.to_frame()
-    assert list(frame.columns) == ["manager_id", "region", "target", "probability", "probability_se",
-                                   "expected_attainment", "attainment_p10", "attainment_p50", "attainment_p90"]
+    assert list(frame.columns) == [
+        "manager_id",
+        "region",
+        "target",
+        "probability",
+        "probability_se",
+        "expected_attainment",
+        "attainment_p10",
+        "attainment_p50",
+        "attainment_p90",
+    ]
     assert len(frame) == 200 and frame["manager_id"].iloc[0] == "M0000"
 
 
@@ -74,9 +99,9 @@ def test_student_t_matches_the_exact_t_formula_and_has_heavier_tails():
     # a hard target: the normal model's 1-in-500 upper quantile
     targets = model.median * np.exp(model.sigma * stats.norm.isf(0.002))
     exact = model.hit_probability(targets)
-    by_hand = stats.t(4).sf(stats.norm.isf(0.002) / np.sqrt(2 / 4))      # unit-variance t: t * sqrt((df-2)/df)
+    by_hand = stats.t(4).sf(stats.norm.isf(0.002) / np.sqrt(2 / 4))  # unit-variance t: t * sqrt((df-2)/df)
     np.testing.assert_allclose(exact, by_hand, rtol=1e-10)
-    assert np.all(exact > 0.004)                                         # heavier tail than the normal's 0.002
+    assert np.all(exact > 0.004)  # heavier tail than the normal's 0.002
     result = attainment(model, targets, scenarios=40_000, seed=2, quantiles=())
     se = np.sqrt(exact * (1 - exact) / 40_000)
     assert np.all(np.abs(result.probability - exact) <= 4.5 * se)
@@ -91,9 +116,10 @@ def test_student_t_with_region_shock_and_growth_uncertainty_matches_numerical_in
     c = np.sqrt(3 / 5)
     for i in (0, 13, 27):
         gap = model.log_median[i] - np.log(targets[i])
-        v = np.hypot(0.15, 0.1)          # the normal part: region shock and growth uncertainty
-        exact, _ = integrate.quad(lambda z: stats.norm.pdf(z) * stats.t(5).cdf((gap + v * z) / (model.sigma[i] * c)),
-                                  -9, 9, epsabs=1e-11)
+        v = np.hypot(0.15, 0.1)  # the normal part: region shock and growth uncertainty
+        exact, _ = integrate.quad(
+            lambda z: stats.norm.pdf(z) * stats.t(5).cdf((gap + v * z) / (model.sigma[i] * c)), -9, 9, epsabs=1e-11
+        )
         se = np.sqrt(exact * (1 - exact) / 30_000)
         assert abs(result.probability[i] - exact) <= 4.5 * se, (i, result.probability[i], exact)
 
@@ -124,11 +150,12 @@ def test_team_share_distribution_matches_the_conditional_formula():
     targets = model.median * np.exp(0.1 * model.log_sd)
     z, w = np.polynomial.hermite_e.hermegauss(80)
     w = w / w.sum()
-    cond = stats.norm.cdf((model.log_median[:, None] - np.log(targets)[:, None] + 0.2 * z)
-                          / model.sigma[:, None])                 # managers x shock nodes
+    cond = stats.norm.cdf(
+        (model.log_median[:, None] - np.log(targets)[:, None] + 0.2 * z) / model.sigma[:, None]
+    )  # managers x shock nodes
     p_node = cond.mean(axis=0)
     mean = w @ p_node
-    var = w @ (p_node - mean) ** 2 + w @ (cond * (1 - cond)).sum(axis=0) / 900 ** 2
+    var = w @ (p_node - mean) ** 2 + w @ (cond * (1 - cond)).sum(axis=0) / 900**2
     result = attainment(model, targets, scenarios=6_000, seed=8, quantiles=())
     assert result.share_mean == pytest.approx(mean, abs=4 * np.sqrt(var / 6_000))
     assert result.share_sd == pytest.approx(np.sqrt(var), rel=0.05)
@@ -160,23 +187,37 @@ def test_a_manager_draws_do_not_depend_on_other_blocks():
     model = make_model(2 * BLOCK_MANAGERS + 10, region_sigma=0.1)
     targets = spread_targets(model)
     head = BLOCK_MANAGERS
-    small = PerformanceModel(model.manager_id[:head], model.region[:head], model.base[:head], model.mu[:head],
-                             model.sigma[:head], 0.1)
-    assert set(small.region) == set(model.region)      # same regions, so the same region streams
+    small = PerformanceModel(
+        model.manager_id[:head], model.region[:head], model.base[:head], model.mu[:head], model.sigma[:head], 0.1
+    )
+    assert set(small.region) == set(model.region)  # same regions, so the same region streams
     full = attainment(model, targets, scenarios=300, seed=6)
     part = attainment(small, targets[:head], scenarios=300, seed=6)
     assert np.array_equal(full.ratio_quantiles[:head], part.ratio_quantiles)
 
 
 @settings(max_examples=25, deadline=None)
-@given(n=st.integers(1, 2_600), scenarios=st.integers(1, 200), chunk=st.sampled_from([1, 700, 1024, 1500, 4096]),
-       workers=st.sampled_from([1, 2]), heavy=st.booleans(), seed=st.integers(0, 2**32),
-       parameters=st.booleans())
+@given(
+    n=st.integers(1, 2_600),
+    scenarios=st.integers(1, 200),
+    chunk=st.sampled_from([1, 700, 1024, 1500, 4096]),
+    workers=st.sampled_from([1, 2]),
+    heavy=st.booleans(),
+    seed=st.integers(0, 2**32),
+    parameters=st.booleans(),
+)
 def test_results_are_bit_identical_whatever_the_chunk_size(n, scenarios, chunk, workers, heavy, seed, parameters):
     # parameters: shared parameter draws per scenario and a drawn region-shock variance (targets.fit)
-    model = make_model(n, regions=3, region_sigma=0.1, df=5 if heavy else None,
-                       growth_uncertainty=0.05, seed=seed % 1000, shared=3 if parameters else 0,
-                       region_sigma_df=20.0 if parameters else None)
+    model = make_model(
+        n,
+        regions=3,
+        region_sigma=0.1,
+        df=5 if heavy else None,
+        growth_uncertainty=0.05,
+        seed=seed % 1000,
+        shared=3 if parameters else 0,
+        region_sigma_df=20.0 if parameters else None,
+    )
     targets = spread_targets(model)
     kwargs = dict(scenarios=scenarios, seed=seed, payout=PayoutCurve.standard(), bonus_base=1000.0)
     ref = attainment(model, targets, chunk_managers=10**6, **kwargs)
@@ -204,7 +245,7 @@ def test_streamed_outcomes_are_the_engine_draws():
     assert [c.outcomes.shape for c in chunks] == [(1024, 401), (76, 401)]
     outcomes = np.vstack([c.outcomes for c in chunks])
     hit_rate = (outcomes >= targets[:, None]).mean(axis=1)
-    assert np.max(np.abs(hit_rate - result.probability)) <= 1 / 401      # float32 rounding at the boundary only
+    assert np.max(np.abs(hit_rate - result.probability)) <= 1 / 401  # float32 rounding at the boundary only
     # an odd count makes the median one simulated value, so both routes must agree to float32 precision
     np.testing.assert_allclose(np.median(outcomes, axis=1) / targets, result.ratio_quantiles[:, 0], rtol=1e-5)
 
@@ -244,14 +285,17 @@ def test_bad_model_parameters_are_reported_together():
     assert "column sigma" in message and "df" in message and "above 2" in message
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    (dict(scenarios=0), "scenarios"),
-    (dict(scenarios=10, seed=-1), "seed"),
-    (dict(scenarios=10, chunk_managers=0), "chunk_managers"),
-    (dict(scenarios=10, quantiles=(1.5,)), "between 0 and 1"),
-    (dict(scenarios=10, bonus_base=100.0), "without a payout curve"),
-    (dict(scenarios=10, payout=PayoutCurve.standard()), "needs bonus_base"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(scenarios=0), "scenarios"),
+        (dict(scenarios=10, seed=-1), "seed"),
+        (dict(scenarios=10, chunk_managers=0), "chunk_managers"),
+        (dict(scenarios=10, quantiles=(1.5,)), "between 0 and 1"),
+        (dict(scenarios=10, bonus_base=100.0), "without a payout curve"),
+        (dict(scenarios=10, payout=PayoutCurve.standard()), "needs bonus_base"),
+    ],
+)
 def test_bad_run_settings_raise_config_errors(kwargs, fragment):
     model = make_model(3)
     with pytest.raises(ConfigError, match=fragment):

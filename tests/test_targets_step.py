@@ -1,4 +1,5 @@
 """Target plans, settings, the 03_targets step with its notebook, and `calibrate simulate`."""
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,7 @@ def test_settings_are_checked_with_actionable_messages():
 
 
 def test_payout_curve_from_the_config():
-    default = TargetSettings().payout           # threshold 0.8 pays 0.5, 1.0 pays 1.0, 1.2 pays 1.5 (the cap)
+    default = TargetSettings().payout  # threshold 0.8 pays 0.5, 1.0 pays 1.0, 1.2 pays 1.5 (the cap)
     np.testing.assert_allclose(default.coefficient([0.79, 0.8, 0.9, 1.0, 1.1, 1.3]), [0, 0.5, 0.75, 1.0, 1.25, 1.5])
     # a cap above the last point continues the last slope (2.5 per unit) until it is reached: at 1.2
     extended = payout_curve_from_config({"points": [[0.8, 0.5], [1.0, 1.0]], "cap": 1.5})
@@ -85,7 +86,7 @@ def test_calibrated_plans_hit_their_difficulty(plan):
     # allocation keeps the company total and gives everyone the same probability
     assert m["allocated_target"].sum() == pytest.approx(m["current_target"].sum(), rel=1e-9)
     assert np.all(np.abs(m["allocated_probability"] - plan.allocation_probability) < 0.035)
-    assert plans.loc["current", "bonus_target_pool"] == pytest.approx(5.0 * len(m))   # config targets.bonus_base
+    assert plans.loc["current", "bonus_target_pool"] == pytest.approx(5.0 * len(m))  # config targets.bonus_base
     for name in plans.index:
         r = plans.loc[name]
         assert r["share_p5"] <= r["share_p50"] <= r["share_p95"] and r["bonus_p50"] <= r["bonus_p90"] <= r["bonus_p99"]
@@ -107,7 +108,9 @@ def test_artifacts_are_byte_identical_for_a_seed(small, tmp_path):
     written = []
     for name in ("a", "b"):
         plan, bt, reason = compute_targets(config, ds)
-        written.append(write_target_artifacts(plan, bt, tmp_path / name, key=config.pseudonym_key(), backtest_reason=reason))
+        written.append(
+            write_target_artifacts(plan, bt, tmp_path / name, key=config.pseudonym_key(), backtest_reason=reason)
+        )
     assert [p.name for p in written[0]] == [p.name for p in written[1]]
     for a, b in zip(*written):
         assert a.read_bytes() == b.read_bytes(), a.name
@@ -122,7 +125,9 @@ def test_artifacts_are_byte_identical_for_a_seed(small, tmp_path):
 
 
 def test_managers_table_hides_ids_when_asked(plan):
-    frame = plan.managers.assign(pseudonym=[pseudonym(m, b"test-key-0123456789abcdef") for m in plan.managers["manager_id"]])
+    frame = plan.managers.assign(
+        pseudonym=[pseudonym(m, b"test-key-0123456789abcdef") for m in plan.managers["manager_id"]]
+    )
     hidden = managers_table(frame, "en", pseudonymise=True, n=3)
     shown = managers_table(frame, "en", pseudonymise=False, n=3)
     assert hidden["Manager"].str.startswith("P-").all() and shown["Manager"].str.startswith("M").all()
@@ -134,22 +139,42 @@ def test_run_step_publishes_the_report_with_pseudonymised_ids(small_company_mast
     config = load_config(small_company_master / "calibrate.yaml", {"output": str(tmp_path), **SCENARIOS})
     result = pipeline.run(config, notebooks=["03_targets"], echo=None)
     folder = result.folder
-    for name in ("plans.csv", "regions.csv", "payout_curve.csv",
-                 "backtest.json", "reliability.csv", "share_distribution.csv", "bonus_distribution.csv"):
+    for name in (
+        "plans.csv",
+        "regions.csv",
+        "payout_curve.csv",
+        "backtest.json",
+        "reliability.csv",
+        "share_distribution.csv",
+        "bonus_distribution.csv",
+    ):
         assert (folder / "targets" / name).exists(), name
     for name in ("calibrated_targets.csv", "manager_probabilities.csv", "model.csv", "backtest_managers.csv"):
         assert (folder / "private" / "targets" / name).exists() and not (folder / "targets" / name).exists(), name
     html = (folder / "03_targets.html").read_text(encoding="utf-8")
     assert "2025 年目标难度与奖金成本" in html and "data:image/png;base64" in html
-    assert not re.search(r"\bM00\d\d\b", html) and re.search(r"P-[0-9a-f]{8}", html)    # pseudonymised
+    assert not re.search(r"\bM00\d\d\b", html) and re.search(r"P-[0-9a-f]{8}", html)  # pseudonymised
     assert "Traceback" not in html
     assert "targets/plans.csv" in result.manifest["artifacts"]
 
 
 def test_simulate_command_prints_the_plan_table(small_company_master, tmp_path, capsys):
     out = tmp_path / "sim"
-    code = main(["simulate", "--config", str(small_company_master / "calibrate.yaml"), "--scenarios", "500",
-                 "--probability", "0.6", "--lang", "en", "--out", str(out)])
+    code = main(
+        [
+            "simulate",
+            "--config",
+            str(small_company_master / "calibrate.yaml"),
+            "--scenarios",
+            "500",
+            "--probability",
+            "0.6",
+            "--lang",
+            "en",
+            "--out",
+            str(out),
+        ]
+    )
     printed = capsys.readouterr().out
     assert code == 0
     assert "Equal difficulty" in printed and "Last year + company growth" in printed and "backtest 2024" in printed
@@ -157,6 +182,15 @@ def test_simulate_command_prints_the_plan_table(small_company_master, tmp_path, 
     assert summary["settings"]["scenarios"] == 500 and summary["settings"]["probability"] == 0.6
     probs = pd.read_csv(out / "calibrated_targets.csv")["equal_difficulty_probability"]
     assert np.all(np.abs(probs - 0.6) <= 1 / 500 + 1e-12)
-    code = main(["simulate", "--config", str(small_company_master / "calibrate.yaml"), "--probability", "1.5",
-                 "--out", str(tmp_path / "bad")])
+    code = main(
+        [
+            "simulate",
+            "--config",
+            str(small_company_master / "calibrate.yaml"),
+            "--probability",
+            "1.5",
+            "--out",
+            str(tmp_path / "bad"),
+        ]
+    )
     assert code == 1 and "probability must lie strictly between 0 and 1" in capsys.readouterr().err

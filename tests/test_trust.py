@@ -1,5 +1,6 @@
 """Trust (issue 11): keyed pseudonyms, no secrets or formulas in outputs, read-only SQL, safe YAML,
 runs that never collide or leave debris, and bad input that always ends in one clear error."""
+
 from __future__ import annotations
 
 import hashlib
@@ -57,11 +58,12 @@ def _cli(capsys, *argv) -> tuple[int, str]:
 
 # ---------- 1. keyed pseudonyms -------------------------------------------------------------
 
+
 def test_pseudonyms_are_keyed_not_a_plain_hash_of_the_id():
-    old = "P-" + hashlib.sha256(b"calibrate:M0001").hexdigest()[:8]       # the former, reversible scheme
+    old = "P-" + hashlib.sha256(b"calibrate:M0001").hexdigest()[:8]  # the former, reversible scheme
     assert pseudonym("M0001", KEY) != old
-    assert pseudonym("M0001", KEY) == pseudonym("M0001", KEY)              # stable with the same key
-    assert pseudonym("M0001", KEY) != pseudonym("M0001", KEY + b"x")       # another key, another pseudonym
+    assert pseudonym("M0001", KEY) == pseudonym("M0001", KEY)  # stable with the same key
+    assert pseudonym("M0001", KEY) != pseudonym("M0001", KEY + b"x")  # another key, another pseudonym
     assert len(pseudonym("M0001", KEY)) == 2 + 16
 
 
@@ -72,13 +74,13 @@ def test_pseudonyms_do_not_collide_among_a_million_managers():
 
 def test_key_file_is_created_once_private_and_announced(small_company, capsys, monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
-    (small_company / ".calibrate-key").unlink(missing_ok=True)      # copied from a company already run
+    (small_company / ".calibrate-key").unlink(missing_ok=True)  # copied from a company already run
     config = load_config(small_company / "calibrate.yaml")
     key = config.pseudonym_key()
     path = small_company / ".calibrate-key"
     assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
     assert str(path) in capsys.readouterr().err
-    assert config.pseudonym_key() == key                     # the same key next time, no new message
+    assert config.pseudonym_key() == key  # the same key next time, no new message
     assert capsys.readouterr().err == ""
     monkeypatch.setenv(KEY_ENV, "from-the-environment-0123456789")
     assert config.pseudonym_key() == b"from-the-environment-0123456789"
@@ -99,13 +101,18 @@ def test_the_old_salt_is_refused_with_a_clear_message(small_company, capsys):
 
 # ---------- 5. no formulas from data ---------------------------------------------------------
 
+
 def test_csv_cells_that_could_run_as_formulas_are_neutralised(tmp_path):
-    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+1", "-cmd", "@SUM(A1)", "ok", None],
-                          "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0]})
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")', "+1", "-cmd", "@SUM(A1)", "ok", None],
+            "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0],
+        }
+    )
     path = artifacts.write_csv(frame, tmp_path / "out.csv")
     back = pd.read_csv(path)
-    assert back["name"].tolist()[:5] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-cmd", "'@SUM(A1)", "ok"]
-    assert back["value"].tolist() == [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0]        # numbers stay numbers
+    assert back["name"].tolist()[:5] == ['\'=HYPERLINK("http://x")', "'+1", "'-cmd", "'@SUM(A1)", "ok"]
+    assert back["value"].tolist() == [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0]  # numbers stay numbers
 
 
 def test_xlsx_text_cells_are_neutralised(tmp_path):
@@ -122,19 +129,30 @@ def test_xlsx_text_cells_are_neutralised(tmp_path):
 
 # ---------- 6. no credentials or machine paths in the manifest -------------------------------
 
+
 def test_manifest_redacts_passwords_and_holds_relative_paths(small_company, tmp_path):
     from calibrate import pipeline
 
-    path = _cfg(small_company, data={
-        "managers": "managers.csv",
-        "performance": {"url": "postgresql://hr:s3cr3t-pw@db.example/people?sslmode=require&password=also",
-                        "table": "performance"},
-        "survey": {"path": "survey.parquet", "api_token": "tok-123"}})
+    path = _cfg(
+        small_company,
+        data={
+            "managers": "managers.csv",
+            "performance": {
+                "url": "postgresql://hr:s3cr3t-pw@db.example/people?sslmode=require&password=also",
+                "table": "performance",
+            },
+            "survey": {"path": "survey.parquet", "api_token": "tok-123"},
+        },
+    )
     config = load_config(path)
-    info = SimpleNamespace(label="managers.csv", location=str(small_company / "managers.csv"), kind="csv",
-                           sha256="0" * 64)
-    dataset = SimpleNamespace(sources={"managers": info}, report=SimpleNamespace(rows={"managers": 3}),
-                              indicator_set=SimpleNamespace(name="account_manager"))
+    info = SimpleNamespace(
+        label="managers.csv", location=str(small_company / "managers.csv"), kind="csv", sha256="0" * 64
+    )
+    dataset = SimpleNamespace(
+        sources={"managers": info},
+        report=SimpleNamespace(rows={"managers": 3}),
+        indicator_set=SimpleNamespace(name="account_manager"),
+    )
     (tmp_path / "run").mkdir()
     manifest = pipeline._manifest(config, dataset, tmp_path / "run", {"total": 1.0}, "now")
     text = json.dumps(manifest)
@@ -145,6 +163,7 @@ def test_manifest_redacts_passwords_and_holds_relative_paths(small_company, tmp_
 
 
 # ---------- 7. SQL stays read-only ------------------------------------------------------------
+
 
 def test_duckdb_queries_cannot_write_or_read_other_files(tmp_path):
     import duckdb
@@ -168,9 +187,13 @@ def test_duckdb_queries_cannot_write_or_read_other_files(tmp_path):
 
 # ---------- 8. YAML alias bombs ----------------------------------------------------------------
 
-BOMB = "\n".join(['run_name: bomb', 'a: &a ["x","x","x","x","x","x","x","x","x"]']
-                 + [f'{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]'
-                    for p, c in zip("abcdefg", "bcdefgh")]) + "\ndata: {managers: m.csv}\n"
+BOMB = (
+    "\n".join(
+        ["run_name: bomb", 'a: &a ["x","x","x","x","x","x","x","x","x"]']
+        + [f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]" for p, c in zip("abcdefg", "bcdefgh")]
+    )
+    + "\ndata: {managers: m.csv}\n"
+)
 
 
 def test_a_yaml_alias_bomb_is_refused(tmp_path, capsys):
@@ -183,6 +206,7 @@ def test_a_yaml_alias_bomb_is_refused(tmp_path, capsys):
 
 # ---------- 10, 11. killed runs, names that cannot clash ---------------------------------------
 
+
 def test_stale_partial_folders_of_dead_runs_are_removed_and_reported(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -190,7 +214,7 @@ def test_stale_partial_folders_of_dead_runs_are_removed_and_reported(tmp_path):
     stale = out / f".sample.partial-{dead.pid}-123"
     (stale / "data").mkdir(parents=True)
     (stale / "data" / "panel.csv").write_text("manager_id\nM0001\n")
-    alive = out / f".other.partial-{os.getpid()}-456"           # a run still in progress: kept
+    alive = out / f".other.partial-{os.getpid()}-456"  # a run still in progress: kept
     alive.mkdir()
     said = []
     with atomic_run_folder(out / "sample", echo=said.append) as folder:
@@ -209,18 +233,22 @@ def test_a_run_named_like_a_failed_run_cannot_delete_it(tmp_path):
     assert len(kept) == 1
     with atomic_run_folder(out / "X.failed") as folder:
         (folder / "ok.txt").write_text("ok")
-    assert kept[0].exists()                                  # the failed run of X survives
+    assert kept[0].exists()  # the failed run of X survives
     assert kept[0].parent == out / ".failed" / "X"
 
 
 # ---------- 13. clean reports -------------------------------------------------------------------
 
+
 def test_a_notebook_that_writes_to_stderr_fails_the_run(tmp_path):
     from calibrate.report.clean import check_clean
     from calibrate.report.execute import execute_notebook
 
-    nb_dir = _notebook(tmp_path / "nbs" / "notebooks", "noisy",
-                       [nbformat.v4.new_code_cell("import warnings\nwarnings.warn('IProgress not found')")])
+    nb_dir = _notebook(
+        tmp_path / "nbs" / "notebooks",
+        "noisy",
+        [nbformat.v4.new_code_cell("import warnings\nwarnings.warn('IProgress not found')")],
+    )
     done = execute_notebook("noisy", {}, tmp_path / "out", source_dir=nb_dir)
     with pytest.raises(NotebookFailed, match="IProgress not found"):
         check_clean("noisy", done)
@@ -228,16 +256,20 @@ def test_a_notebook_that_writes_to_stderr_fails_the_run(tmp_path):
 
 # ---------- 14. bad input: one clear error ------------------------------------------------------
 
-@pytest.mark.parametrize("change, expected", [
-    ({"privacy": 5}, "'privacy' must be a mapping"),
-    ({"data": {"managers": 5, "performance": "performance.csv"}}, "data.managers must be a file name"),
-    ({"output": 5}, "'output' must be a folder name"),
-    ({"report": {"timeout": "soon"}}, "timeout must be a whole number"),
-    ({"run_name": "bad\x07name"}, "control characters"),
-    ({"run_name": "x" * 101}, "at most 100"),
-    ({"seed": True}, "seed must be a whole number"),
-    ({"privacy": {"min_group_size": "few"}}, "privacy.min_group_size must be a whole number"),
-])
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"privacy": 5}, "'privacy' must be a mapping"),
+        ({"data": {"managers": 5, "performance": "performance.csv"}}, "data.managers must be a file name"),
+        ({"output": 5}, "'output' must be a folder name"),
+        ({"report": {"timeout": "soon"}}, "timeout must be a whole number"),
+        ({"run_name": "bad\x07name"}, "control characters"),
+        ({"run_name": "x" * 101}, "at most 100"),
+        ({"seed": True}, "seed must be a whole number"),
+        ({"privacy": {"min_group_size": "few"}}, "privacy.min_group_size must be a whole number"),
+    ],
+)
 def test_wrong_config_types_give_one_error(small_company, capsys, change, expected):
     path = _cfg(small_company, **change)
     code, err = _cli(capsys, "validate", "--config", str(path))
@@ -250,8 +282,10 @@ def _set_cell(folder: Path, file: str, row: int, column: str, value: str) -> Non
     frame.to_csv(folder / file, index=False)
 
 
-@pytest.mark.parametrize("value, expected", [("inf", "is not a finite number"), ("1e308", "is larger than 1e+15"),
-                                             ("-inf", "is not a finite number")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("inf", "is not a finite number"), ("1e308", "is larger than 1e+15"), ("-inf", "is not a finite number")],
+)
 def test_infinite_and_huge_numbers_are_rejected_with_row_and_column(small_company, capsys, value, expected):
     _set_cell(small_company, "performance.csv", 4, "revenue", value)
     code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
@@ -266,7 +300,7 @@ def test_a_zero_revenue_target_is_rejected(small_company, capsys):
 
 def test_a_duplicated_column_name_is_rejected(small_company, capsys):
     text = (small_company / "managers.csv").read_text(encoding="utf-8").splitlines()
-    text = [line + ("," + line.split(",")[2]) for line in text]          # the region column twice
+    text = [line + ("," + line.split(",")[2]) for line in text]  # the region column twice
     (small_company / "managers.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
     code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
     assert code == 1 and "managers.csv row 1, column region: the column name appears twice" in err, err
@@ -283,13 +317,22 @@ def test_a_header_only_table_is_rejected(small_company, capsys, file):
 def test_an_output_folder_that_cannot_be_written_gives_one_line(small_company, capsys, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    code, err = _cli(capsys, "run", "--config", str(small_company / "calibrate.yaml"),
-                     "--output", str(blocker / "reports"), "--only", "01_data_quality")
+    code, err = _cli(
+        capsys,
+        "run",
+        "--config",
+        str(small_company / "calibrate.yaml"),
+        "--output",
+        str(blocker / "reports"),
+        "--only",
+        "01_data_quality",
+    )
     assert code == 1 and f"cannot write to the output folder {blocker / 'reports'}" in err, err
     assert len(err.strip().splitlines()) == 1
 
 
 # ---------- 15. validate checks everything run checks ------------------------------------------
+
 
 def test_validate_reports_an_unconfigured_source_the_set_needs(small_company, capsys):
     raw = yaml.safe_load((small_company / "calibrate.yaml").read_text(encoding="utf-8"))

@@ -3,6 +3,7 @@
 ``calibrate validate`` and ``calibrate run --only 01_data_quality`` either succeed (exit 0) or
 exit 1 with a message that starts ``calibrate:`` (or the validation report's problem lines).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,13 +24,55 @@ from calibrate.cli.app import main
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 CSV_TABLES = ["managers.csv", "performance.csv", "reviews_360.csv", "ahp_judgments.csv", "last_year_weights.csv"]
 TABLES = CSV_TABLES + ["survey.parquet"]
-VALUES = ["", "inf", "-inf", "1e308", "-1e308", "nan", "=1+1", "<script>x</script>", "-1", "0", "abc", "\x00",
-          "２０２４Q1", "2024Q5", "1/0", "9/0", "   ", "M9999", "1e-320", "TRUE", "9" * 400, "2024-02-30", "1,5"]
-CONFIG_KEYS = ["run_name", "year", "lang", "seed", "indicator_set", "data", "output", "privacy", "weights",
-               "targets", "scoring", "report", "surprise"]
-ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True),
-                      st.text(max_size=12), st.lists(st.integers(-3, 3), max_size=3),
-                      st.dictionaries(st.text(max_size=6), st.integers(-3, 3), max_size=2))
+VALUES = [
+    "",
+    "inf",
+    "-inf",
+    "1e308",
+    "-1e308",
+    "nan",
+    "=1+1",
+    "<script>x</script>",
+    "-1",
+    "0",
+    "abc",
+    "\x00",
+    "２０２４Q1",
+    "2024Q5",
+    "1/0",
+    "9/0",
+    "   ",
+    "M9999",
+    "1e-320",
+    "TRUE",
+    "9" * 400,
+    "2024-02-30",
+    "1,5",
+]
+CONFIG_KEYS = [
+    "run_name",
+    "year",
+    "lang",
+    "seed",
+    "indicator_set",
+    "data",
+    "output",
+    "privacy",
+    "weights",
+    "targets",
+    "scoring",
+    "report",
+    "surprise",
+]
+ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.lists(st.integers(-3, 3), max_size=3),
+    st.dictionaries(st.text(max_size=6), st.integers(-3, 3), max_size=2),
+)
 
 corruption = st.one_of(
     st.tuples(st.just("cell"), st.sampled_from(TABLES), st.integers(0, 30), st.integers(0, 7), st.sampled_from(VALUES)),
@@ -40,9 +83,25 @@ corruption = st.one_of(
     st.tuples(st.just("truncate"), st.sampled_from(TABLES), st.floats(0, 1)),
     st.tuples(st.just("garbage"), st.sampled_from(TABLES), st.binary(max_size=64)),
     st.tuples(st.just("config"), st.sampled_from(CONFIG_KEYS), ANY_VALUE),
-    st.tuples(st.just("section"), st.sampled_from(["weights", "targets", "scoring", "report", "privacy"]),
-              st.sampled_from(["bootstrap", "methods", "shares", "timeout", "notebooks", "scenarios", "pseudonymise",
-                               "min_group_size", "growth", "key_file"]), ANY_VALUE),
+    st.tuples(
+        st.just("section"),
+        st.sampled_from(["weights", "targets", "scoring", "report", "privacy"]),
+        st.sampled_from(
+            [
+                "bootstrap",
+                "methods",
+                "shares",
+                "timeout",
+                "notebooks",
+                "scenarios",
+                "pseudonymise",
+                "min_group_size",
+                "growth",
+                "key_file",
+            ]
+        ),
+        ANY_VALUE,
+    ),
 )
 
 
@@ -81,7 +140,7 @@ def _corrupt(folder: Path, ops) -> None:
             continue
         try:
             frame = _read(path)
-        except Exception:                                  # an earlier operation already broke the file
+        except Exception:  # an earlier operation already broke the file
             continue
         if kind == "cell" and len(frame) and len(frame.columns):
             frame.iloc[op[2] % len(frame), op[3] % len(frame.columns)] = op[4]
@@ -91,8 +150,10 @@ def _corrupt(folder: Path, ops) -> None:
             column = frame.columns[op[2] % len(frame.columns)]
             text = path.read_text(encoding="utf-8").splitlines()
             k = list(frame.columns).index(column)
-            path.write_text("\n".join(f"{line},{line.split(',')[k] if len(line.split(',')) > k else ''}"
-                                      for line in text) + "\n", encoding="utf-8")
+            path.write_text(
+                "\n".join(f"{line},{line.split(',')[k] if len(line.split(',')) > k else ''}" for line in text) + "\n",
+                encoding="utf-8",
+            )
             continue
         elif kind == "header_only":
             frame = frame.iloc[:0]
@@ -104,7 +165,7 @@ def _corrupt(folder: Path, ops) -> None:
 def _call(argv: list[str]) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)                                   # an uncaught exception fails the test
+        code = main(argv)  # an uncaught exception fails the test
     return code, out.getvalue(), err.getvalue()
 
 
@@ -121,8 +182,12 @@ def master(small_company_master) -> Path:
     return small_company_master
 
 
-@settings(max_examples=150, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    phases=NO_SHRINK,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(ops=st.lists(corruption, min_size=1, max_size=3))
 def test_validate_never_ends_in_a_traceback(master, ops):
     with tempfile.TemporaryDirectory() as tmp:
@@ -133,13 +198,28 @@ def test_validate_never_ends_in_a_traceback(master, ops):
 
 
 @pytest.mark.notebook
-@settings(max_examples=8, deadline=None, phases=NO_SHRINK, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8,
+    deadline=None,
+    phases=NO_SHRINK,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(ops=st.lists(corruption, min_size=1, max_size=2))
 def test_run_data_quality_never_ends_in_a_traceback(master, ops):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "company"
         shutil.copytree(master, folder)
         _corrupt(folder, ops)
-        _check(*_call(["run", "--config", str(folder / "calibrate.yaml"), "--output", str(Path(tmp) / "reports"),
-                       "--only", "01_data_quality"]))
+        _check(
+            *_call(
+                [
+                    "run",
+                    "--config",
+                    str(folder / "calibrate.yaml"),
+                    "--output",
+                    str(Path(tmp) / "reports"),
+                    "--only",
+                    "01_data_quality",
+                ]
+            )
+        )

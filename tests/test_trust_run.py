@@ -4,6 +4,7 @@ script payloads, a one-person region, a leading '=' and a manager named in a val
 Reports must show no live tag or event handler, no real ID or name, no group under the minimum size;
 CSV artifacts no formula; the key appears in no output; every executed notebook is clean.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,7 @@ def hostile(small_company_master, tmp_path_factory):
     managers["name"] = NAME
     active = managers[managers["leave_date"] == ""]
     managers.loc[active.index[0], "region"] = REGION
-    silent = active["manager_id"].iloc[1]                       # no performance rows: named in a warning
+    silent = active["manager_id"].iloc[1]  # no performance rows: named in a warning
     managers["manager_id"] = managers["manager_id"].replace(renamed)
     managers.to_csv(folder / "managers.csv", index=False)
     for file in ("performance.csv", "reviews_360.csv", "innovation_committee.csv"):
@@ -60,14 +61,22 @@ def hostile(small_company_master, tmp_path_factory):
     ahp["expert"] = ahp["expert"].replace({"E1": EXPERT, "E2": FORMULA_EXPERT})
     ahp.to_csv(folder / "ahp_judgments.csv", index=False)
     from importlib import resources
+
     iset = yaml.safe_load((resources.files("calibrate") / "templates" / "account_manager.yaml").read_text("utf-8"))
     iset["indicators"][0]["label"]["en"] = LABEL
     iset["dimensions"]["results"]["label"]["en"] = DIMENSION
     (folder / "hostile_set.yaml").write_text(yaml.safe_dump(iset, allow_unicode=True), encoding="utf-8")
     raw = yaml.safe_load((folder / "calibrate.yaml").read_text(encoding="utf-8"))
-    raw.update({"indicator_set": "hostile_set.yaml", "description": '<script>alert("xss-description")</script>',
-                "lang": "en", "output": str(folder.parent / "reports"), **SMALL_SETTINGS,
-                "privacy": {"pseudonymise": True, "key_file": str(folder.parent / "keys" / "pseudonyms.key")}})
+    raw.update(
+        {
+            "indicator_set": "hostile_set.yaml",
+            "description": '<script>alert("xss-description")</script>',
+            "lang": "en",
+            "output": str(folder.parent / "reports"),
+            **SMALL_SETTINGS,
+            "privacy": {"pseudonymise": True, "key_file": str(folder.parent / "keys" / "pseudonyms.key")},
+        }
+    )
     (folder / "calibrate.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     (folder.parent / "keys").mkdir()
     (folder.parent / "keys" / "pseudonyms.key").write_text(KEY + "\n")
@@ -106,7 +115,7 @@ def test_no_report_contains_a_live_tag_or_event_handler(hostile):
         parser = _LiveMarkup()
         parser.feed(text)
         assert not parser.live, (page.name, parser.live[:3])
-        shown += text.count("xss-")                      # the payloads are shown, as inert text
+        shown += text.count("xss-")  # the payloads are shown, as inert text
     assert shown > 0
 
 
@@ -115,7 +124,7 @@ def test_no_real_id_or_name_anywhere_in_reports_notebooks_or_manifest(hostile):
     files = [*folder.glob("*.html"), *folder.glob("notebooks/*.ipynb"), folder / "manifest.json"]
     assert len(files) == 11
     warning = (folder / "data" / "validation.csv").read_text(encoding="utf-8")
-    assert "no performance rows" in warning and hostile["silent"] not in warning      # pseudonymised there too
+    assert "no performance rows" in warning and hostile["silent"] not in warning  # pseudonymised there too
     for path in files:
         text = path.read_text(encoding="utf-8")
         leaked = [m for m in hostile["ids"] if re.search(rf"(?<!\w){re.escape(m)}(?!\w)", text)]
@@ -125,7 +134,7 @@ def test_no_real_id_or_name_anywhere_in_reports_notebooks_or_manifest(hostile):
 
 def test_a_one_person_region_is_not_published(hostile):
     page = (hostile["result"].folder / "03_targets.html").read_text(encoding="utf-8")
-    assert "xss-region" not in page                       # its name appears nowhere, not even escaped
+    assert "xss-region" not in page  # its name appears nowhere, not even escaped
     assert "Other (regions under 5 managers)" in page
     assert "region(s) with fewer than 5 managers are shown merged" in page
 
@@ -141,7 +150,7 @@ def test_csv_artifacts_hold_no_formula(hostile):
             numbers = pd.to_numeric(cells, errors="coerce")
             assert numbers.notna().all(), (path.name, column, cells[numbers.isna()].tolist()[:3])
         found += frame.apply(lambda c: c.str.startswith("'=HYPERLINK")).to_numpy().sum()
-    assert found > 0                                       # the expert's formula is there, neutralised
+    assert found > 0  # the expert's formula is there, neutralised
 
 
 def test_the_key_is_in_no_output_and_every_notebook_is_clean(hostile):
@@ -163,4 +172,3 @@ def test_files_pairing_ids_with_pseudonyms_are_only_in_private(hostile):
             pairing.append(path.relative_to(folder))
     assert len(pairing) >= 8
     assert all(p.parts[0] == "private" for p in pairing), [str(p) for p in pairing if p.parts[0] != "private"]
-

@@ -1,4 +1,5 @@
 """The batched manager bootstrap: exact at the full sample, whole managers per resample, reproducible."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def _setup(config):
     panel = indicator_panel(ds)
     suite = outcome_regressions(panel, ds.indicator_set, mixed=False)
     ahp = ahp_panel(ds.ahp_judgments, items=list(ds.indicator_set.ids))
-    inputs = bootstrap_inputs(suite, manager_profile(panel, ds.indicator_set),
-                              {e: r.matrix for e, r in ahp.experts.items()})
+    inputs = bootstrap_inputs(
+        suite, manager_profile(panel, ds.indicator_set), {e: r.matrix for e, r in ahp.experts.items()}
+    )
     return ds, panel, suite, ahp, inputs
 
 
@@ -53,8 +55,9 @@ def test_counts_of_one_give_the_full_sample_estimates(small):
     ds, panel, suite, ahp, inputs = small
     weights, coefs = evaluate_resamples(inputs, np.ones((1, len(inputs.managers))))
     np.testing.assert_allclose(coefs["growth_ols"][0], suite.growth_ols.coefficients["coef"], rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(coefs["retention_glm"][0], suite.retention_glm.coefficients["coef"], rtol=1e-6,
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        coefs["retention_glm"][0], suite.retention_glm.coefficients["coef"], rtol=1e-6, atol=1e-10
+    )
     table = evidence_importance(suite).table
     for method in ("lmg_revenue", "lmg_retention", "evidence"):
         np.testing.assert_allclose(weights[method][0], table[method], atol=1e-9)
@@ -75,9 +78,9 @@ def test_a_resample_refits_exactly_on_the_drawn_managers_rows(small):
     counts, _ = draw_counts(11, len(inputs.managers), len(inputs.experts), 3)
     assert counts.sum(axis=1).tolist() == [len(inputs.managers)] * 3
     g = suite.growth
-    drawn = np.repeat(np.arange(len(inputs.managers)), counts[0])        # manager i appears counts[0, i] times
+    drawn = np.repeat(np.arange(len(inputs.managers)), counts[0])  # manager i appears counts[0, i] times
     rows = np.concatenate([np.flatnonzero(g.groups == m) for m in drawn])
-    with warnings.catch_warnings():        # a resample may lack a ramp-up quarter: its dummy is all zero
+    with warnings.catch_warnings():  # a resample may lack a ramp-up quarter: its dummy is all zero
         warnings.simplefilter("ignore")
         ref = sm.OLS(g.y[rows], g.exog[rows]).fit()
     np.testing.assert_allclose(result.coefficients["growth_ols"][0], ref.params[: g.p], rtol=1e-6, atol=1e-12)
@@ -86,15 +89,17 @@ def test_a_resample_refits_exactly_on_the_drawn_managers_rows(small):
 def test_batched_entropy_and_critic_equal_the_baselines_on_repeated_rows():
     rng = np.random.default_rng(5)
     values = rng.normal(size=(12, 4)) * [1, 5, 0.2, 2] + [0, 10, 1, -3]
-    values[:, 3] = np.round(values[:, 3])                 # ties, like a rate with few values
+    values[:, 3] = np.round(values[:, 3])  # ties, like a rate with few values
     direction = np.array([1.0, -1.0, 1.0, 1.0])
     counts = np.array([[2, 0, 1, 1, 3, 0, 1, 0, 2, 1, 0, 1]])
     repeated = pd.DataFrame(np.repeat(values, counts[0], axis=0), columns=list("abcd"))
     dirs = {"a": "higher", "b": "lower", "c": "higher", "d": "higher"}
-    np.testing.assert_allclose(entropy_batch(values, counts, direction)[0],
-                               entropy_weights(repeated, list("abcd"), dirs).weights, atol=1e-12)
-    np.testing.assert_allclose(critic_batch(values, counts, direction)[0],
-                               critic_weights(repeated, list("abcd"), dirs).weights, atol=1e-12)
+    np.testing.assert_allclose(
+        entropy_batch(values, counts, direction)[0], entropy_weights(repeated, list("abcd"), dirs).weights, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        critic_batch(values, counts, direction)[0], critic_weights(repeated, list("abcd"), dirs).weights, atol=1e-12
+    )
 
 
 def test_batched_ahp_equals_the_weighted_panel_aggregate(small):
@@ -133,8 +138,12 @@ def test_one_step_glm_is_close_to_refitting(sample):
     for k in range(3):
         w = counts[k][r.groups].astype(float)
         keep = w > 0
-        fit = sm.GLM(np.column_stack([r.kept, r.trials - r.kept])[keep], r.exog[keep],
-                     family=sm.families.Binomial(), freq_weights=w[keep]).fit()
+        fit = sm.GLM(
+            np.column_stack([r.kept, r.trials - r.kept])[keep],
+            r.exog[keep],
+            family=sm.families.Binomial(),
+            freq_weights=w[keep],
+        ).fit()
         assert np.all(np.abs(coefs["retention_glm"][k] - fit.params[: r.p]) < 0.05 * sd)
 
 

@@ -1,4 +1,5 @@
 """One test per class of bad input: each message names the file, the row and the column."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -41,13 +42,28 @@ def test_likert_out_of_range(small_company):
 
 def test_rate_out_of_range(small_company):
     import yaml
-    _edit_csv(small_company / "performance.csv", lambda f: f.assign(renewal_rate="0.9").assign(
-        renewal_rate=lambda g: g.renewal_rate.where(g.index != 2, "1.3")))
+
+    _edit_csv(
+        small_company / "performance.csv",
+        lambda f: f.assign(renewal_rate="0.9").assign(renewal_rate=lambda g: g.renewal_rate.where(g.index != 2, "1.3")),
+    )
     iset = yaml.safe_load((small_company / "calibrate.yaml").read_text(encoding="utf-8"))
-    custom = {"name": "custom", "dimensions": {"results": {"label": "R", "band": [1, 1]}},
-              "indicators": [{"id": "renewal", "label": {"zh": "续约率", "en": "Renewal"}, "dimension": "results",
-                              "direction": "higher", "unit": "rate", "source": "performance",
-                              "compute": {"column": "renewal_rate"}, "review_period": "quarter"}]}
+    custom = {
+        "name": "custom",
+        "dimensions": {"results": {"label": "R", "band": [1, 1]}},
+        "indicators": [
+            {
+                "id": "renewal",
+                "label": {"zh": "续约率", "en": "Renewal"},
+                "dimension": "results",
+                "direction": "higher",
+                "unit": "rate",
+                "source": "performance",
+                "compute": {"column": "renewal_rate"},
+                "review_period": "quarter",
+            }
+        ],
+    }
     (small_company / "custom.yaml").write_text(yaml.safe_dump(custom, allow_unicode=True), encoding="utf-8")
     iset["indicator_set"] = "custom.yaml"
     del iset["data"]["ahp_judgments"], iset["data"]["last_year_weights"], iset["data"]["reviews"]
@@ -60,13 +76,19 @@ def test_duplicate_manager_period(small_company):
     msgs = _messages(small_company)
     n = len(pd.read_csv(small_company / "performance.csv"))
     first = pd.read_csv(small_company / "performance.csv").iloc[3]
-    assert (f"performance.csv row {n + 1}, column period: second row for manager {first.manager_id} in "
-            f"{first.period} (first at row 5)") in msgs
+    assert (
+        f"performance.csv row {n + 1}, column period: second row for manager {first.manager_id} in "
+        f"{first.period} (first at row 5)"
+    ) in msgs
 
 
 def test_unknown_manager(small_company):
-    _edit_csv(small_company / "reviews_360.csv", lambda f: f.assign(manager_id=f.manager_id.where(f.index != 0, "M9999")))
-    assert "reviews_360.csv row 2, column manager_id: manager M9999 is not in the managers table" in _messages(small_company)
+    _edit_csv(
+        small_company / "reviews_360.csv", lambda f: f.assign(manager_id=f.manager_id.where(f.index != 0, "M9999"))
+    )
+    assert "reviews_360.csv row 2, column manager_id: manager M9999 is not in the managers table" in _messages(
+        small_company
+    )
 
 
 def test_missing_period(small_company):
@@ -74,14 +96,18 @@ def test_missing_period(small_company):
     veteran = perf.manager_id.value_counts().idxmax()
     drop = perf[(perf.manager_id == veteran) & (perf.period == "2024Q2")].index
     perf.drop(drop).to_csv(small_company / "performance.csv", index=False)
-    assert any(m.startswith(f"performance.csv, column period: manager {veteran} has no row for 2024Q2")
-               for m in _messages(small_company))
+    assert any(
+        m.startswith(f"performance.csv, column period: manager {veteran} has no row for 2024Q2")
+        for m in _messages(small_company)
+    )
 
 
 def test_missing_required_column(small_company):
     _edit_csv(small_company / "performance.csv", lambda f: f.drop(columns=["revenue_target"]))
-    assert any(m.startswith("performance.csv, column revenue_target: required column 'revenue_target' is missing")
-               for m in _messages(small_company))
+    assert any(
+        m.startswith("performance.csv, column revenue_target: required column 'revenue_target' is missing")
+        for m in _messages(small_company)
+    )
 
 
 def test_bad_period_label(small_company):
@@ -90,15 +116,23 @@ def test_bad_period_label(small_company):
 
 
 def test_bad_date(small_company):
-    _edit_csv(small_company / "managers.csv", lambda f: f.assign(hire_date=f.hire_date.where(f.index != 1, "next spring")))
-    assert "managers.csv row 3, column hire_date: 'next spring' is not a date (use YYYY-MM-DD)" in _messages(small_company)
+    _edit_csv(
+        small_company / "managers.csv", lambda f: f.assign(hire_date=f.hire_date.where(f.index != 1, "next spring"))
+    )
+    assert "managers.csv row 3, column hire_date: 'next spring' is not a date (use YYYY-MM-DD)" in _messages(
+        small_company
+    )
 
 
 def test_part_exceeds_whole(small_company):
-    _edit_csv(small_company / "performance.csv", lambda f: f.assign(
-        customers_lost=f.customers_lost.where(f.index != 6, "999")))
-    assert any(m.startswith("performance.csv row 8, column customers_lost: 999 exceeds customers_start")
-               for m in _messages(small_company))
+    _edit_csv(
+        small_company / "performance.csv",
+        lambda f: f.assign(customers_lost=f.customers_lost.where(f.index != 6, "999")),
+    )
+    assert any(
+        m.startswith("performance.csv row 8, column customers_lost: 999 exceeds customers_start")
+        for m in _messages(small_company)
+    )
 
 
 def test_missing_value(small_company):
@@ -107,13 +141,17 @@ def test_missing_value(small_company):
 
 
 def test_fractional_count(small_company):
-    _edit_csv(small_company / "performance.csv", lambda f: f.assign(new_customers=f.new_customers.where(f.index != 0, "2.5")))
+    _edit_csv(
+        small_company / "performance.csv", lambda f: f.assign(new_customers=f.new_customers.where(f.index != 0, "2.5"))
+    )
     assert "performance.csv row 2, column new_customers: 2.5 is not a whole number" in _messages(small_company)
 
 
 def test_ahp_judgment_off_scale_and_not_a_number(small_company):
-    _edit_csv(small_company / "ahp_judgments.csv", lambda f: f.assign(value=f.value.where(f.index != 0, "12").where(
-        f.index != 1, "much more")))
+    _edit_csv(
+        small_company / "ahp_judgments.csv",
+        lambda f: f.assign(value=f.value.where(f.index != 0, "12").where(f.index != 1, "much more")),
+    )
     msgs = _messages(small_company)
     assert "ahp_judgments.csv row 2, column value: 12 is outside 1/9-9 (Saaty scale)" in msgs
     assert "ahp_judgments.csv row 3, column value: 'much more' is not a number" in msgs
@@ -126,19 +164,26 @@ def test_last_year_weights_must_sum_to_one(small_company):
 
 def test_duplicate_manager(small_company):
     _edit_csv(small_company / "managers.csv", lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True))
-    assert "managers.csv row 42, column manager_id: manager M0001 appears again (first at row 2)" in _messages(small_company)
+    assert "managers.csv row 42, column manager_id: manager M0001 appears again (first at row 2)" in _messages(
+        small_company
+    )
 
 
 def test_all_problems_reported_at_once_and_nothing_runs(small_company):
-    _edit_csv(small_company / "performance.csv", lambda f: f.assign(
-        revenue=f.revenue.where(f.index != 0, "x"), profit=f.profit.where(f.index != 1, "y")))
+    _edit_csv(
+        small_company / "performance.csv",
+        lambda f: f.assign(revenue=f.revenue.where(f.index != 0, "x"), profit=f.profit.where(f.index != 1, "y")),
+    )
     _edit_csv(small_company / "managers.csv", lambda f: f.assign(region=f.region.where(f.index != 2, "")))
     with pytest.raises(ValidationError) as info:
         load_dataset(small_company / "calibrate.yaml")
     text = str(info.value)
     assert "3 problem(s)" in text
-    for fragment in ("performance.csv row 2, column revenue", "performance.csv row 3, column profit",
-                     "managers.csv row 4, column region"):
+    for fragment in (
+        "performance.csv row 2, column revenue",
+        "performance.csv row 3, column profit",
+        "managers.csv row 4, column region",
+    ):
         assert fragment in text
 
 
@@ -164,11 +209,15 @@ def test_cross_table_problems_are_reported_beside_bad_cells(small_company):
     perf.loc[0, "revenue"] = "abc"
     perf.loc[1, "period"] = "2023-13"
     perf.to_csv(small_company / "performance.csv", index=False)
-    _edit_csv(small_company / "reviews_360.csv", lambda f: f.assign(manager_id=f.manager_id.where(f.index != 0, "M9999")))
+    _edit_csv(
+        small_company / "reviews_360.csv", lambda f: f.assign(manager_id=f.manager_id.where(f.index != 0, "M9999"))
+    )
     msgs = _messages(small_company)
     assert "performance.csv row 2, column revenue: 'abc' is not a number" in msgs
     assert "performance.csv row 3, column period: '2023-13' is not a quarter such as 2024Q3" in msgs
-    assert any(m.startswith(f"performance.csv row {len(perf) + 1}, column period: second row for manager") for m in msgs)
+    assert any(
+        m.startswith(f"performance.csv row {len(perf) + 1}, column period: second row for manager") for m in msgs
+    )
     assert any(f"manager {veteran} has no row for" in m and "2024Q2" in m for m in msgs)
     assert "reviews_360.csv row 2, column manager_id: manager M9999 is not in the managers table" in msgs
 
@@ -178,5 +227,7 @@ def test_ahp_judgment_beyond_any_float_is_off_scale_not_a_crash(small_company):
     huge = "9" * 400
     _edit_csv(small_company / "ahp_judgments.csv", lambda f: f.assign(value=f.value.where(f.index != 0, huge)))
     msgs = _messages(small_company)
-    assert any(m.startswith("ahp_judgments.csv row 2, column value: 999") and m.endswith("is not a finite number")
-               for m in msgs), msgs
+    assert any(
+        m.startswith("ahp_judgments.csv row 2, column value: 999") and m.endswith("is not a finite number")
+        for m in msgs
+    ), msgs

@@ -1,4 +1,5 @@
 """The weights step at scale: the same numbers with less memory and fewer passes over the rows (issue 18)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,8 @@ def sample():
 
 def test_a_manager_stack_gives_the_stored_matrices_bit_for_bit():
     rng = np.random.default_rng(5)
-    groups = rng.integers(0, 40, 300)                 # unsorted rows; managers 40..44 have none
-    groups[groups == 7] = 8                           # and one manager in the middle has none
+    groups = rng.integers(0, 40, 300)  # unsorted rows; managers 40..44 have none
+    groups[groups == 7] = 8  # and one manager in the middle has none
     x, d, y = rng.normal(size=(300, 3)), rng.integers(0, 2, (300, 2)).astype(float), rng.normal(size=300)
     w = rng.uniform(1, 30, 300)
     stored = per_manager_cross_products(np.column_stack([x, d, y]), w, groups, 45, packed=True)

@@ -9,6 +9,7 @@ itself, its notebooks, templates and sample company come only from the wheel: th
 test checks where ``calibrate`` is imported from, and that a ``notebooks/`` folder in
 the working directory is not executed (issue 11, item 12).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
 def _run(cmd, cwd, timeout=600):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "CALIBRATE_CACHE")}
-    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")    # the dependencies' data (nbconvert templates)
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")  # the dependencies' data (nbconvert templates)
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     assert done.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
     return done
@@ -43,8 +44,9 @@ def installed(tmp_path_factory):
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=base)
     python = venv / "bin" / "python"
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)], cwd=base)
-    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                     cwd=base).stdout.strip())
+    site = Path(
+        _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=base).stdout.strip()
+    )
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     return {"wheel": wheel, "bin": venv / "bin", "python": python, "site": site, "work": base / "work"}
 
@@ -53,13 +55,22 @@ def test_the_wheel_carries_notebooks_templates_and_the_sample(installed):
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     notebooks = {f"calibrate/notebooks/{p.name}" for p in (ROOT / "notebooks").iterdir()}
     assert notebooks <= names and "calibrate/notebooks/README.md" in names
-    assert {"calibrate/templates/account_manager.yaml", "calibrate/sample_company/calibrate.yaml",
-            "calibrate/sample_company/performance.csv", "calibrate/reference_data/mobi.csv",
-            "calibrate/sample_company/indicator_sets/account_manager_plus_churn.yaml"} <= names
-    located = _run([str(installed["python"]), "-c",
-                    "import calibrate, calibrate.loading as l, calibrate.report.execute as e; "
-                    "print(calibrate.__file__); print(e.notebooks_folder()); print(l.sample_config_path())"],
-                   cwd=installed["wheel"].parent).stdout.split()
+    assert {
+        "calibrate/templates/account_manager.yaml",
+        "calibrate/sample_company/calibrate.yaml",
+        "calibrate/sample_company/performance.csv",
+        "calibrate/reference_data/mobi.csv",
+        "calibrate/sample_company/indicator_sets/account_manager_plus_churn.yaml",
+    } <= names
+    located = _run(
+        [
+            str(installed["python"]),
+            "-c",
+            "import calibrate, calibrate.loading as l, calibrate.report.execute as e; "
+            "print(calibrate.__file__); print(e.notebooks_folder()); print(l.sample_config_path())",
+        ],
+        cwd=installed["wheel"].parent,
+    ).stdout.split()
     assert all(Path(p).is_relative_to(installed["site"]) for p in located), located
 
 

@@ -2,6 +2,7 @@
 
 Usage from Python: ``make_notebook(path, [("md", "# Title"), ("params", "run_dir = ''"), ("code", "...")])``.
 """
+
 from __future__ import annotations
 
 import sys

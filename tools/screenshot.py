@@ -5,6 +5,7 @@
 Used to look at the executive summary as a reader sees it. Chromium is not a project
 dependency: install it with `apt-get install chromium` where you need screenshots.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,9 +15,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--hide-scrollbars", "--force-device-scale-factor=1", "--virtual-time-budget=10000", "--run-all-compositor-stages-before-draw"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    "--virtual-time-budget=10000",
+    "--run-all-compositor-stages-before-draw",
+]
 
 
 def screenshot(html: Path, png: Path, width: int = 1280, height: int = 1000) -> Path:
@@ -24,8 +36,14 @@ def screenshot(html: Path, png: Path, width: int = 1280, height: int = 1000) -> 
     if browser is None:
         raise SystemExit("chromium not found: apt-get install chromium")
     with tempfile.TemporaryDirectory() as profile:
-        cmd = [browser, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-               f"--screenshot={png.resolve()}", html.resolve().as_uri()]
+        cmd = [
+            browser,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            f"--screenshot={png.resolve()}",
+            html.resolve().as_uri(),
+        ]
         subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     return png
 

@@ -1,4 +1,5 @@
 """calibrate: evidence-based indicator weights and target difficulty for account-manager performance systems."""
+
 from __future__ import annotations
 
 __version__ = "0.1.0"

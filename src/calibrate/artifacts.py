@@ -8,6 +8,7 @@ that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return is written w
 a leading ``'`` (OWASP, "CSV Injection"): a spreadsheet shows it as text and never
 runs it as a formula. Numbers stay numbers: only text cells are touched.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,10 +34,12 @@ def neutralise_text(value: Any) -> Any:
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells and column names cannot run as spreadsheet formulas."""
-    text_columns = [c for c in frame.columns
-                    if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+    text_columns = [
+        c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
+    ]
     needs = any(isinstance(c, str) and c.startswith(FORMULA_START) for c in frame.columns) or any(
-        frame[c].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).any() for c in text_columns)
+        frame[c].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).any() for c in text_columns
+    )
     if not needs:
         return frame
     out = frame.copy()
@@ -51,8 +54,9 @@ def write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> Path:
     Windows needs to read the file as UTF-8 rather than the local code page (GBK)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = neutralise_formulas(frame)
-    frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n",
-                 encoding="utf-8-sig" if bom else "utf-8")
+    frame.to_csv(
+        path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n", encoding="utf-8-sig" if bom else "utf-8"
+    )
     return path
 
 
@@ -64,8 +68,9 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
 
 def write_json(obj: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=_plain) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=_plain) + "\n", encoding="utf-8"
+    )
     return path
 
 

@@ -9,6 +9,7 @@ or the mean answer (``mean_likert``).
 >>> float(nps_table(s).loc[0, "nps"])
 25.0
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -25,21 +26,25 @@ def nps_table(survey: pd.DataFrame, by: list[str] | None = None, column: str = "
     by = by or ["manager_id", "period"]
     answered = survey.loc[survey[column].notna(), by + [column]]
     score = answered[column].astype(float)
-    grouped = answered.assign(promoter=(score >= PROMOTER).astype(float),
-                              detractor=(score <= DETRACTOR).astype(float)).groupby(by, sort=True)
+    grouped = answered.assign(
+        promoter=(score >= PROMOTER).astype(float), detractor=(score <= DETRACTOR).astype(float)
+    ).groupby(by, sort=True)
     out = grouped.agg(n_responses=(column, "size"), promoters=("promoter", "sum"), detractors=("detractor", "sum"))
     out["nps"] = 100.0 * (out["promoters"] - out["detractors"]) / out["n_responses"]
     return out.reset_index()
 
 
-def satisfaction_table(survey: pd.DataFrame, by: list[str] | None = None, column: str = "satisfaction",
-                       satisfied_from: int = SATISFIED) -> pd.DataFrame:
+def satisfaction_table(
+    survey: pd.DataFrame, by: list[str] | None = None, column: str = "satisfaction", satisfied_from: int = SATISFIED
+) -> pd.DataFrame:
     """Share satisfied (answers >= ``satisfied_from``) and mean Likert score per group, with counts."""
     by = by or ["manager_id", "period"]
     answered = survey.loc[survey[column].notna(), by + [column]]
     score = answered[column].astype(float)
     grouped = answered.assign(score=score, satisfied=(score >= satisfied_from).astype(float)).groupby(by, sort=True)
-    out = grouped.agg(n_responses=("score", "size"), share_satisfied=("satisfied", "mean"), mean_likert=("score", "mean"))
+    out = grouped.agg(
+        n_responses=("score", "size"), share_satisfied=("satisfied", "mean"), mean_likert=("score", "mean")
+    )
     return out.reset_index()
 
 
@@ -47,5 +52,3 @@ def response_rate(survey: pd.DataFrame, by: list[str] | None = None, column: str
     """Share of surveyed customers who answered ``column`` per group (rows with a blank answer count as sent)."""
     by = by or ["manager_id", "period"]
     return survey[column].notna().groupby([survey[b] for b in by]).mean().rename("response_rate")
-
-

@@ -22,6 +22,7 @@ The owner is matched to a ``manager_id``, or else to a manager's ``name``.
 >>> profile = load_profile("zoho_deals"); profile["columns"]["Deal Owner"]
 'owner'
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,19 +78,24 @@ def read_deals(spec: Any, *, base_dir: str | Path = ".") -> tuple[RawTable, list
     mapping.update({str(h): str(f) for h, f in given.items()})
     bad = sorted(set(mapping.values()) - set(FIELDS))
     if bad:
-        raise DataSourceError(f"{table.info.label}: unknown deal field(s) {', '.join(bad)} "
-                              f"(deal fields: {', '.join(FIELDS)})")
+        raise DataSourceError(
+            f"{table.info.label}: unknown deal field(s) {', '.join(bad)} (deal fields: {', '.join(FIELDS)})"
+        )
     absent = [h for h, f in mapping.items() if h not in present]
     if absent:
         profile_text = f" (profile {spec['profile']})" if spec.get("profile") else ""
-        raise DataSourceError(f"{table.info.label}: the export has no column {', '.join(map(repr, absent))}"
-                              f"{profile_text}; map the export's own header with columns: {{<header>: "
-                              f"{mapping[absent[0]]}}} (headers: {', '.join(map(str, table.frame.columns))})")
+        raise DataSourceError(
+            f"{table.info.label}: the export has no column {', '.join(map(repr, absent))}"
+            f"{profile_text}; map the export's own header with columns: {{<header>: "
+            f"{mapping[absent[0]]}}} (headers: {', '.join(map(str, table.frame.columns))})"
+        )
     table = map_columns(table, mapping)
     missing = [f for f in REQUIRED if f not in table.frame.columns]
     if missing:
-        raise DataSourceError(f"{table.info.label}: deals need the field(s) {', '.join(missing)}: choose a profile "
-                              f"({', '.join(available_profiles())}) or map headers with columns: {{<header>: <field>}}")
+        raise DataSourceError(
+            f"{table.info.label}: deals need the field(s) {', '.join(missing)}: choose a profile "
+            f"({', '.join(available_profiles())}) or map headers with columns: {{<header>: <field>}}"
+        )
     won = spec.get("won", profile.get("won", []))
     return table, [str(s) for s in (won if isinstance(won, list) else [won])]
 
@@ -115,8 +121,15 @@ def derive_performance(deals: RawTable, won: list[str], managers: pd.DataFrame) 
         is_won = frame["stage"].astype("string").str.strip().isin(won).to_numpy(dtype=bool)
     else:
         is_won = np.ones(len(frame), dtype=bool)
-    d = pd.DataFrame({"manager_id": manager, "customer": customer.to_numpy(), "amount": amount, "date": dates,
-                      "order": np.arange(len(frame))})
+    d = pd.DataFrame(
+        {
+            "manager_id": manager,
+            "customer": customer.to_numpy(),
+            "amount": amount,
+            "date": dates,
+            "order": np.arange(len(frame)),
+        }
+    )
     if profit is not None:
         d["profit"] = profit
     d = d[is_won].sort_values(["date", "order"], kind="stable")
@@ -129,8 +142,9 @@ def derive_performance(deals: RawTable, won: list[str], managers: pd.DataFrame) 
     if profit is not None:
         out["profit"] = g["profit"].sum()
     out["new_customers"] = first.groupby(["manager_id", "period"]).size().reindex(out.index, fill_value=0)
-    out["new_customer_revenue"] = d[d["is_new"]].groupby(["manager_id", "period"])["amount"].sum().reindex(
-        out.index, fill_value=0.0)
+    out["new_customer_revenue"] = (
+        d[d["is_new"]].groupby(["manager_id", "period"])["amount"].sum().reindex(out.index, fill_value=0.0)
+    )
     out["customers_with_deals"] = g["customer"].nunique()
     return out.reset_index()
 
@@ -140,8 +154,9 @@ def merge_into_performance(performance: RawTable, derived: pd.DataFrame, deals_l
     frame = performance.frame
     clash = [c for c in derived.columns if c not in ("manager_id", "period") and c in frame.columns]
     if clash:
-        raise DataSourceError(f"{performance.info.label} and {deals_label} both give {', '.join(clash)}: "
-                              "drop the column from one of them")
+        raise DataSourceError(
+            f"{performance.info.label} and {deals_label} both give {', '.join(clash)}: drop the column from one of them"
+        )
     keys = pd.MultiIndex.from_arrays([frame["manager_id"].astype("string").str.strip(), frame["period"]])
     values = derived.set_index(["manager_id", "period"])
     out = frame.copy()
@@ -162,8 +177,14 @@ def _numbers(column: pd.Series, field: str, info, problems: list[Problem]) -> np
         bad &= column.notna().to_numpy() & (column.astype("string").str.strip() != "").fillna(False).to_numpy()
     for pos in np.flatnonzero(bad)[:50]:
         shown = column.iloc[pos]
-        problems.append(Problem(info.label, info.row_number(pos), info.header(field),
-                                "value is missing" if pd.isna(shown) else f"{shown!r} is not an amount"))
+        problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                info.header(field),
+                "value is missing" if pd.isna(shown) else f"{shown!r} is not an amount",
+            )
+        )
     return values.fillna(0).to_numpy()
 
 
@@ -173,8 +194,14 @@ def _dates(column: pd.Series, info, problems: list[Problem]) -> np.ndarray:
     bad = [s is None for s in starts]
     for pos in np.flatnonzero(np.array(bad + [True])[codes])[:50]:
         shown = column.iloc[pos]
-        problems.append(Problem(info.label, info.row_number(pos), info.header("close_date"),
-                                "value is missing" if pd.isna(shown) else f"{shown!r} is not a date"))
+        problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                info.header("close_date"),
+                "value is missing" if pd.isna(shown) else f"{shown!r} is not a date",
+            )
+        )
     values = pd.DatetimeIndex([s if s is not None else pd.NaT for s in starts] + [pd.NaT])
     return np.asarray(values[codes])
 
@@ -200,7 +227,14 @@ def _owners(column: pd.Series, managers: pd.DataFrame, info, problems: list[Prob
     mapped = owner.map(lookup)
     for pos in np.flatnonzero(mapped.isna().to_numpy())[:50]:
         shown = column.iloc[pos]
-        problems.append(Problem(info.label, info.row_number(pos), info.header("owner"),
-                                "value is missing" if pd.isna(shown) else
-                                f"owner {shown!r} is neither a manager_id nor a (unique) name in the managers table"))
+        problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                info.header("owner"),
+                "value is missing"
+                if pd.isna(shown)
+                else f"owner {shown!r} is neither a manager_id nor a (unique) name in the managers table",
+            )
+        )
     return mapped.astype(object).to_numpy()

@@ -16,6 +16,7 @@ The run config's ``scheduler`` entry chooses:
 ...     print(ex)
 None
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,9 +48,13 @@ def executor_for(scheduler: str | None) -> Iterator[Any]:
             raise ConfigError(f"scheduler {text!r}: the number of workers must be at least 1")
         # loopback only; the scheduler's HTTP server takes a free port (":0"), so that runs at the
         # same time never contend for Dask's default 8787 (None still means the default port)
-        with _quiet_dask(), LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                         host="127.0.0.1", dashboard_address=":0") as cluster, \
-                Client(cluster) as client:
+        with (
+            _quiet_dask(),
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client.get_executor()
         return
     if "://" not in text:
@@ -72,8 +77,16 @@ def _quiet_dask() -> Iterator[None]:
     killed with a WARNING on stderr; in a notebook that line would be a stderr
     output in the report. Levels are restored when the cluster is closed.
     """
-    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.nanny", "distributed.scheduler",
-                                                    "distributed.worker", "distributed.core")]
+    loggers = [
+        logging.getLogger(name)
+        for name in (
+            "distributed",
+            "distributed.nanny",
+            "distributed.scheduler",
+            "distributed.worker",
+            "distributed.core",
+        )
+    ]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
@@ -97,8 +110,9 @@ def scheduler_label(scheduler: str) -> str:
     return text
 
 
-def sweep(func: Callable[..., dict[str, Any]], grid: Iterable[dict[str, Any]], *, seed: int = 0,
-          executor: Any = None) -> pd.DataFrame:
+def sweep(
+    func: Callable[..., dict[str, Any]], grid: Iterable[dict[str, Any]], *, seed: int = 0, executor: Any = None
+) -> pd.DataFrame:
     """Evaluate ``func(**params, seed=child_seed)`` for every point of a parameter grid.
 
     Point k gets the k-th child of ``SeedSequence(seed)`` whatever runs it, so a sweep

@@ -8,6 +8,7 @@ complaints and loyalty (Tenenhaus, Esposito Vinzi, Chatelin & Lauro 2005,
 survey (``mobi``, 250 respondents, answers on 1-10); pass your own ``blocks``
 to fit the same structure to another questionnaire.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -17,15 +18,20 @@ import pandas as pd
 from calibrate.pls import DEFAULT_MAX_ITER, DEFAULT_SCHEME, DEFAULT_TOL, PLSResult, Scheme, fit_pls, path_model
 from calibrate.pls.bootstrap import Seed
 
-ECSI_LATENT: tuple[str, ...] = ("image", "expectation", "quality", "value", "satisfaction", "complaints",
-                                "loyalty")
+ECSI_LATENT: tuple[str, ...] = ("image", "expectation", "quality", "value", "satisfaction", "complaints", "loyalty")
 
 ECSI_PATHS: tuple[tuple[str, str], ...] = (
-    ("image", "expectation"), ("image", "satisfaction"), ("image", "loyalty"),
-    ("expectation", "quality"), ("expectation", "value"), ("expectation", "satisfaction"),
-    ("quality", "value"), ("quality", "satisfaction"),
+    ("image", "expectation"),
+    ("image", "satisfaction"),
+    ("image", "loyalty"),
+    ("expectation", "quality"),
+    ("expectation", "value"),
+    ("expectation", "satisfaction"),
+    ("quality", "value"),
+    ("quality", "satisfaction"),
     ("value", "satisfaction"),
-    ("satisfaction", "complaints"), ("satisfaction", "loyalty"),
+    ("satisfaction", "complaints"),
+    ("satisfaction", "loyalty"),
     ("complaints", "loyalty"),
 )
 
@@ -40,24 +46,51 @@ MOBI_BLOCKS: Mapping[str, tuple[str, ...]] = {
 }
 
 ECSI_LABELS: Mapping[str, Mapping[str, str]] = {
-    "en": {"image": "Image", "expectation": "Expectation", "quality": "Perceived quality",
-           "value": "Perceived value", "satisfaction": "Satisfaction", "complaints": "Complaints",
-           "loyalty": "Loyalty"},
-    "zh": {"image": "企业形象", "expectation": "客户期望", "quality": "感知质量", "value": "感知价值",
-           "satisfaction": "客户满意度", "complaints": "客户抱怨", "loyalty": "客户忠诚度"},
+    "en": {
+        "image": "Image",
+        "expectation": "Expectation",
+        "quality": "Perceived quality",
+        "value": "Perceived value",
+        "satisfaction": "Satisfaction",
+        "complaints": "Complaints",
+        "loyalty": "Loyalty",
+    },
+    "zh": {
+        "image": "企业形象",
+        "expectation": "客户期望",
+        "quality": "感知质量",
+        "value": "感知价值",
+        "satisfaction": "客户满意度",
+        "complaints": "客户抱怨",
+        "loyalty": "客户忠诚度",
+    },
 }
 
 # Where each LV sits in the usual ECSI drawing (x to the right, y up), for path diagrams.
 ECSI_LAYOUT: Mapping[str, tuple[float, float]] = {
-    "image": (0.0, 2.0), "expectation": (0.0, 0.0), "quality": (1.0, -1.4), "value": (2.7, -0.9),
-    "satisfaction": (2.0, 1.0), "complaints": (4.0, 0.1), "loyalty": (4.0, 2.0),
+    "image": (0.0, 2.0),
+    "expectation": (0.0, 0.0),
+    "quality": (1.0, -1.4),
+    "value": (2.7, -0.9),
+    "satisfaction": (2.0, 1.0),
+    "complaints": (4.0, 0.1),
+    "loyalty": (4.0, 2.0),
 }
 
 
-def fit_ecsi(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] = MOBI_BLOCKS, *,
-             modes: Mapping[str, str] | None = None, scheme: Scheme = DEFAULT_SCHEME,
-             tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER, n_boot: int = 0,
-             seed: Seed = 0, level: float = 0.95, source: str = "data") -> PLSResult:
+def fit_ecsi(
+    data: pd.DataFrame,
+    blocks: Mapping[str, Sequence[str]] = MOBI_BLOCKS,
+    *,
+    modes: Mapping[str, str] | None = None,
+    scheme: Scheme = DEFAULT_SCHEME,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = DEFAULT_MAX_ITER,
+    n_boot: int = 0,
+    seed: Seed = 0,
+    level: float = 0.95,
+    source: str = "data",
+) -> PLSResult:
     """Fit the ECSI model (:data:`ECSI_PATHS`) with the given indicator ``blocks``.
 
     ``blocks`` must name the seven ECSI latent variables; all blocks are
@@ -70,5 +103,6 @@ def fit_ecsi(data: pd.DataFrame, blocks: Mapping[str, Sequence[str]] = MOBI_BLOC
     >>> fit.to_frame("paths")                      # doctest: +SKIP
     """
     model = path_model(blocks, ECSI_PATHS, modes)
-    return fit_pls(data, model, scheme=scheme, tol=tol, max_iter=max_iter, n_boot=n_boot, seed=seed,
-                   level=level, source=source)
+    return fit_pls(
+        data, model, scheme=scheme, tol=tol, max_iter=max_iter, n_boot=n_boot, seed=seed, level=level, source=source
+    )

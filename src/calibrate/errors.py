@@ -3,6 +3,7 @@
 Every message is written for the person who has to fix the input: it names the
 file, the row and the column where one applies, and says what was expected.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

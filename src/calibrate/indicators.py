@@ -10,6 +10,7 @@ cannot add up to 1 are reported with the file and the place in it.
 >>> round(float(sum(s.default_weights().values)), 6)
 1.0
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,22 +30,34 @@ SOURCES = ("performance", "survey", "reviews", "innovation")
 #: how monthly or daily performance rows add up to quarters (``aggregate:`` of an indicator; see calibrate.sources)
 AGGREGATE_RULES = ("sum", "mean", "first", "last", "min", "max")
 COMPUTE_KINDS = {
-    "column": "performance",          # a column used as it is
-    "ratio": "performance",           # [numerator, denominator] columns
-    "nps": "survey",                  # 0-10 answers -> NPS in points
-    "share_satisfied": "survey",      # 1-5 answers -> share answering 4 or 5
-    "mean_likert": "survey",          # 1-5 answers -> mean score
-    "review": "reviews",              # 360 criterion -> aggregated rating 1-5
+    "column": "performance",  # a column used as it is
+    "ratio": "performance",  # [numerator, denominator] columns
+    "nps": "survey",  # 0-10 answers -> NPS in points
+    "share_satisfied": "survey",  # 1-5 answers -> share answering 4 or 5
+    "mean_likert": "survey",  # 1-5 answers -> mean score
+    "review": "reviews",  # 360 criterion -> aggregated rating 1-5
     "committee_count": "innovation",  # a count per manager and year (the innovation committee's table)
 }
 #: compute kinds read from a table with one row per manager and year: measured per year only
 YEARLY_KINDS = ("committee_count",)
 _SET_KEYS = {"name", "label", "dimensions", "indicators", "description"}
 _DIMENSION_KEYS = {"label", "band"}
-_INDICATOR_KEYS = {"id", "label", "dimension", "direction", "unit", "source", "compute",
-                   "review_period", "weight", "min_weight", "max_weight", "description", "aggregate"}
-_REQUIRED_INDICATOR_KEYS = ("id", "label", "dimension", "direction", "unit", "source", "compute",
-                            "review_period")
+_INDICATOR_KEYS = {
+    "id",
+    "label",
+    "dimension",
+    "direction",
+    "unit",
+    "source",
+    "compute",
+    "review_period",
+    "weight",
+    "min_weight",
+    "max_weight",
+    "description",
+    "aggregate",
+}
+_REQUIRED_INDICATOR_KEYS = ("id", "label", "dimension", "direction", "unit", "source", "compute", "review_period")
 TOLERANCE = 1e-6
 
 
@@ -74,7 +87,7 @@ class Indicator:
     weight: float | None = None
     min_weight: float = 0.0
     max_weight: float = 1.0
-    aggregate: str | None = None      # rule for its performance columns when rows are monthly or daily
+    aggregate: str | None = None  # rule for its performance columns when rows are monthly or daily
 
     @property
     def higher_is_better(self) -> bool:
@@ -124,8 +137,7 @@ class IndicatorSet:
 
     def aggregation_rules(self) -> dict[str, tuple[str, str]]:
         """Performance column -> (rule, indicator id) for every indicator that declares ``aggregate``."""
-        return {column: (str(i.aggregate), i.id) for i in self.indicators if i.aggregate
-                for column in i.compute_args}
+        return {column: (str(i.aggregate), i.id) for i in self.indicators if i.aggregate for column in i.compute_args}
 
     def dimension_of(self) -> pd.Series:
         """Indicator id -> dimension id."""
@@ -137,8 +149,9 @@ class IndicatorSet:
 
     def bands(self) -> pd.DataFrame:
         """Dimension weight bands: columns ``low`` and ``high`` (shares of 1)."""
-        return pd.DataFrame({"low": {d.id: d.band[0] for d in self.dimensions},
-                             "high": {d.id: d.band[1] for d in self.dimensions}})
+        return pd.DataFrame(
+            {"low": {d.id: d.band[0] for d in self.dimensions}, "high": {d.id: d.band[1] for d in self.dimensions}}
+        )
 
     def default_weights(self) -> pd.Series:
         """The weights written in the file (the template's table); error if any is missing."""
@@ -152,11 +165,23 @@ class IndicatorSet:
         rows = []
         for i in self.indicators:
             d = self.dimension(i.dimension)
-            rows.append({"indicator": i.id, "label": i.label(lang), "dimension": i.dimension,
-                         "dimension_label": d.label(lang), "direction": i.direction, "unit": i.unit,
-                         "source": i.source, "review_period": i.review_period,
-                         "weight": i.weight, "min_weight": i.min_weight, "max_weight": i.max_weight,
-                         "band_low": d.band[0], "band_high": d.band[1]})
+            rows.append(
+                {
+                    "indicator": i.id,
+                    "label": i.label(lang),
+                    "dimension": i.dimension,
+                    "dimension_label": d.label(lang),
+                    "direction": i.direction,
+                    "unit": i.unit,
+                    "source": i.source,
+                    "review_period": i.review_period,
+                    "weight": i.weight,
+                    "min_weight": i.min_weight,
+                    "max_weight": i.max_weight,
+                    "band_low": d.band[0],
+                    "band_high": d.band[1],
+                }
+            )
         return pd.DataFrame(rows)
 
     def subset(self, ids: list[str] | tuple[str, ...]) -> IndicatorSet:
@@ -201,8 +226,9 @@ def _read_set_text(name_or_path: str | Path) -> tuple[str, str]:
         return path.read_text(encoding="utf-8"), str(path)
     name = str(name_or_path)
     if name not in available_templates():
-        raise ConfigError(f"unknown indicator set '{name}': give a YAML path or one of "
-                          f"{', '.join(available_templates())}")
+        raise ConfigError(
+            f"unknown indicator set '{name}': give a YAML path or one of {', '.join(available_templates())}"
+        )
     resource = resources.files("calibrate") / "templates" / f"{name}.yaml"
     return resource.read_text(encoding="utf-8"), f"{name}.yaml"
 
@@ -255,8 +281,7 @@ def _parse_dimensions(raw: Any, where: str, errors: list[str]) -> list[Dimension
         _unknown_keys(spec, _DIMENSION_KEYS, here, errors)
         zh, en = _labels(spec.get("label", str(dim_id)), f"{here} label", errors)
         band = spec.get("band", [0.0, 1.0])
-        if (not isinstance(band, (list, tuple)) or len(band) != 2
-                or not all(isinstance(b, (int, float)) for b in band)):
+        if not isinstance(band, (list, tuple)) or len(band) != 2 or not all(isinstance(b, (int, float)) for b in band):
             errors.append(f"{here}: band must be two numbers [low, high], e.g. [0.50, 0.60]")
             continue
         low, high = float(band[0]), float(band[1])
@@ -290,16 +315,22 @@ def _parse_indicators(raw: Any, dimension_ids: set[str], where: str, errors: lis
             continue
         seen.add(ind_id)
         zh, en = _labels(spec["label"], f"{here} label", errors)
-        for key, allowed in (("direction", DIRECTIONS), ("review_period", REVIEW_PERIODS),
-                             ("unit", UNITS), ("source", SOURCES)):
+        for key, allowed in (
+            ("direction", DIRECTIONS),
+            ("review_period", REVIEW_PERIODS),
+            ("unit", UNITS),
+            ("source", SOURCES),
+        ):
             if spec[key] not in allowed:
                 errors.append(f"{here}: {key} '{spec[key]}' is not one of {', '.join(allowed)}")
         if spec["dimension"] not in dimension_ids:
             errors.append(f"{here}: dimension '{spec['dimension']}' is not declared under 'dimensions'")
         kind, args = _parse_compute(spec["compute"], spec.get("source"), here, errors)
         if kind in YEARLY_KINDS and spec["review_period"] != "year":
-            errors.append(f"{here}: compute '{kind}' reads one value per manager and year, so review_period "
-                          f"must be year (not '{spec['review_period']}')")
+            errors.append(
+                f"{here}: compute '{kind}' reads one value per manager and year, so review_period "
+                f"must be year (not '{spec['review_period']}')"
+            )
         aggregate = _parse_aggregate(spec.get("aggregate"), kind, here, errors)
         weights = {}
         for key, default in (("weight", None), ("min_weight", 0.0), ("max_weight", 1.0)):
@@ -310,9 +341,22 @@ def _parse_indicators(raw: Any, dimension_ids: set[str], where: str, errors: lis
             weights[key] = None if value is None else float(value)
         if weights["min_weight"] > weights["max_weight"]:
             errors.append(f"{here}: min_weight {weights['min_weight']} exceeds max_weight {weights['max_weight']}")
-        out.append(Indicator(ind_id, zh, en, str(spec["dimension"]), str(spec["direction"]),
-                             str(spec["unit"]), str(spec["source"]), kind, args,
-                             str(spec["review_period"]), **weights, aggregate=aggregate))
+        out.append(
+            Indicator(
+                ind_id,
+                zh,
+                en,
+                str(spec["dimension"]),
+                str(spec["direction"]),
+                str(spec["unit"]),
+                str(spec["source"]),
+                kind,
+                args,
+                str(spec["review_period"]),
+                **weights,
+                aggregate=aggregate,
+            )
+        )
     _check_aggregate_conflicts(out, where, errors)
     return out
 
@@ -325,8 +369,10 @@ def _parse_aggregate(value: Any, kind: str, here: str, errors: list[str]) -> str
         errors.append(f"{here}: aggregate {value!r} is not one of {', '.join(AGGREGATE_RULES)}")
         return None
     if COMPUTE_KINDS.get(kind) != "performance":
-        errors.append(f"{here}: aggregate applies to indicators computed from performance columns (column or "
-                      f"ratio), not to compute '{kind}'; remove it")
+        errors.append(
+            f"{here}: aggregate applies to indicators computed from performance columns (column or "
+            f"ratio), not to compute '{kind}'; remove it"
+        )
         return None
     return str(value)
 
@@ -337,14 +383,18 @@ def _check_aggregate_conflicts(indicators: list[Indicator], where: str, errors: 
     for ind in indicators:
         for column in ind.compute_args if ind.aggregate else ():
             if column in seen and seen[column][0] != ind.aggregate:
-                errors.append(f"{where}: indicator {ind.id}: aggregate {ind.aggregate} for column '{column}' "
-                              f"contradicts indicator {seen[column][1]} (aggregate {seen[column][0]}); give one rule")
+                errors.append(
+                    f"{where}: indicator {ind.id}: aggregate {ind.aggregate} for column '{column}' "
+                    f"contradicts indicator {seen[column][1]} (aggregate {seen[column][0]}); give one rule"
+                )
             seen.setdefault(column, (str(ind.aggregate), ind.id))
 
 
 def _parse_compute(raw: Any, source: Any, here: str, errors: list[str]) -> tuple[str, tuple[str, ...]]:
     if not isinstance(raw, dict) or len(raw) != 1:
-        errors.append(f"{here}: compute must be one of {', '.join(COMPUTE_KINDS)}, e.g. {{ratio: [revenue, revenue_target]}}")
+        errors.append(
+            f"{here}: compute must be one of {', '.join(COMPUTE_KINDS)}, e.g. {{ratio: [revenue, revenue_target]}}"
+        )
         return "column", ()
     kind, value = next(iter(raw.items()))
     if kind not in COMPUTE_KINDS:
@@ -360,8 +410,7 @@ def _parse_compute(raw: Any, source: Any, here: str, errors: list[str]) -> tuple
     return str(kind), tuple(str(a) for a in args)
 
 
-def _check_weights(dimensions: list[Dimension], indicators: list[Indicator], where: str,
-                   errors: list[str]) -> None:
+def _check_weights(dimensions: list[Dimension], indicators: list[Indicator], where: str, errors: list[str]) -> None:
     used = [d for d in dimensions if any(i.dimension == d.id for i in indicators)]
     for d in dimensions:
         if d not in used:
@@ -375,7 +424,9 @@ def _check_weights(dimensions: list[Dimension], indicators: list[Indicator], whe
         if sum(i.min_weight for i in members) > d.band[1] + TOLERANCE:
             errors.append(f"{where}: dimension '{d.id}': indicator minimum weights exceed its band high {d.band[1]}")
         if sum(i.max_weight for i in members) < d.band[0] - TOLERANCE:
-            errors.append(f"{where}: dimension '{d.id}': indicator maximum weights cannot reach its band low {d.band[0]}")
+            errors.append(
+                f"{where}: dimension '{d.id}': indicator maximum weights cannot reach its band low {d.band[0]}"
+            )
     given = [i.weight for i in indicators if i.weight is not None]
     if given and len(given) == len(indicators):
         total = sum(given)
@@ -384,5 +435,7 @@ def _check_weights(dimensions: list[Dimension], indicators: list[Indicator], whe
         for d in used:
             share = sum(i.weight for i in indicators if i.dimension == d.id)
             if not d.band[0] - 1e-4 <= share <= d.band[1] + 1e-4:
-                errors.append(f"{where}: dimension '{d.id}' weights sum to {share:.2f}, outside its band "
-                              f"[{d.band[0]:.2f}, {d.band[1]:.2f}]")
+                errors.append(
+                    f"{where}: dimension '{d.id}' weights sum to {share:.2f}, outside its band "
+                    f"[{d.band[0]:.2f}, {d.band[1]:.2f}]"
+                )

@@ -12,6 +12,7 @@ Rows keep their position so that validation can say "performance.csv row 17": fo
 files with a header, row numbers count the header as row 1, as a spreadsheet does;
 for Parquet and SQL they count records from 1.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -78,8 +79,9 @@ def _read_mapping(spec: dict[str, Any], base_dir: Path) -> RawTable:
     allowed = {"path", "sheet", "table", "query", "url", "encoding", "separator"}
     unknown = set(spec) - allowed
     if unknown:
-        raise DataSourceError(f"data source {spec}: unknown key(s) {', '.join(sorted(unknown))} "
-                              f"(allowed: {', '.join(sorted(allowed))})")
+        raise DataSourceError(
+            f"data source {spec}: unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(sorted(allowed))})"
+        )
     if "url" in spec:
         return _read_sqlalchemy(spec)
     if "path" not in spec:
@@ -101,7 +103,7 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
     if suffix in (".xlsx", ".xlsm", ".xls"):
         sheet = options.get("sheet", 0)
         if isinstance(sheet, int) and not isinstance(sheet, bool):
-            sheet = _sheet_named(path, sheet)        # `sheet: 2025` unquoted in YAML: the sheet named 2025
+            sheet = _sheet_named(path, sheet)  # `sheet: 2025` unquoted in YAML: the sheet named 2025
         try:
             frame = pd.read_excel(path, sheet_name=sheet, dtype=object)
             header = pd.read_excel(path, sheet_name=sheet, dtype=object, header=None, nrows=1)
@@ -119,7 +121,9 @@ def _read_file(path: Path, options: dict[str, Any]) -> RawTable:
             raise DataSourceError(f"{path.name}: not a readable Parquet file ({exc})") from None
         return RawTable(_clean_columns(frame, path.name), SourceInfo(path.name, "parquet", 1, digest, str(path)))
     if suffix in (".duckdb", ".db"):
-        raise DataSourceError(f"{path.name}: a database file needs a table, e.g. {{path: {path.name}, table: performance}}")
+        raise DataSourceError(
+            f"{path.name}: a database file needs a table, e.g. {{path: {path.name}, table: performance}}"
+        )
     raise DataSourceError(f"{path.name}: unsupported file type '{suffix}' (use .csv, .xlsx, .parquet or a database)")
 
 
@@ -147,8 +151,11 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
     for encoding in encodings:
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, sep=sep)
-            header = pd.read_csv(path, dtype=str, header=None, nrows=1, keep_default_na=False, encoding=encoding,
-                                 sep=sep).iloc[0].tolist()       # the names as written (pandas renames repeats)
+            header = (
+                pd.read_csv(path, dtype=str, header=None, nrows=1, keep_default_na=False, encoding=encoding, sep=sep)
+                .iloc[0]
+                .tolist()
+            )  # the names as written (pandas renames repeats)
             return _clean_columns(frame, path.name, header)
         except UnicodeDecodeError as exc:
             last_error = exc
@@ -158,7 +165,8 @@ def _read_csv(path: Path, options: dict[str, Any]) -> pd.DataFrame:
             raise DataSourceError(f"{path.name}: the file is empty") from None
     raise DataSourceError(
         f"{path.name}: cannot decode the text as {' or '.join(encodings)} "
-        f"(byte {getattr(last_error, 'start', '?')}); save it as UTF-8 or GBK, or set 'encoding' in the config")
+        f"(byte {getattr(last_error, 'start', '?')}); save it as UTF-8 or GBK, or set 'encoding' in the config"
+    )
 
 
 UTF8_NAMES = ("utf-8", "utf8", "utf-8-sig")
@@ -191,8 +199,10 @@ def _read_plain_csv_arrow(path: Path, sep: str) -> pd.DataFrame | None:
             path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names},
-                                                 null_values=[""], strings_can_be_null=True))
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.large_string() for n in names}, null_values=[""], strings_can_be_null=True
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
         return None
     return pd.DataFrame({name: pd.array(table.column(k), dtype="str") for k, name in enumerate(names)})
@@ -247,8 +257,9 @@ def _query(spec: dict[str, Any], where: str) -> str:
         query = str(spec["query"])
         plain = _COMMENTS.sub(" ", query).strip().rstrip(";").strip()
         if not _READ_ONLY.match(plain) or ";" in plain:
-            raise DataSourceError(f"{where}: the query must be one SELECT (or WITH ... SELECT) statement; "
-                                  f"calibrate only reads data")
+            raise DataSourceError(
+                f"{where}: the query must be one SELECT (or WITH ... SELECT) statement; calibrate only reads data"
+            )
         return query
     if "table" in spec:
         table = str(spec["table"])
@@ -276,8 +287,10 @@ def _clean_columns(frame: pd.DataFrame, label: str = "data source", header: list
     seen: dict[str, int] = {}
     for k, name in enumerate(written, start=1):
         if name in seen and name not in ("", "nan", "None"):
-            raise DataSourceError(f"{label} row 1, column {name}: the column name appears twice "
-                                  f"(columns {seen[name]} and {k}); rename or remove one")
+            raise DataSourceError(
+                f"{label} row 1, column {name}: the column name appears twice "
+                f"(columns {seen[name]} and {k}); rename or remove one"
+            )
         seen.setdefault(name, k)
     frame.columns = names
     return frame.reset_index(drop=True)

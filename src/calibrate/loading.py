@@ -3,6 +3,7 @@
 >>> ds = load_dataset("data/sample/calibrate.yaml")          # doctest: +SKIP
 >>> ds.performance.shape                                      # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,15 +36,18 @@ def read_sources(config: RunConfig, indicator_set: IndicatorSet | None = None) -
     raw = {}
     for name, spec in config.data.items():
         if name != "deals":
-            raw[name] = read_table(name, spec, base_dir=config.base_dir,
-                                   set_rules=set_rules if name == "performance" else None)
+            raw[name] = read_table(
+                name, spec, base_dir=config.base_dir, set_rules=set_rules if name == "performance" else None
+            )
     if "deals" in config.data:
         from calibrate.deals import derive_performance, merge_into_performance, read_deals
 
         deals, won = read_deals(config.data["deals"], base_dir=config.base_dir)
         if "managers" not in raw or "performance" not in raw:
-            raise DataSourceError("a 'deals' source needs 'managers' (to match owners) and 'performance' "
-                                  "(targets per manager and quarter) under 'data' too")
+            raise DataSourceError(
+                "a 'deals' source needs 'managers' (to match owners) and 'performance' "
+                "(targets per manager and quarter) under 'data' too"
+            )
         derived = derive_performance(deals, won, raw["managers"].frame)
         raw["performance"] = merge_into_performance(raw["performance"], derived, deals.info.label)
     return raw
@@ -68,11 +72,22 @@ def config_problems(config: RunConfig) -> list[Problem]:
     problems = []
     shares, methods = config.weights.get("shares"), config.weights.get("methods")
     ahp_share = shares.get("ahp") if isinstance(shares, dict) else None
-    if (isinstance(methods, (list, tuple)) and "ahp" in methods and isinstance(ahp_share, (int, float))
-            and ahp_share > 0 and "ahp_judgments" not in config.data):
-        problems.append(Problem("config", None, None,
-                                "weights.shares.ahp is above 0 but there are no AHP judgments: add 'ahp_judgments' "
-                                "under 'data' in the config, or set weights.shares.ahp to 0"))
+    if (
+        isinstance(methods, (list, tuple))
+        and "ahp" in methods
+        and isinstance(ahp_share, (int, float))
+        and ahp_share > 0
+        and "ahp_judgments" not in config.data
+    ):
+        problems.append(
+            Problem(
+                "config",
+                None,
+                None,
+                "weights.shares.ahp is above 0 but there are no AHP judgments: add 'ahp_judgments' "
+                "under 'data' in the config, or set weights.shares.ahp to 0",
+            )
+        )
     return problems
 
 
@@ -97,8 +112,10 @@ def year_problem(config: RunConfig, periods) -> str | None:
         return None
     last = max(quarter_index(list(dict.fromkeys(periods))))
     if config.year * 4 > last:
-        return (f"year {config.year} is after the data's last quarter {quarter_from_index(int(last))}: "
-                f"add {config.year}'s data, or set year to {int(last) // 4}")
+        return (
+            f"year {config.year} is after the data's last quarter {quarter_from_index(int(last))}: "
+            f"add {config.year}'s data, or set year to {int(last) // 4}"
+        )
     return None
 
 

@@ -10,6 +10,7 @@ parameters, so the notebooks of one session share one computation of the sample.
 
 >>> folder = step_folder("03_targets", {"probability": 0.8})     # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import copy
@@ -37,12 +38,14 @@ def step_folder(notebook: str, values: Mapping[str, Any]) -> Path:
     if run_dir and not sections:
         folder = Path(run_dir)
         if not folder.is_dir():
-            raise CalibrateError(f"run_dir {folder} is not a folder: give the folder `calibrate run` wrote, "
-                                 f"or \"\" to compute in place")
+            raise CalibrateError(
+                f'run_dir {folder} is not a folder: give the folder `calibrate run` wrote, or "" to compute in place'
+            )
         return folder
     config = run_config(values.get("config", ""), run_dir)
-    config = apply_overrides(config, sections, lang=values.get("lang"), seed=values.get("seed"),
-                             pseudonymise=values.get("pseudonymise"))
+    config = apply_overrides(
+        config, sections, lang=values.get("lang"), seed=values.get("seed"), pseudonymise=values.get("pseudonymise")
+    )
     return computed_folder(config, steps_up_to(notebook))
 
 
@@ -57,8 +60,9 @@ def run_config(config: str | Path = "", run_dir: str | Path = "") -> RunConfig:
         recorded = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
         named = recorded.get("config_from_run")
         if not named or not (Path(run_dir) / named).exists():
-            raise CalibrateError(f"{run_dir} has no manifest naming a config that can be found from it: "
-                                 f"give the parameter 'config'")
+            raise CalibrateError(
+                f"{run_dir} has no manifest naming a config that can be found from it: give the parameter 'config'"
+            )
         return load_config(Path(run_dir) / named)
     return load_config(sample_config_path())
 
@@ -69,12 +73,18 @@ def steps_up_to(notebook: str) -> list[str]:
     names = list(all_steps())
     if notebook not in names:
         raise CalibrateError(f"{notebook} is not a step notebook (steps: {', '.join(names)})")
-    return names[:names.index(notebook) + 1]
+    return names[: names.index(notebook) + 1]
 
 
-def apply_overrides(config: RunConfig, sections: Mapping[str, Mapping[str, Any]], *, lang: str | None = None,
-                    seed: int | None = None, pseudonymise: bool | None = None,
-                    indicator_set: str | None = None) -> RunConfig:
+def apply_overrides(
+    config: RunConfig,
+    sections: Mapping[str, Mapping[str, Any]],
+    *,
+    lang: str | None = None,
+    seed: int | None = None,
+    pseudonymise: bool | None = None,
+    indicator_set: str | None = None,
+) -> RunConfig:
     """A copy of ``config`` with section keys replaced (``{"targets": {"probability": 0.8}}``).
 
     Dotted keys reach into a mapping (``weights: {"shares.ahp": 0.5}``); when some of the
@@ -139,13 +149,24 @@ def computed_folder(config: RunConfig, steps: list[str]) -> Path:
     from calibrate.steps import all_steps
 
     order = list(all_steps())
-    if steps != order[:len(steps)]:
+    if steps != order[: len(steps)]:
         raise CalibrateError(f"steps {', '.join(steps)} are not the first steps of a run ({', '.join(order)})")
-    key = hashlib.sha256(json.dumps({"version": __version__, "config": config.raw, "path": str(config.path),
-                                     "indicator_set": _file_stamp(config.indicator_set_path()),
-                                     "data": {n: _file_stamp(config.base_dir / str(s)) if isinstance(s, str) else s
-                                              for n, s in config.data.items()}},
-                                    sort_keys=True, default=str).encode()).hexdigest()[:20]
+    key = hashlib.sha256(
+        json.dumps(
+            {
+                "version": __version__,
+                "config": config.raw,
+                "path": str(config.path),
+                "indicator_set": _file_stamp(config.indicator_set_path()),
+                "data": {
+                    n: _file_stamp(config.base_dir / str(s)) if isinstance(s, str) else s
+                    for n, s in config.data.items()
+                },
+            },
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()[:20]
     root = cache_root()
 
     def kept(n: int) -> Path:
@@ -164,7 +185,7 @@ def computed_folder(config: RunConfig, steps: list[str]) -> Path:
         (work / ".complete").write_text("\n".join(steps) + "\n", encoding="utf-8")
         try:
             os.replace(work, kept(len(steps)))
-        except OSError:                # computed meanwhile by another notebook: keep that one
+        except OSError:  # computed meanwhile by another notebook: keep that one
             if not (kept(len(steps)) / ".complete").exists():
                 raise
     finally:
@@ -189,7 +210,7 @@ def _compute(config: RunConfig, steps: list[str], folder: Path, *, indicator_set
 def _file_stamp(path: str | Path) -> Any:
     p = Path(path)
     if not p.is_file():
-        return str(path)               # a template name or a SQL source: its text is the stamp
+        return str(path)  # a template name or a SQL source: its text is the stamp
     stat = p.stat()
     return [str(p.resolve()), stat.st_size, stat.st_mtime_ns]
 
@@ -203,9 +224,11 @@ def resolve_sets(sets: list[str]) -> list[str]:
         if s.startswith("sample:"):
             path = shipped_path("sample_company") / "indicator_sets" / f"{s.split(':', 1)[1]}.yaml"
             if not path.exists():
-                raise NotebookParameterError(f"parameter 'sets': the sample company has no indicator set "
-                                             f"'{s.split(':', 1)[1]}' ({path.parent} holds "
-                                             f"{', '.join(p.stem for p in sorted(path.parent.glob('*.yaml')))})")
+                raise NotebookParameterError(
+                    f"parameter 'sets': the sample company has no indicator set "
+                    f"'{s.split(':', 1)[1]}' ({path.parent} holds "
+                    f"{', '.join(p.stem for p in sorted(path.parent.glob('*.yaml')))})"
+                )
             s = str(path)
         out.append(s)
     return out

@@ -10,6 +10,7 @@ the page language. The record *is* its English sentence (a ``str``), so a consol
 >>> str(w), w.code, w.params
 ('3 of 40 bootstrap resamples could not be computed', 'bootstrap.failed', {'failed': 3, 'resamples': 40})
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,7 @@ class MethodWarning(str):
         self.params = params
         return self
 
-    def __reduce__(self):                # pickled across processes (Dask) with its code and params
+    def __reduce__(self):  # pickled across processes (Dask) with its code and params
         return (_rebuild, (self.code, str(self), self.params))
 
     def params_json(self) -> str:

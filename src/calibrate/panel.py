@@ -9,6 +9,7 @@ growth and customer retention, so that cause precedes effect.
 
 >>> panel = indicator_panel(load_dataset("data/sample/calibrate.yaml"))   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -84,12 +85,18 @@ def _indicator_values(ind: Indicator, ds: Dataset, perf: pd.DataFrame) -> pd.Ser
         return _lookup(perf, table, window)
     if kind == "committee_count":
         if ds.innovation is None:
-            raise CalibrateError(f"indicator {ind.id} needs the innovation committee's table: add 'innovation' "
-                                 "under 'data' in the config")
+            raise CalibrateError(
+                f"indicator {ind.id} needs the innovation committee's table: add 'innovation' "
+                "under 'data' in the config"
+            )
         counts = ds.innovation.dropna(subset=["manager_id", "year"])
-        table = pd.DataFrame({"manager_id": counts["manager_id"].to_numpy(),
-                              "window": counts["year"].astype(int).astype(str).to_numpy(),
-                              "value": counts[args[0]].astype(float).to_numpy()})
+        table = pd.DataFrame(
+            {
+                "manager_id": counts["manager_id"].to_numpy(),
+                "window": counts["year"].astype(int).astype(str).to_numpy(),
+                "value": counts[args[0]].astype(float).to_numpy(),
+            }
+        )
         # a yearly table: each quarter of the year takes the year's count (no row: missing, not 0)
         return _lookup(perf, table, _window_labels(perf["period"], "year"))
     raise CalibrateError(f"indicator {ind.id}: compute kind {kind} is not supported")
@@ -99,8 +106,9 @@ def _window_labels(quarters: pd.Series, review_period: str) -> pd.Series:
     """Each quarter's review window: the quarter itself, its half-year (``2024H2``) or its year (``2024``)."""
     if review_period == "half_year":
         codes, distinct = pd.factorize(quarters)
-        return pd.Series(np.array([half_of_quarter(q) for q in distinct] + [None], dtype=object)[codes],
-                         index=quarters.index)
+        return pd.Series(
+            np.array([half_of_quarter(q) for q in distinct] + [None], dtype=object)[codes], index=quarters.index
+        )
     if review_period == "year":
         return quarters.astype(str).str[:4]
     return quarters

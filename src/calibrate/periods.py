@@ -3,6 +3,7 @@
 A quarter is the panel's unit of time. Half-year and year values (360 reviews,
 annual surveys) apply to every quarter they contain.
 """
+
 from __future__ import annotations
 
 import re
@@ -150,5 +151,6 @@ def period_start(value: object) -> pd.Timestamp | None:
     kind, label = read
     year = int(label[:4])
     month = {"quarter": lambda: (int(label[-1]) - 1) * 3 + 1, "half": lambda: 1 if label.endswith("1") else 7}.get(
-        kind, lambda: 1)()
+        kind, lambda: 1
+    )()
     return pd.Timestamp(year, month, 1)

@@ -8,6 +8,7 @@ draws them. So every statistic lives in the package and the notebooks stay thin.
 >>> result.folder                                      # doctest: +SKIP
 PosixPath('reports/sample')
 """
+
 from __future__ import annotations
 
 import time
@@ -57,21 +58,27 @@ class RunResult:
     reports: list[Path]
 
 
-def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
-        echo: Callable[[str], None] | None = _progress) -> RunResult:
+def run(
+    config: RunConfig | str | Path,
+    *,
+    notebooks: list[str] | None = None,
+    echo: Callable[[str], None] | None = _progress,
+) -> RunResult:
     """Validate the data and produce the run folder ``<output>/<run_name>/``; atomic, see :mod:`calibrate.report`."""
     if not isinstance(config, RunConfig):
         config = load_config(config)
     say = echo or (lambda _message: None)
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    check_output_folder(config.output)        # a read-only or full output folder: one line, before any work
-    config.pseudonym_key()                    # the key (created on first use) before any work
+    check_output_folder(config.output)  # a read-only or full output folder: one line, before any work
+    config.pseudonym_key()  # the key (created on first use) before any work
     t0 = time.perf_counter()
-    dataset = load_dataset(config)            # raises before anything is written
+    dataset = load_dataset(config)  # raises before anything is written
     timings["load_and_validate"] = round(time.perf_counter() - t0, 3)
-    say(f"validated {sum(dataset.report.rows.values())} rows from {len(dataset.sources)} sources "
-        f"({timings['load_and_validate']:.1f} s)")
+    say(
+        f"validated {sum(dataset.report.rows.values())} rows from {len(dataset.sources)} sources "
+        f"({timings['load_and_validate']:.1f} s)"
+    )
     steps = available_steps()
     names = notebooks or list(config.report["notebooks"] or [n for n, s in steps.items() if s.by_default(config)])
     unknown = [n for n in names if n not in steps]
@@ -83,8 +90,11 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
     reports: list[Path] = []
     try:
         # re-running some steps keeps the other steps' results from the last good run
-        with atomic_run_folder(final, start_from_previous=notebooks is not None) as folder, \
-                executor_for(config.scheduler) as executor, kernel_session() as kernel:
+        with (
+            atomic_run_folder(final, start_from_previous=notebooks is not None) as folder,
+            executor_for(config.scheduler) as executor,
+            kernel_session() as kernel,
+        ):
             if config.scheduler:
                 say(f"heavy work runs on the Dask scheduler {scheduler_label(config.scheduler)}")
             ctx = RunContext(config, dataset, folder, executor=executor)
@@ -94,11 +104,15 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
             def report(name: str, step: Step) -> tuple[Path, float]:
                 """Execute the step's notebook in the run's kernel and render its page (on the report thread)."""
                 t = time.perf_counter()
-                nb = execute_notebook(name, notebook_parameters(config, folder), folder, timeout=timeout,
-                                      kernel=kernel)
-                page = render_html(nb, folder / f"{step.html or name}.html", title=step.title(config.lang),
-                                   stamp=_stamp_text(config.lang, stamp), font=False)
-                check_clean(name, nb)             # no warning, stderr or error output in any report
+                nb = execute_notebook(name, notebook_parameters(config, folder), folder, timeout=timeout, kernel=kernel)
+                page = render_html(
+                    nb,
+                    folder / f"{step.html or name}.html",
+                    title=step.title(config.lang),
+                    stamp=_stamp_text(config.lang, stamp),
+                    font=False,
+                )
+                check_clean(name, nb)  # no warning, stderr or error output in any report
                 return page, time.perf_counter() - t
 
             # Step k's notebook runs in the kernel (another process) while step k+1 computes here: its
@@ -134,9 +148,11 @@ def run(config: RunConfig | str | Path, *, notebooks: list[str] | None = None,
 
 def _announce(say: Callable[[str], None], title: str) -> Callable[[Future], None]:
     """Say when a report is ready (called on the report thread as soon as it finishes)."""
+
     def done(future: Future) -> None:
         if not future.cancelled() and future.exception() is None:
             say(f"      {title}: report ready in {future.result()[1]:.1f} s")
+
     return done
 
 
@@ -148,8 +164,13 @@ def _raise_failed_report(queued: list[tuple[str, Step, Future]]) -> None:
 
 
 def notebook_parameters(config: RunConfig, folder: Path) -> dict[str, Any]:
-    return {"run_dir": str(folder.resolve()), "lang": config.lang, "seed": config.seed,
-            "pseudonymise": config.pseudonymise, "min_group_size": config.min_group_size}
+    return {
+        "run_dir": str(folder.resolve()),
+        "lang": config.lang,
+        "seed": config.seed,
+        "pseudonymise": config.pseudonymise,
+        "min_group_size": config.min_group_size,
+    }
 
 
 def _relative(location: str | None, base: Path) -> str | None:
@@ -163,6 +184,7 @@ def _relative(location: str | None, base: Path) -> str | None:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:
         return path.name
+
 
 def _stamp_text(lang: str, stamp: str) -> str:
     return f"生成时间 {stamp}" if lang == "zh" else f"Generated {stamp}"
@@ -181,14 +203,21 @@ def _manifest(config: RunConfig, dataset: Dataset, folder: Path, timings: dict, 
         "seed": config.seed,
         "steps_run": [k for k in timings if k not in ("load_and_validate", "total")],
         "indicator_set": dataset.indicator_set.name,
-        "data": {name: {"source": info.label, "location": _relative(info.location, config.base_dir), "kind": info.kind,
-                        "sha256": info.sha256, "rows": dataset.report.rows.get(name)}
-                 for name, info in dataset.sources.items()},
+        "data": {
+            name: {
+                "source": info.label,
+                "location": _relative(info.location, config.base_dir),
+                "kind": info.kind,
+                "sha256": info.sha256,
+                "rows": dataset.report.rows.get(name),
+            }
+            for name, info in dataset.sources.items()
+        },
         "artifacts": {str(p.relative_to(folder)): artifacts.sha256_of(p) for p in files},
         "packages": package_versions(),
         "git": git_revision(),
         "timings_seconds": timings,
-        "previous_run": _previous_run_lineage(config),      # issue 16: the previous run's folder and its hash
+        "previous_run": _previous_run_lineage(config),  # issue 16: the previous run's folder and its hash
     }
 
 

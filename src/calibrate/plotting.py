@@ -5,6 +5,7 @@ the ``cvttf-notosanscjk-regular`` package, so charts need nothing from the syste
 
 >>> use_theme("zh")            # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import html
@@ -40,12 +41,22 @@ def use_theme(lang: str = "zh") -> None:
     if path:
         font_manager.fontManager.addfont(path)
         family = [CJK_FAMILY, "DejaVu Sans"]
-    sns.set_theme(style="whitegrid", palette=PALETTE, font=family[0],
-                  rc={"font.family": "sans-serif", "font.sans-serif": family, "axes.unicode_minus": False,
-                      "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (8, 4),
-                      "svg.hashsalt": "calibrate"})
+    sns.set_theme(
+        style="whitegrid",
+        palette=PALETTE,
+        font=family[0],
+        rc={
+            "font.family": "sans-serif",
+            "font.sans-serif": family,
+            "axes.unicode_minus": False,
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "figure.figsize": (8, 4),
+            "svg.hashsalt": "calibrate",
+        },
+    )
     plt.rcParams["axes.unicode_minus"] = False
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)   # no bold CJK face: not worth a warning
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # no bold CJK face: not worth a warning
     _one_draw_per_figure()
 
 
@@ -59,7 +70,7 @@ def _one_draw_per_figure() -> None:
     """
     try:
         from IPython import get_ipython
-    except ImportError:                 # pragma: no cover - IPython comes with the notebooks' extras
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks' extras
         return
     shell = get_ipython()
     hook = getattr(plt, "_draw_all_if_interactive", None)
@@ -97,6 +108,12 @@ def table(frame: pd.DataFrame, digits: int = 3, percent: tuple[str, ...] = ()):
     for column in percent:
         if column in shown:
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}%")
-    html = shown.to_html(index=False, float_format=lambda v: f"{v:,.{digits}f}", na_rep="", border=0,
-                         classes="dataframe calibrate-table", escape=True)
+    html = shown.to_html(
+        index=False,
+        float_format=lambda v: f"{v:,.{digits}f}",
+        na_rep="",
+        border=0,
+        classes="dataframe calibrate-table",
+        escape=True,
+    )
     return HTML(html)

@@ -19,6 +19,7 @@ is never written to any output of a run.
 >>> pseudonym("M0001", key=b"acme-secret-key-0123456789")
 'P-860ef42ef0ba6a62'
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,7 @@ from calibrate.errors import ConfigError
 
 KEY_ENV = "CALIBRATE_PSEUDONYM_KEY"
 DEFAULT_KEY_FILE = ".calibrate-key"
-HEX_DIGITS = 16          # 64 bits: collision-free at 1,000,000 managers (see the module docstring)
+HEX_DIGITS = 16  # 64 bits: collision-free at 1,000,000 managers (see the module docstring)
 MIN_KEY_CHARS = 16
 
 
@@ -47,8 +48,9 @@ def pseudonym(manager_id: str, key: bytes) -> str:
     return f"P-{digest[:HEX_DIGITS]}"
 
 
-def pseudonymise(frame: pd.DataFrame, key: bytes, column: str = "manager_id",
-                 drop: tuple[str, ...] = ("name",)) -> pd.DataFrame:
+def pseudonymise(
+    frame: pd.DataFrame, key: bytes, column: str = "manager_id", drop: tuple[str, ...] = ("name",)
+) -> pd.DataFrame:
     """Replace manager IDs by pseudonyms and drop directly identifying columns (names)."""
     out = frame.drop(columns=[c for c in drop if c in frame.columns])
     if column in out.columns:
@@ -85,14 +87,18 @@ def _create_key_file(key_file: Path, echo) -> None:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(str(key_file), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return                                        # another run created it first
+        return  # another run created it first
     except OSError as exc:
-        raise ConfigError(f"cannot create the pseudonym key file {key_file} ({exc.strerror}); "
-                          f"set {KEY_ENV} or privacy: key_file in the config") from None
+        raise ConfigError(
+            f"cannot create the pseudonym key file {key_file} ({exc.strerror}); "
+            f"set {KEY_ENV} or privacy: key_file in the config"
+        ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(secrets.token_hex(32) + "\n")
-    message = (f"calibrate: created a new pseudonym key in {key_file} (readable only by you). Keep it secret and "
-               f"keep it: the same key gives the same pseudonyms next year.")
+    message = (
+        f"calibrate: created a new pseudonym key in {key_file} (readable only by you). Keep it secret and "
+        f"keep it: the same key gives the same pseudonyms next year."
+    )
     (echo or (lambda m: print(m, file=sys.stderr)))(message)
 
 
@@ -110,8 +116,16 @@ def pseudonymise_text(text: str, ids, key: bytes) -> str:
     return pattern.sub(lambda m: pseudonym(m.group(1), key), text)
 
 
-def merge_small_groups(frame: pd.DataFrame, *, group: str, size: str, min_size: int, other: str,
-                       sums: tuple[str, ...] = (), weighted: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list]:
+def merge_small_groups(
+    frame: pd.DataFrame,
+    *,
+    group: str,
+    size: str,
+    min_size: int,
+    other: str,
+    sums: tuple[str, ...] = (),
+    weighted: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, list]:
     """Rows of groups with fewer than ``min_size`` members (column ``size``) merged into one row ``other``.
 
     ``sums`` are added up, ``weighted`` averaged with the group sizes as weights. When the merged

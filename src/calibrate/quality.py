@@ -1,4 +1,5 @@
 """Data-quality summaries of a validated dataset: coverage, response rates, rater counts, indicator spread."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,16 +15,25 @@ def table_overview(ds: Dataset) -> pd.DataFrame:
     rows = []
     for name, info in ds.sources.items():
         frame = getattr(ds, name)
-        rows.append({"table": name, "source": info.label, "kind": info.kind, "rows": len(frame),
-                     "columns": frame.shape[1], "sha256": info.sha256[:12]})
+        rows.append(
+            {
+                "table": name,
+                "source": info.label,
+                "kind": info.kind,
+                "rows": len(frame),
+                "columns": frame.shape[1],
+                "sha256": info.sha256[:12],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def coverage_by_quarter(ds: Dataset) -> pd.DataFrame:
     """Per quarter: managers with a performance row, survey responses and response rate, 360 raters per manager."""
     perf = ds.performance
-    out = perf.groupby("period").agg(managers=("manager_id", "nunique"),
-                                     revenue=("revenue", "sum"), revenue_target=("revenue_target", "sum"))
+    out = perf.groupby("period").agg(
+        managers=("manager_id", "nunique"), revenue=("revenue", "sum"), revenue_target=("revenue_target", "sum")
+    )
     out["attainment"] = out["revenue"] / out["revenue_target"]
     out["share_hitting_target"] = (perf["revenue"] >= perf["revenue_target"]).groupby(perf["period"]).mean()
     if ds.survey is not None:
@@ -50,9 +60,20 @@ def indicator_summary(panel: pd.DataFrame, iset: IndicatorSet, lang: str = "en")
     rows = []
     for ind in iset.indicators:
         x = panel[ind.id].astype(float)
-        rows.append({"indicator": ind.id, "label": ind.label(lang), "unit": ind.unit, "direction": ind.direction,
-                     "available": float(x.notna().mean()), "mean": x.mean(), "sd": x.std(),
-                     "p5": x.quantile(0.05), "p50": x.median(), "p95": x.quantile(0.95)})
+        rows.append(
+            {
+                "indicator": ind.id,
+                "label": ind.label(lang),
+                "unit": ind.unit,
+                "direction": ind.direction,
+                "available": float(x.notna().mean()),
+                "mean": x.mean(),
+                "sd": x.std(),
+                "p5": x.quantile(0.05),
+                "p50": x.median(),
+                "p95": x.quantile(0.95),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -83,8 +104,9 @@ def data_summary(ds: Dataset) -> dict:
     return summary
 
 
-def plot_indicator_distributions(panel: pd.DataFrame, iset: IndicatorSet, lang: str = "en", ncols: int = 4, *,
-                                 title: str | None = None):
+def plot_indicator_distributions(
+    panel: pd.DataFrame, iset: IndicatorSet, lang: str = "en", ncols: int = 4, *, title: str | None = None
+):
     """Histograms of every indicator, one panel each, titled with the indicators' labels in ``lang``;
     ``title``: the figure's title, in the page language (the caller's words)."""
     import matplotlib.pyplot as plt
@@ -106,8 +128,9 @@ def plot_indicator_distributions(panel: pd.DataFrame, iset: IndicatorSet, lang: 
     return fig
 
 
-def plot_coverage(coverage: pd.DataFrame, *, managers_label: str = "managers",
-                  share_label: str = "share hitting revenue target"):
+def plot_coverage(
+    coverage: pd.DataFrame, *, managers_label: str = "managers", share_label: str = "share hitting revenue target"
+):
     """Managers per quarter and share hitting their revenue target; the axes' labels are the caller's words
     (in the page language)."""
     import matplotlib.pyplot as plt

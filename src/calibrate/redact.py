@@ -7,6 +7,7 @@
 >>> redact_url("postgresql://hr:s3cret@db.example/people?sslmode=require&password=x")
 'postgresql://hr:***@db.example/people?sslmode=require&password=***'
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
-_SECRET = re.compile(r"pass(word)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|^key$"
-                     r"|auth", re.IGNORECASE)
+_SECRET = re.compile(
+    r"pass(word)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|^key$"
+    r"|auth",
+    re.IGNORECASE,
+)
 
 
 def is_secret_name(name: str) -> bool:
@@ -45,8 +49,10 @@ def redact_url(url: str) -> str:
 def redact_config(value: Any) -> Any:
     """A copy of a config tree with every secret masked (see the module docstring)."""
     if isinstance(value, dict):
-        return {k: (MASK if is_secret_name(k) and isinstance(v, (str, int, float)) else redact_config(v))
-                for k, v in value.items()}
+        return {
+            k: (MASK if is_secret_name(k) and isinstance(v, (str, int, float)) else redact_config(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [redact_config(v) for v in value]
     if isinstance(value, str):

@@ -12,6 +12,7 @@ runs is never used (a run executes the package's notebooks only).
 This module imports only the standard library (``setup.py`` loads it before the
 package is installed).
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -42,5 +43,4 @@ def shipped_path(name: str) -> Path:
     checkout = Path(__file__).resolve().parents[2] / SHIPPED[name][0]
     if checkout.exists():
         return checkout
-    raise CalibrateError(f"this calibrate installation lacks its {name} ({packaged} is missing): "
-                         f"reinstall the package")
+    raise CalibrateError(f"this calibrate installation lacks its {name} ({packaged} is missing): reinstall the package")

@@ -20,6 +20,7 @@ Backtest
 managers    368
 - few new hires
 """
+
 from __future__ import annotations
 
 import html
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-MAX_ROWS = 40          # rows shown in text and HTML; longer tables are cut with a note
+MAX_ROWS = 40  # rows shown in text and HTML; longer tables are cut with a note
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,8 +50,9 @@ class Summary(Mapping):
     figures: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_values(cls, title: str, values: Mapping[str, Any], *, notes: tuple[str, ...] | list[str] = (),
-                    text: str | None = None) -> Summary:
+    def from_values(
+        cls, title: str, values: Mapping[str, Any], *, notes: tuple[str, ...] | list[str] = (), text: str | None = None
+    ) -> Summary:
         """A two-column table (figure, value) from plain values; nested mappings become ``outer.inner`` rows,
         lists of numbers or words are joined, longer structures are left to ``figures``; a ``notes`` list
         joins the notes."""
@@ -110,7 +112,7 @@ class Summary(Mapping):
 
     def _repr_html_(self) -> str:
         table, notes = self._shown()
-        parts = [f"<div class=\"calibrate-summary\"><strong>{html.escape(self.title)}</strong>"]
+        parts = [f'<div class="calibrate-summary"><strong>{html.escape(self.title)}</strong>']
         if len(table.columns):
             parts.append(table.to_html(index=False, escape=True, float_format=_format, border=0))
         if notes:
@@ -129,8 +131,15 @@ def _format(value: Any) -> str:
     return str(value)
 
 
-def frame_summary(title: str, frame: pd.DataFrame, *, notes: tuple[str, ...] | list[str] = (),
-                  text: str | None = None, values: Mapping[str, Any] | None = None) -> Summary:
+def frame_summary(
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    notes: tuple[str, ...] | list[str] = (),
+    text: str | None = None,
+    values: Mapping[str, Any] | None = None,
+) -> Summary:
     """A summary whose table is (the head of) a result's own small table."""
-    return Summary(title=title, table=frame.reset_index(drop=True), notes=tuple(notes), text=text,
-                   figures=dict(values or {}))
+    return Summary(
+        title=title, table=frame.reset_index(drop=True), notes=tuple(notes), text=text, figures=dict(values or {})
+    )

@@ -9,6 +9,7 @@ each sheet through a column mapping (header -> calibrate's name), so
 
 >>> paths = init_company("acme", template="key_account_director", lang="zh")   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,18 @@ SHEETS = ("managers", "performance", "survey", "reviews", "innovation", "ahp_jud
 DEFAULT_REGIONS = ("华东", "华北", "华南", "华中", "西部")
 #: performance columns always asked for (the retention outcome reads the customer counts)
 _PERFORMANCE_ALWAYS = ("customers_start", "customers_lost")
-_WHOLE = {"new_customers", "new_customer_target", "customers_start", "customers_lost", "key_customers",
-          "key_customers_lost", "recommend", "satisfaction", "year", "accepted_solutions"}
+_WHOLE = {
+    "new_customers",
+    "new_customer_target",
+    "customers_start",
+    "customers_lost",
+    "key_customers",
+    "key_customers_lost",
+    "recommend",
+    "satisfaction",
+    "year",
+    "accepted_solutions",
+}
 #: tables that get a sheet only when the indicator set reads them
 _OPTIONAL_SHEETS = ("survey", "reviews", "innovation")
 _MAX_ROWS = 100_000
@@ -47,18 +58,27 @@ def tables_for(template: str) -> list[str]:
     return [t for t in SHEETS if t not in _OPTIONAL_SHEETS or t in sources]
 
 
-def init_company(folder: str | Path, *, template: str = "account_manager", lang: str = "zh",
-                 year: int | None = None, force: bool = False) -> dict[str, Path]:
+def init_company(
+    folder: str | Path,
+    *,
+    template: str = "account_manager",
+    lang: str = "zh",
+    year: int | None = None,
+    force: bool = False,
+) -> dict[str, Path]:
     """Write ``calibrate.yaml``, ``indicator_set.yaml`` and the input workbook into ``folder``."""
     import datetime
 
     if lang not in ("zh", "en"):
         raise ConfigError(f"--lang {lang!r} must be zh or en")
-    load_indicator_set(template)                     # an unknown template stops here with the list
+    load_indicator_set(template)  # an unknown template stops here with the list
     folder = Path(folder)
     year = year or datetime.date.today().year - 1
-    paths = {"config": folder / "calibrate.yaml", "indicator_set": folder / "indicator_set.yaml",
-             "workbook": folder / text("init.workbook_file", lang)}
+    paths = {
+        "config": folder / "calibrate.yaml",
+        "indicator_set": folder / "indicator_set.yaml",
+        "workbook": folder / text("init.workbook_file", lang),
+    }
     existing = [p.name for p in paths.values() if p.exists()]
     if existing and not force:
         raise ConfigError(f"{folder}: {', '.join(existing)} already exist; choose an empty folder or add --force")
@@ -103,8 +123,12 @@ def write_input_workbook(path: Path, tables: dict[str, list[str]], *, lang: str,
         for r, v in enumerate(values):
             options.cell(r + 2, k + 1, v)
     ref = f"'{options.title}'"
-    lists = {"region": f"={ref}!$A$2:$A$51", "quarter": f"={ref}!$B$2:$B${len(quarters) + 1}",
-             "period": f"={ref}!$C$2:$C${len(periods) + 1}", "years": f"{year - 2}:{year}"}
+    lists = {
+        "region": f"={ref}!$A$2:$A$51",
+        "quarter": f"={ref}!$B$2:$B${len(quarters) + 1}",
+        "period": f"={ref}!$C$2:$C${len(periods) + 1}",
+        "years": f"{year - 2}:{year}",
+    }
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for table, columns in tables.items():
         ws = wb.create_sheet(_sheet(table, lang), index=len(wb.sheetnames) - 1)
@@ -124,7 +148,7 @@ def write_input_workbook(path: Path, tables: dict[str, list[str]], *, lang: str,
                 dv.add(f"{letter}2:{letter}{_MAX_ROWS}")
             if column in ("value", "manager_id", "rater_id", "expert", "customer_id"):
                 for r in range(2, 202):
-                    ws.cell(r, k + 1).number_format = "@"        # typed 1/3 stays text, not a date
+                    ws.cell(r, k + 1).number_format = "@"  # typed 1/3 stays text, not a date
         ws.freeze_panes = "A2"
     wb.save(path)
     return path
@@ -137,7 +161,7 @@ def _validation(table: str, column: str, lists: dict[str, str], lang: str) -> di
         return {"type": "list", "formula1": lists["quarter" if table == "performance" else "period"]}
     if column in ("hire_date", "leave_date"):
         return {"type": "date", "operator": "greaterThan", "formula1": "1"}
-    if column == "year":                      # the review year and the two before it, as the period lists
+    if column == "year":  # the review year and the two before it, as the period lists
         low, high = lists["years"].split(":")
         return {"type": "whole", "operator": "between", "formula1": low, "formula2": high}
     spec = {c.name: c for c in TABLES[table]}.get(column)

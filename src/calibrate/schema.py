@@ -4,6 +4,7 @@ Each problem names the source, the row (as the user counts it) and the column.
 Validation turns raw tables into typed ones; nothing downstream runs while a
 problem remains.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,7 +31,7 @@ class Column:
     low: float | None = None
     high: float | None = None
     hint: str = ""
-    positive: bool = False        # strictly above 0 (a target of 0 cannot be attained or divided by)
+    positive: bool = False  # strictly above 0 (a target of 0 cannot be attained or divided by)
 
     def range_text(self) -> str:
         if self.hint:
@@ -42,7 +43,7 @@ class Column:
         return f"at most {_fmt(self.high)}"
 
 
-MAX_MAGNITUDE = 1e15      # no amount, count or score of a sales team comes near this; 1e308 overflows sums
+MAX_MAGNITUDE = 1e15  # no amount, count or score of a sales team comes near this; 1e308 overflows sums
 
 
 def _fmt(x: float) -> str:
@@ -87,7 +88,7 @@ TABLES: dict[str, list[Column]] = {
         Column("criterion", "text"),
         Column("score", "float", low=1, high=5, hint="1-5 (360 rating scale)"),
     ],
-    "innovation": [                 # the innovation committee: solutions it accepted, per manager and year
+    "innovation": [  # the innovation committee: solutions it accepted, per manager and year
         Column("manager_id", "text"),
         Column("year", "int", low=1900, high=2200, hint="a year such as 2024"),
         Column("accepted_solutions", "int", low=0, hint="0 or more (a count of accepted solutions)"),
@@ -97,7 +98,7 @@ TABLES: dict[str, list[Column]] = {
         Column("row", "text"),
         Column("col", "text"),
         Column("value", "judgment", low=1 / 9, high=9, hint="1/9-9 (Saaty scale)"),
-        Column("parent", "text", required=False, nullable=True),   # hierarchical AHP: the group judged
+        Column("parent", "text", required=False, nullable=True),  # hierarchical AHP: the group judged
     ],
     "last_year_weights": [
         Column("indicator", "text"),
@@ -123,15 +124,21 @@ class ValidationReport:
         return not self.problems
 
     def to_frame(self) -> pd.DataFrame:
-        rows = [{"severity": "problem", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
-                for p in self.problems]
-        rows += [{"severity": "warning", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
-                 for p in self.warnings]
+        rows = [
+            {"severity": "problem", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
+            for p in self.problems
+        ]
+        rows += [
+            {"severity": "warning", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
+            for p in self.warnings
+        ]
         return pd.DataFrame(rows, columns=["severity", "source", "row", "column", "message"])
 
     def text(self, limit: int = 200) -> str:
-        lines = [f"{sum(self.rows.values())} rows in {len(self.rows)} tables: "
-                 f"{len(self.problems)} problem(s), {len(self.warnings)} warning(s)"]
+        lines = [
+            f"{sum(self.rows.values())} rows in {len(self.rows)} tables: "
+            f"{len(self.problems)} problem(s), {len(self.warnings)} warning(s)"
+        ]
         for label, items in (("PROBLEM", self.problems), ("warning", self.warnings)):
             for p in items[:limit]:
                 lines.append(f"  {label}: {p}")
@@ -140,8 +147,9 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
-                    judged_set: IndicatorSet | None = None) -> ValidationReport:
+def validate_tables(
+    raw: dict[str, RawTable], indicator_set: IndicatorSet, judged_set: IndicatorSet | None = None
+) -> ValidationReport:
     """Check types, ranges, duplicates, unknown managers and missing periods; all problems together.
 
     AHP judgments must name indicators of ``judged_set`` (default ``indicator_set``: the run's own set,
@@ -151,25 +159,34 @@ def validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
     report = _validate_tables(raw, indicator_set, judged_set)
     headers = {t.info.label: t.info for t in raw.values() if t.info.headers}
     if headers:
+
         def named(p: Problem) -> Problem:
             info = headers.get(p.source)
             return dataclasses.replace(p, column=info.header(p.column)) if info and p.column else p
+
         report.problems[:] = [named(p) for p in report.problems]
         report.warnings[:] = [named(p) for p in report.warnings]
     return report
 
 
-def _validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
-                     judged_set: IndicatorSet | None = None) -> ValidationReport:
+def _validate_tables(
+    raw: dict[str, RawTable], indicator_set: IndicatorSet, judged_set: IndicatorSet | None = None
+) -> ValidationReport:
     report = ValidationReport()
     for name in ("managers", "performance"):
         if name not in raw:
             report.problems.append(Problem("config", None, None, f"no '{name}' data source is configured"))
     for ind in indicator_set.indicators:
         if ind.source not in raw and ind.source in TABLES:
-            report.problems.append(Problem("config", None, None,
-                                           f"indicator '{ind.id}' of set '{indicator_set.name}' reads the "
-                                           f"'{ind.source}' table, but no '{ind.source}' data source is configured"))
+            report.problems.append(
+                Problem(
+                    "config",
+                    None,
+                    None,
+                    f"indicator '{ind.id}' of set '{indicator_set.name}' reads the "
+                    f"'{ind.source}' table, but no '{ind.source}' data source is configured",
+                )
+            )
     if report.problems:
         return report
     needed = _needed_columns(indicator_set)
@@ -187,8 +204,11 @@ def _validate_tables(raw: dict[str, RawTable], indicator_set: IndicatorSet,
     if any(p.row is None and "required column" in p.message for p in report.problems):
         return report  # cross-table checks need their columns; bad cells are skipped by each check
     checks = [lambda: _check_managers(raw["managers"], report), lambda: _check_performance(raw, report)]
-    checks += [lambda name=name: _check_known_managers(raw[name], report, name)
-               for name in ("survey", "reviews") if name in raw]
+    checks += [
+        lambda name=name: _check_known_managers(raw[name], report, name)
+        for name in ("survey", "reviews")
+        if name in raw
+    ]
     if "reviews" in raw:
         checks.append(lambda: _check_reviews(raw["reviews"], indicator_set, report))
     if "innovation" in raw:
@@ -229,8 +249,14 @@ def _check_table(table: RawTable, schema: list[Column], required: set[str], repo
         report.problems.append(Problem(info.label, None, None, "the table has no rows (only a header)"))
     missing = [c for c in schema if c.name in required and c.name not in frame.columns]
     for c in missing:
-        report.problems.append(Problem(info.label, None, c.name, f"required column '{c.name}' is missing "
-                                       f"(columns found: {', '.join(map(str, frame.columns))})"))
+        report.problems.append(
+            Problem(
+                info.label,
+                None,
+                c.name,
+                f"required column '{c.name}' is missing (columns found: {', '.join(map(str, frame.columns))})",
+            )
+        )
     out = pd.DataFrame(index=frame.index)
     for c in schema:
         if c.name not in frame.columns:
@@ -266,8 +292,9 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
         bad = present & ~pattern_ok
         expected = "a quarter such as 2024Q3" if col.kind == "quarter" else "a period such as 2024Q3, 2024H1 or 2024"
         for pos in np.flatnonzero(bad.to_numpy()):
-            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
-                                           f"{raw.iloc[pos]!r} is not {expected}"))
+            report.problems.append(
+                Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]!r} is not {expected}")
+            )
         labels = pd.Series(distinct, dtype=text.dtype).str.upper().str.replace(" ", "", regex=False)
         normalised = pd.Series(labels.array.take(codes, allow_fill=True), index=text.index, name=text.name)
         return normalised.where(present)
@@ -275,8 +302,9 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
         values = _to_datetime_distinct(text.where(present))
         bad = present & values.isna()
         for pos in np.flatnonzero(bad.to_numpy()):
-            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
-                                           f"{raw.iloc[pos]!r} is not a date (use YYYY-MM-DD)"))
+            report.problems.append(
+                Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]!r} is not a date (use YYYY-MM-DD)")
+            )
         return values
     if col.kind == "judgment":
         values = text.map(_parse_judgment, na_action="ignore").astype(float)
@@ -289,8 +317,9 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
     return _check_numbers(raw, values, col, info, report, present & values.notna())
 
 
-def _check_numbers(raw: pd.Series, values: pd.Series, col: Column, info, report: ValidationReport,
-                   ok: pd.Series | None = None) -> pd.Series:
+def _check_numbers(
+    raw: pd.Series, values: pd.Series, col: Column, info, report: ValidationReport, ok: pd.Series | None = None
+) -> pd.Series:
     """Missing values, whole numbers and the range of a numeric column; ``values`` are the numbers as floats.
 
     Called directly for columns that arrive as numbers (no text to parse: a number is
@@ -305,8 +334,9 @@ def _check_numbers(raw: pd.Series, values: pd.Series, col: Column, info, report:
     if col.kind == "int":
         frac = ok & (np.abs(values - np.round(values)) > 1e-9)
         for pos in np.flatnonzero(frac.to_numpy()):
-            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
-                                           f"{raw.iloc[pos]} is not a whole number"))
+            report.problems.append(
+                Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]} is not a whole number")
+            )
     huge = ok & ~(np.abs(values) <= MAX_MAGNITUDE)
     for pos in np.flatnonzero(np.asarray(huge)):
         what = "is not a finite number" if not np.isfinite(values.iloc[pos]) else f"is larger than {MAX_MAGNITUDE:g}"
@@ -315,15 +345,24 @@ def _check_numbers(raw: pd.Series, values: pd.Series, col: Column, info, report:
     if col.positive:
         zero = ok & (values <= 0)
         for pos in np.flatnonzero(np.asarray(zero)):
-            report.problems.append(Problem(info.label, info.row_number(pos), col.name,
-                                           f"{raw.iloc[pos]} is not {col.range_text()} (must be above 0)"))
+            report.problems.append(
+                Problem(
+                    info.label,
+                    info.row_number(pos),
+                    col.name,
+                    f"{raw.iloc[pos]} is not {col.range_text()} (must be above 0)",
+                )
+            )
         ok = ok & ~zero
     tol = 1e-9
-    out_of_range = ok & (((values < col.low - tol) if col.low is not None else False)
-                         | ((values > col.high + tol) if col.high is not None else False))
+    out_of_range = ok & (
+        ((values < col.low - tol) if col.low is not None else False)
+        | ((values > col.high + tol) if col.high is not None else False)
+    )
     for pos in np.flatnonzero(np.asarray(out_of_range)):
-        report.problems.append(Problem(info.label, info.row_number(pos), col.name,
-                                       f"{raw.iloc[pos]} is outside {col.range_text()}"))
+        report.problems.append(
+            Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]} is outside {col.range_text()}")
+        )
     return values
 
 
@@ -355,7 +394,7 @@ def _parse_judgment(text: str) -> float:
         return np.nan
     try:
         return float(value)
-    except OverflowError:                  # beyond any float: off the scale, and said so with the cell
+    except OverflowError:  # beyond any float: off the scale, and said so with the cell
         return np.inf if value > 0 else -np.inf
 
 
@@ -376,14 +415,20 @@ def _first_positions(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _check_managers(table: RawTable, report: ValidationReport) -> None:
     m, info = report.tables["managers"], table.info
     for pos, first in zip(*_first_positions(m["manager_id"])):
-        report.problems.append(Problem(info.label, info.row_number(pos), "manager_id",
-                                       f"manager {m['manager_id'].iloc[pos]} appears again "
-                                       f"(first at row {info.row_number(first)})"))
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                "manager_id",
+                f"manager {m['manager_id'].iloc[pos]} appears again (first at row {info.row_number(first)})",
+            )
+        )
     if "leave_date" in m:
         bad = m["leave_date"].notna() & (m["leave_date"] < m["hire_date"])
         for pos in np.flatnonzero(bad.to_numpy()):
-            report.problems.append(Problem(info.label, info.row_number(pos), "leave_date",
-                                           "leave date is before the hire date"))
+            report.problems.append(
+                Problem(info.label, info.row_number(pos), "leave_date", "leave date is before the hire date")
+            )
 
 
 def _check_known_managers(table: RawTable, report: ValidationReport, name: str) -> None:
@@ -392,11 +437,23 @@ def _check_known_managers(table: RawTable, report: ValidationReport, name: str) 
     unknown = frame["manager_id"].notna() & ~frame["manager_id"].isin(known)
     positions = np.flatnonzero(unknown.to_numpy())
     for pos in positions[:20]:
-        report.problems.append(Problem(table.info.label, table.info.row_number(pos), "manager_id",
-                                       f"manager {frame['manager_id'].iloc[pos]} is not in the managers table"))
+        report.problems.append(
+            Problem(
+                table.info.label,
+                table.info.row_number(pos),
+                "manager_id",
+                f"manager {frame['manager_id'].iloc[pos]} is not in the managers table",
+            )
+        )
     if len(positions) > 20:
-        report.problems.append(Problem(table.info.label, None, "manager_id",
-                                       f"{len(positions) - 20} more rows name managers not in the managers table"))
+        report.problems.append(
+            Problem(
+                table.info.label,
+                None,
+                "manager_id",
+                f"{len(positions) - 20} more rows name managers not in the managers table",
+            )
+        )
 
 
 def _check_performance(raw: dict[str, RawTable], report: ValidationReport) -> None:
@@ -405,15 +462,27 @@ def _check_performance(raw: dict[str, RawTable], report: ValidationReport) -> No
     _check_known_managers(table, report, "performance")
     # a period is a quarter such as 2024Q3 here, so (manager, period) pairs are the 'manager|period' keys
     for pos, first in zip(*_first_positions(p["manager_id"], p["period"])):
-        report.problems.append(Problem(info.label, info.row_number(pos), "period",
-                                       f"second row for manager {p['manager_id'].iloc[pos]} in {p['period'].iloc[pos]} "
-                                       f"(first at row {info.row_number(first)})"))
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                "period",
+                f"second row for manager {p['manager_id'].iloc[pos]} in {p['period'].iloc[pos]} "
+                f"(first at row {info.row_number(first)})",
+            )
+        )
     for part, whole in PART_OF["performance"]:
         if part in p and whole in p:
             bad = p[part] > p[whole]
             for pos in np.flatnonzero(bad.to_numpy()):
-                report.problems.append(Problem(info.label, info.row_number(pos), part,
-                                               f"{p[part].iloc[pos]:g} exceeds {whole} ({p[whole].iloc[pos]:g})"))
+                report.problems.append(
+                    Problem(
+                        info.label,
+                        info.row_number(pos),
+                        part,
+                        f"{p[part].iloc[pos]:g} exceeds {whole} ({p[whole].iloc[pos]:g})",
+                    )
+                )
     _check_periods(table, report)
 
 
@@ -421,19 +490,22 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
     """Each employed manager has a row for every quarter of the panel, none outside their employment."""
     info, p, m = table.info, report.tables["performance"], report.tables["managers"]
     if p.empty:
-        return                                     # reported by _check_table
+        return  # reported by _check_table
     # rows and managers with a bad key or date were reported already: check the others
     p = p[p["manager_id"].notna() & p["period"].fillna("").str.match(QUARTER.pattern)]
     m = m[m["manager_id"].notna() & m["hire_date"].notna()]
     if p.empty:
         return
     codes, labels = pd.factorize(p["period"])
-    q = quarter_index(list(labels))[codes]       # each distinct label parsed once
+    q = quarter_index(list(labels))[codes]  # each distinct label parsed once
     first, last = int(q.min()), int(q.max())
     managers = m.drop_duplicates("manager_id").set_index("manager_id")
     hire_q = _quarter_of_dates(managers["hire_date"], last)
-    leave_q = (_quarter_of_dates(managers["leave_date"], last)
-               if "leave_date" in managers else pd.Series(last, index=managers.index))
+    leave_q = (
+        _quarter_of_dates(managers["leave_date"], last)
+        if "leave_date" in managers
+        else pd.Series(last, index=managers.index)
+    )
     present = pd.DataFrame({"manager_id": p["manager_id"].to_numpy(), "q": q})
     seen = present.groupby("manager_id")["q"]
     # managers whose rows do not cover every quarter they were employed in (counted, not listed, for speed)
@@ -443,8 +515,9 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
     covered = pairs[(pairs["q"] >= lo) & (pairs["q"] <= hi)].groupby("manager_id").size()
     seen_ids = seen.size().index
     known = seen_ids[seen_ids.isin(managers.index)]
-    span = np.maximum(0, np.minimum(last, leave_q.reindex(known).to_numpy())
-                      - np.maximum(first, hire_q.reindex(known).to_numpy()) + 1)
+    span = np.maximum(
+        0, np.minimum(last, leave_q.reindex(known).to_numpy()) - np.maximum(first, hire_q.reindex(known).to_numpy()) + 1
+    )
     short = known[covered.reindex(known, fill_value=0).to_numpy() < span]
     short_rows = present[present["manager_id"].isin(short)]
     quarters_of = short_rows.groupby("manager_id")["q"].apply(set) if len(short_rows) else {}
@@ -454,20 +527,38 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
         missing = [i for i in range(lo, hi + 1) if i not in quarters]
         if missing:
             labels = ", ".join(f"{i // 4}Q{i % 4 + 1}" for i in missing[:6]) + (" ..." if len(missing) > 6 else "")
-            report.problems.append(Problem(info.label, None, "period",
-                                           f"manager {manager_id} has no row for {labels} "
-                                           f"(employed {managers.at[manager_id, 'hire_date'].date()} onwards)"))
+            report.problems.append(
+                Problem(
+                    info.label,
+                    None,
+                    "period",
+                    f"manager {manager_id} has no row for {labels} "
+                    f"(employed {managers.at[manager_id, 'hire_date'].date()} onwards)",
+                )
+            )
     before = present["q"].to_numpy() < present["manager_id"].map(hire_q).to_numpy(dtype=float)
     for k in np.flatnonzero(before):
-        pos = int(p.index[k])                      # the row's position in the source
-        report.problems.append(Problem(info.label, info.row_number(pos), "period",
-                                       f"{p['period'].iloc[k]} is before manager {p['manager_id'].iloc[k]}'s hire date"))
+        pos = int(p.index[k])  # the row's position in the source
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                "period",
+                f"{p['period'].iloc[k]} is before manager {p['manager_id'].iloc[k]}'s hire date",
+            )
+        )
     silent = sorted(set(managers.index) - set(seen_ids))
     active = [i for i in silent if int(leave_q[i]) >= first and int(hire_q[i]) <= last]
     if active:
-        report.warnings.append(Problem(info.label, None, "manager_id",
-                                       f"{len(active)} employed manager(s) have no performance rows: "
-                                       f"{', '.join(active[:10])}{' ...' if len(active) > 10 else ''}"))
+        report.warnings.append(
+            Problem(
+                info.label,
+                None,
+                "manager_id",
+                f"{len(active)} employed manager(s) have no performance rows: "
+                f"{', '.join(active[:10])}{' ...' if len(active) > 10 else ''}",
+            )
+        )
 
 
 def _quarter_of_dates(dates: pd.Series, default: int) -> pd.Series:
@@ -482,9 +573,14 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
     wanted = {ind.compute_args[0] for ind in indicator_set.indicators if ind.compute_kind == "review"}
     missing = wanted - set(r["criterion"].dropna().unique())
     for criterion in sorted(missing):
-        report.problems.append(Problem(info.label, None, "criterion",
-                                       f"no ratings for criterion '{criterion}', which indicator set "
-                                       f"'{indicator_set.name}' uses"))
+        report.problems.append(
+            Problem(
+                info.label,
+                None,
+                "criterion",
+                f"no ratings for criterion '{criterion}', which indicator set '{indicator_set.name}' uses",
+            )
+        )
     columns = ["manager_id", "period", "rater_id", "criterion"]
     if any(r[c].str.contains("|", regex=False).any() for c in columns):
         # a '|' inside a value: keep the historical 'a|b|c|d' key, under which two rows can collide
@@ -492,9 +588,15 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
     else:
         repeated = r[columns]
     for pos in np.flatnonzero(repeated.duplicated(keep="first").to_numpy())[:20]:
-        report.problems.append(Problem(info.label, info.row_number(pos), "rater_id",
-                                       f"rater {r['rater_id'].iloc[pos]} rated manager {r['manager_id'].iloc[pos]} on "
-                                       f"{r['criterion'].iloc[pos]} twice in {r['period'].iloc[pos]}"))
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                "rater_id",
+                f"rater {r['rater_id'].iloc[pos]} rated manager {r['manager_id'].iloc[pos]} on "
+                f"{r['criterion'].iloc[pos]} twice in {r['period'].iloc[pos]}",
+            )
+        )
 
 
 def _check_innovation(table: RawTable, report: ValidationReport) -> None:
@@ -504,32 +606,50 @@ def _check_innovation(table: RawTable, report: ValidationReport) -> None:
     keyed = t[t["manager_id"].notna() & t["year"].notna()]
     for k, first in zip(*_first_positions(keyed["manager_id"], keyed["year"])):
         pos, first_pos = int(keyed.index[k]), int(keyed.index[first])
-        report.problems.append(Problem(info.label, info.row_number(pos), "year",
-                                       f"second row for manager {keyed['manager_id'].iloc[k]} in "
-                                       f"{int(keyed['year'].iloc[k])} (first at row {info.row_number(first_pos)})"))
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                "year",
+                f"second row for manager {keyed['manager_id'].iloc[k]} in "
+                f"{int(keyed['year'].iloc[k])} (first at row {info.row_number(first_pos)})",
+            )
+        )
 
 
 def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
     j, info = report.tables["ahp_judgments"], table.info
-    j = j[j[["expert", "row", "col"]].notna().all(axis=1)]     # blank cells were reported already
-    known = set(indicator_set.ids) | {d.id for d in indicator_set.dimensions}   # dimensions: hierarchical AHP
+    j = j[j[["expert", "row", "col"]].notna().all(axis=1)]  # blank cells were reported already
+    known = set(indicator_set.ids) | {d.id for d in indicator_set.dimensions}  # dimensions: hierarchical AHP
     for column in ("row", "col"):
         for pos in np.flatnonzero((~j[column].isin(known)).to_numpy()):
-            report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), column,
-                                           f"'{j[column].iloc[pos]}' is not an indicator or dimension of "
-                                           f"'{indicator_set.name}' (indicators: {', '.join(indicator_set.ids)}; "
-                                           f"dimensions: {', '.join(d.id for d in indicator_set.dimensions)})"))
+            report.problems.append(
+                Problem(
+                    info.label,
+                    info.row_number(int(j.index[pos])),
+                    column,
+                    f"'{j[column].iloc[pos]}' is not an indicator or dimension of "
+                    f"'{indicator_set.name}' (indicators: {', '.join(indicator_set.ids)}; "
+                    f"dimensions: {', '.join(d.id for d in indicator_set.dimensions)})",
+                )
+            )
     same = j["row"] == j["col"]
     for pos in np.flatnonzero(same.to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), "col",
-                                       "an indicator is compared with itself"))
+        report.problems.append(
+            Problem(info.label, info.row_number(int(j.index[pos])), "col", "an indicator is compared with itself")
+        )
     row_first = (j["row"] <= j["col"]).to_numpy(dtype=bool)
     low, high = j["row"].where(row_first, j["col"]), j["col"].where(row_first, j["row"])
     pair = j["expert"] + "|" + low + "|" + high
     for pos in np.flatnonzero(pair.duplicated(keep="first").to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(int(j.index[pos])), "value",
-                                       f"expert {j['expert'].iloc[pos]} judged {j['row'].iloc[pos]} vs "
-                                       f"{j['col'].iloc[pos]} twice"))
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(int(j.index[pos])),
+                "value",
+                f"expert {j['expert'].iloc[pos]} judged {j['row'].iloc[pos]} vs {j['col'].iloc[pos]} twice",
+            )
+        )
 
 
 def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: ValidationReport) -> None:
@@ -538,16 +658,28 @@ def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: Va
     if abs(total - 1) > 0.005:
         report.problems.append(Problem(info.label, None, "weight", f"weights sum to {total:.4f}, not 1"))
     for pos in np.flatnonzero(w["indicator"].duplicated().to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(pos), "indicator",
-                                       f"indicator {w['indicator'].iloc[pos]} appears twice"))
+        report.problems.append(
+            Problem(
+                info.label, info.row_number(pos), "indicator", f"indicator {w['indicator'].iloc[pos]} appears twice"
+            )
+        )
     dropped = sorted(set(w["indicator"].dropna()) - set(indicator_set.ids))
     if dropped:
-        report.warnings.append(Problem(info.label, None, "indicator",
-                                       f"last year's indicator(s) not in this year's set: {', '.join(dropped)}"))
+        report.warnings.append(
+            Problem(
+                info.label, None, "indicator", f"last year's indicator(s) not in this year's set: {', '.join(dropped)}"
+            )
+        )
     new = [i for i in indicator_set.ids if i not in set(w["indicator"].dropna())]
     if new:
-        report.warnings.append(Problem(info.label, None, "indicator",
-                                       f"new indicator(s) without a weight last year (taken as 0): {', '.join(new)}"))
+        report.warnings.append(
+            Problem(
+                info.label,
+                None,
+                "indicator",
+                f"new indicator(s) without a weight last year (taken as 0): {', '.join(new)}",
+            )
+        )
 
 
 def expand_to_quarters(frame: pd.DataFrame, period_column: str = "period") -> pd.DataFrame:

@@ -24,6 +24,7 @@ they fall in.
 
 >>> read_table("performance", {"path": "业绩.xlsx", "columns": {"营收": "revenue"}})   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,10 +46,16 @@ RULES = AGGREGATE_RULES
 FROM_CONFIG, FROM_DEFAULT = "config", "default"
 #: performance columns and how monthly rows add up to a quarter
 DEFAULT_RULES = {
-    "revenue_target": "sum", "revenue": "sum", "profit": "sum", "new_customers": "sum",
-    "new_customer_target": "sum", "new_customer_revenue": "sum", "customers_lost": "sum",
+    "revenue_target": "sum",
+    "revenue": "sum",
+    "profit": "sum",
+    "new_customers": "sum",
+    "new_customer_target": "sum",
+    "new_customer_revenue": "sum",
+    "customers_lost": "sum",
     "key_customers_lost": "sum",
-    "customers_start": "first", "key_customers": "first",    # stocks at the start of the quarter
+    "customers_start": "first",
+    "key_customers": "first",  # stocks at the start of the quarter
 }
 _MEAN_SUFFIXES = ("_rate", "_ratio", "_share", "_score", "_margin", "_pct", "nps")
 _PERIOD_TABLES = ("performance", "survey", "reviews")
@@ -67,12 +74,15 @@ def split_spec(spec: Any) -> tuple[Any, dict[str, Any]]:
     """(where to read, mapping options) of a data spec."""
     if not isinstance(spec, dict):
         return spec, {}
-    return ({k: v for k, v in spec.items() if k not in MAPPING_KEYS},
-            {k: v for k, v in spec.items() if k in MAPPING_KEYS})
+    return (
+        {k: v for k, v in spec.items() if k not in MAPPING_KEYS},
+        {k: v for k, v in spec.items() if k in MAPPING_KEYS},
+    )
 
 
-def read_table(name: str, spec: Any, *, base_dir: str | Path = ".",
-               set_rules: dict[str, tuple[str, str]] | None = None) -> RawTable:
+def read_table(
+    name: str, spec: Any, *, base_dir: str | Path = ".", set_rules: dict[str, tuple[str, str]] | None = None
+) -> RawTable:
     """Read one configured table and bring it to calibrate's columns, values and quarters.
 
     ``set_rules`` are the indicator set's aggregation rules (column -> (rule, indicator id),
@@ -83,8 +93,9 @@ def read_table(name: str, spec: Any, *, base_dir: str | Path = ".",
     return prepare_table(name, table, options, set_rules=set_rules)
 
 
-def prepare_table(name: str, table: RawTable, options: dict[str, Any], *,
-                  set_rules: dict[str, tuple[str, str]] | None = None) -> RawTable:
+def prepare_table(
+    name: str, table: RawTable, options: dict[str, Any], *, set_rules: dict[str, tuple[str, str]] | None = None
+) -> RawTable:
     """Apply a table's column mapping, value mapping and period reading (and, for monthly
     performance rows, the aggregation to quarters)."""
     table = map_columns(table, options.get("columns") or _known_headers(name, table))
@@ -96,14 +107,21 @@ def prepare_table(name: str, table: RawTable, options: dict[str, Any], *,
         else:
             table = strip_period_helpers(table)
     elif options.get("aggregate"):
-        raise DataSourceError(f"{table.info.label}: 'aggregate' applies only to a performance table with "
-                              "monthly or daily rows")
+        raise DataSourceError(
+            f"{table.info.label}: 'aggregate' applies only to a performance table with monthly or daily rows"
+        )
     return table
 
 
 #: headers calibrate itself writes, read back without a mapping: last run's HR workbook (weights.xlsx)
-KNOWN_HEADERS = {"last_year_weights": {"指标代码": "indicator", "建议权重": "weight",
-                                       "Indicator id": "indicator", "Proposed weight": "weight"}}
+KNOWN_HEADERS = {
+    "last_year_weights": {
+        "指标代码": "indicator",
+        "建议权重": "weight",
+        "Indicator id": "indicator",
+        "Proposed weight": "weight",
+    }
+}
 
 
 def _known_headers(name: str, table: RawTable) -> dict[str, str]:
@@ -119,20 +137,24 @@ def map_columns(table: RawTable, mapping: dict[str, Any]) -> RawTable:
         return table
     label, frame = table.info.label, table.frame
     if not isinstance(mapping, dict):
-        raise DataSourceError(f"{label}: 'columns' must map the file's headers to calibrate's names, "
-                              "e.g. {客户经理编号: manager_id}")
+        raise DataSourceError(
+            f"{label}: 'columns' must map the file's headers to calibrate's names, e.g. {{客户经理编号: manager_id}}"
+        )
     mapping = {str(k).strip(): str(v).strip() for k, v in mapping.items()}
     absent = [k for k in mapping if k not in frame.columns]
     if absent:
-        raise DataSourceError(f"{label}: the column mapping names {', '.join(map(repr, absent))}, which "
-                              f"{'is not a header' if len(absent) == 1 else 'are not headers'} of the file "
-                              f"(headers: {', '.join(map(str, frame.columns))})")
+        raise DataSourceError(
+            f"{label}: the column mapping names {', '.join(map(repr, absent))}, which "
+            f"{'is not a header' if len(absent) == 1 else 'are not headers'} of the file "
+            f"(headers: {', '.join(map(str, frame.columns))})"
+        )
     renamed = [mapping.get(c, c) for c in frame.columns]
     seen: dict[str, str] = {}
     for original, new in zip(frame.columns, renamed):
         if new in seen:
-            raise DataSourceError(f"{label}: both {seen[new]!r} and {original!r} would become column '{new}'; "
-                                  "map only one of them")
+            raise DataSourceError(
+                f"{label}: both {seen[new]!r} and {original!r} would become column '{new}'; map only one of them"
+            )
         seen[new] = original
     frame = frame.copy()
     frame.columns = renamed
@@ -180,8 +202,9 @@ def normalise_periods(table: RawTable) -> tuple[RawTable, bool]:
     return RawTable(frame, table.info), fine
 
 
-def aggregate_to_quarters(table: RawTable, rules: dict[str, Any], *,
-                          set_rules: dict[str, tuple[str, str]] | None = None) -> RawTable:
+def aggregate_to_quarters(
+    table: RawTable, rules: dict[str, Any], *, set_rules: dict[str, tuple[str, str]] | None = None
+) -> RawTable:
     """Monthly or daily performance rows -> one row per manager and quarter, by a rule per column.
 
     ``rules`` are the config's (column or header -> rule), ``set_rules`` the indicator set's
@@ -209,8 +232,14 @@ def aggregate_to_quarters(table: RawTable, rules: dict[str, Any], *,
     for pos in np.flatnonzero(~keyed.to_numpy()):
         column = "manager_id" if pd.isna(frame["manager_id"].iloc[pos]) else "period"
         value = frame[column].iloc[pos]
-        problems.append(Problem(info.label, int(frame["_row"].iloc[pos]), info.header(column),
-                                "value is missing" if pd.isna(value) else f"{value!r} is not a month, date or quarter"))
+        problems.append(
+            Problem(
+                info.label,
+                int(frame["_row"].iloc[pos]),
+                info.header(column),
+                "value is missing" if pd.isna(value) else f"{value!r} is not a month, date or quarter",
+            )
+        )
     value_columns = [c for c in frame.columns if c not in (*_KEY, "_period_start", "_row")]
     numbers = {}
     for c in value_columns:
@@ -221,10 +250,16 @@ def aggregate_to_quarters(table: RawTable, rules: dict[str, Any], *,
             bad = text.notna() & (text != "") & parsed.isna()
             if c in rules or c in DEFAULT_RULES or not bad.all():
                 for pos in np.flatnonzero(bad.to_numpy())[:50]:
-                    problems.append(Problem(info.label, int(frame["_row"].iloc[pos]), info.header(c),
-                                            f"{raw.iloc[pos]!r} is not a number (monthly rows are added up to quarters)"))
+                    problems.append(
+                        Problem(
+                            info.label,
+                            int(frame["_row"].iloc[pos]),
+                            info.header(c),
+                            f"{raw.iloc[pos]!r} is not a number (monthly rows are added up to quarters)",
+                        )
+                    )
             elif bad.all():
-                continue              # a text column (a name, a region): not carried into quarters
+                continue  # a text column (a name, a region): not carried into quarters
             raw = parsed
         numbers[c] = raw.astype(float)
     if problems:
@@ -247,9 +282,13 @@ def aggregate_to_quarters(table: RawTable, rules: dict[str, Any], *,
     out["_row"] = grouped["_row"].min()
     out = out.reset_index().sort_values("_row", kind="stable").reset_index(drop=True)
     rows = tuple(int(r) for r in out.pop("_row"))
-    new_info = dataclasses.replace(info, rows=rows, aggregation=tuple((c, used[c], origin[c]) for c in numbers),
-                                   rows_read=len(frame),
-                                   label=info.label)
+    new_info = dataclasses.replace(
+        info,
+        rows=rows,
+        aggregation=tuple((c, used[c], origin[c]) for c in numbers),
+        rows_read=len(frame),
+        label=info.label,
+    )
     return RawTable(out[[*_KEY, *numbers]], new_info)
 
 
@@ -259,8 +298,17 @@ def aggregation_frame(infos: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for table, info in infos.items():
         for column, rule, origin in info.aggregation:
-            rows.append({"table": table, "source": info.label, "column": info.header(column), "rule": rule,
-                         "rule_from": origin, "rows_read": info.rows_read, "rows_after": len(info.rows or ())})
+            rows.append(
+                {
+                    "table": table,
+                    "source": info.label,
+                    "column": info.header(column),
+                    "rule": rule,
+                    "rule_from": origin,
+                    "rows_read": info.rows_read,
+                    "rows_after": len(info.rows or ()),
+                }
+            )
     return pd.DataFrame(rows, columns=["table", "source", "column", "rule", "rule_from", "rows_read", "rows_after"])
 
 

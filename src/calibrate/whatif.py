@@ -9,6 +9,7 @@ the comparison is exactly what two runs would publish.
 >>> result = what_if("", indicator="nps", min_weight=0.15)     # doctest: +SKIP
 >>> result.weights                                              # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,23 +33,35 @@ class WhatIfResult:
     """Baseline and what-if figures side by side (columns ``baseline``, ``what_if`` and their difference)."""
 
     change: dict[str, Any]
-    weights: pd.DataFrame          # indicator, label, baseline, what_if, change
-    grades: pd.DataFrame           # grade, baseline, what_if (managers), baseline_share, what_if_share
-    movers: pd.DataFrame           # manager, baseline_grade, what_if_grade, baseline_score, what_if_score
-    targets: pd.DataFrame          # plan, measure, baseline, what_if, change
+    weights: pd.DataFrame  # indicator, label, baseline, what_if, change
+    grades: pd.DataFrame  # grade, baseline, what_if (managers), baseline_share, what_if_share
+    movers: pd.DataFrame  # manager, baseline_grade, what_if_grade, baseline_score, what_if_score
+    targets: pd.DataFrame  # plan, measure, baseline, what_if, change
     folders: dict[str, Path] = field(default_factory=dict)
 
     def summary(self, lang: str = "en") -> str:
         """One sentence: what changed and how many managers change grade."""
         n = len(self.movers)
         total = int(self.grades["baseline"].sum())
-        return text(lang, f"改动：{_describe(self.change, 'zh')}；{n} 名客户经理（共 {total} 名）等级变化。",
-                    f"Change: {_describe(self.change, 'en')}; {n} of {total} managers change grade.")
+        return text(
+            lang,
+            f"改动：{_describe(self.change, 'zh')}；{n} 名客户经理（共 {total} 名）等级变化。",
+            f"Change: {_describe(self.change, 'en')}; {n} of {total} managers change grade.",
+        )
 
 
-def what_if(config: str | Path = "", *, indicator: str, min_weight: float | None = None,
-            max_weight: float | None = None, probability: float | None = None, bootstrap: int = 0,
-            scenarios: int | None = None, lang: str = "zh", pseudonymise: bool = True) -> WhatIfResult:
+def what_if(
+    config: str | Path = "",
+    *,
+    indicator: str,
+    min_weight: float | None = None,
+    max_weight: float | None = None,
+    probability: float | None = None,
+    bootstrap: int = 0,
+    scenarios: int | None = None,
+    lang: str = "zh",
+    pseudonymise: bool = True,
+) -> WhatIfResult:
     """Compute the baseline and the what-if run (weights, targets, scoring) and compare them.
 
     ``min_weight``/``max_weight``: the indicator's new weight limits (shares of 1;
@@ -72,41 +85,80 @@ def what_if(config: str | Path = "", *, indicator: str, min_weight: float | None
     return compare_runs(folders["baseline"], folders["what_if"], change=change, pseudonymise=pseudonymise)
 
 
-def compare_runs(baseline: Path, what_if: Path, *, change: dict[str, Any] | None = None,
-                 pseudonymise: bool = True) -> WhatIfResult:
+def compare_runs(
+    baseline: Path, what_if: Path, *, change: dict[str, Any] | None = None, pseudonymise: bool = True
+) -> WhatIfResult:
     """Compare two run folders holding the weights, targets and scoring artifacts."""
     b_w, w_w = (declared.read(f, "weights.proposal") for f in (baseline, what_if))
-    weights = b_w[["indicator", "label", "weight"]].rename(columns={"weight": "baseline"}).merge(
-        w_w[["indicator", "weight"]].rename(columns={"weight": "what_if"}), on="indicator", how="left")
+    weights = (
+        b_w[["indicator", "label", "weight"]]
+        .rename(columns={"weight": "baseline"})
+        .merge(w_w[["indicator", "weight"]].rename(columns={"weight": "what_if"}), on="indicator", how="left")
+    )
     weights["change"] = weights["what_if"] - weights["baseline"]
 
     b_s, w_s = (declared.read(f, "scoring.scores") for f in (baseline, what_if))
     who = "pseudonym" if pseudonymise else "manager_id"
     scores = b_s[[who, "grade", "score"]].merge(w_s[[who, "grade", "score"]], on=who, suffixes=("_b", "_w"))
-    movers = (scores[scores["grade_b"] != scores["grade_w"]]
-              .rename(columns={who: "manager", "grade_b": "baseline_grade", "grade_w": "what_if_grade",
-                               "score_b": "baseline_score", "score_w": "what_if_score"})
-              .sort_values(["baseline_grade", "what_if_grade", "manager"]).reset_index(drop=True))
+    movers = (
+        scores[scores["grade_b"] != scores["grade_w"]]
+        .rename(
+            columns={
+                who: "manager",
+                "grade_b": "baseline_grade",
+                "grade_w": "what_if_grade",
+                "score_b": "baseline_score",
+                "score_w": "what_if_score",
+            }
+        )
+        .sort_values(["baseline_grade", "what_if_grade", "manager"])
+        .reset_index(drop=True)
+    )
 
     b_g, w_g = (declared.read(f, "scoring.grade_distribution") for f in (baseline, what_if))
-    grades = b_g[["grade", "managers", "share"]].merge(w_g[["grade", "managers", "share"]], on="grade",
-                                                          how="outer", suffixes=("_b", "_w"))
-    grades = grades.rename(columns={"managers_b": "baseline", "managers_w": "what_if",
-                                    "share_b": "baseline_share", "share_w": "what_if_share"})
+    grades = b_g[["grade", "managers", "share"]].merge(
+        w_g[["grade", "managers", "share"]], on="grade", how="outer", suffixes=("_b", "_w")
+    )
+    grades = grades.rename(
+        columns={
+            "managers_b": "baseline",
+            "managers_w": "what_if",
+            "share_b": "baseline_share",
+            "share_w": "what_if_share",
+        }
+    )
 
     rows = []
     b_p, w_p = (declared.read(f, "targets.plans").set_index("plan") for f in (baseline, what_if))
     for plan in [p for p in _PLANS if p in b_p.index and p in w_p.index]:
         for measure in ("expected_share", "bonus_p50", "bonus_p90"):
-            rows.append({"plan": plan, "measure": measure, "baseline": float(b_p.loc[plan, measure]),
-                         "what_if": float(w_p.loc[plan, measure])})
+            rows.append(
+                {
+                    "plan": plan,
+                    "measure": measure,
+                    "baseline": float(b_p.loc[plan, measure]),
+                    "what_if": float(w_p.loc[plan, measure]),
+                }
+            )
     b_sum, w_sum = (declared.read(f, "scoring.summary") for f in (baseline, what_if))
-    rows.append({"plan": "scoring", "measure": "bonus_total", "baseline": float(b_sum["bonus_total"]),
-                 "what_if": float(w_sum["bonus_total"])})
+    rows.append(
+        {
+            "plan": "scoring",
+            "measure": "bonus_total",
+            "baseline": float(b_sum["bonus_total"]),
+            "what_if": float(w_sum["bonus_total"]),
+        }
+    )
     targets = pd.DataFrame(rows)
     targets["change"] = targets["what_if"] - targets["baseline"]
-    return WhatIfResult(change=dict(change or {}), weights=weights, grades=grades, movers=movers, targets=targets,
-                        folders={"baseline": Path(baseline), "what_if": Path(what_if)})
+    return WhatIfResult(
+        change=dict(change or {}),
+        weights=weights,
+        grades=grades,
+        movers=movers,
+        targets=targets,
+        folders={"baseline": Path(baseline), "what_if": Path(what_if)},
+    )
 
 
 def _changed_indicator_set(config, indicator: str, min_weight: float | None, max_weight: float | None) -> str | None:
@@ -118,8 +170,10 @@ def _changed_indicator_set(config, indicator: str, min_weight: float | None, max
     if indicator not in ids:
         raise NotebookParameterError(f"parameter 'indicator' must be one of {', '.join(ids)} (got {indicator!r})")
     if min_weight is not None and max_weight is not None and min_weight > max_weight:
-        raise NotebookParameterError(f"parameters min_weight {min_weight:g} and max_weight {max_weight:g}: "
-                                     f"the lowest weight cannot exceed the highest")
+        raise NotebookParameterError(
+            f"parameters min_weight {min_weight:g} and max_weight {max_weight:g}: "
+            f"the lowest weight cannot exceed the highest"
+        )
     if min_weight is None and max_weight is None:
         return None
     entry = raw["indicators"][ids.index(indicator)]
@@ -140,9 +194,13 @@ def _describe(change: dict[str, Any], lang: str) -> str:
     low, high = change.get("min_weight"), change.get("max_weight")
     if low is not None or high is not None:
         band = f"[{'–' if low is None else f'{low:.0%}'}, {'–' if high is None else f'{high:.0%}'}]"
-        parts.append(text(lang, f"{change['indicator']} 权重区间 {band}", f"{change['indicator']} weight limits {band}"))
+        parts.append(
+            text(lang, f"{change['indicator']} 权重区间 {band}", f"{change['indicator']} weight limits {band}")
+        )
     if change.get("probability") is not None:
-        parts.append(text(lang, f"达标概率 {change['probability']:.0%}", f"plan probability {change['probability']:.0%}"))
+        parts.append(
+            text(lang, f"达标概率 {change['probability']:.0%}", f"plan probability {change['probability']:.0%}")
+        )
     return "，".join(parts) if lang == "zh" else ", ".join(parts) or "none"
 
 
@@ -158,12 +216,15 @@ def targets_table(result: WhatIfResult, lang: str = "en") -> pd.DataFrame:
         return msg(key, lang) if has(key, lang) else p
 
     t = result.targets
-    return pd.DataFrame({
-        text(lang, "方案", "Plan"): [plan(p) for p in t["plan"]],
-        text(lang, "指标", "Measure"): [msg(f"whatif.measure_{m}", lang) for m in t["measure"]],
-        text(lang, "基准", "Baseline"): t["baseline"].round(3),
-        text(lang, "假设", "What-if"): t["what_if"].round(3),
-        text(lang, "变化", "Change"): t["change"].round(3)})
+    return pd.DataFrame(
+        {
+            text(lang, "方案", "Plan"): [plan(p) for p in t["plan"]],
+            text(lang, "指标", "Measure"): [msg(f"whatif.measure_{m}", lang) for m in t["measure"]],
+            text(lang, "基准", "Baseline"): t["baseline"].round(3),
+            text(lang, "假设", "What-if"): t["what_if"].round(3),
+            text(lang, "变化", "Change"): t["change"].round(3),
+        }
+    )
 
 
 def plot_what_if(result: WhatIfResult, lang: str = "en"):
@@ -186,8 +247,11 @@ def plot_what_if(result: WhatIfResult, lang: str = "en"):
     right.bar(x + 0.2, g["what_if"], 0.4, color="#1f4e79", label=text(lang, "假设", "What-if"))
     right.set_xticks(x, g["grade"])
     right.set_ylabel(text(lang, "人数", "Managers"))
-    right.set_title(text(lang, f"等级分布（{len(result.movers)} 人等级变化）",
-                         f"Grades ({len(result.movers)} managers change grade)"))
+    right.set_title(
+        text(
+            lang, f"等级分布（{len(result.movers)} 人等级变化）", f"Grades ({len(result.movers)} managers change grade)"
+        )
+    )
     right.legend(frameon=False)
     fig.suptitle(result.summary(lang), fontsize=10)
     fig.tight_layout()

@@ -6,6 +6,7 @@ level repeats the one before it nine times). A run config is small, so a
 document whose fully expanded value tree holds more than ``MAX_NODES`` values
 (or whose file is larger than ``MAX_BYTES``) is refused with one clear error.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,10 @@ def load_yaml(text: str, where: str, *, max_nodes: int = MAX_NODES) -> Any:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML ({exc})") from None
     if expanded_size(value, max_nodes) > max_nodes:
-        raise ConfigError(f"{where}: the YAML expands into more than {max_nodes:,} values "
-                          f"(anchors and aliases repeating each other); refused")
+        raise ConfigError(
+            f"{where}: the YAML expands into more than {max_nodes:,} values "
+            f"(anchors and aliases repeating each other); refused"
+        )
     return value
 
 

@@ -1,4 +1,5 @@
 """Entry points: the ``calibrate`` command (see :mod:`calibrate.cli.app`)."""
+
 from __future__ import annotations
 
 

@@ -8,6 +8,7 @@ and ``execute(args)``; the modules import nothing scientific at import time, so
 ``calibrate --help`` and ``calibrate --version`` start instantly. The list below is
 every command; there is no discovery.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,8 @@ COMMANDS = (init, run, validate, sample, weights, simulate, score, review, runs,
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="calibrate",
-        description="Evidence-based indicator weights and target difficulty for account-manager performance systems.")
+        description="Evidence-based indicator weights and target difficulty for account-manager performance systems.",
+    )
     parser.add_argument("--version", action="version", version=f"calibrate {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,4 +1,5 @@
 """``calibrate notebooks DIR``: copy the package's notebooks (and their README) into DIR for editing."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,6 +34,8 @@ def execute(args: argparse.Namespace) -> int:
         raise CalibrateError(f"cannot write the notebooks into {target}: {exc.strerror}") from None
     for p in files:
         print(target / p.name)
-    print(f"{len(files)} files copied; each notebook runs as it is (on the sample company) - "
-          f"set run_dir or config in its first cell to use your own run")
+    print(
+        f"{len(files)} files copied; each notebook runs as it is (on the sample company) - "
+        f"set run_dir or config in its first cell to use your own run"
+    )
     return 0

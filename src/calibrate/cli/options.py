@@ -1,4 +1,5 @@
 """Options shared by several commands: the run config and the settings a command may override."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,8 +7,9 @@ from pathlib import Path
 
 
 def config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", "-c", default=None,
-                   help="run config YAML (default: the sample company shipped with the package)")
+    p.add_argument(
+        "--config", "-c", default=None, help="run config YAML (default: the sample company shipped with the package)"
+    )
 
 
 def config_path(args: argparse.Namespace) -> Path:

@@ -5,6 +5,7 @@
 writes ``review/`` (see :mod:`calibrate.steps.quarterly_review`) into ``--out``
 (default ``<output>/<run_name>-review-<quarter>``) and prints the team figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quarter", required=True, help="last quarter with actuals, e.g. 2026Q2")
     p.add_argument("--scenarios", type=int, help="Monte Carlo scenarios (overrides targets.scenarios)")
     p.add_argument("--seed", type=int, help="random seed (overrides the config)")
-    p.add_argument("--cut", type=float, default=0.5,
-                   help="probability separating likely from unlikely (default 0.5)")
+    p.add_argument("--cut", type=float, default=0.5, help="probability separating likely from unlikely (default 0.5)")
     p.add_argument("--lang", choices=["zh", "en"], help="language of the printed table (overrides the config)")
     p.add_argument("--out", help="output folder (default: <output>/<run_name>-review-<quarter>)")
 
@@ -40,8 +40,10 @@ def execute(args: argparse.Namespace) -> int:
     summary = review.to_dict()
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(team_table(summary, config.lang).to_string(index=False))
-    print(f"{summary['fell']} managers fell from likely to unlikely (cut {review.cut:.0%}) since "
-          f"{summary['last_review']['through']}, {summary['rose']} rose")
+    print(
+        f"{summary['fell']} managers fell from likely to unlikely (cut {review.cut:.0%}) since "
+        f"{summary['last_review']['through']}, {summary['rose']} rose"
+    )
     if summary["improvement_plan_new"] is not None:
         print(f"{summary['improvement_plan_new']} managers newly meet the improvement-plan rule")
     print(f"{len(paths)} files written to {folder / 'review'}")

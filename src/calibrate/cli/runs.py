@@ -1,7 +1,8 @@
 """``calibrate runs``: the runs in a reports folder with year, indicator set, recommendation and status.
 
-    calibrate runs --reports reports
+calibrate runs --reports reports
 """
+
 from __future__ import annotations
 
 import argparse

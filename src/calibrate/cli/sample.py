@@ -1,4 +1,5 @@
 """``calibrate sample``: write the synthetic sample company (with its known truth)."""
+
 from __future__ import annotations
 
 import argparse

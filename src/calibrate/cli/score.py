@@ -5,6 +5,7 @@ Writes the scoring artifacts (see :mod:`calibrate.steps.scoring`) into ``--out``
 Weights: ``--weights FILE``, else ``<output>/<run_name>/weights/proposal.csv`` from
 the last run, else the indicator set's defaults.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,13 +32,19 @@ def execute(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else config.output / f"{config.run_name}-scoring"
     ctx = RunContext(config, load_dataset(config), config.run_folder())
     card, source = score_run(ctx, args.weights)
-    write_scorecard(card, out, ctx.dataset.indicator_set, weights_source=source, key=config.pseudonym_key(), lang=config.lang)
+    write_scorecard(
+        card, out, ctx.dataset.indicator_set, weights_source=source, key=config.pseudonym_key(), lang=config.lang
+    )
     table = card.distribution()
-    print(f"{card.year} ({', '.join(card.periods)}): {int(card.annual['score'].notna().sum())} managers scored "
-          f"with weights from {source}")
+    print(
+        f"{card.year} ({', '.join(card.periods)}): {int(card.annual['score'].notna().sum())} managers scored "
+        f"with weights from {source}"
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.1%}"))
-    print(f"improvement plans: {int(card.annual['improvement_plan'].sum())}; "
-          f"on a grade boundary: {int(card.annual['on_boundary'].sum())}; "
-          f"bonus total: {card.annual['bonus'].sum():,.1f}")
+    print(
+        f"improvement plans: {int(card.annual['improvement_plan'].sum())}; "
+        f"on a grade boundary: {int(card.annual['on_boundary'].sum())}; "
+        f"bonus total: {card.annual['bonus'].sum():,.1f}"
+    )
     print(f"scoring files written to {out}")
     return 0

@@ -5,6 +5,7 @@
 writes the ``targets/`` artifacts (see :mod:`calibrate.steps.targets`) into
 ``--out`` (default ``<output>/<run_name>-simulate``) and prints the plan table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,11 @@ HELP = "simulate next year's target plans: share reaching target and bonus cost"
 def configure(p: argparse.ArgumentParser) -> None:
     config_arg(p)
     p.add_argument("--scenarios", type=int, help="Monte Carlo scenarios (overrides targets.scenarios)")
-    p.add_argument("--probability", type=float,
-                   help="difficulty of calibrated targets: chance of reaching them, e.g. 0.7 (overrides targets.probability)")
+    p.add_argument(
+        "--probability",
+        type=float,
+        help="difficulty of calibrated targets: chance of reaching them, e.g. 0.7 (overrides targets.probability)",
+    )
     p.add_argument("--seed", type=int, help="random seed (overrides the config)")
     p.add_argument("--lang", choices=["zh", "en"], help="language of the printed table (overrides the config)")
     p.add_argument("--out", help="folder for the artifacts (default: <output>/<run_name>-simulate)")
@@ -37,8 +41,9 @@ def execute(args: argparse.Namespace) -> int:
 
     config = load(args)
     settings = TargetSettings.from_config(config.targets, scenarios=args.scenarios, probability=args.probability)
-    config = dataclasses.replace(config, targets={**config.targets, "scenarios": settings.scenarios,
-                                                  "probability": settings.probability})
+    config = dataclasses.replace(
+        config, targets={**config.targets, "scenarios": settings.scenarios, "probability": settings.probability}
+    )
     dataset = load_dataset(config)
     plan, bt, reason = compute_targets(config, dataset, settings)
     folder = Path(args.out) if args.out else config.output / f"{config.run_name}-simulate"
@@ -49,7 +54,9 @@ def execute(args: argparse.Namespace) -> int:
     if bt is None:
         print(f"backtest not run: {reason}")
     else:
-        print(f"backtest {bt.year}: Brier {bt.brier:.3f} (skill {bt.brier_skill:.2f}), expected share "
-              f"{bt.expected_share:.1%}, realised {bt.realised_share:.1%}")
+        print(
+            f"backtest {bt.year}: Brier {bt.brier:.3f} (skill {bt.brier_skill:.2f}), expected share "
+            f"{bt.expected_share:.1%}, realised {bt.realised_share:.1%}"
+        )
     print(f"{len(paths)} files written to {folder}")
     return 0

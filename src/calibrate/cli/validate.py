@@ -1,4 +1,5 @@
 """``calibrate validate``: check the data and print every problem with file, row and column."""
+
 from __future__ import annotations
 
 import argparse

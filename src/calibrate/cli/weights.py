@@ -6,6 +6,7 @@ The artifacts go to ``DIR/weights/`` (default DIR: ``<config output>/<run_name>-
 written atomically: the folder is replaced only when everything succeeded. With
 ``--report`` the 02_weights notebook is executed too and rendered to ``DIR/02_weights.html``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,12 +49,19 @@ def execute(args: argparse.Namespace) -> int:
         copy_indicator_set(ctx)
         weights_step(ctx)
         if args.report:
-            nb = execute_notebook("02_weights", notebook_parameters(config, folder), folder,
-                                  timeout=int(config.report.get("timeout", 900)))
-            render_html(nb, folder / "02_weights.html", title="指标权重" if config.lang == "zh" else "Indicator weights")
+            nb = execute_notebook(
+                "02_weights",
+                notebook_parameters(config, folder),
+                folder,
+                timeout=int(config.report.get("timeout", 900)),
+            )
+            render_html(
+                nb, folder / "02_weights.html", title="指标权重" if config.lang == "zh" else "Indicator weights"
+            )
         result = ctx.cache["weights"]
-    table = result.to_frame(config.lang)[["label", "dimension_label", "weight", "ci_low", "ci_high", "last_year",
-                                          "change", "binding"]]
+    table = result.to_frame(config.lang)[
+        ["label", "dimension_label", "weight", "ci_low", "ci_high", "last_year", "change", "binding"]
+    ]
     shown = localise(localise_codes(table, config.lang), config.lang)
     for col in ("weight", "ci_low", "ci_high", "last_year", "change"):
         name = localise(table[[col]], config.lang).columns[0]

@@ -11,6 +11,7 @@ Keys are dotted paths into the catalogue (``summary.title``); values are
 Both catalogues hold the same keys (a test checks it); a missing key or value is
 a :class:`MessageError` naming the key, never a silently English page.
 """
+
 from __future__ import annotations
 
 from functools import cache
@@ -70,11 +71,13 @@ def section(prefix: str, lang: str) -> dict[str, str]:
     '10k CNY'
     """
     start = prefix + "."
-    return {k[len(start):]: v for k, v in catalogue(lang).items() if k.startswith(start)}
+    return {k[len(start) :]: v for k, v in catalogue(lang).items() if k.startswith(start)}
 
 
 def translator(lang: str):
     """``t(key, **values)`` bound to one language (for templates and notebooks)."""
+
     def t(key: str, **values: Any) -> str:
         return text(key, lang, **values)
+
     return t

@@ -9,6 +9,7 @@ or a dash.
 >>> number(None, missing="new_hire", lang="zh"), points(0.05, "en")
 ('新入职', '+5.0 pp')
 """
+
 from __future__ import annotations
 
 import math

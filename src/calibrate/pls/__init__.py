@@ -4,6 +4,7 @@ Public API: :func:`path_model` builds a validated :class:`PathModel`,
 :func:`fit_pls` estimates it and returns a :class:`PLSResult`; the
 reliability helpers work on any block of items.
 """
+
 from __future__ import annotations
 
 from calibrate.pls.algorithm import DEFAULT_MAX_ITER, DEFAULT_SCHEME, DEFAULT_TOL, SCHEMES, Scheme
@@ -13,7 +14,20 @@ from calibrate.pls.result import PLSBootstrap, PLSResult
 from calibrate.pls.spec import Block, PathModel, path_model
 
 __all__ = [
-    "DEFAULT_MAX_ITER", "DEFAULT_SCHEME", "DEFAULT_TOL", "SCHEMES", "Scheme",
-    "Block", "PathModel", "path_model", "fit_pls", "MISSING", "Missing", "PLSResult", "PLSBootstrap",
-    "cronbach_alpha", "composite_reliability", "average_variance_extracted",
+    "DEFAULT_MAX_ITER",
+    "DEFAULT_SCHEME",
+    "DEFAULT_TOL",
+    "SCHEMES",
+    "Scheme",
+    "Block",
+    "PathModel",
+    "path_model",
+    "fit_pls",
+    "MISSING",
+    "Missing",
+    "PLSResult",
+    "PLSBootstrap",
+    "cronbach_alpha",
+    "composite_reliability",
+    "average_variance_extracted",
 ]

@@ -17,6 +17,7 @@ until no outer weight moves by more than ``tol`` (largest absolute change)
 or ``max_iter`` iterations have run. Finally each LV is oriented so that the
 sum of its loadings is not negative.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,24 +68,28 @@ def check_scheme(scheme: str) -> Scheme:
     return scheme  # type: ignore[return-value]
 
 
-def solve_outer_weights(z: np.ndarray, design: Design, *, scheme: Scheme = DEFAULT_SCHEME,
-                        tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER) -> OuterSolution:
+def solve_outer_weights(
+    z: np.ndarray,
+    design: Design,
+    *,
+    scheme: Scheme = DEFAULT_SCHEME,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = DEFAULT_MAX_ITER,
+) -> OuterSolution:
     """Run the iterative algorithm on standardized indicators ``z`` (rows x indicators)."""
     weights = tuple(_unit_variance(z[:, cols], np.ones(len(cols))) for cols in design.columns)
     converged, iteration = False, 0
     for iteration in range(1, max_iter + 1):
         scores = _scores(z, design, weights)
         inner = scores @ inner_weights(scores, design.adjacency, scheme)
-        new = tuple(_update_block(z[:, cols], inner[:, j], design.mode_b[j])
-                    for j, cols in enumerate(design.columns))
+        new = tuple(_update_block(z[:, cols], inner[:, j], design.mode_b[j]) for j, cols in enumerate(design.columns))
         change = max(float(np.max(np.abs(a - b))) for a, b in zip(new, weights))
         weights = new
         if change < tol:
             converged = True
             break
     weights = _orient(z, design, weights)
-    return OuterSolution(weights=weights, scores=_scores(z, design, weights),
-                         iterations=iteration, converged=converged)
+    return OuterSolution(weights=weights, scores=_scores(z, design, weights), iterations=iteration, converged=converged)
 
 
 def inner_weights(scores: np.ndarray, adjacency: np.ndarray, scheme: Scheme) -> np.ndarray:
@@ -116,8 +121,10 @@ def _update_block(x: np.ndarray, inner: np.ndarray, mode_b: bool) -> np.ndarray:
 def _unit_variance(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     sd = float(np.std(x @ w, ddof=1))
     if not np.isfinite(sd) or sd == 0.0:
-        raise CalibrateError("a latent variable score has no variance; check that its indicators vary "
-                             "and are linked to the rest of the model")
+        raise CalibrateError(
+            "a latent variable score has no variance; check that its indicators vary "
+            "and are linked to the rest of the model"
+        )
     return w / sd
 
 

@@ -25,6 +25,7 @@ indicators standardized over their answered rows with the n - 1 divisor like
 every other fit; internally columns are scaled with divisor n_answered as in
 plspm, which matters only when columns have different numbers of answers.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,13 +46,17 @@ def check_answered(x: np.ndarray, design: Design, block_names: list[str]) -> Non
     for name, cols, mode_b in zip(block_names, design.columns, design.mode_b):
         gaps = np.isnan(x[:, cols])
         if mode_b and gaps.any():
-            raise CalibrateError(f"block {name!r} is formative (mode B) and has missing answers; pairwise "
-                                 f"estimation covers mode A blocks only: use missing='mean' or mode A")
+            raise CalibrateError(
+                f"block {name!r} is formative (mode B) and has missing answers; pairwise "
+                f"estimation covers mode A blocks only: use missing='mean' or mode A"
+            )
         empty = np.flatnonzero(gaps.all(axis=1))
         if len(empty):
             rows = ", ".join(str(r + 2) for r in empty[:5])
-            raise CalibrateError(f"row(s) {rows} answer no indicator of block {name!r}; a score needs at least "
-                                 f"one answer per block: drop those rows or use missing='mean'")
+            raise CalibrateError(
+                f"row(s) {rows} answer no indicator of block {name!r}; a score needs at least "
+                f"one answer per block: drop those rows or use missing='mean'"
+            )
 
 
 def solve_available(z: np.ndarray, design: Design, *, scheme: Scheme, tol: float, max_iter: int) -> OuterSolution:
@@ -67,10 +72,12 @@ def solve_available(z: np.ndarray, design: Design, *, scheme: Scheme, tol: float
         new_weights, new_scores = [], []
         for j, (xb, ab) in enumerate(blocks):
             zj = inner[:, j]
-            denominator = ab.T @ (zj ** 2)
+            denominator = ab.T @ (zj**2)
             if np.any(denominator <= 0):
-                raise CalibrateError("a latent variable's inner estimate is zero on every answered row; check "
-                                     "that the block's indicators vary and are linked to the rest of the model")
+                raise CalibrateError(
+                    "a latent variable's inner estimate is zero on every answered row; check "
+                    "that the block's indicators vary and are linked to the rest of the model"
+                )
             w = np.linalg.lstsq(xb, zj, rcond=None)[0] if design.mode_b[j] else xb.T @ zj / denominator
             new_weights.append(w)
             new_scores.append(_unit(_row_scores(xb, ab, w)))
@@ -84,15 +91,16 @@ def solve_available(z: np.ndarray, design: Design, *, scheme: Scheme, tol: float
     final = []
     for j, ((xb, ab), w, y) in enumerate(zip(blocks, weights, raw)):
         scale = float(np.std(y, ddof=1))
-        w = w / (scale * float(w @ w))            # complete row: y_unit = x w
+        w = w / (scale * float(w @ w))  # complete row: y_unit = x w
         sign = -1.0 if np.nansum(pairwise_correlations(z[:, design.columns[j]], scores[:, [j]])) < 0 else 1.0
         final.append(sign * w)
         scores[:, j] = sign * _unit(y)
     return OuterSolution(weights=tuple(final), scores=scores, iterations=iteration, converged=converged)
 
 
-def weights_on_standard_scale(weights: tuple[np.ndarray, ...], x: np.ndarray, design: Design,
-                              scaled: bool) -> tuple[np.ndarray, ...]:
+def weights_on_standard_scale(
+    weights: tuple[np.ndarray, ...], x: np.ndarray, design: Design, scaled: bool
+) -> tuple[np.ndarray, ...]:
     """Weights re-expressed for indicators standardized with the n - 1 divisor (as every other fit reports them)."""
     if not scaled:
         return weights
@@ -111,12 +119,14 @@ def pairwise_correlations(z: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 
 def _row_scores(xb: np.ndarray, ab: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return (xb @ w) / (ab @ (w ** 2))
+    return (xb @ w) / (ab @ (w**2))
 
 
 def _unit(y: np.ndarray) -> np.ndarray:
     sd = float(np.std(y, ddof=1))
     if not np.isfinite(sd) or sd == 0.0:
-        raise CalibrateError("a latent variable score has no variance; check that its indicators vary "
-                             "and are linked to the rest of the model")
+        raise CalibrateError(
+            "a latent variable score has no variance; check that its indicators vary "
+            "and are linked to the rest of the model"
+        )
     return (y - y.mean()) / sd

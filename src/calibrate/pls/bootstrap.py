@@ -8,6 +8,7 @@ sample at construct level: LV ``j`` is flipped when its loadings point against
 the full-sample loadings (negative sum of products), and its loadings and the
 paths touching it change sign with it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,9 +34,19 @@ class BootstrapDraws:
     n_not_converged: int
 
 
-def draw_resamples(x: np.ndarray, design: Design, full_loadings: np.ndarray, *, n_boot: int, seed: Seed,
-                   scheme: Scheme, tol: float, max_iter: int, scaled: bool = True,
-                   pairwise: bool = False) -> BootstrapDraws:
+def draw_resamples(
+    x: np.ndarray,
+    design: Design,
+    full_loadings: np.ndarray,
+    *,
+    n_boot: int,
+    seed: Seed,
+    scheme: Scheme,
+    tol: float,
+    max_iter: int,
+    scaled: bool = True,
+    pairwise: bool = False,
+) -> BootstrapDraws:
     """Refit the model on ``n_boot`` row resamples of the raw indicator matrix ``x``."""
     if n_boot < 2:
         raise CalibrateError(f"bootstrap needs at least 2 resamples, got {n_boot}")
@@ -66,8 +77,10 @@ def draw_resamples(x: np.ndarray, design: Design, full_loadings: np.ndarray, *, 
         paths.append(b)
         loadings.append(lam)
     if len(paths) < 2:
-        raise CalibrateError(f"only {len(paths)} of {n_boot} bootstrap resamples could be fitted; "
-                             f"the data may be too small or have near-constant indicators")
+        raise CalibrateError(
+            f"only {len(paths)} of {n_boot} bootstrap resamples could be fitted; "
+            f"the data may be too small or have near-constant indicators"
+        )
     return BootstrapDraws(np.stack(paths), np.stack(loadings), failed, slow)
 
 
@@ -83,8 +96,9 @@ def _unusable(xb: np.ndarray) -> bool:
     return bool((spread <= 1e-12 * np.maximum(np.nanmax(np.abs(xb), axis=0), 1.0)).any())
 
 
-def align_signs(paths: np.ndarray, loadings: np.ndarray, reference: np.ndarray,
-                columns: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+def align_signs(
+    paths: np.ndarray, loadings: np.ndarray, reference: np.ndarray, columns: tuple[np.ndarray, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     """Flip each LV whose loadings point against ``reference``; returns (paths, loadings)."""
     signs = np.array([-1.0 if float(loadings[c] @ reference[c]) < 0 else 1.0 for c in columns])
     per_indicator = np.concatenate([np.full(len(c), s) for c, s in zip(columns, signs)])

@@ -1,4 +1,5 @@
 """Charts of a fitted PLS path model: the path diagram and a forest plot of path intervals."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -12,8 +13,13 @@ from calibrate.pls.result import PLSResult
 from calibrate.pls.spec import PathModel
 
 
-def plot_path_diagram(result: PLSResult, *, labels: Mapping[str, str] | None = None,
-                      layout: Mapping[str, tuple[float, float]] | None = None, ax: Axes | None = None) -> Axes:
+def plot_path_diagram(
+    result: PLSResult,
+    *,
+    labels: Mapping[str, str] | None = None,
+    layout: Mapping[str, tuple[float, float]] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Draw LVs as boxes (with R² for endogenous ones) and paths as arrows labelled with coefficients.
 
     Arrow width grows with |coefficient|; a path whose bootstrap interval
@@ -29,18 +35,42 @@ def plot_path_diagram(result: PLSResult, *, labels: Mapping[str, str] | None = N
     for row in result.paths.itertuples(index=False):
         source, target, coef = row[0], row[1], float(row[2])
         dashed = significant is not None and not significant[(source, target)]
-        arrow = FancyArrowPatch(pos[source], pos[target], arrowstyle="-|>", mutation_scale=14,
-                                shrinkA=30, shrinkB=30, lw=0.8 + 4 * abs(coef), color="0.35",
-                                linestyle="--" if dashed else "-", connectionstyle="arc3,rad=0.06")
+        arrow = FancyArrowPatch(
+            pos[source],
+            pos[target],
+            arrowstyle="-|>",
+            mutation_scale=14,
+            shrinkA=30,
+            shrinkB=30,
+            lw=0.8 + 4 * abs(coef),
+            color="0.35",
+            linestyle="--" if dashed else "-",
+            connectionstyle="arc3,rad=0.06",
+        )
         ax.add_patch(arrow)
         mid = (np.asarray(pos[source]) + np.asarray(pos[target])) / 2
-        ax.text(float(mid[0]), float(mid[1]), f"{coef:.2f}", ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"})
+        ax.text(
+            float(mid[0]),
+            float(mid[1]),
+            f"{coef:.2f}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
+        )
     r2 = result.r_squared
     for lv, (x, y) in pos.items():
         text = labels.get(lv, lv) + (f"\nR² = {r2[lv]:.2f}" if lv in r2.index else "")
-        ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.22), 0.84, 0.44, boxstyle="round,pad=0.02",
-                                    fc="#dbe9f6" if lv in r2.index else "#f3e3c3", ec="0.3"))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - 0.42, y - 0.22),
+                0.84,
+                0.44,
+                boxstyle="round,pad=0.02",
+                fc="#dbe9f6" if lv in r2.index else "#f3e3c3",
+                ec="0.3",
+            )
+        )
         ax.text(x, y, text, ha="center", va="center", fontsize=9)
     xs, ys = zip(*pos.values())
     ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
@@ -50,8 +80,7 @@ def plot_path_diagram(result: PLSResult, *, labels: Mapping[str, str] | None = N
     return ax
 
 
-def plot_path_intervals(result: PLSResult, *, labels: Mapping[str, str] | None = None,
-                        ax: Axes | None = None) -> Axes:
+def plot_path_intervals(result: PLSResult, *, labels: Mapping[str, str] | None = None, ax: Axes | None = None) -> Axes:
     """Forest plot: each path coefficient with its bootstrap percentile interval."""
     if result.bootstrap is None:
         raise ValueError("this fit has no bootstrap; refit with n_boot > 0")

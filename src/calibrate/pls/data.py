@@ -4,6 +4,7 @@ Every problem is reported at once as a :class:`~calibrate.errors.ValidationError
 whose lines name the column (and the row, counted as in a spreadsheet: header
 row 1, first record row 2) and say what to do.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,9 @@ from calibrate.pls.spec import PathModel
 _MAX_CELL_PROBLEMS = 20  # per column, so one bad column does not hide the others
 
 
-def indicator_matrix(data: pd.DataFrame, model: PathModel, *, source: str = "data",
-                     allow_missing: bool = False) -> np.ndarray:
+def indicator_matrix(
+    data: pd.DataFrame, model: PathModel, *, source: str = "data", allow_missing: bool = False
+) -> np.ndarray:
     """The model's indicator columns as a float matrix (rows x indicators, block order).
 
     Raises ``ValidationError`` when a column is missing, not numeric, has
@@ -24,8 +26,9 @@ def indicator_matrix(data: pd.DataFrame, model: PathModel, *, source: str = "dat
     over its answered rows.
     """
     if not isinstance(data, pd.DataFrame):
-        raise ValidationError([Problem(source, None, None,
-                                       f"expected a table (pandas DataFrame), got {type(data).__name__}")])
+        raise ValidationError(
+            [Problem(source, None, None, f"expected a table (pandas DataFrame), got {type(data).__name__}")]
+        )
     problems: list[Problem] = []
     owner = {c: b.name for b in model.blocks for c in b.indicators}
     columns: list[np.ndarray] = []
@@ -74,8 +77,9 @@ def is_constant(x: np.ndarray) -> np.ndarray:
     return spread <= 1e-12 * scale
 
 
-def _numeric_column(series: pd.Series, source: str, col: str, block: str,
-                    allow_missing: bool = False) -> tuple[np.ndarray, list[Problem]]:
+def _numeric_column(
+    series: pd.Series, source: str, col: str, block: str, allow_missing: bool = False
+) -> tuple[np.ndarray, list[Problem]]:
     problems: list[Problem] = []
     missing = series.isna().to_numpy()
     if pd.api.types.is_bool_dtype(series):
@@ -84,8 +88,14 @@ def _numeric_column(series: pd.Series, source: str, col: str, block: str,
         coerced = pd.to_numeric(series, errors="coerce")
         not_numbers = np.flatnonzero(~missing & coerced.isna().to_numpy())
         for pos in not_numbers[:_MAX_CELL_PROBLEMS]:
-            problems.append(Problem(source, int(pos) + 2, col,
-                                    f"{series.iloc[pos]!r} is not a number; block {block!r} needs numeric answers"))
+            problems.append(
+                Problem(
+                    source,
+                    int(pos) + 2,
+                    col,
+                    f"{series.iloc[pos]!r} is not a number; block {block!r} needs numeric answers",
+                )
+            )
         if len(not_numbers) > _MAX_CELL_PROBLEMS:
             problems.append(Problem(source, None, col, f"{len(not_numbers)} non-numeric values in all"))
         series = coerced
@@ -94,17 +104,34 @@ def _numeric_column(series: pd.Series, source: str, col: str, block: str,
     answered = values[~np.isnan(values)]
     if allow_missing:
         if len(answered) < 2:
-            problems.append(Problem(source, None, col, f"has {len(answered)} answered row(s); block {block!r} "
-                                                       f"needs at least 2 answers in every column"))
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    col,
+                    f"has {len(answered)} answered row(s); block {block!r} needs at least 2 answers in every column",
+                )
+            )
         gaps = gaps[:0]
     for pos in gaps[:_MAX_CELL_PROBLEMS]:
-        problems.append(Problem(source, int(pos) + 2, col,
-                                "value is missing; fill it, drop the row, or fit with missing='mean' "
-                                "(mean replacement)"))
+        problems.append(
+            Problem(
+                source,
+                int(pos) + 2,
+                col,
+                "value is missing; fill it, drop the row, or fit with missing='mean' (mean replacement)",
+            )
+        )
     if len(gaps) > _MAX_CELL_PROBLEMS:
         problems.append(Problem(source, None, col, f"{len(gaps)} missing values in all"))
     if not problems and len(answered) and bool(is_constant(answered[:, None])[0]):
-        problems.append(Problem(source, None, col,
-                                f"has the same value ({answered[0]:g}) in every row, so it carries no information; "
-                                f"drop it from block {block!r}"))
+        problems.append(
+            Problem(
+                source,
+                None,
+                col,
+                f"has the same value ({answered[0]:g}) in every row, so it carries no information; "
+                f"drop it from block {block!r}",
+            )
+        )
     return values, problems

@@ -3,6 +3,7 @@
 All inputs are standardized, so loadings and cross-loadings are correlations
 and path coefficients are standardized OLS coefficients.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Fit a PLS path model to a table of survey answers."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -35,10 +36,20 @@ Missing = Literal["error", "mean", "pairwise"]
 MISSING: tuple[str, ...] = ("error", "mean", "pairwise")
 
 
-def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SCHEME,
-            tol: float = DEFAULT_TOL, max_iter: int = DEFAULT_MAX_ITER, n_boot: int = 0,
-            seed: Seed = 0, level: float = 0.95, source: str = "data", scaled: bool = True,
-            missing: Missing = "error") -> PLSResult:
+def fit_pls(
+    data: pd.DataFrame,
+    model: PathModel,
+    *,
+    scheme: Scheme = DEFAULT_SCHEME,
+    tol: float = DEFAULT_TOL,
+    max_iter: int = DEFAULT_MAX_ITER,
+    n_boot: int = 0,
+    seed: Seed = 0,
+    level: float = 0.95,
+    source: str = "data",
+    scaled: bool = True,
+    missing: Missing = "error",
+) -> PLSResult:
     """Estimate a PLS path model (Lohmöller/Wold algorithm) on standardized indicators.
 
     ``scheme`` is the inner weighting scheme: ``"path"`` (default),
@@ -108,28 +119,52 @@ def fit_pls(data: pd.DataFrame, model: PathModel, *, scheme: Scheme = DEFAULT_SC
     loadings = own_loadings(cross, design.columns)
     boot = None
     if n_boot:
-        draws = draw_resamples(x, design, loadings, n_boot=n_boot, seed=seed, scheme=scheme, tol=tol,
-                               max_iter=max_iter, scaled=scaled, pairwise=pairwise)
+        draws = draw_resamples(
+            x,
+            design,
+            loadings,
+            n_boot=n_boot,
+            seed=seed,
+            scheme=scheme,
+            tol=tol,
+            max_iter=max_iter,
+            scaled=scaled,
+            pairwise=pairwise,
+        )
         boot = _bootstrap_tables(model, inner.paths, loadings, draws, n_boot, level, seed)
     return PLSResult(
-        model=model, scheme=scheme, tol=tol, max_iter=max_iter, iterations=sol.iterations,
-        converged=sol.converged, n_obs=x.shape[0],
+        model=model,
+        scheme=scheme,
+        tol=tol,
+        max_iter=max_iter,
+        iterations=sol.iterations,
+        converged=sol.converged,
+        n_obs=x.shape[0],
         outer=_outer_table(model, np.concatenate(sol.weights), loadings),
         cross_loadings=pd.DataFrame(cross, index=pd.Index(cols, name="indicator"), columns=lvs),
         scores=pd.DataFrame(sol.scores, index=data.index, columns=lvs),
         paths=_paths_table(model, inner.paths),
-        r_squared=pd.Series([inner.r_squared[lvs.index(lv)] for lv in model.endogenous],
-                            index=pd.Index(model.endogenous, name="lv"), name="r_squared"),
+        r_squared=pd.Series(
+            [inner.r_squared[lvs.index(lv)] for lv in model.endogenous],
+            index=pd.Index(model.endogenous, name="lv"),
+            name="r_squared",
+        ),
         total_effects=_effects_table(lvs, inner.paths, inner.total_effects),
         reliability=_reliability_table(model, z, loadings, design),
-        bootstrap=boot, scaled=scaled, missing=missing, n_imputed=n_imputed)
+        bootstrap=boot,
+        scaled=scaled,
+        missing=missing,
+        n_imputed=n_imputed,
+    )
 
 
 def _check_formative_blocks(x: np.ndarray, model: PathModel, design: Design) -> None:
     for block, cols, mode_b in zip(model.blocks, design.columns, design.mode_b):
         if mode_b and np.linalg.matrix_rank(x[:, cols] - x[:, cols].mean(axis=0)) < len(cols):
-            raise CalibrateError(f"block {block.name!r} (mode B) has perfectly collinear indicators "
-                                 f"({', '.join(block.indicators)}); drop one of them or use mode A")
+            raise CalibrateError(
+                f"block {block.name!r} (mode B) has perfectly collinear indicators "
+                f"({', '.join(block.indicators)}); drop one of them or use mode A"
+            )
 
 
 def _outer_table(model: PathModel, weights: np.ndarray, loadings: np.ndarray) -> pd.DataFrame:
@@ -140,26 +175,43 @@ def _outer_table(model: PathModel, weights: np.ndarray, loadings: np.ndarray) ->
 
 def _paths_table(model: PathModel, b: np.ndarray) -> pd.DataFrame:
     index = {lv: k for k, lv in enumerate(model.latent_variables)}
-    return pd.DataFrame([(s, t, b[index[s], index[t]]) for s, t in model.paths],
-                        columns=["from", "to", "coefficient"])
+    return pd.DataFrame([(s, t, b[index[s], index[t]]) for s, t in model.paths], columns=["from", "to", "coefficient"])
 
 
 def _effects_table(lvs: list[str], direct: np.ndarray, total: np.ndarray) -> pd.DataFrame:
-    rows = [(lvs[i], lvs[j], direct[i, j], total[i, j] - direct[i, j], total[i, j])
-            for i in range(len(lvs)) for j in range(len(lvs)) if total[i, j] != 0.0]
+    rows = [
+        (lvs[i], lvs[j], direct[i, j], total[i, j] - direct[i, j], total[i, j])
+        for i in range(len(lvs))
+        for j in range(len(lvs))
+        if total[i, j] != 0.0
+    ]
     return pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])
 
 
 def _reliability_table(model: PathModel, z: np.ndarray, loadings: np.ndarray, design: Design) -> pd.DataFrame:
-    rows = [(b.name, b.mode, len(b.indicators), cronbach_alpha(z[:, cols]),
-             composite_reliability(loadings[cols]), average_variance_extracted(loadings[cols]))
-            for b, cols in zip(model.blocks, design.columns)]
-    return pd.DataFrame(rows, columns=["lv", "mode", "indicators", "cronbach_alpha",
-                                       "composite_reliability", "ave"])
+    rows = [
+        (
+            b.name,
+            b.mode,
+            len(b.indicators),
+            cronbach_alpha(z[:, cols]),
+            composite_reliability(loadings[cols]),
+            average_variance_extracted(loadings[cols]),
+        )
+        for b, cols in zip(model.blocks, design.columns)
+    ]
+    return pd.DataFrame(rows, columns=["lv", "mode", "indicators", "cronbach_alpha", "composite_reliability", "ave"])
 
 
-def _bootstrap_tables(model: PathModel, paths: np.ndarray, loadings: np.ndarray, draws: BootstrapDraws,
-                      n_boot: int, level: float, seed: Seed) -> PLSBootstrap:
+def _bootstrap_tables(
+    model: PathModel,
+    paths: np.ndarray,
+    loadings: np.ndarray,
+    draws: BootstrapDraws,
+    n_boot: int,
+    level: float,
+    seed: Seed,
+) -> PLSBootstrap:
     index = {lv: k for k, lv in enumerate(model.latent_variables)}
     ij = [(index[s], index[t]) for s, t in model.paths]
     path_draws = np.column_stack([draws.paths[:, i, j] for i, j in ij])
@@ -167,14 +219,31 @@ def _bootstrap_tables(model: PathModel, paths: np.ndarray, loadings: np.ndarray,
 
     def stats(estimate: np.ndarray, d: np.ndarray) -> dict[str, np.ndarray]:
         lower, upper = percentile_interval(d, level)
-        return {"estimate": estimate, "boot_mean": d.mean(axis=0), "std_error": d.std(axis=0, ddof=1),
-                "lower": lower, "upper": upper}
+        return {
+            "estimate": estimate,
+            "boot_mean": d.mean(axis=0),
+            "std_error": d.std(axis=0, ddof=1),
+            "lower": lower,
+            "upper": upper,
+        }
 
-    path_frame = pd.DataFrame({"from": [s for s, _ in model.paths], "to": [t for _, t in model.paths],
-                               **stats(est, path_draws)})
-    load_frame = pd.DataFrame({"lv": [b.name for b in model.blocks for _ in b.indicators],
-                               "indicator": list(model.indicators), **stats(loadings, draws.loadings)})
-    return PLSBootstrap(n_boot=n_boot, n_failed=draws.n_failed, n_not_converged=draws.n_not_converged,
-                        level=level, seed=repr(seed) if not isinstance(seed, int) else str(seed),
-                        paths=path_frame, loadings=load_frame,
-                        path_draws=pd.DataFrame(path_draws, columns=[f"{s} -> {t}" for s, t in model.paths]))
+    path_frame = pd.DataFrame(
+        {"from": [s for s, _ in model.paths], "to": [t for _, t in model.paths], **stats(est, path_draws)}
+    )
+    load_frame = pd.DataFrame(
+        {
+            "lv": [b.name for b in model.blocks for _ in b.indicators],
+            "indicator": list(model.indicators),
+            **stats(loadings, draws.loadings),
+        }
+    )
+    return PLSBootstrap(
+        n_boot=n_boot,
+        n_failed=draws.n_failed,
+        n_not_converged=draws.n_not_converged,
+        level=level,
+        seed=repr(seed) if not isinstance(seed, int) else str(seed),
+        paths=path_frame,
+        loadings=load_frame,
+        path_draws=pd.DataFrame(path_draws, columns=[f"{s} -> {t}" for s, t in model.paths]),
+    )

@@ -3,6 +3,7 @@
 These are the usual checks for reflective (mode A) blocks; for a formative
 (mode B) block they are reported but carry little meaning.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,7 +28,7 @@ def cronbach_alpha(items: pd.DataFrame | np.ndarray, *, standardized: bool = Tru
     p = x.shape[1]
     if p < 2:
         return float("nan")
-    if np.isnan(x).any():                     # missing answers: pairwise-complete (co)variances
+    if np.isnan(x).any():  # missing answers: pairwise-complete (co)variances
         frame = pd.DataFrame(x)
         cov = (frame.corr() if standardized else frame.cov()).to_numpy()
     else:

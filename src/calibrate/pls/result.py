@@ -1,4 +1,5 @@
 """Results of a PLS path model fit: frozen dataclasses with tidy tables and a text summary."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,7 @@ from calibrate.pls.spec import PathModel
 from calibrate.results import Summary, frame_summary
 
 Table = Literal["paths", "outer", "cross_loadings", "scores", "r_squared", "total_effects", "reliability"]
-TABLES: tuple[str, ...] = ("paths", "outer", "cross_loadings", "scores", "r_squared", "total_effects",
-                           "reliability")
+TABLES: tuple[str, ...] = ("paths", "outer", "cross_loadings", "scores", "r_squared", "total_effects", "reliability")
 
 
 @dataclass(frozen=True)
@@ -37,14 +37,22 @@ class PLSBootstrap:
         """Paths and loadings in one long table with a ``parameter`` column."""
         paths = self.paths.rename(columns={"from": "source", "to": "target"}).assign(parameter="path")
         loads = self.loadings.rename(columns={"lv": "source", "indicator": "target"}).assign(parameter="loading")
-        return pd.concat([paths, loads], ignore_index=True)[["parameter", "source", "target", "estimate",
-                                                             "boot_mean", "std_error", "lower", "upper"]]
+        return pd.concat([paths, loads], ignore_index=True)[
+            ["parameter", "source", "target", "estimate", "boot_mean", "std_error", "lower", "upper"]
+        ]
 
     def summary(self) -> Summary:
         """Paths and loadings with their bootstrap intervals."""
-        return frame_summary(f"PLS bootstrap ({self.n_boot} resamples)", self.to_frame(),
-                             values={"n_boot": int(self.n_boot), "failed": int(self.n_failed),
-                                     "not_converged": int(self.n_not_converged), "level": float(self.level)})
+        return frame_summary(
+            f"PLS bootstrap ({self.n_boot} resamples)",
+            self.to_frame(),
+            values={
+                "n_boot": int(self.n_boot),
+                "failed": int(self.n_failed),
+                "not_converged": int(self.n_not_converged),
+                "level": float(self.level),
+            },
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -104,18 +112,26 @@ class PLSResult:
             frame = frame.merge(ci, on=["from", "to"], how="left")
         if self.bootstrap is not None and table == "outer":
             ci = self.bootstrap.loadings[["lv", "indicator", "std_error", "lower", "upper"]]
-            frame = frame.merge(ci.rename(columns={"std_error": "loading_se", "lower": "loading_lower",
-                                                   "upper": "loading_upper"}), on=["lv", "indicator"], how="left")
+            frame = frame.merge(
+                ci.rename(columns={"std_error": "loading_se", "lower": "loading_lower", "upper": "loading_upper"}),
+                on=["lv", "indicator"],
+                how="left",
+            )
         return frame
 
     def summary_text(self) -> str:
         """A plain-text report: settings, paths with R², outer model and reliability."""
-        state = (f"converged in {self.iterations} iterations" if self.converged
-                 else f"NOT converged after {self.max_iter} iterations: treat the estimates with caution")
-        lines = [f"PLS path model: {len(self.model.blocks)} latent variables, {len(self.model.indicators)} "
-                 f"indicators, {self.n_obs} observations",
-                 f"Inner weighting: {self.scheme}; {'standardized' if self.scaled else 'centred (unscaled)'} "
-                 f"data; tolerance {self.tol:g}; {state}"]
+        state = (
+            f"converged in {self.iterations} iterations"
+            if self.converged
+            else f"NOT converged after {self.max_iter} iterations: treat the estimates with caution"
+        )
+        lines = [
+            f"PLS path model: {len(self.model.blocks)} latent variables, {len(self.model.indicators)} "
+            f"indicators, {self.n_obs} observations",
+            f"Inner weighting: {self.scheme}; {'standardized' if self.scaled else 'centred (unscaled)'} "
+            f"data; tolerance {self.tol:g}; {state}",
+        ]
         if self.n_imputed and self.missing == "pairwise":
             lines.append(f"Missing answers: {self.n_imputed} cell(s) left out (pairwise, available-case estimation)")
         elif self.n_imputed:
@@ -128,15 +144,21 @@ class PLSResult:
         lines += ["Reliability", self.reliability.to_string(index=False, float_format=_fmt, na_rep="n/a")]
         if self.bootstrap is not None:
             b = self.bootstrap
-            lines += ["", f"Bootstrap: {b.n_boot} resamples (seed {b.seed}), {b.level:.0%} percentile intervals, "
-                          f"{b.n_failed} resample(s) could not be fitted, {b.n_not_converged} did not converge"]
+            lines += [
+                "",
+                f"Bootstrap: {b.n_boot} resamples (seed {b.seed}), {b.level:.0%} percentile intervals, "
+                f"{b.n_failed} resample(s) could not be fitted, {b.n_not_converged} did not converge",
+            ]
         return "\n".join(lines)
 
     def summary(self) -> Summary:
         """Path coefficients; str() gives the full text report."""
-        return frame_summary("PLS path model", self.to_frame("paths"), text=self.summary_text(),
-                             values={"n_obs": int(self.n_obs), "iterations": int(self.iterations),
-                                     "converged": bool(self.converged)})
+        return frame_summary(
+            "PLS path model",
+            self.to_frame("paths"),
+            text=self.summary_text(),
+            values={"n_obs": int(self.n_obs), "iterations": int(self.iterations), "converged": bool(self.converged)},
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()

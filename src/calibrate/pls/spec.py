@@ -11,6 +11,7 @@ items, columns of the data) that measure it, with its measurement mode:
 The inner (structural) model is a list of ``(from, to)`` paths that must form
 a recursive (acyclic) graph in which every LV takes part.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -71,8 +72,9 @@ class PathModel:
         return a
 
 
-def path_model(blocks: Mapping[str, Sequence[str]], paths: Iterable[tuple[str, str]],
-               modes: Mapping[str, str] | None = None) -> PathModel:
+def path_model(
+    blocks: Mapping[str, Sequence[str]], paths: Iterable[tuple[str, str]], modes: Mapping[str, str] | None = None
+) -> PathModel:
     """Build and validate a :class:`PathModel`.
 
     ``blocks`` maps each LV name to its indicator column names, ``paths`` lists
@@ -91,8 +93,9 @@ def path_model(blocks: Mapping[str, Sequence[str]], paths: Iterable[tuple[str, s
     names = list(blocks)
     unknown_modes = sorted(set(modes) - set(names))
     if unknown_modes:
-        raise ConfigError(f"modes given for unknown latent variable(s) {', '.join(unknown_modes)}; "
-                          f"known: {', '.join(names)}")
+        raise ConfigError(
+            f"modes given for unknown latent variable(s) {', '.join(unknown_modes)}; known: {', '.join(names)}"
+        )
     built = tuple(_block(name, blocks[name], modes.get(name, "A")) for name in names)
     _check_indicators_unique(built)
     checked = tuple(_check_path(p, names) for p in paths)
@@ -102,8 +105,9 @@ def path_model(blocks: Mapping[str, Sequence[str]], paths: Iterable[tuple[str, s
 
 def _block(name: str, indicators: Sequence[str], mode: str) -> Block:
     if isinstance(indicators, str):
-        raise ConfigError(f"block {name!r}: give its indicators as a list of column names, "
-                          f"not the single string {indicators!r}")
+        raise ConfigError(
+            f"block {name!r}: give its indicators as a list of column names, not the single string {indicators!r}"
+        )
     cols = tuple(str(c) for c in indicators)
     if not cols:
         raise ConfigError(f"block {name!r} has no indicators; list at least one column")
@@ -119,8 +123,9 @@ def _check_indicators_unique(blocks: tuple[Block, ...]) -> None:
         for c in b.indicators:
             if c in owner:
                 where = "twice in block" if owner[c] == b.name else f"in blocks {owner[c]!r} and"
-                raise ConfigError(f"indicator {c!r} appears {where} {b.name!r}; "
-                                  f"each column may measure one latent variable once")
+                raise ConfigError(
+                    f"indicator {c!r} appears {where} {b.name!r}; each column may measure one latent variable once"
+                )
             owner[c] = b.name
 
 
@@ -133,8 +138,9 @@ def _check_path(path: tuple[str, str], names: list[str]) -> tuple[str, str]:
         if lv not in names:
             hint = difflib.get_close_matches(str(lv), names, n=1)
             also = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ConfigError(f"path {source} -> {target} names an unknown latent variable {lv!r}{also}; "
-                              f"known: {', '.join(names)}")
+            raise ConfigError(
+                f"path {source} -> {target} names an unknown latent variable {lv!r}{also}; known: {', '.join(names)}"
+            )
     if source == target:
         raise ConfigError(f"path {source} -> {target} points a latent variable at itself")
     return str(source), str(target)
@@ -148,14 +154,16 @@ def _check_paths(paths: tuple[tuple[str, str], ...], names: list[str]) -> None:
         if p in seen:
             raise ConfigError(f"path {p[0]} -> {p[1]} is listed twice")
         if (p[1], p[0]) in seen:
-            raise ConfigError(f"paths {p[0]} -> {p[1]} and {p[1]} -> {p[0]} form a loop; "
-                              f"PLS path models must be recursive")
+            raise ConfigError(
+                f"paths {p[0]} -> {p[1]} and {p[1]} -> {p[0]} form a loop; PLS path models must be recursive"
+            )
         seen.add(p)
     linked = {lv for p in paths for lv in p}
     isolated = [lv for lv in names if lv not in linked]
     if isolated:
-        raise ConfigError(f"latent variable(s) {', '.join(isolated)} take part in no path; "
-                          f"connect them or drop their blocks")
+        raise ConfigError(
+            f"latent variable(s) {', '.join(isolated)} take part in no path; connect them or drop their blocks"
+        )
     cycle = _find_cycle(paths)
     if cycle:
         raise ConfigError(f"paths form a cycle {' -> '.join(cycle)}; PLS path models must be recursive")
@@ -171,7 +179,7 @@ def _find_cycle(paths: tuple[tuple[str, str], ...]) -> list[str] | None:
         state[node] = 1
         for nxt in children.get(node, []):
             if state.get(nxt) == 1:
-                return trail[trail.index(nxt):] + [node, nxt]  # nxt is an ancestor of node
+                return trail[trail.index(nxt) :] + [node, nxt]  # nxt is an ancestor of node
             if state.get(nxt) is None:
                 found = visit(nxt, trail + [node])
                 if found:

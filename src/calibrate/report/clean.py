@@ -4,6 +4,7 @@ A report goes to executives and HR; a red warning box (with the server's paths) 
 traceback in it is a defect, so :func:`check_clean` turns it into a NotebookFailed
 naming the cell, and the run keeps the notebook under ``.failed/`` for debugging.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,10 @@ def check_clean(name: str, notebook: Path) -> None:
     problems = unclean_outputs(notebook)
     if problems:
         raise NotebookFailed(
-            f"notebook {name} wrote warnings or errors into its report:\n  " + "\n  ".join(problems[:5])
-            + f"\nthe executed notebook is kept at {{failed}}/notebooks/{name}.ipynb")
+            f"notebook {name} wrote warnings or errors into its report:\n  "
+            + "\n  ".join(problems[:5])
+            + f"\nthe executed notebook is kept at {{failed}}/notebooks/{name}.ipynb"
+        )
 
 
 def _plain(text: str) -> str:

@@ -1,4 +1,5 @@
 """The ECSI model's tables for a report in one language (headers and notes from ``ecsi.*`` of the catalogue)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -22,8 +23,9 @@ def ecsi_table(result: PLSResult, what: Table, lang: str = "en", digits: int = 3
     labels = ECSI_LABELS["zh" if lang == "zh" else "en"]
     notes = []
     if "cronbach_alpha" in frame and frame["cronbach_alpha"].isna().any():
-        blocks = text("ecsi.list_sep", lang).join(labels.get(v, v)
-                                                  for v in frame.loc[frame["cronbach_alpha"].isna(), "lv"])
+        blocks = text("ecsi.list_sep", lang).join(
+            labels.get(v, v) for v in frame.loc[frame["cronbach_alpha"].isna(), "lv"]
+        )
         notes.append(text("ecsi.one_item_note", lang, blocks=blocks))
     for column in ("from", "to", "lv"):
         if column in frame:

@@ -1,4 +1,5 @@
 """Execute a report notebook with papermill; a failing cell becomes one readable NotebookFailed."""
+
 from __future__ import annotations
 
 import os
@@ -38,12 +39,12 @@ def kernel_session() -> Iterator[Any]:
     folder = Path(tempfile.mkdtemp(prefix="calibrate-kernel-"))
     if os.name == "posix":
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "kernel"))
-    else:                                                        # pragma: no cover - no Unix sockets
+    else:  # pragma: no cover - no Unix sockets
         km = KernelManager(kernel_name="python3", ip="127.0.0.1")
     km.connection_file = str(folder / "kernel.json")
     log = open(folder / "kernel.log", "wb")
     try:
-        km.start_kernel(cwd=str(folder), stdout=log, stderr=log)    # boots while the first step computes
+        km.start_kernel(cwd=str(folder), stdout=log, stderr=log)  # boots while the first step computes
         _WARMING[km] = threading.Thread(target=_warm_up, args=(km,), name="calibrate-kernel-warm-up", daemon=True)
         _WARMING[km].start()
         yield km
@@ -80,14 +81,21 @@ def _warm_up(kernel: Any, timeout: int = 300) -> None:
     try:
         client.wait_for_ready(timeout=timeout)
         client.execute_interactive(WARM_UP, store_history=False, timeout=timeout, output_hook=lambda _msg: None)
-    except Exception:                                   # noqa: BLE001 - the notebooks import what they need anyway
+    except Exception:  # noqa: BLE001 - the notebooks import what they need anyway
         pass
     finally:
         client.stop_channels()
 
 
-def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, timeout: int = 900,
-                     source_dir: Path | None = None, kernel: Any = None) -> Path:
+def execute_notebook(
+    name: str,
+    parameters: dict[str, Any],
+    out_dir: Path,
+    *,
+    timeout: int = 900,
+    source_dir: Path | None = None,
+    kernel: Any = None,
+) -> Path:
     """Run ``notebooks/<name>.ipynb`` with parameters into ``out_dir/notebooks/<name>.ipynb``.
 
     ``kernel``: a running kernel from :func:`kernel_session` (shared by the notebooks
@@ -100,7 +108,7 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
     from calibrate.notebook_params import NOTEBOOK_PARAMETERS, check_parameters
 
     if name in NOTEBOOK_PARAMETERS:
-        check_parameters(name, parameters)          # one line naming a wrong parameter, before any kernel starts
+        check_parameters(name, parameters)  # one line naming a wrong parameter, before any kernel starts
     source = (source_dir or notebooks_folder()) / f"{name}.ipynb"
     if not source.exists():
         raise CalibrateError(f"report notebook {source} not found")
@@ -111,12 +119,21 @@ def execute_notebook(name: str, parameters: dict[str, Any], out_dir: Path, *, ti
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh_namespace(kernel)
     try:
-        pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_name="python3",
-                            progress_bar=False, log_output=False, execution_timeout=timeout, km=kernel)
+        pm.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            km=kernel,
+        )
     except PapermillExecutionError as exc:
         raise NotebookFailed(
             f"notebook {name} failed in cell {exc.exec_count}: {exc.ename}: {_strip_ansi(exc.evalue)}\n"
-            f"the executed notebook is kept at {{failed}}/notebooks/{name}.ipynb") from None
+            f"the executed notebook is kept at {{failed}}/notebooks/{name}.ipynb"
+        ) from None
     return target
 
 
@@ -128,13 +145,17 @@ def fresh_namespace(kernel: Any, timeout: int = 60) -> None:
     """
     warming = _WARMING.get(kernel)
     if warming is not None:
-        warming.join()                                  # its own timeout bounds the wait
+        warming.join()  # its own timeout bounds the wait
     client = kernel.client()
     client.start_channels()
     try:
         client.wait_for_ready(timeout=timeout)
-        reply = client.execute_interactive("get_ipython().run_line_magic('reset', '-f')", store_history=False,
-                                           timeout=timeout, output_hook=lambda _msg: None)
+        reply = client.execute_interactive(
+            "get_ipython().run_line_magic('reset', '-f')",
+            store_history=False,
+            timeout=timeout,
+            output_hook=lambda _msg: None,
+        )
         if reply["content"].get("status") != "ok":
             raise CalibrateError(f"the report kernel could not be reset: {reply['content'].get('evalue', '')}")
     finally:
@@ -143,5 +164,3 @@ def fresh_namespace(kernel: Any, timeout: int = 60) -> None:
 
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", str(text))
-
-

@@ -8,6 +8,7 @@ run name cannot start with '.', so no run can ever be named like (or delete) a
 failed run. Partial folders left by a run that was killed (its process is gone)
 are removed by the next run into the same output folder, which says so.
 """
+
 from __future__ import annotations
 
 import errno
@@ -55,7 +56,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True                       # exists, owned by someone else
+        return True  # exists, owned by someone else
     except OSError:
         return False
     return True
@@ -74,8 +75,9 @@ def check_output_folder(parent: Path) -> None:
 
 
 @contextmanager
-def atomic_run_folder(final: Path, *, start_from_previous: bool = False,
-                      echo: Callable[[str], None] | None = None) -> Iterator[Path]:
+def atomic_run_folder(
+    final: Path, *, start_from_previous: bool = False, echo: Callable[[str], None] | None = None
+) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces ``final``, on failure it becomes ``.failed/<name>``.
 
     With ``start_from_previous`` the temporary folder starts as a copy of the last

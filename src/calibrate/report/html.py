@@ -1,4 +1,5 @@
 """Render an executed notebook to HTML: no code, no prompts, images embedded, nothing fetched from the network."""
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,7 @@ def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | Non
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(notebook), as_version=4)
-    for k, cell in enumerate(nb.cells):          # papermill gives cells random ids: make the HTML reproducible
+    for k, cell in enumerate(nb.cells):  # papermill gives cells random ids: make the HTML reproducible
         cell["id"] = f"cell-{k}"
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
@@ -57,7 +58,9 @@ def render_html(notebook: Path, html_path: Path, *, title: str, stamp: str | Non
     body = _stable_styler_ids(body)
     body = body.replace("</head>", PRINT_CSS + "</head>", 1)
     if stamp:
-        body = body.replace("</body>", f'<footer style="color:#777;font-size:12px;margin:2em 4em">{stamp}</footer>\n</body>', 1)
+        body = body.replace(
+            "</body>", f'<footer style="color:#777;font-size:12px;margin:2em 4em">{stamp}</footer>\n</body>', 1
+        )
     if font:
         body = embed_cjk_font(body)
     html_path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 Every value a template prints is escaped unless it is marked safe, so text from
 the data (indicator labels, region names, expert ids) can never inject markup.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -13,8 +14,14 @@ from typing import Any
 def environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    return Environment(loader=PackageLoader("calibrate", "report/templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return Environment(
+        loader=PackageLoader("calibrate", "report/templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def render(template: str, **context: Any) -> str:

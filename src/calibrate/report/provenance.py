@@ -1,4 +1,5 @@
 """What a manifest records about the software: package versions and the project's git revision."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -9,8 +10,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("calibrate", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "matplotlib", "seaborn",
-            "papermill", "nbconvert", "pyarrow", "openpyxl", "duckdb", "pyyaml")
+PACKAGES = (
+    "calibrate",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "scikit-learn",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "pyarrow",
+    "openpyxl",
+    "duckdb",
+    "pyyaml",
+)
 
 
 def git_revision(folder: Path | None = None) -> dict[str, Any]:
@@ -20,8 +35,13 @@ def git_revision(folder: Path | None = None) -> dict[str, Any]:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10)
         if rev.returncode != 0:
             return {"revision": None, "dirty": None}
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
-                               capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return {"revision": rev.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.TimeoutExpired):
         return {"revision": None, "dirty": None}

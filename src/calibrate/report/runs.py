@@ -10,6 +10,7 @@ folder without a manifest). The year and indicator set come from the manifest
 ``recommendation`` of ``summary/summary.json`` when the summary provides one.
 The previous run is the one the manifest's lineage names (``previous_run``).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,7 @@ def run_info(folder: Path) -> dict[str, Any]:
     if name.startswith(".") and ".partial-" in name:
         status, run = "partial", name[1:].split(".partial-")[0]
     elif folder.parent.name == FAILED_DIR:
-        status, run = "failed", name                     # <output>/.failed/<run> (calibrate.report.folders)
+        status, run = "failed", name  # <output>/.failed/<run> (calibrate.report.folders)
     elif name.endswith(".failed"):
         status, run = "failed", name[: -len(".failed")]
     else:
@@ -60,11 +61,15 @@ def run_info(folder: Path) -> dict[str, Any]:
     summary = _json(folder / "summary" / "summary.json")
     year = (manifest.get("config") or {}).get("year") or summary.get("year")
     previous = manifest.get("previous_run") or {}
-    return {"run": run, "status": status, "year": year,
-            "indicator_set": manifest.get("indicator_set") or _indicator_set(folder),
-            "recommendation": _recommendation(summary),
-            "previous_run": previous.get("name") or (Path(previous["folder"]).name if previous.get("folder") else None),
-            "created": manifest.get("created")}
+    return {
+        "run": run,
+        "status": status,
+        "year": year,
+        "indicator_set": manifest.get("indicator_set") or _indicator_set(folder),
+        "recommendation": _recommendation(summary),
+        "previous_run": previous.get("name") or (Path(previous["folder"]).name if previous.get("folder") else None),
+        "created": manifest.get("created"),
+    }
 
 
 def _recommendation(summary: dict[str, Any]) -> str | None:
@@ -79,14 +84,26 @@ def list_runs(reports: Path) -> pd.DataFrame:
     """Every run folder directly under ``reports`` (columns :data:`COLUMNS`), by run name and status."""
     reports = Path(reports)
     if not reports.is_dir():
-        raise CalibrateError(f"The reports folder {reports} does not exist; give the folder that holds run folders "
-                             "(the config's output, e.g. reports).")
+        raise CalibrateError(
+            f"The reports folder {reports} does not exist; give the folder that holds run folders "
+            "(the config's output, e.g. reports)."
+        )
     folders = sorted(reports.iterdir())
     if (reports / FAILED_DIR).is_dir():
         folders += sorted((reports / FAILED_DIR).iterdir())
-    rows = [run_info(p) for p in folders if p.is_dir() and p.name != FAILED_DIR
-            and ((p / "manifest.json").exists() or p.parent.name == FAILED_DIR or p.name.endswith(".failed")
-                 or ".partial-" in p.name or (p / "notebooks").is_dir())]
+    rows = [
+        run_info(p)
+        for p in folders
+        if p.is_dir()
+        and p.name != FAILED_DIR
+        and (
+            (p / "manifest.json").exists()
+            or p.parent.name == FAILED_DIR
+            or p.name.endswith(".failed")
+            or ".partial-" in p.name
+            or (p / "notebooks").is_dir()
+        )
+    ]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame["year"] = pd.array(pd.to_numeric(frame["year"], errors="coerce"), dtype="Int64")
     return frame.sort_values(["run", "status"], kind="stable").reset_index(drop=True)

@@ -6,6 +6,7 @@ some glyphs of a CFF subset (and then drop the whole text run), so the subset's
 outlines are converted to TrueType quadratic curves, which every browser accepts.
 The result is deterministic: the same characters give the same bytes.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +16,7 @@ from pathlib import Path
 from calibrate.plotting import cjk_font_path
 
 FAMILY = "CalibrateCJK"
-FIRST_CJK = 0x2E80          # CJK radicals onwards: everything a Latin font lacks
+FIRST_CJK = 0x2E80  # CJK radicals onwards: everything a Latin font lacks
 
 
 def embed_cjk_font(page: str) -> str:
@@ -55,11 +56,13 @@ def font_style(chars: list[int]) -> str:
     if not chars or path is None:
         return ""
     data = base64.b64encode(subset_truetype(path, chars)).decode("ascii")
-    return (f"<style>@font-face {{font-family: '{FAMILY}'; src: url(data:font/ttf;base64,{data}) "
-            f"format('truetype'); font-display: block;}}\n"
-            f"body, body *:not(pre):not(code) {{font-family: '{FAMILY}', system-ui, -apple-system, 'Segoe UI', "
-            f"Roboto, 'Helvetica Neue', Arial, sans-serif !important;}}\n"
-            f"pre, code {{font-family: '{FAMILY}', ui-monospace, Menlo, Consolas, monospace !important;}}</style>")
+    return (
+        f"<style>@font-face {{font-family: '{FAMILY}'; src: url(data:font/ttf;base64,{data}) "
+        f"format('truetype'); font-display: block;}}\n"
+        f"body, body *:not(pre):not(code) {{font-family: '{FAMILY}', system-ui, -apple-system, 'Segoe UI', "
+        f"Roboto, 'Helvetica Neue', Arial, sans-serif !important;}}\n"
+        f"pre, code {{font-family: '{FAMILY}', ui-monospace, Menlo, Consolas, monospace !important;}}</style>"
+    )
 
 
 def subset_truetype(path: str, codepoints: list[int]) -> bytes:
@@ -69,7 +72,7 @@ def subset_truetype(path: str, codepoints: list[int]) -> bytes:
 
     font = TTFont(path, recalcTimestamp=False)
     options = subset.Options()
-    options.layout_features = []                       # no shaping tables: nothing outside the subset is reached
+    options.layout_features = []  # no shaping tables: nothing outside the subset is reached
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "vhea", "vmtx", "VORG", "BASE"]
     options.hinting = False
     options.desubroutinize = True
@@ -103,9 +106,20 @@ def _cff_to_truetype(font) -> None:
     del font["CFF "]
     maxp = font["maxp"]
     maxp.tableVersion = 0x00010000
-    for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements",
-                 "maxSizeOfInstructions", "maxComponentElements", "maxPoints", "maxContours", "maxCompositePoints",
-                 "maxCompositeContours", "maxComponentDepth"):
+    for attr in (
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+        "maxPoints",
+        "maxContours",
+        "maxCompositePoints",
+        "maxCompositeContours",
+        "maxComponentDepth",
+    ):
         setattr(maxp, attr, 0)
     maxp.maxZones = 1
     font["head"].indexToLocFormat = 0

@@ -10,6 +10,7 @@
 * Its tables and chart for a report, in the page language, are the application's:
   :mod:`calibrate.report.research` (``report_table``, ``plot_comparison``, ...).
 """
+
 from calibrate.research.compare import MODELS, WEIGHTINGS, ComparisonResult, compare_indicator_sets
 from calibrate.research.metrics import RedundancyResult, indicator_redundancy, rank_stability_over_periods, spearman
 from calibrate.research.sets import load_sets, set_panels

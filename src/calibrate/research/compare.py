@@ -57,6 +57,7 @@ Example
 ...                                 bootstrap=50)                                   # doctest: +SKIP
 >>> result.to_frame()[["set", "r2_composite_next_retention"]]                      # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import warnings
@@ -132,8 +133,10 @@ class ComparisonResult:
         v = self.validity
         hit = v[(v["set"] == set_name) & (v["outcome"] == outcome) & (v["model"] == model)]
         if hit.empty:
-            raise CalibrateError(f"no result for set '{set_name}', outcome '{outcome}', model '{model}' "
-                                 f"(sets: {', '.join(self.sets)}; outcomes: {', '.join(self.outcomes)})")
+            raise CalibrateError(
+                f"no result for set '{set_name}', outcome '{outcome}', model '{model}' "
+                f"(sets: {', '.join(self.sets)}; outcomes: {', '.join(self.outcomes)})"
+            )
         return float(hit["r2"].iloc[0])
 
     def ranking(self, outcome: str, model: str = "composite") -> list[str]:
@@ -153,8 +156,7 @@ class ComparisonResult:
         """
         _check_choice(model, MODELS, "model")
         if reference not in self.sets:
-            raise CalibrateError(f"reference set '{reference}' is not among the compared sets "
-                                 f"({', '.join(self.sets)})")
+            raise CalibrateError(f"reference set '{reference}' is not among the compared sets ({', '.join(self.sets)})")
         rows = []
         p = self.predictions[self.predictions["model"] == model]
         for outcome in self.outcomes:
@@ -165,11 +167,22 @@ class ComparisonResult:
                     continue
                 other = po[po["set"] == name].set_index(["manager_id", "period"]).reindex(ref.index)
                 delta, se = _paired_delta(ref, other)
-                rows.append({"set": name, "reference": reference, "outcome": outcome, "model": model,
-                             "r2": self.r2(name, outcome, model), "r2_reference": self.r2(reference, outcome, model),
-                             "delta_r2": delta, "se": se, "z": delta / se if se > 0 else np.nan})
-        return pd.DataFrame(rows, columns=["set", "reference", "outcome", "model", "r2", "r2_reference",
-                                           "delta_r2", "se", "z"])
+                rows.append(
+                    {
+                        "set": name,
+                        "reference": reference,
+                        "outcome": outcome,
+                        "model": model,
+                        "r2": self.r2(name, outcome, model),
+                        "r2_reference": self.r2(reference, outcome, model),
+                        "delta_r2": delta,
+                        "se": se,
+                        "z": delta / se if se > 0 else np.nan,
+                    }
+                )
+        return pd.DataFrame(
+            rows, columns=["set", "reference", "outcome", "model", "r2", "r2_reference", "delta_r2", "se", "z"]
+        )
 
     def summary(self) -> Summary:
         """One row per set (:meth:`to_frame`)."""
@@ -179,12 +192,17 @@ class ComparisonResult:
         return self.summary()._repr_html_()
 
 
-def compare_indicator_sets(data: Dataset | pd.DataFrame,
-                           sets: Mapping[str, IndicatorSet] | SetsLike, *,
-                           weights: str | WeightFunction = "default",
-                           outcomes: Sequence[str] = DEFAULT_OUTCOMES,
-                           folds: int = 5, bootstrap: int = 200, seed: int = 0,
-                           executor: Any = None) -> ComparisonResult:
+def compare_indicator_sets(
+    data: Dataset | pd.DataFrame,
+    sets: Mapping[str, IndicatorSet] | SetsLike,
+    *,
+    weights: str | WeightFunction = "default",
+    outcomes: Sequence[str] = DEFAULT_OUTCOMES,
+    folds: int = 5,
+    bootstrap: int = 200,
+    seed: int = 0,
+    executor: Any = None,
+) -> ComparisonResult:
     """Compare indicator sets on the same managers, quarters, folds and bootstrap resamples.
 
     ``data``: a :class:`Dataset` (each set's indicators are computed from it;
@@ -219,16 +237,30 @@ def compare_indicator_sets(data: Dataset | pd.DataFrame,
             raise ConfigError(f"indicator set '{name}': {exc}") from None
         except CalibrateError as exc:
             raise CalibrateError(f"indicator set '{name}': {exc}") from None
-    labels = pd.DataFrame({"set": list(named), "label_zh": [s.label("zh") for s in named.values()],
-                           "label_en": [s.label("en") for s in named.values()]})
-    settings = {"weights": _weighting_name(weighting), "outcomes": list(outcomes), "folds": folds,
-                "bootstrap": bootstrap, "seed": seed, "managers": design.n_managers, "rows": len(first)}
+    labels = pd.DataFrame(
+        {
+            "set": list(named),
+            "label_zh": [s.label("zh") for s in named.values()],
+            "label_en": [s.label("en") for s in named.values()],
+        }
+    )
+    settings = {
+        "weights": _weighting_name(weighting),
+        "outcomes": list(outcomes),
+        "folds": folds,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "managers": design.n_managers,
+        "rows": len(first),
+    }
     return ComparisonResult(
         per_set=pd.DataFrame([p["summary"] for p in parts]),
         validity=pd.concat([p["validity"] for p in parts], ignore_index=True),
         weights=pd.concat([p["weights"] for p in parts], ignore_index=True),
         predictions=pd.concat([p["predictions"] for p in parts], ignore_index=True),
-        labels=labels, settings=settings)
+        labels=labels,
+        settings=settings,
+    )
 
 
 # --------------------------------------------------------------------------- shared design
@@ -244,16 +276,19 @@ class _Design:
         self.period_names, self.period = np.unique(np.asarray(periods), return_inverse=True)
         self.n_managers = len(self.manager_names)
         if self.n_managers < folds:
-            raise CalibrateError(f"{folds} folds need at least {folds} managers; the data has "
-                                 f"{self.n_managers}: lower 'folds'")
+            raise CalibrateError(
+                f"{folds} folds need at least {folds} managers; the data has {self.n_managers}: lower 'folds'"
+            )
         self.outcomes = outcomes
         self.y = {o: panel[o].to_numpy(dtype=float) for o in outcomes}
         for o, y in self.y.items():
             if np.isfinite(y).sum() < 10:
-                raise CalibrateError(f"outcome {o} is known for only {int(np.isfinite(y).sum())} manager-quarters; "
-                                     f"the comparison needs at least 10 (two or more consecutive quarters per "
-                                     f"manager; retention needs customers_start and customers_lost), or leave "
-                                     f"{o} out of 'outcomes'")
+                raise CalibrateError(
+                    f"outcome {o} is known for only {int(np.isfinite(y).sum())} manager-quarters; "
+                    f"the comparison needs at least 10 (two or more consecutive quarters per "
+                    f"manager; retention needs customers_start and customers_lost), or leave "
+                    f"{o} out of 'outcomes'"
+                )
         self.fold = grouped_folds(self.manager, folds, seed)
         self.folds = folds
         self.rows_of = [np.flatnonzero(self.manager == m) for m in range(self.n_managers)]
@@ -331,8 +366,11 @@ class _SetWork:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             mean, sd = np.nanmean(self.x[rows], axis=0), np.nanstd(self.x[rows], axis=0)
-        w = self.fixed if self.fixed is not None else _learn_weights(self.weighting, self.iset, self.panel, self.x,
-                                                                     rows, groups, self.design)
+        w = (
+            self.fixed
+            if self.fixed is not None
+            else _learn_weights(self.weighting, self.iset, self.panel, self.x, rows, groups, self.design)
+        )
         return _Fit(mean, sd, self.sign, w)
 
 
@@ -354,14 +392,22 @@ def _resample_batch(task: tuple[_SetWork, np.ndarray, int, int]) -> tuple[np.nda
     return np.array(weights).reshape(len(weights), work.x.shape[1]), rho
 
 
-def _evaluate(name: str, iset: IndicatorSet, panel: pd.DataFrame, design: _Design,
-              weighting: str | WeightFunction, executor: Any = None) -> dict[str, Any]:
+def _evaluate(
+    name: str,
+    iset: IndicatorSet,
+    panel: pd.DataFrame,
+    design: _Design,
+    weighting: str | WeightFunction,
+    executor: Any = None,
+) -> dict[str, Any]:
     ids = list(iset.ids)
     x = panel[ids].to_numpy(dtype=float)
     empty = [i for k, i in enumerate(ids) if not np.isfinite(x[:, k]).any()]
     if empty:
-        raise CalibrateError(f"indicator(s) {', '.join(empty)} have no values in the data; check the "
-                             f"column or survey/360 criterion they read")
+        raise CalibrateError(
+            f"indicator(s) {', '.join(empty)} have no values in the data; check the "
+            f"column or survey/360 criterion they read"
+        )
     sign = np.array([1.0 if ind.higher_is_better else -1.0 for ind in iset.indicators])
     work = _SetWork(iset, panel, x, sign, _fixed_weights(iset, weighting), weighting, design)
     fit = work.fit
@@ -372,10 +418,13 @@ def _evaluate(name: str, iset: IndicatorSet, panel: pd.DataFrame, design: _Desig
     full_scores = full.score(x)
     full_rank = _manager_means(full_scores, design.manager, design.n_managers)
     n_boot = len(design.draws)
-    tasks = [(work, full_rank, start, min(start + RESAMPLES_PER_TASK, n_boot))
-             for start in range(0, n_boot, RESAMPLES_PER_TASK)]
-    batches = list(executor.map(_resample_batch, tasks)) if executor is not None else \
-        [_resample_batch(t) for t in tasks]
+    tasks = [
+        (work, full_rank, start, min(start + RESAMPLES_PER_TASK, n_boot))
+        for start in range(0, n_boot, RESAMPLES_PER_TASK)
+    ]
+    batches = (
+        list(executor.map(_resample_batch, tasks)) if executor is not None else [_resample_batch(t) for t in tasks]
+    )
     boot_w = np.concatenate([w for w, _ in batches]) if batches else np.empty((0, len(ids)))
     boot_rho = [r for _, rhos in batches for r in rhos]
     weights = _weight_table(name, iset, full.weights, boot_w)
@@ -384,26 +433,30 @@ def _evaluate(name: str, iset: IndicatorSet, panel: pd.DataFrame, design: _Desig
     summary: dict[str, Any] = {"set": name, "n_indicators": len(ids), "weights": _weighting_name(weighting)}
     for o in design.outcomes:
         for model in MODELS:
-            summary[f"r2_{model}_{o}"] = float(validity.loc[(validity["outcome"] == o)
-                                                            & (validity["model"] == model), "r2"].iloc[0])
+            summary[f"r2_{model}_{o}"] = float(
+                validity.loc[(validity["outcome"] == o) & (validity["model"] == model), "r2"].iloc[0]
+            )
     pair = redundancy.max_corr_pair
-    summary.update({
-        "weight_sd": float(weights["boot_sd"].mean()),
-        "weight_order_kept": _order_kept(full.weights, boot_w),
-        "rank_stability_bootstrap": float(np.nanmean(boot_rho)) if boot_rho else np.nan,
-        "rank_stability_periods": rank_stability_over_periods(scores),
-        "max_abs_corr": redundancy.max_abs_corr,
-        "max_corr_pair": f"{pair[0]} ~ {pair[1]}" if pair else "",
-        "max_vif": redundancy.max_vif,
-        "max_vif_indicator": redundancy.max_vif_indicator or "",
-        "n_rows": len(panel),
-        "n_managers": design.n_managers,
-    })
+    summary.update(
+        {
+            "weight_sd": float(weights["boot_sd"].mean()),
+            "weight_order_kept": _order_kept(full.weights, boot_w),
+            "rank_stability_bootstrap": float(np.nanmean(boot_rho)) if boot_rho else np.nan,
+            "rank_stability_periods": rank_stability_over_periods(scores),
+            "max_abs_corr": redundancy.max_abs_corr,
+            "max_corr_pair": f"{pair[0]} ~ {pair[1]}" if pair else "",
+            "max_vif": redundancy.max_vif,
+            "max_vif_indicator": redundancy.max_vif_indicator or "",
+            "n_rows": len(panel),
+            "n_managers": design.n_managers,
+        }
+    )
     return {"summary": summary, "validity": validity, "weights": weights, "predictions": predictions}
 
 
-def _validity(name: str, x: np.ndarray, fit: Callable[[np.ndarray, np.ndarray], _Fit],
-              design: _Design) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _validity(
+    name: str, x: np.ndarray, fit: Callable[[np.ndarray, np.ndarray], _Fit], design: _Design
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-sample predictions per fold, then pooled R^2 per outcome and model."""
     pred = {(o, m): np.full(len(x), np.nan) for o in design.outcomes for m in MODELS}
     base = {o: np.full(len(x), np.nan) for o in design.outcomes}
@@ -420,8 +473,9 @@ def _validity(name: str, x: np.ndarray, fit: Callable[[np.ndarray, np.ndarray], 
             q_tr, q_te = design.period[tr], design.period[te]
             n_q = len(design.period_names)
             base[o][te] = _within_means(y[tr][:, None], q_tr, n_q)[q_te, 0]
-            pred[(o, "composite")][te] = _fixed_effects_predict(f.score(x[tr])[:, None], y[tr], q_tr,
-                                                                f.score(x[te])[:, None], q_te, n_q)
+            pred[(o, "composite")][te] = _fixed_effects_predict(
+                f.score(x[tr])[:, None], y[tr], q_tr, f.score(x[te])[:, None], q_te, n_q
+            )
             pred[(o, "indicators")][te] = _fixed_effects_predict(f.z(x[tr]), y[tr], q_tr, f.z(x[te]), q_te, n_q)
     rows, frames = [], []
     for o in design.outcomes:
@@ -429,14 +483,32 @@ def _validity(name: str, x: np.ndarray, fit: Callable[[np.ndarray, np.ndarray], 
         known = np.isfinite(y) & np.isfinite(base[o])
         for m in MODELS:
             r2, se = _r2_clustered(y[known], base[o][known], pred[(o, m)][known], design.manager[known])
-            rows.append({"set": name, "outcome": o, "model": m, "r2": r2, "r2_se": se,
-                         "n_rows": int(known.sum()), "n_managers": int(len(np.unique(design.manager[known])))})
-            frames.append(pd.DataFrame({
-                "set": name, "outcome": o, "model": m,
-                "manager_id": design.manager_names[design.manager[known]],
-                "period": design.period_names[design.period[known]],
-                "fold": design.fold[known], "observed": y[known], "baseline": base[o][known],
-                "predicted": pred[(o, m)][known]}))
+            rows.append(
+                {
+                    "set": name,
+                    "outcome": o,
+                    "model": m,
+                    "r2": r2,
+                    "r2_se": se,
+                    "n_rows": int(known.sum()),
+                    "n_managers": int(len(np.unique(design.manager[known]))),
+                }
+            )
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "set": name,
+                        "outcome": o,
+                        "model": m,
+                        "manager_id": design.manager_names[design.manager[known]],
+                        "period": design.period_names[design.period[known]],
+                        "fold": design.fold[known],
+                        "observed": y[known],
+                        "baseline": base[o][known],
+                        "predicted": pred[(o, m)][known],
+                    }
+                )
+            )
     return pd.DataFrame(rows), pd.concat(frames, ignore_index=True)
 
 
@@ -447,8 +519,10 @@ def _check_weighting(weights: str | WeightFunction) -> str | WeightFunction:
     if callable(weights):
         return weights
     if not isinstance(weights, str) or weights not in WEIGHTINGS:
-        raise ConfigError(f"weights {weights!r} is not one of {', '.join(WEIGHTINGS)} "
-                          f"(or a function of (panel, indicator_set) returning weights)")
+        raise ConfigError(
+            f"weights {weights!r} is not one of {', '.join(WEIGHTINGS)} "
+            f"(or a function of (panel, indicator_set) returning weights)"
+        )
     return weights
 
 
@@ -462,15 +536,24 @@ def _fixed_weights(iset: IndicatorSet, weighting: str | WeightFunction) -> np.nd
     if weighting == "default":
         missing = [i.id for i in iset.indicators if i.weight is None]
         if missing:
-            raise ConfigError(f"no template weight for {', '.join(missing)}: write a 'weight' for every "
-                              f"indicator in the YAML, or compare with weights='equal' (or entropy, critic, "
-                              f"importance)")
+            raise ConfigError(
+                f"no template weight for {', '.join(missing)}: write a 'weight' for every "
+                f"indicator in the YAML, or compare with weights='equal' (or entropy, critic, "
+                f"importance)"
+            )
         return iset.default_weights().reindex(list(iset.ids)).to_numpy(dtype=float)
     return None
 
 
-def _learn_weights(weighting: str | WeightFunction, iset: IndicatorSet, panel: pd.DataFrame, x: np.ndarray,
-                   rows: np.ndarray, groups: np.ndarray, design: _Design) -> np.ndarray:
+def _learn_weights(
+    weighting: str | WeightFunction,
+    iset: IndicatorSet,
+    panel: pd.DataFrame,
+    x: np.ndarray,
+    rows: np.ndarray,
+    groups: np.ndarray,
+    design: _Design,
+) -> np.ndarray:
     ids = list(iset.ids)
     if weighting in ("entropy", "critic"):
         means = _group_nanmean(x[rows], groups)
@@ -500,28 +583,38 @@ def _checked_weights(given: Any, ids: list[str], source: str) -> np.ndarray:
     try:
         series = pd.Series(given, dtype=float) if not isinstance(given, pd.Series) else given.astype(float)
     except (TypeError, ValueError):
-        raise CalibrateError(f"weight function {source} must return a number per indicator id "
-                             f"(a dict or pandas Series), got {type(given).__name__}") from None
+        raise CalibrateError(
+            f"weight function {source} must return a number per indicator id "
+            f"(a dict or pandas Series), got {type(given).__name__}"
+        ) from None
     missing = [i for i in ids if i not in series.index]
     if missing:
         raise CalibrateError(f"weight function {source} gave no weight for {', '.join(missing)}")
     w = series.reindex(ids).to_numpy(dtype=float)
     if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise CalibrateError(f"weight function {source} returned negative or missing weights "
-                             f"({dict(zip(ids, np.round(w, 4)))}); weights must be numbers >= 0")
+        raise CalibrateError(
+            f"weight function {source} returned negative or missing weights "
+            f"({dict(zip(ids, np.round(w, 4)))}); weights must be numbers >= 0"
+        )
     if not w.sum() > 0:
         raise CalibrateError(f"weight function {source} returned weights that sum to 0")
     return w / w.sum()
 
 
 def _weight_table(name: str, iset: IndicatorSet, full: np.ndarray, boot: np.ndarray) -> pd.DataFrame:
-    frame = pd.DataFrame({"set": name, "indicator": list(iset.ids),
-                          "label_zh": [i.label("zh") for i in iset.indicators],
-                          "label_en": [i.label("en") for i in iset.indicators], "weight": full})
+    frame = pd.DataFrame(
+        {
+            "set": name,
+            "indicator": list(iset.ids),
+            "label_zh": [i.label("zh") for i in iset.indicators],
+            "label_en": [i.label("en") for i in iset.indicators],
+            "weight": full,
+        }
+    )
     if len(boot):
         frame["boot_mean"] = boot.mean(axis=0)
         sd = boot.std(axis=0, ddof=1) if len(boot) > 1 else np.full(boot.shape[1], np.nan)
-        frame["boot_sd"] = np.where(np.ptp(boot, axis=0) == 0, 0.0, sd)   # fixed weights: exactly 0
+        frame["boot_sd"] = np.where(np.ptp(boot, axis=0) == 0, 0.0, sd)  # fixed weights: exactly 0
         frame["boot_low"] = np.quantile(boot, 0.025, axis=0)
         frame["boot_high"] = np.quantile(boot, 0.975, axis=0)
     else:
@@ -571,8 +664,14 @@ def _within_means(x: np.ndarray, period: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def _fixed_effects_predict(x_train: np.ndarray, y_train: np.ndarray, q_train: np.ndarray,
-                           x_test: np.ndarray, q_test: np.ndarray, n_periods: int) -> np.ndarray:
+def _fixed_effects_predict(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    q_train: np.ndarray,
+    x_test: np.ndarray,
+    q_test: np.ndarray,
+    n_periods: int,
+) -> np.ndarray:
     """Least squares of y on x with a quarter effect (within-quarter estimator), predicted on the test rows.
 
     Same slopes as the regression with one dummy per quarter: ``y_hat = mean_q(y) + (x - mean_q(x)) b``
@@ -595,7 +694,7 @@ def _r2_clustered(y: np.ndarray, base: np.ndarray, pred: np.ndarray, manager: np
     ratio = a.sum() / total
     u = (a - ratio * b) / total
     n = len(u)
-    se = float(np.sqrt(n / (n - 1) * np.sum(u ** 2))) if n > 1 else float("nan")
+    se = float(np.sqrt(n / (n - 1) * np.sum(u**2))) if n > 1 else float("nan")
     return float(1.0 - ratio), se
 
 
@@ -614,7 +713,7 @@ def _paired_delta(ref: pd.DataFrame, other: pd.DataFrame) -> tuple[float, float]
     delta = gain.sum() / total
     u = (gain - delta * b) / total
     n = len(u)
-    return float(delta), float(np.sqrt(n / (n - 1) * np.sum(u ** 2))) if n > 1 else float("nan")
+    return float(delta), float(np.sqrt(n / (n - 1) * np.sum(u**2))) if n > 1 else float("nan")
 
 
 def _check_int(value: Any, name: str, low: int) -> int:

@@ -19,6 +19,7 @@ The Spearman correlation of managers' scores in quarter t and quarter t+1
 >>> round(indicator_redundancy(df, ["a", "b"]).max_vif, 4)   # r = 0.8 -> 1 / (1 - 0.64)
 2.7778
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -83,14 +84,23 @@ class RedundancyResult:
         for k in c.index:
             c.loc[k, k] = np.nan
         most = c.idxmax(axis=1) if len(c) > 1 else pd.Series(None, index=c.index, dtype=object)
-        return pd.DataFrame({"indicator": list(c.index), "vif": self.vif.to_numpy(),
-                             "most_correlated_with": most.to_numpy(),
-                             "abs_corr": c.max(axis=1).to_numpy(), "n": self.n})
+        return pd.DataFrame(
+            {
+                "indicator": list(c.index),
+                "vif": self.vif.to_numpy(),
+                "most_correlated_with": most.to_numpy(),
+                "abs_corr": c.max(axis=1).to_numpy(),
+                "n": self.n,
+            }
+        )
 
     def summary(self) -> Summary:
         """VIF and the most correlated other indicator per indicator."""
-        return frame_summary("indicator redundancy", self.to_frame(),
-                             values={"n": int(self.n), "max_vif": self.max_vif, "max_abs_corr": self.max_abs_corr})
+        return frame_summary(
+            "indicator redundancy",
+            self.to_frame(),
+            values={"n": int(self.n), "max_vif": self.max_vif, "max_abs_corr": self.max_abs_corr},
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -119,8 +129,9 @@ def indicator_redundancy(frame: pd.DataFrame, columns: Sequence[str]) -> Redunda
         resid = y - x @ coef
         unexplained = float(resid @ resid) / float(y @ y)
         vif[j] = np.inf if unexplained < _PERFECT else 1.0 / unexplained
-    return RedundancyResult(correlations=corr, vif=pd.Series(vif, index=pd.Index(columns, name="indicator"),
-                                                             name="vif"), n=n)
+    return RedundancyResult(
+        correlations=corr, vif=pd.Series(vif, index=pd.Index(columns, name="indicator"), name="vif"), n=n
+    )
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:

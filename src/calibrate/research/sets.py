@@ -11,6 +11,7 @@ a bad value is reported with its file, row and column like any other input.
 >>> list(sets)
 ['account_manager', 'key_account_director']
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -54,8 +55,10 @@ def load_sets(sets: SetsLike) -> dict[str, IndicatorSet]:
         if key is None and names.count(name) > 1:
             name = stem
         if name in out:
-            raise ConfigError(f"two indicator sets are both called '{name}': give them different 'name's "
-                              f"in their YAML files, or pass a mapping {{display name: set}}")
+            raise ConfigError(
+                f"two indicator sets are both called '{name}': give them different 'name's "
+                f"in their YAML files, or pass a mapping {{display name: set}}"
+            )
         out[name] = iset
     return out
 
@@ -78,19 +81,24 @@ def set_panels(data: Dataset | pd.DataFrame, sets: Mapping[str, IndicatorSet]) -
                 raise CalibrateError(
                     f"indicator set '{name}': a column it reads holds values that are not numbers ({exc}); "
                     f"load the data with calibrate.load_dataset_for_sets(config, sets) to see "
-                    f"the file, row and column") from None
+                    f"the file, row and column"
+                ) from None
         return out
     if isinstance(data, pd.DataFrame):
         if list(data.index.names) != ["manager_id", "period"]:
-            raise CalibrateError("the panel must be indexed by (manager_id, period), as "
-                                 "calibrate.panel.indicator_panel returns it")
+            raise CalibrateError(
+                "the panel must be indexed by (manager_id, period), as calibrate.panel.indicator_panel returns it"
+            )
         missing = sorted({i for s in sets.values() for i in s.ids if i not in data.columns})
         if missing:
-            raise CalibrateError(f"the panel has no column for indicator(s) {', '.join(missing)}; pass the "
-                                 f"Dataset instead so that each set's indicators are computed from the data")
+            raise CalibrateError(
+                f"the panel has no column for indicator(s) {', '.join(missing)}; pass the "
+                f"Dataset instead so that each set's indicators are computed from the data"
+            )
         return {name: data for name in sets}
-    raise CalibrateError(f"expected a Dataset (calibrate.loading.load_dataset) or an indicator panel, "
-                         f"got {type(data).__name__}")
+    raise CalibrateError(
+        f"expected a Dataset (calibrate.loading.load_dataset) or an indicator panel, got {type(data).__name__}"
+    )
 
 
 def _check_available(ds: Dataset, name: str, iset: IndicatorSet) -> None:
@@ -100,8 +108,10 @@ def _check_available(ds: Dataset, name: str, iset: IndicatorSet) -> None:
         if ind.source == "performance":
             absent = [c for c in ind.compute_args if c not in ds.performance.columns]
             if absent:
-                problems.append(f"{here}: the performance data has no column {', '.join(absent)} "
-                                f"(add it to the performance file, or correct 'compute' in the YAML)")
+                problems.append(
+                    f"{here}: the performance data has no column {', '.join(absent)} "
+                    f"(add it to the performance file, or correct 'compute' in the YAML)"
+                )
         elif ind.source == "survey":
             if ds.survey is None:
                 problems.append(f"{here}: needs survey answers; add 'survey' under 'data' in the config")
@@ -123,11 +133,18 @@ def union_of(sets: list[IndicatorSet]) -> IndicatorSet:
         for ind in s.indicators:
             key = (ind.source, ind.compute_kind, ind.compute_args, ind.unit)
             if key not in seen:
-                seen[key] = Indicator(**{**ind.__dict__, "id": f"{ind.id}_{len(seen)}", "dimension": "all",
-                                         "weight": None, "min_weight": 0.0, "max_weight": 1.0})
+                seen[key] = Indicator(
+                    **{
+                        **ind.__dict__,
+                        "id": f"{ind.id}_{len(seen)}",
+                        "dimension": "all",
+                        "weight": None,
+                        "min_weight": 0.0,
+                        "max_weight": 1.0,
+                    }
+                )
     name = " + ".join(dict.fromkeys(s.name for s in sets))
-    return IndicatorSet(name, name, name, (Dimension("all", "all", "all", (0.0, 1.0)),),
-                        tuple(seen.values()))
+    return IndicatorSet(name, name, name, (Dimension("all", "all", "all", (0.0, 1.0)),), tuple(seen.values()))
 
 
 def outcome_columns(panel: pd.DataFrame, outcomes: Iterable[str]) -> list[str]:
@@ -137,6 +154,8 @@ def outcome_columns(panel: pd.DataFrame, outcomes: Iterable[str]) -> list[str]:
         raise CalibrateError(f"give at least one outcome, e.g. {', '.join(OUTCOMES[:2])}")
     absent = [o for o in outcomes if o not in panel.columns]
     if absent:
-        raise CalibrateError(f"outcome(s) {', '.join(absent)} are not in the panel; use "
-                             f"{' or '.join(OUTCOMES[:2])} (or another column of the panel)")
+        raise CalibrateError(
+            f"outcome(s) {', '.join(absent)} are not in the panel; use "
+            f"{' or '.join(OUTCOMES[:2])} (or another column of the panel)"
+        )
     return outcomes

@@ -10,6 +10,7 @@ run config); :mod:`~calibrate.sample.draws` holds the generator's own discrete d
 >>> sorted(company.tables)[:3]
 ['ahp_judgments', 'innovation', 'last_year_weights']
 """
+
 from calibrate.sample.draws import choose_without_replacement, weighted_choice
 from calibrate.sample.indicator_set import extra_indicator_set, extra_indicator_set_dict, extra_indicator_set_yaml
 from calibrate.sample.model import SampleCompany, generate_company
@@ -17,7 +18,22 @@ from calibrate.sample.spec import EXTRA_PATTERN, EXTRA_SHARE, KPI_MEAN, KPI_SD, 
 from calibrate.sample.truth import write_truth
 from calibrate.sample.writer import SAMPLE_CONFIG, write_csv_fast, write_sample
 
-__all__ = ["EXTRA_PATTERN", "EXTRA_SHARE", "KPI_MEAN", "KPI_SD", "REGIONS", "SAMPLE_CONFIG",
-           "SampleCompany", "SampleSpec", "choose_without_replacement", "extra_indicator_set",
-           "extra_indicator_set_dict", "extra_indicator_set_yaml", "generate_company", "weighted_choice",
-           "write_csv_fast", "write_sample", "write_truth"]
+__all__ = [
+    "EXTRA_PATTERN",
+    "EXTRA_SHARE",
+    "KPI_MEAN",
+    "KPI_SD",
+    "REGIONS",
+    "SAMPLE_CONFIG",
+    "SampleCompany",
+    "SampleSpec",
+    "choose_without_replacement",
+    "extra_indicator_set",
+    "extra_indicator_set_dict",
+    "extra_indicator_set_yaml",
+    "generate_company",
+    "weighted_choice",
+    "write_csv_fast",
+    "write_sample",
+    "write_truth",
+]

@@ -17,6 +17,7 @@ sample tables do not change.
 >>> list(deals_export(c.tables, seed=1).columns)
 ['商机编号', '负责人', '负责人工号', '客户名称', '成交金额', '毛利', '结单日期', '阶段']
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -42,7 +43,7 @@ def deals_export(tables: dict[str, pd.DataFrame], seed: int) -> pd.DataFrame:
     first_rows = ~perf["manager_id"].duplicated().to_numpy()
     pool = dict(zip(perf["manager_id"][first_rows], np.maximum(1, perf["customers_start"][first_rows].to_numpy())))
     n_old = np.where(old_rev > 0, 1 + np.floor(rng.random(len(perf)) * 3).astype(np.int64), 0)
-    n_old = np.where((n_old == 0) & (n_new == 0) & (profit != 0), 1, n_old)   # profit with no sale: one deal
+    n_old = np.where((n_old == 0) & (n_new == 0) & (profit != 0), 1, n_old)  # profit with no sale: one deal
     # deals of each row: its new customers first, then its existing customers
     per_row = n_new + n_old
     row = np.repeat(np.arange(len(perf)), per_row)
@@ -58,40 +59,64 @@ def deals_export(tables: dict[str, pd.DataFrame], seed: int) -> pd.DataFrame:
     sizes = np.array([pool[m] for m in manager], dtype=np.int64)
     old_pick = np.floor(rng.random(len(row)) * sizes).astype(np.int64)
     new_seq = np.cumsum(is_new) - 1
-    customer = np.where(is_new, [f"{m}-N{k:05d}" for m, k in zip(manager, new_seq)],
-                        [f"{m}-C{k:03d}" for m, k in zip(manager, old_pick)])
+    customer = np.where(
+        is_new,
+        [f"{m}-N{k:05d}" for m, k in zip(manager, new_seq)],
+        [f"{m}-C{k:03d}" for m, k in zip(manager, old_pick)],
+    )
     day = _day_in_quarter(q[row], rng.random(len(row)))
-    won = pd.DataFrame({"manager_id": manager, "customer": customer, "amount": amount, "profit": deal_profit,
-                        "date": day, "stage": WON})
+    won = pd.DataFrame(
+        {
+            "manager_id": manager,
+            "customer": customer,
+            "amount": amount,
+            "profit": deal_profit,
+            "date": day,
+            "stage": WON,
+        }
+    )
     # history: one won deal per existing customer, in the quarter before the data starts
     before = int(q.min()) - 1
     hist_m = np.repeat(np.array(list(pool)), np.array(list(pool.values())))
     hist_k = np.concatenate([np.arange(n) for n in pool.values()])
     hist_amount = 100 + np.floor(rng.random(len(hist_m)) * 5000).astype(np.int64)
-    history = pd.DataFrame({"manager_id": hist_m, "customer": [f"{m}-C{k:03d}" for m, k in zip(hist_m, hist_k)],
-                            "amount": hist_amount, "profit": hist_amount // 5,
-                            "date": _day_in_quarter(np.full(len(hist_m), before), rng.random(len(hist_m))),
-                            "stage": WON})
+    history = pd.DataFrame(
+        {
+            "manager_id": hist_m,
+            "customer": [f"{m}-C{k:03d}" for m, k in zip(hist_m, hist_k)],
+            "amount": hist_amount,
+            "profit": hist_amount // 5,
+            "date": _day_in_quarter(np.full(len(hist_m), before), rng.random(len(hist_m))),
+            "stage": WON,
+        }
+    )
     # lost deals: about one in three manager-quarters, with existing customers
     lost_rows = np.flatnonzero(rng.random(len(perf)) < 0.35)
     lost_m = perf["manager_id"].to_numpy()[lost_rows]
-    lost = pd.DataFrame({"manager_id": lost_m,
-                         "customer": [f"{m}-C{int(u * pool[m]):03d}" for m, u in zip(lost_m, rng.random(len(lost_m)))],
-                         "amount": 100 + np.floor(rng.random(len(lost_rows)) * 20000).astype(np.int64),
-                         "profit": 0, "date": _day_in_quarter(q[lost_rows], rng.random(len(lost_rows))),
-                         "stage": LOST})
+    lost = pd.DataFrame(
+        {
+            "manager_id": lost_m,
+            "customer": [f"{m}-C{int(u * pool[m]):03d}" for m, u in zip(lost_m, rng.random(len(lost_m)))],
+            "amount": 100 + np.floor(rng.random(len(lost_rows)) * 20000).astype(np.int64),
+            "profit": 0,
+            "date": _day_in_quarter(q[lost_rows], rng.random(len(lost_rows))),
+            "stage": LOST,
+        }
+    )
     deals = pd.concat([history, won, lost], ignore_index=True).sort_values("date", kind="stable")
     deals = deals.reset_index(drop=True)
-    return pd.DataFrame({
-        "商机编号": [f"D{k + 1:07d}" for k in range(len(deals))],
-        "负责人": deals["manager_id"].map(managers["name"]).to_numpy(),
-        "负责人工号": deals["manager_id"].to_numpy(),
-        "客户名称": deals["customer"].to_numpy(),
-        "成交金额": [_money(c) for c in deals["amount"]],
-        "毛利": [_money(c) for c in deals["profit"]],
-        "结单日期": deals["date"].dt.strftime("%Y-%m-%d").to_numpy(),
-        "阶段": deals["stage"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "商机编号": [f"D{k + 1:07d}" for k in range(len(deals))],
+            "负责人": deals["manager_id"].map(managers["name"]).to_numpy(),
+            "负责人工号": deals["manager_id"].to_numpy(),
+            "客户名称": deals["customer"].to_numpy(),
+            "成交金额": [_money(c) for c in deals["amount"]],
+            "毛利": [_money(c) for c in deals["profit"]],
+            "结单日期": deals["date"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "阶段": deals["stage"].to_numpy(),
+        }
+    )
 
 
 def _split(total: np.ndarray, row: np.ndarray, share: np.ndarray, rows: int) -> np.ndarray:

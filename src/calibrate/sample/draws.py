@@ -22,6 +22,7 @@ afterwards is that after ``rng.random(len(result))``.
 >>> len(picked), sorted(picked[4:].tolist())
 (7, [0, 1, 2])
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -43,8 +44,9 @@ def bounded(u: np.ndarray, bound: np.ndarray) -> np.ndarray:
     return np.minimum((u * bound).astype(np.int64), bound - 1)
 
 
-def choose_without_replacement(rng: np.random.Generator, pool_sizes: Sequence[int] | np.ndarray,
-                               sizes: Sequence[int] | np.ndarray) -> np.ndarray:
+def choose_without_replacement(
+    rng: np.random.Generator, pool_sizes: Sequence[int] | np.ndarray, sizes: Sequence[int] | np.ndarray
+) -> np.ndarray:
     """Concatenated random subsets: ``sizes[u]`` distinct items of ``range(pool_sizes[u])`` for every unit u.
 
     Floyd's algorithm for each unit, vectorised over units: for j from

@@ -1,4 +1,5 @@
 """The larger indicator set of a sample company with extra indicators (8 + K)."""
+
 from __future__ import annotations
 
 import yaml
@@ -17,12 +18,20 @@ def extra_indicator_set_dict(spec: SampleSpec) -> dict:
     """
     raw = yaml.safe_load(indicator_set_text("account_manager"))
     plan = spec.extra_plan()
-    extras = [{"id": row.indicator,
-               "label": {"zh": f"扩展指标{row.indicator[4:]}", "en": f"Extra KPI {row.indicator[4:]}"},
-               "dimension": row.dimension, "direction": row.direction, "unit": "score", "source": "performance",
-               "compute": {"column": row.indicator}, "review_period": "quarter",
-               "description": "synthetic score 0-100; its true effect on growth is in truth.json"}
-              for row in plan.itertuples()]
+    extras = [
+        {
+            "id": row.indicator,
+            "label": {"zh": f"扩展指标{row.indicator[4:]}", "en": f"Extra KPI {row.indicator[4:]}"},
+            "dimension": row.dimension,
+            "direction": row.direction,
+            "unit": "score",
+            "source": "performance",
+            "compute": {"column": row.indicator},
+            "review_period": "quarter",
+            "description": "synthetic score 0-100; its true effect on growth is in truth.json",
+        }
+        for row in plan.itertuples()
+    ]
     for dim in raw["dimensions"]:
         own = [i for i in raw["indicators"] if i["dimension"] == dim]
         new = [i for i in extras if i["dimension"] == dim]
@@ -45,14 +54,15 @@ def extra_indicator_set_dict(spec: SampleSpec) -> dict:
 
 def extra_indicator_set(spec: SampleSpec) -> IndicatorSet:
     """The validated 8 + K indicator set of a spec with extra indicators."""
-    return parse_indicator_set(extra_indicator_set_dict(spec),
-                               where=f"indicator_set_{8 + spec.extra_indicators}.yaml")
+    return parse_indicator_set(extra_indicator_set_dict(spec), where=f"indicator_set_{8 + spec.extra_indicators}.yaml")
 
 
 def extra_indicator_set_yaml(spec: SampleSpec) -> str:
     """The YAML text written beside a sample company with extra indicators."""
     n = 8 + spec.extra_indicators
-    head = (f"# Indicator set of a synthetic company with {spec.extra_indicators} extra indicators "
-            f"(written by calibrate.sample).\n# The 8 account-manager indicators plus kpi_01..kpi_"
-            f"{spec.extra_indicators:02d}; {n} in all.\n")
+    head = (
+        f"# Indicator set of a synthetic company with {spec.extra_indicators} extra indicators "
+        f"(written by calibrate.sample).\n# The 8 account-manager indicators plus kpi_01..kpi_"
+        f"{spec.extra_indicators:02d}; {n} in all.\n"
+    )
     return head + yaml.safe_dump(extra_indicator_set_dict(spec), allow_unicode=True, sort_keys=False)

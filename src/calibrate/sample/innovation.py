@@ -25,6 +25,7 @@ own stream (``SeedSequence(seed).spawn(8)[7]``): the other sample tables do not 
 >>> truth["rows"], truth["dispersion"]
 (3, 3.0)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -54,21 +55,30 @@ def committee_table(traits: dict, quarters: list[str], seed: int) -> tuple[pd.Da
     mean = exposure * INNOVATION_BASE_RATE * np.exp(INNOVATION_TRAIT_EFFECT * trait)
     luck = rng.gamma(INNOVATION_DISPERSION, 1.0 / INNOVATION_DISPERSION, len(mean))
     accepted = rng.poisson(mean * luck)
-    table = pd.DataFrame({"manager_id": np.asarray(traits["manager_id"])[manager], "year": distinct[year],
-                          "accepted_solutions": accepted.astype(np.int64)})
+    table = pd.DataFrame(
+        {
+            "manager_id": np.asarray(traits["manager_id"])[manager],
+            "year": distinct[year],
+            "accepted_solutions": accepted.astype(np.int64),
+        }
+    )
     truth = {
         "file": FILE,
-        "model": ("accepted_solutions[i,y] ~ Poisson(exposure[i,y] * base_rate * exp(trait_effect * innovation[i]) "
-                  "* G[i,y]); G ~ Gamma(shape=dispersion, scale=1/dispersion), i.e. negative binomial with "
-                  "variance mu + mu^2/dispersion; exposure = quarters employed in the year / 4; innovation[i] is "
-                  "truth_managers.csv's innovation, the trait behind the 360 solution_innovation ratings"),
+        "model": (
+            "accepted_solutions[i,y] ~ Poisson(exposure[i,y] * base_rate * exp(trait_effect * innovation[i]) "
+            "* G[i,y]); G ~ Gamma(shape=dispersion, scale=1/dispersion), i.e. negative binomial with "
+            "variance mu + mu^2/dispersion; exposure = quarters employed in the year / 4; innovation[i] is "
+            "truth_managers.csv's innovation, the trait behind the 360 solution_innovation ratings"
+        ),
         "base_rate": INNOVATION_BASE_RATE,
         "trait_effect": INNOVATION_TRAIT_EFFECT,
         "dispersion": INNOVATION_DISPERSION,
         "rows": int(len(table)),
         "mean_accepted": float(accepted.mean()) if len(accepted) else 0.0,
         "share_zero": float((accepted == 0).mean()) if len(accepted) else 0.0,
-        "notes": ("The count has no effect of its own on growth or churn: it measures the same innovation trait "
-                  "as the 360 ratings, whose effects are under standardised_effects."),
+        "notes": (
+            "The count has no effect of its own on growth or churn: it measures the same innovation trait "
+            "as the 360 ratings, whose effects are under standardised_effects."
+        ),
     }
     return table, truth

@@ -47,6 +47,7 @@ blocks of replications so that memory stays bounded (see :func:`_final_year_hits
 >>> sorted(company.tables)[:3]
 ['ahp_judgments', 'innovation', 'last_year_weights']
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -125,8 +126,9 @@ def generate_company(spec: SampleSpec = SampleSpec(), seed: int = 2025) -> Sampl
         # one AHP matrix holds at most 15 items (Saaty's random index): the larger set is judged as a hierarchy
         tables["ahp_judgments"] = _ahp_hierarchical_judgments(template, last_weights, spec.experts, rng_ahp)
     tables["last_year_weights"] = pd.DataFrame({"indicator": last_weights.index, "weight": last_weights.to_numpy()})
-    truth, truth_managers, truth_raters = company_truth(spec, sim, run, traits, quarters, rng_truth, seed,
-                                   extra.truth if extra else None)
+    truth, truth_managers, truth_raters = company_truth(
+        spec, sim, run, traits, quarters, rng_truth, seed, extra.truth if extra else None
+    )
     # the innovation committee's yearly counts: their own stream, after everything else
     tables["innovation"], truth["innovation_committee"] = committee_table(traits, quarters, seed)
     return SampleCompany(tables, truth, truth_managers, template, truth_raters)
@@ -141,8 +143,10 @@ class _ExtraStreams:
 
 # --------------------------------------------------------------------------- managers and traits
 
-def _managers(spec: SampleSpec, quarters: list[str], rng: np.random.Generator,
-              rng_names: np.random.Generator) -> tuple[pd.DataFrame, dict]:
+
+def _managers(
+    spec: SampleSpec, quarters: list[str], rng: np.random.Generator, rng_names: np.random.Generator
+) -> tuple[pd.DataFrame, dict]:
     n, nq = spec.n_managers, spec.n_quarters
     ids = np.array([f"M{k:04d}" for k in range(1, n + 1)])
     region = weighted_choice(rng, REGION_SHARES, n)
@@ -156,31 +160,39 @@ def _managers(spec: SampleSpec, quarters: list[str], rng: np.random.Generator,
     start_idx = quarter_index([spec.first_quarter])[0]
     hire_date = _quarter_starts(start_idx + hire_q) + pd.to_timedelta(rng.integers(0, 80, size=n), unit="D")
     leave_date = np.where(leave_q < nq, _iso_dates(_quarter_starts(start_idx + leave_q) - pd.Timedelta(days=1)), "")
-    names = [SURNAMES[a] + GIVEN[b] + (GIVEN[c] if c % 3 else "")
-             for a, b, c in zip(rng_names.integers(0, len(SURNAMES), n), rng_names.integers(0, len(GIVEN), n),
-                                rng_names.integers(0, len(GIVEN), n))]
-    managers = pd.DataFrame({
-        "manager_id": ids,
-        "name": names,
-        "region": [REGIONS[r] for r in region],
-        "level": np.where(key_account, "key_account_director", "account_manager"),
-        "hire_date": _iso_dates(hire_date),
-        "leave_date": list(leave_date),
-    })
+    names = [
+        SURNAMES[a] + GIVEN[b] + (GIVEN[c] if c % 3 else "")
+        for a, b, c in zip(
+            rng_names.integers(0, len(SURNAMES), n),
+            rng_names.integers(0, len(GIVEN), n),
+            rng_names.integers(0, len(GIVEN), n),
+        )
+    ]
+    managers = pd.DataFrame(
+        {
+            "manager_id": ids,
+            "name": names,
+            "region": [REGIONS[r] for r in region],
+            "level": np.where(key_account, "key_account_director", "account_manager"),
+            "hire_date": _iso_dates(hire_date),
+            "leave_date": list(leave_date),
+        }
+    )
     traits = {
         "manager_id": ids,
         "region": region,
         "hire_q": hire_q,
         "leave_q": leave_q,
         "growth": rng.normal(spec.growth_mean, spec.growth_sd, n),
-        "base": spec.base_median * np.exp(rng.normal(0, spec.base_sd, n))
+        "base": spec.base_median
+        * np.exp(rng.normal(0, spec.base_sd, n))
         * np.where(key_account, spec.key_account_multiplier, 1.0),
-        "cx": rng.normal(0, 1, n),              # persistent customer experience
+        "cx": rng.normal(0, 1, n),  # persistent customer experience
         "innovation": rng.normal(0, 1, n),
         "collaboration": rng.normal(0, 1, n),
         "margin": np.clip(rng.normal(0.22, 0.04, n), 0.05, 0.45),
         "customers": np.where(key_account, 8 + rng.poisson(10, n), 15 + rng.poisson(20, n)),
-        "win_rate": rng.gamma(4.0, 0.5, n),     # expected new customers per quarter at full productivity
+        "win_rate": rng.gamma(4.0, 0.5, n),  # expected new customers per quarter at full productivity
     }
     # every 360 rater of a region's pool has a lasting leniency (rating points added to each of their ratings)
     traits["rater_leniency"] = rng.normal(0, spec.rater_leniency_sd, int(rater_pool_sizes(region).sum()))
@@ -195,8 +207,12 @@ def rater_pool_sizes(region: np.ndarray) -> np.ndarray:
 
 def rater_ids(region: np.ndarray) -> np.ndarray:
     """Ids of every region's raters, region by region: ``R<region number><4 digits>``."""
-    return np.concatenate([np.array([f"R{r + 1}{k:04d}" for k in range(size)], dtype=object)
-                           for r, size in enumerate(rater_pool_sizes(region))])
+    return np.concatenate(
+        [
+            np.array([f"R{r + 1}{k:04d}" for k in range(size)], dtype=object)
+            for r, size in enumerate(rater_pool_sizes(region))
+        ]
+    )
 
 
 def _quarter_starts(index: np.ndarray) -> pd.DatetimeIndex:
@@ -212,6 +228,7 @@ def _iso_dates(dates: pd.DatetimeIndex) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the quarterly simulation
+
 
 class _Simulation:
     """Quarter-by-quarter simulation over units = (replication, manager)."""
@@ -234,8 +251,16 @@ class _Simulation:
         s = self.spec
         return 1.0 - s.ramp_amplitude * np.exp(-np.maximum(tenure_q, 0) / s.ramp_scale)
 
-    def run(self, rng: np.random.Generator, *, reps: int, record: bool, start_state: dict | None = None,
-            first_t: int = 0, rng_extra: np.random.Generator | None = None) -> dict:
+    def run(
+        self,
+        rng: np.random.Generator,
+        *,
+        reps: int,
+        record: bool,
+        start_state: dict | None = None,
+        first_t: int = 0,
+        rng_extra: np.random.Generator | None = None,
+    ) -> dict:
         """Simulate quarters ``first_t..n_quarters-1`` for ``reps`` replications of every manager.
 
         ``rng_extra`` draws the extra indicators (needed when the spec has any); ``rng``
@@ -243,15 +268,15 @@ class _Simulation:
         """
         s, tr, n = self.spec, self.traits, self.n
         units = reps * n
-        m = np.tile(np.arange(n), reps)              # manager of each unit
+        m = np.tile(np.arange(n), reps)  # manager of each unit
         rep = np.repeat(np.arange(reps), n)
         if start_state is None:
             state = {
                 "level": rng.normal(0, 0.08, units),  # random-walk component of log revenue
                 "customers": tr["customers"][m].astype(np.int64),
-                "prev": None,                        # last quarter's observed indicators
-                "history": [],                       # (t, revenue) per quarter, for targets
-                "prev_extra": None,                  # last quarter's extra indicators, units x K
+                "prev": None,  # last quarter's observed indicators
+                "history": [],  # (t, revenue) per quarter, for targets
+                "prev_extra": None,  # last quarter's extra indicators, units x K
             }
         else:
             state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in start_state.items()}
@@ -282,7 +307,8 @@ class _Simulation:
             target = self._target(t, state["history"], m, ramp, tenure)
             # customers and churn
             churn_logit = np.log(s.churn_base_rate / (1 - s.churn_base_rate)) + self._effect(
-                state["prev"], s.churn_effects, units)
+                state["prev"], s.churn_effects, units
+            )
             p_lost = expit(churn_logit)
             customers = np.maximum(state["customers"], 3)
             lost = rng.binomial(customers, p_lost)
@@ -298,32 +324,44 @@ class _Simulation:
             if half not in half_cache:
                 half_cache[half] = self._reviews(t, m, rng, record)
             reviews, innovation, collaboration = half_cache[half]
-            state["prev"] = {"nps": nps, "satisfaction": satisfied,
-                             "solution_innovation": innovation, "collaboration": collaboration}
+            state["prev"] = {
+                "nps": nps,
+                "satisfaction": satisfied,
+                "solution_innovation": innovation,
+                "collaboration": collaboration,
+            }
             if self.extra:
                 state["prev_extra"] = self._extra_scores(m, rng_extra)
             state["history"].append((t, np.where(active, revenue, np.nan)))
-            snapshots[t] = {"revenue": revenue, "target": target, "active": active,
-                            "indicators": {k: np.where(active, v, np.nan) for k, v in state["prev"].items()}}
+            snapshots[t] = {
+                "revenue": revenue,
+                "target": target,
+                "active": active,
+                "indicators": {k: np.where(active, v, np.nan) for k, v in state["prev"].items()},
+            }
             if self.extra and record:
                 snapshots[t]["extra"] = np.where(active[:, None], state["prev_extra"], np.nan)
             if record:
                 idx = np.flatnonzero(active)
-                perf_rows.append(pd.DataFrame({
-                    "manager_id": self.manager_text.take(m[idx]),
-                    "period": self.quarters[t],
-                    "revenue_target": np.round(target[idx], 2),
-                    "revenue": np.round(revenue[idx], 2),
-                    "profit": np.round(profit[idx], 2),
-                    "new_customers": new_customers[idx],
-                    "new_customer_target": np.maximum(np.round(tr["win_rate"][m[idx]] * 1.1), 1).astype(int),
-                    "new_customer_revenue": np.round(revenue[idx] * new_share[idx], 2),
-                    "customers_start": customers[idx],
-                    "customers_lost": lost[idx],
-                    "key_customers": key[idx],
-                    "key_customers_lost": key_lost[idx],
-                    **{name: state["prev_extra"][idx, j] for j, name in enumerate(s.extra_ids)},
-                }))
+                perf_rows.append(
+                    pd.DataFrame(
+                        {
+                            "manager_id": self.manager_text.take(m[idx]),
+                            "period": self.quarters[t],
+                            "revenue_target": np.round(target[idx], 2),
+                            "revenue": np.round(revenue[idx], 2),
+                            "profit": np.round(profit[idx], 2),
+                            "new_customers": new_customers[idx],
+                            "new_customer_target": np.maximum(np.round(tr["win_rate"][m[idx]] * 1.1), 1).astype(int),
+                            "new_customer_revenue": np.round(revenue[idx] * new_share[idx], 2),
+                            "customers_start": customers[idx],
+                            "customers_lost": lost[idx],
+                            "key_customers": key[idx],
+                            "key_customers_lost": key_lost[idx],
+                            **{name: state["prev_extra"][idx, j] for j, name in enumerate(s.extra_ids)},
+                        }
+                    )
+                )
                 survey_rows.append(survey)
                 if reviews is not None and t % 2 == 1:
                     rows, unit_of = reviews
@@ -331,7 +369,8 @@ class _Simulation:
                     review_rows.append(rows[np.concatenate([keep, keep])])
             if t == s.n_quarters - 5:
                 snapshots["state_before_final_year"] = {
-                    "level": state["level"].copy(), "customers": state["customers"].copy(),
+                    "level": state["level"].copy(),
+                    "customers": state["customers"].copy(),
                     "prev": {k: v.copy() for k, v in state["prev"].items()},
                     "history": [(tt, r.copy()) for tt, r in state["history"]],
                     "prev_extra": None if state["prev_extra"] is None else state["prev_extra"].copy(),
@@ -346,7 +385,7 @@ class _Simulation:
     def _extra_scores(self, m: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Extra indicator scores 0-100 this quarter (units x K): a persistent trait plus quarterly noise."""
         noise = rng.standard_normal((len(m), self.extra))
-        z = KPI_PERSISTENCE * self.traits["kpi"][m] + np.sqrt(1 - KPI_PERSISTENCE ** 2) * noise
+        z = KPI_PERSISTENCE * self.traits["kpi"][m] + np.sqrt(1 - KPI_PERSISTENCE**2) * noise
         return np.clip(np.round(KPI_MEAN + KPI_SD * z, 1), 0.0, 100.0)
 
     def _effect(self, prev: dict | None, effects: dict, units: int) -> np.ndarray:
@@ -355,7 +394,7 @@ class _Simulation:
         total = np.zeros(units)
         for name, beta in effects.items():
             x = prev[name] - self.spec.reference[name]
-            total += beta * np.nan_to_num(x, nan=0.0)   # a missing indicator has no effect
+            total += beta * np.nan_to_num(x, nan=0.0)  # a missing indicator has no effect
         return total
 
     def _target(self, t: int, history: list, m: np.ndarray, ramp: np.ndarray, tenure: np.ndarray) -> np.ndarray:
@@ -371,14 +410,16 @@ class _Simulation:
         else:
             run_rate = np.full(len(m), np.nan)
         # no full year of history (first year, or a new hire): the planners' view of a typical manager
-        fallback = np.median(tr["base"]) * np.where(tr["base"][m] > 2 * np.median(tr["base"]), s.key_account_multiplier, 1.0)
+        fallback = np.median(tr["base"]) * np.where(
+            tr["base"][m] > 2 * np.median(tr["base"]), s.key_account_multiplier, 1.0
+        )
         own = tr["base"][m] * np.exp(s.growth_mean / 4 * t)
-        plan = np.where(np.isfinite(run_rate), run_rate * (1 + s.target_uplift),
-                        np.where(tenure >= 4, own * 1.02, fallback))
+        plan = np.where(
+            np.isfinite(run_rate), run_rate * (1 + s.target_uplift), np.where(tenure >= 4, own * 1.02, fallback)
+        )
         return plan * season * ramp
 
-    def _survey(self, t: int, m: np.ndarray, rng: np.random.Generator, record: bool,
-                keep: np.ndarray | None = None):
+    def _survey(self, t: int, m: np.ndarray, rng: np.random.Generator, record: bool, keep: np.ndarray | None = None):
         """Customer answers; returns (rows or None, NPS in points, share satisfied) per unit.
 
         Rows are written only for units where ``keep`` is true (managers employed that quarter).
@@ -408,13 +449,15 @@ class _Simulation:
             seq = np.arange(k) - np.repeat(np.cumsum(sent) - sent, sent)
             rows_kept = np.flatnonzero(keep[unit_of]) if keep is not None else np.arange(k)
             who, seq = m[unit_of[rows_kept]], seq[rows_kept]
-            rows = pd.DataFrame({
-                "manager_id": self.manager_text.take(who),
-                "period": self.quarters[t],
-                "customer_id": _customer_ids(who, seq),
-                "recommend": pd.array(np.where(rec_given, recommend, np.nan)[rows_kept], dtype="Int64"),
-                "satisfaction": pd.array(np.where(sat_given, satisfaction, np.nan)[rows_kept], dtype="Int64"),
-            })
+            rows = pd.DataFrame(
+                {
+                    "manager_id": self.manager_text.take(who),
+                    "period": self.quarters[t],
+                    "customer_id": _customer_ids(who, seq),
+                    "recommend": pd.array(np.where(rec_given, recommend, np.nan)[rows_kept], dtype="Int64"),
+                    "satisfaction": pd.array(np.where(sat_given, satisfaction, np.nan)[rows_kept], dtype="Int64"),
+                }
+            )
         return rows, nps, satisfied
 
     def _reviews(self, t: int, m: np.ndarray, rng: np.random.Generator, record: bool):
@@ -441,10 +484,21 @@ class _Simulation:
         if record:
             year, half = int(self.quarters[t][:4]), 1 if int(self.quarters[t][-1]) <= 2 else 2
             roles = np.array(ROLES, dtype=object)[weighted_choice(rng, ROLE_SHARES, k)]
-            base = pd.DataFrame({"manager_id": self.manager_text.take(m[unit_of]), "period": f"{year}H{half}",
-                                 "rater_id": self.pool_text.take(rater), "rater_role": roles})
-            rows = pd.concat([base.assign(criterion="solution_innovation", score=score_i.astype(int)),
-                              base.assign(criterion="collaboration", score=score_c.astype(int))], ignore_index=True)
+            base = pd.DataFrame(
+                {
+                    "manager_id": self.manager_text.take(m[unit_of]),
+                    "period": f"{year}H{half}",
+                    "rater_id": self.pool_text.take(rater),
+                    "rater_role": roles,
+                }
+            )
+            rows = pd.concat(
+                [
+                    base.assign(criterion="solution_innovation", score=score_i.astype(int)),
+                    base.assign(criterion="collaboration", score=score_c.astype(int)),
+                ],
+                ignore_index=True,
+            )
             rows = (rows, unit_of)
         return rows, innovation, collaboration
 
@@ -470,18 +524,19 @@ def _ahp_judgments(items: list[str], anchor: np.ndarray, experts: int, rng: np.r
     """Each expert perturbs the anchor weights and judges every pair with noise; the last is inconsistent."""
     rows = []
     for e in range(experts):
-        noise = 0.8 if e == experts - 1 else 0.12   # the last expert is inconsistent (CR 0.14 on the sample)
+        noise = 0.8 if e == experts - 1 else 0.12  # the last expert is inconsistent (CR 0.14 on the sample)
         w = anchor * np.exp(rng.normal(0, 0.25, len(items)))
         for i in range(len(items)):
             for j in range(i + 1, len(items)):
-                ratio = np.log(w[i] / w[j]) * 1.8 + rng.normal(0, noise)   # experts exaggerate differences
+                ratio = np.log(w[i] / w[j]) * 1.8 + rng.normal(0, noise)  # experts exaggerate differences
                 k = int(np.argmin(np.abs(np.log(SAATY) - ratio)))
                 rows.append({"expert": f"E{e + 1}", "row": items[i], "col": items[j], "value": SAATY_TEXT[k]})
     return pd.DataFrame(rows)
 
 
-def _ahp_hierarchical_judgments(template: IndicatorSet, anchor: pd.Series, experts: int,
-                                rng: np.random.Generator) -> pd.DataFrame:
+def _ahp_hierarchical_judgments(
+    template: IndicatorSet, anchor: pd.Series, experts: int, rng: np.random.Generator
+) -> pd.DataFrame:
     """Hierarchical judgments (dimensions, then the indicators within each dimension), drawn as in
     :func:`_ahp_judgments`: each expert perturbs the anchor weights, judges each pair of a group with noise
     and exaggeration; the last expert is inconsistent."""

@@ -1,4 +1,5 @@
 """What the synthetic company is made of: its size, its true parameters and fixed constants."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,10 +31,10 @@ EXTRA_PATTERN = (
     ("customer_value", "lower", 0.0),
     ("strategic_behaviour", "higher", 0.0),
 )
-ROLES = ("peer", "subordinate", "supervisor", "cross_team")    # 360 rater roles and their shares
+ROLES = ("peer", "subordinate", "supervisor", "cross_team")  # 360 rater roles and their shares
 ROLE_SHARES = (0.4, 0.25, 0.15, 0.2)
-KPI_MEAN, KPI_SD, KPI_PERSISTENCE = 60.0, 10.0, 0.7   # score = mean + sd * (0.7 trait + 0.71 quarterly noise)
-EXTRA_SHARE = 0.3          # share of each dimension's weight given to its extra indicators in the larger set
+KPI_MEAN, KPI_SD, KPI_PERSISTENCE = 60.0, 10.0, 0.7  # score = mean + sd * (0.7 trait + 0.71 quarterly noise)
+EXTRA_SHARE = 0.3  # share of each dimension's weight given to its extra indicators in the larger set
 # the truth file's re-simulation: up to TRUTH_SINGLE_PASS replications x managers in one pass (as always),
 # larger ones in blocks of about TRUTH_BLOCK_UNITS (arrays of that size are the fastest per unit)
 TRUTH_SINGLE_PASS, TRUTH_BLOCK_UNITS = 500_000, 100_000
@@ -47,41 +48,56 @@ class SampleSpec:
     n_quarters: int = 12
     first_quarter: str = "2023Q1"
     key_account_share: float = 0.15
-    new_hire_share: float = 0.18        # hired during the panel
-    leaver_share: float = 0.04          # leave before the final year
+    new_hire_share: float = 0.18  # hired during the panel
+    leaver_share: float = 0.04  # leave before the final year
     # revenue process (quarterly, log scale)
-    growth_mean: float = 0.08           # team mean of managers' annual growth g_i
-    growth_sd: float = 0.05             # spread of g_i across managers
-    noise_sd: float = 0.06              # idiosyncratic quarterly shock (sd)
-    noise_df: float = 5.0               # Student-t degrees of freedom (heavy tails)
-    region_sd: float = 0.03             # quarterly region shock (sd), shared within a region
+    growth_mean: float = 0.08  # team mean of managers' annual growth g_i
+    growth_sd: float = 0.05  # spread of g_i across managers
+    noise_sd: float = 0.06  # idiosyncratic quarterly shock (sd)
+    noise_df: float = 5.0  # Student-t degrees of freedom (heavy tails)
+    region_sd: float = 0.03  # quarterly region shock (sd), shared within a region
     season: tuple[float, float, float, float] = (-0.08, -0.01, 0.02, 0.07)
-    base_median: float = 300.0          # full-productivity quarterly revenue, account manager
+    base_median: float = 300.0  # full-productivity quarterly revenue, account manager
     base_sd: float = 0.35
     key_account_multiplier: float = 2.5
-    ramp_amplitude: float = 0.75        # ramp(k) = 1 - amplitude * exp(-k / ramp_scale), k = tenure quarters
+    ramp_amplitude: float = 0.75  # ramp(k) = 1 - amplitude * exp(-k / ramp_scale), k = tenure quarters
     ramp_scale: float = 3.0
-    target_uplift: float = 0.10         # the company's opinion: last year + 10%
+    target_uplift: float = 0.10  # the company's opinion: last year + 10%
     # true effects of last quarter's indicators on this quarter's log revenue growth, per natural unit
-    growth_effects: dict = field(default_factory=lambda: {
-        "nps": 0.0007, "satisfaction": 0.06, "solution_innovation": 0.012, "collaboration": 0.003})
+    growth_effects: dict = field(
+        default_factory=lambda: {
+            "nps": 0.0007,
+            "satisfaction": 0.06,
+            "solution_innovation": 0.012,
+            "collaboration": 0.003,
+        }
+    )
     # true effects on the log-odds of losing a customer in a quarter, per natural unit
-    churn_effects: dict = field(default_factory=lambda: {
-        "nps": -0.008, "satisfaction": -1.0, "solution_innovation": -0.05, "collaboration": -0.15})
-    churn_base_rate: float = 0.05       # quarterly loss probability at the reference values
-    reference: dict = field(default_factory=lambda: {
-        "nps": 10.0, "satisfaction": 0.65, "solution_innovation": 3.4, "collaboration": 3.4})
-    truth_replications: int = 400       # re-simulations of the final year for the true hit probabilities
+    churn_effects: dict = field(
+        default_factory=lambda: {
+            "nps": -0.008,
+            "satisfaction": -1.0,
+            "solution_innovation": -0.05,
+            "collaboration": -0.15,
+        }
+    )
+    churn_base_rate: float = 0.05  # quarterly loss probability at the reference values
+    reference: dict = field(
+        default_factory=lambda: {"nps": 10.0, "satisfaction": 0.65, "solution_innovation": 3.4, "collaboration": 3.4}
+    )
+    truth_replications: int = 400  # re-simulations of the final year for the true hit probabilities
     experts: int = 5
-    rater_leniency_sd: float = 0.3      # each 360 rater's lasting leniency ~ N(0, sd), in rating points
-    extra_indicators: int = 0           # 0-99 extra indicators kpi_01..kpi_NN (see EXTRA_PATTERN)
+    rater_leniency_sd: float = 0.3  # each 360 rater's lasting leniency ~ N(0, sd), in rating points
+    extra_indicators: int = 0  # 0-99 extra indicators kpi_01..kpi_NN (see EXTRA_PATTERN)
 
     def __post_init__(self) -> None:
         if not 0 <= self.extra_indicators <= 99:
             raise ConfigError(f"extra_indicators is {self.extra_indicators}: give a whole number from 0 to 99")
         if self.n_managers < 1 or self.n_quarters < 5:
-            raise ConfigError(f"a sample company needs at least 1 manager and 5 quarters "
-                              f"(got {self.n_managers} managers, {self.n_quarters} quarters)")
+            raise ConfigError(
+                f"a sample company needs at least 1 manager and 5 quarters "
+                f"(got {self.n_managers} managers, {self.n_quarters} quarters)"
+            )
 
     @property
     def extra_ids(self) -> list[str]:
@@ -90,18 +106,21 @@ class SampleSpec:
 
     def extra_plan(self) -> pd.DataFrame:
         """One row per extra indicator: id, dimension, direction and true growth effect per score point."""
-        rows = [{"indicator": ident, "dimension": d, "direction": direction, "growth_effect": beta}
-                for ident, (d, direction, beta) in zip(self.extra_ids, _cycle(EXTRA_PATTERN, self.extra_indicators))]
+        rows = [
+            {"indicator": ident, "dimension": d, "direction": direction, "growth_effect": beta}
+            for ident, (d, direction, beta) in zip(self.extra_ids, _cycle(EXTRA_PATTERN, self.extra_indicators))
+        ]
         return pd.DataFrame(rows, columns=["indicator", "dimension", "direction", "growth_effect"])
 
 
 def _cycle(pattern: tuple, k: int) -> list:
     return [pattern[i % len(pattern)] for i in range(k)]
 
+
 # The innovation committee (innovation_committee.csv): solutions it accepted from each manager in a year.
 # accepted[i, y] ~ Poisson(exposure[i, y] * INNOVATION_BASE_RATE * exp(INNOVATION_TRAIT_EFFECT * innovation[i]) * G),
 # G ~ Gamma(shape=INNOVATION_DISPERSION, scale=1/INNOVATION_DISPERSION): a negative binomial with
 # variance mu + mu^2 / INNOVATION_DISPERSION. innovation[i] is the trait behind the 360 innovation ratings.
-INNOVATION_BASE_RATE = 1.5        # accepted solutions in a full year, for a manager of average innovation
-INNOVATION_TRAIT_EFFECT = 0.45    # log-rate per standard deviation of the innovation trait
-INNOVATION_DISPERSION = 3.0       # negative-binomial shape k (year-to-year luck of the committee's decisions)
+INNOVATION_BASE_RATE = 1.5  # accepted solutions in a full year, for a manager of average innovation
+INNOVATION_TRAIT_EFFECT = 0.45  # log-rate per standard deviation of the innovation trait
+INNOVATION_DISPERSION = 3.0  # negative-binomial shape k (year-to-year luck of the committee's decisions)

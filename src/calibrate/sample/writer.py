@@ -1,4 +1,5 @@
 """Writing a sample company: its data files (CSV, Parquet), its run config and its truth files."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,11 +41,17 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
         "config": folder / "calibrate.yaml",
         "director_config": folder / "calibrate_key_account_director.yaml",
     }
-    settings = {"indicator_set": "account_manager", "ahp_line": "  ahp_judgments: ahp_judgments.csv\n",
-                "weights_section": ""}
+    settings = {
+        "indicator_set": "account_manager",
+        "ahp_line": "  ahp_judgments: ahp_judgments.csv\n",
+        "weights_section": "",
+    }
     if spec.extra_indicators:
-        settings = {"indicator_set": f"indicator_set_{len(company.indicator_set)}.yaml",
-                    "ahp_line": "  ahp_judgments: ahp_judgments.csv\n", "weights_section": ""}
+        settings = {
+            "indicator_set": f"indicator_set_{len(company.indicator_set)}.yaml",
+            "ahp_line": "  ahp_judgments: ahp_judgments.csv\n",
+            "weights_section": "",
+        }
         paths["indicator_set"] = folder / settings["indicator_set"]
         paths["indicator_set"].write_text(extra_indicator_set_yaml(spec), encoding="utf-8")
     write_csv_fast(t["managers"], paths["managers"])
@@ -58,22 +65,26 @@ def write_sample(folder: str | Path, spec: SampleSpec = SampleSpec(), seed: int 
         judged = t["ahp_judgments"]
         paths["ahp_judgments_director"] = folder / "ahp_judgments_key_account_director.csv"
         judged[judged["row"].isin(director) & judged["col"].isin(director)].to_csv(
-            paths["ahp_judgments_director"], index=False)
+            paths["ahp_judgments_director"], index=False
+        )
     t["last_year_weights"].to_csv(paths["last_year_weights"], index=False, float_format="%.4f")
     # a CRM deals export from which the performance table's revenue, profit and new-customer columns are derived
     deals_export(t, seed).to_csv(paths["deals"], index=False)
     # the innovation committee's yearly counts, read by the key_account_director set (and its run config)
     write_csv_fast(t["innovation"], paths["innovation"])
     paths.update(write_truth(folder, company.truth, company.truth_managers, company.truth_raters))
-    paths["config"].write_text(SAMPLE_CONFIG.format(year=int(company.truth["final_year"]["year"]), seed=seed,
-                                                    **settings), encoding="utf-8")
-    paths["director_config"].write_text(DIRECTOR_CONFIG.format(year=int(company.truth["final_year"]["year"]),
-                                                               seed=seed), encoding="utf-8")
+    paths["config"].write_text(
+        SAMPLE_CONFIG.format(year=int(company.truth["final_year"]["year"]), seed=seed, **settings), encoding="utf-8"
+    )
+    paths["director_config"].write_text(
+        DIRECTOR_CONFIG.format(year=int(company.truth["final_year"]["year"]), seed=seed), encoding="utf-8"
+    )
     return paths
 
 
-def write_csv_fast(frame: pd.DataFrame, path: str | Path, decimals: int | None = None,
-                   rows_per_piece: int = 1_000_000) -> Path:
+def write_csv_fast(
+    frame: pd.DataFrame, path: str | Path, decimals: int | None = None, rows_per_piece: int = 1_000_000
+) -> Path:
     """Write ``frame.to_csv(path, index=False, float_format=f"%.{decimals}f")`` byte for byte, in Arrow.
 
     pandas formats a float format value by value in Python (about 1 s per million
@@ -93,12 +104,12 @@ def write_csv_fast(frame: pd.DataFrame, path: str | Path, decimals: int | None =
         for start in range(0, len(frame), rows_per_piece):
             piece = [c.slice(start, rows_per_piece) for c in columns]
             lines = pc.binary_join_element_wise(*piece, comma)
-            lines = pc.binary_join_element_wise(lines, empty, newline)            # each row ends with a newline
+            lines = pc.binary_join_element_wise(lines, empty, newline)  # each row ends with a newline
             lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
-            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
             data = lines.buffers()[2]
             if len(lines):
-                fh.write(memoryview(data)[int(offsets[0]):int(offsets[-1])])
+                fh.write(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
     return path
 
 
@@ -117,8 +128,10 @@ def _csv_text(column: pd.Series, decimals: int | None) -> pa.Array | None:
     if pd.api.types.is_float_dtype(dtype):
         return _fixed_decimals(column.to_numpy(dtype=float, na_value=np.nan), decimals)
     if pd.api.types.is_string_dtype(dtype):
-        values = pa.array(column.array if isinstance(column.array, pd.arrays.ArrowStringArray) else column.to_numpy(),
-                          from_pandas=True)
+        values = pa.array(
+            column.array if isinstance(column.array, pd.arrays.ArrowStringArray) else column.to_numpy(),
+            from_pandas=True,
+        )
         if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
             return None
         values = pc.cast(values, pa.large_string())
@@ -138,7 +151,7 @@ def _fixed_decimals(x: np.ndarray, decimals: int | None) -> pa.Array | None:
     finite = np.where(missing, 0.0, x)
     if not np.all(np.abs(finite) < 1e9):
         return None
-    scale = 10 ** decimals
+    scale = 10**decimals
     scaled = finite * scale
     whole = np.rint(scaled)
     if not np.all(np.abs(scaled - whole) < 1e-6):
@@ -147,8 +160,11 @@ def _fixed_decimals(x: np.ndarray, decimals: int | None) -> pa.Array | None:
     sign = pa.array(np.where(np.signbit(finite), "-", ""), pa.large_string())
     integer = pc.cast(pa.array(digits // scale), pa.large_string())
     fraction = pc.utf8_lpad(pc.cast(pa.array(digits % scale), pa.large_string()), width=decimals, padding="0")
-    text = pc.binary_join_element_wise(pc.binary_join_element_wise(sign, integer, pa.scalar("", pa.large_string())),
-                                       fraction, pa.scalar(".", pa.large_string()))
+    text = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(sign, integer, pa.scalar("", pa.large_string())),
+        fraction,
+        pa.scalar(".", pa.large_string()),
+    )
     return pc.if_else(pa.array(missing), pa.scalar("", pa.large_string()), text)
 
 

@@ -7,6 +7,7 @@ caller's (``words``: the page language's ``scoring_charts`` messages, e.g.
 ``calibrate.messages.section("scoring_charts", lang)``); ``lang`` picks the indicator
 set's own labels.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -42,16 +43,26 @@ def example_managers(scores: pd.DataFrame, n: int = 5) -> list[str]:
     return list(dict.fromkeys(picks))[:n]
 
 
-def breakdown_table(scores: pd.DataFrame, managers: list[str], iset: IndicatorSet, lang: str,
-                    pseudonymise: bool, *, words: Mapping[str, str]) -> pd.DataFrame:
+def breakdown_table(
+    scores: pd.DataFrame,
+    managers: list[str],
+    iset: IndicatorSet,
+    lang: str,
+    pseudonymise: bool,
+    *,
+    words: Mapping[str, str],
+) -> pd.DataFrame:
     """Points each indicator contributes to the chosen managers' annual scores (rows: indicators)."""
     rows = scores.set_index("manager_id").loc[managers]
     names = rows["pseudonym"] if pseudonymise else rows.index.to_series()
     table = rows[[CONTRIBUTION_PREFIX + i for i in iset.ids]].T
     table.index = [iset[i].label(lang) for i in iset.ids]
     table.columns = list(names)
-    total = pd.DataFrame([rows["score"].round(2).to_numpy(), rows["grade"].to_numpy()], columns=list(names),
-                         index=[words["score"], words["grade"]])
+    total = pd.DataFrame(
+        [rows["score"].round(2).to_numpy(), rows["grade"].to_numpy()],
+        columns=list(names),
+        index=[words["score"], words["grade"]],
+    )
     return pd.concat([table.round(2), total])
 
 
@@ -59,8 +70,16 @@ def plot_score_distribution(scores: pd.DataFrame, grades: list[str], lang: str, 
     """Histogram of annual scores stacked by grade."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
     data = scores.dropna(subset=["score"])
-    sns.histplot(data=data, x="score", hue="grade", hue_order=grades, multiple="stack", bins=30,
-                 palette=PALETTE[:len(grades)], ax=ax)
+    sns.histplot(
+        data=data,
+        x="score",
+        hue="grade",
+        hue_order=grades,
+        multiple="stack",
+        bins=30,
+        palette=PALETTE[: len(grades)],
+        ax=ax,
+    )
     ax.set_xlabel(words["annual_score"])
     ax.set_ylabel(words["managers"])
     ax.get_legend().set_title(words["grade"])
@@ -68,8 +87,15 @@ def plot_score_distribution(scores: pd.DataFrame, grades: list[str], lang: str, 
     return fig
 
 
-def plot_breakdown(scores: pd.DataFrame, managers: list[str], iset: IndicatorSet, lang: str, pseudonymise: bool, *,
-                   words: Mapping[str, str]):
+def plot_breakdown(
+    scores: pd.DataFrame,
+    managers: list[str],
+    iset: IndicatorSet,
+    lang: str,
+    pseudonymise: bool,
+    *,
+    words: Mapping[str, str],
+):
     """Horizontal stacked bars: points contributed by each indicator for the chosen managers."""
     table = breakdown_table(scores, managers, iset, lang, pseudonymise, words=words).iloc[:-2].astype(float)
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(managers) + 1.6))
@@ -85,12 +111,21 @@ def plot_breakdown(scores: pd.DataFrame, managers: list[str], iset: IndicatorSet
     return fig
 
 
-def plot_stability(stability: pd.DataFrame, grades: list[str], lang: str, boundary_probability: float, *,
-                   words: Mapping[str, str]):
+def plot_stability(
+    stability: pd.DataFrame, grades: list[str], lang: str, boundary_probability: float, *, words: Mapping[str, str]
+):
     """Annual score against the probability that the grade changes under uncertain weights."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    sns.scatterplot(data=stability, x="score", y="p_grade_change", hue="grade", hue_order=grades,
-                    palette=PALETTE[:len(grades)], s=18, ax=ax)
+    sns.scatterplot(
+        data=stability,
+        x="score",
+        y="p_grade_change",
+        hue="grade",
+        hue_order=grades,
+        palette=PALETTE[: len(grades)],
+        s=18,
+        ax=ax,
+    )
     ax.axhline(boundary_probability, color="0.4", linestyle="--", linewidth=1)
     ax.legend(title=words["grade"], loc="upper right", fontsize=8)
     ax.set_xlabel(words["annual_score"])
@@ -103,8 +138,18 @@ def boundary_table(stability: pd.DataFrame, pseudonymise: bool, limit: int = 20)
     """Managers on a grade boundary, most unstable first."""
     on = stability[stability["on_boundary"].astype(bool)]
     on = on.sort_values(["p_grade_change", "manager_id"], ascending=[False, True]).head(limit)
-    cols = ["manager_id", "pseudonym", "score", "rank", "grade", "p_grade_up", "p_grade_down", "best_grade",
-            "worst_grade", "distance_to_cut"]
+    cols = [
+        "manager_id",
+        "pseudonym",
+        "score",
+        "rank",
+        "grade",
+        "p_grade_up",
+        "p_grade_down",
+        "best_grade",
+        "worst_grade",
+        "distance_to_cut",
+    ]
     return shown_ids(on[cols], pseudonymise).round(3).reset_index(drop=True)
 
 
@@ -116,8 +161,10 @@ def data_notes(summary: dict, iset: IndicatorSet, lang: str, *, words: Mapping[s
         rows.append((words["too_few_answers"].format(label=label), str(count)))
     r = summary.get("reviews")
     if r:
-        rows += [(words["reviews"], str(r["reviews"])),
-                 (words["rater_counts"], f"{r['too_few_raters']} / {r['too_many_raters']}"),
-                 (words["leniency_sd"], f"{r['leniency_sd']:.3f}"),
-                 (words["residual_sd"], f"{r['residual_sd']:.3f}")]
+        rows += [
+            (words["reviews"], str(r["reviews"])),
+            (words["rater_counts"], f"{r['too_few_raters']} / {r['too_many_raters']}"),
+            (words["leniency_sd"], f"{r['leniency_sd']:.3f}"),
+            (words["residual_sd"], f"{r['residual_sd']:.3f}"),
+        ]
     return pd.DataFrame(rows, columns=[words["item"], words["value"]])

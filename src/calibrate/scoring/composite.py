@@ -10,6 +10,7 @@ The contributions of a row add up to its composite.
 >>> composite_scores(pts, pd.Series({"a": 0.6, "b": 0.4})).scores["composite"].tolist()
 [80.0, 80.0]
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ class CompositeResult:
     def breakdown(self) -> pd.DataFrame:
         """Points contributed by each indicator (columns are indicator ids)."""
         cols = [CONTRIBUTION_PREFIX + i for i in self.weights.index]
-        return self.scores[cols].rename(columns=lambda c: c[len(CONTRIBUTION_PREFIX):])
+        return self.scores[cols].rename(columns=lambda c: c[len(CONTRIBUTION_PREFIX) :])
 
     def to_frame(self) -> pd.DataFrame:
         return self.scores.reset_index()
@@ -51,9 +52,11 @@ class CompositeResult:
     def summary(self) -> Summary:
         """The weights and the composite's spread."""
         c = self.composite
-        return frame_summary("composite score", self.weights.rename_axis("indicator").reset_index(name="weight"),
-                             values={"rows": int(len(c)), "composite_mean": float(c.mean()),
-                                     "composite_sd": float(c.std())})
+        return frame_summary(
+            "composite score",
+            self.weights.rename_axis("indicator").reset_index(name="weight"),
+            values={"rows": int(len(c)), "composite_mean": float(c.mean()), "composite_sd": float(c.std())},
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -65,8 +68,10 @@ def check_weights(weights: pd.Series, indicators: list[str] | tuple[str, ...]) -
     unknown = [i for i in w.index if i not in indicators]
     missing = [i for i in indicators if i not in w.index]
     if unknown or missing:
-        parts = [f"no weight for {', '.join(missing)}" if missing else "",
-                 f"weights for unknown indicator(s) {', '.join(map(str, unknown))}" if unknown else ""]
+        parts = [
+            f"no weight for {', '.join(missing)}" if missing else "",
+            f"weights for unknown indicator(s) {', '.join(map(str, unknown))}" if unknown else "",
+        ]
         raise InvalidWeights("the weights do not match the indicator set: " + "; ".join(p for p in parts if p))
     w = w.reindex(list(indicators))
     if w.isna().any() or (w < 0).any():
@@ -82,8 +87,9 @@ def composite_scores(points: pd.DataFrame, weights: pd.Series) -> CompositeResul
     values = points[w.index].to_numpy(dtype=float)
     have = ~np.isnan(values)
     present = have @ w.to_numpy()
-    share = np.divide(w.to_numpy()[None, :], present[:, None], out=np.full(values.shape, np.nan),
-                      where=present[:, None] > 0)
+    share = np.divide(
+        w.to_numpy()[None, :], present[:, None], out=np.full(values.shape, np.nan), where=present[:, None] > 0
+    )
     frame = pd.DataFrame(values * share, index=points.index, columns=[CONTRIBUTION_PREFIX + i for i in w.index])
     frame.insert(0, "composite", composite_matrix(values, w.to_numpy()[None, :])[0])
     frame.insert(1, "weight_present", present)

@@ -21,6 +21,7 @@ Wald is not. The minimum-response rule still reports very small groups as
 >>> float(row["nps"]), round(float(row["se"]), 3), row["ci_method"]
 (20.0, 27.568, 'wald')
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -40,9 +41,17 @@ class InvalidAnswers(CalibrateError):
     """Survey answers or customer flags outside the values a measure accepts."""
 
 
-def nps_interval(survey: pd.DataFrame, *, by: Sequence[str] | None = None, column: str = "recommend",
-                 min_responses: int = 5, confidence: float = 0.95, method: NPSMethod = DEFAULT_NPS_METHOD,
-                 n_boot: int = DEFAULT_N_BOOT, seed: int | np.random.SeedSequence = 0) -> pd.DataFrame:
+def nps_interval(
+    survey: pd.DataFrame,
+    *,
+    by: Sequence[str] | None = None,
+    column: str = "recommend",
+    min_responses: int = 5,
+    confidence: float = 0.95,
+    method: NPSMethod = DEFAULT_NPS_METHOD,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int | np.random.SeedSequence = 0,
+) -> pd.DataFrame:
     """NPS (points, -100..100) per group with its interval and the minimum-response rule.
 
     ``method`` is ``"adjusted_wald"`` (default; Rocks 2016), ``"wald"`` or
@@ -67,15 +76,27 @@ def nps_interval(survey: pd.DataFrame, *, by: Sequence[str] | None = None, colum
     if answered.any():
         low, high, se = (np.full(len(out), np.nan) for _ in range(3))
         low[answered], high[answered], se[answered] = nps_bounds(
-            out["promoters"][answered], out["detractors"][answered], n[answered], method=method,
-            confidence=confidence, n_boot=n_boot, seed=seed)
+            out["promoters"][answered],
+            out["detractors"][answered],
+            n[answered],
+            method=method,
+            confidence=confidence,
+            n_boot=n_boot,
+            seed=seed,
+        )
     out = out.assign(p_promoters=p_p, p_detractors=p_d, se=se, ci_low=low, ci_high=high, ci_method=method)
     return _apply_minimum(out, ["nps", "se", "ci_low", "ci_high"], min_responses)
 
 
-def satisfaction_scores(survey: pd.DataFrame, *, by: Sequence[str] | None = None, column: str = "satisfaction",
-                        satisfied_from: int = 4, level_weights: Mapping[int, float] | None = None,
-                        min_responses: int = 5) -> pd.DataFrame:
+def satisfaction_scores(
+    survey: pd.DataFrame,
+    *,
+    by: Sequence[str] | None = None,
+    column: str = "satisfaction",
+    satisfied_from: int = 4,
+    level_weights: Mapping[int, float] | None = None,
+    min_responses: int = 5,
+) -> pd.DataFrame:
     """Satisfaction per group: share satisfied (0-1), mean answer (1-5) and a weighted Likert score.
 
     The weighted Likert score is the mean of ``level_weights[answer]`` (points; the
@@ -90,8 +111,10 @@ def satisfaction_scores(survey: pd.DataFrame, *, by: Sequence[str] | None = None
     levels = answered[column].astype(float)
     unknown = sorted(set(levels.unique()) - set(map(float, weights)))
     if unknown:
-        raise InvalidAnswers(f"survey column {column}: answer(s) {', '.join(f'{u:g}' for u in unknown)} have no "
-                             f"weight; likert_weights covers {', '.join(map(str, sorted(weights)))}")
+        raise InvalidAnswers(
+            f"survey column {column}: answer(s) {', '.join(f'{u:g}' for u in unknown)} have no "
+            f"weight; likert_weights covers {', '.join(map(str, sorted(weights)))}"
+        )
     out = satisfaction_table(survey, by=by, column=column, satisfied_from=satisfied_from)
     points = answered[by].assign(points=levels.map({float(k): v for k, v in weights.items()}))
     weighted = points.groupby(by, sort=True)["points"].mean().rename("weighted_likert").reset_index()
@@ -99,8 +122,13 @@ def satisfaction_scores(survey: pd.DataFrame, *, by: Sequence[str] | None = None
     return _apply_minimum(out, ["share_satisfied", "mean_likert", "weighted_likert"], min_responses)
 
 
-def customer_rates(customers: pd.DataFrame, columns: Sequence[str] = ("repeat_purchase", "referral"), *,
-                   by: Sequence[str] | None = None, min_responses: int = 1) -> pd.DataFrame:
+def customer_rates(
+    customers: pd.DataFrame,
+    columns: Sequence[str] = ("repeat_purchase", "referral"),
+    *,
+    by: Sequence[str] | None = None,
+    min_responses: int = 1,
+) -> pd.DataFrame:
     """Rates of yes/no customer facts per group, e.g. repeat purchase and referral.
 
     ``customers`` has a row per customer and, for each name in ``columns``, 1/True
@@ -111,17 +139,23 @@ def customer_rates(customers: pd.DataFrame, columns: Sequence[str] = ("repeat_pu
     by = list(by or ["manager_id", "period"])
     missing = [c for c in [*by, *columns] if c not in customers.columns]
     if missing:
-        raise InvalidAnswers(f"customer table has no column(s) {', '.join(missing)}; "
-                             f"it has {', '.join(map(str, customers.columns))}")
+        raise InvalidAnswers(
+            f"customer table has no column(s) {', '.join(missing)}; it has {', '.join(map(str, customers.columns))}"
+        )
     parts = []
     for col in columns:
         known = customers[col].dropna()
-        flags = (known.astype(float) if pd.api.types.is_bool_dtype(known)
-                 else pd.to_numeric(known, errors="coerce").astype(float))
+        flags = (
+            known.astype(float)
+            if pd.api.types.is_bool_dtype(known)
+            else pd.to_numeric(known, errors="coerce").astype(float)
+        )
         bad = known[~flags.isin([0.0, 1.0])]
         if len(bad):
-            raise InvalidAnswers(f"customer column {col}: {bad.iloc[0]!r} (row {bad.index[0]}) is not yes/no; "
-                                 "use 1/0 or True/False, blank when unknown")
+            raise InvalidAnswers(
+                f"customer column {col}: {bad.iloc[0]!r} (row {bad.index[0]}) is not yes/no; "
+                "use 1/0 or True/False, blank when unknown"
+            )
         g = flags.groupby([customers.loc[flags.index, b] for b in by], sort=True)
         rate, n = g.mean(), g.size()
         parts.append(pd.DataFrame({f"{col}_rate": rate.where(n >= min_responses), f"{col}_n": n}))
@@ -146,8 +180,10 @@ def _check_range(survey: pd.DataFrame, column: str, low: float, high: float) -> 
     values = survey[column].dropna().astype(float)
     bad = values[(values < low) | (values > high) | (values != np.round(values))]
     if len(bad):
-        raise InvalidAnswers(f"survey column {column}: {bad.iloc[0]:g} (row {bad.index[0]}) is not a whole "
-                             f"answer from {low:g} to {high:g}")
+        raise InvalidAnswers(
+            f"survey column {column}: {bad.iloc[0]:g} (row {bad.index[0]}) is not a whole "
+            f"answer from {low:g} to {high:g}"
+        )
 
 
 def _check_confidence(confidence: float) -> None:

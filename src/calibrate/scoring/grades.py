@@ -13,6 +13,7 @@ whose lower bound it reaches; scores below every bound get the last grade.
 
 Managers without a score get no grade (blank).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -45,7 +46,9 @@ class Grading:
     def bands(cls, bounds: Mapping[str, float]) -> Grading:
         values = tuple(float(v) for v in bounds.values())
         if not values or any(a <= b for a, b in zip(values, values[1:])):
-            raise ConfigError(f"grade bands are lower bounds, best grade first, falling from grade to grade; got {dict(bounds)}")
+            raise ConfigError(
+                f"grade bands are lower bounds, best grade first, falling from grade to grade; got {dict(bounds)}"
+            )
         return cls("bands", tuple(bounds), values)
 
     def quota_bounds(self, n: int) -> np.ndarray:
@@ -76,7 +79,7 @@ class Grading:
         cuts = []
         for better, worse in zip(self.labels, self.labels[1:]):
             low_of_better = scores[grades == better].min()
-            high_of_worse = scores[grades.isin(self.labels[self.labels.index(worse):])].max()
+            high_of_worse = scores[grades.isin(self.labels[self.labels.index(worse) :])].max()
             if pd.notna(low_of_better) and pd.notna(high_of_worse):
                 cuts.append((low_of_better + high_of_worse) / 2)
         return np.array(cuts)
@@ -100,14 +103,21 @@ def distance_to_cut(scores: pd.Series, cuts: np.ndarray) -> pd.Series:
 def grade_distribution(grades: pd.Series, grading: Grading) -> pd.DataFrame:
     """Count and share per grade (and the target share under forced distribution)."""
     counts = grades.value_counts().reindex(list(grading.labels), fill_value=0)
-    out = pd.DataFrame({"grade": list(grading.labels), "managers": counts.to_numpy(),
-                        "share": counts.to_numpy() / max(int(counts.sum()), 1)})
+    out = pd.DataFrame(
+        {
+            "grade": list(grading.labels),
+            "managers": counts.to_numpy(),
+            "share": counts.to_numpy() / max(int(counts.sum()), 1),
+        }
+    )
     if grading.kind == "forced":
         out["target_share"] = grading.values
     return out
 
 
-def improvement_flags(period_grades: pd.DataFrame, low_grades: tuple[str, ...] | list[str], consecutive: int) -> pd.DataFrame:
+def improvement_flags(
+    period_grades: pd.DataFrame, low_grades: tuple[str, ...] | list[str], consecutive: int
+) -> pd.DataFrame:
     """Improvement-plan flags from grades per quarter.
 
     ``period_grades`` has columns manager_id, period (quarters) and grade. A quarter
@@ -127,14 +137,24 @@ def improvement_flags(period_grades: pd.DataFrame, low_grades: tuple[str, ...] |
         run[k] = (run[k - 1] + 1 if k and same[k - 1] else 1) if low[k] else 0
     g = g.assign(_run=run, _low=low)
     per = g.groupby("manager_id", sort=True)
-    out = pd.DataFrame({"low_periods": per["_low"].sum().astype(int), "longest_low_run": per["_run"].max(),
-                        "current_low_run": per["_run"].last()})
+    out = pd.DataFrame(
+        {
+            "low_periods": per["_low"].sum().astype(int),
+            "longest_low_run": per["_run"].max(),
+            "current_low_run": per["_run"].last(),
+        }
+    )
     out["improvement_plan"] = out["current_low_run"] >= consecutive
     return out.reset_index()
 
 
-def bonus_coefficients(annual: pd.DataFrame, *, source: str, grade_coefficients: Mapping[str, float] | None = None,
-                       score_points: tuple[tuple[float, float], ...] | None = None) -> pd.Series:
+def bonus_coefficients(
+    annual: pd.DataFrame,
+    *,
+    source: str,
+    grade_coefficients: Mapping[str, float] | None = None,
+    score_points: tuple[tuple[float, float], ...] | None = None,
+) -> pd.Series:
     """Bonus coefficient per manager from the grade (table) or from the score (piecewise-linear points).
 
     Score points are ``(score, coefficient)``: 0 below the first score, linear in
@@ -151,8 +171,11 @@ def bonus_coefficients(annual: pd.DataFrame, *, source: str, grade_coefficients:
 
         curve = PayoutCurve(tuple(score_points or ()))
         score = annual["score"].to_numpy(dtype=float)
-        return pd.Series(np.where(np.isnan(score), np.nan, curve.coefficient(np.nan_to_num(score))),
-                         index=annual.index, name="coefficient")
+        return pd.Series(
+            np.where(np.isnan(score), np.nan, curve.coefficient(np.nan_to_num(score))),
+            index=annual.index,
+            name="coefficient",
+        )
     raise ConfigError(f"bonus source '{source}' must be 'grade' or 'score'")
 
 

@@ -20,6 +20,7 @@ scaled in proportion so the weights still add up to 1.
 >>> piecewise_scores(pts, old, new, switch="2025Q3")["piecewise"].tolist()   # (60 + 60 + 50 + 50) / 4
 [55.0]
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -42,11 +43,14 @@ def raise_weight(weights: pd.Series, changes: Mapping[str, float]) -> pd.Series:
     w = pd.Series(weights, dtype=float)
     unknown = [k for k in changes if k not in w.index]
     if unknown:
-        raise ConfigError(f"Mid-year re-weighting: unknown indicator(s) {', '.join(unknown)}; "
-                          f"the weighting has {', '.join(w.index)}.")
+        raise ConfigError(
+            f"Mid-year re-weighting: unknown indicator(s) {', '.join(unknown)}; the weighting has {', '.join(w.index)}."
+        )
     fixed = sum(float(v) for v in changes.values())
     if any(not 0 <= float(v) <= 1 for v in changes.values()) or fixed > 1 + 1e-12:
-        raise ConfigError(f"Mid-year re-weighting: new weights must lie in [0, 1] and add up to at most 1; got {dict(changes)}.")
+        raise ConfigError(
+            f"Mid-year re-weighting: new weights must lie in [0, 1] and add up to at most 1; got {dict(changes)}."
+        )
     rest = w.drop(list(changes))
     if rest.sum() <= 0 and fixed < 1 - 1e-12:
         raise ConfigError("Mid-year re-weighting: the other indicators have no weight to scale.")
@@ -69,12 +73,20 @@ def piecewise_scores(points: pd.DataFrame, before: pd.Series, after: pd.Series, 
     period = old.index.get_level_values("period").astype(str)
     from_switch = quarter_index(pd.Series(period)) >= quarter_index([str(switch)])[0]
     mixed = pd.Series(np.where(from_switch, new.to_numpy(), old.to_numpy()), index=old.index)
-    out = pd.DataFrame({"whole_year": old.groupby(level="manager_id").mean(),
-                        "piecewise": mixed.groupby(level="manager_id").mean(),
-                        "quarters_before": pd.Series(~from_switch & old.notna().to_numpy(), index=old.index)
-                        .groupby(level="manager_id").sum().astype(int),
-                        "quarters_after": pd.Series(from_switch & new.notna().to_numpy(), index=old.index)
-                        .groupby(level="manager_id").sum().astype(int)})
+    out = pd.DataFrame(
+        {
+            "whole_year": old.groupby(level="manager_id").mean(),
+            "piecewise": mixed.groupby(level="manager_id").mean(),
+            "quarters_before": pd.Series(~from_switch & old.notna().to_numpy(), index=old.index)
+            .groupby(level="manager_id")
+            .sum()
+            .astype(int),
+            "quarters_after": pd.Series(from_switch & new.notna().to_numpy(), index=old.index)
+            .groupby(level="manager_id")
+            .sum()
+            .astype(int),
+        }
+    )
     return out
 
 
@@ -97,8 +109,13 @@ class MidyearResult:
     @property
     def changes(self) -> pd.DataFrame:
         moved = (self.after - self.before).abs() > 1e-12
-        return pd.DataFrame({"indicator": self.before.index[moved], "weight_before": self.before[moved].to_numpy(),
-                             "weight_after": self.after[moved].to_numpy()})
+        return pd.DataFrame(
+            {
+                "indicator": self.before.index[moved],
+                "weight_before": self.before[moved].to_numpy(),
+                "weight_after": self.after[moved].to_numpy(),
+            }
+        )
 
     def describe(self) -> str:
         """What changed and when, e.g. "From 2025Q3: solution_innovation 15% -> 30%, nps 20% -> 16.5%"."""
@@ -110,10 +127,15 @@ class MidyearResult:
 
     def to_dict(self) -> dict[str, Any]:
         m = self.managers
-        return {"switch": self.switch, "change": self.describe(), "managers": int(len(m)),
-                "grade_changed": int(m["grade_changed"].sum()),
-                "mean_abs_score_change": float(m["score_change"].abs().mean()),
-                "bonus_before": float(m["bonus_before"].sum()), "bonus_after": float(m["bonus_after"].sum())}
+        return {
+            "switch": self.switch,
+            "change": self.describe(),
+            "managers": int(len(m)),
+            "grade_changed": int(m["grade_changed"].sum()),
+            "mean_abs_score_change": float(m["score_change"].abs().mean()),
+            "bonus_before": float(m["bonus_before"].sum()),
+            "bonus_after": float(m["bonus_after"].sum()),
+        }
 
     def summary(self) -> Summary:
         return Summary.from_values("mid-year re-weighting", self.to_dict())
@@ -122,11 +144,18 @@ class MidyearResult:
         return self.summary()._repr_html_()
 
 
-def midyear_reweighting(points: pd.DataFrame, before: pd.Series, after: pd.Series, *, switch: str,
-                        grading: Grading, bonus_from: str = "grade",
-                        grade_coefficients: Mapping[str, float] | None = None,
-                        score_coefficients: Sequence[Sequence[float]] | None = None,
-                        bonus_base: float | pd.Series = 30.0) -> MidyearResult:
+def midyear_reweighting(
+    points: pd.DataFrame,
+    before: pd.Series,
+    after: pd.Series,
+    *,
+    switch: str,
+    grading: Grading,
+    bonus_from: str = "grade",
+    grade_coefficients: Mapping[str, float] | None = None,
+    score_coefficients: Sequence[Sequence[float]] | None = None,
+    bonus_base: float | pd.Series = 30.0,
+) -> MidyearResult:
     """Scores, grades and bonus of the year under ``before`` throughout against the year with
     ``after`` from ``switch`` on (see the module docstring). Grades and bonus as in the
     scorecard: ``grading`` and the bonus coefficient from the grade or the score."""
@@ -136,13 +165,28 @@ def midyear_reweighting(points: pd.DataFrame, before: pd.Series, after: pd.Serie
     out["score_change"] = out["score_after"] - out["score_before"]
     for side in ("before", "after"):
         annual = pd.DataFrame({"score": out[f"score_{side}"], "grade": grading.assign(out[f"score_{side}"])})
-        coefficient = bonus_coefficients(annual, source=bonus_from, grade_coefficients=grade_coefficients,
-                                         score_points=tuple((float(p[0]), float(p[1])) for p in score_coefficients or ()))
+        coefficient = bonus_coefficients(
+            annual,
+            source=bonus_from,
+            grade_coefficients=grade_coefficients,
+            score_points=tuple((float(p[0]), float(p[1])) for p in score_coefficients or ()),
+        )
         out[f"grade_{side}"] = annual["grade"]
         out[f"bonus_{side}"] = bonus_table(coefficient, bonus_base)["bonus"]
     out["grade_changed"] = out["grade_before"] != out["grade_after"]
-    ordered = ["score_before", "score_after", "score_change", "grade_before", "grade_after", "grade_changed",
-               "bonus_before", "bonus_after"]
-    return MidyearResult(switch=str(switch), before=check_weights(before, list(points.columns)),
-                         after=check_weights(after, list(points.columns)),
-                         managers=out[ordered].rename_axis("manager_id").reset_index())
+    ordered = [
+        "score_before",
+        "score_after",
+        "score_change",
+        "grade_before",
+        "grade_after",
+        "grade_changed",
+        "bonus_before",
+        "bonus_after",
+    ]
+    return MidyearResult(
+        switch=str(switch),
+        before=check_weights(before, list(points.columns)),
+        after=check_weights(after, list(points.columns)),
+        managers=out[ordered].rename_axis("manager_id").reset_index(),
+    )

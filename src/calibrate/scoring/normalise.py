@@ -27,6 +27,7 @@ Rules (a config entry ``{rule: <kind>, ...}``):
 Relative rules (``minmax``, ``zscore``) compare managers within groups (by default
 each period). Missing values stay missing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -41,8 +42,12 @@ from calibrate.indicators import IndicatorSet
 
 FULL_MARKS = 100.0
 RULE_KINDS = ("ratio", "threshold", "minmax", "zscore")
-_RULE_KEYS = {"ratio": {"target", "cap", "floor"}, "threshold": {"threshold", "floor"}, "minmax": set(),
-              "zscore": set()}
+_RULE_KEYS = {
+    "ratio": {"target", "cap", "floor"},
+    "threshold": {"threshold", "floor"},
+    "minmax": set(),
+    "zscore": set(),
+}
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,10 @@ def parse_rule(spec: Mapping[str, Any], indicator: str = "", direction: str = "h
         raise ConfigError(f"{where}: 'rule' must be one of {', '.join(RULE_KINDS)}, got {kind!r}")
     extra = set(spec) - {"rule"} - _RULE_KEYS[kind]
     if extra:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(extra))} for rule '{kind}' "
-                          f"(allowed: {', '.join(sorted(_RULE_KEYS[kind])) or 'none'})")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(extra))} for rule '{kind}' "
+            f"(allowed: {', '.join(sorted(_RULE_KEYS[kind])) or 'none'})"
+        )
     values = {}
     for key in _RULE_KEYS[kind]:
         if key in spec:
@@ -89,8 +96,10 @@ def parse_rule(spec: Mapping[str, Any], indicator: str = "", direction: str = "h
     if kind == "ratio":
         rule = Rule("ratio", **values)
         if rule.target <= 0 or rule.cap <= rule.floor or rule.floor < 0:
-            raise ConfigError(f"{where}: needs target > 0 and 0 <= floor < cap; got target {rule.target:g}, "
-                              f"floor {rule.floor:g}, cap {rule.cap:g}")
+            raise ConfigError(
+                f"{where}: needs target > 0 and 0 <= floor < cap; got target {rule.target:g}, "
+                f"floor {rule.floor:g}, cap {rule.cap:g}"
+            )
         return rule
     if kind == "threshold":
         if not {"threshold", "floor"} <= set(values):
@@ -98,14 +107,17 @@ def parse_rule(spec: Mapping[str, Any], indicator: str = "", direction: str = "h
         rule = Rule("threshold", threshold=values["threshold"], floor=values["floor"])
         if (direction == "higher") != (rule.floor < rule.threshold) or rule.floor == rule.threshold:
             side = "below" if direction == "higher" else "above"
-            raise ConfigError(f"{where}: {indicator or 'the indicator'} is {direction}-is-better, so the floor "
-                              f"({rule.floor:g}) must lie {side} the threshold ({rule.threshold:g})")
+            raise ConfigError(
+                f"{where}: {indicator or 'the indicator'} is {direction}-is-better, so the floor "
+                f"({rule.floor:g}) must lie {side} the threshold ({rule.threshold:g})"
+            )
         return rule
     return Rule(kind)
 
 
-def apply_rule(rule: Rule, values: pd.Series, direction: str = "higher",
-               groups: pd.Series | list[pd.Series] | None = None) -> pd.Series:
+def apply_rule(
+    rule: Rule, values: pd.Series, direction: str = "higher", groups: pd.Series | list[pd.Series] | None = None
+) -> pd.Series:
     """Points (0-100, ratio rules up to 100 x cap) for ``values``; relative rules compare within ``groups``."""
     x = values.astype(float)
     higher = direction == "higher"
@@ -139,15 +151,18 @@ def attainment_ratio(actual: pd.Series | float, target: pd.Series | float, direc
     return ratio if direction == "higher" else np.maximum(2.0 - ratio, 0.0)
 
 
-def indicator_rules(indicator_set: IndicatorSet, rules: Mapping[str, Mapping[str, Any]],
-                    default_rule: Mapping[str, Any]) -> dict[str, Rule]:
+def indicator_rules(
+    indicator_set: IndicatorSet, rules: Mapping[str, Mapping[str, Any]], default_rule: Mapping[str, Any]
+) -> dict[str, Rule]:
     """The rule of each indicator: its own from ``rules``, else ``default_rule``."""
-    return {ind.id: parse_rule(rules.get(ind.id, default_rule), ind.id, ind.direction)
-            for ind in indicator_set.indicators}
+    return {
+        ind.id: parse_rule(rules.get(ind.id, default_rule), ind.id, ind.direction) for ind in indicator_set.indicators
+    }
 
 
-def score_indicators(values: pd.DataFrame, indicator_set: IndicatorSet, rules: Mapping[str, Rule], *,
-                     within: Sequence[str] = ("period",)) -> pd.DataFrame:
+def score_indicators(
+    values: pd.DataFrame, indicator_set: IndicatorSet, rules: Mapping[str, Rule], *, within: Sequence[str] = ("period",)
+) -> pd.DataFrame:
     """Points per manager-period and indicator (same index as ``values``, one column per indicator).
 
     ``values`` holds one column per indicator and, as columns or index levels, the

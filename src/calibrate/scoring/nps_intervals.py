@@ -45,6 +45,7 @@ n     adjusted_wald    wald             bootstrap
 >>> round(float(low[0]), 2), round(float(high[0]), 2)
 (-12.59, 74.12)
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -66,9 +67,16 @@ def check_method(method: str) -> NPSMethod:
     return method  # type: ignore[return-value]
 
 
-def nps_bounds(promoters, detractors, n, *, method: NPSMethod = DEFAULT_NPS_METHOD, confidence: float = 0.95,
-               n_boot: int = DEFAULT_N_BOOT, seed: int | np.random.SeedSequence = 0
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nps_bounds(
+    promoters,
+    detractors,
+    n,
+    *,
+    method: NPSMethod = DEFAULT_NPS_METHOD,
+    confidence: float = 0.95,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int | np.random.SeedSequence = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper bounds (points) and standard error (points) per group from counts.
 
     ``promoters``, ``detractors`` and ``n`` are equal-length arrays of counts
@@ -93,8 +101,9 @@ def nps_bounds(promoters, detractors, n, *, method: NPSMethod = DEFAULT_NPS_METH
     return np.clip(centre - z * se, -100.0, 100.0), np.clip(centre + z * se, -100.0, 100.0), se
 
 
-def _bootstrap(x_p: np.ndarray, x_d: np.ndarray, n: np.ndarray, confidence: float, n_boot: int,
-               seed: int | np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bootstrap(
+    x_p: np.ndarray, x_d: np.ndarray, n: np.ndarray, confidence: float, n_boot: int, seed: int | np.random.SeedSequence
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if int(n_boot) < 100:
         raise CalibrateError(f"a bootstrap NPS interval needs at least 100 resamples, got {n_boot}")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)

@@ -33,6 +33,7 @@ ramped when ``r`` is closer to ``s`` than to 1 on the log scale
 (``r < sqrt(s)``). With fewer than ``min_rows`` first-year rows no
 decision can be made and the allowance applies.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -56,8 +57,14 @@ class RampCurve(Protocol):
     def share(self, tenure_quarters: Any) -> np.ndarray: ...
 
 
-def ramp_shares(tenure_quarters: pd.Series, *, ramp: RampCurve | None = None, first_year_share: float | None = None,
-                mode: RampMode = "first_year", full_at: int = 8) -> pd.Series:
+def ramp_shares(
+    tenure_quarters: pd.Series,
+    *,
+    ramp: RampCurve | None = None,
+    first_year_share: float | None = None,
+    mode: RampMode = "first_year",
+    full_at: int = 8,
+) -> pd.Series:
     """Expected share (0-1] of a veteran's result per row from its tenure (quarters, 0 = first quarter).
 
     1 where no allowance applies (settled managers, unknown tenure).
@@ -72,9 +79,16 @@ def ramp_shares(tenure_quarters: pd.Series, *, ramp: RampCurve | None = None, fi
     return out
 
 
-def ramp_allowance(values: pd.DataFrame, tenure_quarters: pd.Series, indicators: Sequence[str], *,
-                   ramp: RampCurve | None = None, first_year_share: float | None = None,
-                   mode: RampMode = "first_year", full_at: int = 8) -> pd.DataFrame:
+def ramp_allowance(
+    values: pd.DataFrame,
+    tenure_quarters: pd.Series,
+    indicators: Sequence[str],
+    *,
+    ramp: RampCurve | None = None,
+    first_year_share: float | None = None,
+    mode: RampMode = "first_year",
+    full_at: int = 8,
+) -> pd.DataFrame:
     """``values`` with the ``indicators`` columns (attainment-like: higher is better, 1 = on target)
     divided by each row's expected ramp share; adds a ``ramp_share`` column saying what was used.
 
@@ -92,8 +106,10 @@ def ramp_allowance(values: pd.DataFrame, tenure_quarters: pd.Series, indicators:
     """
     absent = [c for c in indicators if c not in values.columns]
     if absent:
-        raise CalibrateError(f"ramp allowance: no column(s) {', '.join(absent)} in the values "
-                             f"(it has {', '.join(map(str, values.columns))})")
+        raise CalibrateError(
+            f"ramp allowance: no column(s) {', '.join(absent)} in the values "
+            f"(it has {', '.join(map(str, values.columns))})"
+        )
     tenure = tenure_quarters.reindex(values.index)
     share = ramp_shares(tenure, ramp=ramp, first_year_share=first_year_share, mode=mode, full_at=full_at)
     out = values.copy()
@@ -103,20 +119,25 @@ def ramp_allowance(values: pd.DataFrame, tenure_quarters: pd.Series, indicators:
     return out
 
 
-def _share_function(ramp: RampCurve | None, first_year_share: float | None,
-                    mode: RampMode) -> Callable[[np.ndarray], np.ndarray]:
+def _share_function(
+    ramp: RampCurve | None, first_year_share: float | None, mode: RampMode
+) -> Callable[[np.ndarray], np.ndarray]:
     if mode not in ("first_year", "curve"):
         raise CalibrateError(f"ramp allowance mode {mode!r} is not one of first_year, curve")
     if first_year_share is None and ramp is None:
-        raise CalibrateError("ramp allowance needs the fitted ramp (ramp=fit.ramp from fit_performance_model) "
-                             "or a first_year_share between 0 and 1")
+        raise CalibrateError(
+            "ramp allowance needs the fitted ramp (ramp=fit.ramp from fit_performance_model) "
+            "or a first_year_share between 0 and 1"
+        )
     if first_year_share is not None:
         share = float(first_year_share)
         if not 0 < share <= 1:
             raise CalibrateError(f"first_year_share must be above 0 and at most 1, got {first_year_share}")
         if mode == "curve":
-            raise CalibrateError("mode='curve' follows the fitted ramp; give ramp=..., or use mode='first_year' "
-                                 "with a configured first_year_share")
+            raise CalibrateError(
+                "mode='curve' follows the fitted ramp; give ramp=..., or use mode='first_year' "
+                "with a configured first_year_share"
+            )
         return lambda k: np.full(len(k), share)
     if mode == "first_year":
         share = float(ramp.first_year_share)
@@ -124,17 +145,27 @@ def _share_function(ramp: RampCurve | None, first_year_share: float | None,
     return lambda k: np.clip(np.asarray(ramp.share(k), dtype=float), 1e-6, 1.0)
 
 
-def targets_include_ramp(targets: pd.Series, tenure_quarters: pd.Series, first_year_share: float, *,
-                         groups: pd.DataFrame | None = None, full_at: int = 8,
-                         min_rows: int = 8) -> tuple[bool | None, float]:
+def targets_include_ramp(
+    targets: pd.Series,
+    tenure_quarters: pd.Series,
+    first_year_share: float,
+    *,
+    groups: pd.DataFrame | None = None,
+    full_at: int = 8,
+    min_rows: int = 8,
+) -> tuple[bool | None, float]:
     """(targets already ramped for new hires?, target ratio ``r``) by the rule of the module notes.
 
     ``targets`` (currency units) and ``tenure_quarters`` are aligned rows (e.g. manager-quarters);
     ``groups`` holds the columns that define comparable rows (e.g. ``period`` and ``level``).
     Returns ``(None, nan)`` when there are too few first-year or veteran rows to tell.
     """
-    frame = pd.DataFrame({"target": pd.to_numeric(targets, errors="coerce").to_numpy(dtype=float),
-                          "tenure": pd.to_numeric(tenure_quarters, errors="coerce").to_numpy(dtype=float)})
+    frame = pd.DataFrame(
+        {
+            "target": pd.to_numeric(targets, errors="coerce").to_numpy(dtype=float),
+            "tenure": pd.to_numeric(tenure_quarters, errors="coerce").to_numpy(dtype=float),
+        }
+    )
     keys: list[str] = []
     if groups is not None:
         keys = [str(c) for c in groups.columns]
@@ -142,11 +173,13 @@ def targets_include_ramp(targets: pd.Series, tenure_quarters: pd.Series, first_y
             frame[c] = groups[c].to_numpy()
     frame = frame[(frame["target"] > 0) & frame["tenure"].notna()]
     veteran = frame[frame["tenure"] >= full_at]
-    reference = (veteran.groupby(keys)["target"].median() if keys
-                 else pd.Series(veteran["target"].median(), index=[0]))
+    reference = veteran.groupby(keys)["target"].median() if keys else pd.Series(veteran["target"].median(), index=[0])
     first = frame[(frame["tenure"] >= 0) & (frame["tenure"] < FIRST_YEAR_QUARTERS)]
-    ref = (first.set_index(keys).index.map(reference) if keys
-           else pd.Index(np.full(len(first), reference.iloc[0] if len(reference) else np.nan)))
+    ref = (
+        first.set_index(keys).index.map(reference)
+        if keys
+        else pd.Index(np.full(len(first), reference.iloc[0] if len(reference) else np.nan))
+    )
     ratio = first["target"].to_numpy() / np.asarray(ref, dtype=float)
     ratio = ratio[np.isfinite(ratio)]
     if ratio.size < min_rows:
@@ -155,10 +188,16 @@ def targets_include_ramp(targets: pd.Series, tenure_quarters: pd.Series, first_y
     return bool(r < np.sqrt(float(first_year_share))), r
 
 
-def scoring_ramp_allowance(values: pd.DataFrame, tenure_quarters: pd.Series, indicators: Sequence[str],
-                           setting: str | float, *, ramp: RampCurve | None = None,
-                           targets: pd.Series | None = None, groups: pd.DataFrame | None = None
-                           ) -> tuple[pd.DataFrame, dict[str, Any]]:
+def scoring_ramp_allowance(
+    values: pd.DataFrame,
+    tenure_quarters: pd.Series,
+    indicators: Sequence[str],
+    setting: str | float,
+    *,
+    ramp: RampCurve | None = None,
+    targets: pd.Series | None = None,
+    groups: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The allowance as the ``scoring.ramp_allowance`` setting asks: ``"fitted"`` (the fitted
     ``ramp``'s first-year share), ``"off"``, or a share in (0, 1]. Skipped when the ``targets``
     (aligned with ``values``) already include the ramp (:func:`targets_include_ramp`).
@@ -166,8 +205,14 @@ def scoring_ramp_allowance(values: pd.DataFrame, tenure_quarters: pd.Series, ind
     Returns (values, adjusted where applied, with a ``ramp_share`` column; a description:
     setting, applied, reason (``off``, ``targets_include_ramp``, ``applied``), first_year_share,
     target_ratio, rows adjusted)."""
-    info: dict[str, Any] = {"setting": setting, "applied": False, "reason": "off", "first_year_share": None,
-                            "target_ratio": None, "rows": 0}
+    info: dict[str, Any] = {
+        "setting": setting,
+        "applied": False,
+        "reason": "off",
+        "first_year_share": None,
+        "target_ratio": None,
+        "rows": 0,
+    }
     out = values.copy()
     out["ramp_share"] = 1.0
     if setting == "off":

@@ -26,6 +26,7 @@ separate the rater from the manager). When raters show no persistent leniency,
 ``tau^2`` is estimated near 0 and the corrected scores equal the uncorrected ones.
 Corrected scores are clipped to the 1-5 scale.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from calibrate.schema import expand_to_quarters
 
 UNIT = ["manager_id", "period", "criterion"]
 OK, TOO_FEW, TOO_MANY = "ok", "too_few_raters", "too_many_raters"
-TRIM_FROM = 5   # raters needed before the highest and lowest rating are dropped
+TRIM_FROM = 5  # raters needed before the highest and lowest rating are dropped
 
 
 class InvalidReviews(CalibrateError):
@@ -76,10 +77,16 @@ class ReviewScores:
 
     def to_dict(self) -> dict:
         flags = self.scores["flag"].value_counts()
-        return {"reviews": int(len(self.scores)), "raters": int(len(self.rater_effects)),
-                "too_few_raters": int(flags.get(TOO_FEW, 0)), "too_many_raters": int(flags.get(TOO_MANY, 0)),
-                "leniency_sd": self.leniency_sd, "residual_sd": self.residual_sd,
-                "iterations": self.iterations, "converged": self.converged}
+        return {
+            "reviews": int(len(self.scores)),
+            "raters": int(len(self.rater_effects)),
+            "too_few_raters": int(flags.get(TOO_FEW, 0)),
+            "too_many_raters": int(flags.get(TOO_MANY, 0)),
+            "leniency_sd": self.leniency_sd,
+            "residual_sd": self.residual_sd,
+            "iterations": self.iterations,
+            "converged": self.converged,
+        }
 
     def summary(self) -> Summary:
         """Reviews, raters, flags and the leniency estimates (:meth:`to_dict`) as a table."""
@@ -99,9 +106,17 @@ def trimmed_mean(ratings: pd.Series | np.ndarray) -> float:
     return float(_unit_means(x, np.zeros(len(x), dtype=int), np.array([len(x)]), True)[0])
 
 
-def aggregate_reviews(reviews: pd.DataFrame, *, min_raters: int = 5, max_raters: int = 8, trim: bool = True,
-                      correct_leniency: bool = True, min_ratees: int = 3, max_iter: int = 200,
-                      tol: float = 1e-6) -> ReviewScores:
+def aggregate_reviews(
+    reviews: pd.DataFrame,
+    *,
+    min_raters: int = 5,
+    max_raters: int = 8,
+    trim: bool = True,
+    correct_leniency: bool = True,
+    min_ratees: int = 3,
+    max_iter: int = 200,
+    tol: float = 1e-6,
+) -> ReviewScores:
     """Aggregate 360 ratings (columns manager_id, period, rater_id, criterion, score 1-5); see the module notes."""
     missing = [c for c in [*UNIT, "rater_id", "score"] if c not in reviews.columns]
     if missing:
@@ -146,16 +161,29 @@ def aggregate_reviews(reviews: pd.DataFrame, *, min_raters: int = 5, max_raters:
                 break
     if not sigma2:
         dev = y - theta[unit_codes]
-        sigma2 = float(np.sum(dev ** 2) / max(len(y) - len(units), 1))
+        sigma2 = float(np.sum(dev**2) / max(len(y) - len(units), 1))
     raw = np.bincount(unit_codes, weights=y) / n_unit
     scores = pd.DataFrame(units.tolist(), columns=UNIT).assign(
-        n_raters=n_unit, raw_mean=raw, robust_mean=level(y), score=np.clip(theta, 1.0, 5.0),
-        flag=np.select([n_unit < min_raters, n_unit > max_raters], [TOO_FEW, TOO_MANY], OK))
+        n_raters=n_unit,
+        raw_mean=raw,
+        robust_mean=level(y),
+        score=np.clip(theta, 1.0, 5.0),
+        flag=np.select([n_unit < min_raters, n_unit > max_raters], [TOO_FEW, TOO_MANY], OK),
+    )
     scores = scores.sort_values(UNIT, kind="stable").reset_index(drop=True)
-    effects = pd.DataFrame({"rater_id": raters, "n_ratings": n_rater, "n_ratees": ratees,
-                            "leniency": leniency}).sort_values("rater_id", kind="stable").reset_index(drop=True)
-    return ReviewScores(scores=scores, rater_effects=effects, leniency_sd=float(np.sqrt(tau2)),
-                        residual_sd=float(np.sqrt(sigma2)), iterations=iterations, converged=converged)
+    effects = (
+        pd.DataFrame({"rater_id": raters, "n_ratings": n_rater, "n_ratees": ratees, "leniency": leniency})
+        .sort_values("rater_id", kind="stable")
+        .reset_index(drop=True)
+    )
+    return ReviewScores(
+        scores=scores,
+        rater_effects=effects,
+        leniency_sd=float(np.sqrt(tau2)),
+        residual_sd=float(np.sqrt(sigma2)),
+        iterations=iterations,
+        converged=converged,
+    )
 
 
 def _unit_means(x: np.ndarray, codes: np.ndarray, n: np.ndarray, trim: bool) -> np.ndarray:

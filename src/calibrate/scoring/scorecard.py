@@ -15,6 +15,7 @@
 Randomness: the weight draws use the run seed's child stream ``SeedSequence(seed,
 spawn_key=(5,))``, so scoring does not depend on what other steps draw.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -46,7 +47,7 @@ from calibrate.scoring.reviews360 import ReviewScores, aggregate_reviews
 from calibrate.scoring.settings import ScoringSettings, weight_ranges
 from calibrate.scoring.stability import StabilityResult, compare_weightings, grade_stability, sample_weights
 
-STREAM = 5   # the scoring step's child stream of the run seed
+STREAM = 5  # the scoring step's child stream of the run seed
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,25 @@ class Scorecard:
     def to_dict(self) -> dict:
         a = self.annual
         return {
-            "year": self.year, "periods": list(self.periods), "managers_scored": int(a["score"].notna().sum()),
-            "grading": self.grading.kind, "grades": self.distribution().to_dict("records"),
-            "score_mean": float(a["score"].mean()), "score_sd": float(a["score"].std()),
-            "improvement_plans": int(a["improvement_plan"].sum()), "bonus_total": float(a["bonus"].sum()),
+            "year": self.year,
+            "periods": list(self.periods),
+            "managers_scored": int(a["score"].notna().sum()),
+            "grading": self.grading.kind,
+            "grades": self.distribution().to_dict("records"),
+            "score_mean": float(a["score"].mean()),
+            "score_sd": float(a["score"].std()),
+            "improvement_plans": int(a["improvement_plan"].sum()),
+            "bonus_total": float(a["bonus"].sum()),
             "weights": {k: float(v) for k, v in self.weights.items()},
             "stability": self.stability.to_dict(),
             "reviews": self.reviews.to_dict() if self.reviews is not None else None,
-            "insufficient_survey_measures": {} if self.customer is None else {
-                c[:-len("_status")]: int((self.customer[c] == "insufficient").sum())
-                for c in self.customer.columns if c.endswith("_status")},
+            "insufficient_survey_measures": {}
+            if self.customer is None
+            else {
+                c[: -len("_status")]: int((self.customer[c] == "insufficient").sum())
+                for c in self.customer.columns
+                if c.endswith("_status")
+            },
         }
 
     def summary(self) -> Summary:
@@ -103,13 +113,16 @@ def scoring_year(quarters: list[str], wanted: int | None, explicit: bool) -> int
     if wanted in years:
         return int(wanted)
     if explicit:
-        raise CalibrateError(f"scoring: year {wanted} has no performance data (the data covers "
-                             f"{years[0]}-{years[-1]}); set scoring: year to one of those years")
+        raise CalibrateError(
+            f"scoring: year {wanted} has no performance data (the data covers "
+            f"{years[0]}-{years[-1]}); set scoring: year to one of those years"
+        )
     return years[-1]
 
 
-def scoring_inputs(ds: Dataset, settings: ScoringSettings, panel: pd.DataFrame | None = None
-                   ) -> tuple[pd.DataFrame, pd.DataFrame | None, ReviewScores | None]:
+def scoring_inputs(
+    ds: Dataset, settings: ScoringSettings, panel: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, ReviewScores | None]:
     """Indicator values per (manager_id, period) for scoring, the customer measures (indexed manager_id,
     period; None without survey indicators) and the 360 result (None without review indicators)."""
     iset = ds.indicator_set
@@ -122,8 +135,14 @@ def scoring_inputs(ds: Dataset, settings: ScoringSettings, panel: pd.DataFrame |
         customer = _customer_table(survey, iset, settings)
     if ds.reviews is not None and "review" in kinds:
         r = settings.reviews
-        reviews = aggregate_reviews(ds.reviews, min_raters=r.min_raters, max_raters=r.max_raters, trim=r.trim,
-                                    correct_leniency=r.correct_leniency, min_ratees=r.min_ratees)
+        reviews = aggregate_reviews(
+            ds.reviews,
+            min_raters=r.min_raters,
+            max_raters=r.max_raters,
+            trim=r.trim,
+            correct_leniency=r.correct_leniency,
+            min_ratees=r.min_ratees,
+        )
     for ind in iset.indicators:
         if ind.compute_kind == "nps":
             values[ind.id] = customer[ind.id].reindex(values.index)
@@ -144,16 +163,18 @@ def _customer_table(survey: pd.DataFrame, iset: IndicatorSet, settings: ScoringS
     for ind in iset.indicators:
         column = ind.compute_args[0]
         if ind.compute_kind == "nps":
-            t = nps_interval(survey, column=column, min_responses=settings.min_responses,
-                             method=DEFAULT_NPS_METHOD)
-            t = t.set_index(["manager_id", "period"])[["n_responses", "nps", "se", "ci_low", "ci_high", "ci_method",
-                                                        "status"]]
+            t = nps_interval(survey, column=column, min_responses=settings.min_responses, method=DEFAULT_NPS_METHOD)
+            t = t.set_index(["manager_id", "period"])[
+                ["n_responses", "nps", "se", "ci_low", "ci_high", "ci_method", "status"]
+            ]
             t = t.rename(columns={"nps": ind.id})
         elif ind.compute_kind in ("share_satisfied", "mean_likert"):
-            t = satisfaction_scores(survey, column=column, level_weights=settings.likert_weights,
-                                    min_responses=settings.min_responses)
-            t = t.set_index(["manager_id", "period"])[["n_responses", "share_satisfied", "mean_likert",
-                                                        "weighted_likert", "status"]]
+            t = satisfaction_scores(
+                survey, column=column, level_weights=settings.likert_weights, min_responses=settings.min_responses
+            )
+            t = t.set_index(["manager_id", "period"])[
+                ["n_responses", "share_satisfied", "mean_likert", "weighted_likert", "status"]
+            ]
         else:
             continue
         t = t.rename(columns={"n_responses": "responses"})
@@ -161,9 +182,17 @@ def _customer_table(survey: pd.DataFrame, iset: IndicatorSet, settings: ScoringS
     return pd.concat(parts, axis=1) if parts else pd.DataFrame()
 
 
-def build_scorecard(ds: Dataset, settings: ScoringSettings, weights: pd.Series | None = None, *,
-                    year: int | None = None, seed: int = 0, bonus_base: float | pd.Series = 30.0,
-                    panel: pd.DataFrame | None = None, executor: Any = None) -> Scorecard:
+def build_scorecard(
+    ds: Dataset,
+    settings: ScoringSettings,
+    weights: pd.Series | None = None,
+    *,
+    year: int | None = None,
+    seed: int = 0,
+    bonus_base: float | pd.Series = 30.0,
+    panel: pd.DataFrame | None = None,
+    executor: Any = None,
+) -> Scorecard:
     """Score every manager for the year (see the module notes). ``weights`` default to the indicator set's.
 
     ``executor`` (see :mod:`calibrate.distributed`) computes the grade-stability draws elsewhere,
@@ -172,8 +201,9 @@ def build_scorecard(ds: Dataset, settings: ScoringSettings, weights: pd.Series |
     weights = check_weights(weights if weights is not None else iset.default_weights(), list(iset.ids))
     values, customer, reviews = scoring_inputs(ds, settings, panel)
     quarters = sorted(values.index.get_level_values("period").unique())
-    the_year = scoring_year(quarters, settings.year if settings.year is not None else year,
-                            explicit=settings.year is not None)
+    the_year = scoring_year(
+        quarters, settings.year if settings.year is not None else year, explicit=settings.year is not None
+    )
     periods = tuple(q for q in quarters if int(q[:4]) == the_year)
     values = values[values.index.get_level_values("period").isin(periods)]
     if customer is not None:
@@ -193,21 +223,51 @@ def build_scorecard(ds: Dataset, settings: ScoringSettings, weights: pd.Series |
     flags = improvement_flags(period_grades, settings.low_grades, settings.consecutive).set_index("manager_id")
     annual = annual.join(flags)
     annual["improvement_plan"] = annual["improvement_plan"].fillna(False).astype(bool)
-    coefficient = bonus_coefficients(annual, source=settings.bonus_from,
-                                     grade_coefficients=settings.grade_coefficients,
-                                     score_points=settings.score_coefficients)
+    coefficient = bonus_coefficients(
+        annual,
+        source=settings.bonus_from,
+        grade_coefficients=settings.grade_coefficients,
+        score_points=settings.score_coefficients,
+    )
     annual = annual.join(bonus_table(coefficient, bonus_base))
 
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM,)))
-    draws = sample_weights(weights, weight_ranges(weights, settings.stability), draws=settings.stability.draws,
-                           seed=rng, dimension_of=iset.dimension_of(), bands=iset.bands())
-    stability = grade_stability(points, annual["score"], annual["grade"], draws, grading,
-                                boundary_probability=settings.stability.boundary_probability, executor=executor)
-    annual = annual.join(stability.managers.set_index("manager_id")[["p_grade_change", "distance_to_cut", "on_boundary"]])
+    draws = sample_weights(
+        weights,
+        weight_ranges(weights, settings.stability),
+        draws=settings.stability.draws,
+        seed=rng,
+        dimension_of=iset.dimension_of(),
+        bands=iset.bands(),
+    )
+    stability = grade_stability(
+        points,
+        annual["score"],
+        annual["grade"],
+        draws,
+        grading,
+        boundary_probability=settings.stability.boundary_probability,
+        executor=executor,
+    )
+    annual = annual.join(
+        stability.managers.set_index("manager_id")[["p_grade_change", "distance_to_cut", "on_boundary"]]
+    )
     comparisons = compare_weightings(points, _alternatives(ds, weights), grading)
-    return Scorecard(year=the_year, periods=periods, weights=weights, rules=rules, grading=grading, points=points,
-                     quarterly=quarterly, period_grades=period_grades, annual=annual.reset_index(),
-                     stability=stability, comparisons=comparisons, customer=customer, reviews=reviews)
+    return Scorecard(
+        year=the_year,
+        periods=periods,
+        weights=weights,
+        rules=rules,
+        grading=grading,
+        points=points,
+        quarterly=quarterly,
+        period_grades=period_grades,
+        annual=annual.reset_index(),
+        stability=stability,
+        comparisons=comparisons,
+        customer=customer,
+        reviews=reviews,
+    )
 
 
 def _period_grades(quarterly: CompositeResult, grading: Grading) -> pd.DataFrame:

@@ -44,6 +44,7 @@ Keys (defaults in :data:`DEFAULT_SCORING` below):
     its weight; ``boundary_probability``: a manager whose grade changes in at least
     this share of draws sits on a grade boundary.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -63,8 +64,10 @@ DEFAULT_SCORING: dict[str, Any] = {  # read and checked by calibrate.scoring.set
     "year": None,
     "grading": "forced",
     "grade_bands": {"A": 90, "B": 75, "C": 60, "D": 45, "E": 0},
-    "rules": {"revenue_attainment": {"rule": "ratio", "target": 1.0, "cap": 1.2},
-              "satisfaction": {"rule": "threshold", "threshold": 0.8, "floor": 0.4}},
+    "rules": {
+        "revenue_attainment": {"rule": "ratio", "target": 1.0, "cap": 1.2},
+        "satisfaction": {"rule": "threshold", "threshold": 0.8, "floor": 0.4},
+    },
     "default_rule": {"rule": "zscore"},
     "compare_within": ["period"],
     "likert_weights": {1: 0, 2: 25, 3: 50, 4: 75, 5: 100},
@@ -126,24 +129,32 @@ class ScoringSettings:
         return tuple(self.forced_distribution if self.grading == "forced" else self.grade_bands)
 
     @classmethod
-    def from_section(cls, section: Mapping[str, Any] | None = None,
-                     indicator_set: IndicatorSet | None = None) -> ScoringSettings:
+    def from_section(
+        cls, section: Mapping[str, Any] | None = None, indicator_set: IndicatorSet | None = None
+    ) -> ScoringSettings:
         """Check a ``scoring`` section (missing keys take their defaults); every problem is reported."""
         raw = {**DEFAULT_SCORING, **dict(section or {})}
-        errors: list[str] = [f"scoring: unknown key '{k}' (allowed: {', '.join(sorted(DEFAULT_SCORING))})"
-                             for k in raw if k not in DEFAULT_SCORING]
+        errors: list[str] = [
+            f"scoring: unknown key '{k}' (allowed: {', '.join(sorted(DEFAULT_SCORING))})"
+            for k in raw
+            if k not in DEFAULT_SCORING
+        ]
         reviews = _nested(raw, "reviews", errors)
         improvement = _nested(raw, "improvement", errors)
         stability = _nested(raw, "stability", errors)
         min_responses = _whole(raw["min_responses"], "scoring: min_responses", errors, low=1)
         shares = _mapping_of_numbers(raw["forced_distribution"], "scoring: forced_distribution", errors)
         if shares and (any(v < 0 for v in shares.values()) or abs(sum(shares.values()) - 1) > 1e-6):
-            errors.append(f"scoring: forced_distribution shares must be 0 or more and add up to 1 "
-                          f"(they add up to {sum(shares.values()):.4f})")
+            errors.append(
+                f"scoring: forced_distribution shares must be 0 or more and add up to 1 "
+                f"(they add up to {sum(shares.values()):.4f})"
+            )
         bands = _mapping_of_numbers(raw["grade_bands"], "scoring: grade_bands", errors)
         if bands and any(a <= b for a, b in zip(list(bands.values()), list(bands.values())[1:])):
-            errors.append("scoring: grade_bands are lower score bounds, best grade first, and must fall "
-                          f"from grade to grade; got {bands}")
+            errors.append(
+                "scoring: grade_bands are lower score bounds, best grade first, and must fall "
+                f"from grade to grade; got {bands}"
+            )
         grading = raw["grading"]
         if grading not in GRADINGS:
             errors.append(f"scoring: grading '{grading}' must be 'forced' or 'bands'")
@@ -153,15 +164,19 @@ class ScoringSettings:
             errors.append(f"scoring: year must be a whole number or null, got {year!r}")
         rules = raw["rules"] or {}
         if not isinstance(rules, Mapping) or not all(isinstance(v, Mapping) for v in rules.values()):
-            errors.append("scoring: rules must map indicator ids to a rule, e.g. "
-                          "{revenue_attainment: {rule: ratio, target: 1.0, cap: 1.2}}")
+            errors.append(
+                "scoring: rules must map indicator ids to a rule, e.g. "
+                "{revenue_attainment: {rule: ratio, target: 1.0, cap: 1.2}}"
+            )
             rules = {}
         if indicator_set is not None:
             user_given = rules is not DEFAULT_SCORING["rules"] and rules != DEFAULT_SCORING["rules"]
             unknown = [k for k in rules if k not in indicator_set.ids]
             if unknown and user_given:
-                errors.append(f"scoring: rules: unknown indicator(s) {', '.join(unknown)} "
-                              f"(the indicator set has {', '.join(indicator_set.ids)})")
+                errors.append(
+                    f"scoring: rules: unknown indicator(s) {', '.join(unknown)} "
+                    f"(the indicator set has {', '.join(indicator_set.ids)})"
+                )
             rules = {k: v for k, v in rules.items() if k in indicator_set.ids}
         default_rule = raw["default_rule"]
         if not isinstance(default_rule, Mapping):
@@ -170,7 +185,9 @@ class ScoringSettings:
         within = raw["compare_within"]
         within = [within] if isinstance(within, str) else list(within or [])
         if "period" not in within or not set(within) <= {"period", "level", "region"}:
-            errors.append(f"scoring: compare_within must include 'period' and may add 'level' or 'region'; got {within}")
+            errors.append(
+                f"scoring: compare_within must include 'period' and may add 'level' or 'region'; got {within}"
+            )
         likert = _mapping_of_numbers(raw["likert_weights"], "scoring: likert_weights", errors)
         try:
             likert = {int(k): v for k, v in likert.items()}
@@ -182,7 +199,8 @@ class ScoringSettings:
             max_raters=_whole(reviews.get("max_raters", 8), "scoring: reviews: max_raters", errors, low=1),
             trim=bool(reviews.get("trim", True)),
             correct_leniency=bool(reviews.get("correct_leniency", True)),
-            min_ratees=_whole(reviews.get("min_ratees", 3), "scoring: reviews: min_ratees", errors, low=1))
+            min_ratees=_whole(reviews.get("min_ratees", 3), "scoring: reviews: min_ratees", errors, low=1),
+        )
         low_grades = tuple(improvement.get("low_grades") or ())
         bad = [g for g in low_grades if g not in grades]
         if bad:
@@ -193,19 +211,34 @@ class ScoringSettings:
             errors.append(f"scoring: bonus_from '{bonus_from}' must be 'grade' or 'score'")
         coefficients = _mapping_of_numbers(raw["grade_coefficients"], "scoring: grade_coefficients", errors)
         if bonus_from == "grade" and coefficients and set(coefficients) != set(grades):
-            errors.append(f"scoring: grade_coefficients must give a coefficient for each grade "
-                          f"({', '.join(grades)}); got {', '.join(coefficients)}")
+            errors.append(
+                f"scoring: grade_coefficients must give a coefficient for each grade "
+                f"({', '.join(grades)}); got {', '.join(coefficients)}"
+            )
         points = _points(raw["score_coefficients"], errors)
         stab = _stability(stability, indicator_set, errors)
         allowance = _ramp_allowance(raw["ramp_allowance"], errors)
         if errors:
             raise ConfigError("\n".join(errors))
-        return cls(min_responses=min_responses, forced_distribution=shares, year=year, grading=grading,
-                   grade_bands=bands, rules={k: dict(v) for k, v in rules.items()},
-                   default_rule=dict(default_rule), compare_within=tuple(within), likert_weights=likert,
-                   reviews=review, low_grades=low_grades, consecutive=consecutive, bonus_from=bonus_from,
-                   grade_coefficients=coefficients, score_coefficients=points, stability=stab,
-                   ramp_allowance=allowance)
+        return cls(
+            min_responses=min_responses,
+            forced_distribution=shares,
+            year=year,
+            grading=grading,
+            grade_bands=bands,
+            rules={k: dict(v) for k, v in rules.items()},
+            default_rule=dict(default_rule),
+            compare_within=tuple(within),
+            likert_weights=likert,
+            reviews=review,
+            low_grades=low_grades,
+            consecutive=consecutive,
+            bonus_from=bonus_from,
+            grade_coefficients=coefficients,
+            score_coefficients=points,
+            stability=stab,
+            ramp_allowance=allowance,
+        )
 
 
 def _ramp_allowance(value: Any, errors: list[str]) -> str | float:
@@ -214,51 +247,84 @@ def _ramp_allowance(value: Any, errors: list[str]) -> str | float:
         return str(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < float(value) <= 1:
         return float(value)
-    errors.append(f"scoring: ramp_allowance must be 'fitted', 'off' or a share above 0 and at most 1 "
-                  f"(0.5 = half a veteran's revenue in year one); got {value!r}")
+    errors.append(
+        f"scoring: ramp_allowance must be 'fitted', 'off' or a share above 0 and at most 1 "
+        f"(0.5 = half a veteran's revenue in year one); got {value!r}"
+    )
     return "fitted"
 
 
 _WITHIN = Literal["period", "level", "region"]
 #: The ``scoring`` keys as a run config writes them: type, bounds, meaning (defaults: ``DEFAULT_SCORING``).
 SCORING_KEYS = {
-    "ramp_allowance": Key(Literal["fitted", "off"] | float, "new hires' attainment judged against the ramped "
-                          "expectation: fitted (the ramp estimated from the data), off, or a first-year share "
-                          "in (0, 1]; not applied where the targets already carry the ramp", gt=0, le=1),
-    "min_responses": Key(int, "fewest survey answers per manager and quarter for NPS and satisfaction to count",
-                         ge=1),
+    "ramp_allowance": Key(
+        Literal["fitted", "off"] | float,
+        "new hires' attainment judged against the ramped "
+        "expectation: fitted (the ramp estimated from the data), off, or a first-year share "
+        "in (0, 1]; not applied where the targets already carry the ramp",
+        gt=0,
+        le=1,
+    ),
+    "min_responses": Key(int, "fewest survey answers per manager and quarter for NPS and satisfaction to count", ge=1),
     "forced_distribution": Key(dict[str, float], "share of managers per grade, best first, adding up to 1"),
     "year": Key(int | None, "calendar year scored; null: the run's year if the data has it, else the latest"),
     "grading": Key(Literal["forced", "bands"], "grades by the forced_distribution shares or by grade_bands"),
     "grade_bands": Key(dict[str, float], "lower score bound of each grade, best first, falling"),
-    "rules": Key(dict[str, dict[str, Any]] | None, "indicator id -> rule turning values into points "
-                 "(calibrate.scoring.normalise); giving rules replaces the default rules"),
+    "rules": Key(
+        dict[str, dict[str, Any]] | None,
+        "indicator id -> rule turning values into points "
+        "(calibrate.scoring.normalise); giving rules replaces the default rules",
+    ),
     "default_rule": Key(dict[str, Any], "the rule of every indicator not in rules"),
-    "compare_within": Key(_WITHIN | list[_WITHIN], "columns inside which relative rules compare managers: "
-                          "[period] or [period, level]"),
+    "compare_within": Key(
+        _WITHIN | list[_WITHIN], "columns inside which relative rules compare managers: [period] or [period, level]"
+    ),
     "likert_weights": Key(dict[int, float], "points per satisfaction answer (1-5) in the weighted Likert score"),
-    "reviews": Key({"min_raters": Key(int, "fewer raters than this are flagged", ge=1),
-                    "max_raters": Key(int, "more raters than this are flagged", ge=1),
-                    "trim": Key(bool, "drop each manager's highest and lowest rating"),
-                    "correct_leniency": Key(bool, "correct each rater's leniency"),
-                    "min_ratees": Key(int, "a rater's leniency is estimated from at least this many managers",
-                                      ge=1)}, "360 review aggregation"),
-    "improvement": Key({"low_grades": Key(list[str] | None, "grades that count as low"),
-                        "consecutive": Key(int, "latest quarters that must all be low", ge=1)},
-                       "improvement-plan flag: the latest consecutive quarters all have a low grade"),
+    "reviews": Key(
+        {
+            "min_raters": Key(int, "fewer raters than this are flagged", ge=1),
+            "max_raters": Key(int, "more raters than this are flagged", ge=1),
+            "trim": Key(bool, "drop each manager's highest and lowest rating"),
+            "correct_leniency": Key(bool, "correct each rater's leniency"),
+            "min_ratees": Key(int, "a rater's leniency is estimated from at least this many managers", ge=1),
+        },
+        "360 review aggregation",
+    ),
+    "improvement": Key(
+        {
+            "low_grades": Key(list[str] | None, "grades that count as low"),
+            "consecutive": Key(int, "latest quarters that must all be low", ge=1),
+        },
+        "improvement-plan flag: the latest consecutive quarters all have a low grade",
+    ),
     "bonus_from": Key(Literal["grade", "score"], "bonus coefficient from the grade or from the annual score"),
     "grade_coefficients": Key(dict[str, float], "bonus coefficient of each grade (bonus_from: grade)"),
     "score_coefficients": Key(list[list[float]], "[score, coefficient] points, rising (bonus_from: score)"),
-    "stability": Key({"draws": Key(int, "weightings drawn for the grade-stability figures", ge=10),
-                      "spread": Key(float, "each weight drawn within +-spread of itself (relative)", ge=0, lt=1),
-                      "ranges": Key(dict[str, list[float]] | None, "indicator -> [low, high] weight range "
-                                    "(replaces spread for it)"),
-                      "boundary_probability": Key(float, "a manager whose grade changes in at least this share "
-                                                  "of draws sits on a grade boundary", gt=0, le=1)},
-                     "grade stability under weight changes"),
+    "stability": Key(
+        {
+            "draws": Key(int, "weightings drawn for the grade-stability figures", ge=10),
+            "spread": Key(float, "each weight drawn within +-spread of itself (relative)", ge=0, lt=1),
+            "ranges": Key(
+                dict[str, list[float]] | None, "indicator -> [low, high] weight range (replaces spread for it)"
+            ),
+            "boundary_probability": Key(
+                float,
+                "a manager whose grade changes in at least this share of draws sits on a grade boundary",
+                gt=0,
+                le=1,
+            ),
+        },
+        "grade stability under weight changes",
+    ),
 }
-SCORING_SECTION = Section("scoring", "scores, grades, bonus coefficients, stability (calibrate.scoring.settings)",
-                          DEFAULT_SCORING, SCORING_KEYS, ScoringSettings, ScoringSettings.from_section)
+SCORING_SECTION = Section(
+    "scoring",
+    "scores, grades, bonus coefficients, stability (calibrate.scoring.settings)",
+    DEFAULT_SCORING,
+    SCORING_KEYS,
+    ScoringSettings,
+    ScoringSettings.from_section,
+)
 
 
 def _nested(raw: dict, key: str, errors: list[str]) -> dict:
@@ -300,8 +366,10 @@ def _points(value: Any, errors: list[str]) -> tuple[tuple[float, float], ...]:
     try:
         points = tuple((float(a), float(c)) for a, c in value)
     except (TypeError, ValueError):
-        errors.append(f"scoring: score_coefficients must be [score, coefficient] pairs, e.g. "
-                      f"[[40, 0.5], [60, 1.0], [80, 1.5]]; got {value!r}")
+        errors.append(
+            f"scoring: score_coefficients must be [score, coefficient] pairs, e.g. "
+            f"[[40, 0.5], [60, 1.0], [80, 1.5]]; got {value!r}"
+        )
         return ()
     if not points or any(b[0] <= a[0] or b[1] < a[1] for a, b in zip(points, points[1:])):
         errors.append(f"scoring: score_coefficients need rising scores and non-falling coefficients; got {value!r}")
@@ -326,10 +394,15 @@ def _stability(raw: dict, indicator_set: IndicatorSet | None, errors: list[str])
         else:
             parsed = {}
             for k, v in ranges.items():
-                ok = isinstance(v, (list, tuple)) and len(v) == 2 and all(
-                    isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+                ok = (
+                    isinstance(v, (list, tuple))
+                    and len(v) == 2
+                    and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+                )
                 if not ok or not 0 <= v[0] <= v[1] <= 1:
-                    errors.append(f"scoring: stability: ranges: {k} must be [low, high] with 0 <= low <= high <= 1, got {v!r}")
+                    errors.append(
+                        f"scoring: stability: ranges: {k} must be [low, high] with 0 <= low <= high <= 1, got {v!r}"
+                    )
                     continue
                 if indicator_set is not None and k not in indicator_set.ids:
                     errors.append(f"scoring: stability: ranges: unknown indicator '{k}'")

@@ -15,6 +15,7 @@ the nearest grade cut, and ``on_boundary`` when the grade changes in at least
 correlation with the ranking under the proposed weights and the share of
 managers keeping their grade.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -50,14 +51,19 @@ class StabilityResult:
 
     def to_dict(self) -> dict:
         m, d = self.managers, self.draws
-        return {"draws": int(len(d)), "managers": int(len(m)),
-                "expected_share_changing_grade": float(m["p_grade_change"].mean()),
-                "managers_on_boundary": int(m["on_boundary"].sum()),
-                "share_on_boundary": float(m["on_boundary"].mean()),
-                "spearman_mean": float(d["spearman"].mean()), "spearman_p5": float(d["spearman"].quantile(0.05)),
-                "kendall_mean": float(d["kendall"].mean()), "kendall_p5": float(d["kendall"].quantile(0.05)),
-                "same_grade_mean": float(d["same_grade"].mean()),
-                "boundary_probability": self.boundary_probability}
+        return {
+            "draws": int(len(d)),
+            "managers": int(len(m)),
+            "expected_share_changing_grade": float(m["p_grade_change"].mean()),
+            "managers_on_boundary": int(m["on_boundary"].sum()),
+            "share_on_boundary": float(m["on_boundary"].mean()),
+            "spearman_mean": float(d["spearman"].mean()),
+            "spearman_p5": float(d["spearman"].quantile(0.05)),
+            "kendall_mean": float(d["kendall"].mean()),
+            "kendall_p5": float(d["kendall"].quantile(0.05)),
+            "same_grade_mean": float(d["same_grade"].mean()),
+            "boundary_probability": self.boundary_probability,
+        }
 
     def summary(self) -> Summary:
         """Grade stability figures (:meth:`to_dict`) as a table."""
@@ -67,17 +73,24 @@ class StabilityResult:
         return self.summary()._repr_html_()
 
 
-def sample_weights(weights: pd.Series, ranges: pd.DataFrame, *, draws: int = 500,
-                   seed: int | np.random.Generator = 0, dimension_of: pd.Series | None = None,
-                   bands: pd.DataFrame | None = None) -> pd.DataFrame:
+def sample_weights(
+    weights: pd.Series,
+    ranges: pd.DataFrame,
+    *,
+    draws: int = 500,
+    seed: int | np.random.Generator = 0,
+    dimension_of: pd.Series | None = None,
+    bands: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Weightings drawn uniformly within ``ranges`` (columns low, high per indicator), renormalised,
     kept only when each dimension's share lies within ``bands`` (columns low, high per dimension)."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     ranges = ranges.reindex(weights.index)
     low, high = ranges["low"].to_numpy(dtype=float), ranges["high"].to_numpy(dtype=float)
     if np.isnan(low).any() or np.isnan(high).any() or (low < 0).any() or (high < low).any() or high.sum() <= 0:
-        raise InfeasibleConstraints("each indicator needs a weight range with 0 <= low <= high "
-                                    f"(ranges given: {ranges.to_dict('index')})")
+        raise InfeasibleConstraints(
+            f"each indicator needs a weight range with 0 <= low <= high (ranges given: {ranges.to_dict('index')})"
+        )
     member = None
     if dimension_of is not None and bands is not None:
         dims = list(bands.index)
@@ -99,7 +112,8 @@ def sample_weights(weights: pd.Series, ranges: pd.DataFrame, *, draws: int = 500
     if len(out) < draws:
         raise InfeasibleConstraints(
             f"only {len(out)} of {tried} weight draws kept every dimension inside its weight band; "
-            "widen the weight ranges (scoring: stability: ranges / spread) or check the dimension bands")
+            "widen the weight ranges (scoring: stability: ranges / spread) or check the dimension bands"
+        )
     return pd.DataFrame(out, columns=weights.index).rename_axis("draw")
 
 
@@ -116,10 +130,11 @@ def annual_composites(points: pd.DataFrame, weights: np.ndarray, *, executor: An
     weights = np.atleast_2d(weights)
     codes, managers = pd.factorize(points.index.get_level_values("manager_id"), sort=True)
     # rows -> managers as a sparse indicator matrix: memory grows with rows, not managers x rows
-    onehot = sparse.csr_matrix((np.ones(len(codes)), (np.arange(len(codes)), codes)),
-                               shape=(len(codes), len(managers))).T.tocsr()
+    onehot = sparse.csr_matrix(
+        (np.ones(len(codes)), (np.arange(len(codes)), codes)), shape=(len(codes), len(managers))
+    ).T.tocsr()
     batch = max(1, int(2e7 // max(len(codes), 1)))
-    batches = [(values, onehot, weights[start:start + batch]) for start in range(0, len(weights), batch)]
+    batches = [(values, onehot, weights[start : start + batch]) for start in range(0, len(weights), batch)]
     parts = list(executor.map(_annual_batch, batches)) if executor is not None else [_annual_batch(b) for b in batches]
     annual = np.concatenate(parts, axis=1) if parts else np.empty((len(managers), 0))
     return pd.DataFrame(annual, index=pd.Index(managers, name="manager_id"))
@@ -130,16 +145,23 @@ def _annual_batch(task: tuple[np.ndarray, Any, np.ndarray]) -> np.ndarray:
     a Dask worker and this process add in the same order."""
     values, onehot, weights = task
     with single_thread():
-        composite = composite_matrix(values, weights)                              # draws x rows
+        composite = composite_matrix(values, weights)  # draws x rows
     have = ~np.isnan(composite)
-    total = onehot @ np.where(have, composite, 0.0).T                              # managers x draws
+    total = onehot @ np.where(have, composite, 0.0).T  # managers x draws
     count = onehot @ have.T.astype(float)
     return np.divide(total, count, out=np.full(total.shape, np.nan), where=count > 0)
 
 
-def grade_stability(points: pd.DataFrame, scores: pd.Series, grades: pd.Series, draws: pd.DataFrame,
-                    grading: Grading, *, boundary_probability: float = 0.2,
-                    executor: Any = None) -> StabilityResult:
+def grade_stability(
+    points: pd.DataFrame,
+    scores: pd.Series,
+    grades: pd.Series,
+    draws: pd.DataFrame,
+    grading: Grading,
+    *,
+    boundary_probability: float = 0.2,
+    executor: Any = None,
+) -> StabilityResult:
     """Grade and rank stability of each manager under the weightings in ``draws``.
 
     ``points``: indicator points of the periods scored (indexed manager_id, period);
@@ -151,31 +173,51 @@ def grade_stability(points: pd.DataFrame, scores: pd.Series, grades: pd.Series, 
     graded = scores.dropna().index.intersection(annual.index).sort_values()
     annual = annual.loc[graded].to_numpy()
     if np.isnan(annual).any():
-        raise InfeasibleConstraints("some weight draws leave a manager without a score (a weight of 0 on the "
-                                    "only indicator the manager has); give ranges with a low above 0")
+        raise InfeasibleConstraints(
+            "some weight draws leave a manager without a score (a weight of 0 on the "
+            "only indicator the manager has); give ranges with a low above 0"
+        )
     base_score = scores.loc[graded].to_numpy(dtype=float)
     base_code = grades.loc[graded].map({g: k for k, g in enumerate(grading.labels)}).to_numpy(dtype=int)
-    codes = grading.codes(annual)                                          # managers x draws
+    codes = grading.codes(annual)  # managers x draws
     ranks = stats.rankdata(-annual, method="min", axis=0)
     base_rank = stats.rankdata(-base_score, method="min")
     p_up, p_down = (codes < base_code[:, None]).mean(axis=1), (codes > base_code[:, None]).mean(axis=1)
     labels = np.array(grading.labels)
-    managers = pd.DataFrame({
-        "manager_id": graded, "score": base_score, "grade": labels[base_code], "rank": base_rank.astype(int),
-        "p_grade_change": p_up + p_down, "p_grade_up": p_up, "p_grade_down": p_down,
-        "best_grade": labels[codes.min(axis=1)], "worst_grade": labels[codes.max(axis=1)],
-        "rank_p5": np.percentile(ranks, 5, axis=1), "rank_p95": np.percentile(ranks, 95, axis=1),
-    })
+    managers = pd.DataFrame(
+        {
+            "manager_id": graded,
+            "score": base_score,
+            "grade": labels[base_code],
+            "rank": base_rank.astype(int),
+            "p_grade_change": p_up + p_down,
+            "p_grade_up": p_up,
+            "p_grade_down": p_down,
+            "best_grade": labels[codes.min(axis=1)],
+            "worst_grade": labels[codes.max(axis=1)],
+            "rank_p5": np.percentile(ranks, 5, axis=1),
+            "rank_p95": np.percentile(ranks, 95, axis=1),
+        }
+    )
     cuts = grading.cuts(pd.Series(base_score), pd.Series(labels[base_code]))
     managers["distance_to_cut"] = distance_to_cut(pd.Series(base_score), cuts).to_numpy()
     managers["on_boundary"] = managers["p_grade_change"] >= boundary_probability
     spearman = _columnwise_pearson(stats.rankdata(-annual, axis=0), stats.rankdata(-base_score)[:, None])
     kendall = np.array([stats.kendalltau(base_score, annual[:, k]).statistic for k in range(annual.shape[1])])
-    per_draw = pd.DataFrame({"draw": np.arange(len(w)), "spearman": spearman, "kendall": kendall,
-                             "same_grade": (codes == base_code[:, None]).mean(axis=0)})
-    return StabilityResult(managers=managers, draws=per_draw,
-                           weights=pd.DataFrame(w, columns=points.columns).rename_axis("draw"),
-                           boundary_probability=float(boundary_probability))
+    per_draw = pd.DataFrame(
+        {
+            "draw": np.arange(len(w)),
+            "spearman": spearman,
+            "kendall": kendall,
+            "same_grade": (codes == base_code[:, None]).mean(axis=0),
+        }
+    )
+    return StabilityResult(
+        managers=managers,
+        draws=per_draw,
+        weights=pd.DataFrame(w, columns=points.columns).rename_axis("draw"),
+        boundary_probability=float(boundary_probability),
+    )
 
 
 def compare_weightings(points: pd.DataFrame, weightings: Mapping[str, pd.Series], grading: Grading) -> pd.DataFrame:
@@ -189,10 +231,15 @@ def compare_weightings(points: pd.DataFrame, weightings: Mapping[str, pd.Series]
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
             x, y = annual.iloc[:, a], annual.iloc[:, b]
-            rows.append({"weights_a": names[a], "weights_b": names[b],
-                         "spearman": float(stats.spearmanr(x, y).statistic),
-                         "kendall": float(stats.kendalltau(x, y).statistic),
-                         "same_grade": float((codes[:, a] == codes[:, b]).mean())})
+            rows.append(
+                {
+                    "weights_a": names[a],
+                    "weights_b": names[b],
+                    "spearman": float(stats.spearmanr(x, y).statistic),
+                    "kendall": float(stats.kendalltau(x, y).statistic),
+                    "same_grade": float((codes[:, a] == codes[:, b]).mean()),
+                }
+            )
     return pd.DataFrame(rows, columns=["weights_a", "weights_b", "spearman", "kendall", "same_grade"])
 
 
@@ -209,4 +256,4 @@ def _weight_matrix(draws: pd.DataFrame, indicators: list[str]) -> np.ndarray:
 def _columnwise_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = a - a.mean(axis=0)
     b = b - b.mean(axis=0)
-    return (a * b).sum(axis=0) / np.sqrt((a ** 2).sum(axis=0) * (b ** 2).sum(axis=0))
+    return (a * b).sum(axis=0) / np.sqrt((a**2).sum(axis=0) * (b**2).sum(axis=0))

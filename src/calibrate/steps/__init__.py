@@ -4,6 +4,7 @@ Each module holds one step: its compute function, the artifacts it writes and th
 drawing helpers its notebook calls. The list below is the whole pipeline; there is
 no discovery: a new step is a module plus one line here.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -13,6 +13,7 @@ they need (360 reviews, survey answers). The run folder layout is
 simulate``, ``calibrate score``) write the same files flat into their own folder
 (:func:`in_folder`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,13 +28,13 @@ FORMATS = ("csv", "parquet", "json", "xlsx")
 
 @dataclass(frozen=True)
 class Artifact:
-    name: str                       # "<step>.<what>", e.g. "weights.proposal"
-    file: str                       # file name inside the step's folder
-    columns: tuple[str, ...] = ()   # tables: columns every writer must provide
-    optional: bool = False          # written only when the data has what it needs
+    name: str  # "<step>.<what>", e.g. "weights.proposal"
+    file: str  # file name inside the step's folder
+    columns: tuple[str, ...] = ()  # tables: columns every writer must provide
+    optional: bool = False  # written only when the data has what it needs
     description: str = ""
-    private: bool = False           # pairs real manager IDs with pseudonyms: lives under <run>/private/
-    people: bool = False            # a CSV people open in a spreadsheet: written UTF-8 with BOM (Excel)
+    private: bool = False  # pairs real manager IDs with pseudonyms: lives under <run>/private/
+    people: bool = False  # a CSV people open in a spreadsheet: written UTF-8 with BOM (Excel)
 
     @property
     def step(self) -> str:
@@ -52,14 +53,34 @@ class Artifact:
 PRIVATE = "private"
 
 #: The folder of each writing step inside the run folder.
-FOLDERS = {"data": "data", "weights": "weights", "targets": "targets", "scoring": "scoring", "summary": "summary",
-           "cycle": "cycle", "review": "review", "run": ""}
+FOLDERS = {
+    "data": "data",
+    "weights": "weights",
+    "targets": "targets",
+    "scoring": "scoring",
+    "summary": "summary",
+    "cycle": "cycle",
+    "review": "review",
+    "run": "",
+}
 
-_PROPOSAL_COLUMNS = ("indicator", "label", "dimension", "dimension_label", "weight", "ci_low", "ci_high",
-                     "last_year", "change", "data_source", "data_source_label", "review_period",
-                     "review_period_label", "binding")
-_PLAN_COLUMNS = ("plan", "year", "target_total", "expected_share", "share_p5", "share_p95", "bonus_p50",
-                 "bonus_p90")
+_PROPOSAL_COLUMNS = (
+    "indicator",
+    "label",
+    "dimension",
+    "dimension_label",
+    "weight",
+    "ci_low",
+    "ci_high",
+    "last_year",
+    "change",
+    "data_source",
+    "data_source_label",
+    "review_period",
+    "review_period_label",
+    "binding",
+)
+_PLAN_COLUMNS = ("plan", "year", "target_total", "expected_share", "share_p5", "share_p95", "bonus_p50", "bonus_p90")
 
 ARTIFACTS: tuple[Artifact, ...] = (
     # data quality (01_data_quality)
@@ -68,13 +89,13 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("data.coverage", "coverage.csv", description="coverage by quarter"),
     Artifact("data.raters", "raters.csv", description="360 raters per manager"),
     Artifact("data.indicators", "indicators.csv", description="indicator summaries"),
-    Artifact("data.panel", "panel.parquet", description="the indicator panel (manager x period x indicator)",
-             private=True),
+    Artifact(
+        "data.panel", "panel.parquet", description="the indicator panel (manager x period x indicator)", private=True
+    ),
     Artifact("data.summary", "summary.json", description="headline counts of the data"),
     Artifact("data.aggregation", "aggregation.csv", description="how monthly or daily rows became quarters"),
     # weights (02_weights)
-    Artifact("weights.proposal", "proposal.csv", _PROPOSAL_COLUMNS, description="the proposed weights",
-             people=True),
+    Artifact("weights.proposal", "proposal.csv", _PROPOSAL_COLUMNS, description="the proposed weights", people=True),
     Artifact("weights.blend", "blend.csv", description="each source's weights and the blend"),
     Artifact("weights.methods", "methods.csv", description="every method side by side"),
     Artifact("weights.methods_ci", "methods_ci.csv", description="bootstrap intervals of every method"),
@@ -88,12 +109,23 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("weights.summary", "summary.json", description="settings and headline figures"),
     Artifact("weights.workbook", "weights.xlsx", description="the proposal as an Excel workbook"),
     # targets (03_targets)
-    Artifact("targets.plans", "plans.csv", _PLAN_COLUMNS, description="each target plan's totals, shares, cost",
-             people=True),
-    Artifact("targets.calibrated_targets", "calibrated_targets.csv", description="targets per manager", private=True,
-             people=True),
-    Artifact("targets.manager_probabilities", "manager_probabilities.csv", ("plan", "probability"),
-             description="each manager's chance of reaching each plan's target", private=True),
+    Artifact(
+        "targets.plans", "plans.csv", _PLAN_COLUMNS, description="each target plan's totals, shares, cost", people=True
+    ),
+    Artifact(
+        "targets.calibrated_targets",
+        "calibrated_targets.csv",
+        description="targets per manager",
+        private=True,
+        people=True,
+    ),
+    Artifact(
+        "targets.manager_probabilities",
+        "manager_probabilities.csv",
+        ("plan", "probability"),
+        description="each manager's chance of reaching each plan's target",
+        private=True,
+    ),
     Artifact("targets.regions", "regions.csv", description="plans by region"),
     Artifact("targets.share_distribution", "share_distribution.csv", description="share on target, by scenario"),
     Artifact("targets.bonus_distribution", "bonus_distribution.csv", description="bonus cost quantiles"),
@@ -106,8 +138,7 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("targets.backtest_managers", "backtest_managers.csv", description="backtest per manager", private=True),
     # scoring (05_scoring)
     Artifact("scoring.scores", "scores.csv", description="annual scores", private=True),
-    Artifact("scoring.grades", "grades.csv", description="grades, coefficients and bonus", private=True,
-             people=True),
+    Artifact("scoring.grades", "grades.csv", description="grades, coefficients and bonus", private=True, people=True),
     Artifact("scoring.quarterly", "quarterly.csv", description="quarterly scores and grades", private=True),
     Artifact("scoring.points", "points.csv", description="points per indicator", private=True),
     Artifact("scoring.stability", "stability.csv", description="grade stability per manager", private=True),
@@ -121,28 +152,59 @@ ARTIFACTS: tuple[Artifact, ...] = (
     Artifact("scoring.summary", "summary.json", description="headline figures"),
     # executive summary (90_executive_summary)
     Artifact("summary.page", "summary.json", description="the executive summary's figures"),
-    Artifact("summary.weights", "weights.csv", optional=True, description="the summary's weights table",
-             people=True),
-    Artifact("summary.risks", "risks.csv", ("area", "level", "key", "text"), description="the summary's risks",
-             people=True),
+    Artifact("summary.weights", "weights.csv", optional=True, description="the summary's weights table", people=True),
+    Artifact(
+        "summary.risks", "risks.csv", ("area", "level", "key", "text"), description="the summary's risks", people=True
+    ),
     # last year's run against this year's data (06_cycle, only when the config names previous_run)
-    Artifact("cycle.forecast_check", "forecast_check.json", optional=True,
-             description="last year's forecast share, Brier score, bonus forecast against what happened"),
-    Artifact("cycle.forecast_managers", "forecast_managers.csv", optional=True, private=True,
-             description="each manager's forecast probability and whether the target was hit"),
+    Artifact(
+        "cycle.forecast_check",
+        "forecast_check.json",
+        optional=True,
+        description="last year's forecast share, Brier score, bonus forecast against what happened",
+    ),
+    Artifact(
+        "cycle.forecast_managers",
+        "forecast_managers.csv",
+        optional=True,
+        private=True,
+        description="each manager's forecast probability and whether the target was hit",
+    ),
     Artifact("cycle.reliability", "reliability.csv", optional=True, description="reliability of last year's P(hit)"),
-    Artifact("cycle.weights_chain", "weights_chain.csv", optional=True,
-             description="each indicator's weight in every run of the chain"),
+    Artifact(
+        "cycle.weights_chain",
+        "weights_chain.csv",
+        optional=True,
+        description="each indicator's weight in every run of the chain",
+    ),
     # the quarterly review (calibrate review), in its own output folder
     Artifact("review.summary", "summary.json", optional=True, description="the team's updated year-end forecast"),
-    Artifact("review.managers", "managers.csv", optional=True, private=True,
-             description="year-to-date attainment and P(hit) per manager, now and at the last review"),
-    Artifact("review.changes", "changes.csv", optional=True, private=True,
-             description="who fell from likely to unlikely, or rose"),
-    Artifact("review.improvement_plans", "improvement_plans.csv", optional=True, private=True,
-             description="who newly meets the improvement-plan rule", people=True),
+    Artifact(
+        "review.managers",
+        "managers.csv",
+        optional=True,
+        private=True,
+        description="year-to-date attainment and P(hit) per manager, now and at the last review",
+    ),
+    Artifact(
+        "review.changes",
+        "changes.csv",
+        optional=True,
+        private=True,
+        description="who fell from likely to unlikely, or rose",
+    ),
+    Artifact(
+        "review.improvement_plans",
+        "improvement_plans.csv",
+        optional=True,
+        private=True,
+        description="who newly meets the improvement-plan rule",
+        people=True,
+    ),
     # files for people at the top of the run folder
-    Artifact("run.hr_workbook", "hr_workbook.xlsx", description="HR's workbook: weights, scores, bonus, plans, targets"),
+    Artifact(
+        "run.hr_workbook", "hr_workbook.xlsx", description="HR's workbook: weights, scores, bonus, plans, targets"
+    ),
 )
 
 _BY_NAME = {a.name: a for a in ARTIFACTS}
@@ -150,8 +212,16 @@ _BY_NAME = {a.name: a for a in ARTIFACTS}
 #: What each step and notebook reads from earlier steps (checked by the tests against ARTIFACTS).
 READS: dict[str, tuple[str, ...]] = {
     "scoring": ("weights.proposal",),
-    "summary": ("data.summary", "weights.proposal", "weights.ahp", "weights.warnings", "targets.plans",
-                "targets.manager_probabilities", "targets.backtest", "scoring.summary"),
+    "summary": (
+        "data.summary",
+        "weights.proposal",
+        "weights.ahp",
+        "weights.warnings",
+        "targets.plans",
+        "targets.manager_probabilities",
+        "targets.backtest",
+        "scoring.summary",
+    ),
 }
 
 

@@ -4,6 +4,7 @@ A step reads the validated dataset (and earlier steps' artifacts) and writes its
 own artifacts into the run folder; its notebook only reads those artifacts and
 draws them, so every statistic lives in the package.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -45,8 +46,8 @@ class Step:
     title_zh: str
     title_en: str
     compute: Callable[[RunContext], list[Path]]
-    html: str | None = None          # the report's file name without .html (default: the notebook's)
-    when: Callable[[RunConfig], bool] | None = None   # runs by default only when this says so (None: always)
+    html: str | None = None  # the report's file name without .html (default: the notebook's)
+    when: Callable[[RunConfig], bool] | None = None  # runs by default only when this says so (None: always)
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -22,6 +22,7 @@ reliability.csv             forecast bins against observed frequencies
 weights_chain.csv           run, year, indicator, weight for every run of the chain
 =========================== ==========================================================
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,7 +43,7 @@ from calibrate.steps.base import RunContext, Step
 
 MANIFEST = "manifest.json"
 FOLDER = "cycle"
-PLAN = "current"          # the plan whose forecast is checked: the company's own targets
+PLAN = "current"  # the plan whose forecast is checked: the company's own targets
 
 
 def previous_run_folder(config: RunConfig) -> Path | None:
@@ -69,8 +70,10 @@ def lineage(config: RunConfig) -> dict[str, Any] | None:
     if folder is None:
         return None
     if not folder.is_dir():
-        raise CalibrateError(f"previous_run: the folder {folder} does not exist; name the folder of last year's run "
-                             "(e.g. reports/sample_2024) or remove previous_run from the config.")
+        raise CalibrateError(
+            f"previous_run: the folder {folder} does not exist; name the folder of last year's run "
+            "(e.g. reports/sample_2024) or remove previous_run from the config."
+        )
     # the folder as seen from this run's folder: never the machine's absolute path
     return {"folder": path_from(config.run_folder(), folder), "name": folder.name, "sha256": folder_sha256(folder)}
 
@@ -78,8 +81,10 @@ def lineage(config: RunConfig) -> dict[str, Any] | None:
 def _need(folder: Path, name: str) -> Path:
     path = declared.path(folder, name)
     if not path.exists():
-        raise CalibrateError(f"previous_run: {path} is missing; last year's run must include the targets step "
-                             "(03_targets) to be checked against this year's data.")
+        raise CalibrateError(
+            f"previous_run: {path} is missing; last year's run must include the targets step "
+            "(03_targets) to be checked against this year's data."
+        )
     return path
 
 
@@ -93,18 +98,25 @@ def check_previous_forecast(previous: Path, performance: pd.DataFrame, *, plan: 
     settings = artifacts.read_json(_need(previous, "targets.summary")).get("settings", {})
     row = plans[plans["plan"] == plan]
     if row.empty:
-        raise CalibrateError(f"previous_run: {declared.path(previous, 'targets.plans')} has no row for the plan "
-                             f"{plan!r}.")
+        raise CalibrateError(
+            f"previous_run: {declared.path(previous, 'targets.plans')} has no row for the plan {plan!r}."
+        )
     row = row.iloc[0]
     year = int(row["year"])
     forecast = probs.loc[probs["plan"] == plan, ["manager_id", "target", "probability"]]
     payout = payout_curve_from_config({"points": settings["payout"]}) if settings.get("payout") else None
     bonus_base = settings.get("bonus_base") if payout is not None else None
-    check = forecast_check(forecast, realised_year(performance, year), expected_share=float(row["expected_share"]),
-                           share_low=float(row["share_p5"]), share_high=float(row["share_p95"]),
-                           bonus_p50=None if payout is None else float(row["bonus_p50"]),
-                           bonus_p90=None if payout is None else float(row["bonus_p90"]),
-                           payout=payout, bonus_base=bonus_base)
+    check = forecast_check(
+        forecast,
+        realised_year(performance, year),
+        expected_share=float(row["expected_share"]),
+        share_low=float(row["share_p5"]),
+        share_high=float(row["share_p95"]),
+        bonus_p50=None if payout is None else float(row["bonus_p50"]),
+        bonus_p90=None if payout is None else float(row["bonus_p90"]),
+        payout=payout,
+        bonus_base=bonus_base,
+    )
     return year, check
 
 
@@ -124,8 +136,11 @@ def weights_chain(folder: Path, config: RunConfig | None = None, *, limit: int =
         proposal = declared.path(current, "weights.proposal")
         if proposal.exists():
             w = pd.read_csv(proposal)
-            rows.append(pd.DataFrame({"run": name, "year": year, "indicator": w["indicator"],
-                                      "weight": w["weight"].astype(float)}))
+            rows.append(
+                pd.DataFrame(
+                    {"run": name, "year": year, "indicator": w["indicator"], "weight": w["weight"].astype(float)}
+                )
+            )
         current = previous
         if current is None:
             break
@@ -144,8 +159,10 @@ def forecast_sentence(check: dict[str, Any]) -> dict[str, str]:
     """The executive summary's line, e.g. "last year we forecast 58% (50-66%); 55% hit"."""
     e, lo, hi, r = (round(100 * check[k]) for k in ("expected_share", "share_low", "share_high", "realised_share"))
     y = check["year"]
-    return {"zh": f"去年预测 {y} 年 {e}%（{lo}–{hi}%）的客户经理达成目标；实际 {r}% 达成。",
-            "en": f"Last year we forecast {e}% ({lo}-{hi}%) would hit their {y} targets; {r}% hit."}
+    return {
+        "zh": f"去年预测 {y} 年 {e}%（{lo}–{hi}%）的客户经理达成目标；实际 {r}% 达成。",
+        "en": f"Last year we forecast {e}% ({lo}-{hi}%) would hit their {y} targets; {r}% hit.",
+    }
 
 
 def cycle_step(ctx: RunContext) -> list[Path]:
@@ -153,45 +170,69 @@ def cycle_step(ctx: RunContext) -> list[Path]:
     previous = previous_run_folder(ctx.config)
     out = ctx.path(FOLDER)
     if previous is None:
-        return [declared.write(out, "cycle.forecast_check",
-                               {"available": False, "reason": "no previous_run in the config"})]
-    lineage(ctx.config)                        # a clear error when the folder is missing
+        return [
+            declared.write(out, "cycle.forecast_check", {"available": False, "reason": "no previous_run in the config"})
+        ]
+    lineage(ctx.config)  # a clear error when the folder is missing
     year, check = check_previous_forecast(previous, ctx.dataset.performance)
-    summary = {"available": True, "previous_run": os.path.relpath(previous.resolve(), ctx.folder.resolve()),
-               "plan": PLAN, "year": year,
-               **check.to_dict()}
+    summary = {
+        "available": True,
+        "previous_run": os.path.relpath(previous.resolve(), ctx.folder.resolve()),
+        "plan": PLAN,
+        "year": year,
+        **check.to_dict(),
+    }
     summary["sentence"] = forecast_sentence(summary)
     managers = check.to_frame()
     key = ctx.config.pseudonym_key()
     managers.insert(1, "pseudonym", [pseudonym(m, key) for m in managers["manager_id"]])
-    return [declared.write(out, "cycle.forecast_check", summary),
-            declared.write(declared.path(ctx.folder, "cycle.forecast_managers").parent, "cycle.forecast_managers",
-                           managers),
-            declared.write(out, "cycle.reliability", check.reliability),
-            declared.write(out, "cycle.weights_chain", weights_chain(ctx.folder, ctx.config))]
+    return [
+        declared.write(out, "cycle.forecast_check", summary),
+        declared.write(
+            declared.path(ctx.folder, "cycle.forecast_managers").parent, "cycle.forecast_managers", managers
+        ),
+        declared.write(out, "cycle.reliability", check.reliability),
+        declared.write(out, "cycle.weights_chain", weights_chain(ctx.folder, ctx.config)),
+    ]
 
 
-STEP = Step("cycle", "06_cycle", "去年预测与实际", "Last year's forecast against what happened", cycle_step,
-            when=lambda config: previous_run_folder(config) is not None)     # only runs that name a previous run
+STEP = Step(
+    "cycle",
+    "06_cycle",
+    "去年预测与实际",
+    "Last year's forecast against what happened",
+    cycle_step,
+    when=lambda config: previous_run_folder(config) is not None,
+)  # only runs that name a previous run
 
 
 # ---------------------------------------------------------------------------- for the notebook
 def check_table(check: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     """forecast_check.json as a two-column table."""
     t = lambda zh, en: text(lang, zh, en)  # noqa: E731
-    rows = [(t("预测年度", "Year forecast"), str(check["year"])),
-            (t("预测达标比例（P5–P95）", "Forecast share on target (P5-P95)"),
-             f"{check['expected_share']:.1%} ({check['share_low']:.1%} - {check['share_high']:.1%})"),
-            (t("实际达标比例", "Realised share"), f"{check['realised_share']:.1%}"),
-            (t("落在区间内", "Inside the interval"), t("是", "yes") if check["inside_interval"] else t("否", "no")),
-            (t("评分经理数 / 预测经理数", "Managers scored / forecast"),
-             f"{check['managers_scored']} / {check['managers_forecast']}"),
-            (t("Brier 分数（越低越好）", "Brier score (lower is better)"), f"{check['brier']:.3f}"),
-            (t("Brier 技能分", "Brier skill"), f"{check['brier_skill']:.2f}")]
+    rows = [
+        (t("预测年度", "Year forecast"), str(check["year"])),
+        (
+            t("预测达标比例（P5–P95）", "Forecast share on target (P5-P95)"),
+            f"{check['expected_share']:.1%} ({check['share_low']:.1%} - {check['share_high']:.1%})",
+        ),
+        (t("实际达标比例", "Realised share"), f"{check['realised_share']:.1%}"),
+        (t("落在区间内", "Inside the interval"), t("是", "yes") if check["inside_interval"] else t("否", "no")),
+        (
+            t("评分经理数 / 预测经理数", "Managers scored / forecast"),
+            f"{check['managers_scored']} / {check['managers_forecast']}",
+        ),
+        (t("Brier 分数（越低越好）", "Brier score (lower is better)"), f"{check['brier']:.3f}"),
+        (t("Brier 技能分", "Brier skill"), f"{check['brier_skill']:.2f}"),
+    ]
     if "bonus_p50" in check:
-        rows += [(t("预测奖金 P50 / P90", "Forecast bonus P50 / P90"),
-                  f"{check['bonus_p50']:,.0f} / {check['bonus_p90']:,.0f}"),
-                 (t("实际结果对应奖金", "Bonus the realised results imply"), f"{check['realised_bonus']:,.0f}")]
+        rows += [
+            (
+                t("预测奖金 P50 / P90", "Forecast bonus P50 / P90"),
+                f"{check['bonus_p50']:,.0f} / {check['bonus_p90']:,.0f}",
+            ),
+            (t("实际结果对应奖金", "Bonus the realised results imply"), f"{check['realised_bonus']:,.0f}"),
+        ]
     return pd.DataFrame(rows, columns=[t("项目", "Measure"), t("数值", "Value")])
 
 

@@ -3,6 +3,7 @@
 ``data/aggregation.csv`` lists how monthly or daily rows were made quarters (column, rule, rows
 read and kept); it is empty when every table came in quarters.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,7 +29,7 @@ def data_quality_step(ctx: RunContext) -> list[Path]:
         declared.write(folder, "data.coverage", coverage_by_quarter(ds)),
         declared.write(folder, "data.raters", rater_counts(ds)),
         declared.write(folder, "data.indicators", indicator_summary(panel, ds.indicator_set, lang)),
-        declared.write(declared.path(ctx.folder, "data.panel").parent, "data.panel", panel),   # real IDs: private/
+        declared.write(declared.path(ctx.folder, "data.panel").parent, "data.panel", panel),  # real IDs: private/
         declared.write(folder, "data.summary", data_summary(ds)),
     ]
 
@@ -47,19 +48,35 @@ STEP = Step("data_quality", "01_data_quality", "数据质量", "Data quality", d
 
 # ---------------------------------------------------------------------------- for the notebook
 #: Columns whose values are codes shown to readers in their words (``data_report.<prefix>_<code>``).
-_CODES = {"kind": "kind", "table": "table", "unit": "unit", "direction": "direction", "rule": "rule",
-          "severity": "severity"}
+_CODES = {
+    "kind": "kind",
+    "table": "table",
+    "unit": "unit",
+    "direction": "direction",
+    "rule": "rule",
+    "severity": "severity",
+}
 
 
 def intro(summary: dict, lang: str) -> str:
     """The headline sentence: managers, regions, quarters, new hires, validation counts."""
-    return text("data_report.intro", lang, managers=summary["managers"], regions=summary["regions"],
-                quarters=summary["quarters"], first=summary["first_quarter"], last=summary["last_quarter"],
-                new_hires=summary["new_hires_in_panel"], problems=summary["problems"], warnings=summary["warnings"])
+    return text(
+        "data_report.intro",
+        lang,
+        managers=summary["managers"],
+        regions=summary["regions"],
+        quarters=summary["quarters"],
+        first=summary["first_quarter"],
+        last=summary["last_quarter"],
+        new_hires=summary["new_hires_in_panel"],
+        problems=summary["problems"],
+        warnings=summary["warnings"],
+    )
 
 
-def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = (), drop: tuple[str, ...] = (),
-                  digits: int = 3):
+def display_table(
+    frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = (), drop: tuple[str, ...] = (), digits: int = 3
+):
     """A data-quality table for the page: headers and codes (source kinds, table names, units, directions,
     aggregation rules) in the page language from ``data_report.*``, percentages, no index column."""
     from calibrate import plotting

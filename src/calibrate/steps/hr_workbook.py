@@ -10,6 +10,7 @@ notes. Manager IDs are the pseudonyms the earlier steps wrote (through
 :mod:`calibrate.privacy`) unless the run sets ``privacy.pseudonymise: false``.
 The workbook's creation date is fixed, so the same run gives the same bytes.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,33 +46,42 @@ def weights_sheet(proposal: pd.DataFrame, lang: str, floor: float) -> pd.DataFra
     pct = fmt.whole_percentages(proposal["weight"].to_numpy(dtype=float))
     last = proposal["last_year"].to_numpy(dtype=float)
     last_pct = fmt.whole_percentages(last) if np.nansum(last) > 0 else [None] * len(last)
-    out = pd.DataFrame({
-        t("col_indicator"): proposal["label"].astype(str).to_numpy(),
-        t("col_dimension"): proposal.get("dimension_label", proposal.get("dimension")).astype(str).to_numpy(),
-        t("col_weight_pct"): pct,
-        t("col_weight_exact"): proposal["weight"].astype(float).round(4).to_numpy(),
-        t("col_last_year_pct"): last_pct,
-        t("col_below_floor"): [t("yes_mark") if w < floor - 1e-9 else t("no_mark") for w in proposal["weight"]],
-    })
-    total = {out.columns[0]: t("total"), out.columns[1]: "", out.columns[2]: int(sum(pct)),
-             out.columns[3]: round(float(proposal["weight"].sum()), 4),
-             out.columns[4]: int(sum(last_pct)) if last_pct[0] is not None else None, out.columns[5]: ""}
+    out = pd.DataFrame(
+        {
+            t("col_indicator"): proposal["label"].astype(str).to_numpy(),
+            t("col_dimension"): proposal.get("dimension_label", proposal.get("dimension")).astype(str).to_numpy(),
+            t("col_weight_pct"): pct,
+            t("col_weight_exact"): proposal["weight"].astype(float).round(4).to_numpy(),
+            t("col_last_year_pct"): last_pct,
+            t("col_below_floor"): [t("yes_mark") if w < floor - 1e-9 else t("no_mark") for w in proposal["weight"]],
+        }
+    )
+    total = {
+        out.columns[0]: t("total"),
+        out.columns[1]: "",
+        out.columns[2]: int(sum(pct)),
+        out.columns[3]: round(float(proposal["weight"].sum()), 4),
+        out.columns[4]: int(sum(last_pct)) if last_pct[0] is not None else None,
+        out.columns[5]: "",
+    }
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
 def managers_sheet(scores: pd.DataFrame, lang: str, pseudonymise: bool, key: bytes | None) -> pd.DataFrame:
     t = lambda key: text(f"hr.{key}", lang)  # noqa: E731
     s = scores.sort_values(["rank", "manager_id"], kind="stable")
-    return pd.DataFrame({
-        t("col_manager"): _ids(s, pseudonymise, key).to_numpy(),
-        t("col_region"): s["region"].astype(str).to_numpy(),
-        t("col_score"): s["score"].astype(float).round(1).to_numpy(),
-        t("col_rank"): s["rank"].astype(int).to_numpy(),
-        t("col_grade"): s["grade"].astype(str).to_numpy(),
-        t("col_coefficient"): s["coefficient"].astype(float).round(2).to_numpy(),
-        t("col_bonus"): s["bonus"].astype(float).round(2).to_numpy(),
-        t("col_improvement"): [t("yes_mark") if bool(v) else t("no_mark") for v in s["improvement_plan"]],
-    })
+    return pd.DataFrame(
+        {
+            t("col_manager"): _ids(s, pseudonymise, key).to_numpy(),
+            t("col_region"): s["region"].astype(str).to_numpy(),
+            t("col_score"): s["score"].astype(float).round(1).to_numpy(),
+            t("col_rank"): s["rank"].astype(int).to_numpy(),
+            t("col_grade"): s["grade"].astype(str).to_numpy(),
+            t("col_coefficient"): s["coefficient"].astype(float).round(2).to_numpy(),
+            t("col_bonus"): s["bonus"].astype(float).round(2).to_numpy(),
+            t("col_improvement"): [t("yes_mark") if bool(v) else t("no_mark") for v in s["improvement_plan"]],
+        }
+    )
 
 
 def first_low_periods(quarterly: pd.DataFrame, low_grades: tuple[str, ...]) -> pd.Series:
@@ -81,7 +91,11 @@ def first_low_periods(quarterly: pd.DataFrame, low_grades: tuple[str, ...]) -> p
     g = quarterly.dropna(subset=["grade"]).assign(_q=lambda f: quarter_index(f["period"]))
     out = {}
     for manager, rows in g.sort_values(["manager_id", "_q"]).groupby("manager_id", sort=True):
-        periods, qs, low = rows["period"].astype(str).tolist(), rows["_q"].tolist(), rows["grade"].isin(low_grades).tolist()
+        periods, qs, low = (
+            rows["period"].astype(str).tolist(),
+            rows["_q"].tolist(),
+            rows["grade"].isin(low_grades).tolist(),
+        )
         k = len(rows) - 1
         if not low[k]:
             continue
@@ -98,45 +112,84 @@ def plan_window(year: int, low_run: int, consecutive: int, lang: str) -> str:
     return text("hr.window", lang, start=start, end=end, months=months)
 
 
-def improvement_sheet(scores: pd.DataFrame, quarterly: pd.DataFrame | None, lang: str, pseudonymise: bool,
-                      key: bytes | None, *, year: int, low_grades: tuple[str, ...], consecutive: int) -> pd.DataFrame:
+def improvement_sheet(
+    scores: pd.DataFrame,
+    quarterly: pd.DataFrame | None,
+    lang: str,
+    pseudonymise: bool,
+    key: bytes | None,
+    *,
+    year: int,
+    low_grades: tuple[str, ...],
+    consecutive: int,
+) -> pd.DataFrame:
     t = lambda key: text(f"hr.{key}", lang)  # noqa: E731
     s = scores[scores["improvement_plan"].astype(bool)].sort_values(["rank", "manager_id"], ascending=[False, True])
     first = first_low_periods(quarterly, low_grades) if quarterly is not None else pd.Series(dtype=object)
     runs = s["current_low_run"].astype(int) if "current_low_run" in s else pd.Series(consecutive, index=s.index)
     grades = "/".join(low_grades)
-    return pd.DataFrame({
-        t("col_manager"): _ids(s, pseudonymise, key).to_numpy(),
-        t("col_region"): s["region"].astype(str).to_numpy(),
-        t("col_score"): s["score"].astype(float).round(1).to_numpy(),
-        t("col_grade"): s["grade"].astype(str).to_numpy(),
-        t("col_reason"): [text("hr.reason", lang, count=int(n), grades=grades) for n in runs],
-        t("col_first_low"): [str(first.get(m, "–")) for m in s["manager_id"]],
-        t("col_low_periods"): runs.to_numpy(),
-        t("col_window"): [plan_window(year, int(n), consecutive, lang) for n in runs],
-    }, columns=[t(k) for k in ("col_manager", "col_region", "col_score", "col_grade", "col_reason", "col_first_low",
-                               "col_low_periods", "col_window")])
+    return pd.DataFrame(
+        {
+            t("col_manager"): _ids(s, pseudonymise, key).to_numpy(),
+            t("col_region"): s["region"].astype(str).to_numpy(),
+            t("col_score"): s["score"].astype(float).round(1).to_numpy(),
+            t("col_grade"): s["grade"].astype(str).to_numpy(),
+            t("col_reason"): [text("hr.reason", lang, count=int(n), grades=grades) for n in runs],
+            t("col_first_low"): [str(first.get(m, "–")) for m in s["manager_id"]],
+            t("col_low_periods"): runs.to_numpy(),
+            t("col_window"): [plan_window(year, int(n), consecutive, lang) for n in runs],
+        },
+        columns=[
+            t(k)
+            for k in (
+                "col_manager",
+                "col_region",
+                "col_score",
+                "col_grade",
+                "col_reason",
+                "col_first_low",
+                "col_low_periods",
+                "col_window",
+            )
+        ],
+    )
 
 
-def targets_sheet(calibrated: pd.DataFrame, plan: str, lang: str, pseudonymise: bool, key: bytes | None) -> pd.DataFrame:
+def targets_sheet(
+    calibrated: pd.DataFrame, plan: str, lang: str, pseudonymise: bool, key: bytes | None
+) -> pd.DataFrame:
     t = lambda key: text(f"hr.{key}", lang)  # noqa: E731
     c = calibrated.sort_values(["region", "manager_id"], kind="stable")
     last = [fmt.missing_or(v, lambda x: round(float(x), 1), "new_hire", lang) for v in c["last_year_actual"]]
-    return pd.DataFrame({
-        t("col_manager"): _ids(c, pseudonymise, key).to_numpy(),
-        t("col_region"): c["region"].astype(str).to_numpy(),
-        t("col_last_year_actual"): last,
-        t("col_target"): c[f"{plan}_target"].astype(float).round(1).to_numpy(),
-        t("col_probability"): c[f"{plan}_probability"].astype(float).round(3).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            t("col_manager"): _ids(c, pseudonymise, key).to_numpy(),
+            t("col_region"): c["region"].astype(str).to_numpy(),
+            t("col_last_year_actual"): last,
+            t("col_target"): c[f"{plan}_target"].astype(float).round(1).to_numpy(),
+            t("col_probability"): c[f"{plan}_probability"].astype(float).round(3).to_numpy(),
+        }
+    )
 
 
-def notes_sheet(lang: str, *, floor: float, bonus_base: float, low_grades: tuple[str, ...], consecutive: int,
-                plan_label: str | None, recommended: bool, pseudonymise: bool) -> pd.DataFrame:
+def notes_sheet(
+    lang: str,
+    *,
+    floor: float,
+    bonus_base: float,
+    low_grades: tuple[str, ...],
+    consecutive: int,
+    plan_label: str | None,
+    recommended: bool,
+    pseudonymise: bool,
+) -> pd.DataFrame:
     t = lambda key, **v: text(f"hr.{key}", lang, **v)  # noqa: E731
-    lines = [t("note_weights"), t("note_floor", floor=fmt.percent(floor)),
-             t("note_scores", base=fmt.money(bonus_base, lang, 1)),
-             t("note_improvement", grades="/".join(low_grades), consecutive=consecutive)]
+    lines = [
+        t("note_weights"),
+        t("note_floor", floor=fmt.percent(floor)),
+        t("note_scores", base=fmt.money(bonus_base, lang, 1)),
+        t("note_improvement", grades="/".join(low_grades), consecutive=consecutive),
+    ]
     if plan_label:
         lines.append(t("note_targets", plan=plan_label) if recommended else t("note_targets_none", plan=plan_label))
         lines.append(t("note_new_hire"))
@@ -144,8 +197,16 @@ def notes_sheet(lang: str, *, floor: float, bonus_base: float, low_grades: tuple
     return pd.DataFrame({t("notes_heading"): lines})
 
 
-def hr_tables(folder: Path, summary: dict[str, Any], *, lang: str, pseudonymise: bool = True, key: bytes | None = None,
-              scoring: dict[str, Any] | None = None, bonus_base: float = 5.0) -> dict[str, pd.DataFrame]:
+def hr_tables(
+    folder: Path,
+    summary: dict[str, Any],
+    *,
+    lang: str,
+    pseudonymise: bool = True,
+    key: bytes | None = None,
+    scoring: dict[str, Any] | None = None,
+    bonus_base: float = 5.0,
+) -> dict[str, pd.DataFrame]:
     """The workbook's sheets (sheet name in ``lang`` -> table) from a run folder's artifacts."""
     folder = Path(folder)
     improvement = (scoring or {}).get("improvement") or {}
@@ -164,18 +225,26 @@ def hr_tables(folder: Path, summary: dict[str, Any], *, lang: str, pseudonymise:
         quarterly_path = declared.path(folder, "scoring.quarterly")
         quarterly = pd.read_csv(quarterly_path) if quarterly_path.exists() else None
         sheets[t("sheet_managers")] = managers_sheet(scores, lang, pseudonymise, key)
-        sheets[t("sheet_improvement")] = improvement_sheet(scores, quarterly, lang, pseudonymise, key, year=year,
-                                                           low_grades=low_grades, consecutive=consecutive)
-    rec = ((summary.get("targets") or {}).get("recommendation") or {})
+        sheets[t("sheet_improvement")] = improvement_sheet(
+            scores, quarterly, lang, pseudonymise, key, year=year, low_grades=low_grades, consecutive=consecutive
+        )
+    rec = (summary.get("targets") or {}).get("recommendation") or {}
     plan = rec.get("plan") or rec.get("fallback")
     calibrated = declared.path(folder, "targets.calibrated_targets")
     plan_label = None
     if plan and calibrated.exists():
         plan_label = text(f"plans.{plan}", lang)
         sheets[t("sheet_targets")] = targets_sheet(pd.read_csv(calibrated), plan, lang, pseudonymise, key)
-    sheets[t("sheet_notes")] = notes_sheet(lang, floor=floor, bonus_base=bonus_base, low_grades=low_grades,
-                                           consecutive=consecutive, plan_label=plan_label,
-                                           recommended=bool(rec.get("plan")), pseudonymise=pseudonymise)
+    sheets[t("sheet_notes")] = notes_sheet(
+        lang,
+        floor=floor,
+        bonus_base=bonus_base,
+        low_grades=low_grades,
+        consecutive=consecutive,
+        plan_label=plan_label,
+        recommended=bool(rec.get("plan")),
+        pseudonymise=pseudonymise,
+    )
     return sheets
 
 
@@ -183,23 +252,36 @@ _PERCENT_KEYS = ("col_probability",)
 _EXACT_KEYS = ("col_weight_exact",)
 
 
-def write_hr_workbook(folder: Path, path: Path, summary: dict[str, Any], *, lang: str, pseudonymise: bool = True,
-                      key: bytes | None = None, scoring: dict[str, Any] | None = None,
-                      bonus_base: float = 5.0) -> Path:
+def write_hr_workbook(
+    folder: Path,
+    path: Path,
+    summary: dict[str, Any],
+    *,
+    lang: str,
+    pseudonymise: bool = True,
+    key: bytes | None = None,
+    scoring: dict[str, Any] | None = None,
+    bonus_base: float = 5.0,
+) -> Path:
     """Write ``hr_workbook.xlsx`` (see the module docstring); returns its path."""
     import xlsxwriter
 
-    sheets = hr_tables(folder, summary, lang=lang, pseudonymise=pseudonymise, key=key, scoring=scoring,
-                       bonus_base=bonus_base)
+    sheets = hr_tables(
+        folder, summary, lang=lang, pseudonymise=pseudonymise, key=key, scoring=scoring, bonus_base=bonus_base
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties({"title": text("hr.title", lang), "author": "calibrate", "created": CREATED})
     head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
     bold = wb.add_format({"bold": True, "top": 1})
-    formats = {"pct": wb.add_format({"num_format": "0.0%"}), "exact": wb.add_format({"num_format": "0.0000"}),
-               "num": wb.add_format({"num_format": "#,##0.0#"}), "int": wb.add_format({"num_format": "#,##0"}),
-               "text": wb.add_format({"text_wrap": False})}
+    formats = {
+        "pct": wb.add_format({"num_format": "0.0%"}),
+        "exact": wb.add_format({"num_format": "0.0000"}),
+        "num": wb.add_format({"num_format": "#,##0.0#"}),
+        "int": wb.add_format({"num_format": "#,##0"}),
+        "text": wb.add_format({"text_wrap": False}),
+    }
     percent_cols = {text(f"hr.{k}", lang) for k in _PERCENT_KEYS}
     exact_cols = {text(f"hr.{k}", lang) for k in _EXACT_KEYS}
     total_label = text("hr.total", lang)

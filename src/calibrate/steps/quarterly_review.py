@@ -19,6 +19,7 @@ improvement_     managers who newly meet the improvement-plan rule
 plans.csv
 ================ ==========================================================
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ FOLDER = "review"
 class QuarterlyReview:
     """This review, the last one and the managers who crossed the cut between them."""
 
-    current: Any          # calibrate.targets.review.ReviewResult
+    current: Any  # calibrate.targets.review.ReviewResult
     previous: Any
     changes: pd.DataFrame
     cut: float
@@ -50,14 +51,25 @@ class QuarterlyReview:
     scorecard: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"cut": self.cut, "fell": int((self.changes["movement"] == "fell").sum()),
-                "improvement_plan_new": None if self.improvement is None else int(len(self.improvement)),
-                "rose": int((self.changes["movement"] == "rose").sum()),
-                "review": self.current.to_dict(), "last_review": self.previous.to_dict()}
+        return {
+            "cut": self.cut,
+            "fell": int((self.changes["movement"] == "fell").sum()),
+            "improvement_plan_new": None if self.improvement is None else int(len(self.improvement)),
+            "rose": int((self.changes["movement"] == "rose").sum()),
+            "review": self.current.to_dict(),
+            "last_review": self.previous.to_dict(),
+        }
 
 
-def compute_review(config: RunConfig, dataset: Dataset, quarter: str, *, scenarios: int | None = None,
-                   cut: float = 0.5, improvement: bool = True) -> QuarterlyReview:
+def compute_review(
+    config: RunConfig,
+    dataset: Dataset,
+    quarter: str,
+    *,
+    scenarios: int | None = None,
+    cut: float = 0.5,
+    improvement: bool = True,
+) -> QuarterlyReview:
     """The review after ``quarter`` (e.g. ``"2025Q2"``) of the data's performance table; with
     ``improvement`` also who newly meets the improvement-plan rule (:func:`improvement_crossings`)."""
     from calibrate.targets.plan import TargetSettings
@@ -71,13 +83,25 @@ def compute_review(config: RunConfig, dataset: Dataset, quarter: str, *, scenari
         raise ConfigError(f"The data end at {quarter_from_index(last)}: there are no actuals for {quarter} yet.")
     settings = TargetSettings.from_config(config.targets)
     n = int(scenarios or settings.scenarios)
-    common: dict[str, Any] = dict(year=q // 4, scenarios=n, seed=config.seed, heavy_tails=settings.heavy_tails,
-                  ramp_first_year_share=settings.ramp_first_year_share, payout=settings.payout,
-                  bonus_base=settings.bonus_base, parameter_uncertainty=settings.parameter_uncertainty)
+    common: dict[str, Any] = dict(
+        year=q // 4,
+        scenarios=n,
+        seed=config.seed,
+        heavy_tails=settings.heavy_tails,
+        ramp_first_year_share=settings.ramp_first_year_share,
+        payout=settings.payout,
+        bonus_base=settings.bonus_base,
+        parameter_uncertainty=settings.parameter_uncertainty,
+    )
     perf, managers = dataset.performance, dataset.managers
     current = review_forecast(perf, managers, through=quarter_from_index(q), **common)
-    previous = review_forecast(perf, managers, through=quarter_from_index(q - 1),
-                               targets=current.managers.set_index("manager_id")["target"], **common)
+    previous = review_forecast(
+        perf,
+        managers,
+        through=quarter_from_index(q - 1),
+        targets=current.managers.set_index("manager_id")["target"],
+        **common,
+    )
     changes = review_changes(current.to_frame(), previous.to_frame(), cut=cut)
     if not improvement:
         return QuarterlyReview(current, previous, changes, cut)
@@ -106,8 +130,13 @@ def improvement_crossings(card: Any, settings: Any, quarter: str) -> pd.DataFram
     t = int(quarter_index([str(quarter)])[0])
     now = improvement_flags(grades[q <= t], settings.low_grades, settings.consecutive).set_index("manager_id")
     earlier = grades[q <= t - 1]
-    before = (improvement_flags(earlier, settings.low_grades, settings.consecutive).set_index("manager_id")
-              ["improvement_plan"] if len(earlier) else pd.Series(dtype=bool))
+    before = (
+        improvement_flags(earlier, settings.low_grades, settings.consecutive).set_index("manager_id")[
+            "improvement_plan"
+        ]
+        if len(earlier)
+        else pd.Series(dtype=bool)
+    )
     crossed = now["improvement_plan"] & ~before.reindex(now.index, fill_value=False).astype(bool)
     return now[crossed].reset_index()[["manager_id", "current_low_run", "low_periods"]]
 
@@ -123,10 +152,16 @@ def midyear_whatif(config: RunConfig, dataset: Dataset, changes: dict[str, float
         from calibrate.scoring.settings import ScoringSettings
 
         settings = ScoringSettings.from_section(config.scoring)
-    return midyear_reweighting(card.points, card.weights, raise_weight(card.weights, changes), switch=switch,
-                               grading=card.grading, bonus_from=settings.bonus_from,
-                               grade_coefficients=settings.grade_coefficients,
-                               score_coefficients=settings.score_coefficients)
+    return midyear_reweighting(
+        card.points,
+        card.weights,
+        raise_weight(card.weights, changes),
+        switch=switch,
+        grading=card.grading,
+        bonus_from=settings.bonus_from,
+        grade_coefficients=settings.grade_coefficients,
+        score_coefficients=settings.score_coefficients,
+    )
 
 
 def write_review(review: QuarterlyReview, folder: Path, *, key: bytes) -> list[Path]:
@@ -141,11 +176,14 @@ def write_review(review: QuarterlyReview, folder: Path, *, key: bytes) -> list[P
         return frame
 
     managers = review.current.to_frame()
-    managers["previous_probability"] = (review.previous.to_frame().set_index("manager_id")["probability"]
-                                        .reindex(managers["manager_id"]).to_numpy())
-    written = [declared.write(out, "review.summary", review.to_dict()),
-               declared.write(private, "review.managers", named(managers)),
-               declared.write(private, "review.changes", named(review.changes))]
+    managers["previous_probability"] = (
+        review.previous.to_frame().set_index("manager_id")["probability"].reindex(managers["manager_id"]).to_numpy()
+    )
+    written = [
+        declared.write(out, "review.summary", review.to_dict()),
+        declared.write(private, "review.managers", named(managers)),
+        declared.write(private, "review.changes", named(review.changes)),
+    ]
     if review.improvement is not None:
         written.append(declared.write(private, "review.improvement_plans", named(review.improvement)))
     return written
@@ -157,10 +195,15 @@ def team_table(summary: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     rows = []
     for key, label in (("last_review", t("上次评估", "last review")), ("review", t("本次评估", "this review"))):
         r = summary[key]
-        rows.append({t("评估", "Review"): f"{label} ({r['through']})",
-                     t("预计年末达标比例（P5–P95）", "Expected year-end share on target (P5-P95)"):
-                         f"{r['expected_share']:.1%} ({r['share_p5']:.1%} - {r['share_p95']:.1%})",
-                     t("奖金 P50 / P90", "Bonus P50 / P90"): f"{r['bonus_p50']:,.0f} / {r['bonus_p90']:,.0f}"})
+        rows.append(
+            {
+                t("评估", "Review"): f"{label} ({r['through']})",
+                t(
+                    "预计年末达标比例（P5–P95）", "Expected year-end share on target (P5-P95)"
+                ): f"{r['expected_share']:.1%} ({r['share_p5']:.1%} - {r['share_p95']:.1%})",
+                t("奖金 P50 / P90", "Bonus P50 / P90"): f"{r['bonus_p50']:,.0f} / {r['bonus_p90']:,.0f}",
+            }
+        )
     return pd.DataFrame(rows)
 
 

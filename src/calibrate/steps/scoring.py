@@ -30,6 +30,7 @@ would count twice). ``scores.csv`` says per manager which share was used
 Tables carry a ``pseudonym`` column next to ``manager_id`` (keyed with the run's
 secret pseudonym key) so that reports can show pseudonyms without knowing the key.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,8 +65,9 @@ def read_weights(path: str | Path, indicator_set: IndicatorSet) -> pd.Series:
         raise InvalidWeights(f"{path.name}: {exc}") from None
 
 
-def resolve_weights(run_folder: Path, indicator_set: IndicatorSet, given: str | Path | None = None
-                    ) -> tuple[pd.Series, str]:
+def resolve_weights(
+    run_folder: Path, indicator_set: IndicatorSet, given: str | Path | None = None
+) -> tuple[pd.Series, str]:
     """The weights to score with and where they came from: a given file, else the run's
     ``weights/proposal.csv`` (written by the weights step), else the indicator set's defaults."""
     if given is not None:
@@ -76,8 +78,16 @@ def resolve_weights(run_folder: Path, indicator_set: IndicatorSet, given: str | 
     return indicator_set.default_weights(), "indicator_set_default"
 
 
-def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, *, weights_source: str,
-                    key: bytes, lang: str = "en", private: Path | None = None) -> list[Path]:
+def write_scorecard(
+    card: Scorecard,
+    folder: Path,
+    indicator_set: IndicatorSet,
+    *,
+    weights_source: str,
+    key: bytes,
+    lang: str = "en",
+    private: Path | None = None,
+) -> list[Path]:
     """Write the scoring artifacts into ``folder`` (usually ``<run>/scoring``); the per-manager tables,
     which pair IDs with pseudonyms, into ``private`` (in a run ``<run>/private/scoring``; default ``folder``)."""
     folder = Path(folder)
@@ -85,19 +95,22 @@ def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, 
 
     def named(frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.reset_index() if "manager_id" not in frame.columns else frame.copy()
-        out.insert(out.columns.get_loc("manager_id") + 1, "pseudonym",
-                   out["manager_id"].map(lambda m: pseudonym(str(m), key)))
+        out.insert(
+            out.columns.get_loc("manager_id") + 1, "pseudonym", out["manager_id"].map(lambda m: pseudonym(str(m), key))
+        )
         return out
 
     annual = card.annual
     quarterly = card.quarterly.scores.join(card.period_grades.set_index(["manager_id", "period"])["grade"])
     ranges = card.stability.weights.quantile([0.05, 0.95]).T
     weights = indicator_set.to_frame(lang)[["indicator", "label", "dimension", "dimension_label"]].assign(
-        weight=card.weights.to_numpy(), draw_p5=ranges[0.05].to_numpy(), draw_p95=ranges[0.95].to_numpy(),
+        weight=card.weights.to_numpy(),
+        draw_p5=ranges[0.05].to_numpy(),
+        draw_p95=ranges[0.95].to_numpy(),
         source=weights_source,
-        rule=[card.rules[i].describe(indicator_set[i].direction) for i in indicator_set.ids])
-    grades = annual[["manager_id", "score", "rank", "grade", "coefficient", "bonus", "improvement_plan",
-                     "on_boundary"]]
+        rule=[card.rules[i].describe(indicator_set[i].direction) for i in indicator_set.ids],
+    )
+    grades = annual[["manager_id", "score", "rank", "grade", "coefficient", "bonus", "improvement_plan", "on_boundary"]]
     written = [
         declared.write(private, "scoring.scores", named(annual)),
         declared.write(private, "scoring.grades", named(grades)),
@@ -115,15 +128,23 @@ def write_scorecard(card: Scorecard, folder: Path, indicator_set: IndicatorSet, 
         written.append(declared.write(private, "scoring.reviews360", named(card.reviews.scores)))
         written.append(declared.write(folder, "scoring.rater_effects", card.reviews.rater_effects))
     ramp = card.annual.attrs.get("ramp_allowance")
-    written.append(declared.write(folder, "scoring.summary", {**card.summary(), "weights_source": weights_source,
-                                                              **({"ramp_allowance": ramp} if ramp else {})}))
+    written.append(
+        declared.write(
+            folder,
+            "scoring.summary",
+            {**card.summary(), "weights_source": weights_source, **({"ramp_allowance": ramp} if ramp else {})},
+        )
+    )
     return written
 
 
 def attainment_indicators(indicator_set: IndicatorSet) -> list[str]:
     """Indicators measured against the revenue target (ratios over ``revenue_target``)."""
-    return [i.id for i in indicator_set.indicators
-            if i.compute_kind == "ratio" and len(i.compute_args) > 1 and i.compute_args[1] == "revenue_target"]
+    return [
+        i.id
+        for i in indicator_set.indicators
+        if i.compute_kind == "ratio" and len(i.compute_args) > 1 and i.compute_args[1] == "revenue_target"
+    ]
 
 
 def ramp_adjusted_panel(ctx: RunContext, setting: str | float) -> tuple[pd.DataFrame, dict]:
@@ -135,20 +156,28 @@ def ramp_adjusted_panel(ctx: RunContext, setting: str | float) -> tuple[pd.DataF
     if setting == "off" or not indicators or "tenure_quarters" not in panel.columns:
         out = panel.copy()
         out["ramp_share"] = 1.0
-        return out, {"setting": setting, "applied": False, "reason": "off" if setting == "off" else "no_attainment",
-                     "first_year_share": None, "target_ratio": None, "rows": 0}
+        return out, {
+            "setting": setting,
+            "applied": False,
+            "reason": "off" if setting == "off" else "no_attainment",
+            "first_year_share": None,
+            "target_ratio": None,
+            "rows": 0,
+        }
     ramp = None
     if setting == "fitted":
         from calibrate.targets.fit import fit_performance_model
 
         ramp = fit_performance_model(ds, parameter_uncertainty=False).ramp
-    perf = ds.performance.assign(manager_id=ds.performance["manager_id"].astype(str),
-                                 period=ds.performance["period"].astype(str)).set_index(["manager_id", "period"])
+    perf = ds.performance.assign(
+        manager_id=ds.performance["manager_id"].astype(str), period=ds.performance["period"].astype(str)
+    ).set_index(["manager_id", "period"])
     targets = perf["revenue_target"].reindex(panel.index) if "revenue_target" in perf else None
     groups = panel.reset_index()[["period"] + (["level"] if "level" in panel.columns else [])]
     groups.index = panel.index
-    adjusted, info = scoring_ramp_allowance(panel[indicators], panel["tenure_quarters"], indicators, setting,
-                                            ramp=ramp, targets=targets, groups=groups)
+    adjusted, info = scoring_ramp_allowance(
+        panel[indicators], panel["tenure_quarters"], indicators, setting, ramp=ramp, targets=targets, groups=groups
+    )
     out = panel.copy()
     out[indicators] = adjusted[indicators]
     out["ramp_share"] = adjusted["ramp_share"]
@@ -168,9 +197,16 @@ def score_run(ctx: RunContext, weights_file: str | Path | None = None) -> tuple[
     settings = ScoringSettings.from_section(config.scoring, ds.indicator_set)
     weights, source = resolve_weights(ctx.folder, ds.indicator_set, weights_file)
     panel, info = ramp_adjusted_panel(ctx, settings.ramp_allowance)
-    card = build_scorecard(ds, settings, weights, year=config.year or None, seed=config.seed,
-                           bonus_base=float(config.targets["bonus_base"]), panel=panel.drop(columns="ramp_share"),
-                           executor=ctx.executor)
+    card = build_scorecard(
+        ds,
+        settings,
+        weights,
+        year=config.year or None,
+        seed=config.seed,
+        bonus_base=float(config.targets["bonus_base"]),
+        panel=panel.drop(columns="ramp_share"),
+        executor=ctx.executor,
+    )
     in_year = panel.index.get_level_values("period").isin(card.periods)
     share = panel.loc[in_year, "ramp_share"].groupby(level="manager_id").mean()
     card.annual["ramp_share"] = card.annual["manager_id"].map(share).fillna(1.0).to_numpy()
@@ -187,15 +223,26 @@ def ramp_text(summary: dict, lang: str) -> str:
     reason = info.get("reason", "off")
     share = info.get("first_year_share")
     ratio = info.get("target_ratio")
-    return text(f"scoring_ramp.{reason}", lang, managers=info.get("managers", 0),
-                share=f"{share:.0%}" if share is not None else "-",
-                ratio=f"{ratio:.0%}" if ratio is not None else "-")
+    return text(
+        f"scoring_ramp.{reason}",
+        lang,
+        managers=info.get("managers", 0),
+        share=f"{share:.0%}" if share is not None else "-",
+        ratio=f"{ratio:.0%}" if ratio is not None else "-",
+    )
 
 
 def scoring_step(ctx: RunContext) -> list[Path]:
     card, source = score_run(ctx)
-    return write_scorecard(card, ctx.path("scoring"), ctx.dataset.indicator_set, weights_source=source,
-                           key=ctx.config.pseudonym_key(), lang=ctx.config.lang, private=ctx.path("private/scoring"))
+    return write_scorecard(
+        card,
+        ctx.path("scoring"),
+        ctx.dataset.indicator_set,
+        weights_source=source,
+        key=ctx.config.pseudonym_key(),
+        lang=ctx.config.lang,
+        private=ctx.path("private/scoring"),
+    )
 
 
 STEP = Step("scoring", "05_scoring", "客户经理评分与评级", "Manager scores and grades", scoring_step)

@@ -21,6 +21,7 @@ the same config and data):
 ``weights.xlsx``       the tables formatted for HR (see :mod:`.excel`)
 =====================  ==========================================================
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,9 +35,18 @@ from calibrate.steps.base import RunContext, Step
 from calibrate.steps.weights_workbook import header, localise, localise_codes, write_weights_workbook
 from calibrate.weights.proposal import WeightProposal, propose_from_config
 
-__all__ = ["weights_step", "write_weight_artifacts", "ahp_frame", "display_table",
-           "plot_methods", "plot_proposal", "plot_ahp_consistency", "plot_residuals", "plot_effects",
-           "model_label"]
+__all__ = [
+    "weights_step",
+    "write_weight_artifacts",
+    "ahp_frame",
+    "display_table",
+    "plot_methods",
+    "plot_proposal",
+    "plot_ahp_consistency",
+    "plot_residuals",
+    "plot_effects",
+    "model_label",
+]
 
 MODELS = ("growth_ols", "growth_mixed", "retention_glm")
 
@@ -46,6 +56,7 @@ def model_label(model: str, lang: str) -> str:
     key = f"weights_report.model_{model}"
     return msg(key, lang) if key in _catalogue_keys(lang) else model
 
+
 _METHOD_ORDER = ("last_year", "equal", "entropy", "critic", "ahp", "evidence", "proposal")
 
 
@@ -54,9 +65,14 @@ def weights_step(ctx: RunContext) -> list[Path]:
     cfg = ctx.config
     result = propose_from_config(ctx.dataset, cfg, panel=ctx.panel(), executor=ctx.executor)
     ctx.cache["weights"] = result
-    return write_weight_artifacts(result, ctx.path("weights"), lang=cfg.lang, pseudonymise=cfg.pseudonymise,
-                                  key=cfg.pseudonym_key() if cfg.pseudonymise else None,
-                                  history=_earlier_weights(ctx))
+    return write_weight_artifacts(
+        result,
+        ctx.path("weights"),
+        lang=cfg.lang,
+        pseudonymise=cfg.pseudonymise,
+        key=cfg.pseudonym_key() if cfg.pseudonymise else None,
+        history=_earlier_weights(ctx),
+    )
 
 
 def with_code_labels(proposal: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -85,21 +101,43 @@ def _earlier_weights(ctx: RunContext) -> pd.DataFrame:
 def ahp_frame(result: WeightProposal) -> pd.DataFrame:
     """Per expert and for the AIJ aggregate: weight, CR, consistent, the judgment to revisit first."""
     if result.ahp is None:
-        return pd.DataFrame(columns=["expert", "weight", "consistency_ratio", "consistent", "worst_pair",
-                                     "worst_value", "consistent_value", "suggested_value"])
+        return pd.DataFrame(
+            columns=[
+                "expert",
+                "weight",
+                "consistency_ratio",
+                "consistent",
+                "worst_pair",
+                "worst_value",
+                "consistent_value",
+                "suggested_value",
+            ]
+        )
     frame = result.ahp.consistency_frame()
     aij = result.ahp.aij
     worst = aij.worst_judgment
-    frame.loc[len(frame)] = {"expert": "aggregate (AIJ)", "weight": 1.0, "consistency_ratio": aij.consistency_ratio,
-                             "consistent": aij.consistent, "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
-                             "worst_value": worst.value if worst else np.nan,
-                             "consistent_value": worst.consistent_value if worst else np.nan,
-                             "suggested_value": worst.suggested_value if worst else np.nan}
+    frame.loc[len(frame)] = {
+        "expert": "aggregate (AIJ)",
+        "weight": 1.0,
+        "consistency_ratio": aij.consistency_ratio,
+        "consistent": aij.consistent,
+        "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
+        "worst_value": worst.value if worst else np.nan,
+        "consistent_value": worst.consistent_value if worst else np.nan,
+        "suggested_value": worst.suggested_value if worst else np.nan,
+    }
     return frame
 
 
-def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = "zh", pseudonymise: bool = True,
-                           key: bytes | None = None, history: pd.DataFrame | None = None) -> list[Path]:
+def write_weight_artifacts(
+    result: WeightProposal,
+    folder: Path,
+    *,
+    lang: str = "zh",
+    pseudonymise: bool = True,
+    key: bytes | None = None,
+    history: pd.DataFrame | None = None,
+) -> list[Path]:
     """Write the weights artifacts (see the module docstring) into ``folder``; returns the paths.
 
     ``history``: the earlier runs' proposed weights (year, indicator, weight), kept in ``summary.json`` as
@@ -116,15 +154,21 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
     regressions = result.regression_frame()
     fit = result.regressions.fit_frame() if result.regressions is not None else pd.DataFrame()
     diagnostics = result.regressions.vif_frame() if result.regressions is not None else pd.DataFrame()
-    residuals = result.regressions.residuals_frame() if result.regressions is not None else pd.DataFrame(
-        columns=["manager_id", "period", "fitted", "residual", "model"])
+    residuals = (
+        result.regressions.residuals_frame()
+        if result.regressions is not None
+        else pd.DataFrame(columns=["manager_id", "period", "fitted", "residual", "model"])
+    )
     if pseudonymise and len(residuals):
         residuals = pseudo(residuals, key)
     ahp = ahp_frame(result)
     ahp_priorities = result.ahp.to_frame() if result.ahp is not None else pd.DataFrame()
     warn = result.warnings_frame()
-    methods_ci = result.bootstrap.to_frame() if result.bootstrap is not None else pd.DataFrame(
-        columns=["method", "indicator", "boot_mean", "boot_sd", "ci_low", "ci_high", "resamples"])
+    methods_ci = (
+        result.bootstrap.to_frame()
+        if result.bootstrap is not None
+        else pd.DataFrame(columns=["method", "indicator", "boot_mean", "boot_sd", "ci_low", "ci_high", "resamples"])
+    )
     paths = [
         declared.write(folder, "weights.proposal", proposal),
         declared.write(folder, "weights.blend", blend),
@@ -139,10 +183,30 @@ def write_weight_artifacts(result: WeightProposal, folder: Path, *, lang: str = 
         declared.write(folder, "weights.residuals", residuals.reset_index(drop=True)),
         declared.write(folder, "weights.summary", _summary(result, history)),
     ]
-    tables = {"proposal": proposal[["indicator", "label", "dimension_label", "weight", "ci_low", "ci_high",
-                                    "last_year", "change", "data_source_label", "review_period_label", "binding"]],
-              "blend": blend, "methods": methods, "regressions": regressions, "fit": fit, "ahp": ahp,
-              "diagnostics": diagnostics, "warnings": warn}
+    tables = {
+        "proposal": proposal[
+            [
+                "indicator",
+                "label",
+                "dimension_label",
+                "weight",
+                "ci_low",
+                "ci_high",
+                "last_year",
+                "change",
+                "data_source_label",
+                "review_period_label",
+                "binding",
+            ]
+        ],
+        "blend": blend,
+        "methods": methods,
+        "regressions": regressions,
+        "fit": fit,
+        "ahp": ahp,
+        "diagnostics": diagnostics,
+        "warnings": warn,
+    }
     paths.append(write_weights_workbook(tables, declared.in_folder(folder, "weights.workbook"), lang=lang))
     return paths
 
@@ -155,35 +219,53 @@ def _summary(result: WeightProposal, history: pd.DataFrame | None = None) -> dic
             year = None if pd.isna(r.year) else int(r.year)
             earlier.setdefault(str(r.indicator), []).append([year, round(float(r.weight), 10)])
     out = {
-        "weight_floor": s.weight_floor, "weight_history": earlier,
+        "weight_floor": s.weight_floor,
+        "weight_history": earlier,
         "indicator_set": result.indicator_set.name,
         "indicators": list(result.indicator_set.ids),
-        "shares": dict(s.shares), "evidence_shares": dict(s.evidence_shares), "baseline": s.baseline,
-        "max_change": s.max_change, "controls": list(s.controls), "methods": list(s.methods),
-        "ci_level": s.ci_level, "seed": result.seed,
-        "bootstrap": {"resamples": result.bootstrap.resamples if result.bootstrap else 0,
-                      "failed": result.bootstrap.failed if result.bootstrap else 0},
+        "shares": dict(s.shares),
+        "evidence_shares": dict(s.evidence_shares),
+        "baseline": s.baseline,
+        "max_change": s.max_change,
+        "controls": list(s.controls),
+        "methods": list(s.methods),
+        "ci_level": s.ci_level,
+        "seed": result.seed,
+        "bootstrap": {
+            "resamples": result.bootstrap.resamples if result.bootstrap else 0,
+            "failed": result.bootstrap.failed if result.bootstrap else 0,
+        },
         "profile_managers": int(len(result.profile)),
         "distance_to_target": round(result.blend.distance, 10),
         "binding": {k: v for k, v in result.blend.binding.items() if v},
         "warnings": len(result.warnings),
     }
     if result.regressions is not None:
-        out["models"] = {r.model: {"n": r.n, "managers": r.n_managers, "r_squared": round(r.r_squared, 10),
-                                   "r_squared_kind": r.r_squared_kind} for r in result.regressions.results}
+        out["models"] = {
+            r.model: {
+                "n": r.n,
+                "managers": r.n_managers,
+                "r_squared": round(r.r_squared, 10),
+                "r_squared_kind": r.r_squared_kind,
+            }
+            for r in result.regressions.results
+        }
         out["r_squared_indicators_revenue"] = round(result.evidence.r_squared_revenue, 10)
     if result.ahp is not None:
-        out["ahp"] = {"experts": len(result.ahp.experts),
-                      "inconsistent": [e for e, r in result.ahp.experts.items() if not r.consistent],
-                      "aggregate_cr": round(result.ahp.aij.consistency_ratio, 10)}
+        out["ahp"] = {
+            "experts": len(result.ahp.experts),
+            "inconsistent": [e for e, r in result.ahp.experts.items() if not r.consistent],
+            "aggregate_cr": round(result.ahp.aij.consistency_ratio, 10),
+        }
     return out
 
 
 # --------------------------------------------------------------------------- notebook helpers
 
 
-def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = (), digits: int = 4,
-                  drop: tuple[str, ...] = ()):
+def display_table(
+    frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = (), digits: int = 4, drop: tuple[str, ...] = ()
+):
     """A styled table for the report: localised headers, percentages, rounded numbers, no index."""
     frame = frame.drop(columns=[c for c in drop if c in frame.columns])
     fmt = {}
@@ -194,8 +276,12 @@ def display_table(frame: pd.DataFrame, lang: str, *, percent: tuple[str, ...] = 
             fmt[header(c, lang)] = lambda v, d=digits: _significant(v, d)
         elif pd.api.types.is_bool_dtype(frame[c]):
             fmt[header(c, lang)] = lambda v: msg("format.yes_word" if v else "format.no_word", lang)
-    return (localise(localise_codes(frame, lang), lang).style.format(fmt, na_rep="–", escape="html")
-            .format_index(escape="html", axis=1).hide(axis="index"))
+    return (
+        localise(localise_codes(frame, lang), lang)
+        .style.format(fmt, na_rep="–", escape="html")
+        .format_index(escape="html", axis=1)
+        .hide(axis="index")
+    )
 
 
 def _significant(value: float, digits: int) -> str:
@@ -211,11 +297,21 @@ def intro(summary: dict, lang: str) -> str:
     from calibrate.messages import format as fmt
 
     t = lambda key, **v: msg(f"weights_report.{key}", lang, **v)  # noqa: E731
-    shares, ev, cap, boot = summary["shares"], summary["evidence_shares"], summary["max_change"], \
-        summary["bootstrap"]["resamples"]
-    out = t("intro", evidence=fmt.percent(shares.get("evidence", 0)), revenue=fmt.percent(ev["revenue_growth"]),
-            retention=fmt.percent(ev["retention"]), ahp=fmt.percent(shares.get("ahp", 0)),
-            baseline=t(f"baseline_{summary['baseline']}"), baseline_share=fmt.percent(shares.get("baseline", 0)))
+    shares, ev, cap, boot = (
+        summary["shares"],
+        summary["evidence_shares"],
+        summary["max_change"],
+        summary["bootstrap"]["resamples"],
+    )
+    out = t(
+        "intro",
+        evidence=fmt.percent(shares.get("evidence", 0)),
+        revenue=fmt.percent(ev["revenue_growth"]),
+        retention=fmt.percent(ev["retention"]),
+        ahp=fmt.percent(shares.get("ahp", 0)),
+        baseline=t(f"baseline_{summary['baseline']}"),
+        baseline_share=fmt.percent(shares.get("baseline", 0)),
+    )
     out += t("intro_cap", cap=fmt.percent(cap)) if cap is not None else t("intro_no_cap")
     if boot:
         out += t("intro_boot", level=fmt.percent(summary["ci_level"]), resamples=fmt.number(boot))
@@ -236,8 +332,10 @@ def floor_text(proposal: pd.DataFrame, summary: dict, lang: str) -> str:
         return t("floor_none", floor=fmt.percent(floor))
     lines = [t("floor_intro", floor=fmt.percent(floor))]
     for r in below.itertuples(index=False):
-        steps = [t("trend_year", weight=fmt.percent(w), year=y) if y is not None else fmt.percent(w)
-                 for y, w in history.get(r.indicator, [])]
+        steps = [
+            t("trend_year", weight=fmt.percent(w), year=y) if y is not None else fmt.percent(w)
+            for y, w in history.get(r.indicator, [])
+        ]
         if not history.get(r.indicator) and not pd.isna(r.last_year):
             steps.append(t("trend_last_year", weight=fmt.percent(r.last_year)))
         steps.append(t("trend_proposed", weight=fmt.percent(r.weight)))
@@ -251,8 +349,12 @@ def fit_table(fit: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = fit[["model", "outcome", "n", "managers", "r_squared", "r_squared_kind", "controls"]].copy()
     kinds = {"R²": "r2_plain", "marginal R²": "r2_marginal", "deviance explained": "r2_deviance"}
     out["r_squared_kind"] = [t(kinds[k]) if k in kinds else k for k in out["r_squared_kind"]]
-    out["controls"] = [t("list_sep").join(t(f"control_{c}") for c in str(v).split("+")) if isinstance(v, str) and v
-                       else t("control_none") for v in out["controls"]]
+    out["controls"] = [
+        t("list_sep").join(t(f"control_{c}") for c in str(v).split("+"))
+        if isinstance(v, str) and v
+        else t("control_none")
+        for v in out["controls"]
+    ]
     return out
 
 
@@ -260,8 +362,10 @@ def ahp_table(ahp: pd.DataFrame, labels: pd.Series, lang: str) -> pd.DataFrame:
     """Per expert: weight, CR, consistent, the judgment to revisit (indicator labels, not ids)."""
     out = ahp.copy()
     out["expert"] = [msg("weights_report.aggregate", lang) if "aggregate" in str(e) else e for e in out["expert"]]
-    out["worst_pair"] = [" / ".join(str(labels.get(i, i)) for i in str(p).split("/")) if isinstance(p, str) else p
-                         for p in out["worst_pair"]]
+    out["worst_pair"] = [
+        " / ".join(str(labels.get(i, i)) for i in str(p).split("/")) if isinstance(p, str) else p
+        for p in out["worst_pair"]
+    ]
     if "consistent" in out:
         out["consistent"] = out["consistent"].astype(bool)
     return out
@@ -296,25 +400,31 @@ def warnings_text(warnings: pd.DataFrame, lang: str, proposal: pd.DataFrame | No
         if "indicator" in params:
             shown["indicator"] = names.get(params["indicator"], params["indicator"])
         if "indicators" in params:
-            shown["indicators"] = msg("weights_report.list_sep", lang).join(names.get(i, i) for i in params["indicators"])
+            shown["indicators"] = msg("weights_report.list_sep", lang).join(
+                names.get(i, i) for i in params["indicators"]
+            )
         for name in ("model", "outcome"):
             if name in params:
                 shown[name] = words(f"workbook.code_{params[name]}", params[name])
         if "better" in params:
             shown["better"] = words(f"method_warnings.better_{params['better']}", params["better"])
         if "group" in params:
-            shown["group"] = msg("method_warnings.goal", lang) if params["group"] == "goal" else \
-                names.get(params["group"], params["group"])
+            shown["group"] = (
+                msg("method_warnings.goal", lang)
+                if params["group"] == "goal"
+                else names.get(params["group"], params["group"])
+            )
         for name in ("row", "col"):
             if name in params:
                 shown[name] = names.get(params[name], params[name])
-        shown = {k: escape(v) if isinstance(v, str) else v for k, v in shown.items()}   # words from data: inert
+        shown = {k: escape(v) if isinstance(v, str) else v for k, v in shown.items()}  # words from data: inert
         lines.append("- " + msg(key, lang, **shown))
     if unknown:
         counts = pd.Series(unknown).value_counts(sort=False)
         parts = msg("weights_report.list_sep", lang).join(
             msg("weights_report.warning_count", lang, source=words(f"weights_report.source_{s}", s), count=n)
-            for s, n in counts.items())
+            for s, n in counts.items()
+        )
         lines.append(msg("weights_report.warnings_elsewhere", lang, parts=parts))
     return "\n".join(lines)
 
@@ -339,7 +449,7 @@ def plot_methods(methods: pd.DataFrame, lang: str, *, columns: tuple[str, ...] =
         style = {"edgecolor": "black", "linewidth": 1.2} if c == "proposal" else {}
         ax.bar(x + (k - (n - 1) / 2) * width, methods[c].to_numpy(dtype=float), width, label=header(c, lang), **style)
     top = float(np.nanmax(methods[cols].to_numpy(dtype=float)))
-    ax.set_ylim(0, top * 1.3)                       # room for the legend above the bars
+    ax.set_ylim(0, top * 1.3)  # room for the legend above the bars
     ax.set_xticks(x, labels, rotation=30, ha="right")
     ax.yaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylabel(msg("weights_charts.weight", lang))
@@ -359,9 +469,18 @@ def plot_proposal(proposal: pd.DataFrame, lang: str):
     ax.barh(y, frame["weight"], color="#1f4e79", alpha=0.85, label=msg("weights_charts.proposed_weight", lang))
     if frame["ci_low"].notna().any():
         err = np.vstack([frame["weight"] - frame["ci_low"], frame["ci_high"] - frame["weight"]])
-        ax.errorbar(frame["weight"], y, xerr=np.clip(err, 0, None), fmt="none", ecolor="black", capsize=3,
-                    label=msg("weights_charts.bootstrap_interval", lang))
-    ax.scatter(frame["last_year"], y, marker="D", color="#c0504d", zorder=3, label=msg("weights_charts.last_year", lang))
+        ax.errorbar(
+            frame["weight"],
+            y,
+            xerr=np.clip(err, 0, None),
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            label=msg("weights_charts.bootstrap_interval", lang),
+        )
+    ax.scatter(
+        frame["last_year"], y, marker="D", color="#c0504d", zorder=3, label=msg("weights_charts.last_year", lang)
+    )
     ax.set_yticks(y, frame["label"])
     ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
     ax.set_title(msg("weights_charts.proposed_weights_with_intervals", lang))
@@ -408,15 +527,23 @@ def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
     import matplotlib.pyplot as plt
 
     models = [m for m in MODELS if m in set(regressions["model"])]
-    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 0.4 * labels.size + 1.5),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        1, len(models), figsize=(4.2 * len(models), 0.4 * labels.size + 1.5), squeeze=False, sharey=True
+    )
     for ax, m in zip(axes[0], models):
         part = regressions[regressions["model"] == m].set_index("indicator").reindex(labels.index)
         sd_ratio = part["std_coef"] / part["coef"].where(part["coef"] != 0)
         lo, hi = part["ci_low"] * sd_ratio, part["ci_high"] * sd_ratio
         y = np.arange(len(part))[::-1]
-        ax.errorbar(part["std_coef"], y, xerr=np.vstack([part["std_coef"] - lo, hi - part["std_coef"]]),
-                    fmt="o", color="#1f4e79", ecolor="#7f7f7f", capsize=2)
+        ax.errorbar(
+            part["std_coef"],
+            y,
+            xerr=np.vstack([part["std_coef"] - lo, hi - part["std_coef"]]),
+            fmt="o",
+            color="#1f4e79",
+            ecolor="#7f7f7f",
+            capsize=2,
+        )
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set_yticks(y, labels.to_numpy())
         ax.set_title(model_label(m, lang), fontsize=10)

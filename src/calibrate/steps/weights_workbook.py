@@ -8,6 +8,7 @@ content (CJK characters count double). The workbook's creation date is fixed
 
 >>> write_weights_workbook({"proposal": frame}, "weights.xlsx", lang="zh")   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -26,14 +27,41 @@ __all__ = ["CREATED", "SHEETS", "header", "localise", "localise_codes", "write_w
 #: Fixed creation timestamp written into the workbook's properties (reproducible bytes).
 CREATED = datetime(2000, 1, 1, 0, 0, 0)
 
-_PERCENT = {"weight", "ci_low", "ci_high", "last_year", "change", "target", "from_evidence", "from_ahp",
-            "from_baseline", "adjustment", "equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention",
-            "evidence", "proposal", "boot_mean", "boot_sd"}
-_FOUR = {"coef", "se", "std_coef", "aligned", "elasticity", "elasticity_low", "elasticity_high",
-         "boot_low", "boot_high"}
+_PERCENT = {
+    "weight",
+    "ci_low",
+    "ci_high",
+    "last_year",
+    "change",
+    "target",
+    "from_evidence",
+    "from_ahp",
+    "from_baseline",
+    "adjustment",
+    "equal",
+    "entropy",
+    "critic",
+    "ahp",
+    "lmg_revenue",
+    "lmg_retention",
+    "evidence",
+    "proposal",
+    "boot_mean",
+    "boot_sd",
+}
+_FOUR = {
+    "coef",
+    "se",
+    "std_coef",
+    "aligned",
+    "elasticity",
+    "elasticity_low",
+    "elasticity_high",
+    "boot_low",
+    "boot_high",
+}
 _THREE = {"p_value", "consistency_ratio", "r_squared"}
-_TWO = {"vif", "growth_ols", "growth_mixed", "retention_glm", "worst_value", "consistent_value",
-        "suggested_value"}
+_TWO = {"vif", "growth_ols", "growth_mixed", "retention_glm", "worst_value", "consistent_value", "suggested_value"}
 
 
 #: Sheets in their order; each name is ``workbook.sheet_<key>`` of the message catalogue.
@@ -48,8 +76,12 @@ def localise_codes(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     sep = text("workbook.code_sep", lang)
     for col in _CODE_COLUMNS:
         if col in out.columns:
-            out[col] = [sep.join(_words(f"workbook.code_{part}", part, lang) for part in str(v).split("+"))
-                        if isinstance(v, str) and v else v for v in out[col]]
+            out[col] = [
+                sep.join(_words(f"workbook.code_{part}", part, lang) for part in str(v).split("+"))
+                if isinstance(v, str) and v
+                else v
+                for v in out[col]
+            ]
     return out
 
 
@@ -79,8 +111,7 @@ def write_weights_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
-    wb.set_properties({"title": text("workbook.title", lang),
-                       "author": "calibrate", "created": CREATED})
+    wb.set_properties({"title": text("workbook.title", lang), "author": "calibrate", "created": CREATED})
     head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
     fmts = {
         "pct": wb.add_format({"num_format": "0.0%"}),
@@ -96,8 +127,17 @@ def write_weights_workbook(tables: Mapping[str, pd.DataFrame], path: str | Path,
         columns = list(frame.columns)
         for j, col in enumerate(columns):
             ws.write_string(0, j, neutralise_text(header(col, lang)), head)
-            kind = ("pct" if col in _PERCENT else "four" if col in _FOUR else "three" if col in _THREE
-                    else "two" if col in _TWO else "text")
+            kind = (
+                "pct"
+                if col in _PERCENT
+                else "four"
+                if col in _FOUR
+                else "three"
+                if col in _THREE
+                else "two"
+                if col in _TWO
+                else "text"
+            )
             values = frame[col].tolist()
             for i, v in enumerate(values, start=1):
                 _write(ws, i, j, v, fmts[kind])
@@ -119,7 +159,7 @@ def _write(ws, row: int, col: int, value, fmt) -> None:
     elif isinstance(value, (int, float, np.integer, np.floating)):
         ws.write_number(row, col, float(value), fmt)
     else:
-        ws.write_string(row, col, neutralise_text(str(value)))     # never a formula (OWASP CSV injection)
+        ws.write_string(row, col, neutralise_text(str(value)))  # never a formula (OWASP CSV injection)
 
 
 def _shown(value, kind: str) -> str:

@@ -20,6 +20,7 @@ Only managers present in all four quarters of the final year are scored.
 >>> result = backtest(load_dataset("data/sample/calibrate.yaml"), scenarios=2_000)   # doctest: +SKIP
 >>> result.summary()["brier"]                                                         # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,9 +66,18 @@ def reliability_table(probability: Any, outcome: Any, bins: int = 10) -> pd.Data
         mean_p = np.bincount(which, p, minlength=bins) / count
         observed = np.bincount(which, o, minlength=bins) / count
     low, high = _wilson(observed, count)
-    return pd.DataFrame({"bin": np.arange(1, bins + 1), "lower": edges[:-1], "upper": edges[1:], "managers": count,
-                         "mean_predicted": mean_p, "observed": observed, "observed_low": low,
-                         "observed_high": high})
+    return pd.DataFrame(
+        {
+            "bin": np.arange(1, bins + 1),
+            "lower": edges[:-1],
+            "upper": edges[1:],
+            "managers": count,
+            "mean_predicted": mean_p,
+            "observed": observed,
+            "observed_low": low,
+            "observed_high": high,
+        }
+    )
 
 
 def brier_decomposition(table: pd.DataFrame) -> dict[str, float]:
@@ -85,8 +95,8 @@ def brier_decomposition(table: pd.DataFrame) -> dict[str, float]:
 def _wilson(rate: np.ndarray, count: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     z = stats.norm.ppf(0.5 + level / 2)
     n = np.where(count > 0, count, np.nan)
-    centre = (rate + z ** 2 / (2 * n)) / (1 + z ** 2 / n)
-    half = z / (1 + z ** 2 / n) * np.sqrt(rate * (1 - rate) / n + z ** 2 / (4 * n ** 2))
+    centre = (rate + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(rate * (1 - rate) / n + z**2 / (4 * n**2))
     return centre - half, centre + half
 
 
@@ -94,8 +104,10 @@ def _check_pairs(probability: Any, outcome: Any) -> tuple[np.ndarray, np.ndarray
     p = np.asarray(probability, dtype=float)
     o = np.asarray(outcome, dtype=float)
     if p.shape != o.shape or p.ndim != 1 or p.size == 0:
-        raise ConfigError(f"Predicted probabilities and outcomes must be two lists of the same length; "
-                          f"got {p.size} and {o.size} values.")
+        raise ConfigError(
+            f"Predicted probabilities and outcomes must be two lists of the same length; "
+            f"got {p.size} and {o.size} values."
+        )
     if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
         raise ConfigError("Predicted probabilities must lie between 0 and 1.")
     if np.any(~np.isin(o, (0.0, 1.0))):
@@ -143,14 +155,25 @@ class BacktestResult:
         """Plain numbers for backtest.json."""
         p5, p50, p95 = (float(v) for v in self.attainment.share_quantile([0.05, 0.5, 0.95]))
         return {
-            "available": True, "year": self.year, "fit_first_quarter": self.fit.first_quarter,
-            "fit_last_quarter": self.fit.last_quarter, "managers": int(len(self.managers)),
+            "available": True,
+            "year": self.year,
+            "fit_first_quarter": self.fit.first_quarter,
+            "fit_last_quarter": self.fit.last_quarter,
+            "managers": int(len(self.managers)),
             "scenarios": int(self.attainment.scenarios),
-            "brier": self.brier, "brier_reference": self.brier_reference, "brier_skill": self.brier_skill,
-            "log_loss": self.log_loss, **{f"brier_{k}": v for k, v in self.decomposition.items()},
-            "expected_share": self.expected_share, "share_p5": p5, "share_p50": p50, "share_p95": p95,
-            "realised_share": self.realised_share, "realised_within_p5_p95": bool(p5 <= self.realised_share <= p95),
-            "target_total": float(self.managers["target"].sum()), "actual_total": float(self.managers["actual"].sum()),
+            "brier": self.brier,
+            "brier_reference": self.brier_reference,
+            "brier_skill": self.brier_skill,
+            "log_loss": self.log_loss,
+            **{f"brier_{k}": v for k, v in self.decomposition.items()},
+            "expected_share": self.expected_share,
+            "share_p5": p5,
+            "share_p50": p50,
+            "share_p95": p95,
+            "realised_share": self.realised_share,
+            "realised_within_p5_p95": bool(p5 <= self.realised_share <= p95),
+            "target_total": float(self.managers["target"].sum()),
+            "actual_total": float(self.managers["actual"].sum()),
             "median_total": float(self.fit.model.median.sum()),
             "mean_probability_hit": float(self.managers.loc[self.managers["hit"], "probability"].mean()),
             "mean_probability_missed": float(self.managers.loc[~self.managers["hit"], "probability"].mean()),
@@ -171,10 +194,21 @@ def backtest_year(data: Dataset | pd.DataFrame) -> int:
     return int(quarter_index(perf["period"].astype(str)).max() // 4)
 
 
-def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None, *, year: int | None = None,
-             scenarios: int = 10_000, seed: Seed = 0, heavy_tails: bool = True,
-             ramp_first_year_share: float | None = None, bins: int = 10, payout: PayoutCurve | None = None,
-             bonus_base: Any = None, workers: Any = 1, parameter_uncertainty: bool = True) -> BacktestResult:
+def backtest(
+    data: Dataset | pd.DataFrame,
+    managers: pd.DataFrame | None = None,
+    *,
+    year: int | None = None,
+    scenarios: int = 10_000,
+    seed: Seed = 0,
+    heavy_tails: bool = True,
+    ramp_first_year_share: float | None = None,
+    bins: int = 10,
+    payout: PayoutCurve | None = None,
+    bonus_base: Any = None,
+    workers: Any = 1,
+    parameter_uncertainty: bool = True,
+) -> BacktestResult:
     """Fit on every quarter before ``year`` (default: the final year of the data) and score
     the predicted probabilities of reaching that year's annual targets.
 
@@ -200,37 +234,70 @@ def backtest(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None,
     in_year = (q // 4) == year
     quarters_in_year = np.unique(q[in_year])
     if quarters_in_year.size < 4:
-        raise InsufficientHistory(f"The backtest needs all four quarters of {year} in the performance table; "
-                                  f"it has {quarters_in_year.size}.")
+        raise InsufficientHistory(
+            f"The backtest needs all four quarters of {year} in the performance table; it has {quarters_in_year.size}."
+        )
     before = np.unique(q[q < year * 4])
     if before.size < 4:
-        raise InsufficientHistory(f"The backtest of {year} needs at least four quarters before it to fit the "
-                                  f"model; the data has {before.size}.")
+        raise InsufficientHistory(
+            f"The backtest of {year} needs at least four quarters before it to fit the "
+            f"model; the data has {before.size}."
+        )
     year_rows = perf.loc[in_year]
     counts = year_rows.groupby("manager_id")["period"].nunique()
     full = counts.index[counts == 4]
     totals = year_rows[year_rows["manager_id"].isin(full)].groupby("manager_id")[["revenue_target", "revenue"]].sum()
     totals = totals[totals["revenue_target"] > 0]
     ids = list(totals.index)
-    fit = fit_performance_model(perf[q < year * 4], mgr, year=year, manager_ids=ids, heavy_tails=heavy_tails,
-                                ramp_first_year_share=ramp_first_year_share,
-                                parameter_uncertainty=parameter_uncertainty)
+    fit = fit_performance_model(
+        perf[q < year * 4],
+        mgr,
+        year=year,
+        manager_ids=ids,
+        heavy_tails=heavy_tails,
+        ramp_first_year_share=ramp_first_year_share,
+        parameter_uncertainty=parameter_uncertainty,
+    )
     target = totals["revenue_target"].reindex(fit.model.manager_id)
-    result = attainment(fit.model, target, scenarios=scenarios, seed=seed, quantiles=(0.1, 0.5, 0.9),
-                        payout=payout, bonus_base=bonus_base, workers=workers)
+    result = attainment(
+        fit.model,
+        target,
+        scenarios=scenarios,
+        seed=seed,
+        quantiles=(0.1, 0.5, 0.9),
+        payout=payout,
+        bonus_base=bonus_base,
+        workers=workers,
+    )
     actual = totals["revenue"].reindex(fit.model.manager_id).to_numpy()
     hit = actual >= target.to_numpy()
-    table = pd.DataFrame({"manager_id": fit.model.manager_id, "region": fit.model.region,
-                          "target": target.to_numpy(), "actual": actual, "attainment": actual / target.to_numpy(),
-                          "hit": hit, "probability": result.probability})
+    table = pd.DataFrame(
+        {
+            "manager_id": fit.model.manager_id,
+            "region": fit.model.region,
+            "target": target.to_numpy(),
+            "actual": actual,
+            "attainment": actual / target.to_numpy(),
+            "hit": hit,
+            "probability": result.probability,
+        }
+    )
     rel = reliability_table(result.probability, hit, bins)
     base = hit.mean()
-    eps = 1.0 / (2 * result.scenarios)                      # keep 0 and 1 predictions finite in the log loss
+    eps = 1.0 / (2 * result.scenarios)  # keep 0 and 1 predictions finite in the log loss
     p = np.clip(result.probability, eps, 1 - eps)
     log_loss = float(-np.mean(np.where(hit, np.log(p), np.log1p(-p))))
-    return BacktestResult(year=year, fit=fit, attainment=result, managers=table, reliability=rel,
-                          brier=brier_score(result.probability, hit), brier_reference=float(base * (1 - base)),
-                          log_loss=log_loss, decomposition=brier_decomposition(rel))
+    return BacktestResult(
+        year=year,
+        fit=fit,
+        attainment=result,
+        managers=table,
+        reliability=rel,
+        brier=brier_score(result.probability, hit),
+        brier_reference=float(base * (1 - base)),
+        log_loss=log_loss,
+        decomposition=brier_decomposition(rel),
+    )
 
 
 def share_interval(result: BacktestResult, level: float = 0.9) -> dict[str, Any]:
@@ -241,5 +308,10 @@ def share_interval(result: BacktestResult, level: float = 0.9) -> dict[str, Any]
         raise ConfigError(f"The interval level must lie strictly between 0 and 1; got {level}.")
     lower, upper = (float(v) for v in result.attainment.share_quantile([(1 - level) / 2, (1 + level) / 2]))
     realised = float(result.managers["hit"].mean())
-    return {"lower": lower, "upper": upper, "realised": realised, "covered": lower <= realised <= upper,
-            "width": upper - lower}
+    return {
+        "lower": lower,
+        "upper": upper,
+        "realised": realised,
+        "covered": lower <= realised <= upper,
+        "width": upper - lower,
+    }

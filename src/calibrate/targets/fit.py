@@ -115,6 +115,7 @@ variance components themselves (noise, tails) are held at their estimates.
 >>> fit = fit_performance_model(load_dataset("data/sample/calibrate.yaml"))   # doctest: +SKIP
 >>> fit.model.to_frame().head()                                                # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -133,10 +134,10 @@ from calibrate.results import Summary
 from calibrate.targets.calibration import ramp_share
 from calibrate.targets.model import PerformanceModel, id_list
 
-RAMP_WINDOW = 8            # tenure quarters treated as ramping; veterans from here on
-MIN_NEW_HIRES = 15         # managers seen in their first year needed to estimate the ramp
+RAMP_WINDOW = 8  # tenure quarters treated as ramping; veterans from here on
+MIN_NEW_HIRES = 15  # managers seen in their first year needed to estimate the ramp
 DEFAULT_FIRST_YEAR_SHARE = 0.5
-_DF_NORMAL = 100.0         # above this many degrees of freedom the noise is treated as normal
+_DF_NORMAL = 100.0  # above this many degrees of freedom the noise is treated as normal
 _DF_MIN = 2.5
 
 
@@ -200,17 +201,30 @@ class RampEstimate:
 
     def summary(self) -> Summary:
         """Source, first-year share and the curve's parameters."""
-        return Summary.from_values("new-hire ramp", {"source": self.source,
-                                                     "first_year_share": float(self.first_year_share),
-                                                     "amplitude": self.amplitude, "scale": self.scale,
-                                                     "new_hires": int(self.new_hires)})
+        return Summary.from_values(
+            "new-hire ramp",
+            {
+                "source": self.source,
+                "first_year_share": float(self.first_year_share),
+                "amplitude": self.amplitude,
+                "scale": self.scale,
+                "new_hires": int(self.new_hires),
+            },
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
 
-def _ramp_from_data(y: np.ndarray, tenure: np.ndarray, region: np.ndarray, level: np.ndarray,
-                    window: int, min_new_hires: int, override: float | None) -> RampEstimate:
+def _ramp_from_data(
+    y: np.ndarray,
+    tenure: np.ndarray,
+    region: np.ndarray,
+    level: np.ndarray,
+    window: int,
+    min_new_hires: int,
+    override: float | None,
+) -> RampEstimate:
     """Learning curve fitted to two sets of evidence, each from a regression with region x
     quarter fixed effects (absorbed by demeaning):
 
@@ -231,8 +245,9 @@ def _ramp_from_data(y: np.ndarray, tenure: np.ndarray, region: np.ndarray, level
     levels = pd.unique(level)
     mi, ti = np.nonzero(obs)
     k = tenure[mi, ti]
-    x = np.column_stack([(k == j).astype(float) for j in range(window)]
-                        + [(level[mi] == lv).astype(float) for lv in levels[1:]])
+    x = np.column_stack(
+        [(k == j).astype(float) for j in range(window)] + [(level[mi] == lv).astype(float) for lv in levels[1:]]
+    )
     gamma, n_lev, var_lev = _fixed_effect_ols(y[mi, ti], x, region[mi], ti, window)
     change = np.zeros_like(obs)
     change[:, 1:] = obs[:, 1:] & obs[:, :-1]
@@ -257,9 +272,14 @@ def _ramp_from_data(y: np.ndarray, tenure: np.ndarray, region: np.ndarray, level
     a0 = float(np.clip(1 - np.exp(gamma[0]), 0.05, 0.95)) if use_lev[0] else 0.5
     sol = optimize.least_squares(residuals, x0=[a0, 3.0], bounds=([0.0, 0.2], [0.99, 24.0]))
     amplitude, scale = (float(v) for v in sol.x)
-    table = pd.DataFrame({"tenure_quarter": k_lev, "observations": n_lev,
-                          "observed_share": np.where(use_lev, np.exp(gamma), np.nan),
-                          "observed_growth": np.concatenate([[np.nan], np.where(use_chg, delta, np.nan)])})
+    table = pd.DataFrame(
+        {
+            "tenure_quarter": k_lev,
+            "observations": n_lev,
+            "observed_share": np.where(use_lev, np.exp(gamma), np.nan),
+            "observed_growth": np.concatenate([[np.nan], np.where(use_chg, delta, np.nan)]),
+        }
+    )
     first_year = float(np.mean(1 - amplitude * np.exp(-np.arange(4) / scale)))
     jac = np.asarray(sol.jac, dtype=float)
     dof = sol.fun.size - 2
@@ -270,8 +290,9 @@ def _ramp_from_data(y: np.ndarray, tenure: np.ndarray, region: np.ndarray, level
     return RampEstimate("data", first_year, amplitude, scale, n_new, table, covariance)
 
 
-def _fixed_effect_ols(yv: np.ndarray, x: np.ndarray, region: np.ndarray, ti: np.ndarray,
-                      n_report: int) -> tuple[np.ndarray, np.ndarray, float]:
+def _fixed_effect_ols(
+    yv: np.ndarray, x: np.ndarray, region: np.ndarray, ti: np.ndarray, n_report: int
+) -> tuple[np.ndarray, np.ndarray, float]:
     """OLS of ``yv`` on ``x`` within region x quarter cells.
 
     Returns (coefficients of the first ``n_report`` columns, NaN where unidentified;
@@ -281,8 +302,11 @@ def _fixed_effect_ols(yv: np.ndarray, x: np.ndarray, region: np.ndarray, ti: np.
     keep = counts[cell] > 1
     cell, x, yv = pd.factorize(cell[keep])[0], x[keep], yv[keep]
     size = np.bincount(cell).astype(float)
-    xd = x - np.stack([np.bincount(cell, x[:, c], minlength=size.size) for c in range(x.shape[1])], axis=1)[cell] \
+    xd = (
+        x
+        - np.stack([np.bincount(cell, x[:, c], minlength=size.size) for c in range(x.shape[1])], axis=1)[cell]
         / size[cell, None]
+    )
     yd = yv - (np.bincount(cell, yv) / size)[cell]
     n_col = x.sum(axis=0).astype(int)
     usable = n_col > 0
@@ -312,13 +336,14 @@ def season_factors(contrasts: np.ndarray) -> np.ndarray:
     return s - s.mean()
 
 
-def _season_regression(dz: np.ndarray, pair: np.ndarray,
-                       quarter_of_col: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _season_regression(
+    dz: np.ndarray, pair: np.ndarray, quarter_of_col: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(contrasts d2, d3, d4; their cluster-robust covariance, clusters = managers) or None."""
     mi, ti = np.nonzero(pair)
     if mi.size == 0:
         return None
-    q = quarter_of_col[ti]                          # calendar quarter 1..4 entered
+    q = quarter_of_col[ti]  # calendar quarter 1..4 entered
     if len(set(q.tolist())) < 4:
         return None
     x = np.zeros((mi.size, 3))
@@ -331,7 +356,7 @@ def _season_regression(dz: np.ndarray, pair: np.ndarray,
     yd = yv - sums_y[mi]
     if np.linalg.matrix_rank(xd) < 3:
         return None
-    d = np.linalg.lstsq(xd, yd, rcond=None)[0]       # d_2, d_3, d_4; d_1 = -(d_2 + d_3 + d_4)
+    d = np.linalg.lstsq(xd, yd, rcond=None)[0]  # d_2, d_3, d_4; d_1 = -(d_2 + d_3 + d_4)
     resid = yd - xd @ d
     bread = np.linalg.inv(xd.T @ xd)
     score = np.stack([np.bincount(mi, xd[:, c] * resid, minlength=counts.size) for c in range(3)], axis=1)
@@ -341,8 +366,9 @@ def _season_regression(dz: np.ndarray, pair: np.ndarray,
 
 
 # ---------------------------------------------------------------------------- variance components
-def _region_variance(resid: np.ndarray, pair: np.ndarray, region: np.ndarray,
-                     n_changes: np.ndarray) -> tuple[float, np.ndarray, float | None]:
+def _region_variance(
+    resid: np.ndarray, pair: np.ndarray, region: np.ndarray, n_changes: np.ndarray
+) -> tuple[float, np.ndarray, float | None]:
     """(sigma_rho^2, shrunk region x quarter effect per change, in ``np.nonzero(pair)`` order)
     by one-way random-effects ANOVA (between minus within mean squares)."""
     mi, ti = np.nonzero(pair)
@@ -357,15 +383,15 @@ def _region_variance(resid: np.ndarray, pair: np.ndarray, region: np.ndarray,
     ssb = np.sum(n_g * (mean_g - grand) ** 2)
     ssw = np.sum((e - mean_g[groups]) ** 2)
     msb, msw = ssb / (g - 1), ssw / (e.size - g)
-    n0 = (e.size - np.sum(n_g ** 2) / e.size) / (g - 1)
+    n0 = (e.size - np.sum(n_g**2) / e.size) / (g - 1)
     var_b = max(0.0, (msb - msw) / n0)
     # every manager's changes were demeaned, which removes about 1/n of a shared shock
     keep = 1.0 - np.mean(1.0 / n_changes[mi])
     var_b = var_b / keep if keep > 0 else 0.0
     lam = var_b / (var_b + msw / n_g) if var_b > 0 else np.zeros(g)
     # Satterthwaite: Var(var_b) ~ 2 / n0^2 (msb^2 / (g - 1) + msw^2 / (N - g)), on the corrected scale
-    var_of = 2.0 / n0 ** 2 * (msb ** 2 / (g - 1) + msw ** 2 / (e.size - g)) / (keep ** 2 if keep > 0 else 1.0)
-    df_b = float(2 * var_b ** 2 / var_of) if var_b > 0 and var_of > 0 else None
+    var_of = 2.0 / n0**2 * (msb**2 / (g - 1) + msw**2 / (e.size - g)) / (keep**2 if keep > 0 else 1.0)
+    df_b = float(2 * var_b**2 / var_of) if var_b > 0 and var_of > 0 else None
     return float(var_b), (lam * mean_g)[groups], df_b
 
 
@@ -408,7 +434,7 @@ def _shrunk_variances(e: np.ndarray, pair: np.ndarray, kurtosis: float) -> tuple
     z = np.log(v[ok])
     adj = z - special.digamma(d / 2) + np.log(d / 2)
     emean = adj.mean()
-    sampling = special.polygamma(1, d / 2) + max(kurtosis, 0.0) / (d + 1)   # log-variance noise, kurtosis-widened
+    sampling = special.polygamma(1, d / 2) + max(kurtosis, 0.0) / (d + 1)  # log-variance noise, kurtosis-widened
     evar = np.sum((adj - emean) ** 2) / (adj.size - 1) - sampling.mean()
     if evar > 1e-8:
         d0 = 2 * _trigamma_inverse(evar)
@@ -462,7 +488,7 @@ def annual_degrees_of_freedom(quarterly_df: float | None, weights: np.ndarray) -
     if quarterly_df <= 4:
         return float(quarterly_df)
     w = np.asarray(weights, dtype=float)
-    ratio = np.sum(w ** 4) / np.sum(w ** 2) ** 2
+    ratio = np.sum(w**4) / np.sum(w**2) ** 2
     kurt = 6.0 / (quarterly_df - 4) * ratio
     df = 4 + 6 / kurt
     return None if df > _DF_NORMAL else float(df)
@@ -512,22 +538,29 @@ class PerformanceFit:
     def to_dict(self) -> dict[str, Any]:
         """The team-level estimates as plain numbers (for JSON and reports)."""
         return {
-            "year": self.year, "first_quarter": self.first_quarter, "last_quarter": self.last_quarter,
+            "year": self.year,
+            "first_quarter": self.first_quarter,
+            "last_quarter": self.last_quarter,
             "managers": self.model.n_managers,
             "season": {f"Q{q}": float(v) for q, v in self.season.items()},
             "season_estimated": self.season_estimated,
-            "ramp_source": self.ramp.source, "ramp_first_year_share": self.ramp.first_year_share,
+            "ramp_source": self.ramp.source,
+            "ramp_first_year_share": self.ramp.first_year_share,
             "ramp_new_hires": self.ramp.new_hires,
-            "growth_mean": self.growth_mean, "growth_between_sd": self.growth_between_sd,
+            "growth_mean": self.growth_mean,
+            "growth_between_sd": self.growth_between_sd,
             "mean_shrinkage": float(self.managers["shrinkage"].mean()),
-            "quarterly_sd": self.quarterly_sd, "permanent_share": self.permanent_share,
+            "quarterly_sd": self.quarterly_sd,
+            "permanent_share": self.permanent_share,
             "region_sd_quarterly": self.region_sd_quarterly,
             "region_sigma_annual": float(self.model.region_sigma_by_region.max()),
-            "quarterly_df": self.quarterly_df, "annual_df": self.annual_df,
+            "quarterly_df": self.quarterly_df,
+            "annual_df": self.annual_df,
             "prior_df": None if np.isinf(self.prior_df) else self.prior_df,
             "median_total": float(self.model.median.sum()),
-            "parameter_uncertainty": bool(np.asarray(self.model.shared_loadings).shape[1]
-                                          or self.model.region_sigma_df),
+            "parameter_uncertainty": bool(
+                np.asarray(self.model.shared_loadings).shape[1] or self.model.region_sigma_df
+            ),
             "parameter_se": dict(self.parameter_se),
             "region_sigma_df": self.model.region_sigma_df,
             "notes": list(self.notes),
@@ -542,12 +575,20 @@ class PerformanceFit:
 
 
 # ---------------------------------------------------------------------------- the fit
-def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None = None, *,
-                          through: str | None = None, year: int | None = None,
-                          manager_ids: Sequence[str] | None = None, heavy_tails: bool = True,
-                          ramp_first_year_share: float | None = None, min_new_hires: int = MIN_NEW_HIRES,
-                          ramp_window: int = RAMP_WINDOW, remaining: bool = False,
-                          parameter_uncertainty: bool = True) -> PerformanceFit:
+def fit_performance_model(
+    data: Dataset | pd.DataFrame,
+    managers: pd.DataFrame | None = None,
+    *,
+    through: str | None = None,
+    year: int | None = None,
+    manager_ids: Sequence[str] | None = None,
+    heavy_tails: bool = True,
+    ramp_first_year_share: float | None = None,
+    min_new_hires: int = MIN_NEW_HIRES,
+    ramp_window: int = RAMP_WINDOW,
+    remaining: bool = False,
+    parameter_uncertainty: bool = True,
+) -> PerformanceFit:
     """Fit next year's :class:`PerformanceModel` from the quarterly ``performance`` table.
 
     data, managers
@@ -585,8 +626,10 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     """
     perf, mgr = _inputs(data, managers)
     if ramp_first_year_share is not None and not 0 < float(ramp_first_year_share) <= 1:
-        raise ConfigError(f"targets: ramp_first_year_share must be above 0 and at most 1 (a share of a "
-                          f"veteran's revenue, e.g. 0.5); got {ramp_first_year_share}.")
+        raise ConfigError(
+            f"targets: ramp_first_year_share must be above 0 and at most 1 (a share of a "
+            f"veteran's revenue, e.g. 0.5); got {ramp_first_year_share}."
+        )
     notes: list[str] = []
     panel = _panel(perf, mgr, through, year, manager_ids, notes, remaining)
     ramp, y_deramped = _ramp_stage(panel, ramp_window, min_new_hires, ramp_first_year_share, notes)
@@ -596,8 +639,22 @@ def fit_performance_model(data: Dataset | pd.DataFrame, managers: pd.DataFrame |
     tails = _tails_stage(shocks, pair, heavy_tails)
     growth = _growth_shrinkage(drift, shocks, tails)
     level_now, level_var = _current_level(panel, z, drift, shocks, tails, growth, ramp_window, notes)
-    return _next_year(panel, ramp, season, season_estimated, drift, shocks, tails, growth, level_now, level_var,
-                      heavy_tails, ramp_window, notes, parameter_uncertainty)
+    return _next_year(
+        panel,
+        ramp,
+        season,
+        season_estimated,
+        drift,
+        shocks,
+        tails,
+        growth,
+        level_now,
+        level_var,
+        heavy_tails,
+        ramp_window,
+        notes,
+        parameter_uncertainty,
+    )
 
 
 # ---------------------------------------------------------------------------- the fit, stage by stage
@@ -612,45 +669,62 @@ class _Panel:
     n_q: int
     horizon_idx: np.ndarray
     plan_year: int
-    y: np.ndarray                 # log revenue (NaN where missing or not positive)
-    raw_rev: np.ndarray           # revenue
+    y: np.ndarray  # log revenue (NaN where missing or not positive)
+    raw_rev: np.ndarray  # revenue
     region: np.ndarray
     level: np.ndarray
-    hires: np.ndarray             # hire quarter index per manager
-    tenure: np.ndarray            # tenure quarters per manager and column
-    quarter_of_col: np.ndarray    # calendar quarter 1-4 of each column
+    hires: np.ndarray  # hire quarter index per manager
+    tenure: np.ndarray  # tenure quarters per manager and column
+    quarter_of_col: np.ndarray  # calendar quarter 1-4 of each column
 
 
-def _panel(perf: pd.DataFrame, mgr: pd.DataFrame, through: str | None, year: int | None,
-           manager_ids: Sequence[str] | None, notes: list[str], remaining: bool = False) -> _Panel:
+def _panel(
+    perf: pd.DataFrame,
+    mgr: pd.DataFrame,
+    through: str | None,
+    year: int | None,
+    manager_ids: Sequence[str] | None,
+    notes: list[str],
+    remaining: bool = False,
+) -> _Panel:
     """Stage 1: the history up to ``through``, the plan year, the managers to plan for, the matrices."""
     quarters = quarter_index(perf["period"])
     last = quarters.max() if through is None else _quarter(through, "through")
     keep = quarters <= last
     perf, quarters = perf.loc[keep], quarters[keep]
     if perf.empty:
-        raise InsufficientHistory(f"There is no revenue up to {quarter_from_index(int(last))}; "
-                                  "the performance table needs quarters up to that one.")
+        raise InsufficientHistory(
+            f"There is no revenue up to {quarter_from_index(int(last))}; "
+            "the performance table needs quarters up to that one."
+        )
     first = int(quarters.min())
     last = int(last)
     n_q = last - first + 1
     if np.unique(quarters).size < 2:
-        raise InsufficientHistory("At least two quarters of revenue are needed to estimate growth; the data "
-                                  f"has only {quarter_from_index(first)}.")
+        raise InsufficientHistory(
+            "At least two quarters of revenue are needed to estimate growth; the data "
+            f"has only {quarter_from_index(first)}."
+        )
     plan_year = (last // 4) + 1 if year is None else int(year)
     horizon_idx = np.arange(plan_year * 4, plan_year * 4 + 4)
     if horizon_idx[0] <= last and remaining:
-        horizon_idx = horizon_idx[horizon_idx > last]      # a review within the year: the quarters still to come
+        horizon_idx = horizon_idx[horizon_idx > last]  # a review within the year: the quarters still to come
     if horizon_idx.size == 0 or horizon_idx[0] <= last:
-        raise ConfigError(f"The plan year {plan_year} must come after the last quarter used "
-                          f"({quarter_from_index(last)}).")
+        raise ConfigError(
+            f"The plan year {plan_year} must come after the last quarter used ({quarter_from_index(last)})."
+        )
     mgr = mgr.set_index("manager_id")
     hire_q = np.array([quarter_index([quarter_of_date(d)])[0] for d in mgr["hire_date"]])
     hire_of = pd.Series(hire_q, index=mgr.index)
     leave_of = None
     if "leave_date" in mgr.columns:
-        leave_of = pd.Series([quarter_index([quarter_of_date(d)])[0] if pd.notna(d) else np.iinfo(np.int64).max
-                              for d in mgr["leave_date"]], index=mgr.index)
+        leave_of = pd.Series(
+            [
+                quarter_index([quarter_of_date(d)])[0] if pd.notna(d) else np.iinfo(np.int64).max
+                for d in mgr["leave_date"]
+            ],
+            index=mgr.index,
+        )
     in_perf = pd.Index(pd.unique(perf["manager_id"]))
     if manager_ids is None:
         at_last = set(perf.loc[quarters == last, "manager_id"])
@@ -658,15 +732,24 @@ def _panel(perf: pd.DataFrame, mgr: pd.DataFrame, through: str | None, year: int
         later = mgr.index[(hire_of > last) & (hire_of <= horizon_idx[0])]
         chosen += [m for m in later if (leave_of is None or leave_of[m] >= horizon_idx[0]) and m not in chosen]
         if not chosen:
-            raise InsufficientHistory(f"No manager has revenue in {quarter_from_index(last)}, the last quarter "
-                                      "used; nobody can be planned for.")
+            raise InsufficientHistory(
+                f"No manager has revenue in {quarter_from_index(last)}, the last quarter "
+                "used; nobody can be planned for."
+            )
     else:
         chosen = [str(m) for m in manager_ids]
         unknown = [m for m in chosen if m not in mgr.index]
         if unknown:
-            raise ValidationError([Problem("managers", None, "manager_id",
-                                           f"{len(unknown)} managers to plan for are not in the managers table: "
-                                           f"{id_list(unknown)}")])
+            raise ValidationError(
+                [
+                    Problem(
+                        "managers",
+                        None,
+                        "manager_id",
+                        f"{len(unknown)} managers to plan for are not in the managers table: {id_list(unknown)}",
+                    )
+                ]
+            )
     ids = pd.Index(list(in_perf) + [m for m in chosen if m not in in_perf])
     n = ids.size
     col = quarters - first
@@ -681,30 +764,51 @@ def _panel(perf: pd.DataFrame, mgr: pd.DataFrame, through: str | None, year: int
     raw_rev = np.full((n, n_q), np.nan)
     raw_rev[row, col] = revenue
     region = mgr["region"].reindex(ids).astype(str).to_numpy(dtype=object)
-    level = (mgr["level"].reindex(ids).fillna("").astype(str).to_numpy(dtype=object) if "level" in mgr.columns
-             else np.full(n, "", dtype=object))
+    level = (
+        mgr["level"].reindex(ids).fillna("").astype(str).to_numpy(dtype=object)
+        if "level" in mgr.columns
+        else np.full(n, "", dtype=object)
+    )
     hires = hire_of.reindex(ids).to_numpy()
     tenure = (np.arange(first, last + 1)[None, :] - hires[:, None]).astype(float)
     quarter_of_col = (np.arange(first, last + 1) % 4) + 1
-    return _Panel(ids=ids, chosen=chosen, first=first, last=last, n_q=n_q, horizon_idx=horizon_idx,
-                  plan_year=plan_year, y=y, raw_rev=raw_rev, region=region, level=level, hires=hires,
-                  tenure=tenure, quarter_of_col=quarter_of_col)
+    return _Panel(
+        ids=ids,
+        chosen=chosen,
+        first=first,
+        last=last,
+        n_q=n_q,
+        horizon_idx=horizon_idx,
+        plan_year=plan_year,
+        y=y,
+        raw_rev=raw_rev,
+        region=region,
+        level=level,
+        hires=hires,
+        tenure=tenure,
+        quarter_of_col=quarter_of_col,
+    )
 
 
-def _ramp_stage(panel: _Panel, ramp_window: int, min_new_hires: int, ramp_first_year_share: float | None,
-                notes: list[str]) -> tuple[RampEstimate, np.ndarray]:
+def _ramp_stage(
+    panel: _Panel, ramp_window: int, min_new_hires: int, ramp_first_year_share: float | None, notes: list[str]
+) -> tuple[RampEstimate, np.ndarray]:
     """Stage 2, ramp of new hires: the learning curve, and log revenue with the ramp taken out."""
-    ramp = _ramp_from_data(panel.y, panel.tenure, panel.region, panel.level, ramp_window, min_new_hires,
-                           ramp_first_year_share)
+    ramp = _ramp_from_data(
+        panel.y, panel.tenure, panel.region, panel.level, ramp_window, min_new_hires, ramp_first_year_share
+    )
     if ramp.source == "default":
-        notes.append(f"Only {ramp.new_hires} managers were seen in their first year (fewer than {min_new_hires}): "
-                     "the new-hire ramp uses the default of 50% of a veteran in year one, 100% from quarter 8.")
+        notes.append(
+            f"Only {ramp.new_hires} managers were seen in their first year (fewer than {min_new_hires}): "
+            "the new-hire ramp uses the default of 50% of a veteran in year one, 100% from quarter 8."
+        )
     log_ramp = np.log(ramp.share(panel.tenure))
     return ramp, panel.y - log_ramp
 
 
-def _seasonality_stage(panel: _Panel, y_deramped: np.ndarray,
-                       notes: list[str]) -> tuple[pd.Series, bool, np.ndarray, np.ndarray, np.ndarray]:
+def _seasonality_stage(
+    panel: _Panel, y_deramped: np.ndarray, notes: list[str]
+) -> tuple[pd.Series, bool, np.ndarray, np.ndarray, np.ndarray]:
     """Stage 3, seasonality: the factors, de-seasonalised ``z``, its changes ``dz`` and where they exist."""
     dz = np.full_like(y_deramped, np.nan)
     dz[:, 1:] = y_deramped[:, 1:] - y_deramped[:, :-1]
@@ -714,8 +818,10 @@ def _seasonality_stage(panel: _Panel, y_deramped: np.ndarray,
     season_estimated = season_arr is not None
     if season_arr is None:
         season_arr = np.zeros(4)
-        notes.append("Seasonality could not be estimated (it needs every quarter-to-quarter change at least once, "
-                     "i.e. five consecutive quarters): no seasonal factors were applied.")
+        notes.append(
+            "Seasonality could not be estimated (it needs every quarter-to-quarter change at least once, "
+            "i.e. five consecutive quarters): no seasonal factors were applied."
+        )
     season = pd.Series(season_arr, index=pd.Index([1, 2, 3, 4], name="quarter"), name="log_factor")
     z = y_deramped - season_arr[panel.quarter_of_col - 1][None, :]
     dz[:, 1:] = z[:, 1:] - z[:, :-1]
@@ -749,8 +855,9 @@ def _raw_growth(panel: _Panel, z: np.ndarray, dz: np.ndarray, pair: np.ndarray) 
     z_last = np.where(n_obs > 0, z[rows, np.maximum(last_col, 0)], np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         drift_raw = np.where(span > 0, (z_last - z_first) / np.where(span > 0, span, 1), np.nan)
-    return _Drift(n_obs=n_obs, last_col=last_col, span=span, drift_raw=drift_raw, n_changes=pair.sum(axis=1),
-                  region=panel.region)
+    return _Drift(
+        n_obs=n_obs, last_col=last_col, span=span, drift_raw=drift_raw, n_changes=pair.sum(axis=1), region=panel.region
+    )
 
 
 @dataclass(frozen=True)
@@ -758,8 +865,8 @@ class _Shocks:
     """Region shock variance and the manager's own noise: permanent and transient parts."""
 
     var_region: float
-    e: np.ndarray                 # residual changes with the region part removed
-    e0: np.ndarray                # the same, 0 where there is no change
+    e: np.ndarray  # residual changes with the region part removed
+    e0: np.ndarray  # the same, 0 where there is no change
     gamma0: float
     var_eps: float
     var_eta: float
@@ -777,14 +884,24 @@ def _region_shocks_and_noise(panel: _Panel, drift: _Drift, dz: np.ndarray, pair:
     e0 = np.where(pair, e, 0.0)
     gamma0, gamma1 = _local_level_moments(e0, pair, drift.n_changes)
     if gamma0 <= 0:
-        raise InsufficientHistory("Revenue does not vary between quarters, so its uncertainty cannot be "
-                                  "estimated; check the performance table.")
+        raise InsufficientHistory(
+            "Revenue does not vary between quarters, so its uncertainty cannot be "
+            "estimated; check the performance table."
+        )
     var_eps = max(0.0, -gamma1)
     if 2 * var_eps > 0.9 * gamma0:
         var_eps = 0.45 * gamma0
     var_eta = gamma0 - 2 * var_eps
-    return _Shocks(var_region=var_region, e=e, e0=e0, gamma0=gamma0, var_eps=var_eps, var_eta=var_eta,
-                   permanent_share=var_eta / gamma0, var_region_df=var_region_df)
+    return _Shocks(
+        var_region=var_region,
+        e=e,
+        e0=e0,
+        gamma0=gamma0,
+        var_eps=var_eps,
+        var_eta=var_eta,
+        permanent_share=var_eta / gamma0,
+        var_region_df=var_region_df,
+    )
 
 
 @dataclass(frozen=True)
@@ -811,8 +928,14 @@ def _tails_stage(shocks: _Shocks, pair: np.ndarray, heavy_tails: bool) -> _Tails
     # the tail is measured on residuals scaled by the pooled sd: scaling by each manager's own
     # (few-quarter) estimate would hide the tails it is meant to find
     var_i, _, prior_df = _shrunk_variances(shocks.e0, pair, kurt)
-    return _Tails(pooled_sd=pooled_sd, q_df=q_df, var_i=var_i, prior_df=prior_df,
-                  var_eta_i=shocks.permanent_share * var_i, var_eps_i=(1 - shocks.permanent_share) * var_i / 2)
+    return _Tails(
+        pooled_sd=pooled_sd,
+        q_df=q_df,
+        var_i=var_i,
+        prior_df=prior_df,
+        var_eta_i=shocks.permanent_share * var_i,
+        var_eps_i=(1 - shocks.permanent_share) * var_i / 2,
+    )
 
 
 @dataclass(frozen=True)
@@ -827,7 +950,7 @@ class _Growth:
     drift_post: np.ndarray
     drift_post_var: np.ndarray
     drift_mean_var: float = 0.0
-    weights: np.ndarray | None = None          # DerSimonian-Laird weights 1 / (se^2 + tau^2), 0 without growth
+    weights: np.ndarray | None = None  # DerSimonian-Laird weights 1 / (se^2 + tau^2), 0 without growth
 
 
 def _growth_shrinkage(drift: _Drift, shocks: _Shocks, tails: _Tails) -> _Growth:
@@ -835,12 +958,16 @@ def _growth_shrinkage(drift: _Drift, shocks: _Shocks, tails: _Tails) -> _Growth:
     span = drift.span
     has_growth = span > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        se2 = np.where(has_growth, ((tails.var_eta_i + shocks.var_region) * span + 2 * tails.var_eps_i)
-                       / np.where(has_growth, span, 1) ** 2, np.nan)
+        se2 = np.where(
+            has_growth,
+            ((tails.var_eta_i + shocks.var_region) * span + 2 * tails.var_eps_i) / np.where(has_growth, span, 1) ** 2,
+            np.nan,
+        )
     drift_mean, tau2 = _dersimonian_laird(drift.drift_raw[has_growth], se2[has_growth])
     shrink = np.where(has_growth, se2 / (se2 + tau2) if tau2 > 0 else 1.0, 1.0)
-    drift_post = np.where(has_growth, drift_mean + (1 - shrink) * (np.nan_to_num(drift.drift_raw) - drift_mean),
-                          drift_mean)
+    drift_post = np.where(
+        has_growth, drift_mean + (1 - shrink) * (np.nan_to_num(drift.drift_raw) - drift_mean), drift_mean
+    )
     drift_post_var = np.where(has_growth, (1 - shrink) * np.nan_to_num(se2), tau2)
     weights = np.where(has_growth, 1.0 / (np.nan_to_num(se2, nan=1.0) + tau2), 0.0)
     # the mean's error: DerSimonian-Laird's, plus the region shocks the managers of a region share
@@ -848,13 +975,29 @@ def _growth_shrinkage(drift: _Drift, shocks: _Shocks, tails: _Tails) -> _Growth:
     mean_span = float(np.mean(span[has_growth])) if has_growth.any() else 1.0
     clustered = shocks.var_region / mean_span * float(np.sum((share_r / max(share_r.sum(), 1)) ** 2))
     drift_mean_var = float(1.0 / weights.sum()) + clustered if weights.sum() > 0 else 0.0
-    return _Growth(has_growth=has_growth, se2=se2, drift_mean=drift_mean, tau2=tau2, shrink=shrink,
-                   drift_post=drift_post, drift_post_var=drift_post_var, drift_mean_var=drift_mean_var,
-                   weights=weights)
+    return _Growth(
+        has_growth=has_growth,
+        se2=se2,
+        drift_mean=drift_mean,
+        tau2=tau2,
+        shrink=shrink,
+        drift_post=drift_post,
+        drift_post_var=drift_post_var,
+        drift_mean_var=drift_mean_var,
+        weights=weights,
+    )
 
 
-def _current_level(panel: _Panel, z: np.ndarray, drift: _Drift, shocks: _Shocks, tails: _Tails, growth: _Growth,
-                   ramp_window: int, notes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _current_level(
+    panel: _Panel,
+    z: np.ndarray,
+    drift: _Drift,
+    shocks: _Shocks,
+    tails: _Tails,
+    growth: _Growth,
+    ramp_window: int,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
     """Stage 8, current level by the local-level Kalman filter; managers without history get the veterans'."""
     level_now, level_var = _kalman_level(z, growth.drift_post, tails.var_eta_i + shocks.var_region, tails.var_eps_i)
     last, level, n_obs = panel.last, panel.level, drift.n_obs
@@ -871,17 +1014,25 @@ def _current_level(panel: _Panel, z: np.ndarray, drift: _Drift, shocks: _Shocks,
             sel = no_history & (level == lv)
             level_now[sel] = level_now[ref].mean()
             level_var[sel] = level_now[ref].var(ddof=1) if ref.sum() > 1 else 0.0
-        notes.append(f"{int(no_history.sum())} managers have no revenue history yet: they start from the "
-                     "average veteran level of their job level, with the team's growth.")
+        notes.append(
+            f"{int(no_history.sum())} managers have no revenue history yet: they start from the "
+            "average veteran level of their job level, with the team's growth."
+        )
     return level_now, level_var
 
 
-def _plan_sum(panel: _Panel, drift: _Drift, ramp: RampEstimate, season_arr: np.ndarray, level_now: np.ndarray,
-              drift_post: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _plan_sum(
+    panel: _Panel,
+    drift: _Drift,
+    ramp: RampEstimate,
+    season_arr: np.ndarray,
+    level_now: np.ndarray,
+    drift_post: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(quarters ahead h, tenure in each plan quarter, quarter weights w, base, mu) of next year's sum."""
     horizon_idx = panel.horizon_idx
     t_last = np.where(drift.n_obs > 0, panel.first + drift.last_col, panel.last)
-    h = (horizon_idx[None, :] - t_last[:, None]).astype(float)                  # quarters ahead (>= 1)
+    h = (horizon_idx[None, :] - t_last[:, None]).astype(float)  # quarters ahead (>= 1)
     tenure_h = horizon_idx[None, :] - panel.hires[:, None]
     log_parts = level_now[:, None] + season_arr[horizon_idx % 4][None, :] + np.log(ramp.share(tenure_h))
     base = np.exp(special.logsumexp(log_parts, axis=1))
@@ -890,8 +1041,16 @@ def _plan_sum(panel: _Panel, drift: _Drift, ramp: RampEstimate, season_arr: np.n
     return h, tenure_h, w, base, mu
 
 
-def _log_median(panel: _Panel, ramp: RampEstimate, season_arr: np.ndarray, mean_shift: float, shocks: _Shocks,
-                tails: _Tails, growth: _Growth, ramp_window: int) -> np.ndarray:
+def _log_median(
+    panel: _Panel,
+    ramp: RampEstimate,
+    season_arr: np.ndarray,
+    mean_shift: float,
+    shocks: _Shocks,
+    tails: _Tails,
+    growth: _Growth,
+    ramp_window: int,
+) -> np.ndarray:
     """Next year's log median per manager with the shared parameters replaced (ramp, seasonal
     factors, team growth mean + ``mean_shift``), re-running de-ramping, de-seasonalising, the raw
     drift, its shrinkage (factors held), the Kalman level and next year's sum."""
@@ -909,44 +1068,87 @@ def _log_median(panel: _Panel, ramp: RampEstimate, season_arr: np.ndarray, mean_
     return np.log(base) + mu
 
 
-def _shared_loadings(panel: _Panel, ramp: RampEstimate, season: pd.Series, shocks: _Shocks, tails: _Tails,
-                     growth: _Growth, ramp_window: int) -> tuple[np.ndarray, tuple[str, ...]]:
+def _shared_loadings(
+    panel: _Panel,
+    ramp: RampEstimate,
+    season: pd.Series,
+    shocks: _Shocks,
+    tails: _Tails,
+    growth: _Growth,
+    ramp_window: int,
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """(managers x K loadings ``J L``, names): the delta-method effect on each manager's log median
     of one standard-normal draw of the shared parameters (see the module docstring)."""
     season_arr = season.to_numpy()
     contrasts, season_cov = season.attrs.get("contrasts"), season.attrs.get("covariance")
     blocks: list[tuple[tuple[str, ...], np.ndarray, Any]] = []
     if growth.drift_mean_var > 0:
-        blocks.append((("growth_mean",), np.array([[growth.drift_mean_var]]),
-                       lambda v: _log_median(panel, ramp, season_arr, v[0], shocks, tails, growth, ramp_window)))
+        blocks.append(
+            (
+                ("growth_mean",),
+                np.array([[growth.drift_mean_var]]),
+                lambda v: _log_median(panel, ramp, season_arr, v[0], shocks, tails, growth, ramp_window),
+            )
+        )
     if contrasts is not None and np.all(np.isfinite(season_cov)):
-        blocks.append((("season_q2", "season_q3", "season_q4"), season_cov,
-                       lambda v: _log_median(panel, ramp, season_factors(contrasts + v), 0.0, shocks, tails,
-                                             growth, ramp_window)))
+        blocks.append(
+            (
+                ("season_q2", "season_q3", "season_q4"),
+                season_cov,
+                lambda v: _log_median(
+                    panel, ramp, season_factors(contrasts + v), 0.0, shocks, tails, growth, ramp_window
+                ),
+            )
+        )
     if ramp.source == "data" and ramp.covariance is not None and np.all(np.isfinite(ramp.covariance)):
-        blocks.append((("ramp_amplitude", "ramp_scale"), ramp.covariance,
-                       lambda v: _log_median(panel, ramp.with_parameters(ramp.amplitude + v[0], ramp.scale + v[1]),
-                                             season_arr, 0.0, shocks, tails, growth, ramp_window)))
+        blocks.append(
+            (
+                ("ramp_amplitude", "ramp_scale"),
+                ramp.covariance,
+                lambda v: _log_median(
+                    panel,
+                    ramp.with_parameters(ramp.amplitude + v[0], ramp.scale + v[1]),
+                    season_arr,
+                    0.0,
+                    shocks,
+                    tails,
+                    growth,
+                    ramp_window,
+                ),
+            )
+        )
     columns, names = [], []
     for block_names, cov, f in blocks:
         cov = (cov + cov.T) / 2
         vals, vecs = np.linalg.eigh(cov)
-        root = vecs * np.sqrt(np.clip(vals, 0.0, None))      # cov = root root'; a step along each column
+        root = vecs * np.sqrt(np.clip(vals, 0.0, None))  # cov = root root'; a step along each column
         for k in range(root.shape[1]):
             step = 0.1 * root[:, k]
             if not np.any(step):
                 continue
-            columns.append((f(step) - f(-step)) / 0.2)       # d log median per standard-normal draw
+            columns.append((f(step) - f(-step)) / 0.2)  # d log median per standard-normal draw
             names.append(f"{block_names[0].split('_')[0]}_{k + 1}" if len(block_names) > 1 else block_names[0])
     if not columns:
         return np.zeros((panel.ids.size, 0)), ()
     return np.column_stack(columns), tuple(names)
 
 
-def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_estimated: bool, drift: _Drift,
-               shocks: _Shocks, tails: _Tails, growth: _Growth, level_now: np.ndarray, level_var: np.ndarray,
-               heavy_tails: bool, ramp_window: int, notes: list[str],
-               parameter_uncertainty: bool = False) -> PerformanceFit:
+def _next_year(
+    panel: _Panel,
+    ramp: RampEstimate,
+    season: pd.Series,
+    season_estimated: bool,
+    drift: _Drift,
+    shocks: _Shocks,
+    tails: _Tails,
+    growth: _Growth,
+    level_now: np.ndarray,
+    level_var: np.ndarray,
+    heavy_tails: bool,
+    ramp_window: int,
+    notes: list[str],
+    parameter_uncertainty: bool = False,
+) -> PerformanceFit:
     """Stage 9: next year's annual model, the per-manager table and the result."""
     horizon_idx, hires, first, last, n_q = panel.horizon_idx, panel.hires, panel.first, panel.last, panel.n_q
     season_arr = season.to_numpy()
@@ -954,9 +1156,9 @@ def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_esti
     h, tenure_h, w, base, mu = _plan_sum(panel, drift, ramp, season_arr, level_now, drift_post)
     h_max = int(h.max())
     m_steps = np.arange(1, h_max + 1)
-    c = np.stack([np.sum(w * (h >= m), axis=1) for m in m_steps], axis=1)       # loading of the shock in quarter m
-    perm_load = np.sum(c ** 2, axis=1)
-    trans_load = np.sum(w ** 2, axis=1)
+    c = np.stack([np.sum(w * (h >= m), axis=1) for m in m_steps], axis=1)  # loading of the shock in quarter m
+    perm_load = np.sum(c**2, axis=1)
+    trans_load = np.sum(w**2, axis=1)
     sigma = np.sqrt(var_eta_i * perm_load + var_eps_i * trans_load)
     growth_unc = np.sqrt(growth.drift_post_var * np.sum(w * h, axis=1) ** 2 + level_var)
     region_sigma = float(np.sqrt(shocks.var_region * perm_load.mean()))
@@ -973,35 +1175,72 @@ def _next_year(panel: _Panel, ramp: RampEstimate, season: pd.Series, season_esti
     if parameter_uncertainty:
         shared, names = _shared_loadings(panel, ramp, season, shocks, tails, growth, ramp_window)
         region_df = shocks.var_region_df if region_sigma > 0 else None
-    model = PerformanceModel(ids[keep_rows], region[keep_rows], base[keep_rows], mu[keep_rows], sigma[keep_rows],
-                             region_sigma, a_df, growth_uncertainty=growth_unc[keep_rows],
-                             shared_loadings=shared[keep_rows], shared_names=names, region_sigma_df=region_df)
+    model = PerformanceModel(
+        ids[keep_rows],
+        region[keep_rows],
+        base[keep_rows],
+        mu[keep_rows],
+        sigma[keep_rows],
+        region_sigma,
+        a_df,
+        growth_uncertainty=growth_unc[keep_rows],
+        shared_loadings=shared[keep_rows],
+        shared_names=names,
+        region_sigma_df=region_df,
+    )
     last_year_cols = np.arange(n_q)[(np.arange(first, last + 1) // 4) == (last // 4)]
-    last_year_actual = (np.nansum(raw_rev[:, last_year_cols], axis=1)
-                        if last_year_cols.size == 4 else np.full(ids.size, np.nan))
+    last_year_actual = (
+        np.nansum(raw_rev[:, last_year_cols], axis=1) if last_year_cols.size == 4 else np.full(ids.size, np.nan)
+    )
     complete = np.isfinite(raw_rev[:, last_year_cols]).sum(axis=1) == 4
     last_year_actual = np.where(complete, last_year_actual, np.nan)
     tenure_start = horizon_idx[0] - hires
-    table = pd.DataFrame({
-        "manager_id": ids.to_numpy(dtype=object), "region": region, "level": panel.level,
-        "tenure_quarters": tenure_start, "new_hire": tenure_start < ramp_window,
-        "quarters_observed": drift.n_obs, "last_year_actual": last_year_actual,
-        "growth_raw": 4 * drift.drift_raw, "growth_se": 4 * np.sqrt(growth.se2),
-        "shrinkage": np.where(growth.has_growth, growth.shrink, 1.0),
-        "growth": 4 * drift_post, "growth_sd": 4 * np.sqrt(growth.drift_post_var),
-        "sigma_quarterly": np.sqrt(tails.var_i), "ramp_share": np.mean(ramp.share(tenure_h), axis=1),
-    }).iloc[keep_rows].reset_index(drop=True)
+    table = (
+        pd.DataFrame(
+            {
+                "manager_id": ids.to_numpy(dtype=object),
+                "region": region,
+                "level": panel.level,
+                "tenure_quarters": tenure_start,
+                "new_hire": tenure_start < ramp_window,
+                "quarters_observed": drift.n_obs,
+                "last_year_actual": last_year_actual,
+                "growth_raw": 4 * drift.drift_raw,
+                "growth_se": 4 * np.sqrt(growth.se2),
+                "shrinkage": np.where(growth.has_growth, growth.shrink, 1.0),
+                "growth": 4 * drift_post,
+                "growth_sd": 4 * np.sqrt(growth.drift_post_var),
+                "sigma_quarterly": np.sqrt(tails.var_i),
+                "ramp_share": np.mean(ramp.share(tenure_h), axis=1),
+            }
+        )
+        .iloc[keep_rows]
+        .reset_index(drop=True)
+    )
     table = table.merge(model.to_frame().drop(columns=["region"]), on="manager_id", how="left")
     if heavy_tails and a_df is None:
         notes.append("The residuals show no heavy tails worth modelling (or too few to tell): normal noise is used.")
     return PerformanceFit(
-        model=model, year=panel.plan_year, horizon=tuple(quarter_from_index(int(q)) for q in horizon_idx),
-        first_quarter=quarter_from_index(first), last_quarter=quarter_from_index(last), season=season,
-        season_estimated=season_estimated, ramp=ramp, growth_mean=float(4 * growth.drift_mean),
-        growth_between_sd=float(4 * np.sqrt(growth.tau2)), quarterly_sd=float(tails.pooled_sd),
-        permanent_share=float(shocks.permanent_share), region_sd_quarterly=float(np.sqrt(shocks.var_region)),
-        quarterly_df=tails.q_df, annual_df=a_df, prior_df=float(tails.prior_df), managers=table, notes=tuple(notes),
-        **_parameter_table(ramp, season, growth))
+        model=model,
+        year=panel.plan_year,
+        horizon=tuple(quarter_from_index(int(q)) for q in horizon_idx),
+        first_quarter=quarter_from_index(first),
+        last_quarter=quarter_from_index(last),
+        season=season,
+        season_estimated=season_estimated,
+        ramp=ramp,
+        growth_mean=float(4 * growth.drift_mean),
+        growth_between_sd=float(4 * np.sqrt(growth.tau2)),
+        quarterly_sd=float(tails.pooled_sd),
+        permanent_share=float(shocks.permanent_share),
+        region_sd_quarterly=float(np.sqrt(shocks.var_region)),
+        quarterly_df=tails.q_df,
+        annual_df=a_df,
+        prior_df=float(tails.prior_df),
+        managers=table,
+        notes=tuple(notes),
+        **_parameter_table(ramp, season, growth),
+    )
 
 
 def _parameter_table(ramp: RampEstimate, season: pd.Series, growth: _Growth) -> dict[str, dict[str, float]]:
@@ -1028,13 +1267,14 @@ def _dersimonian_laird(estimate: np.ndarray, se2: np.ndarray) -> tuple[float, fl
     w = 1.0 / se2
     fixed = np.sum(w * estimate) / w.sum()
     q = np.sum(w * (estimate - fixed) ** 2)
-    tau2 = max(0.0, (q - (estimate.size - 1)) / (w.sum() - np.sum(w ** 2) / w.sum()))
+    tau2 = max(0.0, (q - (estimate.size - 1)) / (w.sum() - np.sum(w**2) / w.sum()))
     w_star = 1.0 / (se2 + tau2)
     return float(np.sum(w_star * estimate) / w_star.sum()), float(tau2)
 
 
-def _kalman_level(z: np.ndarray, drift: np.ndarray, var_eta: np.ndarray,
-                  var_eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _kalman_level(
+    z: np.ndarray, drift: np.ndarray, var_eta: np.ndarray, var_eps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Filtered level at each manager's last observation and its variance (local level with drift)."""
     n, t_count = z.shape
     level = np.full(n, np.nan)
@@ -1070,14 +1310,18 @@ def _inputs(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None) -> tupl
         perf, mgr = data.performance, data.managers
     else:
         if managers is None:
-            raise ConfigError("fit_performance_model needs the managers table (manager_id, region, hire_date) "
-                              "when given a performance table.")
+            raise ConfigError(
+                "fit_performance_model needs the managers table (manager_id, region, hire_date) "
+                "when given a performance table."
+            )
         perf, mgr = data, managers
     missing = [c for c in ("manager_id", "period", "revenue") if c not in perf.columns]
     missing += [c for c in ("manager_id", "region", "hire_date") if c not in mgr.columns]
     if missing:
-        raise ConfigError(f"The performance model needs the column(s) {', '.join(missing)} "
-                          "(performance: manager_id, period, revenue; managers: manager_id, region, hire_date).")
+        raise ConfigError(
+            f"The performance model needs the column(s) {', '.join(missing)} "
+            "(performance: manager_id, period, revenue; managers: manager_id, region, hire_date)."
+        )
     perf = perf[["manager_id", "period", "revenue"]].copy()
     perf["manager_id"] = perf["manager_id"].astype(str)
     perf["period"] = perf["period"].astype(str)
@@ -1091,13 +1335,29 @@ def _inputs(data: Dataset | pd.DataFrame, managers: pd.DataFrame | None) -> tupl
         raise ConfigError(f"Periods must be quarters like 2024Q3; got {id_list(bad_period)}.")
     unknown = pd.Index(perf["manager_id"].unique()).difference(pd.Index(mgr["manager_id"]))
     if len(unknown):
-        raise ValidationError([Problem("performance", None, "manager_id",
-                                       f"{len(unknown)} managers are not in the managers table: {id_list(unknown)}")])
+        raise ValidationError(
+            [
+                Problem(
+                    "performance",
+                    None,
+                    "manager_id",
+                    f"{len(unknown)} managers are not in the managers table: {id_list(unknown)}",
+                )
+            ]
+        )
     dup = perf.duplicated(["manager_id", "period"])
     if dup.any():
-        raise ValidationError([Problem("performance", None, None,
-                                       f"{int(dup.sum())} manager-quarters appear more than once, e.g. "
-                                       f"{perf.loc[dup, 'manager_id'].iloc[0]} {perf.loc[dup, 'period'].iloc[0]}")])
+        raise ValidationError(
+            [
+                Problem(
+                    "performance",
+                    None,
+                    None,
+                    f"{int(dup.sum())} manager-quarters appear more than once, e.g. "
+                    f"{perf.loc[dup, 'manager_id'].iloc[0]} {perf.loc[dup, 'period'].iloc[0]}",
+                )
+            ]
+        )
     return perf, mgr
 
 

@@ -22,6 +22,7 @@ the number scored and the number forecast are both reported.
 ...                        share_low=0.50, share_high=0.66)     # doctest: +SKIP
 >>> check.to_dict()["realised_share"]                            # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,13 +50,19 @@ def realised_year(performance: pd.DataFrame, year: int) -> pd.DataFrame:
     counts = rows.groupby("manager_id")["period"].nunique()
     full = counts.index[counts == 4]
     if len(full) == 0:
-        raise ConfigError(f"No manager has all four quarters of {year} in the performance data: the forecast for "
-                          f"{year} cannot be checked until the year is complete.")
+        raise ConfigError(
+            f"No manager has all four quarters of {year} in the performance data: the forecast for "
+            f"{year} cannot be checked until the year is complete."
+        )
     totals = rows[rows["manager_id"].isin(full)].groupby("manager_id")[["revenue_target", "revenue"]].sum()
     totals = totals[totals["revenue_target"] > 0]
-    return pd.DataFrame({"manager_id": totals.index.to_numpy(dtype=object),
-                         "target": totals["revenue_target"].to_numpy(dtype=float),
-                         "actual": totals["revenue"].to_numpy(dtype=float)})
+    return pd.DataFrame(
+        {
+            "manager_id": totals.index.to_numpy(dtype=object),
+            "target": totals["revenue_target"].to_numpy(dtype=float),
+            "actual": totals["revenue"].to_numpy(dtype=float),
+        }
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,20 +110,35 @@ class ForecastCheck:
         t = self.managers
         target_gap = np.abs(t["target"] / t["forecast_target"] - 1) if "forecast_target" in t else None
         out: dict[str, Any] = {
-            "managers_forecast": int(self.managers_forecast), "managers_scored": int(len(t)),
-            "expected_share": self.expected_share, "share_low": self.share_low, "share_high": self.share_high,
-            "realised_share": self.realised_share, "inside_interval": self.inside_interval,
+            "managers_forecast": int(self.managers_forecast),
+            "managers_scored": int(len(t)),
+            "expected_share": self.expected_share,
+            "share_low": self.share_low,
+            "share_high": self.share_high,
+            "realised_share": self.realised_share,
+            "inside_interval": self.inside_interval,
             "mean_probability_scored": float(t["probability"].mean()),
-            "brier": self.brier, "brier_reference": self.brier_reference, "brier_skill": self.brier_skill,
+            "brier": self.brier,
+            "brier_reference": self.brier_reference,
+            "brier_skill": self.brier_skill,
             **{f"brier_{k}": v for k, v in self.decomposition.items()},
             "median_target_difference": None if target_gap is None else float(np.median(target_gap)),
         }
         if self.bonus_p50 is not None and self.bonus_p90 is not None and self.realised_bonus is not None:
-            out.update({"bonus_p50": self.bonus_p50, "bonus_p90": self.bonus_p90,
-                        "realised_bonus": self.realised_bonus,
-                        "realised_bonus_position": ("below P50" if self.realised_bonus < self.bonus_p50 else
-                                                    "P50-P90" if self.realised_bonus <= self.bonus_p90 else
-                                                    "above P90")})
+            out.update(
+                {
+                    "bonus_p50": self.bonus_p50,
+                    "bonus_p90": self.bonus_p90,
+                    "realised_bonus": self.realised_bonus,
+                    "realised_bonus_position": (
+                        "below P50"
+                        if self.realised_bonus < self.bonus_p50
+                        else "P50-P90"
+                        if self.realised_bonus <= self.bonus_p90
+                        else "above P90"
+                    ),
+                }
+            )
         return out
 
     def summary(self) -> Summary:
@@ -126,10 +148,19 @@ class ForecastCheck:
         return self.summary()._repr_html_()
 
 
-def forecast_check(forecast: pd.DataFrame, realised: pd.DataFrame, *, expected_share: float, share_low: float,
-                   share_high: float, bonus_p50: float | None = None, bonus_p90: float | None = None,
-                   payout: PayoutCurve | None = None, bonus_base: float | None = None,
-                   bins: int = 10) -> ForecastCheck:
+def forecast_check(
+    forecast: pd.DataFrame,
+    realised: pd.DataFrame,
+    *,
+    expected_share: float,
+    share_low: float,
+    share_high: float,
+    bonus_p50: float | None = None,
+    bonus_p90: float | None = None,
+    payout: PayoutCurve | None = None,
+    bonus_base: float | None = None,
+    bins: int = 10,
+) -> ForecastCheck:
     """Score a forecast against the realised year.
 
     forecast
@@ -147,15 +178,19 @@ def forecast_check(forecast: pd.DataFrame, realised: pd.DataFrame, *, expected_s
         if name not in forecast.columns:
             raise ConfigError(f"The forecast table needs the column {name}.")
     if not 0 <= share_low <= expected_share <= share_high <= 1:
-        raise ConfigError(f"The forecast share and its interval must satisfy 0 <= low <= expected <= high <= 1; "
-                          f"got {share_low}, {expected_share}, {share_high}.")
+        raise ConfigError(
+            f"The forecast share and its interval must satisfy 0 <= low <= expected <= high <= 1; "
+            f"got {share_low}, {expected_share}, {share_high}."
+        )
     f = forecast.assign(manager_id=forecast["manager_id"].astype(str))
     keep = ["manager_id", "probability"] + (["target"] if "target" in f.columns else [])
     f = f[keep].rename(columns={"target": "forecast_target"})
     table = f.merge(realised.assign(manager_id=realised["manager_id"].astype(str)), on="manager_id", how="inner")
     if table.empty:
-        raise ConfigError("No manager of last year's forecast worked the whole of the year in the new data: "
-                          "check that the previous run and this run describe the same company.")
+        raise ConfigError(
+            "No manager of last year's forecast worked the whole of the year in the new data: "
+            "check that the previous run and this run describe the same company."
+        )
     table = table.sort_values("manager_id").reset_index(drop=True)
     table["attainment"] = table["actual"] / table["target"]
     table["hit"] = table["actual"] >= table["target"]
@@ -166,9 +201,16 @@ def forecast_check(forecast: pd.DataFrame, realised: pd.DataFrame, *, expected_s
     p, hit = table["probability"].to_numpy(dtype=float), table["hit"].to_numpy()
     rel = reliability_table(p, hit, bins)
     base = float(hit.mean())
-    return ForecastCheck(managers=table, managers_forecast=int(len(f)), expected_share=float(expected_share),
-                         share_low=float(share_low), share_high=float(share_high), reliability=rel,
-                         brier=brier_score(p, hit), brier_reference=base * (1 - base),
-                         decomposition=brier_decomposition(rel),
-                         bonus_p50=None if bonus_p50 is None else float(bonus_p50),
-                         bonus_p90=None if bonus_p90 is None else float(bonus_p90))
+    return ForecastCheck(
+        managers=table,
+        managers_forecast=int(len(f)),
+        expected_share=float(expected_share),
+        share_low=float(share_low),
+        share_high=float(share_high),
+        reliability=rel,
+        brier=brier_score(p, hit),
+        brier_reference=base * (1 - base),
+        decomposition=brier_decomposition(rel),
+        bonus_p50=None if bonus_p50 is None else float(bonus_p50),
+        bonus_p90=None if bonus_p90 is None else float(bonus_p90),
+    )

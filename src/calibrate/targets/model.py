@@ -43,6 +43,7 @@ the noise is normal, or Student-t with no normal component (no region shock
 and no growth uncertainty); the Monte Carlo engine in
 :mod:`calibrate.targets.simulation` covers every case.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -133,17 +134,24 @@ class PerformanceModel:
         problems: list[Problem] = []
         duplicated = pd.Index(ids)[pd.Index(ids).duplicated()].unique()
         if len(duplicated):
-            problems.append(Problem(_SOURCE, None, "manager_id",
-                                    f"duplicated for {len(duplicated)} managers: {id_list(duplicated)} "
-                                    "(each manager must appear once)"))
+            problems.append(
+                Problem(
+                    _SOURCE,
+                    None,
+                    "manager_id",
+                    f"duplicated for {len(duplicated)} managers: {id_list(duplicated)} (each manager must appear once)",
+                )
+            )
         object.__setattr__(self, "manager_id", _frozen(ids))
         region = self._per_manager("region", self.region, n, problems, numeric=False)
         object.__setattr__(self, "region", region)
-        rules = {"base": (lambda v: v > 0, "must be above 0 (a baseline result in currency units)"),
-                 "mu": (lambda v: np.ones_like(v, bool), ""),
-                 "sigma": (lambda v: v >= 0, "must be 0 or more (a standard deviation of log results)"),
-                 "ramp": (lambda v: v > 0, "must be above 0 (a multiplier of base)"),
-                 "growth_uncertainty": (lambda v: v >= 0, "must be 0 or more (a standard error)")}
+        rules = {
+            "base": (lambda v: v > 0, "must be above 0 (a baseline result in currency units)"),
+            "mu": (lambda v: np.ones_like(v, bool), ""),
+            "sigma": (lambda v: v >= 0, "must be 0 or more (a standard deviation of log results)"),
+            "ramp": (lambda v: v > 0, "must be above 0 (a multiplier of base)"),
+            "growth_uncertainty": (lambda v: v >= 0, "must be 0 or more (a standard error)"),
+        }
         defaults = {"ramp": 1.0, "growth_uncertainty": 0.0}
         for name, (ok, why) in rules.items():
             raw = getattr(self, name)
@@ -152,16 +160,28 @@ class PerformanceModel:
                 finite = np.isfinite(values)
                 bad = ~finite | ~ok(np.where(finite, values, 1.0))
                 if bad.any():
-                    problems.append(Problem(_SOURCE, None, name,
-                                            f"missing, infinite or out of range for {int(bad.sum())} managers: "
-                                            f"{id_list(ids[bad])}" + (f" ({why})" if why else "")))
+                    problems.append(
+                        Problem(
+                            _SOURCE,
+                            None,
+                            name,
+                            f"missing, infinite or out of range for {int(bad.sum())} managers: "
+                            f"{id_list(ids[bad])}" + (f" ({why})" if why else ""),
+                        )
+                    )
             object.__setattr__(self, name, values)
         object.__setattr__(self, "region_sigma", self._region_sigma(problems))
         if self.df is not None:
             df = float(self.df)
             if not np.isfinite(df) or df <= 2:
-                problems.append(Problem(_SOURCE, None, "df",
-                                        f"Student-t degrees of freedom must be above 2 for a finite variance; got {self.df}"))
+                problems.append(
+                    Problem(
+                        _SOURCE,
+                        None,
+                        "df",
+                        f"Student-t degrees of freedom must be above 2 for a finite variance; got {self.df}",
+                    )
+                )
             object.__setattr__(self, "df", df)
         self._check_shared(n, problems)
         if problems:
@@ -173,37 +193,65 @@ class PerformanceModel:
         if loadings.ndim == 1 and n == 1:
             loadings = loadings[None, :]
         if loadings.ndim != 2 or loadings.shape[0] != n:
-            problems.append(Problem(_SOURCE, None, "shared_loadings",
-                                    f"must be a managers x parameters table ({n} rows); got shape {loadings.shape}"))
+            problems.append(
+                Problem(
+                    _SOURCE,
+                    None,
+                    "shared_loadings",
+                    f"must be a managers x parameters table ({n} rows); got shape {loadings.shape}",
+                )
+            )
             loadings = np.zeros((n, 0))
         elif not np.all(np.isfinite(loadings)):
             bad = ~np.all(np.isfinite(loadings), axis=1)
-            problems.append(Problem(_SOURCE, None, "shared_loadings",
-                                    f"missing or infinite for {int(bad.sum())} managers: "
-                                    f"{id_list(np.asarray(self.manager_id)[bad])}"))
+            problems.append(
+                Problem(
+                    _SOURCE,
+                    None,
+                    "shared_loadings",
+                    f"missing or infinite for {int(bad.sum())} managers: {id_list(np.asarray(self.manager_id)[bad])}",
+                )
+            )
         object.__setattr__(self, "shared_loadings", _frozen(loadings))
-        names = (tuple(f"p{k + 1}" for k in range(loadings.shape[1])) if self.shared_names is None
-                 else tuple(str(x) for x in self.shared_names))
+        names = (
+            tuple(f"p{k + 1}" for k in range(loadings.shape[1]))
+            if self.shared_names is None
+            else tuple(str(x) for x in self.shared_names)
+        )
         if len(names) != loadings.shape[1]:
-            problems.append(Problem(_SOURCE, None, "shared_names",
-                                    f"has {len(names)} names for {loadings.shape[1]} shared parameters"))
+            problems.append(
+                Problem(
+                    _SOURCE, None, "shared_names", f"has {len(names)} names for {loadings.shape[1]} shared parameters"
+                )
+            )
         object.__setattr__(self, "shared_names", names)
         if self.region_sigma_df is not None:
             rdf = float(self.region_sigma_df)
             if not np.isfinite(rdf) or rdf <= 0:
-                problems.append(Problem(_SOURCE, None, "region_sigma_df",
-                                        f"must be above 0 (degrees of freedom); got {self.region_sigma_df}"))
+                problems.append(
+                    Problem(
+                        _SOURCE,
+                        None,
+                        "region_sigma_df",
+                        f"must be above 0 (degrees of freedom); got {self.region_sigma_df}",
+                    )
+                )
             object.__setattr__(self, "region_sigma_df", rdf)
 
     @staticmethod
     def _per_manager(name: str, raw: Any, n: int, problems: list[Problem], numeric: bool = True) -> np.ndarray | None:
-        values = np.asarray(raw.to_numpy() if isinstance(raw, pd.Series) else raw,
-                            dtype=float if numeric else object)
+        values = np.asarray(raw.to_numpy() if isinstance(raw, pd.Series) else raw, dtype=float if numeric else object)
         if values.ndim == 0:
             values = np.full(n, values.item(), dtype=float if numeric else object)
         if values.shape != (n,):
-            problems.append(Problem(_SOURCE, None, name,
-                                    f"has {values.size} values but there are {n} managers (give one value per manager)"))
+            problems.append(
+                Problem(
+                    _SOURCE,
+                    None,
+                    name,
+                    f"has {values.size} values but there are {n} managers (give one value per manager)",
+                )
+            )
             return None
         if not numeric:
             values = values.astype(str).astype(object)
@@ -217,12 +265,18 @@ class PerformanceModel:
             if self.region is not None:
                 missing = sorted(set(self.region) - set(series.index))
                 if missing:
-                    problems.append(Problem(_SOURCE, None, "region_sigma",
-                                            f"no value for {len(missing)} regions: {id_list(missing)}"))
+                    problems.append(
+                        Problem(
+                            _SOURCE, None, "region_sigma", f"no value for {len(missing)} regions: {id_list(missing)}"
+                        )
+                    )
             bad = ~np.isfinite(series.to_numpy()) | (series.to_numpy() < 0)
             if bad.any():
-                problems.append(Problem(_SOURCE, None, "region_sigma",
-                                        f"must be 0 or more for regions: {id_list(series.index[bad])}"))
+                problems.append(
+                    Problem(
+                        _SOURCE, None, "region_sigma", f"must be 0 or more for regions: {id_list(series.index[bad])}"
+                    )
+                )
             return series
         value = float(raw)
         if not np.isfinite(value) or value < 0:
@@ -233,34 +287,67 @@ class PerformanceModel:
     @property
     def shared_sd(self) -> np.ndarray:
         """Standard deviation of the shared parameter part of log Y per manager (0 without one)."""
-        return np.sqrt(np.sum(self.shared_loadings ** 2, axis=1))
+        return np.sqrt(np.sum(self.shared_loadings**2, axis=1))
 
     def without_parameter_uncertainty(self) -> PerformanceModel:
         """The same model with no shared parameter draws and no region-variance draw."""
-        return PerformanceModel(self.manager_id, self.region, self.base, self.mu, self.sigma, self.region_sigma,
-                                self.df, self.ramp, self.growth_uncertainty)
+        return PerformanceModel(
+            self.manager_id,
+            self.region,
+            self.base,
+            self.mu,
+            self.sigma,
+            self.region_sigma,
+            self.df,
+            self.ramp,
+            self.growth_uncertainty,
+        )
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, *, region_sigma: float | Mapping[str, float] | pd.Series = 0.0,
-                   df: float | None = None) -> PerformanceModel:
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        region_sigma: float | Mapping[str, float] | pd.Series = 0.0,
+        df: float | None = None,
+    ) -> PerformanceModel:
         """Build from a DataFrame with columns ``manager_id, region, base, mu, sigma``
         and optionally ``ramp`` and ``growth_uncertainty``."""
         required = ["manager_id", "region", "base", "mu", "sigma"]
         missing = [c for c in required if c not in frame.columns]
         if missing:
-            raise ConfigError(f"The performance-model table lacks the column(s) {', '.join(missing)}; "
-                              f"it needs {', '.join(required)} (ramp and growth_uncertainty are optional).")
+            raise ConfigError(
+                f"The performance-model table lacks the column(s) {', '.join(missing)}; "
+                f"it needs {', '.join(required)} (ramp and growth_uncertainty are optional)."
+            )
         optional = {c: frame[c] for c in ("ramp", "growth_uncertainty") if c in frame.columns}
-        return cls(frame["manager_id"], frame["region"], frame["base"], frame["mu"], frame["sigma"],
-                   region_sigma, df, **optional)
+        return cls(
+            frame["manager_id"],
+            frame["region"],
+            frame["base"],
+            frame["mu"],
+            frame["sigma"],
+            region_sigma,
+            df,
+            **optional,
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per manager with every parameter (region_sigma per manager)."""
-        return pd.DataFrame({"manager_id": self.manager_id, "region": self.region, "base": self.base,
-                             "ramp": self.ramp, "mu": self.mu, "sigma": self.sigma,
-                             "growth_uncertainty": self.growth_uncertainty,
-                             "parameter_sd": self.shared_sd,
-                             "region_sigma": self.manager_region_sigma, "median": self.median})
+        return pd.DataFrame(
+            {
+                "manager_id": self.manager_id,
+                "region": self.region,
+                "base": self.base,
+                "ramp": self.ramp,
+                "mu": self.mu,
+                "sigma": self.sigma,
+                "growth_uncertainty": self.growth_uncertainty,
+                "parameter_sd": self.shared_sd,
+                "region_sigma": self.manager_region_sigma,
+                "median": self.median,
+            }
+        )
 
     # ------------------------------------------------------------------ derived values
     @property
@@ -308,16 +395,17 @@ class PerformanceModel:
     def normal_sd(self) -> np.ndarray:
         """Standard deviation of the normal part of log Y (region shock and growth
         uncertainty, plus the manager noise when it is normal)."""
-        var = self.manager_region_sigma ** 2 + self.growth_uncertainty ** 2 + self.shared_sd ** 2
+        var = self.manager_region_sigma**2 + self.growth_uncertainty**2 + self.shared_sd**2
         if self.df is None:
-            var = var + self.sigma ** 2
+            var = var + self.sigma**2
         return _frozen(np.sqrt(var))
 
     @cached_property
     def log_sd(self) -> np.ndarray:
         """Total standard deviation of log Y per manager (any noise)."""
-        return _frozen(np.sqrt(self.sigma ** 2 + self.growth_uncertainty ** 2 + self.manager_region_sigma ** 2
-                               + self.shared_sd ** 2))
+        return _frozen(
+            np.sqrt(self.sigma**2 + self.growth_uncertainty**2 + self.manager_region_sigma**2 + self.shared_sd**2)
+        )
 
     @property
     def has_closed_form(self) -> bool:
@@ -331,9 +419,11 @@ class PerformanceModel:
     def _standard(self) -> tuple[np.ndarray, Any]:
         """(scale per manager, standard distribution) with log Y = log_median + scale * Z."""
         if not self.has_closed_form:
-            raise ConfigError("Exact probabilities are only available for normal noise, or Student-t noise "
-                              "without region shocks and growth uncertainty; use the Monte Carlo engine "
-                              "(calibrate.targets.simulation.attainment) for this model.")
+            raise ConfigError(
+                "Exact probabilities are only available for normal noise, or Student-t noise "
+                "without region shocks and growth uncertainty; use the Monte Carlo engine "
+                "(calibrate.targets.simulation.attainment) for this model."
+            )
         if self.df is None:
             return self.normal_sd, stats.norm
         return self.sigma * self.noise_scale, stats.t(self.df)
@@ -370,22 +460,29 @@ class PerformanceModel:
         finite mean, so prefer medians and capped payouts in that case."""
         log_t = np.log(align_targets(self, targets))
         if self.df is not None and np.any(self.sigma > 0):
-            return np.where(self.sigma > 0, np.inf, np.exp(self.log_median - log_t + self.normal_sd ** 2 / 2))
-        return np.exp(self.log_median - log_t + self.log_sd ** 2 / 2)
+            return np.where(self.sigma > 0, np.inf, np.exp(self.log_median - log_t + self.normal_sd**2 / 2))
+        return np.exp(self.log_median - log_t + self.log_sd**2 / 2)
 
     def summary(self) -> Summary:
         """Managers, regions, total median and the noise settings."""
-        return Summary.from_values("performance model", {
-            "managers": int(self.n_managers), "regions": len(self.regions),
-            "median_total": float(np.sum(self.median)), "df": self.df,
-            "mean_log_sd": float(np.mean(self.log_sd))})
+        return Summary.from_values(
+            "performance model",
+            {
+                "managers": int(self.n_managers),
+                "regions": len(self.regions),
+                "median_total": float(np.sum(self.median)),
+                "df": self.df,
+                "mean_log_sd": float(np.mean(self.log_sd)),
+            },
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
 
-def align_targets(model: PerformanceModel, values: Any, *, name: str = "targets",
-                  allow_zero: bool = False) -> np.ndarray:
+def align_targets(
+    model: PerformanceModel, values: Any, *, name: str = "targets", allow_zero: bool = False
+) -> np.ndarray:
     """Per-manager values aligned with ``model.manager_id`` (float64 array).
 
     Accepts a Series indexed by manager_id (matched by ID), a DataFrame with
@@ -398,26 +495,39 @@ def align_targets(model: PerformanceModel, values: Any, *, name: str = "targets"
     problems: list[Problem] = []
     if isinstance(values, pd.DataFrame):
         if not {"manager_id", "target"} <= set(values.columns):
-            raise ConfigError(f"A {name} table needs the columns manager_id and target; "
-                              f"it has {', '.join(map(str, values.columns))}.")
+            raise ConfigError(
+                f"A {name} table needs the columns manager_id and target; it has {', '.join(map(str, values.columns))}."
+            )
         values = pd.Series(values["target"].to_numpy(), index=values["manager_id"].astype(str))
     if isinstance(values, pd.Series):
         index = values.index.astype(str)
         dup = index[index.duplicated()].unique()
         if len(dup):
-            raise ValidationError([Problem(name, None, None,
-                                           f"given more than once for {len(dup)} managers: {id_list(dup)}")])
+            raise ValidationError(
+                [Problem(name, None, None, f"given more than once for {len(dup)} managers: {id_list(dup)}")]
+            )
         series = pd.Series(values.to_numpy(), index=index)
         missing = pd.Index(ids).difference(index, sort=False)
         extra = index.difference(pd.Index(ids), sort=False)
         if len(missing):
-            problems.append(Problem(name, None, None,
-                                    f"missing for {len(missing)} managers: {id_list(missing)} "
-                                    "(give every manager in the model a value)"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"missing for {len(missing)} managers: {id_list(missing)} "
+                    "(give every manager in the model a value)",
+                )
+            )
         if len(extra):
-            problems.append(Problem(name, None, None,
-                                    f"given for {len(extra)} managers who are not in the performance model: "
-                                    f"{id_list(extra)}"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"given for {len(extra)} managers who are not in the performance model: {id_list(extra)}",
+                )
+            )
         if problems:
             raise ValidationError(problems)
         out = pd.to_numeric(series.reindex(ids), errors="coerce").to_numpy(dtype=float)
@@ -426,12 +536,14 @@ def align_targets(model: PerformanceModel, values: Any, *, name: str = "targets"
         if out.ndim == 0:
             out = np.full(ids.size, float(out))
         if out.shape != ids.shape:
-            raise ValidationError([Problem(name, None, None,
-                                           f"has {out.size} values but the model has {ids.size} managers")])
+            raise ValidationError(
+                [Problem(name, None, None, f"has {out.size} values but the model has {ids.size} managers")]
+            )
         out = out.copy()
     bad = ~np.isfinite(out) | ((out < 0) if allow_zero else (out <= 0))
     if bad.any():
         limit = "0 or more" if allow_zero else "above 0"
-        raise ValidationError([Problem(name, None, None,
-                                       f"missing or not {limit} for {int(bad.sum())} managers: {id_list(ids[bad])}")])
+        raise ValidationError(
+            [Problem(name, None, None, f"missing or not {limit} for {int(bad.sum())} managers: {id_list(ids[bad])}")]
+        )
     return out

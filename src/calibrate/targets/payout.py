@@ -4,6 +4,7 @@ A payout curve maps attainment (result / target, 1.0 = target met) to a bonus
 coefficient; a manager's bonus is ``bonus_base * coefficient`` where
 ``bonus_base`` is the target bonus in currency units (e.g. CNY).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,28 +44,44 @@ class PayoutCurve:
         try:
             pts = tuple((float(a), float(c)) for a, c in self.points)
         except (TypeError, ValueError):
-            raise ConfigError("A payout curve needs (attainment, coefficient) pairs, "
-                              "e.g. ((0.8, 0.8), (1.0, 1.0), (1.25, 1.5)).") from None
+            raise ConfigError(
+                "A payout curve needs (attainment, coefficient) pairs, e.g. ((0.8, 0.8), (1.0, 1.0), (1.25, 1.5))."
+            ) from None
         if not pts:
             raise ConfigError("A payout curve needs at least one (attainment, coefficient) point.")
         att = np.array([a for a, _ in pts])
         coef = np.array([c for _, c in pts])
         if not (np.all(np.isfinite(att)) and np.all(np.isfinite(coef))) or att[0] < 0 or np.any(coef < 0):
-            raise ConfigError(f"Payout curve points must be finite, with attainment and coefficient 0 or more; got {pts}.")
+            raise ConfigError(
+                f"Payout curve points must be finite, with attainment and coefficient 0 or more; got {pts}."
+            )
         if np.any(np.diff(att) <= 0):
-            raise ConfigError(f"Payout curve attainments must increase strictly from point to point; got {att.tolist()}.")
+            raise ConfigError(
+                f"Payout curve attainments must increase strictly from point to point; got {att.tolist()}."
+            )
         if np.any(np.diff(coef) < 0):
-            raise ConfigError("Payout curve coefficients must not fall as attainment rises "
-                              f"(a manager would earn less for doing better); got {coef.tolist()}.")
+            raise ConfigError(
+                "Payout curve coefficients must not fall as attainment rises "
+                f"(a manager would earn less for doing better); got {coef.tolist()}."
+            )
         slope = float(self.slope_above)
         if not np.isfinite(slope) or slope < 0:
-            raise ConfigError(f"The payout slope above the last point must be 0 (capped) or more; got {self.slope_above}.")
+            raise ConfigError(
+                f"The payout slope above the last point must be 0 (capped) or more; got {self.slope_above}."
+            )
         object.__setattr__(self, "points", pts)
         object.__setattr__(self, "slope_above", slope)
 
     @classmethod
-    def standard(cls, *, threshold: float = 0.8, at_threshold: float | None = None,
-                 at_target: float = 1.0, accelerator: float = 2.0, cap: float = 1.5) -> PayoutCurve:
+    def standard(
+        cls,
+        *,
+        threshold: float = 0.8,
+        at_threshold: float | None = None,
+        at_target: float = 1.0,
+        accelerator: float = 2.0,
+        cap: float = 1.5,
+    ) -> PayoutCurve:
         """The usual plan: nothing below ``threshold``; ``at_threshold`` at the
         threshold (default: equal to the threshold, i.e. 1:1 pay), linear to
         ``at_target`` at 100%; above 100% the coefficient rises by ``accelerator``
@@ -75,8 +92,10 @@ class PayoutCurve:
         if not 0 <= threshold < 1:
             raise ConfigError(f"The payout threshold must be at least 0 and below 100% attainment; got {threshold}.")
         if accelerator <= 0 or cap < at_target:
-            raise ConfigError(f"The accelerator must be above 0 and the cap at least the target coefficient "
-                              f"({at_target}); got accelerator {accelerator}, cap {cap}.")
+            raise ConfigError(
+                f"The accelerator must be above 0 and the cap at least the target coefficient "
+                f"({at_target}); got accelerator {accelerator}, cap {cap}."
+            )
         points = [(threshold, at_threshold), (1.0, at_target)]
         if cap > at_target:
             points.append((1.0 + (cap - at_target) / accelerator, cap))
@@ -100,8 +119,9 @@ class PayoutCurve:
         out = np.interp(x, att, coef) + self.slope_above * np.maximum(x - att[-1], 0.0)
         return np.where(x >= att[0], out, 0.0)
 
-    def coefficient_into(self, attainment: np.ndarray, out: np.ndarray, scratch: np.ndarray,
-                         paid: np.ndarray | None = None) -> np.ndarray:
+    def coefficient_into(
+        self, attainment: np.ndarray, out: np.ndarray, scratch: np.ndarray, paid: np.ndarray | None = None
+    ) -> np.ndarray:
         """In-place float32 version for the simulation engine: writes the coefficient
         of ``attainment`` into ``out`` using ``scratch`` (same shape) as workspace.
         Same arithmetic as :meth:`coefficient` written as a sum of clipped ramps.
@@ -183,15 +203,28 @@ class BonusCost:
 
     def to_series(self) -> pd.Series:
         """Target bonus pool, mean and P50/P90/P99 of the total cost."""
-        return pd.Series({"target_pool": float(self.bonus_base.sum()), "mean": self.mean,
-                          "p50": self.p50, "p90": self.p90, "p99": self.p99,
-                          "scenarios": int(self.total.size)})
+        return pd.Series(
+            {
+                "target_pool": float(self.bonus_base.sum()),
+                "mean": self.mean,
+                "p50": self.p50,
+                "p90": self.p90,
+                "p99": self.p99,
+                "scenarios": int(self.total.size),
+            }
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """One row per manager: bonus base, expected coefficient and expected bonus."""
-        return pd.DataFrame({"manager_id": self.manager_id, "region": self.region,
-                             "bonus_base": self.bonus_base, "expected_coefficient": self.expected_coefficient,
-                             "expected_bonus": self.expected_bonus})
+        return pd.DataFrame(
+            {
+                "manager_id": self.manager_id,
+                "region": self.region,
+                "bonus_base": self.bonus_base,
+                "expected_coefficient": self.expected_coefficient,
+                "expected_bonus": self.expected_bonus,
+            }
+        )
 
     def summary(self) -> Summary:
         """Target pool, mean and P50/P90/P99 of the total cost (reads like :meth:`to_series`)."""
@@ -199,4 +232,3 @@ class BonusCost:
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
-

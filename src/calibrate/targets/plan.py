@@ -24,6 +24,7 @@ coin flips), and the total bonus cost (P50/P90/P99) under the payout curve
 >>> plan = target_plan(load_dataset("data/sample/calibrate.yaml"), probability=0.7, scenarios=10_000, seed=1)  # doctest: +SKIP
 >>> plan.to_frame()                                                                                            # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -56,13 +57,13 @@ DEFAULT_TARGETS = {
     "scenarios": 10000,
     "probability": 0.7,
     "company_growth": 0.10,
-    "bonus_base": 5.0,               # target bonus per manager, in the revenue unit (sample: 10k CNY)
+    "bonus_base": 5.0,  # target bonus per manager, in the revenue unit (sample: 10k CNY)
     "payout": {"threshold": 0.8, "points": [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]], "cap": 1.5},
     "ramp_first_year_share": None,
     "heavy_tails": True,
-    "healthy_band": [0.60, 0.75],    # expected share hitting target that the recommendation aims for
-    "bonus_budget": None,            # total bonus budget (revenue unit); None: bonus_base x headcount
-    "parameter_uncertainty": True,   # draw the fit's team-level estimates per scenario (see targets.fit)
+    "healthy_band": [0.60, 0.75],  # expected share hitting target that the recommendation aims for
+    "bonus_budget": None,  # total bonus budget (revenue unit); None: bonus_base x headcount
+    "parameter_uncertainty": True,  # draw the fit's team-level estimates per scenario (see targets.fit)
 }
 
 
@@ -79,8 +80,10 @@ def payout_curve_from_config(spec: Mapping[str, Any] | PayoutCurve) -> PayoutCur
     if isinstance(spec, PayoutCurve):
         return spec
     if not isinstance(spec, Mapping):
-        raise ConfigError("targets: payout must be a mapping with points (and optionally threshold and cap), "
-                          "e.g. {points: [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]], cap: 1.5}.")
+        raise ConfigError(
+            "targets: payout must be a mapping with points (and optionally threshold and cap), "
+            "e.g. {points: [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]], cap: 1.5}."
+        )
     unknown = sorted(set(spec) - {"threshold", "points", "cap"})
     if unknown:
         raise ConfigError(f"targets: payout: unknown key(s) {', '.join(unknown)} (allowed: cap, points, threshold).")
@@ -91,23 +94,31 @@ def payout_curve_from_config(spec: Mapping[str, Any] | PayoutCurve) -> PayoutCur
     try:
         pts = [(float(a), float(c)) for a, c in points]
     except (TypeError, ValueError):
-        raise ConfigError("targets: payout: points must be pairs [attainment, coefficient], "
-                          "e.g. [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]].") from None
+        raise ConfigError(
+            "targets: payout: points must be pairs [attainment, coefficient], "
+            "e.g. [[0.8, 0.5], [1.0, 1.0], [1.2, 1.5]]."
+        ) from None
     if not pts:
         raise ConfigError("targets: payout: points is empty; give at least one [attainment, coefficient] pair.")
     if threshold is not None and not np.isclose(float(threshold), pts[0][0]):
-        raise ConfigError(f"targets: payout: threshold {threshold} differs from the first point's attainment "
-                          f"{pts[0][0]}; payment starts at the first point, so make them equal (or drop threshold).")
+        raise ConfigError(
+            f"targets: payout: threshold {threshold} differs from the first point's attainment "
+            f"{pts[0][0]}; payment starts at the first point, so make them equal (or drop threshold)."
+        )
     if cap is not None:
         cap = float(cap)
         last_a, last_c = pts[-1]
         if cap < last_c - 1e-12:
-            raise ConfigError(f"targets: payout: cap {cap} is below the last point's coefficient {last_c}; "
-                              "raise the cap or lower the last point.")
+            raise ConfigError(
+                f"targets: payout: cap {cap} is below the last point's coefficient {last_c}; "
+                "raise the cap or lower the last point."
+            )
         if cap > last_c + 1e-12:
             if len(pts) < 2 or pts[-1][1] == pts[-2][1]:
-                raise ConfigError(f"targets: payout: cap {cap} is above the last coefficient {last_c} but the "
-                                  "curve is flat there; add the point where the cap is reached.")
+                raise ConfigError(
+                    f"targets: payout: cap {cap} is above the last coefficient {last_c} but the "
+                    "curve is flat there; add the point where the cap is reached."
+                )
             slope = (pts[-1][1] - pts[-2][1]) / (pts[-1][0] - pts[-2][0])
             pts.append((last_a + (cap - last_c) / slope, cap))
     return PayoutCurve(tuple(pts))
@@ -152,27 +163,36 @@ class TargetSettings:
         object.__setattr__(self, "payout", payout_curve_from_config(self.payout))
         p = _number("probability", self.probability)
         if not 0 < p < 1:
-            raise ConfigError(f"targets: probability must lie strictly between 0 and 1 (0.7 = a 70% chance of "
-                              f"reaching the target); got {self.probability}.")
+            raise ConfigError(
+                f"targets: probability must lie strictly between 0 and 1 (0.7 = a 70% chance of "
+                f"reaching the target); got {self.probability}."
+            )
         g = _number("company_growth", self.company_growth)
         if g <= -1:
             raise ConfigError(f"targets: company_growth must be above -1 (0.10 = +10%); got {self.company_growth}.")
-        if isinstance(self.scenarios, bool) or not isinstance(self.scenarios, (int, np.integer)) \
-                or self.scenarios < 100:
-            raise ConfigError(f"targets: scenarios must be a whole number of at least 100 (10000 is typical); "
-                              f"got {self.scenarios!r}.")
+        if (
+            isinstance(self.scenarios, bool)
+            or not isinstance(self.scenarios, (int, np.integer))
+            or self.scenarios < 100
+        ):
+            raise ConfigError(
+                f"targets: scenarios must be a whole number of at least 100 (10000 is typical); got {self.scenarios!r}."
+            )
         b = _number("bonus_base", self.bonus_base)
         if b < 0:
             raise ConfigError(f"targets: bonus_base must be 0 or more (target bonus per manager); got {b}.")
         r = self.ramp_first_year_share
         if r is not None and not 0 < _number("ramp_first_year_share", r) <= 1:
-            raise ConfigError(f"targets: ramp_first_year_share must be above 0 and at most 1 (0.5 = half a "
-                              f"veteran's revenue in year one), or left empty to estimate it; got {r}.")
+            raise ConfigError(
+                f"targets: ramp_first_year_share must be above 0 and at most 1 (0.5 = half a "
+                f"veteran's revenue in year one), or left empty to estimate it; got {r}."
+            )
         if not isinstance(self.heavy_tails, (bool, np.bool_)):
             raise ConfigError(f"targets: heavy_tails must be true or false; got {self.heavy_tails!r}.")
         if not isinstance(self.parameter_uncertainty, (bool, np.bool_)):
-            raise ConfigError(f"targets: parameter_uncertainty must be true or false; "
-                              f"got {self.parameter_uncertainty!r}.")
+            raise ConfigError(
+                f"targets: parameter_uncertainty must be true or false; got {self.parameter_uncertainty!r}."
+            )
         object.__setattr__(self, "probability", p)
         object.__setattr__(self, "company_growth", g)
         object.__setattr__(self, "scenarios", int(self.scenarios))
@@ -186,44 +206,72 @@ class TargetSettings:
         merged.update({k: v for k, v in overrides.items() if v is not None})
         unknown = sorted(set(merged) - set(DEFAULT_TARGETS))
         if unknown:
-            raise ConfigError(f"targets: unknown setting(s) {', '.join(unknown)} "
-                              f"(allowed: {', '.join(sorted(DEFAULT_TARGETS))}).")
-        return cls(probability=merged["probability"], company_growth=merged["company_growth"],
-                   scenarios=merged["scenarios"], bonus_base=merged["bonus_base"], payout=merged["payout"],
-                   ramp_first_year_share=merged["ramp_first_year_share"], heavy_tails=merged["heavy_tails"],
-                   parameter_uncertainty=merged["parameter_uncertainty"])
+            raise ConfigError(
+                f"targets: unknown setting(s) {', '.join(unknown)} (allowed: {', '.join(sorted(DEFAULT_TARGETS))})."
+            )
+        return cls(
+            probability=merged["probability"],
+            company_growth=merged["company_growth"],
+            scenarios=merged["scenarios"],
+            bonus_base=merged["bonus_base"],
+            payout=merged["payout"],
+            ramp_first_year_share=merged["ramp_first_year_share"],
+            heavy_tails=merged["heavy_tails"],
+            parameter_uncertainty=merged["parameter_uncertainty"],
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"probability": self.probability, "company_growth": self.company_growth,
-                "scenarios": self.scenarios, "bonus_base": self.bonus_base,
-                "payout": [list(p) for p in self.payout.points], "ramp_first_year_share": self.ramp_first_year_share,
-                "heavy_tails": bool(self.heavy_tails), "parameter_uncertainty": bool(self.parameter_uncertainty)}
+        return {
+            "probability": self.probability,
+            "company_growth": self.company_growth,
+            "scenarios": self.scenarios,
+            "bonus_base": self.bonus_base,
+            "payout": [list(p) for p in self.payout.points],
+            "ramp_first_year_share": self.ramp_first_year_share,
+            "heavy_tails": bool(self.heavy_tails),
+            "parameter_uncertainty": bool(self.parameter_uncertainty),
+        }
 
 
 #: The ``targets`` keys as a run config writes them: type, bounds, meaning (defaults: ``DEFAULT_TARGETS``).
 TARGET_KEYS = {
     "scenarios": Key(int, "Monte Carlo scenarios (10000 is typical)", ge=100),
-    "parameter_uncertainty": Key(bool, "draw the team growth mean, seasonality, ramp and region-shock variance "
-                                 "per scenario from their estimation error (false: fitted values held fixed)"),
+    "parameter_uncertainty": Key(
+        bool,
+        "draw the team growth mean, seasonality, ramp and region-shock variance "
+        "per scenario from their estimation error (false: fitted values held fixed)",
+    ),
     "probability": Key(float, "chance of reaching a calibrated target (0.7 = 70%)", gt=0, lt=1),
     "company_growth": Key(float, "company growth planned on last year's actual revenue (0.10 = +10%)", gt=-1),
     "bonus_base": Key(float, "target bonus per manager, in the revenue's currency unit", ge=0),
-    "payout": Key({"threshold": Key(float | None, "attainment where payment starts (= the first point's)"),
-                   "points": Key(list[list[float]] | None, "[attainment, coefficient] pairs; attainment 1.0 = "
-                                 "target met; null: the standard curve from threshold and cap"),
-                   "cap": Key(float | None, "highest coefficient; above the last point the last slope continues "
-                              "up to it")},
-                  "the payout curve: bonus coefficient by attainment (given whole, it replaces the default)",
-                  merged=False),
-    "ramp_first_year_share": Key(float | None, "new hires' share of a veteran's revenue in year one; null: from "
-                                 "the data", gt=0, le=1),
+    "payout": Key(
+        {
+            "threshold": Key(float | None, "attainment where payment starts (= the first point's)"),
+            "points": Key(
+                list[list[float]] | None,
+                "[attainment, coefficient] pairs; attainment 1.0 = "
+                "target met; null: the standard curve from threshold and cap",
+            ),
+            "cap": Key(float | None, "highest coefficient; above the last point the last slope continues up to it"),
+        },
+        "the payout curve: bonus coefficient by attainment (given whole, it replaces the default)",
+        merged=False,
+    ),
+    "ramp_first_year_share": Key(
+        float | None, "new hires' share of a veteran's revenue in year one; null: from the data", gt=0, le=1
+    ),
     "heavy_tails": Key(bool, "Student-t noise estimated from the data (false: normal noise)"),
     "healthy_band": Key(list[float], "[low, high] expected share reaching target that the recommendation aims for"),
     "bonus_budget": Key(float | None, "total bonus budget in the revenue unit; null: bonus_base x headcount", ge=0),
 }
-TARGETS_SECTION = Section("targets", "Monte Carlo scenarios, attainment probability, growth, payout "
-                          "(calibrate.targets.plan)", DEFAULT_TARGETS, TARGET_KEYS, TargetSettings,
-                          TargetSettings.from_config)
+TARGETS_SECTION = Section(
+    "targets",
+    "Monte Carlo scenarios, attainment probability, growth, payout (calibrate.targets.plan)",
+    DEFAULT_TARGETS,
+    TARGET_KEYS,
+    TargetSettings,
+    TargetSettings.from_config,
+)
 
 
 def _number(name: str, value: Any) -> float:
@@ -286,9 +334,14 @@ class TargetPlan:
         plan the target total and expected share reaching target; region_sigma (annual)."""
         m = self.managers
         grouped = m.groupby("region", sort=True)
-        out = pd.DataFrame({"managers": grouped.size(), "new_hires": grouped["new_hire"].sum(),
-                            "last_year_actual": grouped["last_year_actual"].sum(min_count=1),
-                            "median": grouped["median"].sum()})
+        out = pd.DataFrame(
+            {
+                "managers": grouped.size(),
+                "new_hires": grouped["new_hire"].sum(),
+                "last_year_actual": grouped["last_year_actual"].sum(min_count=1),
+                "median": grouped["median"].sum(),
+            }
+        )
         for plan in self.results:
             out[f"{plan}_target"] = grouped[f"{plan}_target"].sum()
             out[f"{plan}_share"] = grouped[f"{plan}_probability"].mean()
@@ -312,11 +365,17 @@ class TargetPlan:
 
     def to_dict(self) -> dict[str, Any]:
         """Settings, the fit's team-level estimates and the headline numbers (plain values for JSON)."""
-        return {"year": self.year, "seed": self.seed, "settings": self.settings.to_dict(),
-                "company_goal": self.company_goal, "uniform_growth": self.uniform_growth,
-                "allocation_probability": self.allocation_probability,
-                "last_year_total": float(self.managers["last_year_actual"].sum()),
-                "fit": self.fit.to_dict(), "notes": list(self.notes)}
+        return {
+            "year": self.year,
+            "seed": self.seed,
+            "settings": self.settings.to_dict(),
+            "company_goal": self.company_goal,
+            "uniform_growth": self.uniform_growth,
+            "allocation_probability": self.allocation_probability,
+            "last_year_total": float(self.managers["last_year_actual"].sum()),
+            "fit": self.fit.to_dict(),
+            "notes": list(self.notes),
+        }
 
     def summary(self) -> Summary:
         """Settings, the fit's estimates and the headline numbers (:meth:`to_dict`) as a table."""
@@ -333,24 +392,38 @@ def share_distribution(results: Mapping[str, AttainmentResult]) -> pd.DataFrame:
     for name, r in results.items():
         counts = np.bincount(r.hits, minlength=r.manager_id.size + 1)
         k = np.flatnonzero(counts)
-        rows.append(pd.DataFrame({"plan": name, "managers_hitting": k, "share": k / r.manager_id.size,
-                                  "scenarios": counts[k], "probability": counts[k] / r.scenarios}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "plan": name,
+                    "managers_hitting": k,
+                    "share": k / r.manager_id.size,
+                    "scenarios": counts[k],
+                    "probability": counts[k] / r.scenarios,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
 def bonus_distribution(results: Mapping[str, AttainmentResult]) -> pd.DataFrame:
     """Per plan (with a payout curve) the quantiles of the total bonus cost at levels
     0.005, 0.010 ... 0.995: plan, level, cost (currency units)."""
-    rows = [pd.DataFrame({"plan": name, "level": _BONUS_LEVELS, "cost": np.quantile(r.bonus.total, _BONUS_LEVELS)})
-            for name, r in results.items() if r.bonus is not None]
+    rows = [
+        pd.DataFrame({"plan": name, "level": _BONUS_LEVELS, "cost": np.quantile(r.bonus.total, _BONUS_LEVELS)})
+        for name, r in results.items()
+        if r.bonus is not None
+    ]
     if not rows:
-        return pd.DataFrame({"plan": pd.Series(dtype=str), "level": pd.Series(dtype=float),
-                             "cost": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {"plan": pd.Series(dtype=str), "level": pd.Series(dtype=float), "cost": pd.Series(dtype=float)}
+        )
     return pd.concat(rows, ignore_index=True)
 
 
-def plan_row(name: str, result: AttainmentResult, *, year: int, median_total: float,
-             last_year: np.ndarray | None = None) -> dict[str, Any]:
+def plan_row(
+    name: str, result: AttainmentResult, *, year: int, median_total: float, last_year: np.ndarray | None = None
+) -> dict[str, Any]:
     """One row of the plan table from an engine result (see :class:`TargetPlan`).
     ``last_year``: last year's actual per manager (NaN where incomplete) for growth_vs_last_year."""
     summary = result.team_summary()
@@ -359,18 +432,30 @@ def plan_row(name: str, result: AttainmentResult, *, year: int, median_total: fl
         complete = np.isfinite(last_year) & (last_year > 0)
         if complete.any():
             growth = float(result.target[complete].sum() / last_year[complete].sum() - 1)
-    row = {"plan": name, "year": int(year), "managers": int(result.manager_id.size),
-           "target_total": float(result.target.sum()), "median_total": float(median_total),
-           "growth_vs_last_year": growth}
+    row = {
+        "plan": name,
+        "year": int(year),
+        "managers": int(result.manager_id.size),
+        "target_total": float(result.target.sum()),
+        "median_total": float(median_total),
+        "growth_vs_last_year": growth,
+    }
     row.update({k: float(summary[k]) for k in ("expected_share", "share_p5", "share_p50", "share_p95", "share_sd")})
     for k in ("bonus_target_pool", "bonus_mean", "bonus_p50", "bonus_p90", "bonus_p99"):
         row[k] = float(summary[k]) if k in summary else np.nan
     return row
 
 
-def target_plan(data: Dataset, *, settings: TargetSettings | Mapping[str, Any] | None = None,
-                seed: int = 0, through: str | None = None, fit: PerformanceFit | None = None,
-                workers: Any = 1, **overrides: Any) -> TargetPlan:
+def target_plan(
+    data: Dataset,
+    *,
+    settings: TargetSettings | Mapping[str, Any] | None = None,
+    seed: int = 0,
+    through: str | None = None,
+    fit: PerformanceFit | None = None,
+    workers: Any = 1,
+    **overrides: Any,
+) -> TargetPlan:
     """Fit the performance model and compute next year's plans (see the module docstring).
 
     settings
@@ -392,9 +477,13 @@ def target_plan(data: Dataset, *, settings: TargetSettings | Mapping[str, Any] |
     elif overrides:
         settings = TargetSettings.from_config(settings.to_dict() | {"payout": settings.payout}, **overrides)
     if fit is None:
-        fit = fit_performance_model(data, through=through, heavy_tails=settings.heavy_tails,
-                                    ramp_first_year_share=settings.ramp_first_year_share,
-                                    parameter_uncertainty=settings.parameter_uncertainty)
+        fit = fit_performance_model(
+            data,
+            through=through,
+            heavy_tails=settings.heavy_tails,
+            ramp_first_year_share=settings.ramp_first_year_share,
+            parameter_uncertainty=settings.parameter_uncertainty,
+        )
     model = fit.model
     s = settings
     run = {"scenarios": s.scenarios, "seed": seed}
@@ -416,20 +505,35 @@ def target_plan(data: Dataset, *, settings: TargetSettings | Mapping[str, Any] |
     except InfeasibleConstraints as exc:
         notes.append(f"The company goal could not be allocated at equal difficulty: {exc}")
 
-    results = {name: attainment(model, t, quantiles=_QUANTILES, payout=s.payout, bonus_base=s.bonus_base,
-                                workers=workers, **run)
-               for name, t in targets.items()}
-    managers = table[["manager_id", "region", "level", "tenure_quarters", "new_hire", "last_year_actual",
-                      "ramp_share", "median"]].copy()
+    results = {
+        name: attainment(
+            model, t, quantiles=_QUANTILES, payout=s.payout, bonus_base=s.bonus_base, workers=workers, **run
+        )
+        for name, t in targets.items()
+    }
+    managers = table[
+        ["manager_id", "region", "level", "tenure_quarters", "new_hire", "last_year_actual", "ramp_share", "median"]
+    ].copy()
     for name, r in results.items():
         managers[f"{name}_target"] = r.target
         managers[f"{name}_probability"] = r.probability
     last_year = table["last_year_actual"].to_numpy(dtype=float)
-    rows = [plan_row(name, r, year=fit.year, median_total=float(model.median.sum()), last_year=last_year)
-            for name, r in results.items()]
-    return TargetPlan(settings=s, fit=fit, seed=int(seed), company_goal=goal, uniform_growth=float(uniform.growth),
-                      allocation_probability=allocation_p, plans=pd.DataFrame(rows), managers=managers,
-                      results=results, notes=tuple(notes))
+    rows = [
+        plan_row(name, r, year=fit.year, median_total=float(model.median.sum()), last_year=last_year)
+        for name, r in results.items()
+    ]
+    return TargetPlan(
+        settings=s,
+        fit=fit,
+        seed=int(seed),
+        company_goal=goal,
+        uniform_growth=float(uniform.growth),
+        allocation_probability=allocation_p,
+        plans=pd.DataFrame(rows),
+        managers=managers,
+        results=results,
+        notes=tuple(notes),
+    )
 
 
 def _current_plan(fit: PerformanceFit, s: TargetSettings) -> np.ndarray:
@@ -445,8 +549,10 @@ def _current_plan(fit: PerformanceFit, s: TargetSettings) -> np.ndarray:
     if not veteran.any():
         veteran = ~missing
     if not veteran.any():
-        raise InfeasibleConstraints("No manager has a complete last year of revenue, so last year's actual plus "
-                                    "growth cannot be computed; add the previous four quarters of data.")
+        raise InfeasibleConstraints(
+            "No manager has a complete last year of revenue, so last year's actual plus "
+            "growth cannot be computed; add the previous four quarters of data."
+        )
     level = table["level"].to_numpy(dtype=object)
     overall = plan[veteran].mean()
     share_first = s.ramp_first_year_share if s.ramp_first_year_share is not None else fit.ramp.first_year_share
@@ -454,6 +560,6 @@ def _current_plan(fit: PerformanceFit, s: TargetSettings) -> np.ndarray:
     for i in np.flatnonzero(missing):
         peers = veteran & (level == level[i])
         average = plan[peers].mean() if peers.sum() >= 2 else overall
-        quarters = np.maximum(start[i], 0) + np.arange(4)          # tenure in each quarter of the plan year
+        quarters = np.maximum(start[i], 0) + np.arange(4)  # tenure in each quarter of the plan year
         plan[i] = ramp_targets(average / 4, quarters, share_first).sum()
     return plan

@@ -21,6 +21,7 @@ budget needs (the smallest move that makes one plan qualify).
 >>> recommend_plan(plans, band=(0.6, 0.75), budget=2000.0).relax
 {'bonus_budget': 2100.0}
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -50,8 +51,9 @@ def check_band(band: Any, where: str = "targets: healthy_band") -> tuple[float, 
     except (TypeError, ValueError):
         raise ConfigError(f"{where} must be two shares [low, high], e.g. [0.60, 0.75]; got {band!r}.") from None
     if not 0 <= low < high <= 1:
-        raise ConfigError(f"{where} must satisfy 0 <= low < high <= 1 (0.60 = 60% reaching target); "
-                          f"got [{low:g}, {high:g}].")
+        raise ConfigError(
+            f"{where} must satisfy 0 <= low < high <= 1 (0.60 = 60% reaching target); got [{low:g}, {high:g}]."
+        )
     return low, high
 
 
@@ -60,8 +62,10 @@ def bonus_budget(budget: float | None, bonus_base: float, headcount: int) -> flo
     if budget is None:
         return float(bonus_base) * int(headcount)
     if isinstance(budget, bool) or not isinstance(budget, (int, float, np.integer, np.floating)) or budget < 0:
-        raise ConfigError(f"targets: bonus_budget must be a number of 0 or more (total bonus, in the revenue's "
-                          f"currency unit) or left empty for bonus_base x headcount; got {budget!r}.")
+        raise ConfigError(
+            f"targets: bonus_budget must be a number of 0 or more (total bonus, in the revenue's "
+            f"currency unit) or left empty for bonus_base x headcount; got {budget!r}."
+        )
     return float(budget)
 
 
@@ -101,8 +105,14 @@ class Recommendation:
 
     def summary(self) -> Summary:
         """The candidate plans with the verdict (recommended plan, or why none qualifies and what to relax)."""
-        values = {"plan": self.plan, "status": self.status, "band_low": float(self.band[0]),
-                  "band_high": float(self.band[1]), "budget": float(self.budget), "fallback": self.fallback}
+        values = {
+            "plan": self.plan,
+            "status": self.status,
+            "band_low": float(self.band[0]),
+            "band_high": float(self.band[1]),
+            "budget": float(self.budget),
+            "fallback": self.fallback,
+        }
         notes = [f"relax: {k} -> {v}" for k, v in self.relax.items()]
         title = f"recommended plan: {self.plan}" if self.plan else f"no plan qualifies ({self.status})"
         return frame_summary(title, self.table, notes=notes, values=values)
@@ -117,9 +127,14 @@ class Recommendation:
         return {} if hit.empty else hit.iloc[0].to_dict()
 
 
-def recommend_plan(plans: pd.DataFrame, *, band: Sequence[float] = DEFAULT_HEALTHY_BAND, budget: float,
-                   probabilities: pd.DataFrame | None = None,
-                   low_probability: float = LOW_PROBABILITY) -> Recommendation:
+def recommend_plan(
+    plans: pd.DataFrame,
+    *,
+    band: Sequence[float] = DEFAULT_HEALTHY_BAND,
+    budget: float,
+    probabilities: pd.DataFrame | None = None,
+    low_probability: float = LOW_PROBABILITY,
+) -> Recommendation:
     """Recommend one plan from the plan table (see the module docstring).
 
     plans
@@ -148,8 +163,11 @@ def recommend_plan(plans: pd.DataFrame, *, band: Sequence[float] = DEFAULT_HEALT
     table["within_budget"] = cost <= budget + eps
     table["qualifies"] = table["in_band"] & table["within_budget"]
     if probabilities is not None and len(probabilities):
-        low_share = (probabilities.assign(low=probabilities["probability"].astype(float) < low_probability)
-                     .groupby("plan")["low"].mean())
+        low_share = (
+            probabilities.assign(low=probabilities["probability"].astype(float) < low_probability)
+            .groupby("plan")["low"]
+            .mean()
+        )
         table["low_probability_share"] = table["plan"].map(low_share).astype(float)
     else:
         table["low_probability_share"] = np.nan
@@ -170,7 +188,7 @@ def recommend_plan(plans: pd.DataFrame, *, band: Sequence[float] = DEFAULT_HEALT
         fallback = cheapest(table["in_band"])
         relax["bonus_budget"] = float(table.loc[table["plan"] == fallback, "bonus_p50"].iloc[0])
     else:
-        distance = np.maximum(low - share, share - high)         # how far outside the band
+        distance = np.maximum(low - share, share - high)  # how far outside the band
         pool = table["within_budget"] if table["within_budget"].any() else pd.Series(True, index=table.index)
         status = OUT_OF_BAND if table["within_budget"].any() else NEITHER
         if len(table):
@@ -181,5 +199,6 @@ def recommend_plan(plans: pd.DataFrame, *, band: Sequence[float] = DEFAULT_HEALT
             if status == NEITHER:
                 relax["bonus_budget"] = float(ranked.iloc[0]["bonus_p50"])
     table["recommended"] = table["plan"] == chosen
-    return Recommendation(plan=chosen, status=status, band=(low, high), budget=float(budget), table=table,
-                          relax=relax, fallback=fallback)
+    return Recommendation(
+        plan=chosen, status=status, band=(low, high), budget=float(budget), table=table, relax=relax, fallback=fallback
+    )

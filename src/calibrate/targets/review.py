@@ -26,6 +26,7 @@ it now (:func:`review_changes`); the cut is an explicit option.
 >>> result = review_forecast(perf, managers, year=2025, through="2025Q2")    # doctest: +SKIP
 >>> result.to_frame()[["manager_id", "ytd_attainment", "probability"]]     # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -95,16 +96,28 @@ class ReviewResult:
     def to_dict(self) -> dict[str, Any]:
         """Team figures as plain numbers (for JSON)."""
         p5, p50, p95 = (float(v) for v in self.share_quantile([0.05, 0.5, 0.95]))
-        out = {"year": self.year, "through": self.through, "quarters_realised": self.quarters_realised,
-               "managers": int(len(self.managers)), "scenarios": self.scenarios,
-               "expected_share": self.expected_share, "share_p5": p5, "share_p50": p50, "share_p95": p95,
-               "ytd_actual_total": float(self.managers["ytd_actual"].sum()),
-               "ytd_target_total": float(self.managers["ytd_target"].sum()),
-               "target_total": float(self.managers["target"].sum()),
-               "expected_actual_total": float(self.managers["expected_actual"].sum())}
+        out = {
+            "year": self.year,
+            "through": self.through,
+            "quarters_realised": self.quarters_realised,
+            "managers": int(len(self.managers)),
+            "scenarios": self.scenarios,
+            "expected_share": self.expected_share,
+            "share_p5": p5,
+            "share_p50": p50,
+            "share_p95": p95,
+            "ytd_actual_total": float(self.managers["ytd_actual"].sum()),
+            "ytd_target_total": float(self.managers["ytd_target"].sum()),
+            "target_total": float(self.managers["target"].sum()),
+            "expected_actual_total": float(self.managers["expected_actual"].sum()),
+        }
         if self.bonus is not None:
-            out.update({"bonus_mean": float(self.bonus.mean()),
-                        **{f"bonus_p{q}": float(v) for q, v in zip((50, 90), self.bonus_quantile([0.5, 0.9]))}})
+            out.update(
+                {
+                    "bonus_mean": float(self.bonus.mean()),
+                    **{f"bonus_p{q}": float(v) for q, v in zip((50, 90), self.bonus_quantile([0.5, 0.9]))},
+                }
+            )
         return out
 
     def summary(self) -> Summary:
@@ -119,8 +132,10 @@ def annual_targets(performance: pd.DataFrame, year: int, manager_ids: Sequence[s
     quarters (currency units), indexed by manager_id. Every manager needs all four
     quarters' targets (targets are set for the whole year in advance)."""
     if "revenue_target" not in performance.columns:
-        raise ConfigError("The review needs the revenue_target column of the performance table "
-                          "(or give the annual targets explicitly).")
+        raise ConfigError(
+            "The review needs the revenue_target column of the performance table "
+            "(or give the annual targets explicitly)."
+        )
     q = quarter_index(performance["period"].astype(str))
     rows = performance.loc[(q // 4) == year, ["manager_id", "period", "revenue_target"]].copy()
     rows["manager_id"] = rows["manager_id"].astype(str)
@@ -131,20 +146,39 @@ def annual_targets(performance: pd.DataFrame, year: int, manager_ids: Sequence[s
     if manager_ids is None:
         ids = [m for m in ids if m not in incomplete]
     elif incomplete:
-        raise ValidationError([Problem("performance", None, "revenue_target",
-                                       f"{year} targets are missing for some quarters of {len(incomplete)} managers: "
-                                       f"{id_list(incomplete)} (each manager needs all four quarters' targets)")])
+        raise ValidationError(
+            [
+                Problem(
+                    "performance",
+                    None,
+                    "revenue_target",
+                    f"{year} targets are missing for some quarters of {len(incomplete)} managers: "
+                    f"{id_list(incomplete)} (each manager needs all four quarters' targets)",
+                )
+            ]
+        )
     if not ids:
-        raise ValidationError([Problem("performance", None, "revenue_target",
-                                       f"no manager has targets for all four quarters of {year}")])
+        raise ValidationError(
+            [Problem("performance", None, "revenue_target", f"no manager has targets for all four quarters of {year}")]
+        )
     return rows.groupby("manager_id")["revenue_target"].sum().reindex(ids).rename("target")
 
 
-def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: int, through: str,
-                    targets: pd.Series | None = None, scenarios: int = 10_000, seed: Seed = 0,
-                    heavy_tails: bool = True, ramp_first_year_share: float | None = None,
-                    payout: PayoutCurve | None = None, bonus_base: float | pd.Series | None = None,
-                    parameter_uncertainty: bool = True) -> ReviewResult:
+def review_forecast(
+    performance: pd.DataFrame,
+    managers: pd.DataFrame,
+    *,
+    year: int,
+    through: str,
+    targets: pd.Series | None = None,
+    scenarios: int = 10_000,
+    seed: Seed = 0,
+    heavy_tails: bool = True,
+    ramp_first_year_share: float | None = None,
+    payout: PayoutCurve | None = None,
+    bonus_base: float | pd.Series | None = None,
+    parameter_uncertainty: bool = True,
+) -> ReviewResult:
     """The forecast of ``year`` given the revenue realised through quarter ``through``.
 
     performance, managers
@@ -176,8 +210,11 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
     perf = performance.copy()
     perf["manager_id"] = perf["manager_id"].astype(str)
     q = quarter_index(perf["period"].astype(str))
-    target = (annual_targets(perf, year) if targets is None else
-              pd.Series(targets, dtype=float).rename(index=str).rename("target"))
+    target = (
+        annual_targets(perf, year)
+        if targets is None
+        else pd.Series(targets, dtype=float).rename(index=str).rename("target")
+    )
     ids = list(target.index)
     realised = perf.loc[(q // 4 == year) & (q <= t_idx)]
     ytd_actual = realised.groupby("manager_id")["revenue"].sum().reindex(ids).fillna(0.0).to_numpy(dtype=float)
@@ -192,18 +229,28 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
         raise ValidationError([Problem("targets", None, "target", f"missing or not above 0 for {id_list(bad)}")])
     base = np.zeros(len(ids))
     if bonus_base is not None:
-        base = (pd.Series(bonus_base, dtype=float).reindex(ids).to_numpy(dtype=float)
-                if isinstance(bonus_base, pd.Series) else np.full(len(ids), float(bonus_base)))
+        base = (
+            pd.Series(bonus_base, dtype=float).reindex(ids).to_numpy(dtype=float)
+            if isinstance(bonus_base, pd.Series)
+            else np.full(len(ids), float(bonus_base))
+        )
     fit = None
     if n_realised < 4:
-        fit = fit_performance_model(perf.loc[q <= t_idx], managers, through=str(through), year=year,
-                                    manager_ids=ids, heavy_tails=heavy_tails,
-                                    ramp_first_year_share=ramp_first_year_share, remaining=True,
-                                    parameter_uncertainty=parameter_uncertainty)
+        fit = fit_performance_model(
+            perf.loc[q <= t_idx],
+            managers,
+            through=str(through),
+            year=year,
+            manager_ids=ids,
+            heavy_tails=heavy_tails,
+            ramp_first_year_share=ramp_first_year_share,
+            remaining=True,
+            parameter_uncertainty=parameter_uncertainty,
+        )
     hits_m = np.zeros(len(ids), np.int64)
     hits_s = np.zeros(int(scenarios), np.int64)
     ratio_sum = np.zeros(len(ids))
-    coef_sum = np.zeros(len(ids))          # used only with a payout curve
+    coef_sum = np.zeros(len(ids))  # used only with a payout curve
     bonus_s = np.zeros(int(scenarios))
     chunks: Iterable[tuple[int, int, np.ndarray]]
     if fit is None:
@@ -211,8 +258,10 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
         chunks = [(0, len(ids), annual)]
         remaining_median = np.zeros(len(ids))
     else:
-        chunks = ((c.start, c.stop, ytd_actual[c.start:c.stop, None] + c.outcomes.astype(np.float64))
-                  for c in simulate(fit.model, scenarios=int(scenarios), seed=seed))
+        chunks = (
+            (c.start, c.stop, ytd_actual[c.start : c.stop, None] + c.outcomes.astype(np.float64))
+            for c in simulate(fit.model, scenarios=int(scenarios), seed=seed)
+        )
         remaining_median = fit.model.median
     for start, stop, annual in chunks:
         hit = annual >= tgt[start:stop, None]
@@ -226,18 +275,37 @@ def review_forecast(performance: pd.DataFrame, managers: pd.DataFrame, *, year: 
             bonus_s += (coef * base[start:stop, None]).sum(axis=0)
     s = int(scenarios)
     region = managers.assign(manager_id=managers["manager_id"].astype(str)).set_index("manager_id")["region"]
-    table = pd.DataFrame({
-        "manager_id": ids, "region": region.reindex(ids).to_numpy(), "target": tgt,
-        "ytd_actual": ytd_actual, "ytd_target": ytd_target.to_numpy(dtype=float),
-        "ytd_attainment": np.divide(ytd_actual, ytd_target.to_numpy(dtype=float),
-                                    out=np.full(len(ids), np.nan), where=ytd_target.to_numpy(dtype=float) > 0),
-        "remaining_median": remaining_median, "expected_actual": ytd_actual + remaining_median,
-        "probability": hits_m / s, "expected_attainment": ratio_sum / s})
+    table = pd.DataFrame(
+        {
+            "manager_id": ids,
+            "region": region.reindex(ids).to_numpy(),
+            "target": tgt,
+            "ytd_actual": ytd_actual,
+            "ytd_target": ytd_target.to_numpy(dtype=float),
+            "ytd_attainment": np.divide(
+                ytd_actual,
+                ytd_target.to_numpy(dtype=float),
+                out=np.full(len(ids), np.nan),
+                where=ytd_target.to_numpy(dtype=float) > 0,
+            ),
+            "remaining_median": remaining_median,
+            "expected_actual": ytd_actual + remaining_median,
+            "probability": hits_m / s,
+            "expected_attainment": ratio_sum / s,
+        }
+    )
     if payout is not None:
         table["expected_bonus"] = coef_sum / s * base
-    return ReviewResult(year=year, through=quarter_from_index(t_idx), quarters_realised=n_realised,
-                        managers=table, hits=hits_s, bonus=bonus_s if payout is not None else None,
-                        scenarios=s, fit=fit)
+    return ReviewResult(
+        year=year,
+        through=quarter_from_index(t_idx),
+        quarters_realised=n_realised,
+        managers=table,
+        hits=hits_s,
+        bonus=bonus_s if payout is not None else None,
+        scenarios=s,
+        fit=fit,
+    )
 
 
 def review_changes(current: pd.DataFrame, previous: pd.DataFrame, *, cut: float = 0.5) -> pd.DataFrame:
@@ -250,8 +318,9 @@ def review_changes(current: pd.DataFrame, previous: pd.DataFrame, *, cut: float 
     """
     if not 0 < cut < 1:
         raise ConfigError(f"The likely/unlikely cut must lie strictly between 0 and 1; got {cut}.")
-    both = previous[["manager_id", "probability"]].merge(current[["manager_id", "probability"]], on="manager_id",
-                                                         suffixes=("_previous", "_current"))
+    both = previous[["manager_id", "probability"]].merge(
+        current[["manager_id", "probability"]], on="manager_id", suffixes=("_previous", "_current")
+    )
     both = both.rename(columns={"probability_previous": "previous", "probability_current": "current"})
     both["change"] = both["current"] - both["previous"]
     fell = (both["previous"] >= cut) & (both["current"] < cut)

@@ -37,6 +37,7 @@ never built. Region shocks are kept as a regions x scenarios float32 table
 Precision: draws and per-draw arithmetic are float32 (about 7 significant
 digits, far finer than the Monte Carlo error); sums are accumulated in float64.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
@@ -55,12 +56,12 @@ from calibrate.targets.payout import BonusCost, PayoutCurve
 BLOCK_MANAGERS = 1024
 """Managers per random stream; fixed so results do not depend on chunking."""
 
-_TILE_ELEMENTS = 1 << 18          # float32 tile of ~1 MiB: stays in the L2 cache
-_SHOCK_TABLE_LIMIT = 1 << 26      # 256 MiB of float32 region shocks
-_LOG_CLIP = 80.0                  # exp(80) ~ 5.5e34 stays finite in float32 (log-t tails)
+_TILE_ELEMENTS = 1 << 18  # float32 tile of ~1 MiB: stays in the L2 cache
+_SHOCK_TABLE_LIMIT = 1 << 26  # 256 MiB of float32 region shocks
+_LOG_CLIP = 80.0  # exp(80) ~ 5.5e34 stays finite in float32 (log-t tails)
 _REGION, _NOISE, _GROWTH, _PARAMETERS, _REGION_SCALE = 0, 1, 2, 3, 4
-SCENARIO_BLOCK = 4096             # scenarios per parameter stream
-_ROW_LOOP_SCENARIOS = 1024        # from this many scenarios, region shocks are added row by row
+SCENARIO_BLOCK = 4096  # scenarios per parameter stream
+_ROW_LOOP_SCENARIOS = 1024  # from this many scenarios, region shocks are added row by row
 
 Seed = int | np.random.SeedSequence
 
@@ -77,14 +78,15 @@ def root_seed(seed: Seed) -> np.random.SeedSequence:
 
 def stream(root: np.random.SeedSequence, kind: int, index: int) -> np.random.Generator:
     """Generator for child ``(kind, index)`` of ``root`` (see the module docstring)."""
-    child = np.random.SeedSequence(root.entropy, spawn_key=tuple(root.spawn_key) + (kind, index),
-                                   pool_size=root.pool_size)
+    child = np.random.SeedSequence(
+        root.entropy, spawn_key=tuple(root.spawn_key) + (kind, index), pool_size=root.pool_size
+    )
     return np.random.Generator(np.random.PCG64(child))
 
 
 def _tile_rows(scenarios: int) -> int:
     rows = max(1, _TILE_ELEMENTS // scenarios)
-    return min(BLOCK_MANAGERS, 1 << (rows.bit_length() - 1))   # a power of two dividing the block
+    return min(BLOCK_MANAGERS, 1 << (rows.bit_length() - 1))  # a power of two dividing the block
 
 
 def _check_run(scenarios: int, chunk_managers: int | None, workers: Any) -> None:
@@ -93,7 +95,7 @@ def _check_run(scenarios: int, chunk_managers: int | None, workers: Any) -> None
     if chunk_managers is not None and (not isinstance(chunk_managers, (int, np.integer)) or chunk_managers < 1):
         raise ConfigError(f"chunk_managers must be a whole number of at least 1; got {chunk_managers!r}.")
     if hasattr(workers, "map") and not isinstance(workers, (int, np.integer)):
-        return                                   # an executor: concurrent.futures or a Dask client's
+        return  # an executor: concurrent.futures or a Dask client's
     if not isinstance(workers, (int, np.integer)) or workers < 1:
         raise ConfigError(f"workers must be a whole number of at least 1; got {workers!r}.")
 
@@ -106,13 +108,12 @@ class _Noise:
         self.scenarios = scenarios
         self.root = root
         self.df = model.df
-        if model.df is None:     # growth uncertainty folds into the normal variance
-            self.scale = np.sqrt(model.sigma ** 2 + model.growth_uncertainty ** 2).astype(np.float32)
+        if model.df is None:  # growth uncertainty folds into the normal variance
+            self.scale = np.sqrt(model.sigma**2 + model.growth_uncertainty**2).astype(np.float32)
             self.growth = None
         else:
             self.scale = (model.sigma * model.noise_scale).astype(np.float32)
-            self.growth = (model.growth_uncertainty.astype(np.float32)
-                           if np.any(model.growth_uncertainty > 0) else None)
+            self.growth = model.growth_uncertainty.astype(np.float32) if np.any(model.growth_uncertainty > 0) else None
         self.codes = model.region_code
         self.region_sd = model.region_sigma_by_region.astype(np.float32)
         self.has_shocks = bool(np.any(self.region_sd > 0))
@@ -150,7 +151,7 @@ class _Noise:
                 growth.standard_normal(out=tmp, dtype=np.float32)
                 tmp *= self.growth[t0:t1, None]
                 x += tmp
-            for k in range(self.loadings.shape[1]):          # shared parameter errors, same in every block
+            for k in range(self.loadings.shape[1]):  # shared parameter errors, same in every block
                 np.multiply(self.loadings[t0:t1, k, None], self.shared[k], out=tmp)
                 x += tmp
             if self.has_shocks:
@@ -165,16 +166,17 @@ class _Noise:
                 if np.all(codes == codes[0]):
                     x += table[int(codes[0])]
                 elif self.table is not None and x.shape[1] < _ROW_LOOP_SCENARIOS:
-                    np.take(self.table, codes, axis=0, out=tmp)     # many short rows: one gather
+                    np.take(self.table, codes, axis=0, out=tmp)  # many short rows: one gather
                     x += tmp
                 else:
-                    for k, r in enumerate(codes):                   # long rows: add in place, no copy
+                    for k, r in enumerate(codes):  # long rows: add in place, no copy
                         x[k] += table[int(r)]
             yield t0, t1, x
 
 
-def _parameter_draws(model: PerformanceModel, scenarios: int, root: np.random.SeedSequence
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _parameter_draws(
+    model: PerformanceModel, scenarios: int, root: np.random.SeedSequence
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(loadings managers x K float32, shared draws K x scenarios float32, region scale per scenario or None)."""
     k = model.shared_loadings.shape[1]
     rdf = model.region_sigma_df if np.any(model.region_sigma_by_region > 0) else None
@@ -195,7 +197,7 @@ def _blocks(n: int) -> int:
 
 
 def _chunks(n: int, chunk_managers: int) -> list[range]:
-    per = -(-chunk_managers // BLOCK_MANAGERS)          # whole blocks per chunk
+    per = -(-chunk_managers // BLOCK_MANAGERS)  # whole blocks per chunk
     nb = _blocks(n)
     return [range(b, min(b + per, nb)) for b in range(0, nb, per)]
 
@@ -264,10 +266,16 @@ class AttainmentResult:
         """Managers, scenarios, expected share, P5/P50/P95 of the share, its spread
         against the independent-managers spread, and bonus cost when present."""
         p5, p50, p95 = self.share_quantile([0.05, 0.5, 0.95])
-        out = {"managers": int(self.manager_id.size), "scenarios": int(self.scenarios),
-               "expected_share": self.share_mean, "share_p5": float(p5), "share_p50": float(p50),
-               "share_p95": float(p95), "share_sd": self.share_sd,
-               "independent_share_sd": self.independent_share_sd}
+        out = {
+            "managers": int(self.manager_id.size),
+            "scenarios": int(self.scenarios),
+            "expected_share": self.share_mean,
+            "share_p5": float(p5),
+            "share_p50": float(p50),
+            "share_p95": float(p95),
+            "share_sd": self.share_sd,
+            "independent_share_sd": self.independent_share_sd,
+        }
         if self.bonus is not None:
             out.update({f"bonus_{k}": v for k, v in self.bonus.summary().items() if k != "scenarios"})
         return pd.Series(out)
@@ -276,9 +284,16 @@ class AttainmentResult:
         """One row per manager: target, probability (and its standard error),
         expected attainment, attainment quantiles (``attainment_p10`` ...) and
         expected bonus when present."""
-        frame = pd.DataFrame({"manager_id": self.manager_id, "region": self.region, "target": self.target,
-                              "probability": self.probability, "probability_se": self.probability_se,
-                              "expected_attainment": self.expected_ratio})
+        frame = pd.DataFrame(
+            {
+                "manager_id": self.manager_id,
+                "region": self.region,
+                "target": self.target,
+                "probability": self.probability,
+                "probability_se": self.probability_se,
+                "expected_attainment": self.expected_ratio,
+            }
+        )
         for k, q in enumerate(self.quantile_levels):
             frame[f"attainment_p{100 * q:g}"] = self.ratio_quantiles[:, k]
         if self.bonus is not None:
@@ -287,8 +302,9 @@ class AttainmentResult:
 
     def summary(self) -> Summary:
         """The team figures of :meth:`team_summary` as a table."""
-        return Summary.from_values("attainment", {k: (v.item() if hasattr(v, "item") else v)
-                                                  for k, v in self.team_summary().items()})
+        return Summary.from_values(
+            "attainment", {k: (v.item() if hasattr(v, "item") else v) for k, v in self.team_summary().items()}
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -303,10 +319,19 @@ class _Accumulators:
 
 
 # ---------------------------------------------------------------------------- engine
-def attainment(model: PerformanceModel, targets: Any, *, scenarios: int = 10_000, seed: Seed = 0,
-               chunk_managers: int = 20_480, quantiles: Sequence[float] = (0.1, 0.5, 0.9),
-               payout: PayoutCurve | None = None, bonus_base: Any = None, workers: int = 1,
-               progress: bool = False) -> AttainmentResult:
+def attainment(
+    model: PerformanceModel,
+    targets: Any,
+    *,
+    scenarios: int = 10_000,
+    seed: Seed = 0,
+    chunk_managers: int = 20_480,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    payout: PayoutCurve | None = None,
+    bonus_base: Any = None,
+    workers: int = 1,
+    progress: bool = False,
+) -> AttainmentResult:
     """Monte Carlo attainment of ``targets`` under ``model``; identical for any
     ``chunk_managers`` and ``workers``.
 
@@ -347,22 +372,47 @@ def attainment(model: PerformanceModel, targets: Any, *, scenarios: int = 10_000
         raise ConfigError(f"Quantile levels must lie between 0 and 1; got {list(quantiles)}.")
     _check_run(scenarios, chunk_managers, workers)
     scenarios = int(scenarios)
-    acc, hits, bonus_total = _run(model, log_targets, scenarios=scenarios, seed=seed, chunk_managers=chunk_managers,
-                                  levels=levels, payout=payout, bonus_base=base, workers=workers, progress=progress)
+    acc, hits, bonus_total = _run(
+        model,
+        log_targets,
+        scenarios=scenarios,
+        seed=seed,
+        chunk_managers=chunk_managers,
+        levels=levels,
+        payout=payout,
+        bonus_base=base,
+        workers=workers,
+        progress=progress,
+    )
     offset = model.log_median - log_targets
     bonus = None
     if payout is not None:
         bonus = BonusCost(model.manager_id, model.region, base, acc.coef_sum / scenarios, bonus_total)
     return AttainmentResult(
-        manager_id=model.manager_id, region=model.region, target=target,
-        probability=acc.hits_m / scenarios, expected_ratio=acc.ratio_sum / scenarios,
-        quantile_levels=levels, ratio_quantiles=np.exp(acc.log_q + offset[:, None]),
-        hits=hits, scenarios=scenarios, bonus=bonus)
+        manager_id=model.manager_id,
+        region=model.region,
+        target=target,
+        probability=acc.hits_m / scenarios,
+        expected_ratio=acc.ratio_sum / scenarios,
+        quantile_levels=levels,
+        ratio_quantiles=np.exp(acc.log_q + offset[:, None]),
+        hits=hits,
+        scenarios=scenarios,
+        bonus=bonus,
+    )
 
 
-def outcome_quantiles(model: PerformanceModel, levels: Sequence[float], *, scenarios: int = 10_000,
-                      seed: Seed = 0, chunk_managers: int = 20_480, workers: int = 1,
-                      progress: bool = False, log: bool = False) -> np.ndarray:
+def outcome_quantiles(
+    model: PerformanceModel,
+    levels: Sequence[float],
+    *,
+    scenarios: int = 10_000,
+    seed: Seed = 0,
+    chunk_managers: int = 20_480,
+    workers: int = 1,
+    progress: bool = False,
+    log: bool = False,
+) -> np.ndarray:
     """Empirical quantiles of each manager's result Y (managers x levels, currency
     units; natural logs of them with ``log=True``) from the same draws as
     :func:`attainment` with the same seed."""
@@ -370,40 +420,73 @@ def outcome_quantiles(model: PerformanceModel, levels: Sequence[float], *, scena
     if any(not 0 <= q <= 1 for q in levels):
         raise ConfigError(f"Quantile levels must lie between 0 and 1; got {list(levels)}.")
     _check_run(scenarios, chunk_managers, workers)
-    acc, _, _ = _run(model, model.log_median, scenarios=int(scenarios), seed=seed, chunk_managers=chunk_managers,
-                     levels=levels, payout=None, bonus_base=None, workers=workers, progress=progress,
-                     need_mean=False)
+    acc, _, _ = _run(
+        model,
+        model.log_median,
+        scenarios=int(scenarios),
+        seed=seed,
+        chunk_managers=chunk_managers,
+        levels=levels,
+        payout=None,
+        bonus_base=None,
+        workers=workers,
+        progress=progress,
+        need_mean=False,
+    )
     log_q = acc.log_q
     log_q += model.log_median[:, None]
     return log_q if log else np.exp(log_q, out=log_q)
 
 
-def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, seed: Seed, chunk_managers: int,
-         levels: tuple[float, ...], payout: PayoutCurve | None, bonus_base: np.ndarray | None, workers: int,
-         progress: bool, need_mean: bool = True) -> tuple[_Accumulators, np.ndarray, np.ndarray | None]:
+def _run(
+    model: PerformanceModel,
+    log_targets: np.ndarray,
+    *,
+    scenarios: int,
+    seed: Seed,
+    chunk_managers: int,
+    levels: tuple[float, ...],
+    payout: PayoutCurve | None,
+    bonus_base: np.ndarray | None,
+    workers: int,
+    progress: bool,
+    need_mean: bool = True,
+) -> tuple[_Accumulators, np.ndarray, np.ndarray | None]:
     n = model.n_managers
     noise = _Noise(model, scenarios, root_seed(seed))
-    offset = (model.log_median - log_targets).astype(np.float32)   # log(median / target)
-    threshold = -offset                                             # hit when x >= -offset
+    offset = (model.log_median - log_targets).astype(np.float32)  # log(median / target)
+    threshold = -offset  # hit when x >= -offset
     base32 = None if bonus_base is None else bonus_base.astype(np.float32)
     # paid when log(Y / T) >= log(threshold), i.e. x >= log(threshold) - offset (from float64 logs)
-    paid_from = None if payout is None else (np.log(payout.threshold) - (model.log_median - log_targets)
-                                             if payout.threshold > 0 else np.full(n, -np.inf)).astype(np.float32)
+    paid_from = (
+        None
+        if payout is None
+        else (
+            np.log(payout.threshold) - (model.log_median - log_targets) if payout.threshold > 0 else np.full(n, -np.inf)
+        ).astype(np.float32)
+    )
     pos = np.array(levels) * (scenarios - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, scenarios - 1)
     frac = pos - lo
-    acc = _Accumulators(hits_m=np.zeros(n, np.int64), ratio_sum=np.zeros(n), log_q=np.zeros((n, len(levels))),
-                        coef_sum=None if payout is None else np.zeros(n))
+    acc = _Accumulators(
+        hits_m=np.zeros(n, np.int64),
+        ratio_sum=np.zeros(n),
+        log_q=np.zeros((n, len(levels))),
+        coef_sum=None if payout is None else np.zeros(n),
+    )
     clip = model.df is not None
 
     def run_chunk(blocks: range) -> tuple[int, _Accumulators, np.ndarray, list[np.ndarray]]:
         # Self-contained: returns its managers' results instead of writing shared state, so a chunk
         # can run in a thread, another process or a Dask worker and give the same numbers.
         start, stop = blocks[0] * BLOCK_MANAGERS, _block_stop(blocks[-1], n)
-        part = _Accumulators(hits_m=np.zeros(stop - start, np.int64), ratio_sum=np.zeros(stop - start),
-                             log_q=np.zeros((stop - start, len(levels))),
-                             coef_sum=None if payout is None else np.zeros(stop - start))
+        part = _Accumulators(
+            hits_m=np.zeros(stop - start, np.int64),
+            ratio_sum=np.zeros(stop - start),
+            log_q=np.zeros((stop - start, len(levels))),
+            coef_sum=None if payout is None else np.zeros(stop - start),
+        )
         hits_s = np.zeros(scenarios, np.int64)
         bonus_blocks = []
         rows = _tile_rows(scenarios)
@@ -420,7 +503,7 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
                 u0, u1 = t0 - start, t1 - start
                 hv = hit[:h]
                 np.greater_equal(x, threshold[t0:t1, None], out=hv)
-                u8 = hv.view(np.uint8)                              # counts without a bool -> int copy
+                u8 = hv.view(np.uint8)  # counts without a bool -> int copy
                 np.add.reduce(u8, axis=1, dtype=np.int64, out=part.hits_m[u0:u1])
                 np.add.reduce(u8, axis=0, dtype=np.int32, out=tile_hits)
                 hits_s += tile_hits
@@ -429,7 +512,7 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
                     np.add(x, offset[t0:t1, None], out=rv)
                     if clip:
                         np.minimum(rv, np.float32(_LOG_CLIP), out=rv)
-                    np.exp(rv, out=rv)                              # attainment Y / T
+                    np.exp(rv, out=rv)  # attainment Y / T
                     np.add.reduce(rv, axis=1, dtype=np.float64, out=part.ratio_sum[u0:u1])
                     if payout is not None:
                         pv = np.greater_equal(x, paid_from[t0:t1, None], out=paid[:h])
@@ -460,7 +543,7 @@ def _run(model: PerformanceModel, log_targets: np.ndarray, *, scenarios: int, se
                 if part.coef_sum is not None:
                     acc.coef_sum[start:stop] = part.coef_sum
                 hits += hits_s
-                for bonus_s in bonus_blocks:                 # block order: bit-identical totals
+                for bonus_s in bonus_blocks:  # block order: bit-identical totals
                     bonus_total += bonus_s
                 bar.update(stop - start)
         finally:
@@ -481,8 +564,14 @@ class SimulatedChunk:
     outcomes: np.ndarray
 
 
-def simulate(model: PerformanceModel, *, scenarios: int = 10_000, seed: Seed = 0,
-             chunk_managers: int | None = None, progress: bool = False) -> Iterator[SimulatedChunk]:
+def simulate(
+    model: PerformanceModel,
+    *,
+    scenarios: int = 10_000,
+    seed: Seed = 0,
+    chunk_managers: int | None = None,
+    progress: bool = False,
+) -> Iterator[SimulatedChunk]:
     """Stream the simulated results chunk by chunk, for analyses the engine does
     not cover. The draws are those of :func:`attainment` with the same seed.
 
@@ -502,7 +591,7 @@ def simulate(model: PerformanceModel, *, scenarios: int = 10_000, seed: Seed = 0
             out = np.empty((stop - start, scenarios), np.float32)
             for b in blocks:
                 for t0, t1, x in noise.block(b, _block_stop(b, n)):
-                    view = out[t0 - start:t1 - start]
+                    view = out[t0 - start : t1 - start]
                     np.add(x, model.log_median[t0:t1, None].astype(np.float32), out=view)
                     np.minimum(view, np.float32(88.0), out=view)
                     np.exp(view, out=view)
@@ -510,9 +599,18 @@ def simulate(model: PerformanceModel, *, scenarios: int = 10_000, seed: Seed = 0
             yield SimulatedChunk(start, stop, model.manager_id[start:stop], out)
 
 
-def bonus_cost(model: PerformanceModel, targets: Any, curve: PayoutCurve, bonus_base: Any, *,
-               scenarios: int = 10_000, seed: int | np.random.SeedSequence = 0,
-               chunk_managers: int = 20_480, workers: int = 1, progress: bool = False) -> BonusCost:
+def bonus_cost(
+    model: PerformanceModel,
+    targets: Any,
+    curve: PayoutCurve,
+    bonus_base: Any,
+    *,
+    scenarios: int = 10_000,
+    seed: int | np.random.SeedSequence = 0,
+    chunk_managers: int = 20_480,
+    workers: int = 1,
+    progress: bool = False,
+) -> BonusCost:
     """Distribution of the total bonus cost when the model's results meet ``targets``.
 
     ``bonus_base``: target bonus per manager in currency units (Series by
@@ -520,8 +618,18 @@ def bonus_cost(model: PerformanceModel, targets: Any, curve: PayoutCurve, bonus_
     Uses the same draws as :func:`calibrate.targets.simulation.attainment` with
     the same seed, so cost and attainment figures describe the same scenarios.
     """
-    result = attainment(model, targets, scenarios=scenarios, seed=seed, chunk_managers=chunk_managers,
-                        quantiles=(), payout=curve, bonus_base=bonus_base, workers=workers, progress=progress)
+    result = attainment(
+        model,
+        targets,
+        scenarios=scenarios,
+        seed=seed,
+        chunk_managers=chunk_managers,
+        quantiles=(),
+        payout=curve,
+        bonus_base=bonus_base,
+        workers=workers,
+        progress=progress,
+    )
     assert result.bonus is not None
     return result.bonus
 

@@ -5,6 +5,7 @@
 >>> result = propose_weights(load_dataset("data/sample/calibrate.yaml"), bootstrap=200, seed=1)  # doctest: +SKIP
 >>> result.to_frame()                                              # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from calibrate.weights.ahp import (  # noqa: F401

@@ -1,4 +1,5 @@
 """Input checks shared by the weight methods: names listed once, columns present and numeric."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -62,6 +62,7 @@ priority vectors, renormalised); see Forman & Peniwati (1998),
 "Aggregating individual judgments and priorities with the AHP",
 European Journal of Operational Research 108(1), 165-169.
 """
+
 from __future__ import annotations
 
 import math
@@ -107,23 +108,84 @@ __all__ = [
 # software). With RI(7) = 1.32 the drinks case gives CR = 0.0223 -> 0.022, the
 # published figure. (Alonso & Lamata 2006 re-simulated RI(7) = 1.3417, which
 # would give 0.0219: also 0.022, but we keep Saaty's own table.)
-SAATY_RANDOM_INDEX: Mapping[int, float] = MappingProxyType({
-    1: 0.0, 2: 0.0, 3: 0.58, 4: 0.90, 5: 1.12, 6: 1.24, 7: 1.32, 8: 1.41,
-    9: 1.45, 10: 1.49, 11: 1.51, 12: 1.48, 13: 1.56, 14: 1.57, 15: 1.59,
-})
+SAATY_RANDOM_INDEX: Mapping[int, float] = MappingProxyType(
+    {
+        1: 0.0,
+        2: 0.0,
+        3: 0.58,
+        4: 0.90,
+        5: 1.12,
+        6: 1.24,
+        7: 1.32,
+        8: 1.41,
+        9: 1.45,
+        10: 1.49,
+        11: 1.51,
+        12: 1.48,
+        13: 1.56,
+        14: 1.57,
+        15: 1.59,
+    }
+)
 
 #: The published random-index tables (see the module docstring for the sources).
-RANDOM_INDEX_TABLES: Mapping[str, Mapping[int, float]] = MappingProxyType({
-    "saaty1980": SAATY_RANDOM_INDEX,
-    "saaty2005": MappingProxyType({
-        1: 0.0, 2: 0.0, 3: 0.52, 4: 0.89, 5: 1.11, 6: 1.25, 7: 1.35, 8: 1.40, 9: 1.45,
-        10: 1.49, 11: 1.52, 12: 1.54, 13: 1.56, 14: 1.58, 15: 1.59}),
-    "donegan_dodd": MappingProxyType({
-        1: 0.0, 2: 0.0, 3: 0.4914, 4: 0.8286, 5: 1.0591, 6: 1.1797, 7: 1.2519, 8: 1.3171,
-        9: 1.3733, 10: 1.4055, 11: 1.4213, 12: 1.4497, 13: 1.4643, 14: 1.4822, 15: 1.4969,
-        16: 1.5078, 17: 1.5153, 18: 1.5262, 19: 1.5313, 20: 1.5371, 25: 1.5619, 30: 1.5772,
-        40: 1.5976, 50: 1.6102, 60: 1.6178, 70: 1.6237, 80: 1.6277, 90: 1.6213, 100: 1.6339}),
-})
+RANDOM_INDEX_TABLES: Mapping[str, Mapping[int, float]] = MappingProxyType(
+    {
+        "saaty1980": SAATY_RANDOM_INDEX,
+        "saaty2005": MappingProxyType(
+            {
+                1: 0.0,
+                2: 0.0,
+                3: 0.52,
+                4: 0.89,
+                5: 1.11,
+                6: 1.25,
+                7: 1.35,
+                8: 1.40,
+                9: 1.45,
+                10: 1.49,
+                11: 1.52,
+                12: 1.54,
+                13: 1.56,
+                14: 1.58,
+                15: 1.59,
+            }
+        ),
+        "donegan_dodd": MappingProxyType(
+            {
+                1: 0.0,
+                2: 0.0,
+                3: 0.4914,
+                4: 0.8286,
+                5: 1.0591,
+                6: 1.1797,
+                7: 1.2519,
+                8: 1.3171,
+                9: 1.3733,
+                10: 1.4055,
+                11: 1.4213,
+                12: 1.4497,
+                13: 1.4643,
+                14: 1.4822,
+                15: 1.4969,
+                16: 1.5078,
+                17: 1.5153,
+                18: 1.5262,
+                19: 1.5313,
+                20: 1.5371,
+                25: 1.5619,
+                30: 1.5772,
+                40: 1.5976,
+                50: 1.6102,
+                60: 1.6178,
+                70: 1.6237,
+                80: 1.6277,
+                90: 1.6213,
+                100: 1.6339,
+            }
+        ),
+    }
+)
 #: Prioritisation methods.
 METHODS = ("eigenvector", "geometric_mean")
 _METHOD_LABELS = {"eigenvector": "principal eigenvector", "geometric_mean": "row geometric mean"}
@@ -142,11 +204,11 @@ def random_index(n: int, table: str = "saaty1980") -> float:
         return float(values[n])
     largest = max(values)
     if n > largest:
-        hint = (" Split the items into a hierarchy (dimensions, then the indicators within each "
-                "dimension).")
+        hint = " Split the items into a hierarchy (dimensions, then the indicators within each dimension)."
         raise InvalidJudgments(
             f"{n} items cannot be compared in one AHP matrix: the random index {table} (needed for "
-            f"the consistency ratio) is published for at most {largest}.{hint}")
+            f"the consistency ratio) is published for at most {largest}.{hint}"
+        )
     sizes = sorted(values)
     lo = max(s for s in sizes if s < n)
     hi = min(s for s in sizes if s > n)
@@ -178,8 +240,10 @@ class WorstJudgment:
     """``|log(value / consistent_value)|``; 0 for a perfectly consistent pair."""
 
     def __str__(self) -> str:
-        return (f"{self.row}/{self.col} = {_fmt_scale(self.value)}; the other judgments imply "
-                f"{self.consistent_value:.3g} (nearest scale value {_fmt_scale(self.suggested_value)})")
+        return (
+            f"{self.row}/{self.col} = {_fmt_scale(self.value)}; the other judgments imply "
+            f"{self.consistent_value:.3g} (nearest scale value {_fmt_scale(self.suggested_value)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -218,11 +282,13 @@ class AHPResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per item: ``item``, ``priority`` (sums to 1), ``rank`` (1 = most important)."""
-        frame = pd.DataFrame({
-            "item": list(self.priorities.index),
-            "priority": self.priorities.to_numpy(),
-            "rank": self.priorities.rank(ascending=False, method="min").astype(int).to_numpy(),
-        })
+        frame = pd.DataFrame(
+            {
+                "item": list(self.priorities.index),
+                "priority": self.priorities.to_numpy(),
+                "rank": self.priorities.rank(ascending=False, method="min").astype(int).to_numpy(),
+            }
+        )
         if self.expert is not None:
             frame.insert(0, "expert", self.expert)
         return frame
@@ -235,8 +301,10 @@ class AHPResult:
         width = max(len(str(i)) for i in self.priorities.index)
         for item, value in self.priorities.sort_values(ascending=False).items():
             lines.append(f"  {str(item):<{width}}  {value:.4f}")
-        lines.append(f"lambda_max = {self.lambda_max:.4f}, CI = {self.consistency_index:.4f}, "
-                     f"RI({n}) = {self.random_index:.2f}, CR = {self.consistency_ratio:.3f}")
+        lines.append(
+            f"lambda_max = {self.lambda_max:.4f}, CI = {self.consistency_index:.4f}, "
+            f"RI({n}) = {self.random_index:.2f}, CR = {self.consistency_ratio:.3f}"
+        )
         verdict = "consistent" if self.consistent else "NOT consistent"
         lines.append(f"{verdict} (threshold CR < {self.threshold:g})")
         if self.worst_judgment is not None:
@@ -249,9 +317,14 @@ class AHPResult:
     def summary(self) -> Summary:
         """Priorities (largest first) with lambda_max, CI, RI, CR and the verdict."""
         table = self.priorities.sort_values(ascending=False).rename_axis("item").reset_index(name="priority")
-        values = {"items": int(len(self.priorities)), "lambda_max": float(self.lambda_max),
-                  "consistency_index": float(self.consistency_index), "random_index": float(self.random_index),
-                  "consistency_ratio": float(self.consistency_ratio), "consistent": bool(self.consistent)}
+        values = {
+            "items": int(len(self.priorities)),
+            "lambda_max": float(self.lambda_max),
+            "consistency_index": float(self.consistency_index),
+            "random_index": float(self.random_index),
+            "consistency_ratio": float(self.consistency_ratio),
+            "consistent": bool(self.consistent),
+        }
         who = f"expert {self.expert}: " if self.expert is not None else ""
         return frame_summary(f"{who}AHP priorities", table, text=self.summary_text(), values=values)
 
@@ -282,16 +355,28 @@ class AHPPanelResult:
         """
         parts = []
         for name, result in [*self.experts.items(), ("aggregate (AIJ)", self.aij)]:
-            parts.append(pd.DataFrame({
-                "source": name, "item": list(result.priorities.index),
-                "priority": result.priorities.to_numpy(),
-                "consistency_ratio": result.consistency_ratio,
-                "consistent": result.consistent,
-            }))
-        parts.append(pd.DataFrame({
-            "source": "aggregate (AIP)", "item": list(self.aip.index),
-            "priority": self.aip.to_numpy(), "consistency_ratio": np.nan, "consistent": pd.NA,
-        }))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "source": name,
+                        "item": list(result.priorities.index),
+                        "priority": result.priorities.to_numpy(),
+                        "consistency_ratio": result.consistency_ratio,
+                        "consistent": result.consistent,
+                    }
+                )
+            )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "source": "aggregate (AIP)",
+                    "item": list(self.aip.index),
+                    "priority": self.aip.to_numpy(),
+                    "consistency_ratio": np.nan,
+                    "consistent": pd.NA,
+                }
+            )
+        )
         frame = pd.concat(parts, ignore_index=True)
         frame["consistent"] = frame["consistent"].astype("boolean")
         return frame
@@ -301,22 +386,27 @@ class AHPPanelResult:
         rows = []
         for name, result in self.experts.items():
             worst = result.worst_judgment
-            rows.append({
-                "expert": name,
-                "weight": float(self.expert_weights[name]),
-                "consistency_ratio": result.consistency_ratio,
-                "consistent": result.consistent,
-                "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
-                "worst_value": worst.value if worst else np.nan,
-                "consistent_value": worst.consistent_value if worst else np.nan,
-                "suggested_value": worst.suggested_value if worst else np.nan,
-            })
+            rows.append(
+                {
+                    "expert": name,
+                    "weight": float(self.expert_weights[name]),
+                    "consistency_ratio": result.consistency_ratio,
+                    "consistent": result.consistent,
+                    "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
+                    "worst_value": worst.value if worst else np.nan,
+                    "consistent_value": worst.consistent_value if worst else np.nan,
+                    "suggested_value": worst.suggested_value if worst else np.nan,
+                }
+            )
         return pd.DataFrame(rows)
 
     def summary(self) -> Summary:
         """The panel's weights per item (to_frame) and each expert's consistency ratio as notes."""
-        notes = [f"{r.expert}: CR {r.consistency_ratio:.3f}" for r in self.consistency_frame().itertuples()
-                 if hasattr(r, "expert") and hasattr(r, "consistency_ratio")]
+        notes = [
+            f"{r.expert}: CR {r.consistency_ratio:.3f}"
+            for r in self.consistency_frame().itertuples()
+            if hasattr(r, "expert") and hasattr(r, "consistency_ratio")
+        ]
         return frame_summary(f"AHP panel of {len(self.experts)} experts", self.to_frame(), notes=notes)
 
     def _repr_html_(self) -> str:
@@ -326,9 +416,15 @@ class AHPPanelResult:
 # --------------------------------------------------------------------------- public API
 
 
-def ahp_priorities(judgments: pd.DataFrame, items: Sequence[str] | None = None, *,
-                   expert: str | None = None, threshold: float = 0.1, method: str = "eigenvector",
-                   ri_table: str = "saaty1980") -> AHPResult:
+def ahp_priorities(
+    judgments: pd.DataFrame,
+    items: Sequence[str] | None = None,
+    *,
+    expert: str | None = None,
+    threshold: float = 0.1,
+    method: str = "eigenvector",
+    ri_table: str = "saaty1980",
+) -> AHPResult:
     """Priorities from one expert's pairwise judgments (Saaty 1-9 scale).
 
     Returns the priorities (summing to 1; ``method`` ``"eigenvector"`` or
@@ -356,9 +452,12 @@ def ahp_priorities(judgments: pd.DataFrame, items: Sequence[str] | None = None, 
     return _analyse(matrix, expert=expert, threshold=threshold, method=method, ri_table=ri_table)
 
 
-def aggregate_judgments(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
-                        items: Sequence[str] | None = None, *,
-                        weights: Mapping[str, float] | pd.Series | None = None) -> pd.DataFrame:
+def aggregate_judgments(
+    frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
+    items: Sequence[str] | None = None,
+    *,
+    weights: Mapping[str, float] | pd.Series | None = None,
+) -> pd.DataFrame:
     """Aggregate a panel's judgments (AIJ) into one reciprocal matrix.
 
     ``frames`` maps expert id -> that expert's judgments (long or square), or is
@@ -374,16 +473,16 @@ def aggregate_judgments(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
     return _aggregate_matrices(matrices, v)
 
 
-def aggregate_priorities(results: Mapping[str, AHPResult] | Sequence[AHPResult], *,
-                         weights: Mapping[str, float] | pd.Series | None = None) -> pd.Series:
+def aggregate_priorities(
+    results: Mapping[str, AHPResult] | Sequence[AHPResult], *, weights: Mapping[str, float] | pd.Series | None = None
+) -> pd.Series:
     """Aggregate individual priorities (AIP): weighted geometric mean, renormalised to sum 1.
 
     ``results`` maps expert id -> :class:`AHPResult` (or is a sequence, whose
     experts are then ``"1"``, ``"2"``, ...). All results must rank the same items.
     """
     if not isinstance(results, Mapping):
-        results = {(r.expert if r.expert is not None else str(k + 1)): r
-                   for k, r in enumerate(results)}
+        results = {(r.expert if r.expert is not None else str(k + 1)): r for k, r in enumerate(results)}
     if not results:
         raise InvalidJudgments("no expert results to aggregate")
     names = list(results)
@@ -394,18 +493,23 @@ def aggregate_priorities(results: Mapping[str, AHPResult] | Sequence[AHPResult],
             raise InvalidJudgments(
                 f"expert {name} ranked items {sorted(map(str, other.index))}, but expert "
                 f"{names[0]} ranked {sorted(map(str, first.index))}; every expert must compare "
-                f"the same items")
+                f"the same items"
+            )
     v = _expert_weights(names, weights)
     logs = np.stack([np.log(results[n].priorities.reindex(first.index).to_numpy()) for n in names])
     gm = np.exp(np.tensordot(v.to_numpy(), logs, axes=1))
     return pd.Series(gm / gm.sum(), index=first.index.copy(), name="priority")
 
 
-def ahp_panel(judgments: pd.DataFrame | Mapping[str, pd.DataFrame],
-              items: Sequence[str] | None = None, *,
-              weights: Mapping[str, float] | pd.Series | None = None,
-              threshold: float = 0.1, method: str = "eigenvector",
-              ri_table: str = "saaty1980") -> AHPPanelResult:
+def ahp_panel(
+    judgments: pd.DataFrame | Mapping[str, pd.DataFrame],
+    items: Sequence[str] | None = None,
+    *,
+    weights: Mapping[str, float] | pd.Series | None = None,
+    threshold: float = 0.1,
+    method: str = "eigenvector",
+    ri_table: str = "saaty1980",
+) -> AHPPanelResult:
     """Analyse a panel: every expert's priorities and CR, plus AIJ and AIP aggregates.
 
     ``judgments`` is one long DataFrame with columns ``expert``, ``row``,
@@ -415,14 +519,18 @@ def ahp_panel(judgments: pd.DataFrame | Mapping[str, pd.DataFrame],
     """
     _check_options(threshold, method, ri_table)
     matrices = _expert_matrices(judgments, items, allow_missing=True)
-    return panel_from_matrices(matrices, weights=weights, threshold=threshold, method=method,
-                               ri_table=ri_table)
+    return panel_from_matrices(matrices, weights=weights, threshold=threshold, method=method, ri_table=ri_table)
 
 
-def panel_from_matrices(matrices: Mapping[str, pd.DataFrame], *,
-                        weights: Mapping[str, float] | pd.Series | None = None, threshold: float = 0.1,
-                        method: str = "eigenvector", ri_table: str = "saaty1980",
-                        label: str | None = None) -> AHPPanelResult:
+def panel_from_matrices(
+    matrices: Mapping[str, pd.DataFrame],
+    *,
+    weights: Mapping[str, float] | pd.Series | None = None,
+    threshold: float = 0.1,
+    method: str = "eigenvector",
+    ri_table: str = "saaty1980",
+    label: str | None = None,
+) -> AHPPanelResult:
     """:func:`ahp_panel` on already validated (possibly incomplete) matrices over the same items.
 
     ``label`` (e.g. the parent in a hierarchy) prefixes the panel's error messages.
@@ -432,17 +540,22 @@ def panel_from_matrices(matrices: Mapping[str, pd.DataFrame], *,
     experts = {}
     for name, m in matrices.items():
         try:
-            experts[name] = _analyse(m, expert=name, threshold=threshold, method=method, ri_table=ri_table,
-                                     label=label)
+            experts[name] = _analyse(m, expert=name, threshold=threshold, method=method, ri_table=ri_table, label=label)
         except InvalidJudgments as exc:
             problems.extend(getattr(exc, "problems", [str(exc)]))
     _raise_if(problems)
     aij_matrix = _aggregate_matrices(matrices, v)
-    aij = _analyse(aij_matrix, expert=None, threshold=threshold, method=method, ri_table=ri_table,
-                   label=label, who="the panel's aggregate judgments")
+    aij = _analyse(
+        aij_matrix,
+        expert=None,
+        threshold=threshold,
+        method=method,
+        ri_table=ri_table,
+        label=label,
+        who="the panel's aggregate judgments",
+    )
     aip = aggregate_priorities(experts, weights=v)
-    return AHPPanelResult(experts=MappingProxyType(experts), aij=aij, aip=aip,
-                          expert_weights=v.rename("weight"))
+    return AHPPanelResult(experts=MappingProxyType(experts), aij=aij, aip=aip, expert_weights=v.rename("weight"))
 
 
 # --------------------------------------------------------------------------- core numerics
@@ -470,8 +583,16 @@ def _aggregate_matrices(matrices: Mapping[str, pd.DataFrame], v: pd.Series) -> p
     return pd.DataFrame(agg, index=first.index.copy(), columns=first.columns.copy())
 
 
-def _analyse(matrix: pd.DataFrame, *, expert: str | None, threshold: float, method: str = "eigenvector",
-             ri_table: str = "saaty1980", label: str | None = None, who: str | None = None) -> AHPResult:
+def _analyse(
+    matrix: pd.DataFrame,
+    *,
+    expert: str | None,
+    threshold: float,
+    method: str = "eigenvector",
+    ri_table: str = "saaty1980",
+    label: str | None = None,
+    who: str | None = None,
+) -> AHPResult:
     a = matrix.to_numpy(dtype=float)
     n = a.shape[0]
     ri = random_index(n, ri_table) if n > 0 else 0.0
@@ -484,7 +605,8 @@ def _analyse(matrix: pd.DataFrame, *, expert: str | None, threshold: float, meth
             listed = "; ".join("{" + ", ".join(g) + "}" for g in groups)
             raise InvalidJudgments(
                 f"{where}{whom} do not link all items: the groups {listed} are not compared with each "
-                f"other, directly or through other items; add a judgment between each pair of groups")
+                f"other, directly or through other items; add a judgment between each pair of groups"
+            )
     if method == "eigenvector":
         w = _harker_eigenvector(a) if missing.any() else _principal_eigenvector(a)[0]
     else:
@@ -495,19 +617,34 @@ def _analyse(matrix: pd.DataFrame, *, expert: str | None, threshold: float, meth
         completed[missing] = ratio[missing]
     lambda_max = _principal_eigenvector(completed)[1]
     ci = (lambda_max - n) / (n - 1) if n > 1 else 0.0
-    ci = max(ci, 0.0) if abs(ci) < 1e-12 else ci     # round-off on consistent matrices
+    ci = max(ci, 0.0) if abs(ci) < 1e-12 else ci  # round-off on consistent matrices
     cr = ci / ri if ri > 0 else 0.0
     full = pd.DataFrame(completed, index=matrix.index.copy(), columns=matrix.columns.copy())
     iu, ju = np.triu_indices(n, k=1)
     gaps = missing[iu, ju]
-    implied = pd.DataFrame({"row": [str(matrix.index[i]) for i in iu[gaps]],
-                            "col": [str(matrix.columns[j]) for j in ju[gaps]],
-                            "implied_value": completed[iu[gaps], ju[gaps]]})
+    implied = pd.DataFrame(
+        {
+            "row": [str(matrix.index[i]) for i in iu[gaps]],
+            "col": [str(matrix.columns[j]) for j in ju[gaps]],
+            "implied_value": completed[iu[gaps], ju[gaps]],
+        }
+    )
     priorities = pd.Series(w, index=matrix.index.copy(), name="priority")
-    return AHPResult(priorities=priorities, lambda_max=lambda_max, consistency_index=ci,
-                     random_index=ri, consistency_ratio=cr, consistent=bool(cr < threshold),
-                     threshold=threshold, worst_judgment=_most_inconsistent(full, w, ~missing),
-                     matrix=full, expert=expert, method=method, ri_table=ri_table, implied=implied)
+    return AHPResult(
+        priorities=priorities,
+        lambda_max=lambda_max,
+        consistency_index=ci,
+        random_index=ri,
+        consistency_ratio=cr,
+        consistent=bool(cr < threshold),
+        threshold=threshold,
+        worst_judgment=_most_inconsistent(full, w, ~missing),
+        matrix=full,
+        expert=expert,
+        method=method,
+        ri_table=ri_table,
+        implied=implied,
+    )
 
 
 def _principal_eigenvector(a: np.ndarray) -> tuple[np.ndarray, float]:
@@ -516,7 +653,7 @@ def _principal_eigenvector(a: np.ndarray) -> tuple[np.ndarray, float]:
         return np.ones(1), 1.0
     values, vectors = np.linalg.eig(a)
     k = int(np.argmax(values.real))
-    v = np.abs(vectors[:, k].real)        # Perron vector: one sign, positive entries
+    v = np.abs(vectors[:, k].real)  # Perron vector: one sign, positive entries
     w = v / v.sum()
     lambda_max = float(values[k].real)
     return w, lambda_max
@@ -564,9 +701,14 @@ def _most_inconsistent(matrix: pd.DataFrame, w: np.ndarray, given: np.ndarray | 
     k = _worst_index(log_err, np.abs(np.log(a[iu, ju])))
     i, j = int(iu[k]), int(ju[k])
     consistent = float(w[i] / w[j])
-    return WorstJudgment(row=str(matrix.index[i]), col=str(matrix.columns[j]), value=float(a[i, j]),
-                         consistent_value=consistent, suggested_value=_nearest_scale(consistent),
-                         log_error=float(log_err[k]))
+    return WorstJudgment(
+        row=str(matrix.index[i]),
+        col=str(matrix.columns[j]),
+        value=float(a[i, j]),
+        consistent_value=consistent,
+        suggested_value=_nearest_scale(consistent),
+        log_error=float(log_err[k]),
+    )
 
 
 TIE_TOLERANCE = 1e-9

@@ -26,6 +26,7 @@ whole groups (the panel of that group is then the experts who judged it).
 A group with two or more members that nobody judged is an error; a group with
 one member needs no judgment (local priority 1).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -45,8 +46,15 @@ from calibrate.weights.ahp import (
 )
 from calibrate.weights.ahp_input import _expert_weights, _raise_if, reciprocal_matrix
 
-__all__ = ["ROOT", "HierarchicalAHPResult", "HierarchyAggregate", "ExpertHierarchy", "ahp_hierarchy",
-           "indicator_hierarchy", "is_hierarchical"]
+__all__ = [
+    "ROOT",
+    "HierarchicalAHPResult",
+    "HierarchyAggregate",
+    "ExpertHierarchy",
+    "ahp_hierarchy",
+    "indicator_hierarchy",
+    "is_hierarchical",
+]
 
 #: Name of the root of an indicator hierarchy (the parent of the dimensions).
 ROOT = "goal"
@@ -65,8 +73,11 @@ def indicator_hierarchy(indicator_set) -> dict[str, tuple[str, ...]]:
 def is_hierarchical(judgments: pd.DataFrame, hierarchy: Mapping[str, Sequence[str]]) -> bool:
     """True when the judgments name a ``parent`` (a non-blank ``parent`` column) or compare an inner node
     (e.g. a dimension)."""
-    if "parent" in judgments.columns and judgments["parent"].notna().any() and (
-            judgments["parent"].dropna().astype(str).str.strip() != "").any():
+    if (
+        "parent" in judgments.columns
+        and judgments["parent"].notna().any()
+        and (judgments["parent"].dropna().astype(str).str.strip() != "").any()
+    ):
         return True
     inner = {str(p) for p in hierarchy} - {ROOT}
     names = set(judgments["row"].astype(str).str.strip()) | set(judgments["col"].astype(str).str.strip())
@@ -141,15 +152,19 @@ class HierarchicalAHPResult:
         rows = []
         for name, e in self.experts.items():
             worst = e.worst_judgment
-            rows.append({
-                "expert": name, "weight": float(self.expert_weights[name]),
-                "consistency_ratio": e.consistency_ratio, "consistent": e.consistent,
-                "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
-                "worst_value": worst.value if worst else np.nan,
-                "consistent_value": worst.consistent_value if worst else np.nan,
-                "suggested_value": worst.suggested_value if worst else np.nan,
-                "matrix": e.worst_matrix,
-            })
+            rows.append(
+                {
+                    "expert": name,
+                    "weight": float(self.expert_weights[name]),
+                    "consistency_ratio": e.consistency_ratio,
+                    "consistent": e.consistent,
+                    "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
+                    "worst_value": worst.value if worst else np.nan,
+                    "consistent_value": worst.consistent_value if worst else np.nan,
+                    "suggested_value": worst.suggested_value if worst else np.nan,
+                    "matrix": e.worst_matrix,
+                }
+            )
         return pd.DataFrame(rows)
 
     def matrices_frame(self) -> pd.DataFrame:
@@ -158,15 +173,25 @@ class HierarchicalAHPResult:
         rows = []
         for parent, panel in self.groups.items():
             for source, r in [*panel.experts.items(), ("aggregate (AIJ)", panel.aij)]:
-                rows.append({"parent": parent, "source": source, "items": len(r.priorities),
-                             "consistency_ratio": r.consistency_ratio, "consistent": r.consistent,
-                             "missing_pairs": 0 if r.implied is None else len(r.implied)})
+                rows.append(
+                    {
+                        "parent": parent,
+                        "source": source,
+                        "items": len(r.priorities),
+                        "consistency_ratio": r.consistency_ratio,
+                        "consistent": r.consistent,
+                        "missing_pairs": 0 if r.implied is None else len(r.implied),
+                    }
+                )
         return pd.DataFrame(rows)
 
     def summary(self) -> Summary:
         """Local and global priorities of every item (the table) with the tree as text."""
-        values = {"leaves": int(len(self.priorities)), "matrices": int(len(self.groups)),
-                  "experts": int(len(self.experts))}
+        values = {
+            "leaves": int(len(self.priorities)),
+            "matrices": int(len(self.groups)),
+            "experts": int(len(self.experts)),
+        }
         return frame_summary("hierarchical AHP", self.to_frame(), text=self.summary_text(), values=values)
 
     def _repr_html_(self) -> str:
@@ -174,8 +199,10 @@ class HierarchicalAHPResult:
 
     def summary_text(self) -> str:
         """Plain text: the tree with local and global priorities, CR of every aggregate matrix."""
-        lines = [f"hierarchical AHP ({len(self.priorities)} leaves, {len(self.groups)} matrices, "
-                 f"{len(self.experts)} experts, aggregation {self.aggregation.upper()})"]
+        lines = [
+            f"hierarchical AHP ({len(self.priorities)} leaves, {len(self.groups)} matrices, "
+            f"{len(self.experts)} experts, aggregation {self.aggregation.upper()})"
+        ]
         frame = self.local
 
         def walk(parent: str, depth: int) -> None:
@@ -185,23 +212,37 @@ class HierarchicalAHPResult:
                 lines.append(f"{'  ' * depth}[{parent}] CR = {panel.aij.consistency_ratio:.3f}{flag}")
             for child in self.structure.get(parent, ()):
                 row = frame[(frame["parent"] == parent) & (frame["item"] == child)].iloc[0]
-                lines.append(f"{'  ' * (depth + 1)}{child:<28} local {row['local_priority']:.4f}  "
-                             f"global {row['global_priority']:.4f}")
+                lines.append(
+                    f"{'  ' * (depth + 1)}{child:<28} local {row['local_priority']:.4f}  "
+                    f"global {row['global_priority']:.4f}"
+                )
                 if child in self.structure:
                     walk(child, depth + 1)
 
         walk(self.root, 0)
         bad = [n for n, e in self.experts.items() if not e.consistent]
         if bad:
-            lines.append("experts with a matrix at or above CR " + f"{self.aij.threshold:g}: " + ", ".join(
-                f"{n} ({self.experts[n].worst_matrix}, CR {self.experts[n].consistency_ratio:.3f})" for n in bad))
+            lines.append(
+                "experts with a matrix at or above CR "
+                + f"{self.aij.threshold:g}: "
+                + ", ".join(
+                    f"{n} ({self.experts[n].worst_matrix}, CR {self.experts[n].consistency_ratio:.3f})" for n in bad
+                )
+            )
         return "\n".join(lines)
 
 
-def ahp_hierarchy(judgments: pd.DataFrame, hierarchy, *,
-                  weights: Mapping[str, float] | pd.Series | None = None, threshold: float = 0.1,
-                  method: str = "eigenvector", ri_table: str = "saaty1980", aggregation: str = "aij",
-                  root: str | None = None) -> HierarchicalAHPResult:
+def ahp_hierarchy(
+    judgments: pd.DataFrame,
+    hierarchy,
+    *,
+    weights: Mapping[str, float] | pd.Series | None = None,
+    threshold: float = 0.1,
+    method: str = "eigenvector",
+    ri_table: str = "saaty1980",
+    aggregation: str = "aij",
+    root: str | None = None,
+) -> HierarchicalAHPResult:
     """Hierarchical AHP for a panel (or one expert) from long judgments.
 
     ``hierarchy``: an :class:`~calibrate.indicators.IndicatorSet` (goal ->
@@ -235,22 +276,30 @@ def ahp_hierarchy(judgments: pd.DataFrame, hierarchy, *,
         if len(children) < 2:
             continue
         if part.empty:
-            problems.append(f"no judgments compare the members of {parent} ({', '.join(children)}); "
-                            f"every group of two or more needs judgments")
+            problems.append(
+                f"no judgments compare the members of {parent} ({', '.join(children)}); "
+                f"every group of two or more needs judgments"
+            )
             continue
         matrices = {}
         for name, g in part.groupby("expert", sort=False):
             try:
-                matrices[str(name)] = reciprocal_matrix(g[["row", "col", "value"]], children,
-                                                        expert=f"{name} in {parent}", allow_missing=True)
+                matrices[str(name)] = reciprocal_matrix(
+                    g[["row", "col", "value"]], children, expert=f"{name} in {parent}", allow_missing=True
+                )
             except InvalidJudgments as exc:
                 problems.extend(getattr(exc, "problems", [str(exc)]))
         if len(matrices) < part["expert"].nunique():
             continue
         try:
-            groups[parent] = panel_from_matrices(matrices, weights=v.reindex(list(matrices)),
-                                                 threshold=threshold, method=method, ri_table=ri_table,
-                                                 label=parent)
+            groups[parent] = panel_from_matrices(
+                matrices,
+                weights=v.reindex(list(matrices)),
+                threshold=threshold,
+                method=method,
+                ri_table=ri_table,
+                label=parent,
+            )
         except InvalidJudgments as exc:
             problems.extend(getattr(exc, "problems", [str(exc)]))
     _raise_if(problems)
@@ -267,14 +316,18 @@ def ahp_hierarchy(judgments: pd.DataFrame, hierarchy, *,
     for parent, children in structure.items():
         panel = groups.get(parent)
         for child in children:
-            rows.append({
-                "level": depth[child], "parent": parent, "item": child,
-                "local_priority": float(chosen_local[parent][child]) if parent in chosen_local else 1.0,
-                "global_priority": float(chosen_global[child]),
-                "consistency_ratio": panel.aij.consistency_ratio if panel else np.nan,
-                "consistent": panel.aij.consistent if panel else pd.NA,
-                "experts": len(panel.experts) if panel else 0,
-            })
+            rows.append(
+                {
+                    "level": depth[child],
+                    "parent": parent,
+                    "item": child,
+                    "local_priority": float(chosen_local[parent][child]) if parent in chosen_local else 1.0,
+                    "global_priority": float(chosen_global[child]),
+                    "consistency_ratio": panel.aij.consistency_ratio if panel else np.nan,
+                    "consistent": panel.aij.consistent if panel else pd.NA,
+                    "experts": len(panel.experts) if panel else 0,
+                }
+            )
     local = pd.DataFrame(rows)
     local["consistent"] = local["consistent"].astype("boolean")
 
@@ -283,14 +336,24 @@ def ahp_hierarchy(judgments: pd.DataFrame, hierarchy, *,
     aij = HierarchyAggregate(
         priorities=pd.Series([global_aij[i] for i in leaves], index=pd.Index(leaves), name="priority"),
         consistency_ratio=groups[worst_parent].aij.consistency_ratio if worst_parent else 0.0,
-        consistent=all(g.aij.consistent for g in groups.values()), threshold=threshold,
-        worst_judgment=groups[worst_parent].aij.worst_judgment if worst_parent else None, matrix=worst_parent)
+        consistent=all(g.aij.consistent for g in groups.values()),
+        threshold=threshold,
+        worst_judgment=groups[worst_parent].aij.worst_judgment if worst_parent else None,
+        matrix=worst_parent,
+    )
     aip = pd.Series([global_aip[i] for i in leaves], index=pd.Index(leaves), name="priority")
     experts = {name: _expert_view(name, groups, structure, root, leaves) for name in experts_all}
-    return HierarchicalAHPResult(structure=MappingProxyType(dict(structure)), root=root,
-                                 groups=MappingProxyType(groups), local=local, aij=aij, aip=aip,
-                                 experts=MappingProxyType(experts), expert_weights=v.rename("weight"),
-                                 aggregation=aggregation)
+    return HierarchicalAHPResult(
+        structure=MappingProxyType(dict(structure)),
+        root=root,
+        groups=MappingProxyType(groups),
+        local=local,
+        aij=aij,
+        aip=aip,
+        experts=MappingProxyType(experts),
+        expert_weights=v.rename("weight"),
+        aggregation=aggregation,
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -317,8 +380,10 @@ def _root(structure: Mapping[str, tuple[str, ...]]) -> str:
     children = {c for cs in structure.values() for c in cs}
     roots = [p for p in structure if p not in children]
     if len(roots) != 1:
-        raise InvalidJudgments(f"the hierarchy needs exactly one root (a parent that is nobody's child); "
-                               f"found {', '.join(roots) or 'none'}")
+        raise InvalidJudgments(
+            f"the hierarchy needs exactly one root (a parent that is nobody's child); "
+            f"found {', '.join(roots) or 'none'}"
+        )
     return roots[0]
 
 
@@ -358,8 +423,10 @@ def _prepare(judgments: pd.DataFrame, structure, root: str) -> pd.DataFrame:
         raise InvalidJudgments(f"judgments must be a table (DataFrame), got {type(judgments).__name__}")
     missing = [c for c in ("row", "col", "value") if c not in judgments.columns]
     if missing:
-        raise InvalidJudgments(f"hierarchical judgments need the columns row, col and value (and optionally "
-                               f"expert and parent); missing column(s): {', '.join(missing)}")
+        raise InvalidJudgments(
+            f"hierarchical judgments need the columns row, col and value (and optionally "
+            f"expert and parent); missing column(s): {', '.join(missing)}"
+        )
     frame = judgments.copy()
     if "expert" not in frame.columns:
         frame["expert"] = "1"
@@ -378,21 +445,23 @@ def _prepare(judgments: pd.DataFrame, structure, root: str) -> pd.DataFrame:
         if p is not None and not pd.isna(p) and str(p).strip():
             p = str(p).strip()
             if p not in structure:
-                problems.append(f"{label}: parent '{p}' is not a group of the hierarchy "
-                                f"({', '.join(structure)})")
+                problems.append(f"{label}: parent '{p}' is not a group of the hierarchy ({', '.join(structure)})")
             elif r not in structure[p] or c not in structure[p]:
                 problems.append(f"{label}: parent is {p}, whose members are {', '.join(structure[p])}")
             parents.append(p)
             continue
         unknown = [x for x in (r, c) if x not in group_of]
         if unknown:
-            problems.append(f"{label}: unknown item(s) {', '.join(unknown)}; the hierarchy has "
-                            f"{', '.join(list(group_of)[:20])}")
+            problems.append(
+                f"{label}: unknown item(s) {', '.join(unknown)}; the hierarchy has {', '.join(list(group_of)[:20])}"
+            )
             parents.append(None)
         elif group_of[r] != group_of[c]:
-            problems.append(f"{label}: {r} belongs to {group_of[r]} and {c} to {group_of[c]}; judgments "
-                            f"compare items of the same group only (dimensions with dimensions, indicators "
-                            f"within one dimension)")
+            problems.append(
+                f"{label}: {r} belongs to {group_of[r]} and {c} to {group_of[c]}; judgments "
+                f"compare items of the same group only (dimensions with dimensions, indicators "
+                f"within one dimension)"
+            )
             parents.append(None)
         else:
             parents.append(group_of[r])
@@ -413,6 +482,12 @@ def _expert_view(name: str, groups: Mapping[str, AHPPanelResult], structure, roo
     if set(results) == set(groups):
         g = _compose(structure, root, {p: r.priorities for p, r in results.items()})
         glob = pd.Series([g[i] for i in leaves], index=pd.Index(leaves), name="priority")
-    return ExpertHierarchy(expert=name, results=MappingProxyType(results), consistency_ratio=cr,
-                           consistent=all(r.consistent for r in results.values()), worst_judgment=wj,
-                           worst_matrix=worst_parent, global_priorities=glob)
+    return ExpertHierarchy(
+        expert=name,
+        results=MappingProxyType(results),
+        consistency_ratio=cr,
+        consistent=all(r.consistent for r in results.values()),
+        worst_judgment=wj,
+        worst_matrix=worst_parent,
+        global_priorities=glob,
+    )

@@ -16,6 +16,7 @@ A long table may leave pairs out (an *incomplete* matrix): with
 (Harker's method or logarithmic least squares, see :mod:`.ahp`); without it
 every pair needs a judgment.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -41,8 +42,13 @@ _LONG_COLUMNS = ("row", "col", "value")
 _MAX_LISTED = 10
 
 
-def reciprocal_matrix(judgments: pd.DataFrame, items: Sequence[str] | None = None, *,
-                      expert: str | None = None, allow_missing: bool = False) -> pd.DataFrame:
+def reciprocal_matrix(
+    judgments: pd.DataFrame,
+    items: Sequence[str] | None = None,
+    *,
+    expert: str | None = None,
+    allow_missing: bool = False,
+) -> pd.DataFrame:
     """Validate pairwise judgments and return the reciprocal matrix.
 
     ``judgments`` is either long (columns ``row``, ``col``, ``value``: "row is
@@ -60,8 +66,7 @@ def reciprocal_matrix(judgments: pd.DataFrame, items: Sequence[str] | None = Non
     duplicate or self pairs, and unknown items.
     """
     if not isinstance(judgments, pd.DataFrame):
-        raise InvalidJudgments(f"{_who(expert)}judgments must be a table (DataFrame), "
-                               f"got {type(judgments).__name__}")
+        raise InvalidJudgments(f"{_who(expert)}judgments must be a table (DataFrame), got {type(judgments).__name__}")
     if _is_square(judgments):
         matrix, problems = _square_to_matrix(judgments, items, expert)
     else:
@@ -107,15 +112,17 @@ def _is_square(frame: pd.DataFrame) -> bool:
     return frame.shape[0] == frame.shape[1] and set(map(str, frame.index)) == set(map(str, frame.columns))
 
 
-def _long_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
-                    expert: str | None, allow_missing: bool = False) -> tuple[pd.DataFrame, list[str]]:
+def _long_to_matrix(
+    frame: pd.DataFrame, items: Sequence[str] | None, expert: str | None, allow_missing: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
     who = _who(expert)
     missing_cols = [c for c in _LONG_COLUMNS if c not in frame.columns]
     if missing_cols:
         raise InvalidJudgments(
             f"{who}judgments need the columns row, col and value (long format) or a square "
             f"table whose row and column labels are the same items; missing column(s): "
-            f"{', '.join(missing_cols)}")
+            f"{', '.join(missing_cols)}"
+        )
     rows = frame["row"].astype(str).str.strip().tolist()
     cols = frame["col"].astype(str).str.strip().tolist()
     values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
@@ -134,8 +141,9 @@ def _long_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
         unknown = sorted({x for x in rows + cols if x not in known})
         for name in unknown:
             pairs = [f"{r}/{c}" for r, c in zip(rows, cols) if name in (r, c)]
-            problems.append(f"{who}judgment {pairs[0]} names an unknown item '{name}'; the items "
-                            f"are {', '.join(order)}")
+            problems.append(
+                f"{who}judgment {pairs[0]} names an unknown item '{name}'; the items are {', '.join(order)}"
+            )
         if problems:
             return pd.DataFrame(), problems
 
@@ -147,14 +155,18 @@ def _long_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
         label = f"{who}judgment {r}/{c}"
         if r == c:
             if not (np.isfinite(v) and abs(v - 1) <= _RECIPROCAL_TOLERANCE):
-                problems.append(f"{label} = {raw} compares an item with itself; leave it out "
-                                f"(an item is always 1 times as important as itself)")
+                problems.append(
+                    f"{label} = {raw} compares an item with itself; leave it out "
+                    f"(an item is always 1 times as important as itself)"
+                )
             continue
         key = frozenset((r, c))
         if key in seen:
             pr, pc, ppos = seen[key]
-            problems.append(f"{label} is given twice (entries {ppos + 1} and {pos + 1}, the "
-                            f"first as {pr}/{pc}); give each pair once")
+            problems.append(
+                f"{label} is given twice (entries {ppos + 1} and {pos + 1}, the "
+                f"first as {pr}/{pc}); give each pair once"
+            )
             continue
         seen[key] = (r, c, pos)
         problem = _value_problem(label, v, raw)
@@ -164,8 +176,12 @@ def _long_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
         a[index[r], index[c]] = v
         a[index[c], index[r]] = 1.0 / v
 
-    missing = [f"{order[i]}/{order[j]}" for i in range(n) for j in range(i + 1, n)
-               if frozenset((order[i], order[j])) not in seen]
+    missing = [
+        f"{order[i]}/{order[j]}"
+        for i in range(n)
+        for j in range(i + 1, n)
+        if frozenset((order[i], order[j])) not in seen
+    ]
     if allow_missing:
         for i in range(n):
             for j in range(i + 1, n):
@@ -174,15 +190,18 @@ def _long_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
     elif missing and n > 1:
         shown = ", ".join(missing[:_MAX_LISTED])
         more = f" and {len(missing) - _MAX_LISTED} more" if len(missing) > _MAX_LISTED else ""
-        problems.append(f"{who}{len(missing)} of {n * (n - 1) // 2} pairs have no judgment: "
-                        f"{shown}{more}; every pair of items needs one")
+        problems.append(
+            f"{who}{len(missing)} of {n * (n - 1) // 2} pairs have no judgment: "
+            f"{shown}{more}; every pair of items needs one"
+        )
     if n == 0:
         problems.append(f"{who}no judgments were given")
     return pd.DataFrame(a, index=pd.Index(order, name="row"), columns=pd.Index(order, name="col")), problems
 
 
-def _square_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
-                      expert: str | None) -> tuple[pd.DataFrame, list[str]]:
+def _square_to_matrix(
+    frame: pd.DataFrame, items: Sequence[str] | None, expert: str | None
+) -> tuple[pd.DataFrame, list[str]]:
     who = _who(expert)
     problems: list[str] = []
     frame = frame.copy()
@@ -197,11 +216,11 @@ def _square_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
         unknown = sorted(set(frame.index) - set(order))
         absent = [i for i in order if i not in set(frame.index)]
         for name in unknown:
-            problems.append(f"{who}the matrix names an unknown item '{name}'; the items are "
-                            f"{', '.join(order)}")
+            problems.append(f"{who}the matrix names an unknown item '{name}'; the items are {', '.join(order)}")
         for name in absent:
-            problems.append(f"{who}item '{name}' has no row or column in the matrix; every pair "
-                            f"of items needs a judgment")
+            problems.append(
+                f"{who}item '{name}' has no row or column in the matrix; every pair of items needs a judgment"
+            )
         if problems:
             return pd.DataFrame(), problems
     sub = frame.loc[order, order]
@@ -211,12 +230,14 @@ def _square_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
     for i in range(n):
         v = a[i, i]
         if not (np.isfinite(v) and abs(v - 1) <= _RECIPROCAL_TOLERANCE):
-            problems.append(f"{who}diagonal cell {order[i]}/{order[i]} = {raw[i, i]} must be 1 "
-                            f"(an item is always 1 times as important as itself)")
+            problems.append(
+                f"{who}diagonal cell {order[i]}/{order[i]} = {raw[i, i]} must be 1 "
+                f"(an item is always 1 times as important as itself)"
+            )
     for i in range(n):
         for j in range(i + 1, n):
             bad = False
-            for (r, c) in ((i, j), (j, i)):
+            for r, c in ((i, j), (j, i)):
                 problem = _value_problem(f"{who}judgment {order[r]}/{order[c]}", a[r, c], raw[r, c])
                 if problem:
                     problems.append(problem)
@@ -226,7 +247,8 @@ def _square_to_matrix(frame: pd.DataFrame, items: Sequence[str] | None,
                     f"{who}judgments {order[i]}/{order[j]} = {_fmt_scale(a[i, j])} and "
                     f"{order[j]}/{order[i]} = {_fmt_scale(a[j, i])} are not reciprocal: if "
                     f"{order[i]} is {_fmt_scale(a[i, j])} times as important as {order[j]}, then "
-                    f"{order[j]}/{order[i]} must be {_fmt_scale(1 / a[i, j])}")
+                    f"{order[j]}/{order[i]} must be {_fmt_scale(1 / a[i, j])}"
+                )
     if problems:
         return pd.DataFrame(), problems
     a = _exactly_reciprocal(a)
@@ -237,8 +259,10 @@ def _value_problem(label: str, v: float, raw: object) -> str | None:
     if not np.isfinite(v):
         return f"{label} = {raw!r} is missing or not a number; use a value from 1/9 to 9"
     if v <= 0:
-        return (f"{label} = {_fmt_scale(v)} is not positive; judgments are ratios from 1/9 to 9 "
-                f"(use 1/3, not -3, for 'moderately less important')")
+        return (
+            f"{label} = {_fmt_scale(v)} is not positive; judgments are ratios from 1/9 to 9 "
+            f"(use 1/3, not -3, for 'moderately less important')"
+        )
     if not (_SCALE_MIN <= v <= _SCALE_MAX):
         return f"{label} = {_fmt_scale(v)} is off Saaty's 1/9-9 scale"
     return None
@@ -252,17 +276,18 @@ def _check_items(order: list[str], who: str, problems: list[str]) -> None:
         seen.add(name)
 
 
-def _expert_matrices(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
-                     items: Sequence[str] | None, *, allow_missing: bool = False) -> dict[str, pd.DataFrame]:
+def _expert_matrices(
+    frames: Mapping[str, pd.DataFrame] | pd.DataFrame, items: Sequence[str] | None, *, allow_missing: bool = False
+) -> dict[str, pd.DataFrame]:
     if isinstance(frames, pd.DataFrame):
         if "expert" not in frames.columns:
-            raise InvalidJudgments("panel judgments need an 'expert' column (or pass a mapping "
-                                   "expert -> judgments)")
+            raise InvalidJudgments("panel judgments need an 'expert' column (or pass a mapping expert -> judgments)")
         if frames["expert"].isna().any():
             bad = [k + 1 for k, x in enumerate(frames["expert"].isna()) if x][:_MAX_LISTED]
             raise InvalidJudgments(f"panel judgments: entries {bad} have no expert id")
-        groups = {str(name): g.drop(columns="expert")
-                  for name, g in frames.groupby(frames["expert"].astype(str), sort=False)}
+        groups = {
+            str(name): g.drop(columns="expert") for name, g in frames.groupby(frames["expert"].astype(str), sort=False)
+        }
     else:
         groups = {str(name): g for name, g in frames.items()}
     if not groups:
@@ -274,8 +299,9 @@ def _expert_matrices(frames: Mapping[str, pd.DataFrame] | pd.DataFrame,
         elif all(c in first.columns for c in _LONG_COLUMNS):
             items = []
             for g in groups.values():
-                for name in (x for pair in zip(g["row"].astype(str).str.strip(),
-                                               g["col"].astype(str).str.strip()) for x in pair):
+                for name in (
+                    x for pair in zip(g["row"].astype(str).str.strip(), g["col"].astype(str).str.strip()) for x in pair
+                ):
                     if name not in items:
                         items.append(name)
     matrices: dict[str, pd.DataFrame] = {}
@@ -301,8 +327,7 @@ def _expert_weights(names: list[str], weights: Mapping[str, float] | pd.Series |
         problems.append(f"expert weights are missing for: {', '.join(missing)}")
     if unknown:
         problems.append(f"expert weights name unknown experts: {', '.join(unknown)}")
-    bad = [f"{n} = {given[n]}" for n in names if n in given.index
-           and not (np.isfinite(given[n]) and given[n] > 0)]
+    bad = [f"{n} = {given[n]}" for n in names if n in given.index and not (np.isfinite(given[n]) and given[n] > 0)]
     if bad:
         problems.append(f"expert weights must be positive numbers: {', '.join(bad)}")
     _raise_if(problems)
@@ -321,7 +346,7 @@ def _raise_if(problems: list[str]) -> None:
         if len(problems) > 50:
             lines.append(f"  ... and {len(problems) - 50} more")
         exc = InvalidJudgments("\n".join(lines))
-    exc.problems = list(problems)   # type: ignore[attr-defined]
+    exc.problems = list(problems)  # type: ignore[attr-defined]
     raise exc
 
 

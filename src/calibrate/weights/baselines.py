@@ -31,6 +31,7 @@ redundancy (high correlation with other indicators) lowers it. Whether
 ``s_j`` uses m or m - 1 in the denominator does not matter: the factor is
 common to all indicators and cancels.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -73,8 +74,9 @@ class BaselineWeights:
 
     def summary(self) -> Summary:
         """Weights per indicator and the method's details."""
-        return frame_summary(f"{self.method} weights (n = {self.n})", self.to_frame(),
-                             values={"method": self.method, "n": int(self.n)})
+        return frame_summary(
+            f"{self.method} weights (n = {self.n})", self.to_frame(), values={"method": self.method, "n": int(self.n)}
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -92,9 +94,14 @@ def equal_weights(indicators: Iterable[str]) -> BaselineWeights:
     return BaselineWeights(method="equal", weights=weights, details=pd.DataFrame(index=index), n=0)
 
 
-def entropy_weights(data: pd.DataFrame, columns: Sequence[str],
-                    directions: Mapping[str, str] | pd.Series | None = None, *,
-                    source: str = "data", normalise: str = "minmax") -> BaselineWeights:
+def entropy_weights(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    directions: Mapping[str, str] | pd.Series | None = None,
+    *,
+    source: str = "data",
+    normalise: str = "minmax",
+) -> BaselineWeights:
     """Shannon entropy weights of the indicator ``columns`` (one row per manager).
 
     ``directions`` maps column -> ``"higher"`` or ``"lower"`` (is better);
@@ -129,21 +136,25 @@ def entropy_weights(data: pd.DataFrame, columns: Sequence[str],
     for j in np.flatnonzero(~constant):
         p = z[:, j] / z[:, j].sum()
         nz = p[p > 0]
-        entropy[j] = float(-(nz * np.log(nz)).sum() / np.log(m)) + 0.0   # no -0.0
+        entropy[j] = float(-(nz * np.log(nz)).sum() / np.log(m)) + 0.0  # no -0.0
     divergence = np.where(constant, 0.0, 1.0 - entropy)
     if not divergence.sum() > 0:
-        raise CalibrateError(f"{source}: every indicator has the same normalised spread "
-                             f"(entropy 1), so entropy weights are undefined")
+        raise CalibrateError(
+            f"{source}: every indicator has the same normalised spread (entropy 1), so entropy weights are undefined"
+        )
     index = pd.Index(names, name="indicator")
     weights = pd.Series(divergence / divergence.sum(), index=index, name="weight")
-    details = pd.DataFrame({"entropy": entropy, "divergence": divergence, "constant": constant},
-                           index=index)
+    details = pd.DataFrame({"entropy": entropy, "divergence": divergence, "constant": constant}, index=index)
     return BaselineWeights(method="entropy", weights=weights, details=details, n=m)
 
 
-def critic_weights(data: pd.DataFrame, columns: Sequence[str],
-                   directions: Mapping[str, str] | pd.Series | None = None, *,
-                   source: str = "data") -> BaselineWeights:
+def critic_weights(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    directions: Mapping[str, str] | pd.Series | None = None,
+    *,
+    source: str = "data",
+) -> BaselineWeights:
     """CRITIC weights (Diakoulaki et al. 1995) of the indicator ``columns``.
 
     Same input rules as :func:`entropy_weights`. Constant columns get weight 0
@@ -154,8 +165,10 @@ def critic_weights(data: pd.DataFrame, columns: Sequence[str],
     varying = np.flatnonzero(~constant)
     if len(varying) < 2:
         only = f" (only {names[varying[0]]} varies)" if len(varying) == 1 else ""
-        raise CalibrateError(f"{source}: CRITIC needs at least two indicators that vary across "
-                             f"managers{only}; use entropy or equal weights instead")
+        raise CalibrateError(
+            f"{source}: CRITIC needs at least two indicators that vary across "
+            f"managers{only}; use entropy or equal weights instead"
+        )
     std = np.zeros(len(names))
     conflict = np.zeros(len(names))
     sub = z[:, varying]
@@ -163,30 +176,35 @@ def critic_weights(data: pd.DataFrame, columns: Sequence[str],
     corr = np.corrcoef(sub, rowvar=False)
     conflict[varying] = (1.0 - corr).sum(axis=1)
     information = std * conflict
-    if not information.sum() > 1e-12 * std.max() * len(varying):   # all |r| = 1 up to round-off
-        raise CalibrateError(f"{source}: the indicators are perfectly correlated with each other, "
-                             f"so CRITIC cannot tell them apart; use equal weights instead")
+    if not information.sum() > 1e-12 * std.max() * len(varying):  # all |r| = 1 up to round-off
+        raise CalibrateError(
+            f"{source}: the indicators are perfectly correlated with each other, "
+            f"so CRITIC cannot tell them apart; use equal weights instead"
+        )
     index = pd.Index(names, name="indicator")
     weights = pd.Series(information / information.sum(), index=index, name="weight")
-    details = pd.DataFrame({"std": std, "conflict": conflict, "information": information,
-                            "constant": constant}, index=index)
+    details = pd.DataFrame(
+        {"std": std, "conflict": conflict, "information": information, "constant": constant}, index=index
+    )
     return BaselineWeights(method="critic", weights=weights, details=details, n=z.shape[0])
 
 
 # --------------------------------------------------------------------------- shared input handling
 
 
-def _normalised(data: pd.DataFrame, columns: Sequence[str],
-                directions: Mapping[str, str] | pd.Series | None, *,
-                source: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _normalised(
+    data: pd.DataFrame, columns: Sequence[str], directions: Mapping[str, str] | pd.Series | None, *, source: str
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Min-max normalise ``columns`` to [0, 1] with 1 = best; flag constant columns."""
     values, names, direction = _checked_values(data, columns, directions, source=source)
     lo, hi = values.min(axis=0), values.max(axis=0)
     span = hi - lo
     constant = ~(span > 0)
     if constant.all():
-        raise CalibrateError(f"{source}: every indicator ({', '.join(names)}) has the same value "
-                             f"for all managers, so data-driven weights are undefined")
+        raise CalibrateError(
+            f"{source}: every indicator ({', '.join(names)}) has the same value "
+            f"for all managers, so data-driven weights are undefined"
+        )
     safe = np.where(constant, 1.0, span)
     z = (values - lo) / safe
     lower = np.array([direction[c] == "lower" for c in names])
@@ -195,25 +213,29 @@ def _normalised(data: pd.DataFrame, columns: Sequence[str],
     return z, constant, names
 
 
-def _sum_shares(data: pd.DataFrame, columns: Sequence[str],
-                directions: Mapping[str, str] | pd.Series | None, *,
-                source: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _sum_shares(
+    data: pd.DataFrame, columns: Sequence[str], directions: Mapping[str, str] | pd.Series | None, *, source: str
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """The raw values (>= 0) for column-sum shares; constant columns flagged (their entropy is 1)."""
     values, names, _ = _checked_values(data, columns, directions, source=source)
     negative = [c for k, c in enumerate(names) if (values[:, k] < 0).any()]
     if negative:
-        raise CalibrateError(f"{source}: entropy with normalise='sum' needs values >= 0; column(s) "
-                             f"{', '.join(negative)} have negative values (use normalise='minmax')")
+        raise CalibrateError(
+            f"{source}: entropy with normalise='sum' needs values >= 0; column(s) "
+            f"{', '.join(negative)} have negative values (use normalise='minmax')"
+        )
     constant = ~(values.max(axis=0) > values.min(axis=0))
     if constant.all():
-        raise CalibrateError(f"{source}: every indicator ({', '.join(names)}) has the same value "
-                             f"for all managers, so data-driven weights are undefined")
+        raise CalibrateError(
+            f"{source}: every indicator ({', '.join(names)}) has the same value "
+            f"for all managers, so data-driven weights are undefined"
+        )
     return values, constant, names
 
 
-def _checked_values(data: pd.DataFrame, columns: Sequence[str],
-                    directions: Mapping[str, str] | pd.Series | None, *,
-                    source: str) -> tuple[np.ndarray, list[str], dict[str, str]]:
+def _checked_values(
+    data: pd.DataFrame, columns: Sequence[str], directions: Mapping[str, str] | pd.Series | None, *, source: str
+) -> tuple[np.ndarray, list[str], dict[str, str]]:
     if not isinstance(data, pd.DataFrame):
         raise CalibrateError(f"{source} must be a table (DataFrame), got {type(data).__name__}")
     names = [str(c) for c in ([columns] if isinstance(columns, str) else columns)]
@@ -234,9 +256,14 @@ def _checked_values(data: pd.DataFrame, columns: Sequence[str],
             where = list(col.index[missing])
             shown = ", ".join(map(str, where[:_MAX_LISTED]))
             more = ", ..." if len(where) > _MAX_LISTED else ""
-            problems.append(Problem(source, None, c,
-                                    f"{len(where)} missing value(s) (index {shown}{more}); fill "
-                                    f"or drop them before computing weights"))
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    c,
+                    f"{len(where)} missing value(s) (index {shown}{more}); fill or drop them before computing weights",
+                )
+            )
             continue
         if not np.all(np.isfinite(col.to_numpy())):
             problems.append(Problem(source, None, c, "contains infinite values"))
@@ -245,8 +272,7 @@ def _checked_values(data: pd.DataFrame, columns: Sequence[str],
     if problems:
         raise ValidationError(problems)
     if len(data) < 2:
-        raise CalibrateError(f"{source}: weights from data need at least 2 rows (managers), "
-                             f"got {len(data)}")
+        raise CalibrateError(f"{source}: weights from data need at least 2 rows (managers), got {len(data)}")
     return values, names, direction
 
 

@@ -26,6 +26,7 @@ indicators that are free to move (the solution is ``w_j = target_j + lambda +
 mu_dimension`` clipped to each indicator's bounds), which is easy to explain:
 "every indicator gave up the same share to respect the rules".
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -39,8 +40,15 @@ from calibrate.errors import CalibrateError, InfeasibleConstraints
 from calibrate.indicators import IndicatorSet
 from calibrate.results import Summary, frame_summary
 
-__all__ = ["WeightConstraints", "BlendResult", "weight_constraints", "blend_target", "closest_weights",
-           "binding_constraints", "blend"]
+__all__ = [
+    "WeightConstraints",
+    "BlendResult",
+    "weight_constraints",
+    "blend_target",
+    "closest_weights",
+    "binding_constraints",
+    "blend",
+]
 
 #: Tolerance (in weight units) for "a constraint holds" and "a constraint binds".
 TOLERANCE = 1e-7
@@ -118,13 +126,15 @@ class WeightConstraints:
             raise InfeasibleConstraints(
                 f"the weights cannot add up to 1: within the bands, indicator limits and change cap the "
                 f"dimensions reach at most {total_hi:.3f} in total ({parts}); raise a band's upper end, an "
-                f"indicator's max_weight or weights.max_change")
+                f"indicator's max_weight or weights.max_change"
+            )
         if total_lo > 1 + TOLERANCE:
             parts = ", ".join(f"{self._dim_name(d)} at least {reach_lo[d]:.3f}" for d in reach_lo)
             raise InfeasibleConstraints(
                 f"the weights cannot add up to 1: within the bands, indicator limits and change cap the "
                 f"dimensions need at least {total_lo:.3f} in total ({parts}); lower a band's lower end, an "
-                f"indicator's min_weight or raise weights.max_change")
+                f"indicator's min_weight or raise weights.max_change"
+            )
 
     # -- messages ---------------------------------------------------------------------------
     def _dim_name(self, dim: str) -> str:
@@ -136,13 +146,17 @@ class WeightConstraints:
         if self.min_weight[j] > self.max_weight[j] + TOLERANCE:
             return f"indicator {ind}: min_weight {self.min_weight[j]:.3f} exceeds max_weight {self.max_weight[j]:.3f}"
         if cap is not None and self.min_weight[j] > last + cap + TOLERANCE:
-            return (f"indicator {ind} needs at least its min_weight {self.min_weight[j]:.3f}, but the change cap "
-                    f"allows at most {last + cap:.3f} (last year's {last:.3f} + {cap:.3f}); lower min_weight or "
-                    f"raise weights.max_change to at least {self.min_weight[j] - last:.3f}")
+            return (
+                f"indicator {ind} needs at least its min_weight {self.min_weight[j]:.3f}, but the change cap "
+                f"allows at most {last + cap:.3f} (last year's {last:.3f} + {cap:.3f}); lower min_weight or "
+                f"raise weights.max_change to at least {self.min_weight[j] - last:.3f}"
+            )
         if cap is not None and self.max_weight[j] < last - cap - TOLERANCE:
-            return (f"indicator {ind} may have at most its max_weight {self.max_weight[j]:.3f}, but the change cap "
-                    f"requires at least {last - cap:.3f} (last year's {last:.3f} - {cap:.3f}); raise max_weight or "
-                    f"weights.max_change to at least {last - self.max_weight[j]:.3f}")
+            return (
+                f"indicator {ind} may have at most its max_weight {self.max_weight[j]:.3f}, but the change cap "
+                f"requires at least {last - cap:.3f} (last year's {last:.3f} - {cap:.3f}); raise max_weight or "
+                f"weights.max_change to at least {last - self.max_weight[j]:.3f}"
+            )
         return f"indicator {ind}: its limits leave no admissible weight"
 
     def _last_year_terms(self, m: np.ndarray) -> str:
@@ -154,15 +168,19 @@ class WeightConstraints:
         m = self.members(dim)
         why = self._why_upper(m)
         fix = self._cap_fix(m, band_lo, upward=True)
-        return (f"{self._dim_name(dim)} needs at least {band_lo:.2f} but its indicators can reach at most "
-                f"{can_hi:.2f} {why}; {fix}")
+        return (
+            f"{self._dim_name(dim)} needs at least {band_lo:.2f} but its indicators can reach at most "
+            f"{can_hi:.2f} {why}; {fix}"
+        )
 
     def _dimension_over(self, dim: str, band_hi: float, can_lo: float) -> str:
         m = self.members(dim)
         why = self._why_lower(m)
         fix = self._cap_fix(m, band_hi, upward=False)
-        return (f"{self._dim_name(dim)} may have at most {band_hi:.2f} but its indicators need at least "
-                f"{can_lo:.2f} {why}; {fix}")
+        return (
+            f"{self._dim_name(dim)} may have at most {band_hi:.2f} but its indicators need at least "
+            f"{can_lo:.2f} {why}; {fix}"
+        )
 
     def _why_upper(self, m: np.ndarray) -> str:
         cap = self.max_change
@@ -186,9 +204,9 @@ class WeightConstraints:
         return f"raise weights.max_change to at least {needed:.3f} or {band_word}"
 
 
-def _needed_cap(last: np.ndarray, min_w: np.ndarray, max_w: np.ndarray, bound: float, *,
-                upward: bool) -> float | None:
+def _needed_cap(last: np.ndarray, min_w: np.ndarray, max_w: np.ndarray, bound: float, *, upward: bool) -> float | None:
     """Smallest change cap with which the members can reach ``bound`` (None if no cap can)."""
+
     def reach(cap: float) -> float:
         if upward:
             return float(np.minimum(np.minimum(max_w, 1.0), last + cap).sum())
@@ -210,8 +228,13 @@ def _join(problems: list[str]) -> str:
     return "the weight rules conflict:\n" + "\n".join(f"  - {p}" for p in problems)
 
 
-def weight_constraints(indicator_set: IndicatorSet, last_year: pd.Series | None = None, *,
-                       max_change: float | None = 0.05, lang: str = "en") -> WeightConstraints:
+def weight_constraints(
+    indicator_set: IndicatorSet,
+    last_year: pd.Series | None = None,
+    *,
+    max_change: float | None = 0.05,
+    lang: str = "en",
+) -> WeightConstraints:
     """The rules of an indicator set, last year's weights (shares) and the change cap.
 
     ``last_year`` maps indicator -> last year's weight; an indicator missing
@@ -221,8 +244,7 @@ def weight_constraints(indicator_set: IndicatorSet, last_year: pd.Series | None 
     """
     ids = indicator_set.ids
     if max_change is not None and not (0 <= float(max_change) <= 1):
-        raise CalibrateError(f"weights.max_change must be between 0 and 1 (a share, 0.05 = 5 points), "
-                             f"got {max_change}")
+        raise CalibrateError(f"weights.max_change must be between 0 and 1 (a share, 0.05 = 5 points), got {max_change}")
     if last_year is None:
         last, cap = np.zeros(len(ids)), None
     else:
@@ -255,12 +277,16 @@ def blend_target(sources: Mapping[str, pd.Series], shares: Mapping[str, float]) 
         raise CalibrateError(f"weights.shares must be non-negative numbers: {', '.join(bad)}")
     total = sum(used.values())
     if abs(total - 1) > 1e-6:
-        raise CalibrateError(f"weights.shares must add up to 1, they add up to {total:.4f} "
-                             f"({', '.join(f'{s} {v:g}' for s, v in shares.items())})")
+        raise CalibrateError(
+            f"weights.shares must add up to 1, they add up to {total:.4f} "
+            f"({', '.join(f'{s} {v:g}' for s, v in shares.items())})"
+        )
     missing = [s for s in used if s not in sources or sources[s] is None]
     if missing:
-        raise CalibrateError(f"weight source(s) {', '.join(missing)} have a share but were not computed; "
-                             f"set their share to 0 in weights.shares or provide the data they need")
+        raise CalibrateError(
+            f"weight source(s) {', '.join(missing)} have a share but were not computed; "
+            f"set their share to 0 in weights.shares or provide the data they need"
+        )
     index = next(iter(sources[s] for s in used)).index
     contributions = pd.DataFrame(index=index)
     for s, share in used.items():
@@ -296,14 +322,16 @@ class BlendResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per indicator: weight, last_year, change, target, each source's contribution, adjustment, binding."""
-        frame = pd.DataFrame({
-            "indicator": list(self.weights.index),
-            "dimension": self.dimension.to_numpy(),
-            "weight": self.weights.to_numpy(),
-            "last_year": self.last_year.to_numpy(),
-            "change": self.change.to_numpy(),
-            "target": self.target.to_numpy(),
-        })
+        frame = pd.DataFrame(
+            {
+                "indicator": list(self.weights.index),
+                "dimension": self.dimension.to_numpy(),
+                "weight": self.weights.to_numpy(),
+                "last_year": self.last_year.to_numpy(),
+                "change": self.change.to_numpy(),
+                "target": self.target.to_numpy(),
+            }
+        )
         for s in self.contributions.columns:
             frame[f"from_{s}"] = self.contributions[s].to_numpy()
         frame["adjustment"] = (self.weights - self.target).to_numpy()
@@ -314,14 +342,17 @@ class BlendResult:
         lines = [f"proposal ({len(self.weights)} indicators), distance to target {self.distance:.4f}"]
         width = max(len(i) for i in self.weights.index)
         for ind in self.weights.index:
-            lines.append(f"  {ind:<{width}}  {self.weights[ind]:.4f}  (target {self.target[ind]:.4f}, last year "
-                         f"{self.last_year[ind]:.4f}){'  [' + self.binding[ind] + ']' if self.binding[ind] else ''}")
+            lines.append(
+                f"  {ind:<{width}}  {self.weights[ind]:.4f}  (target {self.target[ind]:.4f}, last year "
+                f"{self.last_year[ind]:.4f}){'  [' + self.binding[ind] + ']' if self.binding[ind] else ''}"
+            )
         return "\n".join(lines)
 
     def summary(self) -> Summary:
         """Blended weights per indicator; str() gives the text form."""
-        return frame_summary("weight blend", self.to_frame(), text=self.summary_text(),
-                             values={"distance": float(self.distance)})
+        return frame_summary(
+            "weight blend", self.to_frame(), text=self.summary_text(), values={"distance": float(self.distance)}
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -343,14 +374,15 @@ def closest_weights(target: pd.Series, constraints: WeightConstraints) -> np.nda
 def linear_form(c: WeightConstraints) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(lower, upper, A, b)``: the rules as bounds plus ``A w >= b`` (dimension bands), for repeated solves."""
     dims = [d for d in c.bands.index if c.members(d).any()]
-    m = np.array([c.members(d).astype(float) for d in dims])            # (dims, p)
+    m = np.array([c.members(d).astype(float) for d in dims])  # (dims, p)
     band_lo = c.bands.loc[dims, "low"].to_numpy(dtype=float)
     band_hi = c.bands.loc[dims, "high"].to_numpy(dtype=float)
     return c.lower, c.upper, np.vstack([m, -m]), np.concatenate([band_lo, -band_hi])
 
 
-def _solve(t: np.ndarray, c: WeightConstraints,
-           form: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def _solve(
+    t: np.ndarray, c: WeightConstraints, form: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     lo, hi, a_ineq, b_ineq = form if form is not None else linear_form(c)
     p = len(t)
     cons = [
@@ -358,24 +390,39 @@ def _solve(t: np.ndarray, c: WeightConstraints,
         {"type": "ineq", "fun": lambda w: a_ineq @ w - b_ineq, "jac": lambda w: a_ineq},
     ]
     start = np.clip(t, lo, hi)
-    res = minimize(lambda w: float(((w - t) ** 2).sum()), start, jac=lambda w: 2 * (w - t), method="SLSQP",
-                   bounds=list(zip(lo, hi)), constraints=cons, options={"ftol": 1e-14, "maxiter": 500})
+    res = minimize(
+        lambda w: float(((w - t) ** 2).sum()),
+        start,
+        jac=lambda w: 2 * (w - t),
+        method="SLSQP",
+        bounds=list(zip(lo, hi)),
+        constraints=cons,
+        options={"ftol": 1e-14, "maxiter": 500},
+    )
     w = np.clip(res.x, lo, hi)
     if not _admissible(w, lo, hi, a_ineq, b_ineq):
-        res = minimize(lambda w: float(((w - t) ** 2).sum()), start, jac=lambda w: 2 * (w - t),
-                       method="trust-constr", bounds=list(zip(lo, hi)), constraints=cons,
-                       options={"gtol": 1e-12, "xtol": 1e-12, "maxiter": 5000})
+        res = minimize(
+            lambda w: float(((w - t) ** 2).sum()),
+            start,
+            jac=lambda w: 2 * (w - t),
+            method="trust-constr",
+            bounds=list(zip(lo, hi)),
+            constraints=cons,
+            options={"gtol": 1e-12, "xtol": 1e-12, "maxiter": 5000},
+        )
         w = np.clip(res.x, lo, hi)
         if not _admissible(w, lo, hi, a_ineq, b_ineq):
-            raise CalibrateError("the weight optimisation did not converge to weights that satisfy the rules; "
-                                 "this should not happen for feasible rules, please report it with your config")
+            raise CalibrateError(
+                "the weight optimisation did not converge to weights that satisfy the rules; "
+                "this should not happen for feasible rules, please report it with your config"
+            )
     return w
 
 
-def _admissible(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray,
-                tol: float = 1e-6) -> bool:
-    return bool(abs(w.sum() - 1) <= tol and np.all(w >= lo - tol) and np.all(w <= hi + tol)
-                and np.all(a @ w - b >= -tol))
+def _admissible(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float = 1e-6) -> bool:
+    return bool(
+        abs(w.sum() - 1) <= tol and np.all(w >= lo - tol) and np.all(w <= hi + tol) and np.all(a @ w - b >= -tol)
+    )
 
 
 def binding_constraints(w: np.ndarray, c: WeightConstraints, tol: float = 1e-6) -> list[str]:
@@ -400,8 +447,7 @@ def binding_constraints(w: np.ndarray, c: WeightConstraints, tol: float = 1e-6) 
     return out
 
 
-def blend(sources: Mapping[str, pd.Series], shares: Mapping[str, float],
-          constraints: WeightConstraints) -> BlendResult:
+def blend(sources: Mapping[str, pd.Series], shares: Mapping[str, float], constraints: WeightConstraints) -> BlendResult:
     """Blend the sources with ``shares`` and find the nearest weights within ``constraints``.
 
     Examples

@@ -30,6 +30,7 @@ under a second and at most about 20 MB, and the result does not depend on how
 the work is chunked. The subset index is a bitmask: bit j set means predictor
 j is in the subset.
 """
+
 from __future__ import annotations
 
 import functools
@@ -90,20 +91,23 @@ class ImportanceResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per predictor: ``raw`` (R^2 units), ``normalised`` (sums to 1), ``rank``."""
-        return pd.DataFrame({
-            "predictor": list(self.raw.index),
-            "raw": self.raw.to_numpy(),
-            "normalised": self.normalised.to_numpy(),
-            "rank": self.raw.rank(ascending=False, method="min").astype(int).to_numpy(),
-            "method": self.method,
-            "outcome": self.outcome,
-            "r_squared": self.r_squared,
-            "n": self.n,
-        })
+        return pd.DataFrame(
+            {
+                "predictor": list(self.raw.index),
+                "raw": self.raw.to_numpy(),
+                "normalised": self.normalised.to_numpy(),
+                "rank": self.raw.rank(ascending=False, method="min").astype(int).to_numpy(),
+                "method": self.method,
+                "outcome": self.outcome,
+                "r_squared": self.r_squared,
+                "n": self.n,
+            }
+        )
 
     def summary_text(self) -> str:
-        label = {"lmg": "LMG (Shapley value of R^2)",
-                 "relative_weights": "Johnson's relative weights"}.get(self.method, self.method)
+        label = {"lmg": "LMG (Shapley value of R^2)", "relative_weights": "Johnson's relative weights"}.get(
+            self.method, self.method
+        )
         lines = [f"{label} for {self.outcome}: R^2 = {self.r_squared:.4f} (n = {self.n})"]
         width = max(len(str(i)) for i in self.raw.index)
         for name in self.raw.sort_values(ascending=False).index:
@@ -112,8 +116,12 @@ class ImportanceResult:
 
     def summary(self) -> Summary:
         """Raw and normalised importance per predictor; str() gives the text form."""
-        return frame_summary(f"{self.method} for {self.outcome}", self.to_frame(), text=self.summary_text(),
-                             values={"r_squared": float(self.r_squared), "n": int(self.n)})
+        return frame_summary(
+            f"{self.method} for {self.outcome}",
+            self.to_frame(),
+            text=self.summary_text(),
+            values={"r_squared": float(self.r_squared), "n": int(self.n)},
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
@@ -122,8 +130,14 @@ class ImportanceResult:
 # --------------------------------------------------------------------------- DataFrame API
 
 
-def lmg(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
-        missing: Literal["raise", "drop"] = "raise", source: str = "data") -> ImportanceResult:
+def lmg(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    missing: Literal["raise", "drop"] = "raise",
+    source: str = "data",
+) -> ImportanceResult:
     """Exact LMG / Shapley decomposition of R^2 over all 2^p predictor subsets.
 
     ``data`` holds one row per observation (e.g. manager x period) with numeric
@@ -150,9 +164,14 @@ def lmg(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
     return _result("lmg", outcome, names, raw, r_xx, r_xy, n)
 
 
-def relative_weights(data: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
-                     missing: Literal["raise", "drop"] = "raise",
-                     source: str = "data") -> ImportanceResult:
+def relative_weights(
+    data: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    missing: Literal["raise", "drop"] = "raise",
+    source: str = "data",
+) -> ImportanceResult:
     """Johnson's (2000) relative weights: each predictor's share of R^2, any number of predictors.
 
     Same input rules as :func:`lmg`. Equal to LMG for uncorrelated predictors
@@ -168,8 +187,7 @@ def relative_weights(data: pd.DataFrame, outcome: str, predictors: Sequence[str]
 # --------------------------------------------------------------------------- matrix API
 
 
-def subset_r_squared(r_xx: np.ndarray, r_xy: np.ndarray, *,
-                     names: Sequence[str] | None = None) -> np.ndarray:
+def subset_r_squared(r_xx: np.ndarray, r_xy: np.ndarray, *, names: Sequence[str] | None = None) -> np.ndarray:
     """R^2 of the regression of y on every subset of the p predictors.
 
     ``r_xx`` is the p x p predictor correlation matrix and ``r_xy`` the p
@@ -192,24 +210,23 @@ def _subset_r2(r_xx: np.ndarray, r_xy: np.ndarray) -> np.ndarray:
     head = 0
     while head < p and _sweep_peak(p - head) > _SWEEP_BUDGET:
         head += 1
-    state = _sweep_steps(joint[None, :, :], head)           # (2^head, q, q)
+    state = _sweep_steps(joint[None, :, :], head)  # (2^head, q, q)
     tail = p - head
     chunk = max(1, _SWEEP_BUDGET // max(_sweep_peak(tail), 1))
     q = p + 1 - head
     size = max((2 * min(chunk, 1 << head) << m) * (q - m - 1) ** 2 for m in range(tail)) if tail else 0
-    buffers = (np.empty(size), np.empty(size))              # reused by every chunk and level: no fresh pages
-    resid = np.empty((1 << tail, 1 << head))               # [tail bits, head bits]
+    buffers = (np.empty(size), np.empty(size))  # reused by every chunk and level: no fresh pages
+    resid = np.empty((1 << tail, 1 << head))  # [tail bits, head bits]
     for start in range(0, 1 << head, chunk):
         stop = min(start + chunk, 1 << head)
-        out = _sweep_steps(state[start:stop], tail, buffers)   # ((stop-start) * 2^tail, 1, 1)
+        out = _sweep_steps(state[start:stop], tail, buffers)  # ((stop-start) * 2^tail, 1, 1)
         resid[:, start:stop] = out.reshape(1 << tail, stop - start)
     r2 = 1.0 - resid.reshape(-1)
     r2[0] = 0.0
     return r2
 
 
-def lmg_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *,
-                  names: Sequence[str] | None = None) -> np.ndarray:
+def lmg_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *, names: Sequence[str] | None = None) -> np.ndarray:
     """LMG shares (R^2 units, summing to the full-model R^2) from correlations.
 
     ``r_xx``: p x p predictor correlation matrix; ``r_xy``: the p predictor-
@@ -222,8 +239,7 @@ def lmg_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *,
     return _shapley(_subset_r2(r_xx, r_xy), p)
 
 
-def relative_weights_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *,
-                               names: Sequence[str] | None = None) -> np.ndarray:
+def relative_weights_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *, names: Sequence[str] | None = None) -> np.ndarray:
     """Johnson's relative weights (R^2 units, summing to R^2) from correlations.
 
     With ``R_xx = V diag(l) V'`` and ``L = V diag(sqrt(l)) V'`` (the symmetric
@@ -234,14 +250,13 @@ def relative_weights_from_corr(r_xx: np.ndarray, r_xy: np.ndarray, *,
     values, vectors = np.linalg.eigh(r_xx)
     root = (vectors * np.sqrt(values)) @ vectors.T
     beta = np.linalg.solve(root, r_xy)
-    return (root ** 2) @ (beta ** 2)
+    return (root**2) @ (beta**2)
 
 
 # --------------------------------------------------------------------------- numerics
 
 
-def _sweep_steps(state: np.ndarray, steps: int,
-                 buffers: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def _sweep_steps(state: np.ndarray, steps: int, buffers: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Process the first ``steps`` variables of each residual matrix in ``state``.
 
     ``state`` has shape (n, q, q) (last variable = outcome). Each step doubles n
@@ -255,11 +270,11 @@ def _sweep_steps(state: np.ndarray, steps: int,
     for _ in range(steps):
         n, q = state.shape[0], state.shape[1]
         shape = (2 * n, q - 1, q - 1)
-        step = np.empty(shape) if buffers is None else buffers[_ % 2][:2 * n * (q - 1) ** 2].reshape(shape)
+        step = np.empty(shape) if buffers is None else buffers[_ % 2][: 2 * n * (q - 1) ** 2].reshape(shape)
         rest, swept = step[:n], step[n:]
         np.copyto(rest, state[:, 1:, 1:])
         col = state[:, 1:, 0]
-        np.multiply(col[:, :, None], col[:, None, :], out=swept)   # written in place: no temporaries
+        np.multiply(col[:, :, None], col[:, None, :], out=swept)  # written in place: no temporaries
         swept /= state[:, 0, 0][:, None, None]
         np.subtract(rest, swept, out=swept)
         state = step
@@ -296,8 +311,7 @@ def _shapley(r2: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
-def _check_corr(r_xx: np.ndarray, r_xy: np.ndarray,
-                names: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
+def _check_corr(r_xx: np.ndarray, r_xy: np.ndarray, names: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
     r_xx = np.asarray(r_xx, dtype=float)
     r_xy = np.asarray(r_xy, dtype=float).reshape(-1)
     p = r_xy.shape[0]
@@ -305,13 +319,16 @@ def _check_corr(r_xx: np.ndarray, r_xy: np.ndarray,
     if p == 0:
         raise CalibrateError("relative importance needs at least one predictor")
     if r_xx.shape != (p, p):
-        raise CalibrateError(f"the predictor correlation matrix is {r_xx.shape[0]} x "
-                             f"{r_xx.shape[-1]} but there are {p} predictor-outcome correlations")
+        raise CalibrateError(
+            f"the predictor correlation matrix is {r_xx.shape[0]} x "
+            f"{r_xx.shape[-1]} but there are {p} predictor-outcome correlations"
+        )
     if not (np.all(np.isfinite(r_xx)) and np.all(np.isfinite(r_xy))):
         raise CalibrateError("the correlations contain missing or infinite values")
     if np.max(np.abs(np.diag(r_xx) - 1.0)) > _DIAG_TOLERANCE:
-        raise CalibrateError("pass a correlation matrix (1 on the diagonal), not a covariance "
-                             "matrix: divide cov[i, j] by sd[i] * sd[j]")
+        raise CalibrateError(
+            "pass a correlation matrix (1 on the diagonal), not a covariance matrix: divide cov[i, j] by sd[i] * sd[j]"
+        )
     if np.max(np.abs(r_xx - r_xx.T)) > _SYM_TOLERANCE:
         raise CalibrateError("the predictor correlation matrix is not symmetric")
     if np.max(np.abs(r_xy)) > 1 + _DIAG_TOLERANCE or np.max(np.abs(r_xx)) > 1 + _DIAG_TOLERANCE:
@@ -324,28 +341,35 @@ def _check_corr(r_xx: np.ndarray, r_xy: np.ndarray,
         raise CalibrateError(
             f"predictors {', '.join(involved)} are perfectly collinear (one is an exact linear "
             f"combination of the others), so their shares of R^2 are not defined; drop or "
-            f"combine one of them")
+            f"combine one of them"
+        )
     r2_full = float(r_xy @ np.linalg.solve(r_xx, r_xy))
     if r2_full > 1 + 1e-9:
-        raise CalibrateError(f"the correlations are inconsistent: they imply R^2 = {r2_full:.4f} > 1 "
-                             f"(compute r_xx and r_xy from the same rows)")
+        raise CalibrateError(
+            f"the correlations are inconsistent: they imply R^2 = {r2_full:.4f} > 1 "
+            f"(compute r_xx and r_xy from the same rows)"
+        )
     return r_xx, r_xy
 
 
-def _result(method: str, outcome: str, names: list[str], raw: np.ndarray,
-            r_xx: np.ndarray, r_xy: np.ndarray, n: int) -> ImportanceResult:
+def _result(
+    method: str, outcome: str, names: list[str], raw: np.ndarray, r_xx: np.ndarray, r_xy: np.ndarray, n: int
+) -> ImportanceResult:
     r2 = float(r_xy @ np.linalg.solve(r_xx, r_xy))
     raw = np.clip(raw, 0.0, None) if np.all(raw > -1e-12) else raw
     raw_s = pd.Series(raw, index=pd.Index(names, name="predictor"), name="raw")
     norm = raw_s / raw_s.sum() if raw_s.sum() > 0 else raw_s * np.nan
-    return ImportanceResult(method=method, outcome=outcome, raw=raw_s,
-                            normalised=norm.rename("normalised"), r_squared=r2, n=n)
+    return ImportanceResult(
+        method=method, outcome=outcome, raw=raw_s, normalised=norm.rename("normalised"), r_squared=r2, n=n
+    )
 
 
 def _too_many_message(p: int) -> str:
-    return (f"LMG with {p} predictors needs {2 ** p:,} subset models; the limit is "
-            f"{MAX_LMG_PREDICTORS}. Use relative_weights() (Johnson 2000), which gives nearly the "
-            f"same shares for any number of predictors, or combine related indicators first.")
+    return (
+        f"LMG with {p} predictors needs {2**p:,} subset models; the limit is "
+        f"{MAX_LMG_PREDICTORS}. Use relative_weights() (Johnson 2000), which gives nearly the "
+        f"same shares for any number of predictors, or combine related indicators first."
+    )
 
 
 # --------------------------------------------------------------------------- input checks
@@ -363,8 +387,9 @@ def _predictor_list(predictors: Sequence[str], outcome: str) -> list[str]:
     return names
 
 
-def _correlations(data: pd.DataFrame, outcome: str, names: list[str], *,
-                  missing: str, source: str) -> tuple[np.ndarray, np.ndarray, int]:
+def _correlations(
+    data: pd.DataFrame, outcome: str, names: list[str], *, missing: str, source: str
+) -> tuple[np.ndarray, np.ndarray, int]:
     if not isinstance(data, pd.DataFrame):
         raise CalibrateError(f"{source} must be a table (DataFrame), got {type(data).__name__}")
     if missing not in ("raise", "drop"):
@@ -388,24 +413,38 @@ def _correlations(data: pd.DataFrame, outcome: str, names: list[str], *,
                     where = list(frame.index[na[c]])
                     shown = ", ".join(map(str, where[:_MAX_LISTED]))
                     more = ", ..." if len(where) > _MAX_LISTED else ""
-                    problems.append(Problem(source, None, c,
-                                            f"{len(where)} missing value(s) (index {shown}{more}); "
-                                            f"fill them, or pass missing='drop' to leave those rows out"))
+                    problems.append(
+                        Problem(
+                            source,
+                            None,
+                            c,
+                            f"{len(where)} missing value(s) (index {shown}{more}); "
+                            f"fill them, or pass missing='drop' to leave those rows out",
+                        )
+                    )
             raise ValidationError(problems)
         frame = frame.dropna()
 
     n = len(frame)
     p = len(names)
     if n < p + 2:
-        raise CalibrateError(f"{source}: {n} complete row(s) for {p} predictor(s); a regression "
-                             f"needs at least {p + 2} (one more than the coefficients)")
+        raise CalibrateError(
+            f"{source}: {n} complete row(s) for {p} predictor(s); a regression "
+            f"needs at least {p + 2} (one more than the coefficients)"
+        )
     values = frame.to_numpy()
     sd = values.std(axis=0)
     for k, c in enumerate(columns):
         if not sd[k] > 0:
-            problems.append(Problem(source, None, c,
-                                    f"has the same value ({values[0, k]:g}) in every row, so it "
-                                    f"cannot explain or be explained; leave it out"))
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    c,
+                    f"has the same value ({values[0, k]:g}) in every row, so it "
+                    f"cannot explain or be explained; leave it out",
+                )
+            )
     if problems:
         raise ValidationError(problems)
     corr = np.corrcoef(values, rowvar=False)

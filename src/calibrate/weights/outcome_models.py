@@ -24,6 +24,7 @@ when the outcome is already a log change, ``log_outcome=True``); binomial
 GLM (logit) ``b * (1 - p) * mean(x)`` with ``p`` the pooled success rate: the
 relative change of the success rate per relative change of ``x``.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -59,8 +60,14 @@ def ols_fit(y: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None, *
     return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
 
 
-def binomial_fit(successes: np.ndarray, trials: np.ndarray, exog: np.ndarray, groups: np.ndarray | None = None,
-                 *, hasconst: bool | None = None):
+def binomial_fit(
+    successes: np.ndarray,
+    trials: np.ndarray,
+    exog: np.ndarray,
+    groups: np.ndarray | None = None,
+    *,
+    hasconst: bool | None = None,
+):
     """statsmodels binomial GLM (logit link) of ``successes`` out of ``trials``; clustered by ``groups``
     (``hasconst``: as for :func:`ols_fit`)."""
     import statsmodels.api as sm
@@ -68,7 +75,7 @@ def binomial_fit(successes: np.ndarray, trials: np.ndarray, exog: np.ndarray, gr
     endog = np.column_stack([successes, trials - successes])
     model = sm.GLM(endog, exog, family=sm.families.Binomial(), hasconst=hasconst)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")     # statsmodels' perfect-separation / domain chatter
+        warnings.simplefilter("ignore")  # statsmodels' perfect-separation / domain chatter
         if groups is None:
             return model.fit()
         return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
@@ -110,14 +117,20 @@ class OutcomeFit:
     def summary(self) -> Summary:
         """The coefficient table with the model line (n, fit statistic, kind of standard errors)."""
         values = {"n": int(self.n), self.fit_stat_name: float(self.fit_stat)}
-        return frame_summary(self.summary_text().splitlines()[0], self.coefficients.rename_axis("term").reset_index(),
-                             text=self.summary_text(), values=values)
+        return frame_summary(
+            self.summary_text().splitlines()[0],
+            self.coefficients.rename_axis("term").reset_index(),
+            text=self.summary_text(),
+            values=values,
+        )
 
     def summary_text(self) -> str:
         se_kind = f"clustered by {self.cluster} ({self.n_clusters} clusters)" if self.cluster else "classical"
-        lines = [f"{self.model}: {self.outcome} on {', '.join(self.predictors)}; n = {self.n}; "
-                 f"{self.fit_stat_name} = {self.fit_stat:.4f}; standard errors {se_kind}",
-                 self.coefficients.to_string(float_format=lambda v: f"{v:.4g}", na_rep="")]
+        lines = [
+            f"{self.model}: {self.outcome} on {', '.join(self.predictors)}; n = {self.n}; "
+            f"{self.fit_stat_name} = {self.fit_stat:.4f}; standard errors {se_kind}",
+            self.coefficients.to_string(float_format=lambda v: f"{v:.4g}", na_rep=""),
+        ]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -127,9 +140,17 @@ class OutcomeFit:
 # --------------------------------------------------------------------------- public functions
 
 
-def outcome_regression(frame: pd.DataFrame, outcome: str, predictors: Sequence[str], *,
-                       cluster: str | None = None, controls: Sequence[str] = (), intercept: bool = True,
-                       level: float = 0.95, log_outcome: bool = False) -> OutcomeFit:
+def outcome_regression(
+    frame: pd.DataFrame,
+    outcome: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    controls: Sequence[str] = (),
+    intercept: bool = True,
+    level: float = 0.95,
+    log_outcome: bool = False,
+) -> OutcomeFit:
     """OLS of ``outcome`` on ``predictors`` (numeric columns) and ``controls`` (categorical columns, as dummies).
 
     Rows with a missing value in any used column are left out. ``cluster``
@@ -143,13 +164,20 @@ def outcome_regression(frame: pd.DataFrame, outcome: str, predictors: Sequence[s
     res = ols_fit(y, x, groups)
     denominator = 1.0 if log_outcome else float(y.mean())
     at = rows[list(predictors)].mean().to_numpy(dtype=float) / denominator
-    return _result("ols", outcome, predictors, cluster, level, res, names, at, groups,
-                   float(res.rsquared), "R²")
+    return _result("ols", outcome, predictors, cluster, level, res, names, at, groups, float(res.rsquared), "R²")
 
 
-def outcome_glm(frame: pd.DataFrame, successes: str, trials: str, predictors: Sequence[str], *,
-                cluster: str | None = None, controls: Sequence[str] = (), intercept: bool = True,
-                level: float = 0.95) -> OutcomeFit:
+def outcome_glm(
+    frame: pd.DataFrame,
+    successes: str,
+    trials: str,
+    predictors: Sequence[str],
+    *,
+    cluster: str | None = None,
+    controls: Sequence[str] = (),
+    intercept: bool = True,
+    level: float = 0.95,
+) -> OutcomeFit:
     """Binomial GLM (logit) of ``successes`` out of ``trials`` (count columns) on ``predictors`` and ``controls``.
 
     E.g. customers kept out of customers at the start of the quarter. Rows with
@@ -157,39 +185,61 @@ def outcome_glm(frame: pd.DataFrame, successes: str, trials: str, predictors: Se
     ``[0, trials]``. Same options as :func:`outcome_regression`.
     """
     _check_level(level)
-    rows, x, names, groups = _prepare(frame, [successes, trials], predictors, controls, cluster, intercept,
-                                      positive=trials)
+    rows, x, names, groups = _prepare(
+        frame, [successes, trials], predictors, controls, cluster, intercept, positive=trials
+    )
     k, m = rows[successes].to_numpy(dtype=float), rows[trials].to_numpy(dtype=float)
     bad = np.flatnonzero((k < 0) | (k > m))
     if len(bad):
-        raise InvalidRegressionData(f"row {rows.index[bad[0]]}: {successes} = {k[bad[0]]:g} is outside 0..{trials} "
-                                    f"({m[bad[0]]:g}); successes must be between 0 and the trials")
+        raise InvalidRegressionData(
+            f"row {rows.index[bad[0]]}: {successes} = {k[bad[0]]:g} is outside 0..{trials} "
+            f"({m[bad[0]]:g}); successes must be between 0 and the trials"
+        )
     res = binomial_fit(k, m, x, groups)
     rate = float(k.sum() / m.sum())
     at = rows[list(predictors)].mean().to_numpy(dtype=float) * (1 - rate)
     explained = 1 - float(res.deviance) / float(res.null_deviance) if res.null_deviance > 0 else np.nan
-    return _result("binomial_glm", f"{successes}/{trials}", predictors, cluster, level, res, names, at, groups,
-                   explained, "deviance explained")
+    return _result(
+        "binomial_glm",
+        f"{successes}/{trials}",
+        predictors,
+        cluster,
+        level,
+        res,
+        names,
+        at,
+        groups,
+        explained,
+        "deviance explained",
+    )
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _prepare(frame: pd.DataFrame, outcomes: list[str], predictors: Sequence[str], controls: Sequence[str],
-             cluster: str | None, intercept: bool, positive: str | None = None
-             ) -> tuple[pd.DataFrame, np.ndarray, list[str], np.ndarray | None]:
+def _prepare(
+    frame: pd.DataFrame,
+    outcomes: list[str],
+    predictors: Sequence[str],
+    controls: Sequence[str],
+    cluster: str | None,
+    intercept: bool,
+    positive: str | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, list[str], np.ndarray | None]:
     if not isinstance(frame, pd.DataFrame):
         raise InvalidRegressionData(f"expected a table (pandas DataFrame), got {type(frame).__name__}")
     predictors, controls = _names(predictors, "predictors"), _names(controls, "controls", allow_empty=True)
     used = [*outcomes, *predictors, *controls, *([cluster] if cluster else [])]
     absent = [c for c in dict.fromkeys(used) if c not in frame.columns]
     if absent:
-        raise InvalidRegressionData(f"the table has no column(s) {', '.join(absent)}; "
-                                    f"it has {', '.join(map(str, frame.columns))}")
+        raise InvalidRegressionData(
+            f"the table has no column(s) {', '.join(absent)}; it has {', '.join(map(str, frame.columns))}"
+        )
     for col in [*outcomes, *predictors]:
         if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
-            raise InvalidRegressionData(f"column {col} is not numeric; code it as numbers (or pass it in controls "
-                                        f"to enter it as categories)")
+            raise InvalidRegressionData(
+                f"column {col} is not numeric; code it as numbers (or pass it in controls to enter it as categories)"
+            )
     rows = frame.loc[frame[list(dict.fromkeys(used))].notna().all(axis=1)]
     if positive is not None:
         rows = rows.loc[rows[positive] > 0]
@@ -207,17 +257,22 @@ def _prepare(frame: pd.DataFrame, outcomes: list[str], predictors: Sequence[str]
             names.append(f"{c}[{v}]")
     x = np.column_stack(blocks)
     if len(rows) <= x.shape[1]:
-        raise InvalidRegressionData(f"only {len(rows)} complete row(s) for {x.shape[1]} coefficients; "
-                                    f"add rows or use fewer predictors and controls")
+        raise InvalidRegressionData(
+            f"only {len(rows)} complete row(s) for {x.shape[1]} coefficients; "
+            f"add rows or use fewer predictors and controls"
+        )
     if np.linalg.matrix_rank(x) < x.shape[1]:
-        raise InvalidRegressionData(f"the predictors and controls are collinear ({', '.join(names)}): one is a "
-                                    f"combination of the others (or constant); drop one")
+        raise InvalidRegressionData(
+            f"the predictors and controls are collinear ({', '.join(names)}): one is a "
+            f"combination of the others (or constant); drop one"
+        )
     groups = None
     if cluster:
         groups = pd.factorize(rows[cluster])[0]
         if groups.max() < 1:
-            raise InvalidRegressionData(f"cluster column {cluster} has a single value; clustered standard "
-                                        f"errors need at least 2 clusters")
+            raise InvalidRegressionData(
+                f"cluster column {cluster} has a single value; clustered standard errors need at least 2 clusters"
+            )
     return rows, x, names, groups
 
 
@@ -228,20 +283,47 @@ def _names(values: Sequence[str], what: str, allow_empty: bool = False) -> list[
     return names
 
 
-def _result(model: str, outcome: str, predictors: Sequence[str], cluster: str | None, level: float, res,
-            names: list[str], at: np.ndarray, groups: np.ndarray | None, fit_stat: float,
-            fit_stat_name: str) -> OutcomeFit:
+def _result(
+    model: str,
+    outcome: str,
+    predictors: Sequence[str],
+    cluster: str | None,
+    level: float,
+    res,
+    names: list[str],
+    at: np.ndarray,
+    groups: np.ndarray | None,
+    fit_stat: float,
+    fit_stat_name: str,
+) -> OutcomeFit:
     params, bse = np.asarray(res.params, dtype=float), np.asarray(res.bse, dtype=float)
     ci = np.asarray(res.conf_int(alpha=1 - level), dtype=float)
     predictors = _names(predictors, "predictors")
     elasticity = pd.Series(np.nan, index=names)
     elasticity[predictors] = params[[names.index(p) for p in predictors]] * at
-    table = pd.DataFrame({"coef": params, "se": bse, "ci_low": ci[:, 0], "ci_high": ci[:, 1],
-                          "p_value": np.asarray(res.pvalues, dtype=float), "elasticity": elasticity.to_numpy()},
-                         index=pd.Index(names, name="term"))
-    return OutcomeFit(model=model, outcome=outcome, predictors=tuple(predictors), cluster=cluster, level=level,
-                      n=int(res.nobs), n_clusters=None if groups is None else int(groups.max() + 1),
-                      fit_stat=fit_stat, fit_stat_name=fit_stat_name, coefficients=table)
+    table = pd.DataFrame(
+        {
+            "coef": params,
+            "se": bse,
+            "ci_low": ci[:, 0],
+            "ci_high": ci[:, 1],
+            "p_value": np.asarray(res.pvalues, dtype=float),
+            "elasticity": elasticity.to_numpy(),
+        },
+        index=pd.Index(names, name="term"),
+    )
+    return OutcomeFit(
+        model=model,
+        outcome=outcome,
+        predictors=tuple(predictors),
+        cluster=cluster,
+        level=level,
+        n=int(res.nobs),
+        n_clusters=None if groups is None else int(groups.max() + 1),
+        fit_stat=fit_stat,
+        fit_stat_name=fit_stat_name,
+        coefficients=table,
+    )
 
 
 def _check_level(level: float) -> None:

@@ -23,6 +23,7 @@ The proposal is the closest admissible weight vector to
 ``shares.evidence * evidence + shares.ahp * ahp + shares.baseline * baseline``
 (:mod:`.blend`); its intervals come from :mod:`.uncertainty`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -57,14 +58,31 @@ from calibrate.weights.regression import (
 )
 from calibrate.weights.uncertainty import BootstrapResult, bootstrap_inputs, bootstrap_weights, single_thread
 
-__all__ = ["PROFILE_QUARTERS", "WeightSettings", "WeightProposal", "manager_profile", "propose_weights",
-           "propose_from_config", "last_year_series", "METHOD_COLUMNS"]
+__all__ = [
+    "PROFILE_QUARTERS",
+    "WeightSettings",
+    "WeightProposal",
+    "manager_profile",
+    "propose_weights",
+    "propose_from_config",
+    "last_year_series",
+    "METHOD_COLUMNS",
+]
 
 #: Baselines (entropy, CRITIC) use each manager's mean over the latest quarters.
 PROFILE_QUARTERS = 4
 #: Columns of the side-by-side methods table, in order.
-METHOD_COLUMNS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention", "evidence", "proposal",
-                  "last_year")
+METHOD_COLUMNS = (
+    "equal",
+    "entropy",
+    "critic",
+    "ahp",
+    "lmg_revenue",
+    "lmg_retention",
+    "evidence",
+    "proposal",
+    "last_year",
+)
 _SHARE_KEYS = ("evidence", "ahp", "baseline")
 _METHOD_NAMES = ("regression", "ahp", "entropy", "critic", "equal")
 
@@ -95,8 +113,7 @@ class WeightSettings:
     """
 
     shares: Mapping[str, float] = field(default_factory=lambda: {"evidence": 0.5, "ahp": 0.3, "baseline": 0.2})
-    evidence_shares: Mapping[str, float] = field(
-        default_factory=lambda: {"revenue_growth": 0.5, "retention": 0.5})
+    evidence_shares: Mapping[str, float] = field(default_factory=lambda: {"revenue_growth": 0.5, "retention": 0.5})
     baseline: str = "critic"
     max_change: float | None = 0.05
     controls: tuple[str, ...] = DEFAULT_CONTROLS
@@ -114,37 +131,49 @@ class WeightSettings:
         if any(not isinstance(v, (int, float)) or not v >= 0 for v in values.values()):
             problems.append(f"weights.shares must be numbers >= 0, got {dict(self.shares)}")
         elif abs(sum(values.values()) - 1) > 1e-6:
-            problems.append(f"weights.shares must add up to 1; they add up to {sum(values.values()):.4f} "
-                            f"({', '.join(f'{k} {v:g}' for k, v in values.items())})")
+            problems.append(
+                f"weights.shares must add up to 1; they add up to {sum(values.values()):.4f} "
+                f"({', '.join(f'{k} {v:g}' for k, v in values.items())})"
+            )
         if self.baseline not in ("critic", "entropy", "equal"):
             problems.append(f"weights.baseline must be critic, entropy or equal, got {self.baseline!r}")
         bad_methods = [m for m in self.methods if m not in _METHOD_NAMES]
         if bad_methods:
-            problems.append(f"weights.methods: unknown method(s) {', '.join(bad_methods)} "
-                            f"(use {', '.join(_METHOD_NAMES)})")
+            problems.append(
+                f"weights.methods: unknown method(s) {', '.join(bad_methods)} (use {', '.join(_METHOD_NAMES)})"
+            )
         if values.get("evidence", 0) > 0 and "regression" not in self.methods:
             problems.append("weights.shares.evidence is above 0 but 'regression' is not in weights.methods")
         if values.get("ahp", 0) > 0 and "ahp" not in self.methods:
             problems.append("weights.shares.ahp is above 0 but 'ahp' is not in weights.methods")
         if values.get("baseline", 0) > 0 and self.baseline != "equal" and self.baseline not in self.methods:
             problems.append(f"weights.baseline is {self.baseline} but it is not in weights.methods")
-        if self.max_change is not None and (not isinstance(self.max_change, (int, float))
-                                            or not 0 <= self.max_change <= 1):
-            problems.append(f"weights.max_change must be a share between 0 and 1 (0.05 = 5 points) or null, "
-                            f"got {self.max_change!r}")
+        if self.max_change is not None and (
+            not isinstance(self.max_change, (int, float)) or not 0 <= self.max_change <= 1
+        ):
+            problems.append(
+                f"weights.max_change must be a share between 0 and 1 (0.05 = 5 points) or null, got {self.max_change!r}"
+            )
         if not isinstance(self.bootstrap, int) or self.bootstrap < 0 or self.bootstrap == 1:
-            problems.append(f"weights.bootstrap must be 0 (no intervals) or a whole number of resamples >= 2, "
-                            f"got {self.bootstrap!r}")
+            problems.append(
+                f"weights.bootstrap must be 0 (no intervals) or a whole number of resamples >= 2, "
+                f"got {self.bootstrap!r}"
+            )
         if not isinstance(self.ci_level, (int, float)) or not 0 < self.ci_level < 1:
             problems.append(f"weights.ci_level must be between 0 and 1 (e.g. 0.9), got {self.ci_level!r}")
-        if isinstance(self.weight_floor, bool) or not isinstance(self.weight_floor, (int, float)) \
-                or not 0 <= self.weight_floor < 1:
-            problems.append(f"weights.weight_floor must be a share between 0 and 1 (0.05 = 5%), "
-                            f"got {self.weight_floor!r}")
+        if (
+            isinstance(self.weight_floor, bool)
+            or not isinstance(self.weight_floor, (int, float))
+            or not 0 <= self.weight_floor < 1
+        ):
+            problems.append(
+                f"weights.weight_floor must be a share between 0 and 1 (0.05 = 5%), got {self.weight_floor!r}"
+            )
         bad_controls = [c for c in self.controls if c not in CONTROLS]
         if bad_controls:
-            problems.append(f"weights.controls: unknown control(s) {', '.join(bad_controls)} "
-                            f"(use {', '.join(CONTROLS)})")
+            problems.append(
+                f"weights.controls: unknown control(s) {', '.join(bad_controls)} (use {', '.join(CONTROLS)})"
+            )
         if problems:
             raise ConfigError("\n".join(problems))
 
@@ -159,8 +188,10 @@ class WeightSettings:
         kwargs: dict[str, Any] = {}
         if "shares" in s:
             if not isinstance(s["shares"], Mapping):
-                raise ConfigError("weights.shares must map evidence, ahp and baseline to shares, e.g. "
-                                  "{evidence: 0.5, ahp: 0.3, baseline: 0.2}")
+                raise ConfigError(
+                    "weights.shares must map evidence, ahp and baseline to shares, e.g. "
+                    "{evidence: 0.5, ahp: 0.3, baseline: 0.2}"
+                )
             kwargs["shares"] = dict(s["shares"])
         if s.get("evidence_shares") is not None:
             if not isinstance(s["evidence_shares"], Mapping):
@@ -174,7 +205,7 @@ class WeightSettings:
             kwargs["methods"] = tuple(str(m) for m in (s["methods"] or ()))
         if "baseline" in s:
             kwargs["baseline"] = str(s["baseline"])
-        for key, value in s.items():                      # every other setting as given (checked below)
+        for key, value in s.items():  # every other setting as given (checked below)
             if key not in kwargs and key not in ("shares", "evidence_shares", "controls", "methods"):
                 kwargs[key] = value
         return cls(**kwargs)
@@ -184,38 +215,60 @@ class WeightSettings:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            out[f.name] = dict(value) if isinstance(value, Mapping) else list(value) if isinstance(value, tuple) \
-                else value
+            out[f.name] = (
+                dict(value) if isinstance(value, Mapping) else list(value) if isinstance(value, tuple) else value
+            )
         return out
 
 
 _SHARE: dict[str, Any] = {"ge": 0.0, "le": 1.0}
 #: The ``weights`` keys as a run config writes them: type, bounds, meaning (defaults: the fields above).
 WEIGHT_KEYS = {
-    "shares": Key({"evidence": Key(float, "share of the evidence (regression) weights in the blend", **_SHARE),
-                   "ahp": Key(float, "share of the experts' AHP weights in the blend", **_SHARE),
-                   "baseline": Key(float, "share of the data baseline (entropy/CRITIC/equal) in the blend", **_SHARE)},
-                  "weight of each source in the blend, adding up to 1 (a source left out has share 0)", merged=False),
-    "evidence_shares": Key({"revenue_growth": Key(float, "weight of next quarter's revenue growth", **_SHARE),
-                            "retention": Key(float, "weight of next quarter's customer retention", **_SHARE)},
-                           "weight of each outcome in the evidence weights, adding up to 1", merged=False),
+    "shares": Key(
+        {
+            "evidence": Key(float, "share of the evidence (regression) weights in the blend", **_SHARE),
+            "ahp": Key(float, "share of the experts' AHP weights in the blend", **_SHARE),
+            "baseline": Key(float, "share of the data baseline (entropy/CRITIC/equal) in the blend", **_SHARE),
+        },
+        "weight of each source in the blend, adding up to 1 (a source left out has share 0)",
+        merged=False,
+    ),
+    "evidence_shares": Key(
+        {
+            "revenue_growth": Key(float, "weight of next quarter's revenue growth", **_SHARE),
+            "retention": Key(float, "weight of next quarter's customer retention", **_SHARE),
+        },
+        "weight of each outcome in the evidence weights, adding up to 1",
+        merged=False,
+    ),
     "baseline": Key(Literal["critic", "entropy", "equal"], "data-only method of the baseline weights"),
-    "max_change": Key(float | None, "largest change of one weight from last year (0.05 = 5 points); null: no cap",
-                      **_SHARE),
+    "max_change": Key(
+        float | None, "largest change of one weight from last year (0.05 = 5 points); null: no cap", **_SHARE
+    ),
     "controls": Key(str | list[str], "regression controls (see calibrate.weights.regression.CONTROLS)"),
     "bootstrap": Key(int, "bootstrap resamples of managers for the intervals: 0 (none) or at least 2", ge=0),
     "ci_level": Key(float, "level of the bootstrap intervals", gt=0, lt=1),
-    "methods": Key(list[Literal["regression", "ahp", "entropy", "critic", "equal"]],
-                   "methods computed and shown; every source with a share above 0 needs its method"),
-    "weight_floor": Key(float, "a proposed weight below this share is flagged as too small to steer behaviour",
-                        ge=0, lt=1),
+    "methods": Key(
+        list[Literal["regression", "ahp", "entropy", "critic", "equal"]],
+        "methods computed and shown; every source with a share above 0 needs its method",
+    ),
+    "weight_floor": Key(
+        float, "a proposed weight below this share is flagged as too small to steer behaviour", ge=0, lt=1
+    ),
 }
-WEIGHTS_SECTION = Section("weights", "weight methods, blend shares, change cap, bootstrap (calibrate.weights.proposal)",
-                          WeightSettings().to_dict(), WEIGHT_KEYS, WeightSettings, WeightSettings.from_config)
+WEIGHTS_SECTION = Section(
+    "weights",
+    "weight methods, blend shares, change cap, bootstrap (calibrate.weights.proposal)",
+    WeightSettings().to_dict(),
+    WEIGHT_KEYS,
+    WeightSettings,
+    WeightSettings.from_config,
+)
 
 
-def manager_profile(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
-                    quarters: int = PROFILE_QUARTERS) -> pd.DataFrame:
+def manager_profile(
+    panel: pd.DataFrame, indicator_set: IndicatorSet, *, quarters: int = PROFILE_QUARTERS
+) -> pd.DataFrame:
     """Each manager's mean indicator values over the latest ``quarters`` quarters of the panel.
 
     One row per manager (index ``manager_id``) with every indicator present;
@@ -232,19 +285,31 @@ def manager_profile(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
 def last_year_series(table: pd.DataFrame | None, indicator_set: IndicatorSet) -> tuple[pd.Series | None, list[str]]:
     """Last year's weights as a Series over this year's indicators (new ones at 0), with notes."""
     if table is None:
-        return None, [MethodWarning("last_year.none", "no last-year weights were given, so there is no change cap "
-                                    "and no comparison")]
+        return None, [
+            MethodWarning(
+                "last_year.none", "no last-year weights were given, so there is no change cap and no comparison"
+            )
+        ]
     s = pd.Series(table["weight"].to_numpy(dtype=float), index=table["indicator"].astype(str))
     notes = []
     dropped = [i for i in s.index if i not in indicator_set.ids]
     if dropped:
-        notes.append(MethodWarning("last_year.dropped", f"last year's indicator(s) {', '.join(dropped)} are not in "
-                                   f"this year's set (their weight {s[dropped].sum():.2f} goes to the others)",
-                                   indicators=dropped, weight=float(s[dropped].sum())))
+        notes.append(
+            MethodWarning(
+                "last_year.dropped",
+                f"last year's indicator(s) {', '.join(dropped)} are not in "
+                f"this year's set (their weight {s[dropped].sum():.2f} goes to the others)",
+                indicators=dropped,
+                weight=float(s[dropped].sum()),
+            )
+        )
     new = [i for i in indicator_set.ids if i not in s.index]
     if new:
-        notes.append(MethodWarning("last_year.new", f"indicator(s) {', '.join(new)} are new this year (last year 0)",
-                                   indicators=new))
+        notes.append(
+            MethodWarning(
+                "last_year.new", f"indicator(s) {', '.join(new)} are new this year (last year 0)", indicators=new
+            )
+        )
     return s.reindex(list(indicator_set.ids)).fillna(0.0).rename("last_year"), notes
 
 
@@ -273,10 +338,15 @@ class WeightProposal:
         """Every warning with the part of the analysis it comes from: ``source``, ``message`` (English),
         ``code`` and ``params`` (JSON) for the page language's words (``method_warnings.<code>``)."""
         sources = list(self.warning_sources) + ["other"] * (len(self.warnings) - len(self.warning_sources))
-        return pd.DataFrame({"source": sources, "message": [str(w) for w in self.warnings],
-                             "code": [code_of(w) for w in self.warnings],
-                             "params": [params_of(w) for w in self.warnings]},
-                            columns=["source", "message", "code", "params"])
+        return pd.DataFrame(
+            {
+                "source": sources,
+                "message": [str(w) for w in self.warnings],
+                "code": [code_of(w) for w in self.warnings],
+                "params": [params_of(w) for w in self.warnings],
+            },
+            columns=["source", "message", "code", "params"],
+        )
 
     @property
     def weights(self) -> pd.Series:
@@ -336,51 +406,71 @@ class WeightProposal:
             ci = self.bootstrap.interval("proposal").reindex(ids)
             lo, hi = ci["ci_low"], ci["ci_high"]
         b = self.blend
-        return pd.DataFrame({
-            "indicator": ids,
-            "label": [iset[i].label(lang) for i in ids],
-            "dimension": [iset[i].dimension for i in ids],
-            "weight": b.weights.reindex(ids).to_numpy(),
-            "ci_low": lo.to_numpy(dtype=float),
-            "ci_high": hi.to_numpy(dtype=float),
-            "last_year": b.last_year.reindex(ids).to_numpy(),
-            "change": b.change.reindex(ids).to_numpy(),
-            "data_source": [iset[i].source for i in ids],
-            "review_period": [iset[i].review_period for i in ids],
-            "binding": b.binding.reindex(ids).to_numpy(),
-            "dimension_label": [iset.dimension(iset[i].dimension).label(lang) for i in ids],
-        })
+        return pd.DataFrame(
+            {
+                "indicator": ids,
+                "label": [iset[i].label(lang) for i in ids],
+                "dimension": [iset[i].dimension for i in ids],
+                "weight": b.weights.reindex(ids).to_numpy(),
+                "ci_low": lo.to_numpy(dtype=float),
+                "ci_high": hi.to_numpy(dtype=float),
+                "last_year": b.last_year.reindex(ids).to_numpy(),
+                "change": b.change.reindex(ids).to_numpy(),
+                "data_source": [iset[i].source for i in ids],
+                "review_period": [iset[i].review_period for i in ids],
+                "binding": b.binding.reindex(ids).to_numpy(),
+                "dimension_label": [iset.dimension(iset[i].dimension).label(lang) for i in ids],
+            }
+        )
 
     def summary_text(self) -> str:
         frame = self.to_frame()
-        lines = [f"weight proposal for {self.indicator_set.name} ({len(frame)} indicators); shares "
-                 + ", ".join(f"{k} {v:g}" for k, v in self.settings.shares.items())
-                 + f"; baseline {self.settings.baseline}; max change "
-                 + ("none" if self.settings.max_change is None else f"{self.settings.max_change:g}")]
+        lines = [
+            f"weight proposal for {self.indicator_set.name} ({len(frame)} indicators); shares "
+            + ", ".join(f"{k} {v:g}" for k, v in self.settings.shares.items())
+            + f"; baseline {self.settings.baseline}; max change "
+            + ("none" if self.settings.max_change is None else f"{self.settings.max_change:g}")
+        ]
         width = max(len(i) for i in frame["indicator"])
         for _, r in frame.iterrows():
             ci = "" if np.isnan(r["ci_low"]) else f"  [{r['ci_low']:.3f}, {r['ci_high']:.3f}]"
-            lines.append(f"  {r['indicator']:<{width}}  {r['weight']:.3f}{ci}  last year {r['last_year']:.3f} "
-                         f"({r['change']:+.3f}){'  ' + r['binding'] if r['binding'] else ''}")
+            lines.append(
+                f"  {r['indicator']:<{width}}  {r['weight']:.3f}{ci}  last year {r['last_year']:.3f} "
+                f"({r['change']:+.3f}){'  ' + r['binding'] if r['binding'] else ''}"
+            )
         lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
     def summary(self) -> Summary:
         """The proposed weights per indicator; str() gives the text form."""
-        return frame_summary(f"weight proposal for {self.indicator_set.name}", self.to_frame(),
-                             notes=list(self.warnings), text=self.summary_text())
+        return frame_summary(
+            f"weight proposal for {self.indicator_set.name}",
+            self.to_frame(),
+            notes=list(self.warnings),
+            text=self.summary_text(),
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
 
-def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
-                    evidence_shares: Mapping[str, float] | None = None, baseline: str | None = None,
-                    max_change: float | None | _Default = DEFAULT, controls: Sequence[str] | None = None,
-                    bootstrap: int | None = None, seed: int = 0, level: float | None = None,
-                    methods: Sequence[str] | None = None,
-                    mixed: bool = True, panel: pd.DataFrame | None = None, lang: str = "en",
-                    executor: Any = None) -> WeightProposal:
+def propose_weights(
+    ds,
+    *,
+    shares: Mapping[str, float] | None = None,
+    evidence_shares: Mapping[str, float] | None = None,
+    baseline: str | None = None,
+    max_change: float | None | _Default = DEFAULT,
+    controls: Sequence[str] | None = None,
+    bootstrap: int | None = None,
+    seed: int = 0,
+    level: float | None = None,
+    methods: Sequence[str] | None = None,
+    mixed: bool = True,
+    panel: pd.DataFrame | None = None,
+    lang: str = "en",
+    executor: Any = None,
+) -> WeightProposal:
     """Run every weight method on a :class:`~calibrate.dataset.Dataset`, blend them and bootstrap the result.
 
     Settings left out take the defaults of :class:`WeightSettings` (shares
@@ -391,8 +481,15 @@ def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
     ``lang`` only affects dimension names in error messages. ``executor`` (see
     :mod:`calibrate.distributed`) computes the bootstrap's chunks elsewhere, with the same result.
     """
-    given: dict[str, Any] = {"shares": shares, "evidence_shares": evidence_shares, "baseline": baseline,
-                             "controls": controls, "bootstrap": bootstrap, "ci_level": level, "methods": methods}
+    given: dict[str, Any] = {
+        "shares": shares,
+        "evidence_shares": evidence_shares,
+        "baseline": baseline,
+        "controls": controls,
+        "bootstrap": bootstrap,
+        "ci_level": level,
+        "methods": methods,
+    }
     section = {k: v for k, v in given.items() if v is not None}
     if max_change is not DEFAULT:
         section["max_change"] = max_change
@@ -400,8 +497,15 @@ def propose_weights(ds, *, shares: Mapping[str, float] | None = None,
     return _propose(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang, executor=executor)
 
 
-def propose_from_config(ds, config, *, panel: pd.DataFrame | None = None, bootstrap: int | None = None,
-                        mixed: bool = True, executor: Any = None) -> WeightProposal:
+def propose_from_config(
+    ds,
+    config,
+    *,
+    panel: pd.DataFrame | None = None,
+    bootstrap: int | None = None,
+    mixed: bool = True,
+    executor: Any = None,
+) -> WeightProposal:
     """The proposal a run config asks for (its ``weights`` section, ``seed`` and ``lang``)."""
     settings = WeightSettings.from_config(config.weights)
     if bootstrap is not None:
@@ -409,14 +513,16 @@ def propose_from_config(ds, config, *, panel: pd.DataFrame | None = None, bootst
     return _propose(ds, settings, seed=config.seed, mixed=mixed, panel=panel, lang=config.lang, executor=executor)
 
 
-def _propose(ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None,
-             lang: str, executor: Any = None) -> WeightProposal:
+def _propose(
+    ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None, lang: str, executor: Any = None
+) -> WeightProposal:
     with single_thread():
         return _propose_inner(ds, settings, seed=seed, mixed=mixed, panel=panel, lang=lang, executor=executor)
 
 
-def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None,
-                   lang: str, executor: Any = None) -> WeightProposal:
+def _propose_inner(
+    ds, settings: WeightSettings, *, seed: int, mixed: bool, panel: pd.DataFrame | None, lang: str, executor: Any = None
+) -> WeightProposal:
     from calibrate.panel import indicator_panel
 
     iset = ds.indicator_set
@@ -433,15 +539,16 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
     last, last_notes = last_year_series(ds.last_year_weights, iset)
     note("last_year", last_notes)
     constraints = weight_constraints(iset, last, max_change=settings.max_change, lang=lang)
-    constraints.check_feasible()            # before any expensive work
+    constraints.check_feasible()  # before any expensive work
 
     profile = manager_profile(panel, iset)
     baselines: dict[str, BaselineWeights] = {"equal": equal_weights(ids)}
     directions = iset.directions()
     for name, func in (("entropy", entropy_weights), ("critic", critic_weights)):
         if name in settings.methods or settings.baseline == name:
-            baselines[name] = func(profile, ids, directions, source=f"managers' mean indicators "
-                                                                   f"(latest {PROFILE_QUARTERS} quarters)")
+            baselines[name] = func(
+                profile, ids, directions, source=f"managers' mean indicators (latest {PROFILE_QUARTERS} quarters)"
+            )
 
     suite = evidence = None
     if "regression" in settings.methods:
@@ -455,8 +562,10 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
     if "ahp" in settings.methods:
         if ds.ahp_judgments is None:
             if settings.shares.get("ahp", 0) > 0:
-                raise CalibrateError("weights.shares.ahp is above 0 but there are no AHP judgments: add "
-                                     "'ahp_judgments' under 'data' in the config, or set weights.shares.ahp to 0")
+                raise CalibrateError(
+                    "weights.shares.ahp is above 0 but there are no AHP judgments: add "
+                    "'ahp_judgments' under 'data' in the config, or set weights.shares.ahp to 0"
+                )
             note("ahp", [MethodWarning("ahp.none", "no AHP judgments were given; the AHP method is skipped")])
         else:
             panel_result, matrices = _ahp(ds.ahp_judgments, iset, note)
@@ -472,33 +581,72 @@ def _propose_inner(ds, settings: WeightSettings, *, seed: int, mixed: bool, pane
     boot = None
     if settings.bootstrap and suite is not None:
         inputs = bootstrap_inputs(suite, profile, matrices)
-        boot = bootstrap_weights(inputs, resamples=settings.bootstrap, seed=seed, level=settings.ci_level,
-                                 evidence_shares=settings.evidence_shares,
-                                 shares={k: settings.shares.get(k, 0.0) for k in _SHARE_KEYS},
-                                 baseline=settings.baseline, constraints=constraints, executor=executor)
+        boot = bootstrap_weights(
+            inputs,
+            resamples=settings.bootstrap,
+            seed=seed,
+            level=settings.ci_level,
+            evidence_shares=settings.evidence_shares,
+            shares={k: settings.shares.get(k, 0.0) for k in _SHARE_KEYS},
+            baseline=settings.baseline,
+            constraints=constraints,
+            executor=executor,
+        )
         if boot.failed:
-            note("bootstrap", [MethodWarning("bootstrap.failed", f"{boot.failed} of {boot.resamples} bootstrap "
-                                             "resamples could not be computed (too few distinct managers) and are "
-                                             "left out of the intervals", failed=boot.failed,
-                                             resamples=boot.resamples)])
+            note(
+                "bootstrap",
+                [
+                    MethodWarning(
+                        "bootstrap.failed",
+                        f"{boot.failed} of {boot.resamples} bootstrap "
+                        "resamples could not be computed (too few distinct managers) and are "
+                        "left out of the intervals",
+                        failed=boot.failed,
+                        resamples=boot.resamples,
+                    )
+                ],
+            )
     elif settings.bootstrap:
-        note("bootstrap", [MethodWarning("bootstrap.needs_regression",
-                                         "bootstrap intervals need the regression method; none were computed")])
-    return WeightProposal(indicator_set=iset, settings=settings, blend=result, evidence=evidence,
-                          regressions=suite, ahp=panel_result, baselines=baselines, bootstrap=boot,
-                          profile=profile, warnings=tuple(notes), seed=seed, warning_sources=tuple(kinds))
+        note(
+            "bootstrap",
+            [
+                MethodWarning(
+                    "bootstrap.needs_regression", "bootstrap intervals need the regression method; none were computed"
+                )
+            ],
+        )
+    return WeightProposal(
+        indicator_set=iset,
+        settings=settings,
+        blend=result,
+        evidence=evidence,
+        regressions=suite,
+        ahp=panel_result,
+        baselines=baselines,
+        bootstrap=boot,
+        profile=profile,
+        warnings=tuple(notes),
+        seed=seed,
+        warning_sources=tuple(kinds),
+    )
 
 
 def _judgment(worst) -> dict[str, Any]:
     """A judgment to revisit as warning params: the pair, the value given, the value the others imply."""
     if worst is None:
         return {"row": "", "col": "", "given": "", "implied": float("nan"), "suggested": ""}
-    return {"row": str(worst.row), "col": str(worst.col), "given": _fmt_scale(worst.value),
-            "implied": float(worst.consistent_value), "suggested": _fmt_scale(worst.suggested_value)}
+    return {
+        "row": str(worst.row),
+        "col": str(worst.col),
+        "given": _fmt_scale(worst.value),
+        "implied": float(worst.consistent_value),
+        "suggested": _fmt_scale(worst.suggested_value),
+    }
 
 
-def _ahp(judgments: pd.DataFrame, iset: IndicatorSet, note) -> tuple[AHPPanelResult | HierarchicalAHPResult,
-                                                                    dict[str, pd.DataFrame] | None]:
+def _ahp(
+    judgments: pd.DataFrame, iset: IndicatorSet, note
+) -> tuple[AHPPanelResult | HierarchicalAHPResult, dict[str, pd.DataFrame] | None]:
     """The AHP panel (flat or hierarchical, as the judgments are) and each expert's matrix for the bootstrap.
 
     In a hierarchy an expert's bootstrap matrix is ``g_i / g_j`` of the expert's own global priorities
@@ -510,28 +658,69 @@ def _ahp(judgments: pd.DataFrame, iset: IndicatorSet, note) -> tuple[AHPPanelRes
         result = ahp_panel(judgments, items=ids)
         for name, r in result.experts.items():
             if not r.consistent:
-                note("ahp", [MethodWarning("ahp.inconsistent", f"AHP expert {name}: consistency ratio "
-                                           f"{r.consistency_ratio:.3f} is above {r.threshold:g}; revisit "
-                                           f"{r.worst_judgment}", expert=str(name), cr=float(r.consistency_ratio),
-                                           threshold=float(r.threshold), **_judgment(r.worst_judgment))])
+                note(
+                    "ahp",
+                    [
+                        MethodWarning(
+                            "ahp.inconsistent",
+                            f"AHP expert {name}: consistency ratio "
+                            f"{r.consistency_ratio:.3f} is above {r.threshold:g}; revisit "
+                            f"{r.worst_judgment}",
+                            expert=str(name),
+                            cr=float(r.consistency_ratio),
+                            threshold=float(r.threshold),
+                            **_judgment(r.worst_judgment),
+                        )
+                    ],
+                )
         for name, r in result.experts.items():
             if not r.complete:
-                note("ahp", [MethodWarning("ahp.implied", f"AHP expert {name} left {len(r.implied)} pair(s) out; "
-                                           "they are implied by the other judgments", expert=str(name),
-                                           count=len(r.implied))])
+                note(
+                    "ahp",
+                    [
+                        MethodWarning(
+                            "ahp.implied",
+                            f"AHP expert {name} left {len(r.implied)} pair(s) out; "
+                            "they are implied by the other judgments",
+                            expert=str(name),
+                            count=len(r.implied),
+                        )
+                    ],
+                )
         return result, {name: r.matrix for name, r in result.experts.items()}
     result = ahp_hierarchy(judgments, hierarchy)
     for name, e in result.experts.items():
         if not e.consistent:
-            note("ahp", [MethodWarning("ahp.inconsistent_group", f"AHP expert {name}: consistency ratio "
-                                       f"{e.consistency_ratio:.3f} in {e.worst_matrix} is above "
-                                       f"{result.aij.threshold:g}; revisit {e.worst_judgment}", expert=str(name),
-                                       cr=float(e.consistency_ratio), group=str(e.worst_matrix),
-                                       threshold=float(result.aij.threshold), **_judgment(e.worst_judgment))])
-    full = {name: e.global_priorities.reindex(ids).to_numpy() for name, e in result.experts.items()
-            if e.global_priorities is not None}
+            note(
+                "ahp",
+                [
+                    MethodWarning(
+                        "ahp.inconsistent_group",
+                        f"AHP expert {name}: consistency ratio "
+                        f"{e.consistency_ratio:.3f} in {e.worst_matrix} is above "
+                        f"{result.aij.threshold:g}; revisit {e.worst_judgment}",
+                        expert=str(name),
+                        cr=float(e.consistency_ratio),
+                        group=str(e.worst_matrix),
+                        threshold=float(result.aij.threshold),
+                        **_judgment(e.worst_judgment),
+                    )
+                ],
+            )
+    full = {
+        name: e.global_priorities.reindex(ids).to_numpy()
+        for name, e in result.experts.items()
+        if e.global_priorities is not None
+    }
     if not full:
-        note("ahp", [MethodWarning("ahp.no_complete_expert", "no AHP expert judged every group of the hierarchy, "
-                                   "so the bootstrap keeps the AHP weights fixed")])
+        note(
+            "ahp",
+            [
+                MethodWarning(
+                    "ahp.no_complete_expert",
+                    "no AHP expert judged every group of the hierarchy, so the bootstrap keeps the AHP weights fixed",
+                )
+            ],
+        )
         full = {"aggregate": result.aij.priorities.reindex(ids).to_numpy()}
     return result, {name: pd.DataFrame(g[:, None] / g[None, :], index=ids, columns=ids) for name, g in full.items()}

@@ -54,6 +54,7 @@ Evidence importance
   lower growth, or higher churn predicting higher retention) gets zero evidence
   weight and a warning: a weight must reward the right direction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -70,14 +71,32 @@ from calibrate.results import Summary, frame_summary
 from calibrate.weights.importance import lmg_from_corr
 from calibrate.weights.outcome_models import binomial_fit, ols_fit
 
-_PRODUCT_ELEMENTS = 1 << 21     # rows x k(k+1)/2 float64 products per piece: ~16 MB
+_PRODUCT_ELEMENTS = 1 << 21  # rows x k(k+1)/2 float64 products per piece: ~16 MB
 
 __all__ = [
-    "CONTROLS", "DEFAULT_CONTROLS", "RAMP_QUARTERS", "SIGNIFICANCE", "OUTCOMES",
-    "Design", "RegressionResult", "RegressionSuite", "EvidenceImportance",
-    "design_matrix", "fit_growth_ols", "fit_growth_mixed", "fit_retention_glm", "outcome_regressions",
-    "evidence_importance", "partial_moments", "growth_lmg", "retention_lmg", "scale_floor",
-    "per_manager_cross_products", "unpack_symmetric", "random_intercept_reml", "RandomInterceptFit",
+    "CONTROLS",
+    "DEFAULT_CONTROLS",
+    "RAMP_QUARTERS",
+    "SIGNIFICANCE",
+    "OUTCOMES",
+    "Design",
+    "RegressionResult",
+    "RegressionSuite",
+    "EvidenceImportance",
+    "design_matrix",
+    "fit_growth_ols",
+    "fit_growth_mixed",
+    "fit_retention_glm",
+    "outcome_regressions",
+    "evidence_importance",
+    "partial_moments",
+    "growth_lmg",
+    "retention_lmg",
+    "scale_floor",
+    "per_manager_cross_products",
+    "unpack_symmetric",
+    "random_intercept_reml",
+    "RandomInterceptFit",
 ]
 
 CONTROLS = ("period", "region_period", "tenure", "level")
@@ -151,12 +170,19 @@ class Design:
         Sums of these over a resample of managers give that resample's
         regression without touching the rows again (see :mod:`.uncertainty`).
         """
-        return per_manager_cross_products((self.x, self.d, self.y), self.weights, self.groups,
-                                          len(self.managers), packed=packed)
+        return per_manager_cross_products(
+            (self.x, self.d, self.y), self.weights, self.groups, len(self.managers), packed=packed
+        )
 
 
-def per_manager_cross_products(z: np.ndarray | Sequence[np.ndarray], weights: np.ndarray, groups: np.ndarray,
-                               managers: int, *, packed: bool = False) -> np.ndarray:
+def per_manager_cross_products(
+    z: np.ndarray | Sequence[np.ndarray],
+    weights: np.ndarray,
+    groups: np.ndarray,
+    managers: int,
+    *,
+    packed: bool = False,
+) -> np.ndarray:
     """``sum over manager i's rows of w * z z'``; managers without rows get zeros.
 
     ``z`` is rows x k, or a sequence of arrays (rows x k_j, or 1-D for one
@@ -168,8 +194,7 @@ def per_manager_cross_products(z: np.ndarray | Sequence[np.ndarray], weights: np
     piece at a time (two preallocated piece buffers, no other temporaries),
     so the result does not depend on anything but the data.
     """
-    parts = [np.asarray(z, dtype=float)] if isinstance(z, np.ndarray) else \
-        [np.asarray(a, dtype=float) for a in z]
+    parts = [np.asarray(z, dtype=float)] if isinstance(z, np.ndarray) else [np.asarray(a, dtype=float) for a in z]
     parts = [a[:, None] if a.ndim == 1 else a for a in parts]
     k = sum(a.shape[1] for a in parts)
     weights = np.asarray(weights, dtype=float)
@@ -183,21 +208,21 @@ def per_manager_cross_products(z: np.ndarray | Sequence[np.ndarray], weights: np
     left = np.empty((min(step, len(order)) or 1, iu.size))
     right = np.empty_like(left)
     lo = 0
-    while lo < managers:                               # whole managers per piece, about `step` rows
+    while lo < managers:  # whole managers per piece, about `step` rows
         hi = int(np.searchsorted(bounds, bounds[lo] + step, side="right")) - 1
         hi = min(max(hi, lo + 1), managers)
         r0, r1 = int(bounds[lo]), int(bounds[hi])
         if r1 > r0:
             rows = order[r0:r1]
             zr = np.concatenate([a[rows] for a in parts], axis=1) if len(parts) > 1 else parts[0][rows]
-            if r1 - r0 > len(left):                    # one manager with more rows than a piece
+            if r1 - r0 > len(left):  # one manager with more rows than a piece
                 left, right = np.empty((r1 - r0, iu.size)), np.empty((r1 - r0, iu.size))
             a, b = left[: r1 - r0], right[: r1 - r0]
             np.take(zr, iu, axis=1, out=a)
             zr *= weights[rows, None]
             np.take(zr, ju, axis=1, out=b)
-            np.multiply(a, b, out=a)                   # z_i (z_j w), as one product per row
-            present = np.flatnonzero(bounds[lo + 1:hi + 1] > bounds[lo:hi]) + lo
+            np.multiply(a, b, out=a)  # z_i (z_j w), as one product per row
+            present = np.flatnonzero(bounds[lo + 1 : hi + 1] > bounds[lo:hi]) + lo
             out[present] = np.add.reduceat(a, bounds[present] - r0, axis=0)
         lo = hi
     return out if packed else unpack_symmetric(out, k)
@@ -212,9 +237,14 @@ def unpack_symmetric(packed: np.ndarray, k: int) -> np.ndarray:
     return full
 
 
-def design_matrix(panel: pd.DataFrame, indicator_set: IndicatorSet, outcome: str, *,
-                  controls: Sequence[str] = DEFAULT_CONTROLS,
-                  managers: Sequence[str] | None = None) -> Design:
+def design_matrix(
+    panel: pd.DataFrame,
+    indicator_set: IndicatorSet,
+    outcome: str,
+    *,
+    controls: Sequence[str] = DEFAULT_CONTROLS,
+    managers: Sequence[str] | None = None,
+) -> Design:
     """Rows of ``panel`` with every indicator and the outcome present, as a :class:`Design`.
 
     ``outcome`` is ``"revenue_growth"`` or ``"retention"``. ``managers`` fixes
@@ -237,8 +267,9 @@ def design_matrix(panel: pd.DataFrame, indicator_set: IndicatorSet, outcome: str
         needed.append("level")
     absent = [c for c in needed if c not in frame.columns]
     if absent:
-        raise CalibrateError(f"the indicator panel has no column(s) {', '.join(absent)}; "
-                             f"build it with calibrate.panel.indicator_panel")
+        raise CalibrateError(
+            f"the indicator panel has no column(s) {', '.join(absent)}; build it with calibrate.panel.indicator_panel"
+        )
     keep = frame[ids + [OUTCOMES[outcome]]].notna().all(axis=1)
     if outcome == "retention":
         keep &= frame["next_customers_start"] > 0
@@ -254,13 +285,16 @@ def design_matrix(panel: pd.DataFrame, indicator_set: IndicatorSet, outcome: str
         raise CalibrateError(
             f"only {len(rows)} manager-quarters have all {p} indicators and the next quarter's "
             f"{_OUTCOME_TEXT[outcome]}; the {outcome} model needs at least {p + d.shape[1] + 2}. "
-            f"Add more quarters or managers, or use fewer controls (weights.controls)")
+            f"Add more quarters or managers, or use fewer controls (weights.controls)"
+        )
     x = rows[ids].to_numpy(dtype=float)
     constant = [ids[j] for j in range(p) if np.ptp(x[:, j]) == 0]
     if constant:
-        raise CalibrateError(f"indicator(s) {', '.join(constant)} have the same value for every manager and "
-                             f"quarter used in the {outcome} model, so their effect cannot be estimated; "
-                             f"check the data or leave them out of the indicator set")
+        raise CalibrateError(
+            f"indicator(s) {', '.join(constant)} have the same value for every manager and "
+            f"quarter used in the {outcome} model, so their effect cannot be estimated; "
+            f"check the data or leave them out of the indicator set"
+        )
     kept = trials = None
     weights = np.ones(len(rows))
     y = rows[OUTCOMES[outcome]].to_numpy(dtype=float)
@@ -269,15 +303,23 @@ def design_matrix(panel: pd.DataFrame, indicator_set: IndicatorSet, outcome: str
         kept = rows["next_customers_kept"].to_numpy(dtype=float)
         weights = trials
     return Design(
-        outcome=outcome, indicators=tuple(ids),
+        outcome=outcome,
+        indicators=tuple(ids),
         direction=np.array([1.0 if indicator_set[i].higher_is_better else -1.0 for i in ids]),
         floor=np.array([scale_floor(indicator_set[i].unit) for i in ids]),
-        controls=tuple(controls), control_names=tuple(names),
-        x=x, d=d, y=y, weights=weights, trials=trials, kept=kept,
+        controls=tuple(controls),
+        control_names=tuple(names),
+        x=x,
+        d=d,
+        y=y,
+        weights=weights,
+        trials=trials,
+        kept=kept,
         groups=rows["manager_id"].astype(str).map(position).to_numpy(dtype=np.int64),
         managers=tuple(all_managers),
-        index=pd.MultiIndex.from_arrays([rows["manager_id"].astype(str), rows["period"].astype(str)],
-                                        names=["manager_id", "period"]),
+        index=pd.MultiIndex.from_arrays(
+            [rows["manager_id"].astype(str), rows["period"].astype(str)], names=["manager_id", "period"]
+        ),
     )
 
 
@@ -287,8 +329,9 @@ def _check_controls(controls: Sequence[str]) -> tuple[str, ...]:
     controls = tuple(str(c) for c in controls)
     unknown = [c for c in controls if c not in CONTROLS]
     if unknown:
-        raise CalibrateError(f"weights.controls: unknown control(s) {', '.join(unknown)}; choose from "
-                             f"{', '.join(CONTROLS)}")
+        raise CalibrateError(
+            f"weights.controls: unknown control(s) {', '.join(unknown)}; choose from {', '.join(CONTROLS)}"
+        )
     if "region_period" in controls:
         controls = tuple(c for c in controls if c != "period")
     return controls
@@ -307,17 +350,19 @@ def _controls(rows: pd.DataFrame, controls: tuple[str, ...]) -> tuple[np.ndarray
             codes = rows["level"].astype(str)
         else:  # tenure
             t = np.clip(rows["tenure_quarters"].to_numpy(dtype=float), 0, RAMP_QUARTERS)
-            codes = pd.Series(np.where(t >= RAMP_QUARTERS, f"tenure>={RAMP_QUARTERS}",
-                                       [f"tenure={int(v)}" for v in t]), index=rows.index)
+            codes = pd.Series(
+                np.where(t >= RAMP_QUARTERS, f"tenure>={RAMP_QUARTERS}", [f"tenure={int(v)}" for v in t]),
+                index=rows.index,
+            )
         levels = sorted(codes.unique())
-        if c == "tenure":               # the reference level is the settled one
+        if c == "tenure":  # the reference level is the settled one
             levels = [f"tenure>={RAMP_QUARTERS}"] + [v for v in levels if v != f"tenure>={RAMP_QUARTERS}"]
         use = levels if first else levels[1:]
         for v in use:
             blocks.append((codes == v).to_numpy(dtype=float))
             names.append(f"{c}[{v}]")
         first = False
-    if first:                           # no categorical control: an intercept
+    if first:  # no categorical control: an intercept
         blocks.append(np.ones(len(rows)))
         names.append("intercept")
     return np.column_stack(blocks), names
@@ -371,25 +416,37 @@ class RegressionResult:
 
     def fit_frame(self) -> pd.DataFrame:
         """One row of fit statistics: n, managers, R^2 (or its analogue), controls, extras."""
-        row = {"model": self.model, "outcome": self.outcome, "n": self.n, "managers": self.n_managers,
-               "r_squared": self.r_squared, "r_squared_kind": self.r_squared_kind,
-               "controls": "+".join(self.controls), "level": self.level}
+        row = {
+            "model": self.model,
+            "outcome": self.outcome,
+            "n": self.n,
+            "managers": self.n_managers,
+            "r_squared": self.r_squared,
+            "r_squared_kind": self.r_squared_kind,
+            "controls": "+".join(self.controls),
+            "level": self.level,
+        }
         row.update({k: float(v) for k, v in self.extra.items()})
         return pd.DataFrame([row])
 
     def summary(self) -> str:
-        lines = [f"{self.model}: {_OUTCOME_TEXT.get(self.outcome, self.outcome)}; n = {self.n} manager-quarters, "
-                 f"{self.n_managers} managers; {self.r_squared_kind} = {self.r_squared:.3f}; "
-                 f"controls: {', '.join(self.controls) or 'none'}"]
+        lines = [
+            f"{self.model}: {_OUTCOME_TEXT.get(self.outcome, self.outcome)}; n = {self.n} manager-quarters, "
+            f"{self.n_managers} managers; {self.r_squared_kind} = {self.r_squared:.3f}; "
+            f"controls: {', '.join(self.controls) or 'none'}"
+        ]
         c = self.coefficients
         width = max(len(i) for i in c.index)
         pct = f"{self.level:.0%}"
-        lines.append(f"  {'indicator':<{width}}  {'coef':>10}  {'se':>9}  {pct + ' CI':>23}  {'p':>6}  "
-                     f"{'per SD':>8}  VIF")
+        lines.append(
+            f"  {'indicator':<{width}}  {'coef':>10}  {'se':>9}  {pct + ' CI':>23}  {'p':>6}  {'per SD':>8}  VIF"
+        )
         for ind, row in c.iterrows():
-            lines.append(f"  {ind:<{width}}  {row['coef']:>10.4g}  {row['se']:>9.3g}  "
-                         f"[{row['ci_low']:>9.4g}, {row['ci_high']:>9.4g}]  {row['p_value']:>6.3f}  "
-                         f"{row['std_coef']:>8.4f}  {self.vif.get(ind, np.nan):.2f}")
+            lines.append(
+                f"  {ind:<{width}}  {row['coef']:>10.4g}  {row['se']:>9.3g}  "
+                f"[{row['ci_low']:>9.4g}, {row['ci_high']:>9.4g}]  {row['p_value']:>6.3f}  "
+                f"{row['std_coef']:>8.4f}  {self.vif.get(ind, np.nan):.2f}"
+            )
         lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -398,17 +455,28 @@ class RegressionResult:
 
     def summary(self) -> Summary:
         """Coefficients with intervals; str() gives the text table."""
-        values = {"model": self.model, "outcome": self.outcome, "n": int(self.n), "managers": int(self.n_managers),
-                  self.r_squared_kind: float(self.r_squared)}
-        return frame_summary(f"{self.model}: {self.outcome}", self.to_frame(), notes=list(self.warnings),
-                             text=self.summary_text(), values=values)
+        values = {
+            "model": self.model,
+            "outcome": self.outcome,
+            "n": int(self.n),
+            "managers": int(self.n_managers),
+            self.r_squared_kind: float(self.r_squared),
+        }
+        return frame_summary(
+            f"{self.model}: {self.outcome}",
+            self.to_frame(),
+            notes=list(self.warnings),
+            text=self.summary_text(),
+            values=values,
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
 
-def _coefficient_table(design: Design, params: np.ndarray, bse: np.ndarray, level: float, *,
-                       elasticity_factor: float = 1.0) -> pd.DataFrame:
+def _coefficient_table(
+    design: Design, params: np.ndarray, bse: np.ndarray, level: float, *, elasticity_factor: float = 1.0
+) -> pd.DataFrame:
     p = design.p
     b, se = params[:p], bse[:p]
     z = stats.norm.ppf(0.5 + level / 2)
@@ -416,11 +484,21 @@ def _coefficient_table(design: Design, params: np.ndarray, bse: np.ndarray, leve
         pval = 2 * stats.norm.sf(np.abs(b / se))
     sd = design.x.std(axis=0, ddof=1)
     at = (design.x - design.floor).mean(axis=0) * elasticity_factor
-    return pd.DataFrame({
-        "coef": b, "se": se, "ci_low": b - z * se, "ci_high": b + z * se, "p_value": pval,
-        "std_coef": b * sd, "aligned": b * design.direction,
-        "elasticity": b * at, "elasticity_low": (b - z * se) * at, "elasticity_high": (b + z * se) * at,
-    }, index=pd.Index(design.indicators, name="indicator"))
+    return pd.DataFrame(
+        {
+            "coef": b,
+            "se": se,
+            "ci_low": b - z * se,
+            "ci_high": b + z * se,
+            "p_value": pval,
+            "std_coef": b * sd,
+            "aligned": b * design.direction,
+            "elasticity": b * at,
+            "elasticity_low": (b - z * se) * at,
+            "elasticity_high": (b + z * se) * at,
+        },
+        index=pd.Index(design.indicators, name="indicator"),
+    )
 
 
 def _vif(design: Design) -> pd.Series:
@@ -433,9 +511,8 @@ def _vif(design: Design) -> pd.Series:
     s = partial_moments(_gram(design), design.p)[: design.p, : design.p]
     w = design.weights
     centred = design.x - np.average(design.x, axis=0, weights=w)
-    tss = (w[:, None] * centred ** 2).sum(axis=0)
-    return pd.Series(tss * np.diag(np.linalg.inv(s)), index=pd.Index(design.indicators, name="indicator"),
-                     name="vif")
+    tss = (w[:, None] * centred**2).sum(axis=0)
+    return pd.Series(tss * np.diag(np.linalg.inv(s)), index=pd.Index(design.indicators, name="indicator"), name="vif")
 
 
 def _gram(design: Design) -> np.ndarray:
@@ -447,7 +524,7 @@ def _gram(design: Design) -> np.ndarray:
         cached = (z * design.weights[:, None]).T @ z
         del z
         cached.flags.writeable = False
-        design.__dict__["_gram_cache"] = cached     # a frozen dataclass: stored beside its fields, not one of them
+        design.__dict__["_gram_cache"] = cached  # a frozen dataclass: stored beside its fields, not one of them
     return cached
 
 
@@ -457,26 +534,45 @@ def _sign_warnings(model: str, design: Design, table: pd.DataFrame) -> list[str]
     for ind, row in table.iterrows():
         better = "lower" if design.direction[design.indicators.index(ind)] < 0 else "higher"
         if row["aligned"] <= 0:
-            out.append(MethodWarning(
-                "regression.wrong_sign",
-                f"{ind}: in the {model} model a {better} {ind} goes with LOWER {what} "
-                f"(a negative effect in the rewarded direction; coefficient {row['coef']:.3g}, "
-                f"p = {row['p_value']:.2f}); it gets no evidence weight",
-                indicator=str(ind), model=model, better=better, outcome=design.outcome,
-                coef=float(row["coef"]), p=float(row["p_value"])))
+            out.append(
+                MethodWarning(
+                    "regression.wrong_sign",
+                    f"{ind}: in the {model} model a {better} {ind} goes with LOWER {what} "
+                    f"(a negative effect in the rewarded direction; coefficient {row['coef']:.3g}, "
+                    f"p = {row['p_value']:.2f}); it gets no evidence weight",
+                    indicator=str(ind),
+                    model=model,
+                    better=better,
+                    outcome=design.outcome,
+                    coef=float(row["coef"]),
+                    p=float(row["p_value"]),
+                )
+            )
         elif row["p_value"] > SIGNIFICANCE:
-            out.append(MethodWarning(
-                "regression.not_significant",
-                f"{ind}: in the {model} model its effect on {what} is not distinguishable from zero at "
-                f"{SIGNIFICANCE:.0%} (p = {row['p_value']:.2f})",
-                indicator=str(ind), model=model, outcome=design.outcome, level=SIGNIFICANCE,
-                p=float(row["p_value"])))
+            out.append(
+                MethodWarning(
+                    "regression.not_significant",
+                    f"{ind}: in the {model} model its effect on {what} is not distinguishable from zero at "
+                    f"{SIGNIFICANCE:.0%} (p = {row['p_value']:.2f})",
+                    indicator=str(ind),
+                    model=model,
+                    outcome=design.outcome,
+                    level=SIGNIFICANCE,
+                    p=float(row["p_value"]),
+                )
+            )
     return out
 
 
 def _residual_frame(design: Design, fitted: np.ndarray, resid: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"manager_id": design.index.get_level_values(0), "period": design.index.get_level_values(1),
-                         "fitted": np.asarray(fitted, dtype=float), "residual": np.asarray(resid, dtype=float)})
+    return pd.DataFrame(
+        {
+            "manager_id": design.index.get_level_values(0),
+            "period": design.index.get_level_values(1),
+            "fitted": np.asarray(fitted, dtype=float),
+            "residual": np.asarray(resid, dtype=float),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- models
@@ -485,14 +581,24 @@ def _residual_frame(design: Design, fitted: np.ndarray, resid: np.ndarray) -> pd
 def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
     """OLS of next-quarter log revenue growth on the indicators and controls, SEs clustered by manager."""
     _check_level(level)
-    res = ols_fit(design.y, design.exog, design.groups, hasconst=True)   # the dummies span a constant
+    res = ols_fit(design.y, design.exog, design.groups, hasconst=True)  # the dummies span a constant
     table = _coefficient_table(design, res.params, res.bse, level)
     return RegressionResult(
-        model="growth_ols", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
-        n_managers=design.n_managers, r_squared=float(res.rsquared), r_squared_kind="R²", vif=_vif(design),
+        model="growth_ols",
+        outcome="revenue_growth",
+        level=level,
+        coefficients=table,
+        n=design.n,
+        n_managers=design.n_managers,
+        r_squared=float(res.rsquared),
+        r_squared_kind="R²",
+        vif=_vif(design),
         residuals=_residual_frame(design, res.fittedvalues, res.resid),
-        warnings=tuple(_sign_warnings("growth_ols", design, table)), controls=design.controls,
-        extra={"r_squared_indicators": _partial_r2(design)}, params=np.asarray(res.params, dtype=float))
+        warnings=tuple(_sign_warnings("growth_ols", design, table)),
+        controls=design.controls,
+        extra={"r_squared_indicators": _partial_r2(design)},
+        params=np.asarray(res.params, dtype=float),
+    )
 
 
 def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult:
@@ -504,28 +610,48 @@ def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult
     """
     _check_level(level)
     notes: list[str] = []
-    exog = design.exog                       # built once: it is a copy of the rows
+    exog = design.exog  # built once: it is a copy of the rows
     fit = random_intercept_reml(exog, design.y, design.groups)
     table = _coefficient_table(design, fit.params, fit.bse, level)
     var_manager, var_resid = fit.var_group, fit.scale
     r2_marginal = _marginal_r2(exog @ fit.params, var_manager, var_resid)
     if not fit.converged:
-        notes.append(MethodWarning("regression.not_converged",
-                                   "growth_mixed: the mixed model did not converge; read its coefficients with care",
-                                   model="growth_mixed"))
+        notes.append(
+            MethodWarning(
+                "regression.not_converged",
+                "growth_mixed: the mixed model did not converge; read its coefficients with care",
+                model="growth_mixed",
+            )
+        )
     elif var_manager <= 1e-6 * var_resid:
-        notes.append(MethodWarning("regression.no_manager_variance",
-                                   "growth_mixed: managers' own growth levels do not differ beyond noise (manager "
-                                   "variance about 0), so the mixed model equals the pooled one",
-                                   model="growth_mixed"))
+        notes.append(
+            MethodWarning(
+                "regression.no_manager_variance",
+                "growth_mixed: managers' own growth levels do not differ beyond noise (manager "
+                "variance about 0), so the mixed model equals the pooled one",
+                model="growth_mixed",
+            )
+        )
     return RegressionResult(
-        model="growth_mixed", outcome="revenue_growth", level=level, coefficients=table, n=design.n,
-        n_managers=design.n_managers, r_squared=r2_marginal, r_squared_kind="marginal R²", vif=_vif(design),
+        model="growth_mixed",
+        outcome="revenue_growth",
+        level=level,
+        coefficients=table,
+        n=design.n,
+        n_managers=design.n_managers,
+        r_squared=r2_marginal,
+        r_squared_kind="marginal R²",
+        vif=_vif(design),
         residuals=_residual_frame(design, fit.fitted, design.y - fit.fitted),
-        warnings=tuple(notes), controls=design.controls,
-        extra={"manager_sd": float(np.sqrt(max(var_manager, 0.0))), "residual_sd": float(np.sqrt(var_resid)),
-               "icc": var_manager / (var_manager + var_resid) if var_manager + var_resid > 0 else np.nan,
-               "converged": float(bool(fit.converged))})
+        warnings=tuple(notes),
+        controls=design.controls,
+        extra={
+            "manager_sd": float(np.sqrt(max(var_manager, 0.0))),
+            "residual_sd": float(np.sqrt(var_resid)),
+            "icc": var_manager / (var_manager + var_resid) if var_manager + var_resid > 0 else np.nan,
+            "converged": float(bool(fit.converged)),
+        },
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -579,7 +705,7 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
         b = xty - (sx * c[:, None]).T @ sy
         chol = np.linalg.cholesky(a)
         beta = np.linalg.solve(a, b)
-        rvr = yty - float(np.sum(c * sy * sy)) - float(b @ beta)      # r' V0^-1 r at the GLS beta
+        rvr = yty - float(np.sum(c * sy * sy)) - float(b @ beta)  # r' V0^-1 r at the GLS beta
         logdet = 2.0 * float(np.log(np.diag(chol)).sum())
         return c, a, beta, rvr, logdet
 
@@ -595,8 +721,7 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
 
     start = np.sqrt(_anova_ratio(exog, y, inverse, sizes))
     upper = max(10.0, 10 * start)
-    opt = minimize_scalar(negloglik, bounds=(0.0, upper), method="bounded",
-                          options={"xatol": 1e-10, "maxiter": 500})
+    opt = minimize_scalar(negloglik, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-10, "maxiter": 500})
     s_hat = float(opt.x)
     converged = bool(opt.success) and s_hat < upper * (1 - 1e-6)
     if negloglik(0.0) <= opt.fun:
@@ -605,30 +730,31 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
     c, a, beta, rvr, _ = pieces(r)
     scale = rvr / fac
     # observed Hessian of the profiled REML log-likelihood in (beta, r) (statsmodels' MixedLM.hessian)
-    e_sum = sy - sx @ beta                                   # per-group residual sums
-    w = 1.0 / (1.0 + nf * r)                                 # V0_i^-1 1 = w_i 1
+    e_sum = sy - sx @ beta  # per-group residual sums
+    w = 1.0 / (1.0 + nf * r)  # V0_i^-1 1 = w_i 1
     hess = np.empty((k + 1, k + 1))
     hess[:k, :k] = -fac * a / rvr
     cross = -fac * ((w * w * e_sum) @ sx) / rvr
     hess[k, :k] = hess[:k, k] = cross
     big_b = float(np.sum(w * w * e_sum * e_sum))
-    big_d = float(np.sum(2.0 * nf * w ** 3 * e_sum * e_sum))
-    h_re = float(np.sum(nf * nf * w * w)) / 2 - 0.5 * fac * (big_d / rvr - big_b ** 2 / rvr ** 2)
+    big_d = float(np.sum(2.0 * nf * w**3 * e_sum * e_sum))
+    h_re = float(np.sum(nf * nf * w * w)) / 2 - 0.5 * fac * (big_d / rvr - big_b**2 / rvr**2)
     xtax = (sx * (w * w)[:, None]).T @ sx
-    f_mat = 2.0 * (sx * (nf * w ** 3)[:, None]).T @ sx
+    f_mat = 2.0 * (sx * (nf * w**3)[:, None]).T @ sx
     ql = np.linalg.solve(a, xtax)
     h_re += 0.5 * (float(np.sum(ql.T * ql)) - float(np.trace(np.linalg.solve(a, f_mat))))
     hess[k, k] = h_re
     if r > 0:
         cov = np.linalg.inv(-hess)[:k, :k]
-    else:                                                    # on the boundary: the fixed-effects block alone
+    else:  # on the boundary: the fixed-effects block alone
         cov = np.linalg.inv(-hess[:k, :k])
     bse = np.sqrt(np.clip(np.diag(cov), 0, None))
-    blup = r * w * e_sum                                     # E[u_i | y] / 1, in y units
+    blup = r * w * e_sum  # E[u_i | y] / 1, in y units
     fitted = exog @ beta
     fitted += blup[inverse]
-    return RandomInterceptFit(params=beta, bse=bse, var_group=r * scale, scale=scale, ratio=r, fitted=fitted,
-                              converged=converged)
+    return RandomInterceptFit(
+        params=beta, bse=bse, var_group=r * scale, scale=scale, ratio=r, fitted=fitted, converged=converged
+    )
 
 
 def _group_sums(values: np.ndarray, inverse: np.ndarray, groups: int, *, out: np.ndarray) -> np.ndarray:
@@ -648,7 +774,7 @@ def _anova_ratio(exog: np.ndarray, y: np.ndarray, inverse: np.ndarray, sizes: np
     means = np.bincount(inverse, weights=e) / sizes
     msw = float(((e - means[inverse]) ** 2).sum() / (n - g))
     msb = float((sizes * (means - e.mean()) ** 2).sum() / (g - 1))
-    n0 = (n - (sizes ** 2).sum() / n) / (g - 1)
+    n0 = (n - (sizes**2).sum() / n) / (g - 1)
     ratio = (msb - msw) / n0 / msw if msw > 0 else 0.1
     return float(np.clip(ratio, 0.01, 10.0))
 
@@ -665,12 +791,21 @@ def fit_retention_glm(design: Design, *, level: float = 0.90) -> RegressionResul
     deviance_explained = 1 - float(res.deviance) / float(res.null_deviance) if res.null_deviance > 0 else np.nan
     pearson = (design.kept - design.trials * mu) / np.sqrt(design.trials * mu * (1 - mu))
     return RegressionResult(
-        model="retention_glm", outcome="retention", level=level, coefficients=table, n=design.n,
-        n_managers=design.n_managers, r_squared=deviance_explained, r_squared_kind="deviance explained",
-        vif=_vif(design), residuals=_residual_frame(design, mu, pearson),
-        warnings=tuple(_sign_warnings("retention_glm", design, table)), controls=design.controls,
+        model="retention_glm",
+        outcome="retention",
+        level=level,
+        coefficients=table,
+        n=design.n,
+        n_managers=design.n_managers,
+        r_squared=deviance_explained,
+        r_squared_kind="deviance explained",
+        vif=_vif(design),
+        residuals=_residual_frame(design, mu, pearson),
+        warnings=tuple(_sign_warnings("retention_glm", design, table)),
+        controls=design.controls,
         extra={"mean_retention": p_bar, "customers": float(design.trials.sum())},
-        params=np.asarray(res.params, dtype=float))
+        params=np.asarray(res.params, dtype=float),
+    )
 
 
 def _partial_r2(design: Design) -> float:
@@ -728,16 +863,22 @@ class RegressionSuite:
 
     def summary(self) -> Summary:
         """One row per fitted model (to_frame's fit figures); str() gives every model's text table."""
-        return frame_summary("outcome regressions", self.fit_frame(), notes=list(self.warnings),
-                             text=self.summary_text())
+        return frame_summary(
+            "outcome regressions", self.fit_frame(), notes=list(self.warnings), text=self.summary_text()
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
 
-def outcome_regressions(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
-                        controls: Sequence[str] = DEFAULT_CONTROLS, level: float = 0.90,
-                        mixed: bool = True) -> RegressionSuite:
+def outcome_regressions(
+    panel: pd.DataFrame,
+    indicator_set: IndicatorSet,
+    *,
+    controls: Sequence[str] = DEFAULT_CONTROLS,
+    level: float = 0.90,
+    mixed: bool = True,
+) -> RegressionSuite:
     """Fit the growth OLS, the growth mixed model (unless ``mixed=False``) and the retention GLM.
 
     Examples
@@ -746,8 +887,11 @@ def outcome_regressions(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
     >>> suite = outcome_regressions(indicator_panel(ds), ds.indicator_set)   # doctest: +SKIP
     >>> print(suite.growth_ols.summary())                             # doctest: +SKIP
     """
-    managers = sorted(panel.index.get_level_values("manager_id").astype(str).unique()) \
-        if "manager_id" in (panel.index.names or []) else None
+    managers = (
+        sorted(panel.index.get_level_values("manager_id").astype(str).unique())
+        if "manager_id" in (panel.index.names or [])
+        else None
+    )
     growth = design_matrix(panel, indicator_set, "revenue_growth", controls=controls, managers=managers)
     retention = design_matrix(panel, indicator_set, "retention", controls=controls, managers=growth.managers)
     ols = fit_growth_ols(growth, level=level)
@@ -759,14 +903,20 @@ def outcome_regressions(panel: pd.DataFrame, indicator_set: IndicatorSet, *,
         for ind in growth.indicators:
             a, b = ols.coefficients.loc[ind], mix.coefficients.loc[ind]
             if a["aligned"] > 0 and a["p_value"] <= SIGNIFICANCE and b["p_value"] > SIGNIFICANCE:
-                notes.append(MethodWarning(
-                    "regression.pooled_only",
-                    f"{ind}: predicts growth in the pooled model (p = {a['p_value']:.3f}) but not once each "
-                    f"manager's own growth level is modelled (mixed model p = {b['p_value']:.2f}); its "
-                    f"apparent effect may reflect who the manager is rather than what the indicator measures",
-                    indicator=str(ind), p_pooled=float(a["p_value"]), p_mixed=float(b["p_value"])))
-    return RegressionSuite(growth=growth, retention=retention, growth_ols=ols, retention_glm=glm,
-                           growth_mixed=mix, warnings=tuple(notes))
+                notes.append(
+                    MethodWarning(
+                        "regression.pooled_only",
+                        f"{ind}: predicts growth in the pooled model (p = {a['p_value']:.3f}) but not once each "
+                        f"manager's own growth level is modelled (mixed model p = {b['p_value']:.2f}); its "
+                        f"apparent effect may reflect who the manager is rather than what the indicator measures",
+                        indicator=str(ind),
+                        p_pooled=float(a["p_value"]),
+                        p_mixed=float(b["p_value"]),
+                    )
+                )
+    return RegressionSuite(
+        growth=growth, retention=retention, growth_ols=ols, retention_glm=glm, growth_mixed=mix, warnings=tuple(notes)
+    )
 
 
 # --------------------------------------------------------------------------- evidence -> importance
@@ -868,10 +1018,12 @@ class EvidenceImportance:
     def summary(self) -> str:
         t = self.table
         width = max(len(i) for i in t.index)
-        lines = [f"evidence importance (revenue growth {self.shares['revenue_growth']:g}, retention "
-                 f"{self.shares['retention']:g}); indicators' R^2 for growth beyond controls "
-                 f"{self.r_squared_revenue:.3f}",
-                 f"  {'indicator':<{width}}  revenue  retention  evidence"]
+        lines = [
+            f"evidence importance (revenue growth {self.shares['revenue_growth']:g}, retention "
+            f"{self.shares['retention']:g}); indicators' R^2 for growth beyond controls "
+            f"{self.r_squared_revenue:.3f}",
+            f"  {'indicator':<{width}}  revenue  retention  evidence",
+        ]
         for ind, row in t.iterrows():
             lines.append(f"  {ind:<{width}}  {row['revenue']:7.1%}  {row['retention']:9.1%}  {row['evidence']:8.1%}")
         lines += [f"  ! {w}" for w in self.warnings]
@@ -882,15 +1034,19 @@ class EvidenceImportance:
 
     def summary(self) -> Summary:
         """Evidence weights per indicator; str() gives the text table."""
-        return frame_summary("evidence importance", self.to_frame(), notes=list(self.warnings),
-                             text=self.summary_text(), values={"r_squared_revenue": float(self.r_squared_revenue)})
+        return frame_summary(
+            "evidence importance",
+            self.to_frame(),
+            notes=list(self.warnings),
+            text=self.summary_text(),
+            values={"r_squared_revenue": float(self.r_squared_revenue)},
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
 
-def evidence_importance(suite: RegressionSuite,
-                        shares: Mapping[str, float] | None = None) -> EvidenceImportance:
+def evidence_importance(suite: RegressionSuite, shares: Mapping[str, float] | None = None) -> EvidenceImportance:
     """Turn the regressions into evidence weights (see the module docstring).
 
     ``shares`` weigh the two outcomes (default 0.5 each); an outcome whose
@@ -907,17 +1063,29 @@ def evidence_importance(suite: RegressionSuite,
     notes = []
     for name, v in (("revenue_growth", rev), ("retention", ret)):
         if not np.all(np.isfinite(v)) and shares[name] > 0:
-            notes.append(MethodWarning("evidence.no_predictor", f"no indicator predicts better {_OUTCOME_TEXT[name]}; "
-                                       "that outcome gives no evidence weight", outcome=name))
+            notes.append(
+                MethodWarning(
+                    "evidence.no_predictor",
+                    f"no indicator predicts better {_OUTCOME_TEXT[name]}; that outcome gives no evidence weight",
+                    outcome=name,
+                )
+            )
     evidence = _combine({"revenue_growth": rev, "retention": ret}, shares)
     if not np.all(np.isfinite(evidence)):
-        raise CalibrateError("no indicator predicts better revenue growth or retention in the right direction, so "
-                             "there is no evidence to weight by; set weights.shares.evidence to 0")
-    table = pd.DataFrame({
-        "lmg_revenue": raw_rev / raw_rev.sum() if raw_rev.sum() > 0 else raw_rev,
-        "lmg_retention": raw_ret,
-        "revenue": rev, "retention": ret, "evidence": evidence,
-    }, index=pd.Index(g.indicators, name="indicator"))
+        raise CalibrateError(
+            "no indicator predicts better revenue growth or retention in the right direction, so "
+            "there is no evidence to weight by; set weights.shares.evidence to 0"
+        )
+    table = pd.DataFrame(
+        {
+            "lmg_revenue": raw_rev / raw_rev.sum() if raw_rev.sum() > 0 else raw_rev,
+            "lmg_retention": raw_ret,
+            "revenue": rev,
+            "retention": ret,
+            "evidence": evidence,
+        },
+        index=pd.Index(g.indicators, name="indicator"),
+    )
     return EvidenceImportance(table=table, shares=dict(shares), r_squared_revenue=r2, warnings=tuple(notes))
 
 
@@ -926,10 +1094,13 @@ def _evidence_shares(shares: Mapping[str, float] | None) -> dict[str, float]:
         return {"revenue_growth": 0.5, "retention": 0.5}
     unknown = [k for k in shares if k not in OUTCOMES]
     if unknown:
-        raise CalibrateError(f"weights.evidence_shares: unknown outcome(s) {', '.join(unknown)}; use "
-                             f"{', '.join(OUTCOMES)}")
+        raise CalibrateError(
+            f"weights.evidence_shares: unknown outcome(s) {', '.join(unknown)}; use {', '.join(OUTCOMES)}"
+        )
     out = {k: float(shares.get(k, 0.0)) for k in OUTCOMES}
     if any(not (v >= 0) for v in out.values()) or abs(sum(out.values()) - 1) > 1e-6:
-        raise CalibrateError(f"weights.evidence_shares must be non-negative and add up to 1, got "
-                             f"{', '.join(f'{k} {v:g}' for k, v in out.items())}")
+        raise CalibrateError(
+            f"weights.evidence_shares must be non-negative and add up to 1, got "
+            f"{', '.join(f'{k} {v:g}' for k, v in out.items())}"
+        )
     return out

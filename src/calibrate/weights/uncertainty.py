@@ -46,6 +46,7 @@ Entropy and CRITIC are computed one resample at a time on the drawn managers
 only, with the counts as weights, so no resamples x managers x indicators
 array is ever built.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -70,14 +71,27 @@ from calibrate.weights.regression import (
     unpack_symmetric,
 )
 
-__all__ = ["BootstrapInputs", "BootstrapResult", "ManagerStack", "bootstrap_inputs", "bootstrap_weights",
-           "evaluate_resamples", "resample_sums",
-           "draw_counts", "manager_counts", "single_thread", "entropy_batch", "critic_batch", "ahp_batch", "METHODS"]
+__all__ = [
+    "BootstrapInputs",
+    "BootstrapResult",
+    "ManagerStack",
+    "bootstrap_inputs",
+    "bootstrap_weights",
+    "evaluate_resamples",
+    "resample_sums",
+    "draw_counts",
+    "manager_counts",
+    "single_thread",
+    "entropy_batch",
+    "critic_batch",
+    "ahp_batch",
+    "METHODS",
+]
 
 #: Methods whose weights are bootstrapped, in table order.
 METHODS = ("equal", "entropy", "critic", "ahp", "lmg_revenue", "lmg_retention", "evidence", "target", "proposal")
 _CHUNK = 250
-_SUM_BLOCK = 128          # managers per cache-sized block of the per-manager stacks
+_SUM_BLOCK = 128  # managers per cache-sized block of the per-manager stacks
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,7 +118,7 @@ class ManagerStack:
         cols = [np.asarray(c, dtype=float) for c in columns]
         cols = [c[:, None] if c.ndim == 1 else c for c in cols]
         weights = np.asarray(weights, dtype=float)
-        if len(groups) and np.any(groups[1:] < groups[:-1]):          # not yet in manager order
+        if len(groups) and np.any(groups[1:] < groups[:-1]):  # not yet in manager order
             order = np.argsort(groups, kind="stable")
             groups, weights, cols = groups[order], weights[order], [c[order] for c in cols]
         bounds = np.searchsorted(groups, np.arange(managers + 1))
@@ -123,9 +137,10 @@ class ManagerStack:
         if step != 1:
             raise IndexError("a ManagerStack is read by contiguous ranges of managers")
         r0, r1 = int(self.bounds[lo]), int(self.bounds[max(hi, lo)])
-        groups = np.repeat(np.arange(max(hi - lo, 0)), np.diff(self.bounds[lo:max(hi, lo) + 1]))
-        return per_manager_cross_products([c[r0:r1] for c in self.columns], self.weights[r0:r1], groups,
-                                          max(hi - lo, 0), packed=True)
+        groups = np.repeat(np.arange(max(hi - lo, 0)), np.diff(self.bounds[lo : max(hi, lo) + 1]))
+        return per_manager_cross_products(
+            [c[r0:r1] for c in self.columns], self.weights[r0:r1], groups, max(hi - lo, 0), packed=True
+        )
 
     def to_array(self) -> np.ndarray:
         """Every manager's packed matrix (managers x k (k + 1) / 2)."""
@@ -162,8 +177,9 @@ class BootstrapInputs:
         return len(self.indicators)
 
 
-def bootstrap_inputs(suite: RegressionSuite, profile: pd.DataFrame,
-                     ahp_matrices: Mapping[str, pd.DataFrame] | None = None) -> BootstrapInputs:
+def bootstrap_inputs(
+    suite: RegressionSuite, profile: pd.DataFrame, ahp_matrices: Mapping[str, pd.DataFrame] | None = None
+) -> BootstrapInputs:
     """Collect the per-manager statistics from fitted regressions, the manager profile and the experts' matrices.
 
     ``profile``: one row per manager (index ``manager_id``), one column per
@@ -179,11 +195,11 @@ def bootstrap_inputs(suite: RegressionSuite, profile: pd.DataFrame,
         raise CalibrateError("the retention GLM result carries no coefficients to bootstrap from")
     exog = r.exog
     mu = expit(exog @ beta)
-    del exog                                   # a copy of the rows: the sums below read the columns in place
+    del exog  # a copy of the rows: the sums below read the columns in place
     m = len(g.managers)
     resid = r.kept - r.trials * mu
     score = np.empty((m, len(beta)))
-    for j, column in enumerate(_columns(r.x, r.d)):      # per-manager sums, rows added in order
+    for j, column in enumerate(_columns(r.x, r.d)):  # per-manager sums, rows added in order
         score[:, j] = np.bincount(r.groups, weights=column * resid, minlength=m)
     info = ManagerStack.from_rows((r.x, r.d), r.trials * mu * (1 - mu), r.groups, m)
     del resid, mu
@@ -192,11 +208,19 @@ def bootstrap_inputs(suite: RegressionSuite, profile: pd.DataFrame,
     if ahp_matrices:
         experts = tuple(ahp_matrices)
         logs = np.stack([np.log(ahp_matrices[e].loc[list(ids), list(ids)].to_numpy(dtype=float)) for e in experts])
-    return BootstrapInputs(managers=g.managers, indicators=ids, direction=g.direction,
-                           growth_gram=ManagerStack.from_rows((g.x, g.d, g.y), g.weights, g.groups, m),
-                           retention_gram=ManagerStack.from_rows((r.x, r.d, r.y), r.weights, r.groups, m),
-                           glm_params=beta, glm_score=score, glm_hessian=info, profile=prof,
-                           ahp_logs=logs, experts=experts)
+    return BootstrapInputs(
+        managers=g.managers,
+        indicators=ids,
+        direction=g.direction,
+        growth_gram=ManagerStack.from_rows((g.x, g.d, g.y), g.weights, g.groups, m),
+        retention_gram=ManagerStack.from_rows((r.x, r.d, r.y), r.weights, r.groups, m),
+        glm_params=beta,
+        glm_score=score,
+        glm_hessian=info,
+        profile=prof,
+        ahp_logs=logs,
+        experts=experts,
+    )
 
 
 def _columns(*blocks: np.ndarray):
@@ -208,18 +232,19 @@ def _columns(*blocks: np.ndarray):
 
 def manager_counts(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
     """``resamples`` x ``n`` multinomial counts: how often each of n units is drawn (each row sums to n)."""
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.int32)   # int32: half the memory
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.int32)  # int32: half the memory
 
 
 # --------------------------------------------------------------------------- batched baselines
 
 
-def _normalised_drawn(values: np.ndarray, counts: np.ndarray, direction: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _normalised_drawn(
+    values: np.ndarray, counts: np.ndarray, direction: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One resample: min-max normalised values (1 = best) of the drawn units only, their counts as float
     weights, and a constant-column flag (same arithmetic as :func:`calibrate.weights.baselines._normalised`)."""
     drawn = np.flatnonzero(counts)
-    z = values[drawn]                                   # a copy: normalised in place
+    z = values[drawn]  # a copy: normalised in place
     w = counts[drawn].astype(float)
     lo, hi = z.min(axis=0), z.max(axis=0)
     span = hi - lo
@@ -245,7 +270,7 @@ def entropy_batch(values: np.ndarray, counts: np.ndarray, direction: np.ndarray)
     for b in range(counts.shape[0]):
         z, w, constant = _normalised_drawn(values, counts[b], direction)
         colsum = w @ z
-        z /= np.where(colsum > 0, colsum, 1.0)          # p = z / column sum (constant columns stay 0)
+        z /= np.where(colsum > 0, colsum, 1.0)  # p = z / column sum (constant columns stay 0)
         plogp = np.zeros_like(z)
         np.log(z, out=plogp, where=z > 0)
         plogp *= z
@@ -320,11 +345,19 @@ class BootstrapResult:
             ok = a[np.all(np.isfinite(a), axis=1)]
             if len(ok) == 0:
                 continue
-            parts.append(pd.DataFrame({
-                key: name, "indicator": list(self.indicators), "boot_mean": ok.mean(axis=0),
-                "boot_sd": ok.std(axis=0, ddof=1) if len(ok) > 1 else np.nan,
-                "ci_low": np.percentile(ok, lo_q, axis=0), "ci_high": np.percentile(ok, hi_q, axis=0),
-                "resamples": len(ok)}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        key: name,
+                        "indicator": list(self.indicators),
+                        "boot_mean": ok.mean(axis=0),
+                        "boot_sd": ok.std(axis=0, ddof=1) if len(ok) > 1 else np.nan,
+                        "ci_low": np.percentile(ok, lo_q, axis=0),
+                        "ci_high": np.percentile(ok, hi_q, axis=0),
+                        "resamples": len(ok),
+                    }
+                )
+            )
         return pd.concat(parts, ignore_index=True)
 
     def to_frame(self) -> pd.DataFrame:
@@ -337,8 +370,10 @@ class BootstrapResult:
 
     def summary_text(self) -> str:
         f = self.to_frame()
-        lines = [f"manager bootstrap: {self.resamples} resamples (seed {self.seed}, {self.failed} failed), "
-                 f"{self.level:.0%} percentile intervals"]
+        lines = [
+            f"manager bootstrap: {self.resamples} resamples (seed {self.seed}, {self.failed} failed), "
+            f"{self.level:.0%} percentile intervals"
+        ]
         for method, part in f.groupby("method", sort=False):
             cells = ", ".join(f"{r.indicator} [{r.ci_low:.3f}, {r.ci_high:.3f}]" for r in part.itertuples())
             lines.append(f"  {method}: {cells}")
@@ -351,18 +386,25 @@ class BootstrapResult:
 
     def summary(self) -> Summary:
         """Percentile intervals per method and indicator; str() gives the text form."""
-        return frame_summary(f"manager bootstrap ({self.resamples} resamples)", self.to_frame(),
-                             text=self.summary_text(),
-                             values={"resamples": int(self.resamples), "failed": int(self.failed),
-                                     "level": float(self.level)})
+        return frame_summary(
+            f"manager bootstrap ({self.resamples} resamples)",
+            self.to_frame(),
+            text=self.summary_text(),
+            values={"resamples": int(self.resamples), "failed": int(self.failed), "level": float(self.level)},
+        )
 
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
 
-def evaluate_resamples(inputs: BootstrapInputs, counts: np.ndarray, *, expert_counts: np.ndarray | None = None,
-                       evidence_shares: Mapping[str, float] | None = None,
-                       sums: tuple[np.ndarray, ...] | None = None) -> tuple[dict, dict]:
+def evaluate_resamples(
+    inputs: BootstrapInputs,
+    counts: np.ndarray,
+    *,
+    expert_counts: np.ndarray | None = None,
+    evidence_shares: Mapping[str, float] | None = None,
+    sums: tuple[np.ndarray, ...] | None = None,
+) -> tuple[dict, dict]:
     """Every method's weights and the models' coefficients for given manager (and expert) counts.
 
     ``counts``: resamples x managers (``np.ones((1, managers))`` is the full
@@ -419,14 +461,14 @@ def resample_sums(inputs: BootstrapInputs, counts: np.ndarray) -> tuple[np.ndarr
     :func:`_weighted_sum` for why a resample's sums do not depend on which
     other resamples share the pass.
     """
-    return tuple(_weighted_sums(counts, [inputs.growth_gram, inputs.retention_gram, inputs.glm_hessian,
-                                         inputs.glm_score]))
+    return tuple(
+        _weighted_sums(counts, [inputs.growth_gram, inputs.retention_gram, inputs.glm_hessian, inputs.glm_score])
+    )
 
 
 def _weighted_sum(counts: np.ndarray, per_manager) -> np.ndarray:
     """``sum_i counts[b, i] * per_manager[i]`` for every resample b (see :func:`_weighted_sums`)."""
-    flat = per_manager if isinstance(per_manager, ManagerStack) else \
-        per_manager.reshape(per_manager.shape[0], -1)
+    flat = per_manager if isinstance(per_manager, ManagerStack) else per_manager.reshape(per_manager.shape[0], -1)
     out = _weighted_sums(counts, [flat])[0]
     return out if isinstance(per_manager, ManagerStack) else out.reshape((counts.shape[0],) + per_manager.shape[1:])
 
@@ -447,9 +489,9 @@ def _weighted_sums(counts: np.ndarray, stacks: list) -> list[np.ndarray]:
     outs = [np.zeros((counts.shape[0], st.shape[1])) for st in stacks]
     parts = [np.empty(st.shape[1]) for st in stacks]
     for lo in range(0, managers, _SUM_BLOCK):
-        c = counts[:, lo:lo + _SUM_BLOCK].astype(float)
+        c = counts[:, lo : lo + _SUM_BLOCK].astype(float)
         for st, out, part in zip(stacks, outs, parts):
-            block = st[lo:lo + _SUM_BLOCK]
+            block = st[lo : lo + _SUM_BLOCK]
             for b in range(counts.shape[0]):
                 np.dot(c[b], block, out=part)
                 out[b] += part
@@ -474,10 +516,19 @@ def draw_counts(seed: int, managers: int, experts: int, resamples: int) -> tuple
     return counts, expert_counts
 
 
-def bootstrap_weights(inputs: BootstrapInputs, *, resamples: int = 1000, seed: int = 0, level: float = 0.90,
-                      evidence_shares: Mapping[str, float] | None = None,
-                      shares: Mapping[str, float] | None = None, baseline: str = "critic",
-                      constraints=None, chunk: int = _CHUNK, executor: Any = None) -> BootstrapResult:
+def bootstrap_weights(
+    inputs: BootstrapInputs,
+    *,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.90,
+    evidence_shares: Mapping[str, float] | None = None,
+    shares: Mapping[str, float] | None = None,
+    baseline: str = "critic",
+    constraints=None,
+    chunk: int = _CHUNK,
+    executor: Any = None,
+) -> BootstrapResult:
     """Resample managers (and experts) ``resamples`` times and recompute every method and the proposal.
 
     ``shares`` (``evidence``, ``ahp``, ``baseline``), ``baseline`` and
@@ -502,33 +553,60 @@ def bootstrap_weights(inputs: BootstrapInputs, *, resamples: int = 1000, seed: i
     if constraints is not None:
         constraints.check_feasible()
     with single_thread():
-        return _bootstrap(inputs, counts, expert_counts, seed=seed, level=level, evidence_shares=evidence_shares,
-                          shares=shares, baseline=baseline, constraints=constraints, chunk=chunk,
-                          solve=_solve, form=None if constraints is None else linear_form(constraints),
-                          executor=executor)
+        return _bootstrap(
+            inputs,
+            counts,
+            expert_counts,
+            seed=seed,
+            level=level,
+            evidence_shares=evidence_shares,
+            shares=shares,
+            baseline=baseline,
+            constraints=constraints,
+            chunk=chunk,
+            solve=_solve,
+            form=None if constraints is None else linear_form(constraints),
+            executor=executor,
+        )
 
 
 def _evaluate_chunk(task):
     """One chunk of resamples (a pure function of its arguments, on one BLAS thread wherever it runs)."""
     inputs, counts, expert_counts, evidence_shares, *sums = task
     with single_thread():
-        return evaluate_resamples(inputs, counts, expert_counts=expert_counts, evidence_shares=evidence_shares,
-                                  sums=sums[0] if sums else None)
+        return evaluate_resamples(
+            inputs, counts, expert_counts=expert_counts, evidence_shares=evidence_shares, sums=sums[0] if sums else None
+        )
 
 
-def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, shares, baseline, constraints,
-               chunk, solve, form, executor=None) -> BootstrapResult:
+def _bootstrap(
+    inputs,
+    counts,
+    expert_counts,
+    *,
+    seed,
+    level,
+    evidence_shares,
+    shares,
+    baseline,
+    constraints,
+    chunk,
+    solve,
+    form,
+    executor=None,
+) -> BootstrapResult:
     resamples = counts.shape[0]
     p = inputs.p
     out = {m: np.full((resamples, p), np.nan) for m in METHODS}
     coefs = {"growth_ols": np.full((resamples, p), np.nan), "retention_glm": np.full((resamples, p), np.nan)}
     step = max(int(chunk), 1)
     slices = [slice(start, min(start + step, resamples)) for start in range(0, resamples, step)]
-    tasks = [(inputs, counts[sl], None if expert_counts is None else expert_counts[sl], evidence_shares)
-             for sl in slices]
-    if executor is not None:          # each chunk sums its own resamples where it runs (the rows travel, not sums)
+    tasks = [
+        (inputs, counts[sl], None if expert_counts is None else expert_counts[sl], evidence_shares) for sl in slices
+    ]
+    if executor is not None:  # each chunk sums its own resamples where it runs (the rows travel, not sums)
         parts = executor.map(_evaluate_chunk, tasks)
-    else:                             # here: one pass over the managers serves every resample (same sums)
+    else:  # here: one pass over the managers serves every resample (same sums)
         sums = resample_sums(inputs, counts)
         parts = map(_evaluate_chunk, [task + (tuple(x[sl] for x in sums),) for task, sl in zip(tasks, slices)])
     for sl, (part, part_coefs) in zip(slices, parts):
@@ -554,5 +632,12 @@ def _bootstrap(inputs, counts, expert_counts, *, seed, level, evidence_shares, s
     if not np.all(np.isfinite(inputs.profile), axis=1).any():
         out.pop("entropy")
         out.pop("critic")
-    return BootstrapResult(indicators=inputs.indicators, resamples=resamples, seed=seed, level=level,
-                           draws=out, coefficients=coefs, failed=failed)
+    return BootstrapResult(
+        indicators=inputs.indicators,
+        resamples=resamples,
+        seed=seed,
+        level=level,
+        draws=out,
+        coefficients=coefs,
+        failed=failed,
+    )
