@@ -35,3 +35,44 @@ def test_no_zh_en_tuple_in_the_package_outside_the_catalogue():
         for line, texts in zh_en_tuples(path.read_text(encoding="utf-8"))
     }
     assert pairs == {}, "move these to messages/zh.yaml and messages/en.yaml"
+
+
+NOTEBOOKS = PACKAGE.parents[1] / "notebooks"
+
+
+def literal_pairs(source: str) -> list[int]:
+    """Lines calling ``text(lang, ...)`` (calibrate.plotting.text) with literal or f-string words."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name | ast.Attribute)
+            and (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "text"
+            and node.args[:1]
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == "lang"
+            and any(
+                isinstance(a, ast.JoinedStr) or (isinstance(a, ast.Constant) and isinstance(a.value, str))
+                for a in node.args[1:]
+            )
+        ):
+            found.append(node.lineno)
+    return found
+
+
+def test_the_notebook_check_finds_a_pair():
+    assert literal_pairs('x = text(lang, "拟合", "Fit")\ny = plotting.text(lang, f"{n} 名", f"{n} people")') == [1, 2]
+    assert literal_pairs('x = msg("nb_ecsi.fit", lang)\ny = text(lang, zh, en)') == []
+
+
+def test_no_zh_en_pair_in_the_notebooks():
+    import nbformat
+
+    pairs = {
+        f"{path.name} cell {i} line {line}": cell.source.splitlines()[line - 1].strip()
+        for path in sorted(NOTEBOOKS.glob("*.ipynb"))
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells)
+        if cell.cell_type == "code"
+        for line in literal_pairs(cell.source)
+    }
+    assert pairs == {}, "move these to messages/zh.yaml and messages/en.yaml and call calibrate.messages.text"
