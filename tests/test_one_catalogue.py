@@ -76,3 +76,42 @@ def test_no_zh_en_pair_in_the_notebooks():
         for line in literal_pairs(cell.source)
     }
     assert pairs == {}, "move these to messages/zh.yaml and messages/en.yaml and call calibrate.messages.text"
+
+
+def _picks_text(func: ast.expr) -> bool:
+    """``text(...)`` or ``plotting.text(...)``, not ``ax.text(x, y, s)``."""
+    if isinstance(func, ast.Name):
+        return func.id == "text"
+    return isinstance(func, ast.Attribute) and func.attr == "text" and getattr(func.value, "id", "") == "plotting"
+
+
+def pair_calls(source: str) -> list[int]:
+    """Lines of ``text(lang, "中文", "english")`` calls (a zh/en pair picked in code) and of
+    ``lambda zh, en: ...`` helpers that make such calls shorter."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and _picks_text(node.func) and len(node.args) == 3:
+            if not isinstance(node.args[0], ast.Constant):  # the catalogue's text("key", lang) takes a key first
+                found.append(node.lineno)
+        elif isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == ["zh", "en"]:
+            found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_check_finds_a_pair_call():
+    assert pair_calls('x = text(lang, f"达标 {p:.0%}", f"on target {p:.0%}")') == [1]
+    assert pair_calls("t = lambda zh, en: text(lang, zh, en)") == [1, 1]
+    assert pair_calls('x = plotting.text(lang, "人数", "Managers")') == [1]
+    assert pair_calls('x = text("whatif_page.baseline", lang)\ny = msg("cycle_page.yes", lang)') == []
+    assert pair_calls('x = text("summary.title", lang, year=2026)') == []
+    assert pair_calls('ax.text(x, y, "CR = 0.1")') == []
+
+
+def test_no_zh_en_pair_call_in_the_package_outside_the_catalogue():
+    calls = {
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "messages" not in path.relative_to(PACKAGE).parts
+        for line in pair_calls(path.read_text(encoding="utf-8"))
+    }
+    assert calls == set(), "move these to messages/zh.yaml and messages/en.yaml: text(key, lang, **values)"

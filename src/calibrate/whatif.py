@@ -20,9 +20,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from calibrate.messages import text
 from calibrate.notebook_params import NotebookParameterError
 from calibrate.notebook_run import apply_overrides, cache_root, computed_folder, run_config, steps_up_to
-from calibrate.plotting import text
 from calibrate.steps import artifacts as declared
 
 _PLANS = ("current", "equal_difficulty", "uniform_growth")
@@ -43,11 +43,7 @@ class WhatIfResult:
         """One sentence: what changed and how many managers change grade."""
         n = len(self.movers)
         total = int(self.grades["baseline"].sum())
-        return text(
-            lang,
-            f"改动：{_describe(self.change, 'zh')}；{n} 名客户经理（共 {total} 名）等级变化。",
-            f"Change: {_describe(self.change, 'en')}; {n} of {total} managers change grade.",
-        )
+        return text("whatif_page.summary", lang, change=_describe(self.change, lang), movers=n, total=total)
 
 
 def what_if(
@@ -194,14 +190,10 @@ def _describe(change: dict[str, Any], lang: str) -> str:
     low, high = change.get("min_weight"), change.get("max_weight")
     if low is not None or high is not None:
         band = f"[{'–' if low is None else f'{low:.0%}'}, {'–' if high is None else f'{high:.0%}'}]"
-        parts.append(
-            text(lang, f"{change['indicator']} 权重区间 {band}", f"{change['indicator']} weight limits {band}")
-        )
+        parts.append(text("whatif_page.weight_limits", lang, indicator=change["indicator"], band=band))
     if change.get("probability") is not None:
-        parts.append(
-            text(lang, f"达标概率 {change['probability']:.0%}", f"plan probability {change['probability']:.0%}")
-        )
-    return "，".join(parts) if lang == "zh" else ", ".join(parts) or "none"
+        parts.append(text("whatif_page.plan_probability", lang, probability=change["probability"]))
+    return text("whatif_page.describe_separator", lang).join(parts) or text("whatif_page.describe_none", lang)
 
 
 # --------------------------------------------------------------------------- tables and the figure
@@ -209,20 +201,19 @@ def targets_table(result: WhatIfResult, lang: str = "en") -> pd.DataFrame:
     """Share expected to hit and bonus cost per plan, baseline and what-if, with readable labels
     (``whatif.plan_<plan>`` or ``plan_labels.<plan>``, ``whatif.measure_<measure>`` of the catalogue)."""
     from calibrate.messages import has
-    from calibrate.messages import text as msg
 
     def plan(p: str) -> str:
         key = f"whatif.plan_{p}" if has(f"whatif.plan_{p}", lang) else f"plan_labels.{p}"
-        return msg(key, lang) if has(key, lang) else p
+        return text(key, lang) if has(key, lang) else p
 
     t = result.targets
     return pd.DataFrame(
         {
-            text(lang, "方案", "Plan"): [plan(p) for p in t["plan"]],
-            text(lang, "指标", "Measure"): [msg(f"whatif.measure_{m}", lang) for m in t["measure"]],
-            text(lang, "基准", "Baseline"): t["baseline"].round(3),
-            text(lang, "假设", "What-if"): t["what_if"].round(3),
-            text(lang, "变化", "Change"): t["change"].round(3),
+            text("whatif_page.col_plan", lang): [plan(p) for p in t["plan"]],
+            text("whatif_page.col_measure", lang): [text(f"whatif.measure_{m}", lang) for m in t["measure"]],
+            text("whatif_page.baseline", lang): t["baseline"].round(3),
+            text("whatif_page.what_if", lang): t["what_if"].round(3),
+            text("whatif_page.col_change", lang): t["change"].round(3),
         }
     )
 
@@ -235,23 +226,19 @@ def plot_what_if(result: WhatIfResult, lang: str = "en"):
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [3, 2]})
     w = result.weights.iloc[::-1]
     y = np.arange(len(w))
-    left.barh(y + 0.2, w["baseline"], 0.4, color="#9aa5b1", label=text(lang, "基准", "Baseline"))
-    left.barh(y - 0.2, w["what_if"], 0.4, color="#1f4e79", label=text(lang, "假设", "What-if"))
+    left.barh(y + 0.2, w["baseline"], 0.4, color="#9aa5b1", label=text("whatif_page.baseline", lang))
+    left.barh(y - 0.2, w["what_if"], 0.4, color="#1f4e79", label=text("whatif_page.what_if", lang))
     left.set_yticks(y, w["label"])
     left.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-    left.set_title(text(lang, "建议权重", "Proposed weights"))
+    left.set_title(text("whatif_page.proposed_weights", lang))
     left.legend(frameon=False, loc="lower right")
     g = result.grades
     x = np.arange(len(g))
-    right.bar(x - 0.2, g["baseline"], 0.4, color="#9aa5b1", label=text(lang, "基准", "Baseline"))
-    right.bar(x + 0.2, g["what_if"], 0.4, color="#1f4e79", label=text(lang, "假设", "What-if"))
+    right.bar(x - 0.2, g["baseline"], 0.4, color="#9aa5b1", label=text("whatif_page.baseline", lang))
+    right.bar(x + 0.2, g["what_if"], 0.4, color="#1f4e79", label=text("whatif_page.what_if", lang))
     right.set_xticks(x, g["grade"])
-    right.set_ylabel(text(lang, "人数", "Managers"))
-    right.set_title(
-        text(
-            lang, f"等级分布（{len(result.movers)} 人等级变化）", f"Grades ({len(result.movers)} managers change grade)"
-        )
-    )
+    right.set_ylabel(text("whatif_page.axis_managers", lang))
+    right.set_title(text("whatif_page.grades_title", lang, movers=len(result.movers)))
     right.legend(frameon=False)
     fig.suptitle(result.summary(lang), fontsize=10)
     fig.tight_layout()

@@ -35,7 +35,7 @@ import pandas as pd
 from calibrate import artifacts
 from calibrate.config import RunConfig
 from calibrate.errors import CalibrateError
-from calibrate.plotting import text
+from calibrate.messages import LANGS, text
 from calibrate.privacy import pseudonym
 from calibrate.report.provenance import path_from
 from calibrate.steps import artifacts as declared
@@ -160,8 +160,8 @@ def forecast_sentence(check: dict[str, Any]) -> dict[str, str]:
     e, lo, hi, r = (round(100 * check[k]) for k in ("expected_share", "share_low", "share_high", "realised_share"))
     y = check["year"]
     return {
-        "zh": f"去年预测 {y} 年 {e}%（{lo}–{hi}%）的客户经理达成目标；实际 {r}% 达成。",
-        "en": f"Last year we forecast {e}% ({lo}-{hi}%) would hit their {y} targets; {r}% hit.",
+        lang: text("cycle_page.forecast_sentence", lang, year=y, expected=e, low=lo, high=hi, realised=r)
+        for lang in LANGS
     }
 
 
@@ -209,31 +209,34 @@ STEP = Step(
 # ---------------------------------------------------------------------------- for the notebook
 def check_table(check: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     """forecast_check.json as a two-column table."""
-    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+
+    def t(key: str) -> str:
+        return text(f"cycle_page.{key}", lang)
+
     rows = [
-        (t("预测年度", "Year forecast"), str(check["year"])),
+        (t("year_forecast"), str(check["year"])),
         (
-            t("预测达标比例（P5–P95）", "Forecast share on target (P5-P95)"),
+            t("forecast_share"),
             f"{check['expected_share']:.1%} ({check['share_low']:.1%} - {check['share_high']:.1%})",
         ),
-        (t("实际达标比例", "Realised share"), f"{check['realised_share']:.1%}"),
-        (t("落在区间内", "Inside the interval"), t("是", "yes") if check["inside_interval"] else t("否", "no")),
+        (t("realised_share"), f"{check['realised_share']:.1%}"),
+        (t("inside_interval"), t("yes") if check["inside_interval"] else t("no")),
         (
-            t("评分经理数 / 预测经理数", "Managers scored / forecast"),
+            t("managers_scored"),
             f"{check['managers_scored']} / {check['managers_forecast']}",
         ),
-        (t("Brier 分数（越低越好）", "Brier score (lower is better)"), f"{check['brier']:.3f}"),
-        (t("Brier 技能分", "Brier skill"), f"{check['brier_skill']:.2f}"),
+        (t("brier"), f"{check['brier']:.3f}"),
+        (t("brier_skill"), f"{check['brier_skill']:.2f}"),
     ]
     if "bonus_p50" in check:
         rows += [
             (
-                t("预测奖金 P50 / P90", "Forecast bonus P50 / P90"),
+                t("forecast_bonus"),
                 f"{check['bonus_p50']:,.0f} / {check['bonus_p90']:,.0f}",
             ),
-            (t("实际结果对应奖金", "Bonus the realised results imply"), f"{check['realised_bonus']:,.0f}"),
+            (t("realised_bonus"), f"{check['realised_bonus']:,.0f}"),
         ]
-    return pd.DataFrame(rows, columns=[t("项目", "Measure"), t("数值", "Value")])
+    return pd.DataFrame(rows, columns=[t("col_measure"), t("col_value")])
 
 
 def plot_weights_chain(chain: pd.DataFrame, lang: str = "en", ax: Any = None):
@@ -249,6 +252,6 @@ def plot_weights_chain(chain: pd.DataFrame, lang: str = "en", ax: Any = None):
     ax.set_xticks(range(len(order)))
     labels = chain.drop_duplicates("run").set_index("run")["year"].reindex(order)
     ax.set_xticklabels([f"{r}\n{'' if pd.isna(y) else int(y)}" for r, y in labels.items()], fontsize=8)
-    ax.set_ylabel(text(lang, "权重（%）", "weight (%)"))
+    ax.set_ylabel(text("cycle_page.axis_weight", lang))
     ax.legend(fontsize=7, ncol=2)
     return ax

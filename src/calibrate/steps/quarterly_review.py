@@ -31,8 +31,8 @@ import pandas as pd
 from calibrate.config import RunConfig
 from calibrate.dataset import Dataset
 from calibrate.errors import ConfigError
+from calibrate.messages import text
 from calibrate.periods import parse_quarter, quarter_from_index, quarter_index
-from calibrate.plotting import text
 from calibrate.privacy import pseudonym
 from calibrate.steps import artifacts as declared
 
@@ -191,17 +191,18 @@ def write_review(review: QuarterlyReview, folder: Path, *, key: bytes) -> list[P
 
 def team_table(summary: dict[str, Any], lang: str = "en") -> pd.DataFrame:
     """This review against the last: expected share (P5-P95) and bonus P50/P90."""
-    t = lambda zh, en: text(lang, zh, en)  # noqa: E731
+
+    def t(key: str) -> str:
+        return text(f"quarterly_page.{key}", lang)
+
     rows = []
-    for key, label in (("last_review", t("上次评估", "last review")), ("review", t("本次评估", "this review"))):
+    for key, label in (("last_review", t("last_review")), ("review", t("this_review"))):
         r = summary[key]
         rows.append(
             {
-                t("评估", "Review"): f"{label} ({r['through']})",
-                t(
-                    "预计年末达标比例（P5–P95）", "Expected year-end share on target (P5-P95)"
-                ): f"{r['expected_share']:.1%} ({r['share_p5']:.1%} - {r['share_p95']:.1%})",
-                t("奖金 P50 / P90", "Bonus P50 / P90"): f"{r['bonus_p50']:,.0f} / {r['bonus_p90']:,.0f}",
+                t("col_review"): f"{label} ({r['through']})",
+                t("col_expected_share"): f"{r['expected_share']:.1%} ({r['share_p5']:.1%} - {r['share_p95']:.1%})",
+                t("col_bonus"): f"{r['bonus_p50']:,.0f} / {r['bonus_p90']:,.0f}",
             }
         )
     return pd.DataFrame(rows)
@@ -215,6 +216,6 @@ def plot_probabilities(managers: pd.DataFrame, lang: str = "en", ax: Any = None)
         _, ax = plt.subplots(figsize=(5.5, 5))
     ax.scatter(managers["previous_probability"], managers["probability"], s=10, alpha=0.6, color="C0")
     ax.plot([0, 1], [0, 1], color="#7f7f7f", linestyle=":", linewidth=1)
-    ax.set_xlabel(text(lang, "上次评估的达标概率", "probability at the last review"))
-    ax.set_ylabel(text(lang, "本次评估的达标概率", "probability at this review"))
+    ax.set_xlabel(text("quarterly_page.axis_previous_probability", lang))
+    ax.set_ylabel(text("quarterly_page.axis_probability", lang))
     return ax

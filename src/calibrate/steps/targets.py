@@ -34,7 +34,6 @@ from calibrate.dataset import Dataset
 from calibrate.messages import format as fmt
 from calibrate.messages import text as msg
 from calibrate.periods import quarter_from_index, quarter_index
-from calibrate.plotting import text
 from calibrate.privacy import merge_small_groups, pseudonym
 from calibrate.steps import artifacts as declared
 from calibrate.steps.base import RunContext, Step
@@ -218,7 +217,7 @@ def plans_table(plans: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
 
 
 def small_group_label(lang: str, min_group: int) -> str:
-    return text(lang, f"其他（不足 {min_group} 人的区域）", f"Other (regions under {min_group} managers)")
+    return msg("targets_page.small_group_label", lang, min_group=min_group)
 
 
 def regions_table(regions: pd.DataFrame, lang: str = "en", *, min_group: int = 5) -> pd.DataFrame:
@@ -258,14 +257,7 @@ def small_groups_note(regions: pd.DataFrame, lang: str = "en", *, min_group: int
     small = regions.loc[regions["managers"] < min_group, "region"].tolist()
     if not small:
         return ""
-    return text(
-        lang,
-        f"为保护个人隐私，不足 {min_group} 人的 {len(small)} 个区域合并显示（人数不足时不显示数值）；"
-        f"客户经理表中不显示这些区域的名称。",
-        f"To protect individuals, {len(small)} region(s) with fewer than {min_group} managers are shown "
-        f"merged (figures hidden when even the merged group is too small), and their names are not shown "
-        f"next to individual managers.",
-    )
+    return msg("targets_page.small_groups_note", lang, min_group=min_group, regions=len(small))
 
 
 def managers_table(
