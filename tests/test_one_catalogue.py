@@ -115,3 +115,18 @@ def test_no_zh_en_pair_call_in_the_package_outside_the_catalogue():
         for line in pair_calls(path.read_text(encoding="utf-8"))
     }
     assert calls == set(), "move these to messages/zh.yaml and messages/en.yaml: text(key, lang, **values)"
+
+
+def test_step_titles_come_from_the_catalogue():
+    """A report's title is the catalogue's step_titles.<step> in each language, not a pair passed to Step."""
+    import dataclasses
+
+    from calibrate.messages import text
+    from calibrate.steps import all_steps
+    from calibrate.steps.base import Step
+
+    assert not {"title_zh", "title_en"} & {f.name for f in dataclasses.fields(Step)}
+    for step in all_steps().values():
+        for lang in ("zh", "en"):
+            assert step.title(lang) == text(f"step_titles.{step.name}", lang)
+    assert [s.title("zh") for s in all_steps().values()][:2] == ["数据质量", "指标权重"]

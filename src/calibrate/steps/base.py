@@ -14,6 +14,7 @@ from typing import Any
 
 from calibrate.config import RunConfig
 from calibrate.dataset import Dataset
+from calibrate.messages import text
 
 
 @dataclass
@@ -43,14 +44,13 @@ class RunContext:
 class Step:
     name: str
     notebook: str
-    title_zh: str
-    title_en: str
     compute: Callable[[RunContext], list[Path]]
     html: str | None = None  # the report's file name without .html (default: the notebook's)
     when: Callable[[RunConfig], bool] | None = None  # runs by default only when this says so (None: always)
 
     def title(self, lang: str) -> str:
-        return self.title_zh if lang == "zh" else self.title_en
+        """The report's title in ``lang``, from the catalogue (``step_titles.<name>``)."""
+        return text(f"step_titles.{self.name}", lang)
 
     def by_default(self, config: RunConfig) -> bool:
         """Whether a run that does not list its steps includes this one."""

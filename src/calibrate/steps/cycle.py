@@ -199,8 +199,6 @@ def cycle_step(ctx: RunContext) -> list[Path]:
 STEP = Step(
     "cycle",
     "06_cycle",
-    "去年预测与实际",
-    "Last year's forecast against what happened",
     cycle_step,
     when=lambda config: previous_run_folder(config) is not None,
 )  # only runs that name a previous run

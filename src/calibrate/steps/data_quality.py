@@ -43,7 +43,7 @@ def _validation_frame(ctx: RunContext):
     return frame
 
 
-STEP = Step("data_quality", "01_data_quality", "数据质量", "Data quality", data_quality_step)
+STEP = Step("data_quality", "01_data_quality", data_quality_step)
 
 
 # ---------------------------------------------------------------------------- for the notebook

@@ -245,4 +245,4 @@ def scoring_step(ctx: RunContext) -> list[Path]:
     )
 
 
-STEP = Step("scoring", "05_scoring", "客户经理评分与评级", "Manager scores and grades", scoring_step)
+STEP = Step("scoring", "05_scoring", scoring_step)

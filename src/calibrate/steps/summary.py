@@ -452,6 +452,4 @@ def render_summary(summary: dict[str, Any], lang: str = "zh") -> str:
     return render("executive_summary.html.j2", **page_context(summary, lang))
 
 
-STEP = Step(
-    "executive_summary", "90_executive_summary", "执行摘要", "Executive summary", summary_step, html="executive_summary"
-)
+STEP = Step("executive_summary", "90_executive_summary", summary_step, html="executive_summary")

@@ -183,7 +183,7 @@ def targets_step(ctx: RunContext) -> list[Path]:
     )
 
 
-STEP = Step("targets", "03_targets", "目标难度与奖金成本", "Target difficulty and bonus cost", targets_step)
+STEP = Step("targets", "03_targets", targets_step)
 
 
 # ---------------------------------------------------------------------------- tables for reports

@@ -552,4 +552,4 @@ def plot_effects(regressions: pd.DataFrame, labels: pd.Series, lang: str):
     return fig
 
 
-STEP = Step("weights", "02_weights", "指标权重", "Indicator weights", weights_step)
+STEP = Step("weights", "02_weights", weights_step)
