@@ -69,6 +69,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -332,6 +333,25 @@ class AHPResult:
         return self.summary()._repr_html_()
 
 
+def expert_consistency_row(name: str, weight: float, result: Any) -> dict[str, Any]:
+    """One expert's consistency row: weight, CR, flag and the judgment to revisit first.
+
+    ``result``: anything with ``consistency_ratio``, ``consistent`` and ``worst_judgment``
+    (an :class:`AHPResult`, or one expert's summary over a hierarchy's matrices).
+    """
+    worst = result.worst_judgment
+    return {
+        "expert": name,
+        "weight": float(weight),
+        "consistency_ratio": result.consistency_ratio,
+        "consistent": result.consistent,
+        "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
+        "worst_value": worst.value if worst else np.nan,
+        "consistent_value": worst.consistent_value if worst else np.nan,
+        "suggested_value": worst.suggested_value if worst else np.nan,
+    }
+
+
 @dataclass(frozen=True)
 class AHPPanelResult:
     """Every expert's result plus the two panel aggregates.
@@ -383,21 +403,9 @@ class AHPPanelResult:
 
     def consistency_frame(self) -> pd.DataFrame:
         """One row per expert: weight, CR, flag and the judgment to revisit first."""
-        rows = []
-        for name, result in self.experts.items():
-            worst = result.worst_judgment
-            rows.append(
-                {
-                    "expert": name,
-                    "weight": float(self.expert_weights[name]),
-                    "consistency_ratio": result.consistency_ratio,
-                    "consistent": result.consistent,
-                    "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
-                    "worst_value": worst.value if worst else np.nan,
-                    "consistent_value": worst.consistent_value if worst else np.nan,
-                    "suggested_value": worst.suggested_value if worst else np.nan,
-                }
-            )
+        rows = [
+            expert_consistency_row(name, self.expert_weights[name], result) for name, result in self.experts.items()
+        ]
         return pd.DataFrame(rows)
 
     def summary(self) -> Summary:

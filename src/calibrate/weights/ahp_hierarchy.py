@@ -42,6 +42,7 @@ from calibrate.weights.ahp import (
     AHPPanelResult,
     WorstJudgment,
     _check_options,
+    expert_consistency_row,
     panel_from_matrices,
 )
 from calibrate.weights.ahp_input import _expert_weights, _raise_if, reciprocal_matrix
@@ -149,22 +150,10 @@ class HierarchicalAHPResult:
     def consistency_frame(self) -> pd.DataFrame:
         """One row per expert: weight, the largest CR over the expert's matrices, whether all are consistent,
         and the judgment to revisit first (in the matrix with the largest CR, named in ``matrix``)."""
-        rows = []
-        for name, e in self.experts.items():
-            worst = e.worst_judgment
-            rows.append(
-                {
-                    "expert": name,
-                    "weight": float(self.expert_weights[name]),
-                    "consistency_ratio": e.consistency_ratio,
-                    "consistent": e.consistent,
-                    "worst_pair": f"{worst.row}/{worst.col}" if worst else None,
-                    "worst_value": worst.value if worst else np.nan,
-                    "consistent_value": worst.consistent_value if worst else np.nan,
-                    "suggested_value": worst.suggested_value if worst else np.nan,
-                    "matrix": e.worst_matrix,
-                }
-            )
+        rows = [
+            {**expert_consistency_row(name, self.expert_weights[name], e), "matrix": e.worst_matrix}
+            for name, e in self.experts.items()
+        ]
         return pd.DataFrame(rows)
 
     def matrices_frame(self) -> pd.DataFrame:
