@@ -92,8 +92,8 @@ def synthetic(managers: int, quarters: int, indicators: int, seed: int = 0):
 
 def child(managers: int, quarters: int, indicators: int, resamples: int, scenarios: int) -> dict:
     from bench_scale import PeakMemory
+    from bench_simulation import bench_model
 
-    from calibrate.targets.model import PerformanceModel
     from calibrate.targets.simulation import attainment
     from calibrate.weights.regression import (
         RegressionSuite,
@@ -117,17 +117,8 @@ def child(managers: int, quarters: int, indicators: int, resamples: int, scenari
         }
         return value
 
-    rng = np.random.default_rng(1)
-    model = PerformanceModel(
-        [f"M{i:07d}" for i in range(managers)],
-        [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
-        rng.uniform(2e5, 3e6, managers),
-        rng.normal(0.05, 0.04, managers),
-        rng.uniform(0.1, 0.35, managers),
-        0.1,
-        growth_uncertainty=0.05,
-    )
-    measure("monte_carlo", lambda: attainment(model, model.median * 1.05, scenarios=scenarios, seed=0))
+    model, targets, _ = bench_model(managers, seed=1)
+    measure("monte_carlo", lambda: attainment(model, targets, scenarios=scenarios, seed=0))
     growth, retention, profile = synthetic(managers, quarters, indicators)
     with single_thread():
 

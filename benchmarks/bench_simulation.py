@@ -65,22 +65,11 @@ def engine_run(managers: int, scenarios: int, workers: int, payout: bool) -> dic
     import tracemalloc
 
     sys.path.insert(0, str(SRC))
-    from calibrate.targets.model import PerformanceModel
     from calibrate.targets.payout import PayoutCurve
     from calibrate.targets.simulation import attainment
 
-    rng = np.random.default_rng(1)
-    model = PerformanceModel(
-        [f"M{i:06d}" for i in range(managers)],
-        [f"R{r:02d}" for r in rng.integers(0, 30, managers)],
-        rng.uniform(2e5, 3e6, managers),
-        rng.normal(0.05, 0.04, managers),
-        rng.uniform(0.1, 0.35, managers),
-        0.1,
-        growth_uncertainty=0.05,
-    )
-    targets = model.median * 1.05
-    extra = dict(payout=PayoutCurve.standard(), bonus_base=rng.uniform(1e4, 6e4, managers)) if payout else {}
+    model, targets, bonus_base = bench_model(managers, seed=1)
+    extra = dict(payout=PayoutCurve.standard(), bonus_base=bonus_base) if payout else {}
     tracemalloc.start()
     t0, c0 = time.perf_counter(), time.process_time()
     result = attainment(model, targets, scenarios=scenarios, seed=0, workers=workers, **extra)
