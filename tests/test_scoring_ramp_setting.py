@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from calibrate.config import load_config
 from calibrate.errors import ConfigError
@@ -105,3 +107,17 @@ def test_the_scoring_step_skips_the_allowance_on_ramped_targets(small_company_ma
     info = card.annual.attrs["ramp_allowance"]
     assert info["reason"] == "targets_include_ramp" and info["managers"] == 0
     assert (card.annual["ramp_share"] == 1).all()
+
+
+def test_the_config_key_turns_the_allowance_off_in_the_step(small_company_master, tmp_path):
+    """scoring.ramp_allowance: off, written in the run config, reaches the scoring step."""
+    company = tmp_path / "company"
+    shutil.copytree(small_company_master, company)
+    raw = yaml.safe_load((company / "calibrate.yaml").read_text(encoding="utf-8"))
+    raw["scoring"] = {**(raw.get("scoring") or {}), "ramp_allowance": "off"}
+    path = company / "calibrate_ramp_off.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    _, ds = _flat_target_company(company, tmp_path)
+    written = scoring_step(RunContext(load_config(path), ds, tmp_path))
+    summary = json.loads(next(p for p in written if p.name == "summary.json").read_text(encoding="utf-8"))
+    assert not summary["ramp_allowance"]["applied"] and summary["ramp_allowance"]["managers"] == 0

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import calibrate.pipeline as pipeline
 from calibrate.cli import main
@@ -194,3 +195,20 @@ def test_simulate_command_prints_the_plan_table(small_company_master, tmp_path, 
         ]
     )
     assert code == 1 and "probability must lie strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_simulate_reads_targets_parameter_uncertainty_from_the_config(small_company, capsys):
+    """targets.parameter_uncertainty in the run config reaches the fit that `calibrate simulate` runs."""
+    config = small_company / "calibrate.yaml"
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    seen = {}
+    for flag in (True, False):
+        raw["targets"] = {**(raw.get("targets") or {}), "parameter_uncertainty": flag}
+        config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        out = small_company / f"sim_{flag}"
+        assert main(["simulate", "--config", str(config), "--scenarios", "500", "--out", str(out)]) == 0
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        assert summary["settings"]["parameter_uncertainty"] is flag
+        seen[flag] = summary["fit"]["parameter_uncertainty"]
+    capsys.readouterr()
+    assert seen == {True: True, False: False}
