@@ -169,3 +169,16 @@ def test_help_and_version_import_nothing_scientific():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_run_process_imports_no_chart_library():
+    """Charts are drawn in the report kernels; the process that computes the steps and embeds the
+    page font (``calibrate.pipeline`` and every step) needs neither matplotlib nor seaborn."""
+    code = (
+        "import sys\nimport calibrate.pipeline, calibrate.report.webfont\n"
+        "from calibrate.steps import all_steps\nall_steps()\n"
+        "from calibrate.fonts import cjk_font_path\ncjk_font_path()\n"
+        "print(sorted(m for m in ('matplotlib', 'seaborn') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import re
-from functools import lru_cache
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 
+from calibrate.fonts import cjk_font_path  # re-exported: plotting.cjk_font_path() as before
+
 PALETTE = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7f7f7f", "#2c7f6f"]
 CJK_FAMILY = "Noto Sans CJK TC"
-
-
-@lru_cache(maxsize=1)
-def cjk_font_path() -> str | None:
-    """Path of the bundled Noto Sans CJK font, or None when the font package is missing."""
-    try:
-        import cvttf_NotoSansCJK_Regular as font_package
-    except ImportError:
-        return None
-    path = os.path.join(os.path.dirname(font_package.__file__), "NotoSansCJKtc-Regular.otf")
-    return path if os.path.exists(path) else None
 
 
 def use_theme(lang: str = "zh") -> None:

@@ -13,7 +13,7 @@ import base64
 import io
 from pathlib import Path
 
-from calibrate.plotting import cjk_font_path
+from calibrate.fonts import cjk_font_path
 
 FAMILY = "CalibrateCJK"
 FIRST_CJK = 0x2E80  # CJK radicals onwards: everything a Latin font lacks

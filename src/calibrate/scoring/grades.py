@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from calibrate.errors import ConfigError
 from calibrate.periods import quarter_index
+from calibrate.ranks import rank_min
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Grading:
         if self.kind == "bands":
             below = (x[..., None] < np.array(self.values)).sum(axis=-1)
             return np.minimum(below, len(self.labels) - 1)
-        position = stats.rankdata(-x, method="min", axis=0) - 1
+        position = rank_min(-x) - 1
         return np.searchsorted(self.quota_bounds(x.shape[0]), position, side="right")
 
     def assign(self, scores: pd.Series) -> pd.Series:

@@ -51,8 +51,8 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
+from calibrate.distributions import norm
 from calibrate.errors import CalibrateError
 
 NPSMethod = Literal["adjusted_wald", "wald", "bootstrap"]
@@ -90,7 +90,7 @@ def nps_bounds(
     x_p, x_d, n = (np.asarray(a, dtype=float) for a in (promoters, detractors, n))
     if (n < 1).any() or (x_p < 0).any() or (x_d < 0).any() or (x_p + x_d > n).any():
         raise CalibrateError("NPS counts need n >= 1 and 0 <= promoters + detractors <= n")
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(norm.ppf(0.5 + confidence / 2))
     if method == "bootstrap":
         return _bootstrap(x_p, x_d, n, confidence, n_boot, seed)
     add_each, add_n = (0.75, 3.0) if method == "adjusted_wald" else (0.0, 0.0)

@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse
 
 from calibrate.errors import InfeasibleConstraints
+from calibrate.ranks import kendall_tau_b, rank_average, rank_min
 from calibrate.results import Summary
 from calibrate.scoring.composite import InvalidWeights, check_weights, composite_matrix
 from calibrate.scoring.grades import Grading, distance_to_cut
@@ -180,8 +181,8 @@ def grade_stability(
     base_score = scores.loc[graded].to_numpy(dtype=float)
     base_code = grades.loc[graded].map({g: k for k, g in enumerate(grading.labels)}).to_numpy(dtype=int)
     codes = grading.codes(annual)  # managers x draws
-    ranks = stats.rankdata(-annual, method="min", axis=0)
-    base_rank = stats.rankdata(-base_score, method="min")
+    ranks = rank_min(-annual)
+    base_rank = rank_min(-base_score)
     p_up, p_down = (codes < base_code[:, None]).mean(axis=1), (codes > base_code[:, None]).mean(axis=1)
     labels = np.array(grading.labels)
     managers = pd.DataFrame(
@@ -202,8 +203,8 @@ def grade_stability(
     cuts = grading.cuts(pd.Series(base_score), pd.Series(labels[base_code]))
     managers["distance_to_cut"] = distance_to_cut(pd.Series(base_score), cuts).to_numpy()
     managers["on_boundary"] = managers["p_grade_change"] >= boundary_probability
-    spearman = _columnwise_pearson(stats.rankdata(-annual, axis=0), stats.rankdata(-base_score)[:, None])
-    kendall = np.array([stats.kendalltau(base_score, annual[:, k]).statistic for k in range(annual.shape[1])])
+    spearman = _columnwise_pearson(rank_average(-annual), rank_average(-base_score)[:, None])
+    kendall = kendall_tau_b(base_score, annual)
     per_draw = pd.DataFrame(
         {
             "draw": np.arange(len(w)),
@@ -230,13 +231,13 @@ def compare_weightings(points: pd.DataFrame, weightings: Mapping[str, pd.Series]
     rows = []
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
-            x, y = annual.iloc[:, a], annual.iloc[:, b]
+            x, y = annual.iloc[:, a].to_numpy(dtype=float), annual.iloc[:, b].to_numpy(dtype=float)
             rows.append(
                 {
                     "weights_a": names[a],
                     "weights_b": names[b],
-                    "spearman": float(stats.spearmanr(x, y).statistic),
-                    "kendall": float(stats.kendalltau(x, y).statistic),
+                    "spearman": float(np.corrcoef(rank_average(x), rank_average(y))[0, 1]),
+                    "kendall": float(kendall_tau_b(x, y)[0]),
                     "same_grade": float((codes[:, a] == codes[:, b]).mean()),
                 }
             )

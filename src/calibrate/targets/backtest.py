@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from calibrate.dataset import Dataset
+from calibrate.distributions import norm
 from calibrate.errors import ConfigError
 from calibrate.periods import quarter_index
 from calibrate.results import Summary
@@ -93,7 +93,7 @@ def brier_decomposition(table: pd.DataFrame) -> dict[str, float]:
 
 
 def _wilson(rate: np.ndarray, count: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm.ppf(0.5 + level / 2)
     n = np.where(count > 0, count, np.nan)
     centre = (rate + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z / (1 + z**2 / n) * np.sqrt(rate * (1 - rate) / n + z**2 / (4 * n**2))

@@ -53,8 +53,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from calibrate.distributions import norm, student_t
 from calibrate.errors import ConfigError, Problem, ValidationError
 from calibrate.results import Summary
 
@@ -425,8 +425,8 @@ class PerformanceModel:
                 "(calibrate.targets.simulation.attainment) for this model."
             )
         if self.df is None:
-            return self.normal_sd, stats.norm
-        return self.sigma * self.noise_scale, stats.t(self.df)
+            return self.normal_sd, norm
+        return self.sigma * self.noise_scale, student_t(self.df)
 
     def hit_probability(self, targets: ArrayLike) -> np.ndarray:
         """Exact P(Y_i >= T_i) per manager, in [0, 1].

@@ -62,8 +62,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from calibrate.distributions import norm
 from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
 from calibrate.notes import MethodWarning
@@ -479,9 +479,9 @@ def _coefficient_table(
 ) -> pd.DataFrame:
     p = design.p
     b, se = params[:p], bse[:p]
-    z = stats.norm.ppf(0.5 + level / 2)
+    z = norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        pval = 2 * stats.norm.sf(np.abs(b / se))
+        pval = 2 * norm.sf(np.abs(b / se))
     sd = design.x.std(axis=0, ddof=1)
     at = (design.x - design.floor).mean(axis=0) * elasticity_factor
     return pd.DataFrame(
