@@ -86,23 +86,27 @@ def managers_sheet(scores: pd.DataFrame, lang: str, pseudonymise: bool, key: byt
 
 def first_low_periods(quarterly: pd.DataFrame, low_grades: tuple[str, ...]) -> pd.Series:
     """Per manager, the first quarter of the low-grade run that ends at the manager's last graded quarter."""
+    import numpy as np
+
     from calibrate.periods import quarter_index
 
     g = quarterly.dropna(subset=["grade"]).assign(_q=lambda f: quarter_index(f["period"]))
-    out = {}
-    for manager, rows in g.sort_values(["manager_id", "_q"]).groupby("manager_id", sort=True):
-        periods, qs, low = (
-            rows["period"].astype(str).tolist(),
-            rows["_q"].tolist(),
-            rows["grade"].isin(low_grades).tolist(),
-        )
-        k = len(rows) - 1
-        if not low[k]:
-            continue
-        while k > 0 and low[k - 1] and qs[k] - qs[k - 1] == 1:
-            k -= 1
-        out[manager] = periods[k]
-    return pd.Series(out, name="first_low_period", dtype=object)
+    g = g.sort_values(["manager_id", "_q"], kind="stable")
+    manager = g["manager_id"].to_numpy()
+    q = g["_q"].to_numpy()
+    low = g["grade"].isin(low_grades).to_numpy()
+    same = np.zeros(len(g), dtype=bool)
+    same[1:] = manager[1:] == manager[:-1]
+    # a low quarter continues a run when the same manager's previous quarter is the quarter before and low too
+    continues = np.zeros(len(g), dtype=bool)
+    continues[1:] = same[1:] & low[:-1] & (q[1:] - q[:-1] == 1)
+    position = np.arange(len(g))
+    run_start = np.maximum.accumulate(np.where(low & ~continues, position, 0)) if len(g) else position
+    last = np.ones(len(g), dtype=bool)
+    last[:-1] = ~same[1:]  # each manager's last graded quarter
+    ends = last & low
+    periods = g["period"].astype(str).to_numpy()
+    return pd.Series(periods[run_start[ends]], index=pd.Index(manager[ends]), name="first_low_period", dtype=object)
 
 
 def plan_window(year: int, low_run: int, consecutive: int, lang: str) -> str:
