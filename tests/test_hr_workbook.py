@@ -57,3 +57,18 @@ def test_improvement_list_names_reason_first_low_quarter_and_window():
         scores, quarterly, "en", pseudonymise=False, key=None, year=2024, low_grades=("D", "E"), consecutive=2
     )
     assert real["Manager"].tolist() == ["M1", "M2"]
+
+
+def test_first_low_period_is_the_start_of_the_run_ending_at_the_last_graded_quarter():
+    import pandas as pd
+
+    from calibrate.steps.hr_workbook import first_low_periods
+
+    rows = [
+        ("M1", "2024Q1", "D"), ("M1", "2024Q2", "D"), ("M1", "2024Q4", "E"), ("M1", "2025Q1", "D"),  # gap at Q3
+        ("M2", "2024Q3", "E"), ("M2", "2024Q4", "D"), ("M2", "2025Q1", "D"),  # one run of three
+        ("M3", "2024Q4", "D"), ("M3", "2025Q1", "B"),  # the last quarter is not low
+        ("M4", "2025Q1", None), ("M4", "2024Q4", "D"),  # an ungraded last quarter is skipped; unsorted rows
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["manager_id", "period", "grade"])
+    assert first_low_periods(frame, ("D", "E")).to_dict() == {"M1": "2024Q4", "M2": "2024Q3", "M4": "2024Q4"}
