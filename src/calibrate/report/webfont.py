@@ -70,10 +70,14 @@ def subset_truetype(path: str, codepoints: list[int]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(path, recalcTimestamp=False)
+    font = TTFont(path, recalcTimestamp=False, lazy=True)
+    dropped = ["GSUB", "GPOS", "GDEF", "vhea", "vmtx", "VORG", "BASE"]
+    for tag in dropped:  # removed before subsetting, so their large layout tables are never parsed
+        if tag in font:
+            del font[tag]
     options = subset.Options()
     options.layout_features = []  # no shaping tables: nothing outside the subset is reached
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "vhea", "vmtx", "VORG", "BASE"]
+    options.drop_tables += dropped
     options.hinting = False
     options.desubroutinize = True
     options.notdef_outline = True
