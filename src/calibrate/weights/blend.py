@@ -34,7 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 
 from calibrate.errors import CalibrateError, InfeasibleConstraints
 from calibrate.indicators import IndicatorSet
@@ -359,7 +358,8 @@ class BlendResult:
 
 
 def closest_weights(target: pd.Series, constraints: WeightConstraints) -> np.ndarray:
-    """The weights nearest ``target`` (L2) that satisfy ``constraints`` (SLSQP; checked feasible first).
+    """The weights nearest ``target`` (L2) that satisfy ``constraints`` (exact, see :func:`project_onto_rules`;
+    checked feasible first).
 
     ``target`` is aligned with ``constraints.indicators``. Returns a float
     array summing to 1.
@@ -384,39 +384,63 @@ def _solve(
     t: np.ndarray, c: WeightConstraints, form: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 ) -> np.ndarray:
     lo, hi, a_ineq, b_ineq = form if form is not None else linear_form(c)
-    p = len(t)
-    cons = [
-        {"type": "eq", "fun": lambda w: np.array([w.sum() - 1.0]), "jac": lambda w: np.ones((1, p))},
-        {"type": "ineq", "fun": lambda w: a_ineq @ w - b_ineq, "jac": lambda w: a_ineq},
-    ]
-    start = np.clip(t, lo, hi)
-    res = minimize(
-        lambda w: float(((w - t) ** 2).sum()),
-        start,
-        jac=lambda w: 2 * (w - t),
-        method="SLSQP",
-        bounds=list(zip(lo, hi)),
-        constraints=cons,
-        options={"ftol": 1e-14, "maxiter": 500},
-    )
-    w = np.clip(res.x, lo, hi)
+    w = project_onto_rules(t[None, :], c)[0]
     if not _admissible(w, lo, hi, a_ineq, b_ineq):
-        res = minimize(
-            lambda w: float(((w - t) ** 2).sum()),
-            start,
-            jac=lambda w: 2 * (w - t),
-            method="trust-constr",
-            bounds=list(zip(lo, hi)),
-            constraints=cons,
-            options={"gtol": 1e-12, "xtol": 1e-12, "maxiter": 5000},
+        raise CalibrateError(
+            "the weight optimisation did not converge to weights that satisfy the rules; "
+            "this should not happen for feasible rules, please report it with your config"
         )
-        w = np.clip(res.x, lo, hi)
-        if not _admissible(w, lo, hi, a_ineq, b_ineq):
-            raise CalibrateError(
-                "the weight optimisation did not converge to weights that satisfy the rules; "
-                "this should not happen for feasible rules, please report it with your config"
-            )
     return w
+
+
+def project_onto_rules(targets: np.ndarray, c: WeightConstraints) -> np.ndarray:
+    """The admissible weights nearest each row of ``targets`` (L2), exactly, for many targets at once.
+
+    The rules are a box ``lower <= w <= upper`` (limits and change cap), one band per dimension on the
+    sum of its indicators, and ``sum w = 1``. Their Karush-Kuhn-Tucker conditions give the solution
+    ``w_j = clip(t_j - lambda_d, lower_j, upper_j)`` with one ``lambda_d`` per dimension ``d`` of
+    indicator ``j``: ``lambda_d = mu`` (the multiplier of ``sum w = 1``) while the dimension's sum
+    ``S_d(mu)`` lies inside its band, and otherwise the ``lambda_d`` that puts the sum on the band's
+    edge. Every ``S_d`` is non-increasing and piecewise linear in its multiplier, so ``mu`` (total of
+    the band-clipped sums = 1) and then each ``lambda_d`` are found by bisection to the resolution of
+    floating point (the projection onto a convex set is unique, so flat stretches do not matter).
+    ``targets``: resamples x indicators, aligned with ``c.indicators``; the rules must be feasible
+    (:meth:`WeightConstraints.check_feasible`).
+    """
+    t = np.atleast_2d(np.asarray(targets, dtype=float))
+    lo, hi = c.lower, c.upper
+    dims = list(dict.fromkeys(c.dimension))
+    group = np.array([dims.index(d) for d in c.dimension])
+    bands = c.bands.reindex(dims)
+    band_lo = bands["low"].to_numpy(dtype=float, na_value=-np.inf)
+    band_hi = bands["high"].to_numpy(dtype=float, na_value=np.inf)
+    columns = [np.flatnonzero(group == d) for d in range(len(dims))]
+
+    def sums(shift: np.ndarray) -> np.ndarray:  # shift: resamples x indicators -> dimension sums
+        w = np.clip(t - shift, lo, hi)  # row by row, so a row's result does not depend on the others
+        return np.stack([w[:, cols].sum(axis=1) for cols in columns], axis=1)
+
+    below = (t - hi).min(axis=1) - 1.0  # every weight at its upper limit
+    above = (t - lo).max(axis=1) + 1.0  # every weight at its lower limit
+    mu = _bisect_decreasing(lambda m: np.clip(sums(m[:, None]), band_lo, band_hi).sum(axis=1) - 1.0, below, above)
+    goal = np.clip(sums(mu[:, None]), band_lo, band_hi)
+    lam = _bisect_decreasing(
+        lambda lam: sums(lam[:, group]) - goal,
+        np.repeat(below[:, None], len(dims), axis=1),
+        np.repeat(above[:, None], len(dims), axis=1),
+    )
+    return np.clip(t - lam[:, group], lo, hi)
+
+
+def _bisect_decreasing(f, low: np.ndarray, high: np.ndarray, iterations: int = 120) -> np.ndarray:
+    """Elementwise root of a non-increasing ``f`` with ``f(low) >= 0 >= f(high)``, to floating-point resolution."""
+    low, high = low.copy(), high.copy()
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        right = f(mid) > 0  # still above zero: the root is to the right of mid
+        low = np.where(right, mid, low)
+        high = np.where(right, high, mid)
+    return 0.5 * (low + high)
 
 
 def _admissible(w: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float = 1e-6) -> bool:

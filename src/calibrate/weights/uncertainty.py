@@ -539,7 +539,7 @@ def bootstrap_weights(
     (anything with ``map``, e.g. a Dask client's executor, see :mod:`calibrate.distributed`)
     evaluates the chunks elsewhere, each on one BLAS thread as here, with the same result.
     """
-    from calibrate.weights.blend import _solve, linear_form
+    from calibrate.weights.blend import project_onto_rules
 
     if int(resamples) < 2:
         raise CalibrateError(f"weights.bootstrap must be at least 2 resamples (1000 recommended), got {resamples}")
@@ -564,8 +564,7 @@ def bootstrap_weights(
             baseline=baseline,
             constraints=constraints,
             chunk=chunk,
-            solve=_solve,
-            form=None if constraints is None else linear_form(constraints),
+            solve=project_onto_rules,
             executor=executor,
         )
 
@@ -592,7 +591,6 @@ def _bootstrap(
     constraints,
     chunk,
     solve,
-    form,
     executor=None,
 ) -> BootstrapResult:
     resamples = counts.shape[0]
@@ -617,12 +615,11 @@ def _bootstrap(
     if constraints is not None and shares is not None:
         used = {s: float(v) for s, v in shares.items() if float(v) > 0}
         source_of = {"evidence": "evidence", "ahp": "ahp", "baseline": baseline}
-        for b in range(resamples):
-            target = np.sum([v * out[source_of[s]][b] for s, v in used.items()], axis=0)
-            if not np.all(np.isfinite(target)):
-                continue
-            out["target"][b] = target
-            out["proposal"][b] = solve(target, constraints, form)
+        targets = np.sum([v * out[source_of[s]] for s, v in used.items()], axis=0)  # resamples x indicators
+        finite = np.all(np.isfinite(targets), axis=1)
+        out["target"][finite] = targets[finite]
+        if finite.any():  # every resample's nearest admissible weights at once (exact projection)
+            out["proposal"][finite] = solve(targets[finite], constraints)
     else:
         out.pop("target")
         out.pop("proposal")
