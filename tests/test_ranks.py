@@ -34,7 +34,9 @@ def test_normal_and_t_functions_are_scipy_stats_to_the_bit():
     assert np.array_equal(norm.cdf(x), stats.norm.cdf(x))
     assert np.array_equal(norm.sf(x), stats.norm.sf(x))
     assert np.array_equal(norm.ppf(q), stats.norm.ppf(q))
+    assert np.array_equal(norm.isf(q), stats.norm.isf(q))
     for df in (1.0, 2.5, 7.0, 40.0):
         assert np.array_equal(student_t(df).cdf(x), stats.t(df).cdf(x))
         assert np.array_equal(student_t(df).sf(x), stats.t(df).sf(x))
         assert np.array_equal(student_t(df).ppf(q), stats.t(df).ppf(q))
+        assert np.array_equal(student_t(df).isf(q), stats.t(df).isf(q))

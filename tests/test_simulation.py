@@ -228,6 +228,23 @@ def test_results_are_bit_identical_whatever_the_chunk_size(n, scenarios, chunk, 
     assert np.array_equal(ref.bonus.expected_coefficient, got.bonus.expected_coefficient)
 
 
+@pytest.mark.parametrize("heavy,workers,chunk", [(False, 1, 10**6), (True, 2, 1024)])
+def test_several_plans_on_shared_draws_equal_each_plan_alone(heavy, workers, chunk):
+    """attainment_many draws and sorts once for all plans; each plan's result is attainment()'s, bit for bit."""
+    model = make_model(2_300, df=5 if heavy else None, growth_uncertainty=0.05, shared=2, region_sigma_df=20.0)
+    plans = {"spread": spread_targets(model), "easy": model.median * 0.8, "hard": spread_targets(model, 2) * 1.3}
+    kwargs = dict(scenarios=700, seed=11, payout=PayoutCurve.standard(), bonus_base=1000.0)
+    many = simulation.attainment_many(model, plans, chunk_managers=chunk, workers=workers, **kwargs)
+    assert list(many) == list(plans)
+    for name, targets in plans.items():
+        alone = attainment(model, targets, **kwargs)
+        for field in ("target", "probability", "expected_ratio", "ratio_quantiles", "hits"):
+            assert np.array_equal(getattr(alone, field), getattr(many[name], field)), (name, field)
+        assert np.array_equal(alone.bonus.total, many[name].bonus.total)
+        assert np.array_equal(alone.bonus.expected_coefficient, many[name].bonus.expected_coefficient)
+    assert not np.array_equal(many["easy"].probability, many["hard"].probability)
+
+
 def test_region_shocks_generated_per_block_equal_the_table(monkeypatch):
     model = make_model(1_500, regions=40, region_sigma=0.2)
     targets = spread_targets(model)

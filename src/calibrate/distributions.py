@@ -21,7 +21,7 @@ __all__ = ["norm", "student_t", "Normal", "StudentT"]
 
 
 class Normal:
-    """The standard normal distribution: ``cdf``, ``sf`` and ``ppf`` as in ``scipy.stats.norm``."""
+    """The standard normal distribution: ``cdf``, ``sf``, ``ppf`` and ``isf`` as in ``scipy.stats.norm``."""
 
     @staticmethod
     def cdf(x: ArrayLike) -> np.ndarray:
@@ -35,10 +35,14 @@ class Normal:
     def ppf(q: ArrayLike) -> np.ndarray:
         return special.ndtri(np.asarray(q, dtype=float))
 
+    @staticmethod
+    def isf(q: ArrayLike) -> np.ndarray:
+        return -special.ndtri(np.asarray(q, dtype=float))
+
 
 @dataclass(frozen=True)
 class StudentT:
-    """Student's t with ``df`` degrees of freedom: ``cdf``, ``sf`` and ``ppf`` as in ``scipy.stats.t(df)``."""
+    """Student's t with ``df`` degrees of freedom: ``cdf``, ``sf``, ``ppf`` and ``isf`` as in ``scipy.stats.t(df)``."""
 
     df: float
 
@@ -50,6 +54,9 @@ class StudentT:
 
     def ppf(self, q: ArrayLike) -> np.ndarray:
         return special.stdtrit(self.df, np.asarray(q, dtype=float))
+
+    def isf(self, q: ArrayLike) -> np.ndarray:
+        return -special.stdtrit(self.df, np.asarray(q, dtype=float))
 
 
 norm = Normal()

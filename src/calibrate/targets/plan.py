@@ -46,7 +46,7 @@ from calibrate.targets.calibration import (
 )
 from calibrate.targets.fit import RAMP_WINDOW, PerformanceFit, fit_performance_model
 from calibrate.targets.payout import PayoutCurve
-from calibrate.targets.simulation import AttainmentResult, attainment
+from calibrate.targets.simulation import AttainmentResult, attainment_many
 
 PLANS = ("current", "equal_difficulty", "uniform_growth", "allocated")
 _QUANTILES = (0.1, 0.5, 0.9)
@@ -505,12 +505,10 @@ def target_plan(
     except InfeasibleConstraints as exc:
         notes.append(f"The company goal could not be allocated at equal difficulty: {exc}")
 
-    results = {
-        name: attainment(
-            model, t, quantiles=_QUANTILES, payout=s.payout, bonus_base=s.bonus_base, workers=workers, **run
-        )
-        for name, t in targets.items()
-    }
+    # every plan on the same scenarios, drawn once (each result is what attainment() alone gives)
+    results = attainment_many(
+        model, targets, quantiles=_QUANTILES, payout=s.payout, bonus_base=s.bonus_base, workers=workers, **run
+    )
     managers = table[
         ["manager_id", "region", "level", "tenure_quarters", "new_hire", "last_year_actual", "ramp_share", "median"]
     ].copy()

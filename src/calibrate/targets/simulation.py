@@ -40,7 +40,7 @@ digits, far finer than the Monte Carlo error); sums are accumulated in float64.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -358,8 +358,44 @@ def attainment(
     progress
         Show a tqdm progress bar over managers.
     """
-    target = align_targets(model, targets)
-    log_targets = np.log(target)
+    return attainment_many(
+        model,
+        {"": targets},
+        scenarios=scenarios,
+        seed=seed,
+        chunk_managers=chunk_managers,
+        quantiles=quantiles,
+        payout=payout,
+        bonus_base=bonus_base,
+        workers=workers,
+        progress=progress,
+    )[""]
+
+
+def attainment_many(
+    model: PerformanceModel,
+    targets: Mapping[str, Any],
+    *,
+    scenarios: int = 10_000,
+    seed: Seed = 0,
+    chunk_managers: int = 20_480,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    payout: PayoutCurve | None = None,
+    bonus_base: Any = None,
+    workers: int = 1,
+    progress: bool = False,
+) -> dict[str, AttainmentResult]:
+    """:func:`attainment` of several target plans on the same scenarios, drawn once.
+
+    Returns, per name of ``targets``, exactly what ``attainment(model, targets[name], ...)``
+    with the same arguments returns (bit for bit): the draws and the per-manager sort of
+    the quantiles, the costly parts, are done once for all plans.
+    """
+    names = list(targets)
+    if not names:
+        raise ConfigError("attainment_many needs at least one set of targets.")
+    aligned = [align_targets(model, targets[name]) for name in names]
+    log_targets = np.stack([np.log(t) for t in aligned])
     base = None
     if payout is not None:
         if bonus_base is None:
@@ -372,7 +408,7 @@ def attainment(
         raise ConfigError(f"Quantile levels must lie between 0 and 1; got {list(quantiles)}.")
     _check_run(scenarios, chunk_managers, workers)
     scenarios = int(scenarios)
-    acc, hits, bonus_total = _run(
+    runs = _run(
         model,
         log_targets,
         scenarios=scenarios,
@@ -384,22 +420,25 @@ def attainment(
         workers=workers,
         progress=progress,
     )
-    offset = model.log_median - log_targets
-    bonus = None
-    if payout is not None:
-        bonus = BonusCost(model.manager_id, model.region, base, acc.coef_sum / scenarios, bonus_total)
-    return AttainmentResult(
-        manager_id=model.manager_id,
-        region=model.region,
-        target=target,
-        probability=acc.hits_m / scenarios,
-        expected_ratio=acc.ratio_sum / scenarios,
-        quantile_levels=levels,
-        ratio_quantiles=np.exp(acc.log_q + offset[:, None]),
-        hits=hits,
-        scenarios=scenarios,
-        bonus=bonus,
-    )
+    out = {}
+    for name, target, log_target, (acc, hits, bonus_total) in zip(names, aligned, log_targets, runs):
+        offset = model.log_median - log_target
+        bonus = None
+        if payout is not None:
+            bonus = BonusCost(model.manager_id, model.region, base, acc.coef_sum / scenarios, bonus_total)
+        out[name] = AttainmentResult(
+            manager_id=model.manager_id,
+            region=model.region,
+            target=target,
+            probability=acc.hits_m / scenarios,
+            expected_ratio=acc.ratio_sum / scenarios,
+            quantile_levels=levels,
+            ratio_quantiles=np.exp(acc.log_q + offset[:, None]),
+            hits=hits,
+            scenarios=scenarios,
+            bonus=bonus,
+        )
+    return out
 
 
 def outcome_quantiles(
@@ -420,9 +459,9 @@ def outcome_quantiles(
     if any(not 0 <= q <= 1 for q in levels):
         raise ConfigError(f"Quantile levels must lie between 0 and 1; got {list(levels)}.")
     _check_run(scenarios, chunk_managers, workers)
-    acc, _, _ = _run(
+    ((acc, _, _),) = _run(
         model,
-        model.log_median,
+        model.log_median[None, :],
         scenarios=int(scenarios),
         seed=seed,
         chunk_managers=chunk_managers,
@@ -451,44 +490,50 @@ def _run(
     workers: int,
     progress: bool,
     need_mean: bool = True,
-) -> tuple[_Accumulators, np.ndarray, np.ndarray | None]:
+) -> list[tuple[_Accumulators, np.ndarray, np.ndarray | None]]:
+    """One pass over the scenarios for every row of ``log_targets`` (plans x managers); per plan
+    ``(accumulators, hits per scenario, bonus total per scenario or None)``. A plan's numbers do not
+    depend on the other plans: each tile's draws are compared with every plan before they are sorted."""
     n = model.n_managers
+    plans = log_targets.shape[0]
     noise = _Noise(model, scenarios, root_seed(seed))
-    offset = (model.log_median - log_targets).astype(np.float32)  # log(median / target)
-    threshold = -offset  # hit when x >= -offset
+    offsets = (model.log_median - log_targets).astype(np.float32)  # log(median / target), plans x managers
+    thresholds = -offsets  # hit when x >= -offset
     base32 = None if bonus_base is None else bonus_base.astype(np.float32)
     # paid when log(Y / T) >= log(threshold), i.e. x >= log(threshold) - offset (from float64 logs)
     paid_from = (
         None
         if payout is None
-        else (
-            np.log(payout.threshold) - (model.log_median - log_targets) if payout.threshold > 0 else np.full(n, -np.inf)
-        ).astype(np.float32)
+        else np.stack(
+            [
+                (
+                    np.log(payout.threshold) - (model.log_median - lt) if payout.threshold > 0 else np.full(n, -np.inf)
+                ).astype(np.float32)
+                for lt in log_targets
+            ]
+        )
     )
     pos = np.array(levels) * (scenarios - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, scenarios - 1)
     frac = pos - lo
-    acc = _Accumulators(
-        hits_m=np.zeros(n, np.int64),
-        ratio_sum=np.zeros(n),
-        log_q=np.zeros((n, len(levels))),
-        coef_sum=None if payout is None else np.zeros(n),
-    )
     clip = model.df is not None
 
-    def run_chunk(blocks: range) -> tuple[int, _Accumulators, np.ndarray, list[np.ndarray]]:
+    def accumulators(size: int) -> _Accumulators:
+        return _Accumulators(
+            hits_m=np.zeros(size, np.int64),
+            ratio_sum=np.zeros(size),
+            log_q=np.zeros((size, len(levels))),
+            coef_sum=None if payout is None else np.zeros(size),
+        )
+
+    def run_chunk(blocks: range) -> tuple[int, list[_Accumulators], np.ndarray, list[list[np.ndarray]]]:
         # Self-contained: returns its managers' results instead of writing shared state, so a chunk
         # can run in a thread, another process or a Dask worker and give the same numbers.
         start, stop = blocks[0] * BLOCK_MANAGERS, _block_stop(blocks[-1], n)
-        part = _Accumulators(
-            hits_m=np.zeros(stop - start, np.int64),
-            ratio_sum=np.zeros(stop - start),
-            log_q=np.zeros((stop - start, len(levels))),
-            coef_sum=None if payout is None else np.zeros(stop - start),
-        )
-        hits_s = np.zeros(scenarios, np.int64)
-        bonus_blocks = []
+        parts = [accumulators(stop - start) for _ in range(plans)]
+        hits_s = np.zeros((plans, scenarios), np.int64)
+        bonus_blocks: list[list[np.ndarray]] = [[] for _ in range(plans)]
         rows = _tile_rows(scenarios)
         ratio = np.empty((rows, scenarios), np.float32)
         coef = np.empty_like(ratio) if payout is not None else None
@@ -497,59 +542,68 @@ def _run(
         tile_hits = np.empty(scenarios, np.int32)
         paid = np.empty((rows, scenarios), bool) if payout is not None else None
         for b in blocks:
-            bonus_s = np.zeros(scenarios) if payout is not None else None
+            bonus_s = [np.zeros(scenarios) for _ in range(plans)] if payout is not None else None
             for t0, t1, x in noise.block(b, _block_stop(b, n)):
                 h = t1 - t0
                 u0, u1 = t0 - start, t1 - start
-                hv = hit[:h]
-                np.greater_equal(x, threshold[t0:t1, None], out=hv)
-                u8 = hv.view(np.uint8)  # counts without a bool -> int copy
-                np.add.reduce(u8, axis=1, dtype=np.int64, out=part.hits_m[u0:u1])
-                np.add.reduce(u8, axis=0, dtype=np.int32, out=tile_hits)
-                hits_s += tile_hits
-                if need_mean or payout is not None:
-                    rv = ratio[:h]
-                    np.add(x, offset[t0:t1, None], out=rv)
-                    if clip:
-                        np.minimum(rv, np.float32(_LOG_CLIP), out=rv)
-                    np.exp(rv, out=rv)  # attainment Y / T
-                    np.add.reduce(rv, axis=1, dtype=np.float64, out=part.ratio_sum[u0:u1])
-                    if payout is not None:
-                        pv = np.greater_equal(x, paid_from[t0:t1, None], out=paid[:h])
-                        cv = payout.coefficient_into(rv, coef[:h], scratch[:h], paid=pv)
-                        part.coef_sum[u0:u1] = cv.sum(axis=1, dtype=np.float64)
-                        cv *= base32[t0:t1, None]
-                        bonus_s += cv.sum(axis=0, dtype=np.float64)
-                if levels:
+                for k, part in enumerate(parts):
+                    offset, threshold = offsets[k], thresholds[k]
+                    hv = hit[:h]
+                    np.greater_equal(x, threshold[t0:t1, None], out=hv)
+                    u8 = hv.view(np.uint8)  # counts without a bool -> int copy
+                    np.add.reduce(u8, axis=1, dtype=np.int64, out=part.hits_m[u0:u1])
+                    np.add.reduce(u8, axis=0, dtype=np.int32, out=tile_hits)
+                    hits_s[k] += tile_hits
+                    if need_mean or payout is not None:
+                        rv = ratio[:h]
+                        np.add(x, offset[t0:t1, None], out=rv)
+                        if clip:
+                            np.minimum(rv, np.float32(_LOG_CLIP), out=rv)
+                        np.exp(rv, out=rv)  # attainment Y / T
+                        np.add.reduce(rv, axis=1, dtype=np.float64, out=part.ratio_sum[u0:u1])
+                        if payout is not None:
+                            pv = np.greater_equal(x, paid_from[k, t0:t1, None], out=paid[:h])
+                            cv = payout.coefficient_into(rv, coef[:h], scratch[:h], paid=pv)
+                            part.coef_sum[u0:u1] = cv.sum(axis=1, dtype=np.float64)
+                            cv *= base32[t0:t1, None]
+                            bonus_s[k] += cv.sum(axis=0, dtype=np.float64)
+                if levels:  # the quantiles of x are the same for every plan: one sort
                     x.sort(axis=1)
-                    part.log_q[u0:u1] = x[:, lo] + frac * (x[:, hi].astype(np.float64) - x[:, lo])
+                    q = x[:, lo] + frac * (x[:, hi].astype(np.float64) - x[:, lo])
+                    for part in parts:
+                        part.log_q[u0:u1] = q
             if bonus_s is not None:
-                bonus_blocks.append(bonus_s)
-        return start, part, hits_s, bonus_blocks
+                for k in range(plans):
+                    bonus_blocks[k].append(bonus_s[k])
+        return start, parts, hits_s, bonus_blocks
 
-    hits = np.zeros(scenarios, np.int64)
-    bonus_total = np.zeros(scenarios) if payout is not None else None
+    accs = [accumulators(n) for _ in range(plans)]
+    hits = np.zeros((plans, scenarios), np.int64)
+    bonus_totals = [np.zeros(scenarios) if payout is not None else None for _ in range(plans)]
     chunks = _chunks(n, chunk_managers)
     with _progress_bar(progress, total=n, unit="manager", desc="Monte Carlo") as bar:
         own = isinstance(workers, (int, np.integer))
         executor = ThreadPoolExecutor(max_workers=int(workers)) if own and workers > 1 else (None if own else workers)
         try:
             results = executor.map(run_chunk, chunks) if executor else map(run_chunk, chunks)
-            for start, part, hits_s, bonus_blocks in results:
-                stop = start + part.hits_m.size
-                acc.hits_m[start:stop] = part.hits_m
-                acc.ratio_sum[start:stop] = part.ratio_sum
-                acc.log_q[start:stop] = part.log_q
-                if part.coef_sum is not None:
-                    acc.coef_sum[start:stop] = part.coef_sum
+            for start, parts, hits_s, bonus_blocks in results:
+                stop = start + parts[0].hits_m.size
+                for k, (acc, part) in enumerate(zip(accs, parts)):
+                    acc.hits_m[start:stop] = part.hits_m
+                    acc.ratio_sum[start:stop] = part.ratio_sum
+                    acc.log_q[start:stop] = part.log_q
+                    if part.coef_sum is not None:
+                        acc.coef_sum[start:stop] = part.coef_sum
+                    total = bonus_totals[k]
+                    if total is not None:
+                        for bonus_s in bonus_blocks[k]:  # block order: bit-identical totals
+                            total += bonus_s
                 hits += hits_s
-                for bonus_s in bonus_blocks:  # block order: bit-identical totals
-                    bonus_total += bonus_s
                 bar.update(stop - start)
         finally:
             if executor is not None and own:
                 executor.shutdown(cancel_futures=True)
-    return acc, hits, bonus_total
+    return [(accs[k], hits[k], bonus_totals[k]) for k in range(plans)]
 
 
 # ---------------------------------------------------------------------------- streaming
