@@ -138,3 +138,26 @@ def test_new_hire_ramp():
     np.testing.assert_allclose(ramp_share([5], curve=lambda u: u**2), [0.5 + 0.5 * 0.16])
     with pytest.raises(ConfigError, match="quarters"):
         ramp_share([-1])
+
+
+def test_a_plan_draws_the_quantile_grid_once_for_uniform_growth_and_the_allocation(monkeypatch):
+    """Uniform growth and the allocated goal read the same scenarios (same seed): the grid is simulated once
+    and the results are those of a model that had to simulate it for each."""
+    import calibrate.targets.calibration as calibration
+
+    model, twin = make_model(150, df=5), make_model(150, df=5)
+    ref = np.full(150, float(np.median(model.median)))
+    expected = (
+        uniform_growth_for_probability(twin, 0.6, ref, scenarios=3_000, seed=4).target,
+        allocate_goal(make_model(150, df=5), twin.median.sum(), scenarios=3_000, seed=4)["target"].to_numpy(),
+    )
+    calls = []
+    real = calibration.outcome_quantiles
+    monkeypatch.setattr(calibration, "outcome_quantiles", lambda *a, **k: calls.append(1) or real(*a, **k))
+    growth = uniform_growth_for_probability(model, 0.6, ref, scenarios=3_000, seed=4).target
+    allocated = allocate_goal(model, model.median.sum(), scenarios=3_000, seed=4)["target"].to_numpy()
+    assert len(calls) == 1
+    np.testing.assert_array_equal(growth, expected[0])
+    np.testing.assert_array_equal(allocated, expected[1])
+    allocate_goal(model, model.median.sum(), scenarios=3_000, seed=5)  # another seed: drawn again
+    assert len(calls) == 2

@@ -182,9 +182,18 @@ def uniform_growth_for_probability(
 def _log_quantile_grid(
     model: PerformanceModel, scenarios: int, seed: Seed, chunk_managers: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    return _GRID, outcome_quantiles(
-        model, _GRID.tolist(), scenarios=scenarios, seed=seed, chunk_managers=chunk_managers, log=True
-    )
+    """Each manager's log outcome at the ``_GRID`` levels. A plan asks for the same grid twice (uniform growth
+    and the allocated goal, same scenarios and seed): kept on the model for an integer seed, read-only."""
+    key = ("_log_quantile_grid", int(scenarios), seed, int(chunk_managers)) if isinstance(seed, int) else None
+    cached = model.__dict__.get(key) if key else None
+    if cached is None:
+        cached = outcome_quantiles(
+            model, _GRID.tolist(), scenarios=scenarios, seed=seed, chunk_managers=chunk_managers, log=True
+        )
+        cached.flags.writeable = False
+        if key:
+            model.__dict__[key] = cached  # a frozen dataclass: stored beside its fields, not one of them
+    return _GRID, cached
 
 
 def _grid_cdf(levels: np.ndarray, log_q: np.ndarray, values: np.ndarray) -> np.ndarray:
