@@ -184,7 +184,7 @@ def _log_quantile_grid(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each manager's log outcome at the ``_GRID`` levels. A plan asks for the same grid twice (uniform growth
     and the allocated goal, same scenarios and seed): kept on the model for an integer seed, read-only."""
-    key = ("_log_quantile_grid", int(scenarios), seed, int(chunk_managers)) if isinstance(seed, int) else None
+    key = f"_log_quantile_grid:{int(scenarios)}:{seed}:{int(chunk_managers)}" if isinstance(seed, int) else None
     cached = model.__dict__.get(key) if key else None
     if cached is None:
         cached = outcome_quantiles(
