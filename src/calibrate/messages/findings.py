@@ -54,7 +54,9 @@ def message(code: str, params: Mapping[str, Any] | str | None, english: str, lan
     sep = text("validation_text.list_sep", lang)
     shown = {k: sep.join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in values.items()}
     if "range" in values:
-        shown["range"] = text(f"validation_range.{values['range']}", lang, low=values.get("low"), high=values.get("high"))
+        shown["range"] = text(
+            f"validation_range.{values['range']}", lang, low=values.get("low"), high=values.get("high")
+        )
     return text(key, lang, **shown)
 
 
