@@ -90,7 +90,9 @@ TABLES: dict[str, list[Column]] = {
         Column("period", "period"),
         Column("customer_id", "text", required=False, nullable=True),
         Column("recommend", "int", nullable=True, low=0, high=10, hint="0-10 (NPS scale)", scale="nps"),
-        Column("satisfaction", "int", required=False, nullable=True, low=1, high=5, hint="1-5 (Likert)", scale="likert"),
+        Column(
+            "satisfaction", "int", required=False, nullable=True, low=1, high=5, hint="1-5 (Likert)", scale="likert"
+        ),
     ],
     "reviews": [
         Column("manager_id", "text"),
@@ -267,9 +269,7 @@ def _rate_columns(indicator_set: IndicatorSet) -> set[str]:
 def _check_table(table: RawTable, schema: list[Column], required: set[str], report: ValidationReport) -> pd.DataFrame:
     frame, info = table.frame, table.info
     if frame.empty and len(frame.columns):
-        report.problems.append(
-            Problem(info.label, None, None, "the table has no rows (only a header)", code="no_rows")
-        )
+        report.problems.append(Problem(info.label, None, None, "the table has no rows (only a header)", code="no_rows"))
     missing = [c for c in schema if c.name in required and c.name not in frame.columns]
     for c in missing:
         report.problems.append(
@@ -796,7 +796,12 @@ def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: Va
     if abs(total - 1) > 0.005:
         report.problems.append(
             Problem(
-                info.label, None, "weight", f"weights sum to {total:.4f}, not 1", code="weights_sum", params={"total": total}
+                info.label,
+                None,
+                "weight",
+                f"weights sum to {total:.4f}, not 1",
+                code="weights_sum",
+                params={"total": total},
             )
         )
     for pos in np.flatnonzero(w["indicator"].duplicated().to_numpy()):
