@@ -178,17 +178,26 @@ def test_validate_prints_findings_in_the_config_language(small_company, capsys):
     assert "'x' 不是数字" in capsys.readouterr().out
 
 
-def test_validate_prints_a_problem_met_while_reading_in_the_config_language(small_company, capsys):
-    """A monthly performance export whose month cannot be read stops while the source is read (before
-    validation); ``calibrate validate`` still prints it in the config's language with row and column."""
-    from calibrate.errors import Problem, ValidationError
-    from calibrate.messages.findings import problems_text
+def _monthly_with_an_unreadable_period(frame: pd.DataFrame) -> None:
+    frame.loc[0, "period"] = "2023-01"  # one monthly row: the table is aggregated while it is read
+    frame.loc[1, "period"] = "sometime"
 
-    problem = Problem(
-        "业绩.xlsx", 5, "月份", "'13月' is not a month, date or quarter", code="not_a_month", params={"value": "'13月'"}
-    )
-    assert problems_text([problem], "zh") == "  问题：业绩.xlsx 第 5 行，列 月份：'13月' 不是月份、日期或季度"
-    assert problems_text(ValidationError([problem]).problems, "en") == f"  PROBLEM: {problem}"
+
+def test_validate_prints_a_problem_met_while_reading_in_the_config_language(small_company, capsys):
+    """Monthly performance rows whose period cannot be read stop while the source is read (before
+    validation); ``calibrate validate`` still prints the finding in the config's language with row and column."""
+    _edit(small_company / "performance.csv", _monthly_with_an_unreadable_period)
+    config = str(small_company / "calibrate.yaml")
+    assert main(["validate", "--config", config]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "读取数据时发现 1 个问题：",
+        "  问题：performance.csv 第 3 行，列 period：'sometime' 不是月份、日期或季度",
+    ]
+    assert main(["validate", "--config", config, "--lang", "en"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "1 problem(s) found while reading the data:",
+        "  PROBLEM: performance.csv row 3, column period: 'sometime' is not a month, date or quarter",
+    ]
 
 
 @pytest.mark.notebook

@@ -88,8 +88,11 @@ def report_text(report: ValidationReport, lang: str, limit: int = 200) -> str:
 
 
 def problems_text(problems: Iterable[Problem], lang: str, limit: int = 200) -> str:
-    """Problems found while reading (a source that stops before validation), one line each."""
-    return "\n".join(_listed(list(problems), "problem", lang, limit))
+    """Problems found while reading (a source that stops before validation): a count, then one line each."""
+    items = list(problems)
+    return "\n".join(
+        [text("validation_text.while_reading", lang, problems=len(items)), *_listed(items, "problem", lang, limit)]
+    )
 
 
 def _listed(items: list, severity: str, lang: str, limit: int) -> list[str]:
