@@ -104,7 +104,9 @@ def test_bad_committee_rows_are_named_by_file_row_and_column(small_company, caps
     table.loc[8, "manager_id"] = "M9999"
     table.loc[9, "year"] = "二〇二四"
     table.to_csv(small_company / "innovation_committee.csv", index=False)
-    assert main(["validate", "--config", str(small_company / "calibrate_key_account_director.yaml")]) == 1
+    assert (
+        main(["validate", "--config", str(small_company / "calibrate_key_account_director.yaml"), "--lang", "en"]) == 1
+    )
     out = capsys.readouterr().out
     for message in (  # the first is README's example (Data formats)
         "innovation_committee.csv row 5, column year: second row for manager M0001 in 2024 (first at row 3)",
@@ -123,7 +125,7 @@ def test_a_director_set_without_the_committee_table_says_what_to_add(small_compa
     cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
     del cfg["data"]["innovation"]
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    assert main(["validate", "--config", str(path)]) == 1
+    assert main(["validate", "--config", str(path), "--lang", "en"]) == 1
     assert (
         "indicator 'solution_innovation' of set 'key_account_director' reads the 'innovation' table, but no "
         "'innovation' data source is configured"

@@ -24,7 +24,7 @@ def _set(folder, **keys):
 
 def test_year_beyond_the_data_is_an_error(small_company, capsys):
     cfg = _set(small_company, year=2025)  # the small company's data ends in 2024Q4
-    assert main(["validate", "--config", str(cfg)]) == 1
+    assert main(["validate", "--config", str(cfg), "--lang", "en"]) == 1
     out = capsys.readouterr().out
     assert "calibrate.yaml, column year: year 2025 is after the data's last quarter 2024Q4" in out
     with pytest.raises(ConfigError, match="set year to 2024"):

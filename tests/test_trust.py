@@ -288,13 +288,13 @@ def _set_cell(folder: Path, file: str, row: int, column: str, value: str) -> Non
 )
 def test_infinite_and_huge_numbers_are_rejected_with_row_and_column(small_company, capsys, value, expected):
     _set_cell(small_company, "performance.csv", 4, "revenue", value)
-    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
+    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en")
     assert code == 1 and f"performance.csv row 6, column revenue: {value} {expected}" in err, err
 
 
 def test_a_zero_revenue_target_is_rejected(small_company, capsys):
     _set_cell(small_company, "performance.csv", 0, "revenue_target", "0")
-    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
+    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en")
     assert code == 1 and "performance.csv row 2, column revenue_target: 0 is not a positive amount" in err, err
 
 
@@ -310,7 +310,7 @@ def test_a_duplicated_column_name_is_rejected(small_company, capsys):
 def test_a_header_only_table_is_rejected(small_company, capsys, file):
     header = (small_company / file).read_text(encoding="utf-8").splitlines()[0]
     (small_company / file).write_text(header + "\n", encoding="utf-8")
-    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
+    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en")
     assert code == 1 and f"{file}: the table has no rows" in err, err
 
 
@@ -338,13 +338,13 @@ def test_validate_reports_an_unconfigured_source_the_set_needs(small_company, ca
     raw = yaml.safe_load((small_company / "calibrate.yaml").read_text(encoding="utf-8"))
     del raw["data"]["survey"]
     _cfg(small_company, data=raw["data"])
-    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
+    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en")
     assert code == 1 and "reads the 'survey' table, but no 'survey' data source is configured" in err, err
 
 
 def test_validate_reports_ahp_judgments_outside_the_set(small_company, capsys):
     _set_cell(small_company, "ahp_judgments.csv", 0, "row", "golf_handicap")
-    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
+    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en")
     assert code == 1 and "ahp_judgments.csv row 2, column row: 'golf_handicap' is not an indicator" in err, err
 
 
@@ -352,5 +352,5 @@ def test_validate_reports_ahp_shares_without_judgments(small_company, capsys):
     raw = yaml.safe_load((small_company / "calibrate.yaml").read_text(encoding="utf-8"))
     del raw["data"]["ahp_judgments"]
     _cfg(small_company, data=raw["data"])
-    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"))
+    code, err = _cli(capsys, "validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en")
     assert code == 1 and "weights.shares.ahp is above 0 but there are no AHP judgments" in err, err

@@ -189,14 +189,14 @@ def test_all_problems_reported_at_once_and_nothing_runs(small_company):
 
 def test_cli_validate_prints_problems_and_exits_1(small_company, capsys):
     _edit_csv(small_company / "performance.csv", lambda f: f.assign(revenue=f.revenue.where(f.index != 0, "x")))
-    code = main(["validate", "--config", str(small_company / "calibrate.yaml")])
+    code = main(["validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en"])
     out = capsys.readouterr().out
     assert code == 1
     assert "PROBLEM: performance.csv row 2, column revenue: 'x' is not a number" in out
 
 
 def test_cli_validate_clean_data_exits_0(small_company, capsys):
-    assert main(["validate", "--config", str(small_company / "calibrate.yaml")]) == 0
+    assert main(["validate", "--config", str(small_company / "calibrate.yaml"), "--lang", "en"]) == 0
     assert "0 problem(s), 0 warning(s)" in capsys.readouterr().out
 
 

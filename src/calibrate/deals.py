@@ -114,7 +114,9 @@ def derive_performance(deals: RawTable, won: list[str], managers: pd.DataFrame) 
     manager = _owners(frame["owner"], managers, info, problems)
     customer = frame["customer"].astype("string").str.strip()
     for pos in np.flatnonzero(customer.isna().to_numpy() | (customer == "").to_numpy())[:50]:
-        problems.append(Problem(info.label, info.row_number(pos), info.header("customer"), "value is missing"))
+        problems.append(
+            Problem(info.label, info.row_number(pos), info.header("customer"), "value is missing", code="value_missing")
+        )
     if problems:
         raise ValidationError(problems)
     if "stage" in frame and won:
@@ -183,6 +185,8 @@ def _numbers(column: pd.Series, field: str, info, problems: list[Problem]) -> np
                 info.row_number(pos),
                 info.header(field),
                 "value is missing" if pd.isna(shown) else f"{shown!r} is not an amount",
+                code="value_missing" if pd.isna(shown) else "not_an_amount",
+                params={} if pd.isna(shown) else {"value": repr(shown)},
             )
         )
     return values.fillna(0).to_numpy()
@@ -200,6 +204,8 @@ def _dates(column: pd.Series, info, problems: list[Problem]) -> np.ndarray:
                 info.row_number(pos),
                 info.header("close_date"),
                 "value is missing" if pd.isna(shown) else f"{shown!r} is not a date",
+                code="value_missing" if pd.isna(shown) else "not_a_close_date",
+                params={} if pd.isna(shown) else {"value": repr(shown)},
             )
         )
     values = pd.DatetimeIndex([s if s is not None else pd.NaT for s in starts] + [pd.NaT])
@@ -235,6 +241,8 @@ def _owners(column: pd.Series, managers: pd.DataFrame, info, problems: list[Prob
                 "value is missing"
                 if pd.isna(shown)
                 else f"owner {shown!r} is neither a manager_id nor a (unique) name in the managers table",
+                code="value_missing" if pd.isna(shown) else "unknown_owner",
+                params={} if pd.isna(shown) else {"value": repr(shown)},
             )
         )
     return mapped.astype(object).to_numpy()

@@ -45,27 +45,6 @@ MOBI_BLOCKS: Mapping[str, tuple[str, ...]] = {
     "loyalty": ("CUSL1", "CUSL2", "CUSL3"),
 }
 
-ECSI_LABELS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "image": "Image",
-        "expectation": "Expectation",
-        "quality": "Perceived quality",
-        "value": "Perceived value",
-        "satisfaction": "Satisfaction",
-        "complaints": "Complaints",
-        "loyalty": "Loyalty",
-    },
-    "zh": {
-        "image": "企业形象",
-        "expectation": "客户期望",
-        "quality": "感知质量",
-        "value": "感知价值",
-        "satisfaction": "客户满意度",
-        "complaints": "客户抱怨",
-        "loyalty": "客户忠诚度",
-    },
-}
-
 # Where each LV sits in the usual ECSI drawing (x to the right, y up), for path diagrams.
 ECSI_LAYOUT: Mapping[str, tuple[float, float]] = {
     "image": (0.0, 2.0),

@@ -6,7 +6,10 @@ file, the row and the column where one applies, and says what was expected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class CalibrateError(Exception):
@@ -28,12 +31,28 @@ class Problem:
     ``row`` is the 1-based data row as a spreadsheet user counts it (the header
     is row 1, the first record row 2) for files, or the 1-based record number for
     SQL tables; ``None`` when the problem is about a whole column or table.
+
+    ``message`` is the English sentence (``str()``, logs); ``code`` and ``params`` (plain JSON
+    values) let a page or the CLI say it in the run's language through the catalogue's
+    ``validation.<code>`` (:mod:`calibrate.messages.findings`), as :class:`calibrate.notes.MethodWarning`
+    does for method warnings:
+
+    >>> p = Problem("perf.csv", 5, "nps", "11 is outside 0-10 (NPS scale)", code="out_of_range",
+    ...             params={"value": 11, "range": "nps"})
+    >>> str(p), p.params_json()
+    ('perf.csv row 5, column nps: 11 is outside 0-10 (NPS scale)', '{"range": "nps", "value": 11}')
     """
 
     source: str
     row: int | None
     column: str | None
     message: str
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def params_json(self) -> str:
+        """``params`` as JSON (numpy numbers as plain numbers)."""
+        return json.dumps(dict(self.params), sort_keys=True, ensure_ascii=False, default=_plain)
 
     def __str__(self) -> str:
         where = self.source
@@ -42,6 +61,11 @@ class Problem:
         if self.column is not None:
             where += f", column {self.column}"
         return f"{where}: {self.message}"
+
+
+def _plain(value: Any) -> Any:
+    item = getattr(value, "item", None)  # numpy scalars
+    return item() if callable(item) else str(value)
 
 
 class ValidationError(CalibrateError):

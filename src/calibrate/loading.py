@@ -61,9 +61,18 @@ def validate(config: RunConfig | str | Path) -> ValidationReport:
     report = validate_tables(read_sources(config, indicator_set), indicator_set)
     report.problems[:0] = config_problems(config)
     if report.ok:
-        message = year_problem(config, report.tables["performance"]["period"])
-        if message:
-            report.problems.append(Problem(config.path.name if config.path else "config", None, "year", message))
+        gap = _year_gap(config, report.tables["performance"]["period"])
+        if gap:
+            report.problems.append(
+                Problem(
+                    config.path.name if config.path else "config",
+                    None,
+                    "year",
+                    _year_message(**gap),
+                    code="year_after_data",
+                    params=gap,
+                )
+            )
     return report
 
 
@@ -86,6 +95,7 @@ def config_problems(config: RunConfig) -> list[Problem]:
                 None,
                 "weights.shares.ahp is above 0 but there are no AHP judgments: add 'ahp_judgments' "
                 "under 'data' in the config, or set weights.shares.ahp to 0",
+                code="ahp_share_without_judgments",
             )
         )
     return problems
@@ -108,15 +118,22 @@ def load_dataset(config: RunConfig | str | Path) -> Dataset:
 
 def year_problem(config: RunConfig, periods) -> str | None:
     """The message when the config's ``year`` has no quarter in the data (a yearly rerun whose data is not in yet)."""
+    gap = _year_gap(config, periods)
+    return _year_message(**gap) if gap else None
+
+
+def _year_gap(config: RunConfig, periods) -> dict | None:
+    """The config's year, the data's last quarter and its year when the year has no quarter in the data."""
     if not config.year or len(periods) == 0:
         return None
     last = max(quarter_index(list(dict.fromkeys(periods))))
     if config.year * 4 > last:
-        return (
-            f"year {config.year} is after the data's last quarter {quarter_from_index(int(last))}: "
-            f"add {config.year}'s data, or set year to {int(last) // 4}"
-        )
+        return {"year": config.year, "last": quarter_from_index(int(last)), "data_year": int(last) // 4}
     return None
+
+
+def _year_message(year: int, last: str, data_year: int) -> str:
+    return f"year {year} is after the data's last quarter {last}: add {year}'s data, or set year to {data_year}"
 
 
 def sample_config_path() -> Path:

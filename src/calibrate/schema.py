@@ -32,6 +32,18 @@ class Column:
     high: float | None = None
     hint: str = ""
     positive: bool = False  # strictly above 0 (a target of 0 cannot be attained or divided by)
+    scale: str = ""  # the hint's words in the catalogue: validation_range.<scale>
+
+    def range_code(self) -> str:
+        """The catalogue's words for the range (``validation_range.<code>``): the scale, or low/high."""
+        if self.scale:
+            return self.scale
+        if self.low is not None and self.high is not None:
+            return "between"
+        return "at_least" if self.low is not None else "at_most"
+
+    def range_params(self) -> dict:
+        return {"range": self.range_code(), "low": self.low, "high": self.high}
 
     def range_text(self) -> str:
         if self.hint:
@@ -62,7 +74,7 @@ TABLES: dict[str, list[Column]] = {
     "performance": [
         Column("manager_id", "text"),
         Column("period", "quarter"),
-        Column("revenue_target", "float", low=0, hint="a positive amount", positive=True),
+        Column("revenue_target", "float", low=0, hint="a positive amount", positive=True, scale="positive"),
         Column("revenue", "float", low=0),
         Column("profit", "float", required=False),
         Column("new_customers", "int", required=False, low=0),
@@ -77,8 +89,10 @@ TABLES: dict[str, list[Column]] = {
         Column("manager_id", "text"),
         Column("period", "period"),
         Column("customer_id", "text", required=False, nullable=True),
-        Column("recommend", "int", nullable=True, low=0, high=10, hint="0-10 (NPS scale)"),
-        Column("satisfaction", "int", required=False, nullable=True, low=1, high=5, hint="1-5 (Likert)"),
+        Column("recommend", "int", nullable=True, low=0, high=10, hint="0-10 (NPS scale)", scale="nps"),
+        Column(
+            "satisfaction", "int", required=False, nullable=True, low=1, high=5, hint="1-5 (Likert)", scale="likert"
+        ),
     ],
     "reviews": [
         Column("manager_id", "text"),
@@ -86,18 +100,18 @@ TABLES: dict[str, list[Column]] = {
         Column("rater_id", "text"),
         Column("rater_role", "text", required=False, nullable=True),
         Column("criterion", "text"),
-        Column("score", "float", low=1, high=5, hint="1-5 (360 rating scale)"),
+        Column("score", "float", low=1, high=5, hint="1-5 (360 rating scale)", scale="rating"),
     ],
     "innovation": [  # the innovation committee: solutions it accepted, per manager and year
         Column("manager_id", "text"),
-        Column("year", "int", low=1900, high=2200, hint="a year such as 2024"),
-        Column("accepted_solutions", "int", low=0, hint="0 or more (a count of accepted solutions)"),
+        Column("year", "int", low=1900, high=2200, hint="a year such as 2024", scale="year"),
+        Column("accepted_solutions", "int", low=0, hint="0 or more (a count of accepted solutions)", scale="count"),
     ],
     "ahp_judgments": [
         Column("expert", "text"),
         Column("row", "text"),
         Column("col", "text"),
-        Column("value", "judgment", low=1 / 9, high=9, hint="1/9-9 (Saaty scale)"),
+        Column("value", "judgment", low=1 / 9, high=9, hint="1/9-9 (Saaty scale)", scale="saaty"),
         Column("parent", "text", required=False, nullable=True),  # hierarchical AHP: the group judged
     ],
     "last_year_weights": [
@@ -124,15 +138,13 @@ class ValidationReport:
         return not self.problems
 
     def to_frame(self) -> pd.DataFrame:
+        columns = ["severity", "source", "row", "column", "message", "code", "params"]
         rows = [
-            {"severity": "problem", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
-            for p in self.problems
+            [severity, p.source, p.row, p.column, p.message, p.code, p.params_json()]
+            for severity, items in (("problem", self.problems), ("warning", self.warnings))
+            for p in items
         ]
-        rows += [
-            {"severity": "warning", "source": p.source, "row": p.row, "column": p.column, "message": p.message}
-            for p in self.warnings
-        ]
-        return pd.DataFrame(rows, columns=["severity", "source", "row", "column", "message"])
+        return pd.DataFrame(rows, columns=columns)
 
     def text(self, limit: int = 200) -> str:
         lines = [
@@ -175,7 +187,16 @@ def _validate_tables(
     report = ValidationReport()
     for name in ("managers", "performance"):
         if name not in raw:
-            report.problems.append(Problem("config", None, None, f"no '{name}' data source is configured"))
+            report.problems.append(
+                Problem(
+                    "config",
+                    None,
+                    None,
+                    f"no '{name}' data source is configured",
+                    code="no_source",
+                    params={"table": name},
+                )
+            )
     for ind in indicator_set.indicators:
         if ind.source not in raw and ind.source in TABLES:
             report.problems.append(
@@ -185,6 +206,8 @@ def _validate_tables(
                     None,
                     f"indicator '{ind.id}' of set '{indicator_set.name}' reads the "
                     f"'{ind.source}' table, but no '{ind.source}' data source is configured",
+                    code="indicator_without_source",
+                    params={"indicator": ind.id, "set": indicator_set.name, "table": ind.source},
                 )
             )
     if report.problems:
@@ -201,7 +224,7 @@ def _validate_tables(
         required = {c.name for c in schema if c.required} | set(needed.get(name, []))
         report.tables[name] = _check_table(table, schema, required, report)
         report.rows[name] = len(table.frame)
-    if any(p.row is None and "required column" in p.message for p in report.problems):
+    if any(p.code == "required_column_missing" for p in report.problems):
         return report  # cross-table checks need their columns; bad cells are skipped by each check
     checks = [lambda: _check_managers(raw["managers"], report), lambda: _check_performance(raw, report)]
     checks += [
@@ -246,7 +269,7 @@ def _rate_columns(indicator_set: IndicatorSet) -> set[str]:
 def _check_table(table: RawTable, schema: list[Column], required: set[str], report: ValidationReport) -> pd.DataFrame:
     frame, info = table.frame, table.info
     if frame.empty and len(frame.columns):
-        report.problems.append(Problem(info.label, None, None, "the table has no rows (only a header)"))
+        report.problems.append(Problem(info.label, None, None, "the table has no rows (only a header)", code="no_rows"))
     missing = [c for c in schema if c.name in required and c.name not in frame.columns]
     for c in missing:
         report.problems.append(
@@ -255,6 +278,8 @@ def _check_table(table: RawTable, schema: list[Column], required: set[str], repo
                 None,
                 c.name,
                 f"required column '{c.name}' is missing (columns found: {', '.join(map(str, frame.columns))})",
+                code="required_column_missing",
+                params={"name": c.name, "found": [str(f) for f in frame.columns]},
             )
         )
     out = pd.DataFrame(index=frame.index)
@@ -280,7 +305,9 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
     empty = raw.isna() | (text == "")
     if not col.nullable:
         for pos in np.flatnonzero(empty.to_numpy()):
-            report.problems.append(Problem(info.label, info.row_number(pos), col.name, "value is missing"))
+            report.problems.append(
+                Problem(info.label, info.row_number(pos), col.name, "value is missing", code="value_missing")
+            )
     present = ~empty
     if col.kind == "text":
         return text.where(present)
@@ -293,7 +320,14 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
         expected = "a quarter such as 2024Q3" if col.kind == "quarter" else "a period such as 2024Q3, 2024H1 or 2024"
         for pos in np.flatnonzero(bad.to_numpy()):
             report.problems.append(
-                Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]!r} is not {expected}")
+                Problem(
+                    info.label,
+                    info.row_number(pos),
+                    col.name,
+                    f"{raw.iloc[pos]!r} is not {expected}",
+                    code="not_a_quarter" if col.kind == "quarter" else "not_a_period",
+                    params={"value": repr(raw.iloc[pos])},
+                )
             )
         labels = pd.Series(distinct, dtype=text.dtype).str.upper().str.replace(" ", "", regex=False)
         normalised = pd.Series(labels.array.take(codes, allow_fill=True), index=text.index, name=text.name)
@@ -303,7 +337,14 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
         bad = present & values.isna()
         for pos in np.flatnonzero(bad.to_numpy()):
             report.problems.append(
-                Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]!r} is not a date (use YYYY-MM-DD)")
+                Problem(
+                    info.label,
+                    info.row_number(pos),
+                    col.name,
+                    f"{raw.iloc[pos]!r} is not a date (use YYYY-MM-DD)",
+                    code="not_a_date",
+                    params={"value": repr(raw.iloc[pos])},
+                )
             )
         return values
     if col.kind == "judgment":
@@ -313,7 +354,16 @@ def _check_column(raw: pd.Series, col: Column, info, report: ValidationReport) -
     bad_type = present & values.isna()
     noun = "a whole number" if col.kind == "int" else "a number"
     for pos in np.flatnonzero(bad_type.to_numpy()):
-        report.problems.append(Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]!r} is not {noun}"))
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                col.name,
+                f"{raw.iloc[pos]!r} is not {noun}",
+                code="not_a_whole_number" if col.kind == "int" else "not_a_number",
+                params={"value": repr(raw.iloc[pos])},
+            )
+        )
     return _check_numbers(raw, values, col, info, report, present & values.notna())
 
 
@@ -329,18 +379,37 @@ def _check_numbers(
         missing = values.isna()
         if not col.nullable:
             for pos in np.flatnonzero(missing.to_numpy()):
-                report.problems.append(Problem(info.label, info.row_number(pos), col.name, "value is missing"))
+                report.problems.append(
+                    Problem(info.label, info.row_number(pos), col.name, "value is missing", code="value_missing")
+                )
         ok = ~missing
     if col.kind == "int":
         frac = ok & (np.abs(values - np.round(values)) > 1e-9)
         for pos in np.flatnonzero(frac.to_numpy()):
             report.problems.append(
-                Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]} is not a whole number")
+                Problem(
+                    info.label,
+                    info.row_number(pos),
+                    col.name,
+                    f"{raw.iloc[pos]} is not a whole number",
+                    code="not_a_whole_number",
+                    params={"value": str(raw.iloc[pos])},
+                )
             )
     huge = ok & ~(np.abs(values) <= MAX_MAGNITUDE)
     for pos in np.flatnonzero(np.asarray(huge)):
-        what = "is not a finite number" if not np.isfinite(values.iloc[pos]) else f"is larger than {MAX_MAGNITUDE:g}"
-        report.problems.append(Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]} {what}"))
+        finite = bool(np.isfinite(values.iloc[pos]))
+        what = f"is larger than {MAX_MAGNITUDE:g}" if finite else "is not a finite number"
+        report.problems.append(
+            Problem(
+                info.label,
+                info.row_number(pos),
+                col.name,
+                f"{raw.iloc[pos]} {what}",
+                code="too_large" if finite else "not_finite",
+                params={"value": str(raw.iloc[pos]), "limit": MAX_MAGNITUDE},
+            )
+        )
     ok = ok & ~huge
     if col.positive:
         zero = ok & (values <= 0)
@@ -351,6 +420,8 @@ def _check_numbers(
                     info.row_number(pos),
                     col.name,
                     f"{raw.iloc[pos]} is not {col.range_text()} (must be above 0)",
+                    code="not_positive",
+                    params={"value": str(raw.iloc[pos]), **col.range_params()},
                 )
             )
         ok = ok & ~zero
@@ -361,7 +432,14 @@ def _check_numbers(
     )
     for pos in np.flatnonzero(np.asarray(out_of_range)):
         report.problems.append(
-            Problem(info.label, info.row_number(pos), col.name, f"{raw.iloc[pos]} is outside {col.range_text()}")
+            Problem(
+                info.label,
+                info.row_number(pos),
+                col.name,
+                f"{raw.iloc[pos]} is outside {col.range_text()}",
+                code="out_of_range",
+                params={"value": str(raw.iloc[pos]), **col.range_params()},
+            )
         )
     return values
 
@@ -421,13 +499,21 @@ def _check_managers(table: RawTable, report: ValidationReport) -> None:
                 info.row_number(pos),
                 "manager_id",
                 f"manager {m['manager_id'].iloc[pos]} appears again (first at row {info.row_number(first)})",
+                code="duplicate_manager",
+                params={"manager": m["manager_id"].iloc[pos], "first": info.row_number(first)},
             )
         )
     if "leave_date" in m:
         bad = m["leave_date"].notna() & (m["leave_date"] < m["hire_date"])
         for pos in np.flatnonzero(bad.to_numpy()):
             report.problems.append(
-                Problem(info.label, info.row_number(pos), "leave_date", "leave date is before the hire date")
+                Problem(
+                    info.label,
+                    info.row_number(pos),
+                    "leave_date",
+                    "leave date is before the hire date",
+                    code="leave_before_hire",
+                )
             )
 
 
@@ -443,6 +529,8 @@ def _check_known_managers(table: RawTable, report: ValidationReport, name: str) 
                 table.info.row_number(pos),
                 "manager_id",
                 f"manager {frame['manager_id'].iloc[pos]} is not in the managers table",
+                code="unknown_manager",
+                params={"manager": frame["manager_id"].iloc[pos]},
             )
         )
     if len(positions) > 20:
@@ -452,6 +540,8 @@ def _check_known_managers(table: RawTable, report: ValidationReport, name: str) 
                 None,
                 "manager_id",
                 f"{len(positions) - 20} more rows name managers not in the managers table",
+                code="more_unknown_managers",
+                params={"count": len(positions) - 20},
             )
         )
 
@@ -469,6 +559,12 @@ def _check_performance(raw: dict[str, RawTable], report: ValidationReport) -> No
                 "period",
                 f"second row for manager {p['manager_id'].iloc[pos]} in {p['period'].iloc[pos]} "
                 f"(first at row {info.row_number(first)})",
+                code="duplicate_period",
+                params={
+                    "manager": p["manager_id"].iloc[pos],
+                    "period": p["period"].iloc[pos],
+                    "first": info.row_number(first),
+                },
             )
         )
     for part, whole in PART_OF["performance"]:
@@ -481,6 +577,8 @@ def _check_performance(raw: dict[str, RawTable], report: ValidationReport) -> No
                         info.row_number(pos),
                         part,
                         f"{p[part].iloc[pos]:g} exceeds {whole} ({p[whole].iloc[pos]:g})",
+                        code="part_exceeds_whole",
+                        params={"value": p[part].iloc[pos], "whole": whole, "whole_value": p[whole].iloc[pos]},
                     )
                 )
     _check_periods(table, report)
@@ -534,6 +632,12 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
                     "period",
                     f"manager {manager_id} has no row for {labels} "
                     f"(employed {managers.at[manager_id, 'hire_date'].date()} onwards)",
+                    code="missing_quarters",
+                    params={
+                        "manager": manager_id,
+                        "quarters": labels,
+                        "hired": str(managers.at[manager_id, "hire_date"].date()),
+                    },
                 )
             )
     before = present["q"].to_numpy() < present["manager_id"].map(hire_q).to_numpy(dtype=float)
@@ -545,6 +649,8 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
                 info.row_number(pos),
                 "period",
                 f"{p['period'].iloc[k]} is before manager {p['manager_id'].iloc[k]}'s hire date",
+                code="before_hire",
+                params={"period": p["period"].iloc[k], "manager": p["manager_id"].iloc[k]},
             )
         )
     silent = sorted(set(managers.index) - set(seen_ids))
@@ -557,6 +663,8 @@ def _check_periods(table: RawTable, report: ValidationReport) -> None:
                 "manager_id",
                 f"{len(active)} employed manager(s) have no performance rows: "
                 f"{', '.join(active[:10])}{' ...' if len(active) > 10 else ''}",
+                code="managers_without_rows",
+                params={"count": len(active), "managers": active[:10], "more": " ..." if len(active) > 10 else ""},
             )
         )
 
@@ -579,6 +687,8 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
                 None,
                 "criterion",
                 f"no ratings for criterion '{criterion}', which indicator set '{indicator_set.name}' uses",
+                code="criterion_without_ratings",
+                params={"criterion": criterion, "set": indicator_set.name},
             )
         )
     columns = ["manager_id", "period", "rater_id", "criterion"]
@@ -595,6 +705,13 @@ def _check_reviews(table: RawTable, indicator_set: IndicatorSet, report: Validat
                 "rater_id",
                 f"rater {r['rater_id'].iloc[pos]} rated manager {r['manager_id'].iloc[pos]} on "
                 f"{r['criterion'].iloc[pos]} twice in {r['period'].iloc[pos]}",
+                code="duplicate_rating",
+                params={
+                    "rater": r["rater_id"].iloc[pos],
+                    "manager": r["manager_id"].iloc[pos],
+                    "criterion": r["criterion"].iloc[pos],
+                    "period": r["period"].iloc[pos],
+                },
             )
         )
 
@@ -613,6 +730,12 @@ def _check_innovation(table: RawTable, report: ValidationReport) -> None:
                 "year",
                 f"second row for manager {keyed['manager_id'].iloc[k]} in "
                 f"{int(keyed['year'].iloc[k])} (first at row {info.row_number(first_pos)})",
+                code="duplicate_year",
+                params={
+                    "manager": keyed["manager_id"].iloc[k],
+                    "year": int(keyed["year"].iloc[k]),
+                    "first": info.row_number(first_pos),
+                },
             )
         )
 
@@ -631,12 +754,25 @@ def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: Valid
                     f"'{j[column].iloc[pos]}' is not an indicator or dimension of "
                     f"'{indicator_set.name}' (indicators: {', '.join(indicator_set.ids)}; "
                     f"dimensions: {', '.join(d.id for d in indicator_set.dimensions)})",
+                    code="unknown_judged",
+                    params={
+                        "value": j[column].iloc[pos],
+                        "set": indicator_set.name,
+                        "indicators": list(indicator_set.ids),
+                        "dimensions": [d.id for d in indicator_set.dimensions],
+                    },
                 )
             )
     same = j["row"] == j["col"]
     for pos in np.flatnonzero(same.to_numpy()):
         report.problems.append(
-            Problem(info.label, info.row_number(int(j.index[pos])), "col", "an indicator is compared with itself")
+            Problem(
+                info.label,
+                info.row_number(int(j.index[pos])),
+                "col",
+                "an indicator is compared with itself",
+                code="self_comparison",
+            )
         )
     row_first = (j["row"] <= j["col"]).to_numpy(dtype=bool)
     low, high = j["row"].where(row_first, j["col"]), j["col"].where(row_first, j["row"])
@@ -648,6 +784,8 @@ def _check_judgments(table: RawTable, indicator_set: IndicatorSet, report: Valid
                 info.row_number(int(j.index[pos])),
                 "value",
                 f"expert {j['expert'].iloc[pos]} judged {j['row'].iloc[pos]} vs {j['col'].iloc[pos]} twice",
+                code="duplicate_judgment",
+                params={"expert": j["expert"].iloc[pos], "row": j["row"].iloc[pos], "col": j["col"].iloc[pos]},
             )
         )
 
@@ -656,18 +794,37 @@ def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: Va
     w, info = report.tables["last_year_weights"], table.info
     total = float(w["weight"].sum())
     if abs(total - 1) > 0.005:
-        report.problems.append(Problem(info.label, None, "weight", f"weights sum to {total:.4f}, not 1"))
+        report.problems.append(
+            Problem(
+                info.label,
+                None,
+                "weight",
+                f"weights sum to {total:.4f}, not 1",
+                code="weights_sum",
+                params={"total": total},
+            )
+        )
     for pos in np.flatnonzero(w["indicator"].duplicated().to_numpy()):
         report.problems.append(
             Problem(
-                info.label, info.row_number(pos), "indicator", f"indicator {w['indicator'].iloc[pos]} appears twice"
+                info.label,
+                info.row_number(pos),
+                "indicator",
+                f"indicator {w['indicator'].iloc[pos]} appears twice",
+                code="duplicate_indicator",
+                params={"indicator": w["indicator"].iloc[pos]},
             )
         )
     dropped = sorted(set(w["indicator"].dropna()) - set(indicator_set.ids))
     if dropped:
         report.warnings.append(
             Problem(
-                info.label, None, "indicator", f"last year's indicator(s) not in this year's set: {', '.join(dropped)}"
+                info.label,
+                None,
+                "indicator",
+                f"last year's indicator(s) not in this year's set: {', '.join(dropped)}",
+                code="dropped_indicators",
+                params={"indicators": dropped},
             )
         )
     new = [i for i in indicator_set.ids if i not in set(w["indicator"].dropna())]
@@ -678,6 +835,8 @@ def _check_last_weights(table: RawTable, indicator_set: IndicatorSet, report: Va
                 None,
                 "indicator",
                 f"new indicator(s) without a weight last year (taken as 0): {', '.join(new)}",
+                code="new_indicators",
+                params={"indicators": new},
             )
         )
 

@@ -238,6 +238,8 @@ def aggregate_to_quarters(
                 int(frame["_row"].iloc[pos]),
                 info.header(column),
                 "value is missing" if pd.isna(value) else f"{value!r} is not a month, date or quarter",
+                code="value_missing" if pd.isna(value) else "not_a_month",
+                params={} if pd.isna(value) else {"value": repr(value)},
             )
         )
     value_columns = [c for c in frame.columns if c not in (*_KEY, "_period_start", "_row")]
@@ -256,6 +258,8 @@ def aggregate_to_quarters(
                             int(frame["_row"].iloc[pos]),
                             info.header(c),
                             f"{raw.iloc[pos]!r} is not a number (monthly rows are added up to quarters)",
+                            code="monthly_not_a_number",
+                            params={"value": repr(raw.iloc[pos])},
                         )
                     )
             elif bad.all():

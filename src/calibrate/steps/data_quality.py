@@ -35,12 +35,26 @@ def data_quality_step(ctx: RunContext) -> list[Path]:
 
 
 def _validation_frame(ctx: RunContext):
-    """Validation findings; in a pseudonymised run the manager IDs in messages become pseudonyms."""
+    """Validation findings (code, params, English message); in a pseudonymised run the manager IDs in
+    messages and in params become pseudonyms."""
     frame = ctx.dataset.report.to_frame()
     if ctx.config.pseudonymise and len(frame):
         ids, key = ctx.dataset.managers["manager_id"].dropna().tolist(), ctx.config.pseudonym_key()
         frame["message"] = frame["message"].map(lambda m: pseudonymise_text(m, ids, key))
+        frame["params"] = frame["params"].map(lambda p: _pseudonymised_params(p, ids, key))
     return frame
+
+
+def _pseudonymised_params(params: str, ids, key: bytes) -> str:
+    """Every text in the params (JSON), and in their lists, with manager IDs replaced as in the message."""
+    import json
+
+    def inert(value):
+        if isinstance(value, str):
+            return pseudonymise_text(value, ids, key)
+        return [inert(v) for v in value] if isinstance(value, list) else value
+
+    return json.dumps({k: inert(v) for k, v in json.loads(params).items()}, sort_keys=True, ensure_ascii=False)
 
 
 STEP = Step("data_quality", "01_data_quality", data_quality_step)
@@ -90,6 +104,32 @@ def display_table(
             shown[column] = [_word(f"{prefix}_{v}", v, lang) for v in shown[column]]
     shown.columns = [_word(f"col_{c}", c, lang) for c in shown.columns]
     return plotting.table(shown, digits=digits)
+
+
+def findings_table(validation: pd.DataFrame, lang: str):
+    """The validation findings for the page: severity, where (file, row, column) and what, each in the
+    page language from the catalogue (``validation.<code>``, ``validation_text.where_*``)."""
+    from calibrate import plotting
+    from calibrate.messages.findings import message, where
+
+    if "code" not in validation:  # a run folder written before findings had codes
+        validation = validation.assign(code="", params="{}")
+    rows = [
+        {
+            text("data_report.col_severity", lang): _word(f"severity_{r.severity}", r.severity, lang),
+            text("validation_text.col_where", lang): where(r.source, _cell(r.row), _cell(r.column), lang),
+            text("validation_text.col_finding", lang): message(
+                _cell(r.code) or "", _cell(r.params) or "{}", r.message, lang
+            ),
+        }
+        for r in validation.itertuples(index=False)
+    ]
+    return plotting.table(pd.DataFrame(rows))
+
+
+def _cell(value):
+    """A cell of a table read back from disk: ``None`` for a blank (NaN)."""
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def _word(key: str, fallback, lang: str):
