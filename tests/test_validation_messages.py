@@ -247,3 +247,22 @@ def test_ecsi_labels_come_from_the_catalogue():
         assert all(labels[lv] == text(f"ecsi.lv_{lv}", lang) != lv for lv in ecsi.ECSI_LATENT)
     assert lv_label("satisfaction", "zh") == "客户满意度" and lv_label("quality", "en") == "Perceived quality"
     assert all(CJK.search(v) for v in ecsi_labels("zh").values())
+
+
+def test_run_stopped_by_the_data_prints_the_findings_in_the_run_language(small_company, capsys):
+    """``calibrate run`` on data with a problem writes nothing and names file, row and column in the
+    config's language (zh here), or in the language given with --lang."""
+    _edit(small_company / "performance.csv", _drop_revenue)
+    config = str(small_company / "calibrate.yaml")
+    assert main(["run", "--config", config, "--output", str(small_company / "out")]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    start = lines.index("calibrate：数据有问题，未写入任何文件。")  # after the note of a new pseudonym key
+    assert lines[start : start + 3] == [
+        "calibrate：数据有问题，未写入任何文件。",
+        "输入数据中发现 1 个问题：",
+        "  问题：performance.csv 第 2 行，列 revenue：'x' 不是数字",
+    ]
+    assert not (small_company / "out").exists() or not any((small_company / "out").iterdir())
+    assert main(["run", "--config", config, "--output", str(small_company / "out"), "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert "performance.csv row 2, column revenue: 'x' is not a number" in err and "nothing was written" in err

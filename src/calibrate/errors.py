@@ -73,6 +73,7 @@ class ValidationError(CalibrateError):
 
     def __init__(self, problems: list[Problem], *, limit: int = 50):
         self.problems = list(problems)
+        self.lang: str | None = None  # set by a command that knows the run's language, to print the problems in it
         shown = self.problems[:limit]
         lines = [f"{len(self.problems)} problem(s) found in the input data:"]
         lines += [f"  - {p}" for p in shown]

@@ -42,7 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ValidationError as exc:
-        print(f"calibrate: the data has problems; nothing was written.\n{exc}", file=sys.stderr)
+        lang = exc.lang
+        if lang:  # a command that knows the run's language: the findings in it (messages/findings.py)
+            from calibrate.messages import text
+            from calibrate.messages.findings import problems_list
+
+            print(text("validation_text.run_stopped", lang), file=sys.stderr)
+            print(problems_list(exc.problems, lang, limit=50), file=sys.stderr)
+        else:
+            print(f"calibrate: the data has problems; nothing was written.\n{exc}", file=sys.stderr)
         return 1
     except CalibrateError as exc:
         if args.debug:

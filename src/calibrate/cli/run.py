@@ -22,7 +22,13 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    from calibrate.errors import ValidationError
     from calibrate.pipeline import run
 
-    run(load(args), notebooks=args.only)
+    config = load(args)
+    try:
+        run(config, notebooks=args.only)
+    except ValidationError as exc:
+        exc.lang = config.lang  # the problems are printed in the run's language (cli/app.py)
+        raise
     return 0

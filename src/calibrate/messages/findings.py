@@ -95,6 +95,14 @@ def problems_text(problems: Iterable[Problem], lang: str, limit: int = 200) -> s
     )
 
 
+def problems_list(problems: Iterable[Problem], lang: str, limit: int = 50) -> str:
+    """The problems that stopped a run (a ValidationError's): a count, then one line each (``limit`` shown)."""
+    items = list(problems)
+    return "\n".join(
+        [text("validation_text.found", lang, problems=len(items)), *_listed(items, "problem", lang, limit)]
+    )
+
+
 def _listed(items: list, severity: str, lang: str, limit: int) -> list[str]:
     label = text(f"validation_text.label_{severity}", lang)
     out = [f"  {text('validation_text.finding', lang, where=label, message=line(p, lang))}" for p in items[:limit]]
