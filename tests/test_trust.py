@@ -79,7 +79,8 @@ def test_key_file_is_created_once_private_and_announced(small_company, capsys, m
     key = config.pseudonym_key()
     path = small_company / ".calibrate-key"
     assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert str(path) in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert str(path) in err and "假名密钥" in err  # said in the config's language (zh), from the catalogue
     assert config.pseudonym_key() == key  # the same key next time, no new message
     assert capsys.readouterr().err == ""
     monkeypatch.setenv(KEY_ENV, "from-the-environment-0123456789")

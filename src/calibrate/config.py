@@ -346,7 +346,7 @@ class RunConfig:
                 f"privacy: key_file {key_file} is inside the output folder {output}; "
                 f"keep the pseudonym key outside every run's output"
             )
-        return load_key(key_file)
+        return load_key(key_file, lang=self.lang)
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
