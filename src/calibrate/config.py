@@ -346,7 +346,9 @@ class RunConfig:
                 f"privacy: key_file {key_file} is inside the output folder {output}; "
                 f"keep the pseudonym key outside every run's output"
             )
-        return load_key(key_file, lang=self.lang)
+        from calibrate.messages import text
+
+        return load_key(key_file, announce=lambda path: text("privacy.key_created", self.lang, key_file=str(path)))
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:

@@ -63,8 +63,11 @@ def pseudonymise(
     return out
 
 
-def load_key(key_file: Path, *, echo=None, lang: str = "en") -> bytes:
-    """The pseudonym key: ``$CALIBRATE_PSEUDONYM_KEY`` if set, else the key file (created if missing, said in ``lang``)."""
+def load_key(key_file: Path, *, echo=None, announce=None) -> bytes:
+    """The pseudonym key: ``$CALIBRATE_PSEUDONYM_KEY`` if set, else the key file (created if missing).
+
+    ``announce(key_file)`` words the note that a key was created (the caller's language); ``echo`` prints it.
+    """
     env = os.environ.get(KEY_ENV)
     if env is not None:
         if len(env.strip()) < MIN_KEY_CHARS:
@@ -72,7 +75,7 @@ def load_key(key_file: Path, *, echo=None, lang: str = "en") -> bytes:
         return env.strip().encode("utf-8")
     key_file = Path(key_file)
     if not key_file.exists():
-        _create_key_file(key_file, echo, lang)
+        _create_key_file(key_file, echo, announce)
     try:
         text = key_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
@@ -82,7 +85,7 @@ def load_key(key_file: Path, *, echo=None, lang: str = "en") -> bytes:
     return text.encode("utf-8")
 
 
-def _create_key_file(key_file: Path, echo, lang: str = "en") -> None:
+def _create_key_file(key_file: Path, echo, announce=None) -> None:
     try:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(str(key_file), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -95,9 +98,12 @@ def _create_key_file(key_file: Path, echo, lang: str = "en") -> None:
         ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(secrets.token_hex(32) + "\n")
-    from calibrate.messages import text
-
-    message = text("privacy.key_created", lang, key_file=str(key_file))
+    message = (
+        announce(key_file)
+        if announce is not None
+        else f"calibrate: created a new pseudonym key in {key_file} (readable only by you). Keep it secret and "
+        f"keep it: the same key gives the same pseudonyms next year."
+    )
     (echo or (lambda m: print(m, file=sys.stderr)))(message)
 
 
