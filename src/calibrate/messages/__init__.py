@@ -34,7 +34,8 @@ def catalogue(lang: str) -> dict[str, str]:
     """The flat catalogue of ``lang``: dotted key -> template."""
     if lang not in LANGS:
         raise MessageError(f"report language {lang!r} must be 'zh' or 'en'")
-    raw = yaml.safe_load(resources.files(__package__).joinpath(f"{lang}.yaml").read_text(encoding="utf-8"))
+    text_ = resources.files(__package__).joinpath(f"{lang}.yaml").read_text(encoding="utf-8")
+    raw = yaml.load(text_, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: ~4x faster, same data
     flat: dict[str, str] = {}
 
     def walk(prefix: str, node: Any) -> None:
