@@ -256,9 +256,9 @@ def test_run_stopped_by_the_data_prints_the_findings_in_the_run_language(small_c
     config = str(small_company / "calibrate.yaml")
     assert main(["run", "--config", config, "--output", str(small_company / "out")]) == 1
     lines = capsys.readouterr().err.splitlines()
-    start = lines.index("calibrate：数据有问题，未写入任何文件。")  # after the note of a new pseudonym key
+    start = lines.index("calibrate: 数据有问题，未写入任何文件。")  # after the note of a new pseudonym key
     assert lines[start : start + 3] == [
-        "calibrate：数据有问题，未写入任何文件。",
+        "calibrate: 数据有问题，未写入任何文件。",
         "输入数据中发现 1 个问题：",
         "  问题：performance.csv 第 2 行，列 revenue：'x' 不是数字",
     ]
