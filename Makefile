@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= data/sample/calibrate.yaml
 PYTEST_ARGS ?=
+# test files are spread over this many processes (pytest-xdist; one file stays in one process): 1 = serial
+PYTEST_WORKERS ?= 2
 
 .PHONY: report test lint venv sample bench clean
 
@@ -25,7 +27,7 @@ report: $(STAMP)
 FORMATTED := src tests tools benchmarks
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools benchmarks

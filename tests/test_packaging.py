@@ -23,3 +23,24 @@ def test_changelog_follows_keep_a_changelog():
     assert "## [Unreleased]" in text
     sections = re.findall(r"^### (\w+)", text, flags=re.M)
     assert sections and set(sections) <= {"Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"}
+
+
+def test_make_test_spreads_the_files_over_two_processes_unless_told_otherwise():
+    """The README's `make test` runs pytest with pytest-xdist over two processes; PYTEST_WORKERS=1 makes it serial."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        import pytest
+
+        pytest.skip("make is not installed")
+
+    def dry_run(*variables: str) -> str:
+        out = subprocess.run(["make", "-n", "test", *variables], cwd=ROOT, capture_output=True, text=True, check=True)
+        return [line for line in out.stdout.splitlines() if "-m pytest" in line][-1].rstrip()
+
+    assert dry_run().endswith("-m pytest -n 2 --dist loadfile")
+    assert dry_run("PYTEST_WORKERS=1", "PYTEST_ARGS=-x").endswith("-m pytest -n 1 --dist loadfile -x")
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert any(d.startswith("pytest-xdist") for d in deps["dev"])
+    assert "pytest-xdist" in (ROOT / "environment.yml").read_text(encoding="utf-8")
