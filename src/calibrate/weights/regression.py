@@ -69,7 +69,7 @@ from calibrate.indicators import IndicatorSet
 from calibrate.notes import MethodWarning
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.importance import lmg_from_corr
-from calibrate.weights.outcome_models import binomial_fit, ols_fit
+from calibrate.weights.blockwise import cross_products, logit_blockwise, ols_blockwise, weighted_moments
 
 _PRODUCT_ELEMENTS = 1 << 21  # rows x k(k+1)/2 float64 products per piece: ~16 MB
 
@@ -482,8 +482,9 @@ def _coefficient_table(
     z = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         pval = 2 * stats.norm.sf(np.abs(b / se))
-    sd = design.x.std(axis=0, ddof=1)
-    at = (design.x - design.floor).mean(axis=0) * elasticity_factor
+    means, ss = weighted_moments(design.x)  # column by column: no temporary the size of x
+    sd = np.sqrt(ss / (design.n - 1))
+    at = (means - design.floor) * elasticity_factor
     return pd.DataFrame(
         {
             "coef": b,
@@ -509,9 +510,7 @@ def _vif(design: Design) -> pd.Series:
     indicators' cross-products after partialling out the controls (Frisch-Waugh).
     """
     s = partial_moments(_gram(design), design.p)[: design.p, : design.p]
-    w = design.weights
-    centred = design.x - np.average(design.x, axis=0, weights=w)
-    tss = (w[:, None] * centred**2).sum(axis=0)
+    _, tss = weighted_moments(design.x, design.weights)
     return pd.Series(tss * np.diag(np.linalg.inv(s)), index=pd.Index(design.indicators, name="indicator"), name="vif")
 
 
@@ -520,9 +519,7 @@ def _gram(design: Design) -> np.ndarray:
     the evidence of several models all start from it."""
     cached = design.__dict__.get("_gram_cache")
     if cached is None:
-        z = np.column_stack([design.x, design.d, design.y])
-        cached = (z * design.weights[:, None]).T @ z
-        del z
+        cached = cross_products((design.x, design.d, design.y), design.weights)  # a block of rows at a time
         cached.flags.writeable = False
         design.__dict__["_gram_cache"] = cached  # a frozen dataclass: stored beside its fields, not one of them
     return cached
@@ -581,7 +578,8 @@ def _residual_frame(design: Design, fitted: np.ndarray, resid: np.ndarray) -> pd
 def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
     """OLS of next-quarter log revenue growth on the indicators and controls, SEs clustered by manager."""
     _check_level(level)
-    res = ols_fit(design.y, design.exog, design.groups, hasconst=True)  # the dummies span a constant
+    # from row blocks of x and d (no stacked copy of the design); statsmodels' OLS figures with CR1 errors
+    res = ols_blockwise((design.x, design.d), design.y, design.groups, hasconst=True)  # the dummies span a constant
     table = _coefficient_table(design, res.params, res.bse, level)
     return RegressionResult(
         model="growth_ols",
@@ -593,7 +591,7 @@ def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
         r_squared=float(res.rsquared),
         r_squared_kind="R²",
         vif=_vif(design),
-        residuals=_residual_frame(design, res.fittedvalues, res.resid),
+        residuals=_residual_frame(design, res.fitted, design.y - res.fitted),
         warnings=tuple(_sign_warnings("growth_ols", design, table)),
         controls=design.controls,
         extra={"r_squared_indicators": _partial_r2(design)},
@@ -784,8 +782,9 @@ def fit_retention_glm(design: Design, *, level: float = 0.90) -> RegressionResul
     _check_level(level)
     if design.trials is None:
         raise CalibrateError("the retention model needs a retention design (design_matrix(..., 'retention'))")
-    res = binomial_fit(design.kept, design.trials, design.exog, design.groups, hasconst=True)
-    mu = np.asarray(res.fittedvalues)
+    # IRLS from row blocks of x and d: statsmodels' GLM(Binomial) figures with CR1 errors
+    res = logit_blockwise((design.x, design.d), design.kept, design.trials, design.groups)
+    mu = res.fitted
     p_bar = float(np.average(design.y, weights=design.trials))
     table = _coefficient_table(design, res.params, res.bse, level, elasticity_factor=1 - p_bar)
     deviance_explained = 1 - float(res.deviance) / float(res.null_deviance) if res.null_deviance > 0 else np.nan
