@@ -39,7 +39,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["LeanFit", "ols_blockwise", "logit_blockwise", "cross_products", "weighted_moments", "BLOCK_ELEMENTS"]
+__all__ = [
+    "as_columns",
+    "linear_predictor",
+    "LeanFit",
+    "ols_blockwise",
+    "logit_blockwise",
+    "cross_products",
+    "weighted_moments",
+    "BLOCK_ELEMENTS",
+]
 
 #: Design elements (rows x columns) per block: 2**21 float64, about 16 MB.
 BLOCK_ELEMENTS = 1 << 21
@@ -80,10 +89,23 @@ class LeanFit:
 # --------------------------------------------------------------------------- helpers
 
 
-def _as_columns(columns: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+def as_columns(columns: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The column blocks of a design given as one matrix or a sequence of arrays (rows x k_j, or 1-D)."""
     parts = [columns] if isinstance(columns, np.ndarray) else list(columns)
     parts = [np.asarray(a, dtype=float) for a in parts]
     return [a[:, None] if a.ndim == 1 else a for a in parts]
+
+
+def linear_predictor(columns: np.ndarray | Sequence[np.ndarray], beta: np.ndarray) -> np.ndarray:
+    """``X beta`` for ``X`` the columns side by side, without stacking them."""
+    parts = as_columns(columns)
+    beta = np.asarray(beta, dtype=float)
+    out = np.zeros(parts[0].shape[0] if parts else 0)
+    c = 0
+    for a in parts:
+        out += a @ beta[c : c + a.shape[1]]
+        c += a.shape[1]
+    return out
 
 
 def _block_rows(k: int, block_rows: int | None) -> int:
@@ -182,7 +204,7 @@ def ols_blockwise(
     integer codes (clusters without rows are ignored). ``hasconst``: the
     columns span a constant (R^2 is then centred).
     """
-    parts = _as_columns(columns)
+    parts = as_columns(columns)
     y = np.asarray(y, dtype=float)
     n = len(y)
     _check_rows(parts, n, "ols_blockwise")
@@ -266,7 +288,7 @@ def logit_blockwise(
     the same iterations and stopping rule (see the module notes). ``trials``
     must be positive.
     """
-    parts = _as_columns(columns)
+    parts = as_columns(columns)
     kk = np.asarray(successes, dtype=float)
     m = np.asarray(trials, dtype=float)
     n = len(kk)
@@ -351,7 +373,7 @@ def cross_products(
     columns: np.ndarray | Sequence[np.ndarray], weights: np.ndarray | None = None, *, block_rows: int | None = None
 ) -> np.ndarray:
     """``Z' W Z`` of the columns side by side, summed a block of rows at a time (no copy of ``Z``)."""
-    parts = _as_columns(columns)
+    parts = as_columns(columns)
     n = parts[0].shape[0] if parts else 0
     k = sum(a.shape[1] for a in parts)
     w = None if weights is None else np.asarray(weights, dtype=float)

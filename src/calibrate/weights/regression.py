@@ -68,8 +68,15 @@ from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
 from calibrate.notes import MethodWarning
 from calibrate.results import Summary, frame_summary
+from calibrate.weights.blockwise import (
+    as_columns,
+    cross_products,
+    linear_predictor,
+    logit_blockwise,
+    ols_blockwise,
+    weighted_moments,
+)
 from calibrate.weights.importance import lmg_from_corr
-from calibrate.weights.blockwise import cross_products, logit_blockwise, ols_blockwise, weighted_moments
 
 _PRODUCT_ELEMENTS = 1 << 21  # rows x k(k+1)/2 float64 products per piece: ~16 MB
 
@@ -608,11 +615,11 @@ def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult
     """
     _check_level(level)
     notes: list[str] = []
-    exog = design.exog  # built once: it is a copy of the rows
-    fit = random_intercept_reml(exog, design.y, design.groups)
+    columns = (design.x, design.d)  # read side by side: no stacked copy of the rows
+    fit = random_intercept_reml(columns, design.y, design.groups)
     table = _coefficient_table(design, fit.params, fit.bse, level)
     var_manager, var_resid = fit.var_group, fit.scale
-    r2_marginal = _marginal_r2(exog @ fit.params, var_manager, var_resid)
+    r2_marginal = _marginal_r2(linear_predictor(columns, fit.params), var_manager, var_resid)
     if not fit.converged:
         notes.append(
             MethodWarning(
@@ -670,7 +677,9 @@ class RandomInterceptFit:
     converged: bool
 
 
-def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -> RandomInterceptFit:
+def random_intercept_reml(
+    exog: np.ndarray | Sequence[np.ndarray], y: np.ndarray, groups: np.ndarray
+) -> RandomInterceptFit:
     """REML fit of a random-intercept model from per-group sums, in O(rows x k) time and O(groups x k) memory.
 
     With ``V_i = scale (I + r J)`` for a group of ``n_i`` rows, ``V_i^-1 =
@@ -685,16 +694,17 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
     """
     from scipy.optimize import minimize_scalar
 
-    exog = np.asarray(exog, dtype=float)
+    parts = as_columns(exog)  # one matrix, or its column blocks side by side (never stacked here)
     y = np.asarray(y, dtype=float)
     _, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
-    n, k = exog.shape
+    n, k = len(y), sum(a.shape[1] for a in parts)
     g = sizes.size
     nf = sizes.astype(float)
     sx = np.zeros((g, k))
-    _group_sums(exog, inverse, g, out=sx)
+    _group_sums(parts, inverse, g, out=sx)
     sy = np.bincount(inverse, weights=y, minlength=g)
-    xtx, xty, yty = exog.T @ exog, exog.T @ y, float(y @ y)
+    xtx = cross_products(parts)
+    xty, yty = np.concatenate([a.T @ y for a in parts]), float(y @ y)
     fac = n - k
 
     def pieces(r: float):
@@ -717,7 +727,7 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
             return np.inf
         return 0.5 * (float(np.log1p(nf * r).sum()) + logdet + fac * np.log(rvr))
 
-    start = np.sqrt(_anova_ratio(exog, y, inverse, sizes))
+    start = np.sqrt(_anova_ratio(parts, y, inverse, sizes))
     upper = max(10.0, 10 * start)
     opt = minimize_scalar(negloglik, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-10, "maxiter": 500})
     s_hat = float(opt.x)
@@ -748,24 +758,26 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
         cov = np.linalg.inv(-hess[:k, :k])
     bse = np.sqrt(np.clip(np.diag(cov), 0, None))
     blup = r * w * e_sum  # E[u_i | y] / 1, in y units
-    fitted = exog @ beta
+    fitted = linear_predictor(parts, beta)
     fitted += blup[inverse]
     return RandomInterceptFit(
         params=beta, bse=bse, var_group=r * scale, scale=scale, ratio=r, fitted=fitted, converged=converged
     )
 
 
-def _group_sums(values: np.ndarray, inverse: np.ndarray, groups: int, *, out: np.ndarray) -> np.ndarray:
-    """Per-group column sums of ``values`` (rows x k), column by column with bincount."""
-    for j in range(values.shape[1]):
-        out[:, j] = np.bincount(inverse, weights=values[:, j], minlength=groups)
+def _group_sums(parts: list[np.ndarray], inverse: np.ndarray, groups: int, *, out: np.ndarray) -> np.ndarray:
+    """Per-group column sums of the column blocks side by side, column by column with bincount."""
+    c = 0
+    for a in parts:
+        for j in range(a.shape[1]):
+            out[:, c] = np.bincount(inverse, weights=a[:, j], minlength=groups)
+            c += 1
     return out
 
 
-def _anova_ratio(exog: np.ndarray, y: np.ndarray, inverse: np.ndarray, sizes: np.ndarray) -> float:
+def _anova_ratio(parts: list[np.ndarray], y: np.ndarray, inverse: np.ndarray, sizes: np.ndarray) -> float:
     """One-way ANOVA estimate of var(group intercept) / var(residual) from OLS residuals: the search's scale."""
-    beta, *_ = np.linalg.lstsq(exog, y, rcond=None)
-    e = y - exog @ beta
+    e = y - ols_blockwise(parts, y, hasconst=False).fitted
     n, g = len(e), len(sizes)
     if g < 2 or n <= g:
         return 0.1

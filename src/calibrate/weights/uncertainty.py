@@ -60,6 +60,7 @@ from scipy.special import expit
 from calibrate.errors import CalibrateError
 from calibrate.results import Summary, frame_summary
 from calibrate.threads import single_thread  # noqa: F401  (re-exported: used by proposal and benchmarks)
+from calibrate.weights.blockwise import linear_predictor
 from calibrate.weights.regression import (
     RegressionSuite,
     _combine,
@@ -193,9 +194,7 @@ def bootstrap_inputs(
     beta = suite.retention_glm.params
     if beta is None:
         raise CalibrateError("the retention GLM result carries no coefficients to bootstrap from")
-    exog = r.exog
-    mu = expit(exog @ beta)
-    del exog  # a copy of the rows: the sums below read the columns in place
+    mu = expit(linear_predictor((r.x, r.d), beta))  # the columns side by side: no stacked copy of the rows
     m = len(g.managers)
     resid = r.kept - r.trials * mu
     score = np.empty((m, len(beta)))
