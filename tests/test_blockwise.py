@@ -141,3 +141,23 @@ def test_the_sample_retention_model_equals_statsmodels(sample_designs):
     close(ours.coefficients["se"], ref.bse[: r.p])
     close(ours.r_squared, 1 - ref.deviance / ref.null_deviance)
     close(ours.residuals["fitted"], ref.fittedvalues)
+
+
+def test_the_company_models_allocate_less_than_one_copy_of_the_design(sample_designs, monkeypatch):
+    """The fits read blocks of rows: their peak allocation (per-row vectors such as the fitted values and the
+    residual table, and blocks) stays below the size of the stacked design, which statsmodels copies several
+    times."""
+    import tracemalloc
+
+    from calibrate.weights import blockwise
+
+    monkeypatch.setattr(blockwise, "BLOCK_ELEMENTS", 1 << 12)  # blocks of ~100 rows on the sample
+    for design, fit in zip(sample_designs, (fit_growth_ols, fit_retention_glm)):
+        fit(design)  # warm: caches (the design's gram) and imports
+        object.__getattribute__(design, "__dict__").pop("_gram_cache", None)
+        stacked = design.n * (design.p + design.d.shape[1]) * 8
+        tracemalloc.start()
+        fit(design)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < stacked, (design.outcome, peak, stacked)

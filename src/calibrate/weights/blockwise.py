@@ -296,15 +296,17 @@ def logit_blockwise(
     g = _groups(groups, n)
     k = sum(a.shape[1] for a in parts)
     y = kk / m
-    p_bar = float(kk.sum() / m.sum())
-    null_deviance = _binomial_deviance(kk, m, p_bar)
+    p_bar = float(kk.sum() / m.sum())  # the constant-only model's fit
+    null_deviance = 0.0
     step = _block_rows(k + 1, block_rows)
     buffer = np.empty((min(step, max(n, 1)), k + 1))
     fitted = np.empty(n)
     n_clusters = int(g.max()) + 1 if g is not None and n else 0
 
     def sweep(beta: np.ndarray | None) -> tuple[float, np.ndarray, np.ndarray | None]:
-        """mu at ``beta`` (the start when None), its deviance, R of sqrt(W)[X, z] for the next step and the scores."""
+        """mu at ``beta`` (the start when None, adding up the null deviance too), its deviance, R of
+        sqrt(W)[X, z] for the next step and the scores."""
+        nonlocal null_deviance
         qr = _TallSkinnyQR(k + 1, len(buffer))
         scores = np.zeros((n_clusters, k)) if g is not None and beta is not None else None
         dev = 0.0
@@ -313,6 +315,7 @@ def logit_blockwise(
             z = _fill(buffer[:, :k], parts, r0, r1) if beta is not None else None
             yb, mb = y[r0:r1], m[r0:r1]
             if beta is None:
+                null_deviance += _binomial_deviance(kk[r0:r1], mb, p_bar)
                 mu = (yb + 0.5) / 2.0
                 p = np.clip(mu, _EPS, 1 - _EPS)
                 eta = np.log(p / (1 - p))
