@@ -90,9 +90,16 @@ class LeanFit:
 
 
 def as_columns(columns: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
-    """The column blocks of a design given as one matrix or a sequence of arrays (rows x k_j, or 1-D)."""
+    """The column blocks of a design given as one matrix or a sequence of arrays (rows x k_j, or 1-D).
+
+    Blocks keep their dtype (e.g. 0/1 dummies as ``uint8``): they are read into float64 a block of rows
+    at a time, never converted whole.
+    """
     parts = [columns] if isinstance(columns, np.ndarray) else list(columns)
-    parts = [np.asarray(a, dtype=float) for a in parts]
+    parts = [np.asarray(a) for a in parts]
+    for a in parts:
+        if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer) or a.dtype == bool):
+            raise TypeError(f"design columns must be numbers, got {a.dtype}")
     return [a[:, None] if a.ndim == 1 else a for a in parts]
 
 
@@ -100,11 +107,14 @@ def linear_predictor(columns: np.ndarray | Sequence[np.ndarray], beta: np.ndarra
     """``X beta`` for ``X`` the columns side by side, without stacking them."""
     parts = as_columns(columns)
     beta = np.asarray(beta, dtype=float)
-    out = np.zeros(parts[0].shape[0] if parts else 0)
-    c = 0
-    for a in parts:
-        out += a @ beta[c : c + a.shape[1]]
-        c += a.shape[1]
+    n = parts[0].shape[0] if parts else 0
+    k = sum(a.shape[1] for a in parts)
+    out = np.empty(n)
+    step = _block_rows(k, None)
+    buffer = np.empty((min(step, max(n, 1)), k))
+    for r0 in range(0, n, step):
+        r1 = min(r0 + step, n)
+        np.matmul(_fill(buffer, parts, r0, r1), beta, out=out[r0:r1])
     return out
 
 

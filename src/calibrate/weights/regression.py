@@ -130,7 +130,8 @@ class Design:
     """The numbers one outcome model is fitted on.
 
     ``x`` holds the indicators in natural units (n x p), ``d`` the control
-    dummies (n x c; they always span a constant), ``y`` the outcome
+    dummies (n x c, 0/1 as ``uint8``: an eighth of the memory of floats, read
+    into float64 a block of rows at a time; they always span a constant), ``y`` the outcome
     (log growth, or the retention rate in [0, 1]), ``weights`` the row weights
     (1 for growth, customers at start for retention), ``groups`` the
     position of each row's manager in ``managers``. ``direction`` is +1 for
@@ -366,13 +367,13 @@ def _controls(rows: pd.DataFrame, controls: tuple[str, ...]) -> tuple[np.ndarray
             levels = [f"tenure>={RAMP_QUARTERS}"] + [v for v in levels if v != f"tenure>={RAMP_QUARTERS}"]
         use = levels if first else levels[1:]
         for v in use:
-            blocks.append((codes == v).to_numpy(dtype=float))
+            blocks.append((codes == v).to_numpy(dtype=np.uint8))
             names.append(f"{c}[{v}]")
         first = False
     if first:  # no categorical control: an intercept
-        blocks.append(np.ones(len(rows)))
+        blocks.append(np.ones(len(rows), dtype=np.uint8))
         names.append("intercept")
-    return np.column_stack(blocks), names
+    return np.column_stack(blocks), names  # 0/1 bytes: an eighth of float64 (read as floats by row blocks)
 
 
 # --------------------------------------------------------------------------- results
@@ -703,8 +704,8 @@ def random_intercept_reml(
     sx = np.zeros((g, k))
     _group_sums(parts, inverse, g, out=sx)
     sy = np.bincount(inverse, weights=y, minlength=g)
-    xtx = cross_products(parts)
-    xty, yty = np.concatenate([a.T @ y for a in parts]), float(y @ y)
+    moments = cross_products([*parts, y])  # [X, y]' [X, y], a block of rows at a time
+    xtx, xty, yty = moments[:k, :k], moments[:k, k], float(moments[k, k])
     fac = n - k
 
     def pieces(r: float):

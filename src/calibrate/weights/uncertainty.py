@@ -116,7 +116,7 @@ class ManagerStack:
     def from_rows(cls, columns, weights: np.ndarray, groups: np.ndarray, managers: int) -> ManagerStack:
         """``columns``: arrays (rows x k_j, or 1-D) side by side; ``groups``: each row's manager position."""
         groups = np.asarray(groups)
-        cols = [np.asarray(c, dtype=float) for c in columns]
+        cols = [np.asarray(c) for c in columns]  # dtype kept (uint8 dummies): read as floats by the piece
         cols = [c[:, None] if c.ndim == 1 else c for c in cols]
         weights = np.asarray(weights, dtype=float)
         if len(groups) and np.any(groups[1:] < groups[:-1]):  # not yet in manager order
