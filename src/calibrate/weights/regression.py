@@ -66,6 +66,7 @@ from scipy import stats
 
 from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
+from calibrate.memory import release_unused_memory
 from calibrate.notes import MethodWarning
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.blockwise import (
@@ -263,7 +264,6 @@ def design_matrix(
         raise CalibrateError(f"unknown outcome '{outcome}'; use one of {', '.join(OUTCOMES)}")
     controls = _check_controls(controls)
     ids = list(indicator_set.ids)
-    frame = panel.reset_index()
     needed = ["manager_id", "period", *ids, OUTCOMES[outcome]]
     if outcome == "retention":
         needed += ["next_customers_kept", "next_customers_start"]
@@ -273,14 +273,20 @@ def design_matrix(
         needed.append("region")
     if "level" in controls:
         needed.append("level")
-    absent = [c for c in needed if c not in frame.columns]
+    present = set(panel.columns) | {n for n in (panel.index.names or []) if n is not None}
+    absent = [c for c in needed if c not in present]
     if absent:
         raise CalibrateError(
             f"the indicator panel has no column(s) {', '.join(absent)}; build it with calibrate.panel.indicator_panel"
         )
-    keep = frame[ids + [OUTCOMES[outcome]]].notna().all(axis=1)
+    # column by column, so that no copy of the whole panel is made: the rows to keep, then the
+    # small columns of those rows as a frame, the indicators straight into x
+    keep = np.ones(len(panel), dtype=bool)
+    for c in [*ids, OUTCOMES[outcome]]:
+        keep &= panel[c].notna().to_numpy()
     if outcome == "retention":
-        keep &= frame["next_customers_start"] > 0
+        keep &= (panel["next_customers_start"] > 0).to_numpy()
+    frame = panel[[c for c in dict.fromkeys(needed) if c in panel.columns and c not in ids]].reset_index()
     rows = frame.loc[keep].reset_index(drop=True)
     all_managers = sorted(frame["manager_id"].astype(str).unique()) if managers is None else [str(m) for m in managers]
     position = {m: k for k, m in enumerate(all_managers)}
@@ -295,7 +301,9 @@ def design_matrix(
             f"{_OUTCOME_TEXT[outcome]}; the {outcome} model needs at least {p + d.shape[1] + 2}. "
             f"Add more quarters or managers, or use fewer controls (weights.controls)"
         )
-    x = rows[ids].to_numpy(dtype=float)
+    x = np.empty((len(rows), p))
+    for j, c in enumerate(ids):
+        x[:, j] = panel[c].to_numpy(dtype=float)[keep]
     constant = [ids[j] for j in range(p) if np.ptp(x[:, j]) == 0]
     if constant:
         raise CalibrateError(
@@ -310,7 +318,7 @@ def design_matrix(
         trials = rows["next_customers_start"].to_numpy(dtype=float)
         kept = rows["next_customers_kept"].to_numpy(dtype=float)
         weights = trials
-    return Design(
+    design = Design(
         outcome=outcome,
         indicators=tuple(ids),
         direction=np.array([1.0 if indicator_set[i].higher_is_better else -1.0 for i in ids]),
@@ -329,6 +337,9 @@ def design_matrix(
             [rows["manager_id"].astype(str), rows["period"].astype(str)], names=["manager_id", "period"]
         ),
     )
+    del frame, rows, keep
+    release_unused_memory()  # the column temporaries are freed: give their pages back (calibrate.memory)
+    return design
 
 
 def _check_controls(controls: Sequence[str]) -> tuple[str, ...]:
