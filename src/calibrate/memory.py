@@ -13,7 +13,7 @@ result.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import sys
 
 __all__ = ["release_unused_memory"]
@@ -31,9 +31,19 @@ def release_unused_memory() -> None:
             pyarrow.default_memory_pool().release_unused()
         except Exception:  # noqa: BLE001 - an old pyarrow without release_unused, or a pool that cannot
             pass
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            libc.malloc_trim(0)
-        except (OSError, AttributeError):  # musl and others have no malloc_trim
-            pass
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None. Looked up by the library's name, not by
+    ``ctypes.util.find_library`` (which starts ``ldconfig`` in a child process: slow, and a fork of a
+    large process briefly counts its pages twice in a reading of the process tree's memory)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return None
