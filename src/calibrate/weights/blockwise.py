@@ -146,7 +146,7 @@ class _TallSkinnyQR:
             return
         top = self.filled
         self.stack[top : top + n] = rows
-        r = np.linalg.qr(self.stack[: top + n], mode="r")
+        r = np.asarray(np.linalg.qr(self.stack[: top + n], mode="r"))  # mode "r": the triangle only
         self.filled = r.shape[0]
         self.stack[: self.filled] = r
 
@@ -322,18 +322,19 @@ def logit_blockwise(
         dev = 0.0
         for r0 in range(0, n, step):
             r1 = min(r0 + step, n)
-            z = _fill(buffer[:, :k], parts, r0, r1) if beta is not None else None
             yb, mb = y[r0:r1], m[r0:r1]
+            z = None
             if beta is None:
                 null_deviance += _binomial_deviance(kk[r0:r1], mb, p_bar)
                 mu = (yb + 0.5) / 2.0
                 p = np.clip(mu, _EPS, 1 - _EPS)
                 eta = np.log(p / (1 - p))
             else:
+                z = _fill(buffer[:, :k], parts, r0, r1)
                 eta = z @ beta
                 mu = 1.0 / (1.0 + np.exp(-eta))
                 fitted[r0:r1] = mu
-                if scores is not None:
+                if scores is not None and g is not None:
                     _add_group_sums(scores, g[r0:r1], z, kk[r0:r1] - mb * mu)
             dev += _binomial_deviance(kk[r0:r1], mb, mu)
             p = np.clip(mu, _EPS, 1 - _EPS)
