@@ -161,3 +161,14 @@ def test_the_company_models_allocate_less_than_one_copy_of_the_design(sample_des
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert peak < stacked, (design.outcome, peak, stacked)
+
+
+def test_the_two_designs_share_the_indicator_rows_when_their_rows_coincide():
+    from calibrate.weights.regression import outcome_regressions
+
+    ds = load_dataset(sample_config_path())
+    suite = outcome_regressions(indicator_panel(ds), ds.indicator_set, mixed=False)
+    g, r = suite.growth, suite.retention
+    assert r.index.equals(g.index)  # the sample: every manager-quarter has both outcomes
+    assert np.shares_memory(r.x, g.x) and np.shares_memory(r.d, g.d)
+    assert not np.shares_memory(r.y, g.y)

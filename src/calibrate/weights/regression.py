@@ -58,7 +58,7 @@ Evidence importance
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -916,7 +916,9 @@ def outcome_regressions(
         else None
     )
     growth = design_matrix(panel, indicator_set, "revenue_growth", controls=controls, managers=managers)
-    retention = design_matrix(panel, indicator_set, "retention", controls=controls, managers=growth.managers)
+    retention = _share_rows(
+        growth, design_matrix(panel, indicator_set, "retention", controls=controls, managers=growth.managers)
+    )
     ols = fit_growth_ols(growth, level=level)
     glm = fit_retention_glm(retention, level=level)
     mix = fit_growth_mixed(growth, level=level) if mixed else None
@@ -940,6 +942,16 @@ def outcome_regressions(
     return RegressionSuite(
         growth=growth, retention=retention, growth_ols=ols, retention_glm=glm, growth_mixed=mix, warnings=tuple(notes)
     )
+
+
+def _share_rows(growth: Design, retention: Design) -> Design:
+    """``retention`` reading growth's ``x`` and ``d`` when both models use the same manager-quarters
+    (the usual case): the same numbers, one copy of the indicators instead of two."""
+    if retention.index.equals(growth.index) and np.array_equal(retention.x, growth.x):
+        if np.array_equal(retention.d, growth.d):
+            return replace(retention, x=growth.x, d=growth.d)
+        return replace(retention, x=growth.x)
+    return retention
 
 
 # --------------------------------------------------------------------------- evidence -> importance
