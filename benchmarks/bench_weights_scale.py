@@ -20,7 +20,10 @@ the three designs, OLS, the mixed model, the GLM, the bootstrap's
 per-manager statistics and the bootstrap itself; and, on the first
 ``--mixedlm-managers`` managers, statsmodels ``MixedLM`` (REML) against
 :func:`calibrate.weights.regression.random_intercept_reml` on the same
-design (a ratio measured in the same process).
+design (a ratio measured in the same process); and, on the first
+``--compare-managers`` managers, statsmodels OLS and GLM(Binomial) with
+cluster-robust errors against the blockwise cores of
+:mod:`calibrate.weights.blockwise` (CPU-time and allocated-memory ratios).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(HERE))
 
 
-def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> dict:
+def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int, compare_managers: int) -> dict:
     """One size, in this (fresh) process."""
     from bench_scale import PeakMemory
 
@@ -90,12 +93,12 @@ def child(folder: str, resamples: int, parts: bool, mixedlm_managers: int) -> di
         out["weights"] = {k: float(v) for k, v in result.weights.items()}
         del result
         if parts:
-            out["stages"] = _parts(meter, dataset, config, panel, resamples, mixedlm_managers)
+            out["stages"] = _parts(meter, dataset, config, panel, resamples, mixedlm_managers, compare_managers)
     meter.close()
     return out
 
 
-def _parts(meter, dataset, config, panel, resamples: int, mixedlm_managers: int) -> dict:
+def _parts(meter, dataset, config, panel, resamples: int, mixedlm_managers: int, compare_managers: int) -> dict:
     import warnings
 
     from calibrate.weights.proposal import WeightSettings, manager_profile
@@ -163,7 +166,71 @@ def _parts(meter, dataset, config, panel, resamples: int, mixedlm_managers: int)
         f"({t_sm / t_ours:.0f}x)",
         flush=True,
     )
+    stages["lean_comparison"] = _lean_vs_statsmodels(growth, retention, compare_managers)
     return stages
+
+
+def _lean_vs_statsmodels(growth, retention, managers: int) -> dict:
+    """statsmodels OLS and GLM(Binomial) with cluster-robust errors against the blockwise cores, on the same
+    rows (the first ``managers`` managers): wall and CPU seconds (a plain run each) and the peak of memory
+    allocated during the fit (tracemalloc, a second run each: numpy reports its buffers to it)."""
+    import tracemalloc
+    import warnings
+
+    import statsmodels.api as sm
+
+    from calibrate.weights.blockwise import logit_blockwise, ols_blockwise
+
+    def measure(fn):
+        c0, t0 = time.process_time(), time.perf_counter()
+        value = fn()
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+        tracemalloc.start()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return value, {"seconds": seconds, "cpu_seconds": cpu, "peak_alloc_gb": peak / 1e9}
+
+    out: dict = {"managers": int(managers)}
+    g, r = growth, retention
+    keep = g.groups < managers
+    gx, gd, gy, gg = g.x[keep], g.d[keep], g.y[keep], g.groups[keep]
+    keep = r.groups < managers
+    rx, rd, rk, rm, rg = r.x[keep], r.d[keep], r.kept[keep], r.trials[keep], r.groups[keep]
+    cluster = {"cov_type": "cluster", "cov_kwds": {"groups": gg}}
+
+    def sm_ols():
+        return sm.OLS(gy, np.column_stack([gx, gd]), hasconst=True).fit(**cluster)
+
+    def sm_glm():
+        model = sm.GLM(np.column_stack([rk, rm - rk]), np.column_stack([rx, rd]), family=sm.families.Binomial())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(cov_type="cluster", cov_kwds={"groups": rg})
+
+    for name, ref_fn, lean_fn in (
+        ("growth OLS", sm_ols, lambda: ols_blockwise((gx, gd), gy, gg)),
+        ("retention GLM", sm_glm, lambda: logit_blockwise((rx, rd), rk, rm, rg)),
+    ):
+        ref, a = measure(ref_fn)
+        lean, b = measure(lean_fn)
+        diff = float(np.max(np.abs(lean.bse - ref.bse) / np.abs(ref.bse)))
+        out[name] = {
+            "rows": int(len(lean.fitted)),
+            "statsmodels": a,
+            "lean": b,
+            "cpu_ratio": a["cpu_seconds"] / b["cpu_seconds"],
+            "memory_ratio": a["peak_alloc_gb"] / b["peak_alloc_gb"],
+            "max_rel_diff_se": diff,
+        }
+        print(
+            f"    {name} on {len(lean.fitted):,} rows: statsmodels {a['seconds']:.2f} s (CPU {a['cpu_seconds']:.2f} s), "
+            f"{a['peak_alloc_gb']:.3f} GB allocated; blockwise {b['seconds']:.2f} s (CPU {b['cpu_seconds']:.2f} s), "
+            f"{b['peak_alloc_gb']:.3f} GB: CPU {a['cpu_seconds'] / b['cpu_seconds']:.1f}x, memory "
+            f"{a['peak_alloc_gb'] / b['peak_alloc_gb']:.1f}x less; largest SE difference {diff:.1e} (relative)",
+            flush=True,
+        )
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,13 +244,19 @@ def main(argv: list[str] | None = None) -> int:
         default=5000,
         help="managers in the statsmodels MixedLM comparison (default 5000)",
     )
+    parser.add_argument(
+        "--compare-managers",
+        type=int,
+        default=20000,
+        help="managers in the statsmodels-vs-blockwise OLS and GLM comparison (default 20000)",
+    )
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "calibrate_bench_scale"))
     parser.add_argument("--json", help="write the results to this JSON file")
-    parser.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--_child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args._child:
-        folder, resamples, parts, mixed_n = args._child
-        print("RESULT " + json.dumps(child(folder, int(resamples), parts == "1", int(mixed_n))))
+        folder, resamples, parts, mixed_n, compare_n = args._child
+        print("RESULT " + json.dumps(child(folder, int(resamples), parts == "1", int(mixed_n), int(compare_n))))
         return 0
 
     from bench_scale import company_folder
@@ -227,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(args.bootstrap),
                 "0" if args.no_parts else "1",
                 str(args.mixedlm_managers),
+                str(args.compare_managers),
             ],
             check=True,
             stdout=subprocess.PIPE,

@@ -42,8 +42,9 @@ NOT_RESULTS = {
     "OuterSolution",
     "BootstrapDraws",
     "InnerEstimates",  # PLS internals, parts of PLSResult
-    "RandomInterceptFit",
-}  # the REML solver's output, inside RegressionResult
+    "RandomInterceptFit",  # the REML solver's output, inside RegressionResult
+    "LeanFit",  # the blockwise OLS/logit solvers' output, inside RegressionResult
+}
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from calibrate.dataset import Dataset, build_dataset
 from calibrate.errors import ConfigError, DataSourceError, Problem, ValidationError
 from calibrate.indicators import IndicatorSet, load_indicator_set
 from calibrate.io import RawTable
+from calibrate.memory import release_unused_memory
 from calibrate.periods import quarter_from_index, quarter_index
 from calibrate.schema import ValidationReport, validate_tables
 from calibrate.sources import read_table
@@ -110,6 +111,7 @@ def load_dataset(config: RunConfig | str | Path) -> Dataset:
         raise ValidationError(problems)
     indicator_set = load_indicator_set(config.indicator_set_path())
     ds = build_dataset(read_sources(config, indicator_set), indicator_set)
+    release_unused_memory()  # the raw tables are gone now: give their pages back (calibrate.memory)
     message = year_problem(config, ds.performance["period"])
     if message:
         raise ConfigError(f"{config.path.name if config.path else 'config'}: {message}")
@@ -161,4 +163,6 @@ def load_dataset_for_sets(config: RunConfig | str | Path, sets: SetsLike) -> Dat
     from calibrate.research.sets import load_sets, union_of
 
     compared = load_sets(sets)
-    return build_dataset(read_sources(config, own), own, check_with=union_of([own, *compared.values()]))
+    ds = build_dataset(read_sources(config, own), own, check_with=union_of([own, *compared.values()]))
+    release_unused_memory()
+    return ds

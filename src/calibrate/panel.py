@@ -19,6 +19,7 @@ from calibrate.customer import nps_table, satisfaction_table
 from calibrate.dataset import Dataset
 from calibrate.errors import CalibrateError
 from calibrate.indicators import Indicator, IndicatorSet
+from calibrate.memory import release_unused_memory
 from calibrate.periods import half_of_quarter, quarter_index
 from calibrate.schema import expand_to_quarters
 
@@ -41,7 +42,10 @@ def indicator_panel(ds: Dataset, indicator_set: IndicatorSet | None = None, *, o
         base[ind.id] = _indicator_values(ind, ds, perf).to_numpy()
     if outcomes:
         base = base.join(next_quarter_outcomes(perf)[list(OUTCOMES)], on=KEY)
-    return base.set_index(KEY).sort_index()
+    panel = base.set_index(KEY).sort_index()
+    del base, perf
+    release_unused_memory()  # the intermediate copies are freed: give their pages back (calibrate.memory)
+    return panel
 
 
 def _indicator_values(ind: Indicator, ds: Dataset, perf: pd.DataFrame) -> pd.Series:

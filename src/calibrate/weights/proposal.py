@@ -36,6 +36,7 @@ import pandas as pd
 from calibrate.errors import CalibrateError, ConfigError
 from calibrate.indicators import IndicatorSet
 from calibrate.keys import Key, Section
+from calibrate.memory import release_unused_memory
 from calibrate.notes import MethodWarning, code_of, params_of
 from calibrate.results import Summary, frame_summary
 from calibrate.weights.ahp import AHPPanelResult, ahp_panel
@@ -275,11 +276,13 @@ def manager_profile(
     managers missing an indicator in all those quarters are left out.
     """
     ids = list(indicator_set.ids)
-    frame = panel.reset_index()
+    frame = panel[ids].reset_index()  # the indicators only: not a copy of the whole panel
     periods = sorted(frame["period"].astype(str).unique(), key=lambda q: (q[:4], q[-1]))[-quarters:]
     recent = frame[frame["period"].astype(str).isin(periods)]
-    profile = recent.groupby(recent["manager_id"].astype(str))[ids].mean()
-    return profile.dropna()
+    profile = recent.groupby(recent["manager_id"].astype(str))[ids].mean().dropna()
+    del frame, recent
+    release_unused_memory()  # the copies are freed: give their pages back (calibrate.memory)
+    return profile
 
 
 def last_year_series(table: pd.DataFrame | None, indicator_set: IndicatorSet) -> tuple[pd.Series | None, list[str]]:

@@ -58,7 +58,7 @@ Evidence importance
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -66,10 +66,18 @@ import pandas as pd
 from calibrate.distributions import norm
 from calibrate.errors import CalibrateError
 from calibrate.indicators import IndicatorSet
+from calibrate.memory import release_unused_memory
 from calibrate.notes import MethodWarning
 from calibrate.results import Summary, frame_summary
+from calibrate.weights.blockwise import (
+    as_columns,
+    cross_products,
+    linear_predictor,
+    logit_blockwise,
+    ols_blockwise,
+    weighted_moments,
+)
 from calibrate.weights.importance import lmg_from_corr
-from calibrate.weights.outcome_models import binomial_fit, ols_fit
 
 _PRODUCT_ELEMENTS = 1 << 21  # rows x k(k+1)/2 float64 products per piece: ~16 MB
 
@@ -123,7 +131,8 @@ class Design:
     """The numbers one outcome model is fitted on.
 
     ``x`` holds the indicators in natural units (n x p), ``d`` the control
-    dummies (n x c; they always span a constant), ``y`` the outcome
+    dummies (n x c, 0/1 as ``uint8``: an eighth of the memory of floats, read
+    into float64 a block of rows at a time; they always span a constant), ``y`` the outcome
     (log growth, or the retention rate in [0, 1]), ``weights`` the row weights
     (1 for growth, customers at start for retention), ``groups`` the
     position of each row's manager in ``managers``. ``direction`` is +1 for
@@ -255,7 +264,6 @@ def design_matrix(
         raise CalibrateError(f"unknown outcome '{outcome}'; use one of {', '.join(OUTCOMES)}")
     controls = _check_controls(controls)
     ids = list(indicator_set.ids)
-    frame = panel.reset_index()
     needed = ["manager_id", "period", *ids, OUTCOMES[outcome]]
     if outcome == "retention":
         needed += ["next_customers_kept", "next_customers_start"]
@@ -265,14 +273,20 @@ def design_matrix(
         needed.append("region")
     if "level" in controls:
         needed.append("level")
-    absent = [c for c in needed if c not in frame.columns]
+    present = set(panel.columns) | {n for n in (panel.index.names or []) if n is not None}
+    absent = [c for c in needed if c not in present]
     if absent:
         raise CalibrateError(
             f"the indicator panel has no column(s) {', '.join(absent)}; build it with calibrate.panel.indicator_panel"
         )
-    keep = frame[ids + [OUTCOMES[outcome]]].notna().all(axis=1)
+    # column by column, so that no copy of the whole panel is made: the rows to keep, then the
+    # small columns of those rows as a frame, the indicators straight into x
+    keep = np.ones(len(panel), dtype=bool)
+    for c in [*ids, OUTCOMES[outcome]]:
+        keep &= panel[c].notna().to_numpy()
     if outcome == "retention":
-        keep &= frame["next_customers_start"] > 0
+        keep &= (panel["next_customers_start"] > 0).to_numpy()
+    frame = panel[[c for c in dict.fromkeys(needed) if c in panel.columns and c not in ids]].reset_index()
     rows = frame.loc[keep].reset_index(drop=True)
     all_managers = sorted(frame["manager_id"].astype(str).unique()) if managers is None else [str(m) for m in managers]
     position = {m: k for k, m in enumerate(all_managers)}
@@ -287,7 +301,9 @@ def design_matrix(
             f"{_OUTCOME_TEXT[outcome]}; the {outcome} model needs at least {p + d.shape[1] + 2}. "
             f"Add more quarters or managers, or use fewer controls (weights.controls)"
         )
-    x = rows[ids].to_numpy(dtype=float)
+    x = np.empty((len(rows), p))
+    for j, c in enumerate(ids):
+        x[:, j] = panel[c].to_numpy(dtype=float)[keep]
     constant = [ids[j] for j in range(p) if np.ptp(x[:, j]) == 0]
     if constant:
         raise CalibrateError(
@@ -302,7 +318,7 @@ def design_matrix(
         trials = rows["next_customers_start"].to_numpy(dtype=float)
         kept = rows["next_customers_kept"].to_numpy(dtype=float)
         weights = trials
-    return Design(
+    design = Design(
         outcome=outcome,
         indicators=tuple(ids),
         direction=np.array([1.0 if indicator_set[i].higher_is_better else -1.0 for i in ids]),
@@ -321,6 +337,9 @@ def design_matrix(
             [rows["manager_id"].astype(str), rows["period"].astype(str)], names=["manager_id", "period"]
         ),
     )
+    del frame, rows, keep
+    release_unused_memory()  # the column temporaries are freed: give their pages back (calibrate.memory)
+    return design
 
 
 def _check_controls(controls: Sequence[str]) -> tuple[str, ...]:
@@ -359,13 +378,13 @@ def _controls(rows: pd.DataFrame, controls: tuple[str, ...]) -> tuple[np.ndarray
             levels = [f"tenure>={RAMP_QUARTERS}"] + [v for v in levels if v != f"tenure>={RAMP_QUARTERS}"]
         use = levels if first else levels[1:]
         for v in use:
-            blocks.append((codes == v).to_numpy(dtype=float))
+            blocks.append((codes == v).to_numpy(dtype=np.uint8))
             names.append(f"{c}[{v}]")
         first = False
     if first:  # no categorical control: an intercept
-        blocks.append(np.ones(len(rows)))
+        blocks.append(np.ones(len(rows), dtype=np.uint8))
         names.append("intercept")
-    return np.column_stack(blocks), names
+    return np.column_stack(blocks), names  # 0/1 bytes: an eighth of float64 (read as floats by row blocks)
 
 
 # --------------------------------------------------------------------------- results
@@ -482,8 +501,9 @@ def _coefficient_table(
     z = norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         pval = 2 * norm.sf(np.abs(b / se))
-    sd = design.x.std(axis=0, ddof=1)
-    at = (design.x - design.floor).mean(axis=0) * elasticity_factor
+    means, ss = weighted_moments(design.x)  # column by column: no temporary the size of x
+    sd = np.sqrt(ss / (design.n - 1))
+    at = (means - design.floor) * elasticity_factor
     return pd.DataFrame(
         {
             "coef": b,
@@ -509,9 +529,7 @@ def _vif(design: Design) -> pd.Series:
     indicators' cross-products after partialling out the controls (Frisch-Waugh).
     """
     s = partial_moments(_gram(design), design.p)[: design.p, : design.p]
-    w = design.weights
-    centred = design.x - np.average(design.x, axis=0, weights=w)
-    tss = (w[:, None] * centred**2).sum(axis=0)
+    _, tss = weighted_moments(design.x, design.weights)
     return pd.Series(tss * np.diag(np.linalg.inv(s)), index=pd.Index(design.indicators, name="indicator"), name="vif")
 
 
@@ -520,9 +538,7 @@ def _gram(design: Design) -> np.ndarray:
     the evidence of several models all start from it."""
     cached = design.__dict__.get("_gram_cache")
     if cached is None:
-        z = np.column_stack([design.x, design.d, design.y])
-        cached = (z * design.weights[:, None]).T @ z
-        del z
+        cached = cross_products((design.x, design.d, design.y), design.weights)  # a block of rows at a time
         cached.flags.writeable = False
         design.__dict__["_gram_cache"] = cached  # a frozen dataclass: stored beside its fields, not one of them
     return cached
@@ -581,7 +597,8 @@ def _residual_frame(design: Design, fitted: np.ndarray, resid: np.ndarray) -> pd
 def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
     """OLS of next-quarter log revenue growth on the indicators and controls, SEs clustered by manager."""
     _check_level(level)
-    res = ols_fit(design.y, design.exog, design.groups, hasconst=True)  # the dummies span a constant
+    # from row blocks of x and d (no stacked copy of the design); statsmodels' OLS figures with CR1 errors
+    res = ols_blockwise((design.x, design.d), design.y, design.groups, hasconst=True)  # the dummies span a constant
     table = _coefficient_table(design, res.params, res.bse, level)
     return RegressionResult(
         model="growth_ols",
@@ -593,7 +610,7 @@ def fit_growth_ols(design: Design, *, level: float = 0.90) -> RegressionResult:
         r_squared=float(res.rsquared),
         r_squared_kind="R²",
         vif=_vif(design),
-        residuals=_residual_frame(design, res.fittedvalues, res.resid),
+        residuals=_residual_frame(design, res.fitted, design.y - res.fitted),
         warnings=tuple(_sign_warnings("growth_ols", design, table)),
         controls=design.controls,
         extra={"r_squared_indicators": _partial_r2(design)},
@@ -610,11 +627,11 @@ def fit_growth_mixed(design: Design, *, level: float = 0.90) -> RegressionResult
     """
     _check_level(level)
     notes: list[str] = []
-    exog = design.exog  # built once: it is a copy of the rows
-    fit = random_intercept_reml(exog, design.y, design.groups)
+    columns = (design.x, design.d)  # read side by side: no stacked copy of the rows
+    fit = random_intercept_reml(columns, design.y, design.groups)
     table = _coefficient_table(design, fit.params, fit.bse, level)
     var_manager, var_resid = fit.var_group, fit.scale
-    r2_marginal = _marginal_r2(exog @ fit.params, var_manager, var_resid)
+    r2_marginal = _marginal_r2(linear_predictor(columns, fit.params), var_manager, var_resid)
     if not fit.converged:
         notes.append(
             MethodWarning(
@@ -672,7 +689,9 @@ class RandomInterceptFit:
     converged: bool
 
 
-def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -> RandomInterceptFit:
+def random_intercept_reml(
+    exog: np.ndarray | Sequence[np.ndarray], y: np.ndarray, groups: np.ndarray
+) -> RandomInterceptFit:
     """REML fit of a random-intercept model from per-group sums, in O(rows x k) time and O(groups x k) memory.
 
     With ``V_i = scale (I + r J)`` for a group of ``n_i`` rows, ``V_i^-1 =
@@ -687,16 +706,17 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
     """
     from scipy.optimize import minimize_scalar
 
-    exog = np.asarray(exog, dtype=float)
+    parts = as_columns(exog)  # one matrix, or its column blocks side by side (never stacked here)
     y = np.asarray(y, dtype=float)
     _, inverse, sizes = np.unique(groups, return_inverse=True, return_counts=True)
-    n, k = exog.shape
+    n, k = len(y), sum(a.shape[1] for a in parts)
     g = sizes.size
     nf = sizes.astype(float)
     sx = np.zeros((g, k))
-    _group_sums(exog, inverse, g, out=sx)
+    _group_sums(parts, inverse, g, out=sx)
     sy = np.bincount(inverse, weights=y, minlength=g)
-    xtx, xty, yty = exog.T @ exog, exog.T @ y, float(y @ y)
+    moments = cross_products([*parts, y])  # [X, y]' [X, y], a block of rows at a time
+    xtx, xty, yty = moments[:k, :k], moments[:k, k], float(moments[k, k])
     fac = n - k
 
     def pieces(r: float):
@@ -719,7 +739,7 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
             return np.inf
         return 0.5 * (float(np.log1p(nf * r).sum()) + logdet + fac * np.log(rvr))
 
-    start = np.sqrt(_anova_ratio(exog, y, inverse, sizes))
+    start = np.sqrt(_anova_ratio(parts, y, inverse, sizes))
     upper = max(10.0, 10 * start)
     opt = minimize_scalar(negloglik, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-10, "maxiter": 500})
     s_hat = float(opt.x)
@@ -750,24 +770,26 @@ def random_intercept_reml(exog: np.ndarray, y: np.ndarray, groups: np.ndarray) -
         cov = np.linalg.inv(-hess[:k, :k])
     bse = np.sqrt(np.clip(np.diag(cov), 0, None))
     blup = r * w * e_sum  # E[u_i | y] / 1, in y units
-    fitted = exog @ beta
+    fitted = linear_predictor(parts, beta)
     fitted += blup[inverse]
     return RandomInterceptFit(
         params=beta, bse=bse, var_group=r * scale, scale=scale, ratio=r, fitted=fitted, converged=converged
     )
 
 
-def _group_sums(values: np.ndarray, inverse: np.ndarray, groups: int, *, out: np.ndarray) -> np.ndarray:
-    """Per-group column sums of ``values`` (rows x k), column by column with bincount."""
-    for j in range(values.shape[1]):
-        out[:, j] = np.bincount(inverse, weights=values[:, j], minlength=groups)
+def _group_sums(parts: list[np.ndarray], inverse: np.ndarray, groups: int, *, out: np.ndarray) -> np.ndarray:
+    """Per-group column sums of the column blocks side by side, column by column with bincount."""
+    c = 0
+    for a in parts:
+        for j in range(a.shape[1]):
+            out[:, c] = np.bincount(inverse, weights=a[:, j], minlength=groups)
+            c += 1
     return out
 
 
-def _anova_ratio(exog: np.ndarray, y: np.ndarray, inverse: np.ndarray, sizes: np.ndarray) -> float:
+def _anova_ratio(parts: list[np.ndarray], y: np.ndarray, inverse: np.ndarray, sizes: np.ndarray) -> float:
     """One-way ANOVA estimate of var(group intercept) / var(residual) from OLS residuals: the search's scale."""
-    beta, *_ = np.linalg.lstsq(exog, y, rcond=None)
-    e = y - exog @ beta
+    e = y - ols_blockwise(parts, y, hasconst=False).fitted
     n, g = len(e), len(sizes)
     if g < 2 or n <= g:
         return 0.1
@@ -784,8 +806,9 @@ def fit_retention_glm(design: Design, *, level: float = 0.90) -> RegressionResul
     _check_level(level)
     if design.trials is None:
         raise CalibrateError("the retention model needs a retention design (design_matrix(..., 'retention'))")
-    res = binomial_fit(design.kept, design.trials, design.exog, design.groups, hasconst=True)
-    mu = np.asarray(res.fittedvalues)
+    # IRLS from row blocks of x and d: statsmodels' GLM(Binomial) figures with CR1 errors
+    res = logit_blockwise((design.x, design.d), design.kept, design.trials, design.groups)
+    mu = res.fitted
     p_bar = float(np.average(design.y, weights=design.trials))
     table = _coefficient_table(design, res.params, res.bse, level, elasticity_factor=1 - p_bar)
     deviance_explained = 1 - float(res.deviance) / float(res.null_deviance) if res.null_deviance > 0 else np.nan
@@ -893,7 +916,9 @@ def outcome_regressions(
         else None
     )
     growth = design_matrix(panel, indicator_set, "revenue_growth", controls=controls, managers=managers)
-    retention = design_matrix(panel, indicator_set, "retention", controls=controls, managers=growth.managers)
+    retention = _share_rows(
+        growth, design_matrix(panel, indicator_set, "retention", controls=controls, managers=growth.managers)
+    )
     ols = fit_growth_ols(growth, level=level)
     glm = fit_retention_glm(retention, level=level)
     mix = fit_growth_mixed(growth, level=level) if mixed else None
@@ -917,6 +942,16 @@ def outcome_regressions(
     return RegressionSuite(
         growth=growth, retention=retention, growth_ols=ols, retention_glm=glm, growth_mixed=mix, warnings=tuple(notes)
     )
+
+
+def _share_rows(growth: Design, retention: Design) -> Design:
+    """``retention`` reading growth's ``x`` and ``d`` when both models use the same manager-quarters
+    (the usual case): the same numbers, one copy of the indicators instead of two."""
+    if retention.index.equals(growth.index) and np.array_equal(retention.x, growth.x):
+        if np.array_equal(retention.d, growth.d):
+            return replace(retention, x=growth.x, d=growth.d)
+        return replace(retention, x=growth.x)
+    return retention
 
 
 # --------------------------------------------------------------------------- evidence -> importance

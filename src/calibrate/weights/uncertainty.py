@@ -60,6 +60,7 @@ from scipy.special import expit
 from calibrate.errors import CalibrateError
 from calibrate.results import Summary, frame_summary
 from calibrate.threads import single_thread  # noqa: F401  (re-exported: used by proposal and benchmarks)
+from calibrate.weights.blockwise import linear_predictor
 from calibrate.weights.regression import (
     RegressionSuite,
     _combine,
@@ -115,7 +116,7 @@ class ManagerStack:
     def from_rows(cls, columns, weights: np.ndarray, groups: np.ndarray, managers: int) -> ManagerStack:
         """``columns``: arrays (rows x k_j, or 1-D) side by side; ``groups``: each row's manager position."""
         groups = np.asarray(groups)
-        cols = [np.asarray(c, dtype=float) for c in columns]
+        cols = [np.asarray(c) for c in columns]  # dtype kept (uint8 dummies): read as floats by the piece
         cols = [c[:, None] if c.ndim == 1 else c for c in cols]
         weights = np.asarray(weights, dtype=float)
         if len(groups) and np.any(groups[1:] < groups[:-1]):  # not yet in manager order
@@ -193,9 +194,7 @@ def bootstrap_inputs(
     beta = suite.retention_glm.params
     if beta is None:
         raise CalibrateError("the retention GLM result carries no coefficients to bootstrap from")
-    exog = r.exog
-    mu = expit(exog @ beta)
-    del exog  # a copy of the rows: the sums below read the columns in place
+    mu = expit(linear_predictor((r.x, r.d), beta))  # the columns side by side: no stacked copy of the rows
     m = len(g.managers)
     resid = r.kept - r.trials * mu
     score = np.empty((m, len(beta)))
