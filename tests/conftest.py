@@ -64,3 +64,14 @@ def full_runs(small_company_master, tmp_path_factory):
         )
         runs[name] = pipeline.run(cfg, echo=None)
     return runs
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sample_pseudonym_key():
+    """The shipped sample's pseudonym key exists before any test runs: a notebook that computes the sample in
+    place notes a newly created key on stderr, and which test gets there first depends on how the test files
+    are spread over processes (creating the key is atomic, so processes do not race)."""
+    from calibrate.config import load_config
+    from calibrate.loading import sample_config_path
+
+    load_config(sample_config_path()).pseudonym_key()
