@@ -63,7 +63,7 @@ def pseudonymise(
     return out
 
 
-def load_key(key_file: Path, *, echo=None, announce=None) -> bytes:
+def load_key(key_file: Path, *, announce, echo=None) -> bytes:
     """The pseudonym key: ``$CALIBRATE_PSEUDONYM_KEY`` if set, else the key file (created if missing).
 
     ``announce(key_file)`` words the note that a key was created (the caller's language); ``echo`` prints it.
@@ -85,7 +85,7 @@ def load_key(key_file: Path, *, echo=None, announce=None) -> bytes:
     return text.encode("utf-8")
 
 
-def _create_key_file(key_file: Path, echo, announce=None) -> None:
+def _create_key_file(key_file: Path, echo, announce) -> None:
     try:
         key_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(str(key_file), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -98,13 +98,7 @@ def _create_key_file(key_file: Path, echo, announce=None) -> None:
         ) from None
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(secrets.token_hex(32) + "\n")
-    message = (
-        announce(key_file)
-        if announce is not None
-        else f"calibrate: created a new pseudonym key in {key_file} (readable only by you). Keep it secret and "
-        f"keep it: the same key gives the same pseudonyms next year."
-    )
-    (echo or (lambda m: print(m, file=sys.stderr)))(message)
+    (echo or (lambda m: print(m, file=sys.stderr)))(announce(key_file))
 
 
 def pseudonymise_text(text: str, ids, key: bytes) -> str:

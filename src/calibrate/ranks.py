@@ -61,7 +61,6 @@ def rank_average(x: np.ndarray) -> np.ndarray:
 
 def _tied_pairs(sorted_values: np.ndarray) -> np.ndarray:
     """Per column of values sorted along axis 0: the number of pairs with equal values."""
-    n = sorted_values.shape[0]
     new = np.ones(sorted_values.shape, dtype=bool)
     new[1:] = sorted_values[1:] != sorted_values[:-1]
     run = np.cumsum(new, axis=0)  # run number of each value, per column
@@ -69,7 +68,6 @@ def _tied_pairs(sorted_values: np.ndarray) -> np.ndarray:
     for j in np.ndindex(sorted_values.shape[1:]):
         sizes = np.bincount(run[(slice(None), *j)])
         total[j] = int((sizes * (sizes - 1) // 2).sum())
-    del n
     return total
 
 

@@ -45,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         lang = exc.lang
         if lang:  # a command that knows the run's language: the findings in it (messages/findings.py)
             from calibrate.messages import text
-            from calibrate.messages.findings import problems_list
+            from calibrate.messages.findings import problems_text
 
             print(text("validation_text.run_stopped", lang), file=sys.stderr)
-            print(problems_list(exc.problems, lang, limit=50), file=sys.stderr)
+            print(problems_text(exc.problems, lang, limit=50, heading="found"), file=sys.stderr)
         else:
             print(f"calibrate: the data has problems; nothing was written.\n{exc}", file=sys.stderr)
         return 1

@@ -87,19 +87,12 @@ def report_text(report: ValidationReport, lang: str, limit: int = 200) -> str:
     return "\n".join(lines)
 
 
-def problems_text(problems: Iterable[Problem], lang: str, limit: int = 200) -> str:
-    """Problems found while reading (a source that stops before validation): a count, then one line each."""
+def problems_text(problems: Iterable[Problem], lang: str, limit: int = 200, *, heading: str = "while_reading") -> str:
+    """A count line (``validation_text.<heading>``: ``while_reading`` for a source that stops before
+    validation, ``found`` for the problems that stopped a run), then one line per problem (``limit`` shown)."""
     items = list(problems)
     return "\n".join(
-        [text("validation_text.while_reading", lang, problems=len(items)), *_listed(items, "problem", lang, limit)]
-    )
-
-
-def problems_list(problems: Iterable[Problem], lang: str, limit: int = 50) -> str:
-    """The problems that stopped a run (a ValidationError's): a count, then one line each (``limit`` shown)."""
-    items = list(problems)
-    return "\n".join(
-        [text("validation_text.found", lang, problems=len(items)), *_listed(items, "problem", lang, limit)]
+        [text(f"validation_text.{heading}", lang, problems=len(items)), *_listed(items, "problem", lang, limit)]
     )
 
 

@@ -86,8 +86,6 @@ def managers_sheet(scores: pd.DataFrame, lang: str, pseudonymise: bool, key: byt
 
 def first_low_periods(quarterly: pd.DataFrame, low_grades: tuple[str, ...]) -> pd.Series:
     """Per manager, the first quarter of the low-grade run that ends at the manager's last graded quarter."""
-    import numpy as np
-
     from calibrate.periods import quarter_index
 
     g = quarterly.dropna(subset=["grade"]).assign(_q=lambda f: quarter_index(f["period"]))

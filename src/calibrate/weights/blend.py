@@ -380,10 +380,8 @@ def linear_form(c: WeightConstraints) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return c.lower, c.upper, np.vstack([m, -m]), np.concatenate([band_lo, -band_hi])
 
 
-def _solve(
-    t: np.ndarray, c: WeightConstraints, form: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-) -> np.ndarray:
-    lo, hi, a_ineq, b_ineq = form if form is not None else linear_form(c)
+def _solve(t: np.ndarray, c: WeightConstraints) -> np.ndarray:
+    lo, hi, a_ineq, b_ineq = linear_form(c)
     w = project_onto_rules(t[None, :], c)[0]
     if not _admissible(w, lo, hi, a_ineq, b_ineq):
         raise CalibrateError(
