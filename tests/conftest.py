@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - no POSIX file locks: each process builds its own
+    fcntl = None  # type: ignore[assignment]
 
 from calibrate.sample import SampleSpec, write_sample
 
@@ -49,21 +55,108 @@ SMALL_SETTINGS = {
 }
 
 
+def built_once(tmp_path_factory, builders: dict[str, Callable[[Path], None]]) -> dict[str, Path]:
+    """Folders shared by every test process of this session, each built once by ``builders[name](folder)``.
+
+    With the test files spread over processes (pytest-xdist), each process has its own session
+    fixtures; a fixture that builds something expensive builds it here once, and the other
+    processes read what was built (the processes' temporary folders share a parent: pytest-xdist's
+    documented pattern). Each folder has a lock: a process first builds every folder no other
+    process is building, then waits for the others, so two processes arriving together share the
+    work. A folder counts as built only when its builder returned without an error.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None else base
+    folders = {name: shared / f"shared-{name}" for name in builders}
+
+    def build(name: str, lock, wait: bool) -> bool:
+        try:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False  # another process is building it
+        try:
+            done = folders[name] / ".built"
+            if not done.exists():
+                shutil.rmtree(folders[name], ignore_errors=True)  # a builder that failed in another process
+                folders[name].mkdir()
+                builders[name](folders[name])
+                done.touch()
+            return True
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    locks = {name: open(shared / f"shared-{name}.lock", "w") for name in builders}
+    try:
+        waiting = [name for name in builders if not build(name, locks[name], wait=False)]
+        for name in waiting:
+            build(name, locks[name], wait=True)
+    finally:
+        for lock in locks.values():
+            lock.close()
+    return folders
+
+
+def _read_run(folder: Path):
+    """The run in ``folder`` as ``pipeline.run`` returned it (a folder computed without notebooks has no
+    manifest: ``{}``)."""
+    import json
+
+    from calibrate.pipeline import RunResult
+
+    manifest = folder / "manifest.json"
+    written = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
+    return RunResult(folder, written, sorted(folder.glob("*.html")))
+
+
 @pytest.fixture(scope="session")
 def full_runs(small_company_master, tmp_path_factory):
-    """The whole run (every step and notebook), twice in English ("a", "b") and once in Chinese ("zh"),
-    shared by every test that reads a full run (test_pipeline, test_reports)."""
+    """The whole run (every step and notebook) in English ("a") and in Chinese ("zh"), made once per session
+    and shared by every test that reads a full run (test_pipeline, test_reports), in whichever process.
+
+    "b" is the same configuration as "a" computed again without the notebooks: every artifact must be
+    byte-identical to a's (determinism of the computation; the pages' determinism is checked where a page is
+    made again, in test_pipeline.py and test_concurrent_runs.py)."""
     import calibrate.pipeline as pipeline
     from calibrate.config import load_config
 
-    out = tmp_path_factory.mktemp("full")
-    runs = {}
-    for name, lang in (("a", "en"), ("b", "en"), ("zh", "zh")):
-        cfg = load_config(
-            small_company_master / "calibrate.yaml", {"output": str(out / name), "lang": lang, **SMALL_SETTINGS}
+    def whole_run(lang: str) -> Callable[[Path], None]:
+        def build(out: Path) -> None:
+            config = {"output": str(out), "lang": lang, **SMALL_SETTINGS}
+            pipeline.run(load_config(small_company_master / "calibrate.yaml", config), echo=None)
+
+        return build
+
+    def computed_only(out: Path) -> None:
+        compute_steps(
+            load_config(small_company_master / "calibrate.yaml", {"output": str(out), "lang": "en", **SMALL_SETTINGS})
         )
-        runs[name] = pipeline.run(cfg, echo=None)
-    return runs
+
+    built = built_once(tmp_path_factory, {"run-a": whole_run("en"), "run-zh": whole_run("zh"), "run-b": computed_only})
+    return {name: _read_run(_only_folder(built[f"run-{name}"])) for name in ("a", "zh", "b")}
+
+
+def compute_steps(cfg, names: list[str] | None = None) -> Path:
+    """The run folder of ``cfg`` with the steps ``names`` (default: the run's steps) computed as ``calibrate run``
+    computes them, without executing their notebooks: for tests of the computed artifacts only."""
+    from calibrate.loading import load_dataset
+    from calibrate.steps import all_steps
+    from calibrate.steps.base import RunContext, copy_indicator_set
+
+    folder = cfg.run_folder()
+    folder.mkdir(parents=True)
+    ctx = RunContext(cfg, load_dataset(cfg), folder)
+    copy_indicator_set(ctx)
+    steps = all_steps()
+    for name in names or cfg.report["notebooks"] or [n for n, s in steps.items() if s.by_default(cfg)]:
+        steps[name].compute(ctx)
+    return folder
+
+
+def _only_folder(parent: Path) -> Path:
+    (folder,) = [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return folder
 
 
 @pytest.fixture(scope="session", autouse=True)

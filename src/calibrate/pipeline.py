@@ -135,7 +135,8 @@ def run(
                     page, seconds = future.result()
                     timings[name]["notebook"] = round(seconds, 3)
                     reports.append(final / page.name)
-            embed_cjk_font_in_pages([folder / page.name for page in reports])
+            made = [folder / page.name for page in reports]
+            embed_cjk_font_in_pages(made, kept=sorted(set(folder.glob("*.html")) - set(made)))
             timings["total"] = round(time.perf_counter() - started, 3)
             manifest = _manifest(config, dataset, folder, timings, stamp)
             artifacts.write_json(manifest, folder / "manifest.json")

@@ -29,14 +29,17 @@ def embed_cjk_font(page: str) -> str:
     return page.replace("</head>", style + "\n</head>", 1) if style else page
 
 
-def embed_cjk_font_in_pages(paths: list[Path]) -> None:
+def embed_cjk_font_in_pages(paths: list[Path], kept: list[Path] | None = None) -> None:
     """One subset for all the pages of a run (the union of their CJK characters), added to each page.
 
     Parsing and subsetting the 16 MB font is the costly part (~0.5 s): a run does it once.
+    ``kept``: the pages of the run folder that a re-run of some steps keeps from the last run;
+    their characters count in the union (they are not rewritten), so a page made again by a
+    re-run carries the same subset, hence the same bytes, as in a whole run.
     """
     pages = {path: path.read_text(encoding="utf-8") for path in paths}
     chars: set[int] = set()
-    for page in pages.values():
+    for page in [*pages.values(), *(path.read_text(encoding="utf-8") for path in kept or [])]:
         chars.update(cjk_characters(page))
     style = font_style(sorted(chars))
     if not style:
