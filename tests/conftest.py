@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -65,8 +65,7 @@ def built_once(tmp_path_factory, builders: dict[str, Callable[[Path], None]]) ->
     process is building, then waits for the others, so two processes arriving together share the
     work. A folder counts as built only when its builder returned without an error.
     """
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None else base
+    shared = _shared_base(tmp_path_factory)
     folders = {name: shared / f"shared-{name}" for name in builders}
 
     def build(name: str, lock, wait: bool) -> bool:
@@ -96,6 +95,29 @@ def built_once(tmp_path_factory, builders: dict[str, Callable[[Path], None]]) ->
         for lock in locks.values():
             lock.close()
     return folders
+
+
+def _shared_base(tmp_path_factory) -> Path:
+    """The temporary folder every test process of this session sees (its own where processes cannot lock)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") and fcntl is not None else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def notebook_cache(tmp_path_factory) -> Iterator[Path]:
+    """Where notebooks opened as shipped keep the sample computed in place (``CALIBRATE_CACHE``): one folder for
+    the session, shared by every process, so the sample's steps are computed once for every test that opens a
+    shipped notebook, and never read from (or left in) the user's temporary folder. Keeping the folders is safe
+    across processes: each is computed aside and moved into place whole (calibrate.notebook_run)."""
+    folder = _shared_base(tmp_path_factory) / "notebook-cache"
+    folder.mkdir(exist_ok=True)
+    before = os.environ.get("CALIBRATE_CACHE")
+    os.environ["CALIBRATE_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["CALIBRATE_CACHE"]
+    else:
+        os.environ["CALIBRATE_CACHE"] = before
 
 
 def _read_run(folder: Path):

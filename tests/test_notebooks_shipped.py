@@ -1,7 +1,7 @@
 """Every notebook runs as shipped: from the notebooks/ folder, with no parameters (as JupyterLab runs it).
 
 The step notebooks compute their step in place on the sample company shipped with the
-package; one computation (kept in a folder for this module) serves them all. The other
+package; one computation (kept in the session's folder, tests/conftest.py) serves them all. The other
 execution mode, through `calibrate run`, is covered by tests/test_pipeline.py
 (test_full_run_*: every step notebook) and by tests/test_wheel.py (an installed wheel).
 """
@@ -32,8 +32,9 @@ NOTEBOOKS = [
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("notebook_cache")
+def cache(notebook_cache):
+    """The session's folder of sample computations (tests/conftest.py)."""
+    return notebook_cache
 
 
 def test_the_list_is_every_notebook():

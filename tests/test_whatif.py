@@ -11,21 +11,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def result(small_company_master, tmp_path_factory):
-    import os
-
-    os.environ["CALIBRATE_CACHE"] = str(tmp_path_factory.mktemp("whatif_cache"))
-    try:
-        return what_if(
-            small_company_master / "calibrate.yaml",
-            indicator="revenue_attainment",
-            min_weight=0.28,
-            probability=0.8,
-            scenarios=500,
-            lang="en",
-        )
-    finally:
-        del os.environ["CALIBRATE_CACHE"]
+def result(small_company_master):
+    # the steps are computed into the session's cache folder (CALIBRATE_CACHE, tests/conftest.py)
+    return what_if(
+        small_company_master / "calibrate.yaml",
+        indicator="revenue_attainment",
+        min_weight=0.28,
+        probability=0.8,
+        scenarios=500,
+        lang="en",
+    )
 
 
 def test_the_changed_limit_binds_and_the_weights_still_add_up(result):
