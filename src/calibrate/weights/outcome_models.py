@@ -1,9 +1,11 @@
 """Outcome regressions on any table: OLS and a binomial GLM with standard errors clustered by a column.
 
-These are the fitting cores of the company-panel models in
-:mod:`calibrate.weights.regression` (``fit_growth_ols`` and
-``fit_retention_glm`` call :func:`ols_fit` and :func:`binomial_fit`), exposed
-for a researcher's own DataFrame:
+The same models as the company-panel fits of :mod:`calibrate.weights.regression`,
+for a researcher's own DataFrame. Those fit from row blocks with statsmodels'
+figures (:mod:`calibrate.weights.blockwise`, to keep memory low at 100,000
+managers); the functions here call statsmodels itself (:func:`ols_fit`,
+:func:`binomial_fit`), which also gives the classical covariance without
+clusters:
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
