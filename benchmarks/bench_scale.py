@@ -72,6 +72,10 @@ class PeakMemory:
         self.interval = interval
         self.limit, self.on_limit = limit, on_limit
         self.peak = 0
+        # stage() resets ``peak``; a sample taken before a reset is dropped (``_stage`` changed while it was
+        # taken): without this a sample of the block before (the panel's build) could land after the reset
+        self._lock = threading.Lock()
+        self._stage = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -89,7 +93,11 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
+            stage = self._stage
+            rss = self.rss()
+            with self._lock:
+                if stage == self._stage:
+                    self.peak = max(self.peak, rss)
             if self.limit is not None and self.peak > self.limit and self.on_limit is not None:
                 self.on_limit(self.peak)
             time.sleep(self.interval)
@@ -97,7 +105,9 @@ class PeakMemory:
     def stage(self, fn):
         """Run ``fn()``; returns (its result, seconds, peak bytes during it, peak minus bytes at its start)."""
         start_rss = self.rss()
-        self.peak = start_rss
+        with self._lock:
+            self._stage += 1
+            self.peak = start_rss
         t0 = time.perf_counter()
         result = fn()
         seconds = time.perf_counter() - t0

@@ -60,9 +60,15 @@ def write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = False) -> Path:
     return path
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+def write_parquet(frame: Any, path: Path) -> Path:
+    """A DataFrame (with its index), or an Arrow table as pandas would have converted it (the same file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(path, index=True)
+    if isinstance(frame, pd.DataFrame):
+        frame.to_parquet(path, index=True)
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(frame, path, compression="snappy")  # pandas' to_parquet default
     return path
 
 

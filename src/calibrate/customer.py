@@ -28,7 +28,7 @@ def nps_table(survey: pd.DataFrame, by: list[str] | None = None, column: str = "
     score = answered[column].astype(float)
     grouped = answered.assign(
         promoter=(score >= PROMOTER).astype(float), detractor=(score <= DETRACTOR).astype(float)
-    ).groupby(by, sort=True)
+    ).groupby(by, sort=True, observed=True)  # observed: survey IDs are categoricals (schema)
     out = grouped.agg(n_responses=(column, "size"), promoters=("promoter", "sum"), detractors=("detractor", "sum"))
     out["nps"] = 100.0 * (out["promoters"] - out["detractors"]) / out["n_responses"]
     return out.reset_index()
@@ -41,7 +41,9 @@ def satisfaction_table(
     by = by or ["manager_id", "period"]
     answered = survey.loc[survey[column].notna(), by + [column]]
     score = answered[column].astype(float)
-    grouped = answered.assign(score=score, satisfied=(score >= satisfied_from).astype(float)).groupby(by, sort=True)
+    grouped = answered.assign(score=score, satisfied=(score >= satisfied_from).astype(float)).groupby(
+        by, sort=True, observed=True
+    )
     out = grouped.agg(
         n_responses=("score", "size"), share_satisfied=("satisfied", "mean"), mean_likert=("score", "mean")
     )
@@ -51,4 +53,4 @@ def satisfaction_table(
 def response_rate(survey: pd.DataFrame, by: list[str] | None = None, column: str = "recommend") -> pd.Series:
     """Share of surveyed customers who answered ``column`` per group (rows with a blank answer count as sent)."""
     by = by or ["manager_id", "period"]
-    return survey[column].notna().groupby([survey[b] for b in by]).mean().rename("response_rate")
+    return survey[column].notna().groupby([survey[b] for b in by], observed=True).mean().rename("response_rate")

@@ -74,7 +74,8 @@ def _indicator_values(ind: Indicator, ds: Dataset, perf: pd.DataFrame) -> pd.Ser
     if kind in ("nps", "share_satisfied", "mean_likert"):
         if ds.survey is None:
             raise CalibrateError(f"indicator {ind.id} needs survey data: add 'survey' under 'data' in the config")
-        survey = _in_windows(ds.survey, ind.review_period)
+        # only the columns the measure reads: the survey's other columns are not copied with its rows
+        survey = _in_windows(ds.survey[["manager_id", "period", args[0]]], ind.review_period)
         if kind == "nps":
             table = nps_table(survey, by=["manager_id", "window"], column=args[0]).rename(columns={"nps": "value"})
         else:

@@ -38,8 +38,8 @@ def coverage_by_quarter(ds: Dataset) -> pd.DataFrame:
     out["share_hitting_target"] = (perf["revenue"] >= perf["revenue_target"]).groupby(perf["period"]).mean()
     if ds.survey is not None:
         s = ds.survey
-        out["surveys_sent"] = s.groupby("period").size()
-        out["responses"] = s["recommend"].notna().groupby(s["period"]).sum()
+        out["surveys_sent"] = s.groupby("period", observed=True).size()
+        out["responses"] = s["recommend"].notna().groupby(s["period"], observed=True).sum()
         out["response_rate"] = out["responses"] / out["surveys_sent"]
     return out.reset_index()
 

@@ -33,6 +33,9 @@ class Column:
     hint: str = ""
     positive: bool = False  # strictly above 0 (a target of 0 cannot be attained or divided by)
     scale: str = ""  # the hint's words in the catalogue: validation_range.<scale>
+    # text or periods repeated over millions of rows (the survey's IDs): typed as a pandas categorical, each
+    # distinct value stored once plus an integer code per row (a fifth of the memory of strings, issue 18)
+    categorical: bool = False
 
     def range_code(self) -> str:
         """The catalogue's words for the range (``validation_range.<code>``): the scale, or low/high."""
@@ -86,9 +89,9 @@ TABLES: dict[str, list[Column]] = {
         Column("key_customers_lost", "int", required=False, low=0),
     ],
     "survey": [
-        Column("manager_id", "text"),
-        Column("period", "period"),
-        Column("customer_id", "text", required=False, nullable=True),
+        Column("manager_id", "text", categorical=True),
+        Column("period", "period", categorical=True),
+        Column("customer_id", "text", required=False, nullable=True, categorical=True),
         Column("recommend", "int", nullable=True, low=0, high=10, hint="0-10 (NPS scale)", scale="nps"),
         Column(
             "satisfaction", "int", required=False, nullable=True, low=1, high=5, hint="1-5 (Likert)", scale="likert"
@@ -286,7 +289,8 @@ def _check_table(table: RawTable, schema: list[Column], required: set[str], repo
     for c in schema:
         if c.name not in frame.columns:
             continue
-        out[c.name] = _check_column(frame[c.name], c, info, report)
+        values = _check_column(frame[c.name], c, info, report)
+        out[c.name] = values.astype("category") if c.categorical else values
     extra = [c for c in frame.columns if c not in out.columns]
     for c in extra:
         out[c] = frame[c]
@@ -862,6 +866,9 @@ def expand_to_quarters(frame: pd.DataFrame, period_column: str = "period") -> pd
 
 
 def _expand_rows(frame: pd.DataFrame, period_column: str) -> pd.DataFrame:
-    quarters = frame[period_column].map(quarters_in)
+    labels = frame[period_column]
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        labels = labels.astype(object)  # a categorical maps onto categories, and lists of quarters are not ones
+    quarters = labels.map(quarters_in)
     out = frame.assign(quarter=quarters).explode("quarter")
     return out.reset_index(drop=True)

@@ -117,7 +117,7 @@ def satisfaction_scores(
         )
     out = satisfaction_table(survey, by=by, column=column, satisfied_from=satisfied_from)
     points = answered[by].assign(points=levels.map({float(k): v for k, v in weights.items()}))
-    weighted = points.groupby(by, sort=True)["points"].mean().rename("weighted_likert").reset_index()
+    weighted = points.groupby(by, sort=True, observed=True)["points"].mean().rename("weighted_likert").reset_index()
     out = out.merge(weighted, on=by, how="left")
     return _apply_minimum(out, ["share_satisfied", "mean_likert", "weighted_likert"], min_responses)
 
@@ -156,7 +156,7 @@ def customer_rates(
                 f"customer column {col}: {bad.iloc[0]!r} (row {bad.index[0]}) is not yes/no; "
                 "use 1/0 or True/False, blank when unknown"
             )
-        g = flags.groupby([customers.loc[flags.index, b] for b in by], sort=True)
+        g = flags.groupby([customers.loc[flags.index, b] for b in by], sort=True, observed=True)
         rate, n = g.mean(), g.size()
         parts.append(pd.DataFrame({f"{col}_rate": rate.where(n >= min_responses), f"{col}_n": n}))
     out = pd.concat(parts, axis=1)

@@ -249,7 +249,8 @@ def write(folder: str | Path, name: str, value: Any) -> Path:
     a = declared(name)
     target = in_folder(folder, name)
     if a.format in ("csv", "parquet"):
-        missing = [c for c in a.columns if c not in value.columns]
+        names = value.column_names if hasattr(value, "column_names") else value.columns  # an Arrow table or frame
+        missing = [c for c in a.columns if c not in names]
         if missing:
             raise CalibrateError(f"artifact {name}: columns {', '.join(missing)} are missing")
         if a.format == "csv":

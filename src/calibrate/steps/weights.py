@@ -142,8 +142,6 @@ def write_weight_artifacts(
 
     ``history``: the earlier runs' proposed weights (year, indicator, weight), kept in ``summary.json`` as
     ``weight_history`` so that the report can show an indicator's trend across years."""
-    from calibrate.privacy import pseudonymise as pseudo
-
     folder = Path(folder)
     proposal = with_code_labels(result.to_frame(lang), lang)
     labels = proposal.set_index("indicator")["label"]
@@ -155,12 +153,10 @@ def write_weight_artifacts(
     fit = result.regressions.fit_frame() if result.regressions is not None else pd.DataFrame()
     diagnostics = result.regressions.vif_frame() if result.regressions is not None else pd.DataFrame()
     residuals = (
-        result.regressions.residuals_frame()
+        _residual_table(result.regressions.results, pseudonymise, key)
         if result.regressions is not None
         else pd.DataFrame(columns=["manager_id", "period", "fitted", "residual", "model"])
     )
-    if pseudonymise and len(residuals):
-        residuals = pseudo(residuals, key)
     ahp = ahp_frame(result)
     ahp_priorities = result.ahp.to_frame() if result.ahp is not None else pd.DataFrame()
     warn = result.warnings_frame()
@@ -180,7 +176,7 @@ def write_weight_artifacts(
         declared.write(folder, "weights.ahp_priorities", ahp_priorities),
         declared.write(folder, "weights.diagnostics", diagnostics),
         declared.write(folder, "weights.warnings", warn),
-        declared.write(folder, "weights.residuals", residuals.reset_index(drop=True)),
+        declared.write(folder, "weights.residuals", residuals),
         declared.write(folder, "weights.summary", _summary(result, history)),
     ]
     tables = {
@@ -209,6 +205,29 @@ def write_weight_artifacts(
     }
     paths.append(write_weights_workbook(tables, declared.in_folder(folder, "weights.workbook"), lang=lang))
     return paths
+
+
+def _residual_table(results, pseudonymise: bool, key: bytes | None):
+    """Every model's residuals (column ``model``) as one Arrow table, built model by model.
+
+    The same file as the pandas concatenation of the models' frames with a fresh 0..n-1 index, without
+    holding that concatenation and its pseudonymised copy beside the Arrow table (3.2M rows at
+    100,000 managers, issue 18): each model's rows are pseudonymised and converted on their own.
+    """
+    import pyarrow as pa
+
+    from calibrate.privacy import pseudonymise as pseudo
+
+    pieces, start = [], 0
+    for r in results:
+        frame = r.residuals.assign(model=r.model)
+        if pseudonymise and len(frame):
+            frame = pseudo(frame, key)
+        frame.index = pd.RangeIndex(start, start + len(frame))
+        start += len(frame)
+        pieces.append(pa.Table.from_pandas(frame, preserve_index=True))
+        del frame
+    return pa.concat_tables(pieces)
 
 
 def _summary(result: WeightProposal, history: pd.DataFrame | None = None) -> dict:
