@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
 from tests.conftest import ROOT
 
 
@@ -44,3 +45,19 @@ def test_make_test_spreads_the_files_over_two_processes_unless_told_otherwise():
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert any(d.startswith("pytest-xdist") for d in deps["dev"])
     assert "pytest-xdist" in (ROOT / "environment.yml").read_text(encoding="utf-8")
+
+
+def test_an_older_pandas_is_refused_in_one_line_and_the_floor_is_the_declared_one():
+    """pandas 2.2.3 cannot load the sample (blank text cells read as 'None'): the tool says what it needs
+    instead of reporting hundreds of false problems; pyproject.toml and environment.yml declare that floor."""
+    from calibrate.errors import CalibrateError
+    from calibrate.io import PANDAS_FLOOR, check_pandas
+
+    with pytest.raises(CalibrateError, match=r"needs pandas 3\.0 or later; this environment has pandas 2\.2\.3"):
+        check_pandas("2.2.3")
+    for version in ("3.0.0", "3.1.1", "3.0.0rc1", "4.0.0"):
+        check_pandas(version)
+    floor = ".".join(map(str, PANDAS_FLOOR))
+    for file in ("pyproject.toml", "environment.yml"):
+        declared = re.findall(r"pandas>=([\d.]+)", (ROOT / file).read_text(encoding="utf-8"))
+        assert declared == [floor], file

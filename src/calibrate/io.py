@@ -23,9 +23,30 @@ from typing import Any
 
 import pandas as pd
 
-from calibrate.errors import DataSourceError
+from calibrate.errors import CalibrateError, DataSourceError
 
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+# the oldest pandas the tool is tested with (pyproject.toml and environment.yml say the same)
+PANDAS_FLOOR = (3, 0)
+
+
+def check_pandas(version: str) -> None:
+    """One clear line when pandas is older than :data:`PANDAS_FLOOR`.
+
+    With pandas 2.2.3 the sample does not load: blank cells of text columns read back as
+    the word 'None' (336 false problems in managers.csv alone), and grouping the survey's
+    categorical IDs adds every unseen pair.
+    """
+    found = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    if found < PANDAS_FLOOR:
+        floor = ".".join(map(str, PANDAS_FLOOR))
+        raise CalibrateError(
+            f"calibrate needs pandas {floor} or later; this environment has pandas {version} "
+            f"(pip install --upgrade 'pandas>={floor}')"
+        )
+
+
+check_pandas(pd.__version__)
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,8 @@ def _quarterly(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lookup(perf: pd.DataFrame, table: pd.DataFrame, window: pd.Series) -> pd.Series:
-    values = table.groupby(["manager_id", "window"])["value"].mean()
+    # observed: survey-based tables keep the survey's categorical IDs (pandas 2 would add every unseen pair)
+    values = table.groupby(["manager_id", "window"], observed=True)["value"].mean()
     keys = pd.MultiIndex.from_arrays([perf["manager_id"], window])
     return pd.Series(values.reindex(keys).to_numpy(), index=perf.index, dtype=float)
 
