@@ -98,15 +98,19 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=1, help="pairs of suites (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="test processes, as make test's PYTEST_WORKERS")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--logs", help="keep each suite's output in this folder (default: a new temporary one)")
     args = parser.parse_args()
+    logs = Path(args.logs or tempfile.mkdtemp(prefix="calibrate_suite_logs_"))
+    logs.mkdir(parents=True, exist_ok=True)
 
     results: dict[str, list[dict]] = {"base": [], "head": []}
-    with tempfile.TemporaryDirectory(prefix="calibrate_bench_suite_") as tmp:
+    # a short path: the kernels' Unix socket paths live in the suite's temporary folder (at most 107 bytes)
+    with tempfile.TemporaryDirectory(prefix="cbs-", dir="/tmp" if os.path.isdir("/tmp") else None) as tmp:
         tmp = Path(tmp)
         copies = {side: export(rev, tmp / side) for side, rev in (("base", args.base), ("head", args.head))}
         for k in range(args.repeats):
             for side in ("base", "head"):
-                figures = run_suite(copies[side], args.workers, tmp / f"scratch-{side}-{k}", tmp / f"{side}-{k}.log")
+                figures = run_suite(copies[side], args.workers, tmp / f"s{side[0]}{k}", logs / f"{side}-{k}.log")
                 results[side].append(figures)
                 print(
                     f"{side} ({getattr(args, side)}) pair {k + 1}: {figures['passed']} passed, "
@@ -114,7 +118,10 @@ def main() -> int:
                     flush=True,
                 )
                 if figures["exit"] != 0:
-                    print(open(figures["log"], encoding="utf-8").read()[-3000:], file=sys.stderr)
+                    text = Path(figures["log"]).read_text(encoding="utf-8")
+                    first = [line for line in text.splitlines() if line.startswith("E ")][:40]
+                    print("\n".join(first) + "\n...\n" + text[-2000:], file=sys.stderr)
+                    print(f"the suite failed; its output: {figures['log']}", file=sys.stderr)
                     return 1
     ratios = {
         what: statistics.median(h[what] / b[what] for b, h in zip(results["base"], results["head"], strict=True))
@@ -122,7 +129,7 @@ def main() -> int:
     }
     print(
         f"head / base, median of {args.repeats} pair(s): wall {ratios['wall_s']:.2f}x, CPU {ratios['cpu_s']:.2f}x "
-        f"({args.workers} test process(es))"
+        f"({args.workers} test process(es)); outputs in {logs}"
     )
     if args.json:
         Path(args.json).write_text(

@@ -87,6 +87,32 @@ def test_key_file_is_created_once_private_and_announced(small_company, capsys, m
     assert config.pseudonym_key() == b"from-the-environment-0123456789"
 
 
+def test_a_run_starting_while_another_creates_the_key_reads_that_key_whole(tmp_path, monkeypatch):
+    """Two runs of a new company starting at the same moment: the second reads the key file while the first is
+    creating it. It must never see the file without its key (an empty file opened first and written after was
+    read half made: "must hold at least 16 characters"), and both must end with the one kept key."""
+    import secrets
+
+    from calibrate import privacy
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    key_file = tmp_path / "company" / ".calibrate-key"
+    drawn = secrets.token_hex
+    seen = {}
+
+    def draw_while_another_run_starts(n):
+        if "other" not in seen:  # the other run starts while this one draws its key
+            seen["other"] = None
+            seen["other"] = privacy.load_key(key_file, announce=str, echo=lambda _m: None)
+        return drawn(n)
+
+    monkeypatch.setattr(privacy.secrets, "token_hex", draw_while_another_run_starts)
+    first = privacy.load_key(key_file, announce=str, echo=lambda _m: None)
+    assert len(first) == 64 and seen["other"] == first
+    assert key_file.read_text(encoding="utf-8").strip().encode() == first
+    assert [p.name for p in key_file.parent.iterdir()] == [".calibrate-key"]  # no draft left beside it
+
+
 def test_key_file_inside_the_output_folder_is_refused(small_company, monkeypatch):
     monkeypatch.delenv(KEY_ENV, raising=False)
     path = _cfg(small_company, privacy={"key_file": "reports/secret.key"}, output=str(small_company / "reports"))

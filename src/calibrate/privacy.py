@@ -27,6 +27,7 @@ import hmac
 import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -86,19 +87,44 @@ def load_key(key_file: Path, *, announce, echo=None) -> bytes:
 
 
 def _create_key_file(key_file: Path, echo, announce) -> None:
+    """Create the key file whole, or leave the one another run created meanwhile.
+
+    The key is written to a private temporary file in the same folder and then linked
+    to its name, which fails if the name exists: another run never sees the file
+    without its key (an empty key file opened first and written after was read half
+    made by a run starting at the same moment), and two runs never keep two keys.
+    """
     try:
         key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(str(key_file), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return  # another run created it first
+        fd, draft = tempfile.mkstemp(prefix=".calibrate-key-", dir=key_file.parent)  # mode 0600
     except OSError as exc:
         raise ConfigError(
             f"cannot create the pseudonym key file {key_file} ({exc.strerror}); "
             f"set {KEY_ENV} or privacy: key_file in the config"
         ) from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(secrets.token_hex(32) + "\n")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            return  # another run created it first: its key is the key
+        except OSError:  # a file system without hard links: create-if-absent, then write
+            if not _create_exclusive(key_file, Path(draft).read_text(encoding="utf-8")):
+                return
+    finally:
+        os.unlink(draft)
     (echo or (lambda m: print(m, file=sys.stderr)))(announce(key_file))
+
+
+def _create_exclusive(key_file: Path, text: str) -> bool:
+    try:
+        fd = os.open(str(key_file), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return True
 
 
 def pseudonymise_text(text: str, ids, key: bytes) -> str:
