@@ -11,7 +11,9 @@ with this checkout's virtual environment, the package imported from the
 export's ``src/`` (``PYTHONPATH``; the script checks which ``calibrate`` a
 process imports). The command is what ``make test`` runs after lint:
 ``python -m pytest -n WORKERS --dist loadfile`` (``--workers 1``: serial).
-Each suite gets an empty ``CALIBRATE_CACHE`` and temporary folder, as in CI.
+Each suite gets an empty ``CALIBRATE_CACHE`` and temporary folder, as in CI,
+and the sample's pseudonym key (revisions before the key was created whole
+could fail the suite when two test processes created it at once).
 
 The two suites run in turns (base, head, base, head, ...) so that drift of a
 shared machine hits both; reported per suite: wall time, CPU time of every
@@ -27,6 +29,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
@@ -46,6 +49,11 @@ def export(revision: str, into: Path) -> Path:
     with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")
     archive.unlink()
+    # the sample's pseudonym key, as a checkout that has run once has it: before it was created whole and
+    # then linked, two test processes creating it at once could read it empty (the base's suite failed so)
+    key = into / "data" / "sample" / ".calibrate-key"
+    key.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    key.chmod(0o600)
     return into
 
 
