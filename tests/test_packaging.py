@@ -4,6 +4,8 @@ a changelog in the Keep a Changelog format."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -57,6 +59,17 @@ def test_an_older_pandas_is_refused_in_one_line_and_the_floor_is_the_declared_on
         check_pandas("2.2.3")
     for version in ("3.0.0", "3.1.1", "3.0.0rc1", "4.0.0"):
         check_pandas(version)
+    # through the command: an environment reporting pandas 2.2.3 gets the one line, no traceback
+    code = (
+        "import sys, pandas; pandas.__version__ = '2.2.3'; from calibrate.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    config = str(ROOT / "data" / "sample" / "calibrate.yaml")
+    done = subprocess.run([sys.executable, "-c", code, "validate", "--config", config], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == (
+        "calibrate: calibrate needs pandas 3.0 or later; this environment has pandas 2.2.3 "
+        "(pip install --upgrade 'pandas>=3.0')"
+    )
     floor = ".".join(map(str, PANDAS_FLOOR))
     for file in ("pyproject.toml", "environment.yml"):
         declared = re.findall(r"pandas>=([\d.]+)", (ROOT / file).read_text(encoding="utf-8"))
