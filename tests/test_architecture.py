@@ -159,26 +159,28 @@ def test_the_walker_sees_an_upward_import(tmp_path):
         del MODULES[fake]
 
 
+def _imported_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport sys\nprint(sorted(m for m in {modules!r} if m in sys.modules))\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+
 def test_help_and_version_import_nothing_scientific():
     code = (
-        "import sys\nfrom calibrate.cli.app import main\n"
+        "from calibrate.cli.app import main\n"
         "for argv in (['--help'], ['--version']):\n"
-        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
-        "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'statsmodels', 'yaml', 'matplotlib') "
-        "if m in sys.modules))\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert _imported_after(code, ("numpy", "pandas", "scipy", "statsmodels", "yaml", "matplotlib")) == []
 
 
 def test_the_run_process_imports_no_chart_library():
     """Charts are drawn in the report kernels; the process that computes the steps and embeds the
     page font (``calibrate.pipeline`` and every step) needs neither matplotlib nor seaborn."""
     code = (
-        "import sys\nimport calibrate.pipeline, calibrate.report.webfont\n"
+        "import calibrate.pipeline, calibrate.report.webfont\n"
         "from calibrate.steps import all_steps\nall_steps()\n"
-        "from calibrate.fonts import cjk_font_path\ncjk_font_path()\n"
-        "print(sorted(m for m in ('matplotlib', 'seaborn') if m in sys.modules))\n"
+        "from calibrate.fonts import cjk_font_path\ncjk_font_path()"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert _imported_after(code, ("matplotlib", "seaborn")) == []
