@@ -102,15 +102,16 @@ def _create_key_file(key_file: Path, echo, announce) -> None:
             f"cannot create the pseudonym key file {key_file} ({exc.strerror}); "
             f"set {KEY_ENV} or privacy: key_file in the config"
         ) from None
+    key = secrets.token_hex(32) + "\n"
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
+            fh.write(key)
         try:
             os.link(draft, key_file)
         except FileExistsError:
             return  # another run created it first: its key is the key
         except OSError:  # a file system without hard links: create-if-absent, then write
-            if not _create_exclusive(key_file, Path(draft).read_text(encoding="utf-8")):
+            if not _create_exclusive(key_file, key):
                 return
     finally:
         os.unlink(draft)
