@@ -162,17 +162,13 @@ def full_runs(small_company_master, tmp_path_factory):
 def compute_steps(cfg, names: list[str] | None = None) -> Path:
     """The run folder of ``cfg`` with the steps ``names`` (default: the run's steps) computed as ``calibrate run``
     computes them, without executing their notebooks: for tests of the computed artifacts only."""
-    from calibrate.loading import load_dataset
+    from calibrate.notebook_run import _compute
     from calibrate.steps import all_steps
-    from calibrate.steps.base import RunContext, copy_indicator_set
 
     folder = cfg.run_folder()
     folder.mkdir(parents=True)
-    ctx = RunContext(cfg, load_dataset(cfg), folder)
-    copy_indicator_set(ctx)
     steps = all_steps()
-    for name in names or cfg.report["notebooks"] or [n for n, s in steps.items() if s.by_default(cfg)]:
-        steps[name].compute(ctx)
+    _compute(cfg, names or cfg.report["notebooks"] or [n for n, s in steps.items() if s.by_default(cfg)], folder)
     return folder
 
 

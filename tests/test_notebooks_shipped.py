@@ -31,12 +31,6 @@ NOTEBOOKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def cache(notebook_cache):
-    """The session's folder of sample computations (tests/conftest.py)."""
-    return notebook_cache
-
-
 def test_the_list_is_every_notebook():
     assert sorted(NOTEBOOKS) == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
 
@@ -56,10 +50,9 @@ def _problems(nb) -> list[str]:
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_runs_as_shipped_with_no_parameters(name, cache, tmp_path, monkeypatch):
+def test_runs_as_shipped_with_no_parameters(name, tmp_path, monkeypatch):
     import papermill
 
-    monkeypatch.setenv("CALIBRATE_CACHE", str(cache))
     monkeypatch.chdir(ROOT / "notebooks")
     out = tmp_path / f"{name}.ipynb"
     papermill.execute_notebook(
@@ -78,11 +71,10 @@ def test_runs_as_shipped_with_no_parameters(name, cache, tmp_path, monkeypatch):
     assert chinese == (name != "11_ecsi"), f"{name} does not follow its default lang"  # 11_ecsi defaults to en
 
 
-def test_a_parameter_change_is_computed_and_shown(cache, tmp_path, monkeypatch):
+def test_a_parameter_change_is_computed_and_shown(tmp_path):
     """JupyterLab's second run: change the plan probability in 03_targets and run again."""
     import papermill
 
-    monkeypatch.setenv("CALIBRATE_CACHE", str(cache))
     out = tmp_path / "03.ipynb"
     papermill.execute_notebook(
         str(ROOT / "notebooks" / "03_targets.ipynb"),
